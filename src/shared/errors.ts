@@ -1,0 +1,61 @@
+/**
+ * Typed errors with stable codes. Every code is listed in docs/errors.md; a test keeps both in sync.
+ * Errors are converted to exit statuses and `--json` output once, at the CLI boundary.
+ */
+
+/** Every error code rundock can report, with the exit status it maps to. */
+export const ERROR_CODES = {
+  RUNDOCK_E_INVALID_SPEC: { exit: 2, summary: 'a service spec field has a bad value' },
+  RUNDOCK_E_ARGS_UNKNOWN_FLAG: { exit: 2, summary: 'args contains a docker run flag rundock does not support' },
+  RUNDOCK_E_ARGS_INVALID: { exit: 2, summary: 'args is malformed: a flag value, a missing value or a stray word' },
+  RUNDOCK_E_ARGS_SHELL: { exit: 2, summary: 'args contains shell syntax (operators, substitutions, unknown variables)' },
+  RUNDOCK_E_USAGE: { exit: 2, summary: 'the command line itself is wrong (missing or unknown option)' },
+  RUNDOCK_E_CONFIG: { exit: 2, summary: 'the config file or the services file cannot be read or is invalid' },
+  RUNDOCK_E_HOST_ADDRESS: { exit: 2, summary: 'a host address ($PRIVATE_IP/$PUBLIC_IP) is needed but unknown' },
+  RUNDOCK_E_NOT_FOUND: { exit: 1, summary: 'the service is not deployed on this host' },
+  RUNDOCK_E_FOREIGN_CONTAINER: { exit: 1, summary: 'a container with the service name exists that rundock did not create' },
+  RUNDOCK_E_IMAGE_MISSING: { exit: 1, summary: 'the image is not present and the pull policy is never' },
+  RUNDOCK_E_PULL_FAILED: { exit: 1, summary: 'pulling the image failed' },
+  RUNDOCK_E_DOCKER: { exit: 1, summary: 'the Docker engine refused or failed a request' },
+  RUNDOCK_E_DOCKER_UNREACHABLE: { exit: 1, summary: 'the Docker engine cannot be reached' },
+  RUNDOCK_E_START_FAILED: { exit: 1, summary: 'the container did not stay running after start' },
+  RUNDOCK_E_UNHEALTHY: { exit: 1, summary: 'the container did not become healthy in time' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Base class: a stable code, an exit status derived from it, optional details for `--json`. */
+export class RundockError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'RundockError';
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+
+  get exitCode(): number {
+    return ERROR_CODES[this.code].exit;
+  }
+}
+
+/** Bad input: names the field and the value; always exit status 2 and no change made. */
+export class ValidationError extends RundockError {
+  readonly field: string;
+  readonly value: unknown;
+
+  constructor(field: string, value: unknown, reason: string, code: ErrorCode = 'RUNDOCK_E_INVALID_SPEC') {
+    super(code, `${field}: ${reason} (got ${formatValue(value)})`, { details: { field, value } });
+    this.name = 'ValidationError';
+    this.field = field;
+    this.value = value;
+  }
+}
+
+function formatValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === undefined) return 'nothing';
+  return JSON.stringify(value) ?? String(value);
+}
