@@ -1,0 +1,1 @@
+module.exports = require('./grpc.cjs').lazy('@grpc/proto-loader');

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh clone: installs what it needs (Debian packages, npm packages), starts dockerd and
+# a local image registry, runs type checks, unit and integration tests, and stops what it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm ci --no-audit --no-fund --loglevel=error
+bash scripts/test-env.sh up
+trap 'bash scripts/test-env.sh down' EXIT
+npm run build
+npm test

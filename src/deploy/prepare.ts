@@ -1,0 +1,70 @@
+import type Docker from 'dockerode';
+import { buildDesiredContainer, type DesiredContainer } from '../plan/container-body.js';
+import type { HostAddresses } from '../runtime/host.js';
+import { parseArgs, splitWords } from '../spec/args/index.js';
+import { durationNanos } from '../spec/args/values.js';
+import type { HealthSpec, ServiceSpec } from '../spec/schema.js';
+import { readEnvFile } from './env-file.js';
+
+/** This host, as the spec is resolved against it. */
+export interface HostContext {
+  name: string;
+  addresses: HostAddresses;
+  version: string;
+}
+
+/** A validated service with its container body built: everything decided before any change is made. */
+export interface PreparedService {
+  spec: Readonly<ServiceSpec>;
+  desired?: DesiredContainer | undefined;
+  /** How long `enable` waits for the container to be ready. */
+  waitTimeoutMs: number;
+}
+
+/**
+ * Resolves a spec against this host: parses args, reads env files, builds the create body and its hash.
+ * Throws ValidationError (exit 2) on any bad input, before anything touches the engine.
+ */
+export function prepareService(spec: Readonly<ServiceSpec>, host: HostContext, waitTimeoutMs?: number): PreparedService {
+  if (spec.image === undefined || spec.state === 'absent') return { spec, waitTimeoutMs: waitTimeoutMs ?? 0 };
+  const vars = { PRIVATE_IP: host.addresses.private, PUBLIC_IP: host.addresses.public };
+  const run = parseArgs(spec.args, vars);
+  const envFiles = [...toList(spec.env_file).map((p) => [p, 'env_file'] as const), ...run.envFiles.map((p) => [p, 'args'] as const)];
+  const healthcheck = spec.health === undefined ? undefined : toHealthConfig(spec.health);
+  const desired = buildDesiredContainer({
+    spec: { ...spec, image: spec.image },
+    run,
+    envFromFiles: envFiles.flatMap(([path, field]) => readEnvFile(path, field)),
+    cmd: typeof spec.cmd === 'string' ? splitWords(spec.cmd, vars, 'cmd') : spec.cmd,
+    healthcheck,
+    host,
+    version: host.version,
+  });
+  return { spec, desired, waitTimeoutMs: waitTimeoutMs ?? defaultWaitMs(desired.body.Healthcheck) };
+}
+
+/** Docker's HEALTHCHECK from the spec: a string runs in the container's shell, a list is exec'd directly. */
+export function toHealthConfig(health: HealthSpec): Docker.HealthConfig {
+  const config: Docker.HealthConfig = { Test: typeof health.cmd === 'string' ? ['CMD-SHELL', health.cmd] : ['CMD', ...health.cmd] };
+  if (health.interval !== undefined) config.Interval = nanos(health.interval);
+  if (health.timeout !== undefined) config.Timeout = nanos(health.timeout);
+  if (health.start_period !== undefined) config.StartPeriod = nanos(health.start_period);
+  if (health.retries !== undefined) config.Retries = health.retries;
+  return config;
+}
+
+/** Long enough for Docker to decide: start period plus every retry at the check's interval, and a margin. */
+function defaultWaitMs(health: Docker.HealthConfig | undefined): number {
+  if (health === undefined || health.Test?.[0] === 'NONE') return 30_000;
+  const ms = (ns: number | undefined, fallbackS: number): number => (ns ? ns / 1e6 : fallbackS * 1000);
+  const perTry = ms(health.Interval, 30) + ms(health.Timeout, 30);
+  return Math.max(30_000, ms(health.StartPeriod, 0) + perTry * ((health.Retries ?? 3) + 1) + 5_000);
+}
+
+function nanos(duration: string | number): number {
+  return typeof duration === 'number' ? Math.round(duration * 1e9) : durationNanos(duration, 'health');
+}
+
+function toList(value: string | readonly string[] | undefined): string[] {
+  return value === undefined ? [] : typeof value === 'string' ? [value] : [...value];
+}

@@ -1,0 +1,88 @@
+import type Docker from 'dockerode';
+import { ValidationError } from '../shared/errors.js';
+import { encodeLabels } from '../spec/labels.js';
+import type { CreateBody, RunOptions } from '../spec/run-options.js';
+import type { ServiceSpec } from '../spec/schema.js';
+import { hashOf } from './canonical.js';
+
+/** Everything the container body is derived from; gathered by the I/O layer, used here without I/O. */
+export interface BodyInput {
+  spec: Readonly<ServiceSpec> & { image: string };
+  run: RunOptions;
+  /** KEY=VALUE entries read from env files (spec env_file, then args --env-file), before args -e values. */
+  envFromFiles: readonly string[];
+  cmd?: readonly string[] | undefined;
+  healthcheck?: Docker.HealthConfig | undefined;
+  host: { name: string; addresses: { public?: string | undefined; private?: string | undefined } };
+  version: string;
+}
+
+/** The container rundock wants: its Engine API create body, the hash of what defines it, and its published address. */
+export interface DesiredContainer {
+  body: CreateBody;
+  hash: string;
+  published?: { ip: string; port: number } | undefined;
+}
+
+/** Builds the Engine API create body for a service. Pure: equal inputs give an equal body and hash. */
+export function buildDesiredContainer(input: BodyInput): DesiredContainer {
+  const { spec, run } = input;
+  const body: CreateBody = structuredClone(run.body);
+  const host = body.HostConfig;
+  body.Image = spec.image;
+  const env = [...input.envFromFiles, ...(body.Env ?? [])];
+  if (env.length > 0) body.Env = env;
+  if (input.cmd !== undefined) body.Cmd = [...input.cmd];
+  if (!sharesNetworkNamespace(host.NetworkMode)) body.Hostname ??= `${input.host.name}-${spec.name}`;
+  host.RestartPolicy = restartPolicy(spec.restart, host.RestartPolicy);
+  if (input.healthcheck !== undefined) {
+    if (body.Healthcheck !== undefined) throw new ValidationError('health', spec.health, 'is also set by --health-* flags in args; set it once');
+    body.Healthcheck = input.healthcheck;
+  }
+  const published = publishAnnounce(body, input);
+  const hash = hashOf(body);
+  body.Labels = {
+    ...body.Labels,
+    ...encodeLabels(
+      { service: spec.name, specHash: hash, image: spec.image, announce: spec.announce, port: containerPort(spec), announceAs: spec.announce_as },
+      input.version,
+    ),
+  };
+  return { body, hash, published };
+}
+
+/** The container port: `port`, defaulting to `announce`. */
+export function containerPort(spec: Pick<ServiceSpec, 'port' | 'announce'>): number | undefined {
+  return spec.port ?? spec.announce;
+}
+
+function sharesNetworkNamespace(mode: string | undefined): boolean {
+  return mode === 'host' || (mode?.startsWith('container:') ?? false);
+}
+
+function restartPolicy(fromSpec: string | undefined, fromArgs: Docker.HostRestartPolicy | undefined): Docker.HostRestartPolicy {
+  if (fromSpec === undefined) return fromArgs ?? { Name: 'unless-stopped' };
+  if (fromArgs !== undefined) throw new ValidationError('restart', fromSpec, 'is also set by --restart in args; set it once');
+  const [name = 'unless-stopped', retries] = fromSpec.split(':');
+  return retries === undefined ? { Name: name } : { Name: name, MaximumRetryCount: Number(retries) };
+}
+
+/** Publishes `announce` on the private or public address to the container port; `container` publishes nothing. */
+function publishAnnounce(body: CreateBody, input: BodyInput): DesiredContainer['published'] {
+  const { spec } = input;
+  const port = containerPort(spec);
+  if (spec.announce === undefined || port === undefined || spec.announce_as === 'container') return undefined;
+  const ip = input.host.addresses[spec.announce_as];
+  if (ip === undefined) {
+    throw new ValidationError('announce_as', spec.announce_as, `needs this host's ${spec.announce_as} address; set --${spec.announce_as}-ip`, 'RUNDOCK_E_HOST_ADDRESS');
+  }
+  if (body.HostConfig.NetworkMode === 'host') {
+    if (port !== spec.announce) throw new ValidationError('port', port, `must equal announce (${spec.announce}) with --network host: nothing is published`);
+    return { ip, port: spec.announce };
+  }
+  const key = `${port}/tcp`;
+  body.ExposedPorts = { ...body.ExposedPorts, [key]: {} };
+  const bindings = body.HostConfig.PortBindings as Record<string, { HostIp: string; HostPort: string }[]> | undefined;
+  body.HostConfig.PortBindings = { ...bindings, [key]: [...(bindings?.[key] ?? []), { HostIp: ip, HostPort: String(spec.announce) }] };
+  return { ip, port: spec.announce };
+}

@@ -1,0 +1,127 @@
+import Docker from 'dockerode';
+import type { CreateBody } from '../spec/run-options.js';
+import { engineError, statusOf } from './docker-errors.js';
+
+/** A mount as the engine lists it. */
+export interface ObservedMount {
+  type: string;
+  name?: string | undefined;
+  source: string;
+  destination: string;
+}
+
+/** What rundock needs to know about one container, as observed on the engine. */
+export interface ObservedContainer {
+  id: string;
+  name: string;
+  labels: Readonly<Record<string, string>>;
+  /** created | running | restarting | paused | exited | dead | removing */
+  status: string;
+  imageId: string;
+  mounts: readonly ObservedMount[];
+}
+
+/** Detailed state of one container, from inspect. */
+export interface ContainerState {
+  id: string;
+  status: string;
+  running: boolean;
+  restarting: boolean;
+  exitCode: number;
+  health?: string | undefined;
+  lastHealthOutput?: string | undefined;
+  restartCount: number;
+  startedAt: string;
+  imageId: string;
+  labels: Readonly<Record<string, string>>;
+}
+
+/** The Docker Engine adapter: the only code that talks to dockerd. Errors come out as RundockError. */
+export class DockerRuntime {
+  readonly engine: Docker;
+
+  constructor(engine: Docker = new Docker()) {
+    this.engine = engine;
+  }
+
+  /** Every container on the engine, running or not; only those carrying `label` (`key` or `key=value`) when given. */
+  async list(label?: string): Promise<ObservedContainer[]> {
+    const filters = label === undefined ? undefined : { label: [label] };
+    const list = await this.call('list containers', () => this.engine.listContainers({ all: true, ...(filters && { filters }) }));
+    return list.map(toObserved);
+  }
+
+  /** The local image ID for a reference, or undefined when it is not present. */
+  async imageId(ref: string): Promise<string | undefined> {
+    try {
+      const info = await this.engine.getImage(ref).inspect();
+      return info.Id;
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw engineError(`inspect image ${ref}`, error);
+    }
+  }
+
+  async create(name: string, body: CreateBody): Promise<string> {
+    const container = await this.call(`create container ${name}`, () => this.engine.createContainer({ ...body, name }));
+    return container.id;
+  }
+
+  async start(id: string): Promise<void> {
+    await this.call(`start ${id}`, () => this.engine.getContainer(id).start(), [304]);
+  }
+
+  async stop(id: string, timeoutSeconds?: number): Promise<void> {
+    const opts = timeoutSeconds === undefined ? {} : { t: timeoutSeconds };
+    await this.call(`stop ${id}`, () => this.engine.getContainer(id).stop(opts), [304]);
+  }
+
+  /** Removes the container; its volumes are always kept (v: false). */
+  async remove(id: string): Promise<void> {
+    await this.call(`remove ${id}`, () => this.engine.getContainer(id).remove({ v: false, force: true }), [404]);
+  }
+
+  async rename(id: string, name: string): Promise<void> {
+    await this.call(`rename ${id} to ${name}`, () => this.engine.getContainer(id).rename({ name }));
+  }
+
+  async inspect(id: string): Promise<ContainerState> {
+    const info = await this.call(`inspect ${id}`, () => this.engine.getContainer(id).inspect());
+    const health = info.State.Health;
+    return {
+      id: info.Id,
+      status: info.State.Status,
+      running: info.State.Running,
+      restarting: info.State.Restarting,
+      exitCode: info.State.ExitCode,
+      health: health?.Status,
+      lastHealthOutput: health?.Log.at(-1)?.Output,
+      restartCount: info.RestartCount,
+      startedAt: info.State.StartedAt,
+      imageId: info.Image,
+      labels: info.Config.Labels ?? {},
+    };
+  }
+
+  /** Runs one engine call, converting its error; statuses in `okStatuses` count as success. */
+  private async call<T>(what: string, fn: () => Promise<T>, okStatuses: number[] = []): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      const status = statusOf(error);
+      if (status !== undefined && okStatuses.includes(status)) return undefined as T;
+      throw engineError(what, error);
+    }
+  }
+}
+
+function toObserved(c: Docker.ContainerInfo): ObservedContainer {
+  return {
+    id: c.Id,
+    name: (c.Names[0] ?? '').replace(/^\//, ''),
+    labels: c.Labels ?? {},
+    status: c.State,
+    imageId: c.ImageID,
+    mounts: (c.Mounts ?? []).map((m) => ({ type: m.Type, name: m.Name, source: m.Source, destination: m.Destination })),
+  };
+}

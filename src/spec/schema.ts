@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { isImageReference } from './image-ref.js';
+
+/** The four states of a service, as in the original Ansible module. */
+export const STATES = ['present', 'enabled', 'disabled', 'absent'] as const;
+export type State = (typeof STATES)[number];
+
+const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
+const RESTART = /^(?:no|always|unless-stopped|on-failure(?::\d+)?)$/;
+
+const port = z.number({ error: 'must be a port number' }).int('must be an integer').min(1, 'must be 1..65535').max(65535, 'must be 1..65535');
+const duration = z.union([
+  z.string().regex(DURATION, 'must be a duration like 5s, 500ms or 1m30s'),
+  z.number().positive('must be a positive number of seconds'),
+]);
+
+/** A Docker HEALTHCHECK run by dockerd inside the container. */
+export const healthSchema = z.strictObject({
+  cmd: z.union([z.string().min(1), z.array(z.string()).min(1)]),
+  interval: duration.optional(),
+  timeout: duration.optional(),
+  retries: z.number().int().min(1).optional(),
+  start_period: duration.optional(),
+});
+
+/** One service, with the keys of the Ansible module (snake_case); CLI flags map onto the same keys. */
+export const serviceSchema = z
+  .strictObject({
+    name: z.string().regex(DNS_LABEL, 'must be a DNS label: a-z, 0-9 and inner hyphens, at most 63 characters'),
+    state: z.enum(STATES).default('enabled'),
+    image: z.string().refine(isImageReference, 'must be a Docker image reference like registry:5000/repo/name:tag').optional(),
+    args: z.string().default(''),
+    cmd: z.union([z.string(), z.array(z.string())]).optional(),
+    announce: port.optional(),
+    port: port.optional(),
+    announce_as: z.enum(['private', 'public', 'container']).default('private'),
+    pull: z.enum(['always', 'missing', 'never']).default('missing'),
+    restart: z.string().regex(RESTART, 'must be no, always, unless-stopped or on-failure[:N]').optional(),
+    health: healthSchema.optional(),
+    env_file: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
+  })
+  .superRefine((spec, ctx) => {
+    if ((spec.state === 'present' || spec.state === 'enabled') && spec.image === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['image'], message: `is required for state ${spec.state}`, input: undefined });
+    }
+    if (spec.port !== undefined && spec.announce === undefined && spec.announce_as !== 'container') {
+      ctx.addIssue({ code: 'custom', path: ['port'], message: 'needs announce (the host port to publish)', input: spec.port });
+    }
+  });
+
+/** A validated service spec. */
+export type ServiceSpec = z.infer<typeof serviceSchema>;
+export type HealthSpec = z.infer<typeof healthSchema>;

@@ -1,0 +1,108 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import Docker from 'dockerode';
+
+/** The CLI as users run it: the built bin/rundock.js (the test command builds first). */
+export const BIN = fileURLToPath(new URL('../../bin/rundock.js', import.meta.url));
+export const IMAGE = 'rundock-test/busybox:latest';
+export const REGISTRY = '127.0.0.1:5000';
+export const docker = new Docker();
+/** Loopback addresses stand in for the host's public and private interfaces. */
+export const ADDRESSES = ['--private-ip', '127.0.0.1', '--public-ip', '127.0.0.1'];
+/** A web server inside the test image. */
+export const HTTPD = 'httpd -f -p 8080 -h /www';
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `rundock ARGS...`; never throws on a non-zero exit. */
+export function rundock(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, RUNDOCK_CONFIG: '/dev/null', ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Runs `rundock ARGS... --json` and parses stdout. */
+export async function rundockJson<T = Record<string, unknown>>(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult & { json: T }> {
+  const result = await rundock([...args, '--json'], env);
+  let json: T;
+  try {
+    json = JSON.parse(result.stdout) as T;
+  } catch {
+    throw new Error(`rundock ${args.join(' ')} printed no JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+  }
+  return { ...result, json };
+}
+
+/** A service name unique to this run, so tests never meet each other's containers. */
+export function uniqueName(prefix = 't'): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** The container named `name`, or undefined. */
+export async function inspectContainer(name: string): Promise<Docker.ContainerInspectInfo | undefined> {
+  try {
+    return await docker.getContainer(name).inspect();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes the named containers (and only them), keeping volumes. */
+export async function removeContainers(...names: string[]): Promise<void> {
+  await Promise.all(names.map((n) => docker.getContainer(n).remove({ force: true }).catch(() => undefined)));
+}
+
+/** Every container whose name starts with `name` (service plus swap leftovers). */
+export async function containersOf(name: string): Promise<Docker.ContainerInfo[]> {
+  const all = await docker.listContainers({ all: true });
+  return all.filter((c) => c.Names.some((n) => n === `/${name}` || n.startsWith(`/${name}_rundock_`)));
+}
+
+/** A free TCP port on loopback chosen by the kernel. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** GET http://127.0.0.1:PORT/PATH, retrying briefly while the server comes up. */
+export async function httpGet(port: number, path = '/', tries = 25): Promise<{ status: number; body: string }> {
+  let lastError: unknown;
+  for (let i = 0; i < tries; i++) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}${path}`);
+      return { status: response.status, body: await response.text() };
+    } catch (error) {
+      lastError = error;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw lastError;
+}
+
+/** Runs a command in a container and returns its output. */
+export async function execIn(name: string, cmd: string[]): Promise<string> {
+  const exec = await docker.getContainer(name).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const sink = { write: (c: Buffer) => chunks.push(c) } as unknown as NodeJS.WritableStream;
+    docker.modem.demuxStream(stream, sink, sink);
+    stream.on('end', () => resolve());
+    stream.on('error', reject);
+  });
+  return Buffer.concat(chunks).toString('utf8');
+}
