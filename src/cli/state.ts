@@ -24,7 +24,6 @@ interface StateOptions {
   announceAs?: string;
   pull?: string;
   restart?: string;
-  envFile?: string[];
   healthCmd?: string;
   healthInterval?: string;
   healthTimeout?: string;
@@ -55,7 +54,6 @@ function addSpecOptions(cmd: Command): void {
     .addOption(new Option('--announce-as <where>', 'address to publish and announce on').choices(['private', 'public', 'container']))
     .addOption(new Option('--pull <policy>', 'when to pull the image (default missing)').choices(['always', 'missing', 'never']))
     .option('--restart <policy>', 'restart policy: no, always, unless-stopped (default), on-failure[:N]')
-    .option('--env-file <path...>', 'environment file(s) in docker --env-file format')
     .option('--health-cmd <cmd>', 'health check command, run in the container by Docker')
     .option('--health-interval <duration>', 'time between health checks (e.g. 5s)')
     .option('--health-timeout <duration>', 'time a health check may take')
@@ -68,7 +66,7 @@ function addSpecOptions(cmd: Command): void {
 export function specFromFlags(state: State, name: string, o: StateOptions): Record<string, unknown> {
   const raw: Record<string, unknown> = {
     name, state, image: o.image, args: o.args, cmd: o.cmd, announce: numeric(o.announce), port: numeric(o.port),
-    announce_as: o.announceAs, pull: o.pull, restart: o.restart, env_file: o.envFile,
+    announce_as: o.announceAs, pull: o.pull, restart: o.restart,
   };
   if (o.healthCmd !== undefined) {
     raw.health = {

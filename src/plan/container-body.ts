@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { ValidationError } from '../shared/errors.js';
-import { encodeLabels } from '../spec/labels.js';
+import { encodeLabels, LABEL } from '../spec/labels.js';
 import type { CreateBody, RunOptions } from '../spec/run-options.js';
 import type { ServiceSpec } from '../spec/schema.js';
 import { hashOf } from './canonical.js';
@@ -40,14 +40,13 @@ export function buildDesiredContainer(input: BodyInput): DesiredContainer {
     body.Healthcheck = input.healthcheck;
   }
   const published = publishAnnounce(body, input);
+  const labels = encodeLabels(
+    { service: spec.name, image: spec.image, announce: spec.announce, port: containerPort(spec), announceAs: spec.announce_as },
+  );
+  body.Labels = { ...body.Labels, ...labels };
+  // The hash covers the whole body, rundock's labels included (the agent acts on them); not rundock's version.
   const hash = hashOf(body);
-  body.Labels = {
-    ...body.Labels,
-    ...encodeLabels(
-      { service: spec.name, specHash: hash, image: spec.image, announce: spec.announce, port: containerPort(spec), announceAs: spec.announce_as },
-      input.version,
-    ),
-  };
+  body.Labels = { ...body.Labels, [LABEL.specHash]: hash, [LABEL.version]: input.version };
   return { body, hash, published };
 }
 

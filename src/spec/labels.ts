@@ -24,14 +24,12 @@ export interface LabelledService {
   announceAs: 'private' | 'public' | 'container';
 }
 
-/** Labels for a service. `specHash` covers everything else that defines the container. */
-export function encodeLabels(s: LabelledService, version: string): Record<string, string> {
+/** The labels that describe a service; the spec hash and version labels are added once the body is hashed. */
+export function encodeLabels(s: Omit<LabelledService, 'specHash'>): Record<string, string> {
   const labels: Record<string, string> = {
     [LABEL.service]: s.service,
-    [LABEL.specHash]: s.specHash,
     [LABEL.image]: s.image,
     [LABEL.announceAs]: s.announceAs,
-    [LABEL.version]: version,
   };
   if (s.announce !== undefined) labels[LABEL.announce] = String(s.announce);
   if (s.port !== undefined) labels[LABEL.port] = String(s.port);

@@ -36,7 +36,7 @@ const CASES: [string, string[], string][] = [
   ['bad memory size', ['enable', '{n}', '--image', IMAGE, '--args', '-m 12x'], '12x'],
   ['stray word in args', ['enable', '{n}', '--image', IMAGE, '--args', 'httpd'], 'httpd'],
   ['--rm in args', ['enable', '{n}', '--image', IMAGE, '--args', '--rm'], '--rm'],
-  ['missing env file', ['enable', '{n}', '--image', IMAGE, '--env-file', '/nonexistent/env'], '/nonexistent/env'],
+  ['missing env file', ['enable', '{n}', '--image', IMAGE, '--args', '--env-file /nonexistent/env'], '/nonexistent/env'],
   ['health retries not a number', ['enable', '{n}', '--image', IMAGE, '--health-cmd', 'true', '--health-retries', 'x'], 'health.retries'],
   ['unknown option', ['enable', '{n}', '--image', IMAGE, '--imagee', IMAGE], '--imagee'],
   ['enable without image', ['enable', '{n}'], 'image'],

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ADDRESSES, freePort, httpGet, HTTPD, IMAGE, inspectContainer, containersOf, removeContainers, rundock, rundockJson, uniqueName } from './harness.js';
+import { ADDRESSES, freePort, httpGet, httpdCmd, IMAGE, inspectContainer, containersOf, removeContainers, rundock, rundockJson, uniqueName } from './harness.js';
 
 const created: string[] = [];
 after(() => removeContainers(...created));
@@ -13,8 +13,9 @@ describe('ps and logs', () => {
     const name = uniqueName();
     created.push(name);
     const port = await freePort();
-    const cmd = `sh -c "echo started-${name}; echo oops-${name} >&2; exec ${HTTPD}"`;
+    const cmd = httpdCmd(`echo started-${name}; echo oops-${name} >&2; sleep 0.3; echo last-${name};`);
     assert.equal((await rundockJson(['enable', name, '--image', IMAGE, '--cmd', cmd, '--announce', String(port), '--port', '8080', ...ADDRESSES])).code, 0);
+    await new Promise((r) => setTimeout(r, 500));
 
     const ps = await rundockJson<{ services: Record<string, unknown>[] }>(['ps', ...ADDRESSES]);
     const row = ps.json.services.find((s) => s.name === name);
@@ -31,7 +32,7 @@ describe('ps and logs', () => {
     assert.match(logs.stdout, new RegExp(`started-${name}`));
     assert.match(logs.stderr, new RegExp(`oops-${name}`));
     const tail = await rundock(['logs', name, '--tail', '1']);
-    assert.doesNotMatch(tail.stdout + tail.stderr, new RegExp(`started-${name}`));
+    assert.equal(tail.stdout + tail.stderr, `last-${name}\n`);
     assert.equal((await rundock(['logs', uniqueName()])).code, 1);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { ADDRESSES, docker, HTTPD, IMAGE, inspectContainer, removeContainers, rundock, rundockJson, uniqueName } from './harness.js';
+import { ADDRESSES, docker, HTTPD, httpdCmd, IMAGE, inspectContainer, removeContainers, rundock, rundockJson, uniqueName } from './harness.js';
 
 const created: string[] = [];
 after(() => removeContainers(...created));
@@ -36,7 +36,7 @@ describe('health checks', () => {
   it('a health check that never passes fails enable with the container logs', async () => {
     const name = uniqueName();
     created.push(name);
-    const cmd = `sh -c "echo booting-${name}; exec ${HTTPD}"`;
+    const cmd = httpdCmd(`echo booting-${name};`);
     const result = await rundock(['enable', name, '--image', IMAGE, '--cmd', cmd, '--args', '--health-cmd false --health-interval 1s --health-retries 2', '--timeout', '30', ...ADDRESSES]);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /RUNDOCK_E_UNHEALTHY/);

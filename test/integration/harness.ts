@@ -10,8 +10,14 @@ export const REGISTRY = '127.0.0.1:5000';
 export const docker = new Docker();
 /** Loopback addresses stand in for the host's public and private interfaces. */
 export const ADDRESSES = ['--private-ip', '127.0.0.1', '--public-ip', '127.0.0.1'];
-/** A web server inside the test image. */
-export const HTTPD = 'httpd -f -p 8080 -h /www';
+/**
+ * A web server inside the test image, under a shell that exits on SIGTERM (a bare httpd as PID 1 ignores it, and
+ * every stop would wait for Docker's 10 s kill). `before` runs first, e.g. to print a marker.
+ */
+export function httpdCmd(before = ''): string {
+  return `sh -c 'trap "exit 0" TERM; ${before} httpd -f -p 8080 -h /www & wait'`;
+}
+export const HTTPD = httpdCmd();
 
 export interface RunResult {
   code: number;

@@ -13,7 +13,7 @@ async function pushVariant(ref: string, text: string): Promise<string> {
   const [repo, tag] = ref.split(/:(?=[^:/]+$)/);
   const image = (await builder.commit({ repo, tag, changes: ['CMD ["sh"]'] })) as { Id: string };
   await builder.remove();
-  const stream = await docker.getImage(ref).push({});
+  const stream = await docker.getImage(ref).push({ authconfig: {} as never });
   await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (e: unknown) => (e ? reject(e) : resolve())));
   return image.Id;
 }
