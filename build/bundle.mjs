@@ -1,22 +1,30 @@
-// Bundles the CLI into one file. A no-op `rundock enable` must finish within 0.3 s, and resolving and compiling the
-// ~400 files of the dependency tree one by one cost more than the work itself; ssh2 and grpc are swapped for
-// stand-ins that load the real modules on first use.
+// Bundles the CLI. A no-op `rundock enable` must finish within 0.3 s, and resolving and compiling the ~400 files of
+// the dependency tree one by one cost more than the work itself. dockerode's ssh2 and grpc are swapped for stand-ins
+// that load the real modules on first use. etcd3 stays external (it reads its .proto files from its own folder) and
+// is reached only through dynamic imports, which become chunks loaded by the commands that need them.
+import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 const lazy = (file) => new URL(`./lazy/${file}`, import.meta.url).pathname;
 
 await build({
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/rundock.mjs',
+  entryPoints: { rundock: 'src/cli/main.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
   sourcemap: 'linked',
   legalComments: 'none',
+  define: { RUNDOCK_VERSION: JSON.stringify(version) },
   logLevel: 'warning',
   logOverride: { 'unsupported-require-call': 'silent' },
   alias: { ssh2: lazy('ssh2.cjs'), '@grpc/grpc-js': lazy('grpc-js.cjs'), '@grpc/proto-loader': lazy('proto-loader.cjs') },
-  external: ['cpu-features'],
+  external: ['cpu-features', 'etcd3'],
   banner: { js: "import { createRequire as __rundockCreateRequire } from 'node:module'; const require = __rundockCreateRequire(import.meta.url);" },
 });

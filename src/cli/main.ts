@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../shared/version.js';
+import { registerAgent } from './agent.js';
 import { registerApply } from './apply.js';
 import { registerLogs } from './logs.js';
 import { reportError } from './output.js';
@@ -32,6 +33,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerPs(program, run);
   registerLogs(program, run);
   registerApply(program, run);
+  registerAgent(program, run);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import { decodeLabels, LABEL } from '../spec/labels.js';
 import type { DockerRuntime, ObservedContainer } from '../runtime/docker.js';
+import type { HostRecord, ServiceStatus } from '../agent/announce.js';
+import { HOSTS_PREFIX } from '../registry/path.js';
+import { ValidationError } from '../shared/errors.js';
+import { DEFAULT_STATUS_LISTEN } from './agent.js';
 import { dockerRuntime, hostContext, type GlobalOptions } from './context.js';
 import { makeOutput } from './output.js';
 
@@ -16,26 +20,50 @@ export interface ServiceRow {
   image_id: string;
   announce_as: string;
   published: string | null;
+  /** From the local agent's /status; null when no agent answers. */
+  announced: boolean | null;
+  reason: string | null;
+}
+
+interface PsOptions {
+  all?: boolean;
+  etcd?: string;
+  agent?: string;
 }
 
 export function registerPs(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   program
     .command('ps')
-    .description('list the services on this host: state, health, image, restarts, published address')
-    .action(() => run(() => ps(program.opts<GlobalOptions>())));
+    .description("list the services on this host: state, health, restarts, published address, and whether (and why not) the agent announces them")
+    .option('--agent <addr:port>', `the local agent's status address (default ${DEFAULT_STATUS_LISTEN})`)
+    .option('--all', "every host's services, from the registry's host records (needs --etcd)")
+    .option('--etcd <urls>', 'etcd endpoints, comma separated, for --all')
+    .action((opts: PsOptions) => run(() => (opts.all ? psAll(opts, program.opts<GlobalOptions>()) : ps(opts, program.opts<GlobalOptions>()))));
 }
 
-async function ps(global: GlobalOptions): Promise<number> {
+async function ps(opts: PsOptions, global: GlobalOptions): Promise<number> {
   const docker = dockerRuntime();
   const host = hostContext(global);
-  const containers = (await docker.list(LABEL.service)).filter((c) => c.name === c.labels[LABEL.service]);
-  const rows = await Promise.all(containers.map((c) => toRow(docker, c, host.addresses)));
+  const [listed, agentView] = await Promise.all([docker.list(LABEL.service), agentStatus(opts.agent ?? DEFAULT_STATUS_LISTEN)]);
+  const containers = listed.filter((c) => c.name === c.labels[LABEL.service]);
+  const rows = await Promise.all(containers.map((c) => toRow(docker, c, host.addresses, agentView?.get(c.name))));
   rows.sort((a, b) => a.name.localeCompare(b.name));
   makeOutput(global.json ?? false).print(table(rows), { services: rows });
   return 0;
 }
 
-async function toRow(docker: DockerRuntime, c: ObservedContainer, addresses: { public?: string | undefined; private?: string | undefined }): Promise<ServiceRow> {
+/** The local agent's view of each service (announced, and why not), or undefined when no agent answers quickly. */
+async function agentStatus(listen: string): Promise<Map<string, ServiceStatus> | undefined> {
+  try {
+    const response = await fetch(`http://${listen}/status`, { signal: AbortSignal.timeout(500) });
+    const body = (await response.json()) as { services?: ServiceStatus[] };
+    return new Map((body.services ?? []).map((s) => [s.service, s]));
+  } catch {
+    return undefined;
+  }
+}
+
+async function toRow(docker: DockerRuntime, c: ObservedContainer, addresses: { public?: string | undefined; private?: string | undefined }, agent: ServiceStatus | undefined): Promise<ServiceRow> {
   const labels = decodeLabels(c.labels);
   const state = await docker.inspect(c.id);
   const ip = labels && labels.announceAs !== 'container' ? addresses[labels.announceAs] : undefined;
@@ -50,12 +78,34 @@ async function toRow(docker: DockerRuntime, c: ObservedContainer, addresses: { p
     image_id: c.imageId,
     announce_as: labels?.announceAs ?? 'private',
     published: ip !== undefined && labels?.announce !== undefined ? `${ip}:${labels.announce}` : null,
+    announced: agent?.announced ?? null,
+    reason: agent?.reason ?? null,
   };
 }
 
 function table(rows: readonly ServiceRow[]): string {
-  const header = ['SERVICE', 'STATUS', 'HEALTH', 'RESTARTS', 'IMAGE', 'PUBLISHED'];
-  const lines = rows.map((r) => [r.name, r.status, r.health ?? '-', String(r.restarts), r.image, r.published ?? (r.announce_as === 'container' ? 'container' : '-')]);
+  const header = ['SERVICE', 'STATUS', 'HEALTH', 'RESTARTS', 'IMAGE', 'PUBLISHED', 'ANNOUNCED'];
+  const announced = (r: ServiceRow): string => (r.announced === null ? '- (no agent)' : r.announced ? 'yes' : `no: ${r.reason ?? ''}`);
+  const lines = rows.map((r) => [r.name, r.status, r.health ?? '-', String(r.restarts), r.image, r.published ?? (r.announce_as === 'container' ? 'container' : '-'), announced(r)]);
+  return formatTable(header, lines);
+}
+
+/** `ps --all`: every host's services from the host records agents keep in etcd. */
+async function psAll(opts: PsOptions, global: GlobalOptions): Promise<number> {
+  if (opts.etcd === undefined) throw new ValidationError('etcd', undefined, 'is required with --all');
+  const { EtcdRegistry } = await import('../registry/etcd.js');
+  const registry = new EtcdRegistry({ hosts: opts.etcd.split(',') });
+  try {
+    const hosts = [...(await registry.list(HOSTS_PREFIX)).values()].map((text) => JSON.parse(text) as HostRecord).sort((a, b) => a.host.localeCompare(b.host));
+    const lines = hosts.flatMap((h) => h.services.map((s) => [h.host, s.service, s.announced ? 'yes' : 'no', s.address ?? '-', s.reason]));
+    makeOutput(global.json ?? false).print(formatTable(['HOST', 'SERVICE', 'ANNOUNCED', 'ADDRESS', 'REASON'], lines), { hosts });
+  } finally {
+    await registry.close();
+  }
+  return 0;
+}
+
+function formatTable(header: string[], lines: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
   return [header, ...lines].map((l) => l.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
 }

@@ -29,6 +29,9 @@ interface StateOptions {
   healthTimeout?: string;
   healthRetries?: string;
   healthStartPeriod?: string;
+  probe?: string;
+  probeInterval?: string;
+  probeTimeout?: string;
   timeout?: string;
   dryRun?: boolean;
 }
@@ -59,6 +62,9 @@ function addSpecOptions(cmd: Command): void {
     .option('--health-timeout <duration>', 'time a health check may take')
     .option('--health-retries <n>', 'failures before unhealthy')
     .option('--health-start-period <duration>', 'grace period before failures count')
+    .option('--probe <check>', 'health probe run by the agent when the image has no HEALTHCHECK: tcp or http:/path')
+    .option('--probe-interval <duration>', 'time between probes (default 5s)')
+    .option('--probe-timeout <duration>', 'time a probe may take (default 2s)')
     .option('--timeout <seconds>', 'how long enable waits for running/healthy (default: from the health check)');
 }
 
@@ -74,6 +80,7 @@ export function specFromFlags(state: State, name: string, o: StateOptions): Reco
       retries: numeric(o.healthRetries), start_period: o.healthStartPeriod,
     };
   }
+  if (o.probe !== undefined) raw.probe = { check: o.probe, interval: o.probeInterval, timeout: o.probeTimeout };
   return JSON.parse(JSON.stringify(raw)) as Record<string, unknown>;
 }
 

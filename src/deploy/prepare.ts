@@ -3,7 +3,8 @@ import { buildDesiredContainer, type DesiredContainer } from '../plan/container-
 import type { HostAddresses } from '../runtime/host.js';
 import { parseArgs, splitWords } from '../spec/args/index.js';
 import { durationNanos } from '../spec/args/values.js';
-import type { HealthSpec, ServiceSpec } from '../spec/schema.js';
+import type { ProbeLabel } from '../spec/labels.js';
+import type { HealthSpec, ProbeSpec, ServiceSpec } from '../spec/schema.js';
 import { readEnvFile } from './env-file.js';
 
 /** This host, as the spec is resolved against it. */
@@ -37,6 +38,7 @@ export function prepareService(spec: Readonly<ServiceSpec>, host: HostContext, w
     envFromFiles: envFiles.flatMap(([path, field]) => readEnvFile(path, field)),
     cmd: typeof spec.cmd === 'string' ? splitWords(spec.cmd, vars, 'cmd') : spec.cmd,
     healthcheck,
+    probe: spec.probe === undefined ? undefined : toProbeLabel(spec.probe),
     host,
     version: host.version,
   });
@@ -51,6 +53,19 @@ export function toHealthConfig(health: HealthSpec): Docker.HealthConfig {
   if (health.start_period !== undefined) config.StartPeriod = nanos(health.start_period);
   if (health.retries !== undefined) config.Retries = health.retries;
   return config;
+}
+
+/** The agent's probe with defaults: every 5 s, 2 s timeout, HTTP 200, healthy at once, unhealthy after 3 failures. */
+export function toProbeLabel(probe: ProbeSpec): ProbeLabel {
+  const ms = (d: string | number | undefined, fallback: number): number => (d === undefined ? fallback : Math.round(nanos(d) / 1e6));
+  return {
+    check: probe.check as ProbeLabel['check'],
+    status: probe.status ?? 200,
+    interval_ms: ms(probe.interval, 5000),
+    timeout_ms: ms(probe.timeout, 2000),
+    healthy_threshold: probe.healthy_threshold ?? 1,
+    unhealthy_threshold: probe.unhealthy_threshold ?? 3,
+  };
 }
 
 /** Long enough for Docker to decide: start period plus every retry at the check's interval, and a margin. */

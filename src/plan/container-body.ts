@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { ValidationError } from '../shared/errors.js';
-import { encodeLabels, LABEL } from '../spec/labels.js';
+import { encodeLabels, LABEL, type ProbeLabel } from '../spec/labels.js';
 import type { CreateBody, RunOptions } from '../spec/run-options.js';
 import type { ServiceSpec } from '../spec/schema.js';
 import { hashOf } from './canonical.js';
@@ -13,6 +13,7 @@ export interface BodyInput {
   envFromFiles: readonly string[];
   cmd?: readonly string[] | undefined;
   healthcheck?: Docker.HealthConfig | undefined;
+  probe?: ProbeLabel | undefined;
   host: { name: string; addresses: { public?: string | undefined; private?: string | undefined } };
   version: string;
 }
@@ -41,7 +42,7 @@ export function buildDesiredContainer(input: BodyInput): DesiredContainer {
   }
   const published = publishAnnounce(body, input);
   const labels = encodeLabels(
-    { service: spec.name, image: spec.image, announce: spec.announce, port: containerPort(spec), announceAs: spec.announce_as },
+    { service: spec.name, image: spec.image, announce: spec.announce, port: containerPort(spec), announceAs: spec.announce_as, probe: input.probe },
   );
   body.Labels = { ...body.Labels, ...labels };
   // The hash covers the whole body, rundock's labels included (the agent acts on them); not rundock's version.

@@ -24,6 +24,7 @@ export interface ObservedContainer {
 /** Detailed state of one container, from inspect. */
 export interface ContainerState {
   id: string;
+  name: string;
   status: string;
   running: boolean;
   restarting: boolean;
@@ -34,6 +35,8 @@ export interface ContainerState {
   startedAt: string;
   imageId: string;
   labels: Readonly<Record<string, string>>;
+  /** The container's address on its first network with one (none with --network host). */
+  ip?: string | undefined;
 }
 
 /** The Docker Engine adapter: the only code that talks to dockerd. Errors come out as RundockError. */
@@ -88,8 +91,10 @@ export class DockerRuntime {
   async inspect(id: string): Promise<ContainerState> {
     const info = await this.call(`inspect ${id}`, () => this.engine.getContainer(id).inspect());
     const health = info.State.Health;
+    const networks = Object.values(info.NetworkSettings.Networks ?? {});
     return {
       id: info.Id,
+      name: info.Name.replace(/^\//, ''),
       status: info.State.Status,
       running: info.State.Running,
       restarting: info.State.Restarting,
@@ -100,7 +105,18 @@ export class DockerRuntime {
       startedAt: info.State.StartedAt,
       imageId: info.Image,
       labels: info.Config.Labels ?? {},
+      ip: networks.map((n) => n.IPAddress).find((ip) => ip !== ''),
     };
+  }
+
+  /** Inspects a container; undefined when it no longer exists. */
+  async inspectIfExists(id: string): Promise<ContainerState | undefined> {
+    try {
+      return await this.inspect(id);
+    } catch (error) {
+      if (statusOf((error as { cause?: unknown }).cause) === 404) return undefined;
+      throw error;
+    }
   }
 
   /** Runs one engine call, converting its error; statuses in `okStatuses` count as success. */

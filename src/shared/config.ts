@@ -15,6 +15,17 @@ export const hostConfigSchema = z.strictObject({
   private_ip: ipv4.optional(),
   public_iface: z.string().min(1).optional(),
   private_iface: z.string().min(1).optional(),
+  // The agent's settings; its flags of the same names (with dashes) win.
+  domain: z.string().min(1).optional(),
+  etcd: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  lease_ttl: z.number().int().min(2).optional(),
+  record_ttl: z.number().int().min(0).optional(),
+  priority: z.number().int().min(0).max(65535).optional(),
+  weight: z.number().int().min(0).max(65535).optional(),
+  stable_after: z.string().min(1).optional(),
+  state_dir: z.string().min(1).optional(),
+  status_listen: z.string().min(1).optional(),
+  withdraw_on_exit: z.boolean().optional(),
 });
 
 export type HostConfig = Readonly<z.infer<typeof hostConfigSchema>>;

@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   RUNDOCK_E_DOCKER_UNREACHABLE: { exit: 1, summary: 'the Docker engine cannot be reached' },
   RUNDOCK_E_START_FAILED: { exit: 1, summary: 'the container did not stay running after start' },
   RUNDOCK_E_UNHEALTHY: { exit: 1, summary: 'the container did not become healthy in time' },
+  RUNDOCK_E_REGISTRY_UNAVAILABLE: { exit: 1, summary: 'the registry (etcd, or the embedded registry state file) cannot be reached or written' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

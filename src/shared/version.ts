@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 
-// From the bundle (dist/rundock.mjs) package.json is one level up; from the sources (src/shared) two.
-const packageJson = new URL(import.meta.url.endsWith('.mjs') ? '../package.json' : '../../package.json', import.meta.url);
+/** Set by the bundler (build/bundle.mjs); absent when running from the sources. */
+declare const RUNDOCK_VERSION: string | undefined;
 
 /** rundock's version, from package.json. */
-export const VERSION: string = (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version;
+export const VERSION: string =
+  typeof RUNDOCK_VERSION === 'string'
+    ? RUNDOCK_VERSION
+    : (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;

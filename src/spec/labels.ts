@@ -10,9 +10,20 @@ export const LABEL = {
   port: 'io.rundock.port',
   announceAs: 'io.rundock.announce-as',
   version: 'io.rundock.version',
+  probe: 'io.rundock.probe',
 } as const;
 
 export const LABEL_PREFIX = 'io.rundock.';
+
+/** An agent-run health probe, as the label carries it: durations in milliseconds, defaults filled in. */
+export interface ProbeLabel {
+  check: 'tcp' | `http:/${string}`;
+  status: number;
+  interval_ms: number;
+  timeout_ms: number;
+  healthy_threshold: number;
+  unhealthy_threshold: number;
+}
 
 /** The fields the labels carry, decoded. */
 export interface LabelledService {
@@ -22,6 +33,7 @@ export interface LabelledService {
   announce?: number | undefined;
   port?: number | undefined;
   announceAs: 'private' | 'public' | 'container';
+  probe?: ProbeLabel | undefined;
 }
 
 /** The labels that describe a service; the spec hash and version labels are added once the body is hashed. */
@@ -33,6 +45,7 @@ export function encodeLabels(s: Omit<LabelledService, 'specHash'>): Record<strin
   };
   if (s.announce !== undefined) labels[LABEL.announce] = String(s.announce);
   if (s.port !== undefined) labels[LABEL.port] = String(s.port);
+  if (s.probe !== undefined) labels[LABEL.probe] = JSON.stringify(s.probe);
   return labels;
 }
 
@@ -48,7 +61,21 @@ export function decodeLabels(labels: Readonly<Record<string, string>>): Labelled
     announce: optionalPort(labels[LABEL.announce]),
     port: optionalPort(labels[LABEL.port]),
     announceAs: announceAs === 'public' || announceAs === 'container' ? announceAs : 'private',
+    probe: decodeProbe(labels[LABEL.probe]),
   };
+}
+
+function decodeProbe(text: string | undefined): ProbeLabel | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const p = JSON.parse(text) as Partial<ProbeLabel>;
+    const positive = (n: unknown): n is number => typeof n === 'number' && n > 0;
+    const valid = (p.check === 'tcp' || p.check?.startsWith('http:/')) && positive(p.status) && positive(p.interval_ms) &&
+      positive(p.timeout_ms) && positive(p.healthy_threshold) && positive(p.unhealthy_threshold);
+    return valid ? (p as ProbeLabel) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function optionalPort(text: string | undefined): number | undefined {

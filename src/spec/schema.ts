@@ -24,6 +24,16 @@ export const healthSchema = z.strictObject({
   start_period: duration.optional(),
 });
 
+/** A check the agent runs when the image has no Docker HEALTHCHECK: a TCP connect or an HTTP GET of a path. */
+export const probeSchema = z.strictObject({
+  check: z.string().regex(/^(?:tcp|http:\/[\x21-\x7e]*)$/, 'must be tcp or http:/path'),
+  status: z.number().int().min(100, 'must be an HTTP status').max(599, 'must be an HTTP status').optional(),
+  interval: duration.optional(),
+  timeout: duration.optional(),
+  healthy_threshold: z.number().int().min(1).optional(),
+  unhealthy_threshold: z.number().int().min(1).optional(),
+});
+
 /** One service, with the keys of the Ansible module (snake_case); CLI flags map onto the same keys. */
 export const serviceSchema = z
   .strictObject({
@@ -38,6 +48,7 @@ export const serviceSchema = z
     pull: z.enum(['always', 'missing', 'never']).default('missing'),
     restart: z.string().regex(RESTART, 'must be no, always, unless-stopped or on-failure[:N]').optional(),
     health: healthSchema.optional(),
+    probe: probeSchema.optional(),
     env_file: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
   })
   .superRefine((spec, ctx) => {
@@ -52,3 +63,4 @@ export const serviceSchema = z
 /** A validated service spec. */
 export type ServiceSpec = z.infer<typeof serviceSchema>;
 export type HealthSpec = z.infer<typeof healthSchema>;
+export type ProbeSpec = z.infer<typeof probeSchema>;

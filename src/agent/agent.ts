@@ -1,0 +1,187 @@
+import type { Logger } from 'pino';
+import type { ContainerState, DockerRuntime } from '../runtime/docker.js';
+import { containerEvents, type ContainerEvent } from '../runtime/events.js';
+import type { Registry } from '../registry/registry.js';
+import { backoffDelay } from '../shared/backoff.js';
+import { decodeLabels, LABEL } from '../spec/labels.js';
+import { addressOf, decideAnnouncements, type AnnounceSettings, type InstanceFacts, type ServiceStatus } from './announce.js';
+import type { AgentMetrics } from './metrics.js';
+import { Prober } from './probe.js';
+import { RegistryWriter } from './registry-writer.js';
+
+export interface AgentOptions {
+  docker: DockerRuntime;
+  registry: Registry;
+  settings: AnnounceSettings;
+  metrics: AgentMetrics;
+  log: Logger;
+  /** Full resync against the engine this often, so a missed event never leaves a stale or missing record. */
+  resyncMs?: number;
+}
+
+/**
+ * The per-host agent: follows Docker's events for rundock's containers and keeps the registry holding exactly the
+ * records of the running, healthy, stable ones. It keeps no state of its own beyond what Docker and the registry hold.
+ */
+export class Agent {
+  private readonly facts = new Map<string, InstanceFacts>();
+  private readonly probers = new Map<string, Prober>();
+  private readonly writer: RegistryWriter;
+  private readonly abort = new AbortController();
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private recheckTimer: NodeJS.Timeout | undefined;
+  private lastStatuses: ServiceStatus[] = [];
+  private eventLoop: Promise<void> | undefined;
+
+  constructor(private readonly o: AgentOptions) {
+    this.writer = new RegistryWriter(o.registry, o.metrics, o.log);
+  }
+
+  /** Resyncs once, then follows events until stop(). Resolves once the first resync is done. */
+  async start(): Promise<void> {
+    const ready = new Promise<void>((resolve) => {
+      this.eventLoop = this.followEvents(resolve);
+    });
+    await ready;
+    this.resyncTimer = setInterval(() => void this.resync('periodic'), this.o.resyncMs ?? 60_000);
+  }
+
+  /** Stops following Docker; with `withdraw`, deletes this agent's records at once, else leaves them to the lease. */
+  async stop(withdraw: boolean): Promise<void> {
+    this.abort.abort();
+    clearInterval(this.resyncTimer);
+    clearTimeout(this.recheckTimer);
+    for (const prober of this.probers.values()) prober.stop();
+    await this.eventLoop;
+    await this.writer.stop();
+    if (withdraw) await this.o.registry.withdrawAll();
+    await this.o.registry.close();
+  }
+
+  /** What `rundock ps` and GET /status show. */
+  status(): { host: string; domain: string; registry: ReturnType<Registry['status']>; services: ServiceStatus[] } {
+    return { host: this.o.settings.host, domain: this.o.settings.domain, registry: this.o.registry.status(), services: this.lastStatuses };
+  }
+
+  /** Opens the event stream, resyncs, handles events; on a dropped stream reconnects with backoff and resyncs again. */
+  private async followEvents(onFirstResync: () => void): Promise<void> {
+    for (let attempt = 0; !this.abort.signal.aborted; attempt++) {
+      try {
+        const events = containerEvents(this.o.docker.engine, LABEL.service, this.abort.signal, async () => {
+          await this.resync(attempt === 0 ? 'start' : 'reconnect');
+          onFirstResync();
+          attempt = 0;
+        });
+        for await (const event of events) await this.onEvent(event);
+      } catch (error) {
+        if (this.abort.signal.aborted) return;
+        this.o.log.warn({ err: error }, 'docker event stream failed');
+      }
+      if (this.abort.signal.aborted) return;
+      this.o.metrics.eventStreamReconnects.inc();
+      await sleep(backoffDelay(attempt), this.abort.signal);
+    }
+  }
+
+  private async onEvent(event: ContainerEvent): Promise<void> {
+    const action = event.action.split(':')[0] ?? event.action;
+    this.o.metrics.eventsHandled.inc({ action });
+    this.o.log.debug({ container: event.id.slice(0, 12), action: event.action }, 'docker event');
+    if (action === 'destroy') this.forget(event.id);
+    else await this.refresh(event.id);
+    this.reconcile();
+  }
+
+  /** Re-reads every rundock container from the engine, replacing what the agent knew. */
+  async resync(reason: string): Promise<void> {
+    this.o.metrics.resyncs.inc({ reason });
+    try {
+      const containers = await this.o.docker.list(LABEL.service);
+      const states = await Promise.all(containers.map((c) => this.o.docker.inspectIfExists(c.id)));
+      const seen = new Set<string>();
+      for (const state of states) if (state && this.remember(state)) seen.add(state.id);
+      for (const id of [...this.facts.keys()]) if (!seen.has(id)) this.forget(id);
+    } catch (error) {
+      this.o.log.warn({ err: error, reason }, 'resync failed');
+    }
+    this.reconcile();
+  }
+
+  private async refresh(id: string): Promise<void> {
+    try {
+      const state = await this.o.docker.inspectIfExists(id);
+      if (!state || !this.remember(state)) this.forget(id);
+    } catch (error) {
+      this.o.log.warn({ err: error, container: id.slice(0, 12) }, 'inspect failed; the next resync retries');
+    }
+  }
+
+  /** Records a container's facts; false when it is not a service container (e.g. a swap's temporary one). */
+  private remember(state: ContainerState): boolean {
+    const labels = decodeLabels(state.labels);
+    if (!labels || labels.service !== state.name) return false;
+    const facts: InstanceFacts = {
+      id: state.id,
+      labels,
+      running: state.running && !state.restarting,
+      restarting: state.restarting,
+      restartCount: state.restartCount,
+      startedAt: Date.parse(state.startedAt),
+      dockerHealth: state.health,
+      containerIp: state.ip,
+    };
+    this.facts.set(state.id, facts);
+    this.updateProber(facts);
+    return true;
+  }
+
+  private forget(id: string): void {
+    this.facts.delete(id);
+    this.probers.get(id)?.stop();
+    this.probers.delete(id);
+  }
+
+  /** Runs the spec's probe while the container runs without a Docker health check; its verdict joins the facts. */
+  private updateProber(facts: InstanceFacts): void {
+    const probe = facts.labels.probe;
+    const target = addressOf(facts, this.o.settings);
+    const existing = this.probers.get(facts.id);
+    if (!probe || !target || !facts.running || facts.dockerHealth !== undefined) {
+      existing?.stop();
+      this.probers.delete(facts.id);
+      return;
+    }
+    if (existing) {
+      facts.probeHealth = existing.health;
+      return;
+    }
+    const prober = new Prober(target, probe, (ok, health, changed) => {
+      this.o.metrics.probeResults.inc({ result: ok ? 'success' : 'failure' });
+      const current = this.facts.get(facts.id);
+      if (current) current.probeHealth = health;
+      if (changed) this.reconcile();
+    });
+    facts.probeHealth = 'unknown';
+    this.probers.set(facts.id, prober);
+    prober.start();
+  }
+
+  /** Decides the records from the facts and hands them to the writer; re-decides when a restarted container turns stable. */
+  private reconcile(): void {
+    const now = Date.now();
+    const decided = decideAnnouncements(this.facts.values(), this.o.settings, now);
+    this.lastStatuses = decided.statuses;
+    this.o.metrics.servicesSeen.set({ announced: 'true' }, decided.statuses.filter((s) => s.announced).length);
+    this.o.metrics.servicesSeen.set({ announced: 'false' }, decided.statuses.filter((s) => !s.announced).length);
+    this.writer.write(decided.records);
+    clearTimeout(this.recheckTimer);
+    if (decided.recheckAt !== undefined) this.recheckTimer = setTimeout(() => this.reconcile(), decided.recheckAt - now + 10);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+}

@@ -1,0 +1,112 @@
+import { recordKey, hostKey } from '../registry/path.js';
+import { encodeRecord } from '../registry/record.js';
+import type { LabelledService } from '../spec/labels.js';
+
+/** What the agent knows about one service container, from inspect and its own probe. */
+export interface InstanceFacts {
+  id: string;
+  labels: LabelledService;
+  running: boolean;
+  restarting: boolean;
+  restartCount: number;
+  /** When the container last started, ms since the epoch. */
+  startedAt: number;
+  /** Docker's health status when the image or spec has a HEALTHCHECK. */
+  dockerHealth?: string | undefined;
+  /** The agent's probe result when the service has a probe and no HEALTHCHECK. */
+  probeHealth?: 'healthy' | 'unhealthy' | 'unknown' | undefined;
+  containerIp?: string | undefined;
+}
+
+export interface AnnounceSettings {
+  domain: string;
+  host: string;
+  addresses: { public?: string | undefined; private?: string | undefined };
+  /** DNS TTL written into each record, seconds. */
+  ttl: number;
+  priority?: number | undefined;
+  weight?: number | undefined;
+  /** A container restarted by its policy is announced only once it has been up this long. */
+  stableMs: number;
+  version: string;
+  startedAt: string;
+}
+
+/** Why a service is or is not announced; shown by `rundock ps` and the status endpoint. */
+export interface ServiceStatus {
+  service: string;
+  container: string;
+  announced: boolean;
+  reason: string;
+  address?: string | undefined;
+}
+
+/** The JSON of a host record (/rundock/hosts/<host>), on the agent's lease: the key exists while the agent lives. */
+export interface HostRecord {
+  host: string;
+  addresses: { public?: string | undefined; private?: string | undefined };
+  version: string;
+  started_at: string;
+  services: ServiceStatus[];
+}
+
+export interface Announcements {
+  /** Every record this agent wants in the registry: key -> value text (SkyDNS records and its host record). */
+  records: Map<string, string>;
+  statuses: ServiceStatus[];
+  /** When a decision changes by time alone (a restarted container becoming stable), ms since the epoch. */
+  recheckAt?: number | undefined;
+}
+
+/**
+ * Decides what to announce. Pure: a record exists only while its container runs and is healthy (its Docker health
+ * check, else its probe, else staying up for the stable time), and is not crash-looping.
+ */
+export function decideAnnouncements(instances: Iterable<InstanceFacts>, s: AnnounceSettings, now: number): Announcements {
+  const records = new Map<string, string>();
+  const statuses: ServiceStatus[] = [];
+  let recheckAt: number | undefined;
+  for (const facts of instances) {
+    const address = addressOf(facts, s);
+    const verdict = address === undefined ? 'nothing to announce (no announce port)' : unannouncedReason(facts, s, now);
+    if (verdict === undefined && address !== undefined) {
+      const { ip, port } = address;
+      records.set(recordKey(s.domain, facts.labels.service, s.host), encodeRecord({ host: ip, port, ttl: s.ttl, priority: s.priority, weight: s.weight }));
+      statuses.push({ service: facts.labels.service, container: facts.id, announced: true, reason: 'running and healthy', address: `${ip}:${port}` });
+      continue;
+    }
+    statuses.push({ service: facts.labels.service, container: facts.id, announced: false, reason: verdict ?? '' });
+    const stableAt = facts.startedAt + s.stableMs;
+    if (facts.running && stableAt > now) recheckAt = Math.min(recheckAt ?? stableAt, stableAt);
+  }
+  statuses.sort((a, b) => a.service.localeCompare(b.service));
+  const hostRecord: HostRecord = { host: s.host, addresses: s.addresses, version: s.version, started_at: s.startedAt, services: statuses };
+  records.set(hostKey(s.host), JSON.stringify(hostRecord));
+  return { records, statuses, recheckAt };
+}
+
+function unannouncedReason(f: InstanceFacts, s: AnnounceSettings, now: number): string | undefined {
+  if (f.restarting) return `restarting (${f.restartCount} restarts)`;
+  if (!f.running) return 'not running';
+  if (f.dockerHealth !== undefined && f.dockerHealth !== 'healthy') return `health check: ${f.dockerHealth}`;
+  if (f.dockerHealth === undefined && f.probeHealth !== undefined && f.probeHealth !== 'healthy') return `probe: ${f.probeHealth}`;
+  // Without health evidence (no check, no probe), staying up is the evidence; after a restart it is required anyway.
+  const proven = f.dockerHealth === 'healthy' || (f.dockerHealth === undefined && f.probeHealth === 'healthy');
+  const up = now - f.startedAt;
+  if (up < s.stableMs && (f.restartCount > 0 || !proven)) {
+    const why = f.restartCount > 0 ? `restarted ${f.restartCount} times` : 'no health check or probe';
+    return `${why}; announced once up for ${Math.round(s.stableMs / 1000)} s`;
+  }
+  return undefined;
+}
+
+/** The address to announce: the host's private/public address and `announce`, or the container's own and `port`. */
+export function addressOf(f: InstanceFacts, s: AnnounceSettings): { ip: string; port: number } | undefined {
+  const { announceAs, announce, port } = f.labels;
+  if (announceAs === 'container') {
+    const ip = f.containerIp ?? s.addresses.private;
+    return ip !== undefined && port !== undefined ? { ip, port } : undefined;
+  }
+  const ip = s.addresses[announceAs];
+  return ip !== undefined && announce !== undefined ? { ip, port: announce } : undefined;
+}

@@ -1,0 +1,134 @@
+import type { Command } from 'commander';
+import { Agent } from '../agent/agent.js';
+import { AgentMetrics } from '../agent/metrics.js';
+import { startStatusServer } from '../agent/status-server.js';
+import { domainPrefix } from '../registry/path.js';
+import type { Registry } from '../registry/registry.js';
+import { loadHostConfig } from '../shared/config.js';
+import { ValidationError } from '../shared/errors.js';
+import { logger } from '../shared/log.js';
+import { durationNanos } from '../spec/args/values.js';
+import { dockerRuntime, hostContext, type GlobalOptions } from './context.js';
+
+/** Where the agent serves /status and /metrics unless told otherwise; `rundock ps` asks it there. */
+export const DEFAULT_STATUS_LISTEN = '127.0.0.1:9476';
+
+interface AgentFlags {
+  etcd?: string;
+  domain?: string;
+  hostname?: string;
+  leaseTtl?: string;
+  recordTtl?: string;
+  priority?: string;
+  weight?: string;
+  stableAfter?: string;
+  resyncInterval?: string;
+  stateDir?: string;
+  statusListen?: string;
+  keepRecords?: boolean;
+}
+
+export function registerAgent(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
+  program
+    .command('agent')
+    .description("announce this host's healthy services into the registry (etcd, or embedded without --etcd); runs in the foreground")
+    .option('--etcd <urls>', 'etcd endpoints, comma separated (default: the embedded registry)')
+    .option('--domain <domain>', 'DNS domain of the services, e.g. s.prod.example.com')
+    .option('--hostname <name>', "this host's name in records (default: system hostname)")
+    .option('--lease-ttl <seconds>', 'etcd lease TTL; records vanish this long after the agent dies (default 30)')
+    .option('--record-ttl <seconds>', 'DNS TTL written into records (default 10)')
+    .option('--priority <n>', 'SRV priority written into records')
+    .option('--weight <n>', 'SRV weight written into records')
+    .option('--stable-after <duration>', 'a restarted container is announced once up this long (default 10s)')
+    .option('--resync-interval <duration>', 'full resync against Docker this often (default 60s)')
+    .option('--state-dir <dir>', 'where the embedded registry keeps its records (default /var/lib/rundock)')
+    .option('--status-listen <addr:port>', `loopback address for /status and /metrics (default ${DEFAULT_STATUS_LISTEN})`)
+    .option('--keep-records', 'on SIGTERM leave records to expire with the lease instead of withdrawing them')
+    .action((flags: AgentFlags) => run(() => runAgent(flags, program.opts<GlobalOptions>())));
+}
+
+async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<number> {
+  const config = loadHostConfig(global.config);
+  const host = hostContext(global);
+  const name = flags.hostname ?? host.name;
+  const domain = flags.domain ?? config.domain;
+  if (domain === undefined) throw new ValidationError('domain', domain, 'is required (--domain or domain in the config file)');
+  domainPrefix(domain);
+  const log = logger('agent');
+  const metrics = new AgentMetrics();
+  const etcd = flags.etcd?.split(',') ?? (typeof config.etcd === 'string' ? config.etcd.split(',') : config.etcd);
+  const registry = await makeRegistry(etcd, seconds('lease-ttl', flags.leaseTtl, config.lease_ttl ?? 30), flags.stateDir ?? config.state_dir ?? '/var/lib/rundock', metrics);
+  const agent = new Agent({
+    docker: dockerRuntime(),
+    registry,
+    metrics,
+    log,
+    resyncMs: millis('resync-interval', flags.resyncInterval ?? '60s'),
+    settings: {
+      domain,
+      host: name,
+      addresses: host.addresses,
+      ttl: seconds('record-ttl', flags.recordTtl, config.record_ttl ?? 10),
+      priority: optionalInt('priority', flags.priority) ?? config.priority,
+      weight: optionalInt('weight', flags.weight) ?? config.weight,
+      stableMs: millis('stable-after', flags.stableAfter ?? config.stable_after ?? '10s'),
+      version: host.version,
+      startedAt: new Date().toISOString(),
+    },
+  });
+  const server = await startStatusServer(parseListen(flags.statusListen ?? config.status_listen ?? DEFAULT_STATUS_LISTEN), metrics.registry, () => agent.status());
+  await agent.start();
+  log.info({ host: name, domain, registry: etcd ? 'etcd' : 'embedded', status: `${server.address.address}:${server.address.port}` }, 'agent started');
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  const withdraw = !(flags.keepRecords ?? config.withdraw_on_exit === false);
+  log.info({ signal, withdraw }, 'agent stopping');
+  await agent.stop(withdraw);
+  await server.close();
+  return 0;
+}
+
+/** The etcd registry with --etcd, else the embedded one; imported on demand, so other commands never load etcd3. */
+async function makeRegistry(etcd: string[] | undefined, leaseTtl: number, stateDir: string, metrics: AgentMetrics): Promise<Registry> {
+  if (etcd === undefined) {
+    const { EmbeddedRegistry } = await import('../registry/embedded.js');
+    return new EmbeddedRegistry({ stateDir });
+  }
+  const { EtcdRegistry } = await import('../registry/etcd.js');
+  const log = logger('registry');
+  return new EtcdRegistry({
+    hosts: etcd,
+    ttlSeconds: leaseTtl,
+    listener: {
+      leaseReplaced: (old, lease) => (metrics.leaseReplaced.inc(), log.warn({ old, lease }, 'etcd lease lost; new lease, records re-put')),
+      stateChanged: (state, error) => (metrics.registryConnected.set(state === 'connected' ? 1 : 0), log.info({ state, err: error }, 'etcd connection')),
+    },
+  });
+}
+
+function parseListen(text: string): { host: string; port: number } {
+  const match = /^(.+):(\d+)$/.exec(text);
+  const port = Number(match?.[2]);
+  if (!match?.[1] || !(port >= 0 && port < 65536)) throw new ValidationError('status-listen', text, 'must be ADDRESS:PORT');
+  return { host: match[1].replace(/^\[|\]$/g, ''), port };
+}
+
+function seconds(field: string, flag: string | undefined, fallback: number): number {
+  if (flag === undefined) return fallback;
+  const n = Number(flag);
+  if (!Number.isInteger(n) || n < 0) throw new ValidationError(field, flag, 'must be a whole number of seconds');
+  return n;
+}
+
+function optionalInt(field: string, flag: string | undefined): number | undefined {
+  if (flag === undefined) return undefined;
+  const n = Number(flag);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ValidationError(field, flag, 'must be 0..65535');
+  return n;
+}
+
+function millis(field: string, duration: string): number {
+  return Math.round(durationNanos(duration, field) / 1e6);
+}

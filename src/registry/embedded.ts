@@ -1,0 +1,187 @@
+/**
+ * The embedded registry: one machine, no etcd. This agent's records live in memory, are persisted atomically to a
+ * JSON file in the state directory, and are followed in-process (the DNS server of the same agent subscribes).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { RegistryUnavailableError } from './errors.js';
+import type { Registry, RegistryStatus } from './registry.js';
+import { Serial } from './serial.js';
+
+/** Where the embedded registry keeps its file. */
+export interface EmbeddedRegistryOptions {
+  /** Directory of the state file (created if missing); one registry per directory. */
+  stateDir: string;
+}
+
+/** Called with the complete new record set after every change. */
+export type ChangeListener = (records: ReadonlyMap<string, string>) => void;
+
+/** The state file's name inside stateDir. */
+export const STATE_FILE = 'registry.json';
+const FORMAT_VERSION = 1;
+
+/** The Registry for a single machine, holding the records of the one agent in this process. */
+export class EmbeddedRegistry implements Registry {
+  private readonly file: string;
+  private records: Map<string, string>;
+  private readonly listeners = new Set<ChangeListener>();
+  /** The file lags behind memory (a write failed): the next sync writes even if nothing changed. */
+  private dirty = false;
+  private lastError: string | undefined;
+  private readonly serial = new Serial();
+  private closed = false;
+
+  /** Loads the state file: a missing file is an empty registry, a corrupt one is moved aside and treated as empty. */
+  constructor(options: EmbeddedRegistryOptions) {
+    mkdirSync(options.stateDir, { recursive: true });
+    this.file = join(options.stateDir, STATE_FILE);
+    const loaded = load(this.file);
+    this.records = loaded.records;
+    this.lastError = loaded.problem;
+  }
+
+  /** Follows every change (sync, withdrawAll) in this process. Returns the function that unsubscribes. */
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async sync(records: ReadonlyMap<string, string>): Promise<void> {
+    this.assertOpen();
+    await this.replace(new Map(records));
+  }
+
+  async list(prefix: string): Promise<Map<string, string>> {
+    this.assertOpen();
+    return new Map([...this.records].filter(([key]) => key.startsWith(prefix)));
+  }
+
+  async withdrawAll(): Promise<void> {
+    this.assertOpen();
+    await this.replace(new Map());
+  }
+
+  /** Nothing to release but subscriptions: records stay in the file, as etcd keeps them until the lease expires. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.listeners.clear();
+    await this.serial.idle();
+  }
+
+  status(): RegistryStatus {
+    return { state: 'connected', written: this.records.size, lastError: this.lastError };
+  }
+
+  /**
+   * Makes `next` the record set: memory and subscribers first (DNS must follow what runs even if the disk is full),
+   * then the file. An unchanged set costs nothing, unless an earlier write failed.
+   */
+  private replace(next: Map<string, string>): Promise<void> {
+    return this.serial.run(async () => {
+      const changed = !sameRecords(this.records, next);
+      if (!changed && !this.dirty) return;
+      if (changed) {
+        this.records = next;
+        this.notify(next);
+      }
+      try {
+        await writeAtomically(this.file, serialize(next));
+        this.dirty = false;
+        this.lastError = undefined;
+      } catch (error) {
+        this.dirty = true;
+        this.lastError = error instanceof Error ? error.message : String(error);
+        throw new RegistryUnavailableError(`the embedded registry cannot write ${this.file}: ${this.lastError}`, { cause: error, details: { file: this.file } });
+      }
+    });
+  }
+
+  private notify(records: ReadonlyMap<string, string>): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(records);
+      } catch {
+        // A subscriber's failure must not stop the others or the write; subscribers handle their own errors.
+      }
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('EmbeddedRegistry used after close()');
+  }
+}
+
+function sameRecords(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [key, value] of a) if (b.get(key) !== value) return false;
+  return true;
+}
+
+/** Sorted keys: the file is diffable and equal sets give equal files. */
+function serialize(records: ReadonlyMap<string, string>): string {
+  const sorted = Object.fromEntries([...records].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return `${JSON.stringify({ version: FORMAT_VERSION, records: sorted }, null, 2)}\n`;
+}
+
+function load(file: string): { records: Map<string, string>; problem?: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: new Map() };
+    throw new RegistryUnavailableError(`the embedded registry cannot read ${file}: ${(error as Error).message}`, { cause: error, details: { file } });
+  }
+  const records = parse(text);
+  if (records) return { records };
+  // Moved aside, not deleted: an operator can inspect it; the agent's first sync rebuilds the set from Docker.
+  const aside = `${file}.corrupt-${Date.now()}`;
+  renameSync(file, aside);
+  return { records: new Map(), problem: `${file} was not a valid registry file; moved to ${aside}` };
+}
+
+function parse(text: string): Map<string, string> | undefined {
+  try {
+    const data: unknown = JSON.parse(text);
+    if (typeof data !== 'object' || data === null || !('version' in data) || data.version !== FORMAT_VERSION) return undefined;
+    if (!('records' in data) || typeof data.records !== 'object' || data.records === null || Array.isArray(data.records)) return undefined;
+    const entries = Object.entries(data.records);
+    return entries.every(([, value]) => typeof value === 'string') ? new Map(entries as [string, string][]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Write to a temporary file in the same directory, fsync, rename over the target, fsync the directory. */
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    const handle = await open(temp, 'w', 0o644);
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  await syncDirectory(file);
+}
+
+/** Makes the rename itself durable; a directory that cannot be opened for fsync (some filesystems) is not an error. */
+async function syncDirectory(file: string): Promise<void> {
+  const dir = await open(dirname(file), 'r').catch(() => undefined);
+  if (!dir) return;
+  try {
+    await dir.sync();
+  } catch {
+    // fsync on a directory is unsupported on some filesystems; the rename is still atomic
+  } finally {
+    await dir.close();
+  }
+}

@@ -1,0 +1,51 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { BIN, freePort } from './harness.js';
+
+/** A `rundock agent` child process for tests, with its status address. */
+export interface AgentProcess {
+  status: string;
+  /** Everything the agent logged. */
+  logs(): string;
+  /** Sends a signal and waits for the process to exit; resolves to its exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Polls `check` every `everyMs` until it returns true; resolves to the time waited, rejects after `timeoutMs`. */
+export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 20): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    if (await check()) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Starts `rundock agent ARGS...` and resolves once its status endpoint answers (its first resync is done). */
+export async function startAgent(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
+  const status = `127.0.0.1:${await freePort()}`;
+  const child: ChildProcess = spawn(process.execPath, [BIN, 'agent', '--status-listen', status, ...args], {
+    env: { ...process.env, RUNDOCK_CONFIG: '/dev/null', RUNDOCK_LOG_LEVEL: 'debug', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let logs = '';
+  child.stderr?.on('data', (chunk: Buffer) => (logs += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const agent: AgentProcess = {
+    status,
+    logs: () => logs,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+  try {
+    await waitFor(async () => {
+      if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}:\n${logs}`);
+      return fetch(`http://${status}/status`).then((r) => r.ok, () => false);
+    }, 15_000, 50);
+  } catch (error) {
+    await agent.stop('SIGKILL');
+    throw error;
+  }
+  return agent;
+}

@@ -1,0 +1,117 @@
+/**
+ * A real, throwaway, single-member etcd for tests: loopback only, its own free ports and temporary data directory.
+ * Reusable by any test that needs etcd (agent, DNS, gateway).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const ETCD_BIN = process.env.RUNDOCK_TEST_ETCD ?? '/usr/bin/etcd';
+
+export interface EtcdProcess {
+  /** Client URL, e.g. `http://127.0.0.1:40123`. */
+  endpoint: string;
+  dataDir: string;
+  /** SIGTERM and wait for exit; the data directory is kept, so start() brings the same member back. */
+  stop(): Promise<void>;
+  /** Starts the member again (after stop) and waits until it answers. */
+  start(): Promise<void>;
+  /** SIGKILL if running, then removes the data directory. Safe to call twice; use it in `after` hooks. */
+  kill(): Promise<void>;
+}
+
+/** Starts etcd and resolves once it reports healthy. */
+export async function startEtcd(): Promise<EtcdProcess> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'rundock-etcd-'));
+  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const endpoint = `http://127.0.0.1:${clientPort}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  const args = [
+    '--name', 't', '--data-dir', dataDir,
+    '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
+    '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `t=${peer}`,
+    '--log-level', 'error', '--logger', 'zap',
+  ];
+  let child: ChildProcess | undefined;
+  const start = async (): Promise<void> => {
+    if (child) throw new Error('etcd is already running');
+    const spawned = spawnEtcd(args);
+    const started = spawned.child;
+    child = started;
+    started.once('exit', () => {
+      if (child === started) child = undefined;
+    });
+    await waitHealthy(endpoint, spawned);
+  };
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
+    const running = child;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill(signal);
+    await exited;
+  };
+  const kill = async (): Promise<void> => {
+    await stop('SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await start();
+  } catch (error) {
+    await kill();
+    throw error;
+  }
+  return { endpoint, dataDir, start, stop: () => stop(), kill };
+}
+
+interface Spawned {
+  child: ChildProcess;
+  /** The last lines etcd wrote to stderr, to show why it did not come up. */
+  stderr: () => string;
+}
+
+function spawnEtcd(args: string[]): Spawned {
+  const child = spawn(ETCD_BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // A test that exits without its `after` hook (an uncaught error) must not leave etcd running.
+  const killOnExit = (): void => void child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
+  let tail = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-4000);
+  });
+  return { child, stderr: () => tail };
+}
+
+/** Polls `/health` until etcd answers healthy; fails fast if the process exits. */
+async function waitHealthy(endpoint: string, { child, stderr }: Spawned, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  child.once('error', () => (exited = true));
+  while (Date.now() < deadline && !exited) {
+    try {
+      const response = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1000) });
+      const body = (await response.json()) as { health?: string };
+      if (body.health === 'true') return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`etcd at ${endpoint} did not become healthy (${exited ? 'it exited' : 'timeout'}):\n${stderr()}`);
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
