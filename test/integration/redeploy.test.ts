@@ -55,6 +55,14 @@ describe('redeploy', () => {
     assert.match((await httpGet(port)).body, /version-two/);
   });
 
+  it('a failed pull is reported as such and creates nothing', async () => {
+    const name = uniqueName();
+    const result = await rundockJson(['enable', name, '--image', `${REGISTRY}/rundock-test/no-such-image:${uniqueName('tag')}`, ...ADDRESSES]);
+    assert.equal(result.code, 1);
+    assert.equal((result.json.error as Record<string, unknown>).code, 'RUNDOCK_E_PULL_FAILED');
+    assert.deepEqual(await containersOf(name), []);
+  });
+
   it('a replacement that cannot be created leaves the old container running', async () => {
     const name = uniqueName();
     created.push(name);

@@ -1,0 +1,97 @@
+import { Etcd3, type Watcher } from 'etcd3';
+import type { Logger } from 'pino';
+import { domainPrefix } from '../registry/path.js';
+import { backoffDelay } from '../shared/backoff.js';
+
+/** Where a feed stands: loading the subtree, following changes, or serving its last view while etcd is away. */
+export type FeedState = 'loading' | 'watching' | 'disconnected';
+
+/** What a feed writes into: the DNS server's in-memory view. */
+export interface ZoneSink {
+  replaceAll(entries: Iterable<[string, string]>): void;
+  put(key: string, value: string): void;
+  delete(key: string): void;
+}
+
+export interface EtcdZoneFeedOptions {
+  hosts: string[];
+  domain: string;
+  sink: ZoneSink;
+  log: Logger;
+  onState?: (state: FeedState) => void;
+}
+
+/**
+ * Keeps a ZoneSink equal to the domain's /skydns subtree in etcd: loads it once, then follows a watch from the next
+ * revision, so queries are answered from memory and never wait on etcd. A canceled watch (compacted revision) or a
+ * failed load starts over with a full reload; while etcd is unreachable the sink keeps its last view.
+ */
+export class EtcdZoneFeed {
+  private readonly client: Etcd3;
+  private readonly prefix: string;
+  private watcher: Watcher | undefined;
+  private stopped = false;
+  private attempts = 0;
+  private currentRevision = 0;
+
+  constructor(private readonly o: EtcdZoneFeedOptions) {
+    this.client = new Etcd3({ hosts: o.hosts });
+    this.prefix = domainPrefix(o.domain);
+  }
+
+  /** The etcd revision the view reflects (the SOA serial). */
+  revision(): number {
+    return this.currentRevision;
+  }
+
+  /** Loads and starts watching; if etcd is unreachable, resolves anyway and keeps trying in the background. */
+  async start(): Promise<void> {
+    await this.reload();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.watcher?.cancel().catch(() => undefined);
+    this.client.close();
+  }
+
+  private async reload(): Promise<void> {
+    if (this.stopped) return;
+    this.o.onState?.('loading');
+    try {
+      await this.watcher?.cancel().catch(() => undefined);
+      const response = await this.client.getAll().prefix(this.prefix).exec();
+      this.o.sink.replaceAll(response.kvs.map((kv) => [kv.key.toString(), kv.value.toString()] as [string, string]));
+      this.currentRevision = Number(response.header.revision);
+      this.watcher = await this.watch(this.currentRevision + 1);
+      this.attempts = 0;
+      this.o.onState?.('watching');
+      this.o.log.info({ records: response.kvs.length, revision: this.currentRevision }, 'zone loaded; watching');
+    } catch (error) {
+      const delay = backoffDelay(this.attempts++, 250, 5000);
+      this.o.log.warn({ err: error, retry_in_ms: delay }, 'zone load failed; answering from the last view');
+      this.o.onState?.('disconnected');
+      setTimeout(() => void this.reload(), delay).unref();
+    }
+  }
+
+  private async watch(fromRevision: number): Promise<Watcher> {
+    const watcher = await this.client.watch().prefix(this.prefix).startRevision(String(fromRevision)).create();
+    watcher.on('put', (kv) => {
+      this.o.sink.put(kv.key.toString(), kv.value.toString());
+      this.currentRevision = Number(kv.mod_revision);
+    });
+    watcher.on('delete', (kv) => {
+      this.o.sink.delete(kv.key.toString());
+      this.currentRevision = Math.max(this.currentRevision, Number(kv.mod_revision));
+    });
+    watcher.on('disconnected', () => this.o.onState?.('disconnected'));
+    watcher.on('connected', () => this.o.onState?.('watching'));
+    watcher.on('error', (error) => {
+      if (this.watcher !== watcher) return;
+      this.o.log.warn({ err: error }, 'watch canceled (compacted revision?); reloading the zone');
+      void this.reload();
+    });
+    return watcher;
+  }
+}
