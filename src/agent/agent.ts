@@ -87,6 +87,12 @@ export class Agent {
     const action = event.action.split(':')[0] ?? event.action;
     this.o.metrics.eventsHandled.inc({ action });
     this.o.log.debug({ container: event.id.slice(0, 12), action: event.action }, 'docker event');
+    const known = this.facts.get(event.id);
+    if ((action === 'die' || action === 'stop') && known?.running) {
+      // Withdraw on the event itself: the engine answers inspect only ~100 ms later, after its network teardown.
+      this.facts.set(event.id, { ...known, running: false });
+      this.reconcile();
+    }
     if (action === 'destroy') this.forget(event.id);
     else await this.refresh(event.id);
     this.reconcile();
@@ -146,15 +152,14 @@ export class Agent {
     const probe = facts.labels.probe;
     const target = addressOf(facts, this.o.settings);
     const existing = this.probers.get(facts.id);
-    if (!probe || !target || !facts.running || facts.dockerHealth !== undefined) {
-      existing?.stop();
-      this.probers.delete(facts.id);
-      return;
-    }
-    if (existing) {
+    const wanted = probe !== undefined && target !== undefined && facts.running && facts.dockerHealth === undefined;
+    if (existing && wanted && existing.target.ip === target.ip && existing.target.port === target.port) {
       facts.probeHealth = existing.health;
       return;
     }
+    existing?.stop();
+    this.probers.delete(facts.id);
+    if (!wanted) return;
     const prober = new Prober(target, probe, (ok, health, changed) => {
       this.o.metrics.probeResults.inc({ result: ok ? 'success' : 'failure' });
       const current = this.facts.get(facts.id);

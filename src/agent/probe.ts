@@ -44,7 +44,7 @@ export class Prober {
   private current: ProbeHealth = 'unknown';
 
   constructor(
-    private readonly target: { ip: string; port: number },
+    readonly target: { ip: string; port: number },
     readonly probe: ProbeLabel,
     private readonly onResult: (ok: boolean, health: ProbeHealth, changed: boolean) => void,
   ) {}
