@@ -32,6 +32,8 @@ export class Agent {
   private recheckTimer: NodeJS.Timeout | undefined;
   private lastStatuses: ServiceStatus[] = [];
   private eventLoop: Promise<void> | undefined;
+  private refreshTickets = 0;
+  private readonly latestRefresh = new Map<string, number>();
 
   constructor(private readonly o: AgentOptions) {
     this.writer = new RegistryWriter(o.registry, o.metrics, o.log);
@@ -72,7 +74,7 @@ export class Agent {
           onFirstResync();
           attempt = 0;
         });
-        for await (const event of events) await this.onEvent(event);
+        for await (const event of events) this.onEvent(event);
       } catch (error) {
         if (this.abort.signal.aborted) return;
         this.o.log.warn({ err: error }, 'docker event stream failed');
@@ -83,7 +85,8 @@ export class Agent {
     }
   }
 
-  private async onEvent(event: ContainerEvent): Promise<void> {
+  /** Handles an event without waiting: inspects run concurrently, so a slow one never delays the next death. */
+  private onEvent(event: ContainerEvent): void {
     const action = event.action.split(':')[0] ?? event.action;
     this.o.metrics.eventsHandled.inc({ action });
     this.o.log.debug({ container: event.id.slice(0, 12), action: event.action }, 'docker event');
@@ -93,9 +96,12 @@ export class Agent {
       this.facts.set(event.id, { ...known, running: false });
       this.reconcile();
     }
-    if (action === 'destroy') this.forget(event.id);
-    else await this.refresh(event.id);
-    this.reconcile();
+    if (action === 'destroy') {
+      this.forget(event.id);
+      this.reconcile();
+    } else {
+      void this.refresh(event.id);
+    }
   }
 
   /** Re-reads every rundock container from the engine, replacing what the agent knew. */
@@ -113,10 +119,15 @@ export class Agent {
     this.reconcile();
   }
 
+  /** Re-inspects one container; of concurrent inspects of the same container only the newest one applies. */
   private async refresh(id: string): Promise<void> {
+    const ticket = ++this.refreshTickets;
+    this.latestRefresh.set(id, ticket);
     try {
       const state = await this.o.docker.inspectIfExists(id);
+      if (this.latestRefresh.get(id) !== ticket) return;
       if (!state || !this.remember(state)) this.forget(id);
+      this.reconcile();
     } catch (error) {
       this.o.log.warn({ err: error, container: id.slice(0, 12) }, 'inspect failed; the next resync retries');
     }
@@ -143,6 +154,7 @@ export class Agent {
 
   private forget(id: string): void {
     this.facts.delete(id);
+    this.latestRefresh.delete(id);
     this.probers.get(id)?.stop();
     this.probers.delete(id);
   }

@@ -1,0 +1,124 @@
+/**
+ * One raw DNS message in, the bytes to send back out: decode, pick the zone, answer or forward, fit, encode.
+ * Shared by the UDP and TCP listeners. It never throws: a bug in answering becomes SERVFAIL and a throttled log line.
+ */
+import dnsPacket, { type DecodedPacket } from 'dns-packet';
+import type { Logger } from 'pino';
+import { answer, bareResponse } from './answer.js';
+import { responseSizeLimit } from './edns.js';
+import type { Forwarder } from './forward.js';
+import type { DnsMetrics } from './metrics.js';
+import { encodeWithin } from './truncate.js';
+import { headerOnlyReply, isQueryHeader, opcodeOf, RCODE, RCODE_NAME } from './wire.js';
+import type { ZoneIndex } from './zone-index.js';
+
+/** How the message came: decides the size limit of the answer. */
+export type Transport = 'udp' | 'tcp';
+/** Bytes to send, nothing (the message is dropped), or a promise of either (a forwarded query). */
+export type Reply = Buffer | undefined | Promise<Buffer | undefined>;
+
+/** What the handler answers from. */
+export interface QueryHandlerOptions {
+  /** The zones served; at least one. */
+  zones: readonly ZoneIndex[];
+  defaultTtl: number;
+  serial: () => number;
+  negativeTtl?: number;
+  maxRecords?: number;
+  forwarder?: Forwarder;
+  metrics?: DnsMetrics;
+  log: Logger;
+}
+
+/**
+ * Names dns-packet can write back byte for byte. Others (raw UTF-8, control bytes) are answered REFUSED without
+ * echoing the question, since re-encoding them would change the question the client asked.
+ */
+const PRINTABLE = /^[\x21-\x7e]*$/;
+const BUG_LOG_INTERVAL_MS = 10_000;
+
+/** Answers raw DNS messages from the zones; keeps the round-robin offset between queries. */
+export class QueryHandler {
+  private readonly zones: readonly ZoneIndex[];
+  private rotation = 0;
+  private lastBugLog = 0;
+
+  constructor(private readonly o: QueryHandlerOptions) {
+    if (o.zones.length === 0) throw new Error('the DNS server needs at least one zone');
+    // Longest domain first, so that a zone delegated below another one answers for its own names.
+    this.zones = [...o.zones].sort((a, b) => b.domain.length - a.domain.length);
+  }
+
+  /** The reply to one message; never throws. */
+  handle(raw: Buffer, transport: Transport): Reply {
+    const started = performance.now();
+    try {
+      return this.dispatch(raw, transport, started);
+    } catch (error) {
+      this.reportBug(error);
+      return isQueryHeader(raw) ? this.finish(headerOnlyReply(raw, RCODE.SERVFAIL), 'other', RCODE.SERVFAIL, started) : undefined;
+    }
+  }
+
+  private dispatch(raw: Buffer, transport: Transport, started: number): Reply {
+    const request = decode(raw);
+    if (request === undefined) {
+      if (!isQueryHeader(raw)) return this.drop('malformed');
+      return this.finish(headerOnlyReply(raw, RCODE.FORMERR), 'other', RCODE.FORMERR, started);
+    }
+    // A response is never answered: answering one can start an endless ping-pong between two servers.
+    if (request.flag_qr) return this.drop('response');
+    const question = request.questions?.[0];
+    const echoable = question === undefined || PRINTABLE.test(question.name);
+    const zone = question === undefined ? this.zones[0] : echoable ? this.zoneFor(question.name) : undefined;
+    if (zone === undefined) {
+      const plainQuery = request.questions?.length === 1 && opcodeOf(request.flags ?? 0) === 0;
+      if (this.o.forwarder !== undefined && plainQuery) return this.forward(this.o.forwarder, raw, request, started);
+      if (!echoable) return this.finish(headerOnlyReply(raw, RCODE.REFUSED), question?.type ?? 'other', RCODE.REFUSED, started);
+    }
+    const settings = { defaultTtl: this.o.defaultTtl, serial: this.o.serial(), rotation: this.rotation++, negativeTtl: this.o.negativeTtl, maxRecords: this.o.maxRecords };
+    if (this.rotation > 0x3fffffff) this.rotation = 0;
+    const response = answer(zone ?? (this.zones[0] as ZoneIndex), request, settings);
+    const bytes = encodeWithin(response, responseSizeLimit(request, transport));
+    return this.finish(bytes, question?.type ?? 'other', (response.flags ?? 0) & 0xf, started);
+  }
+
+  private zoneFor(name: string): ZoneIndex | undefined {
+    for (const zone of this.zones) if (zone.inZone(name)) return zone;
+    return undefined;
+  }
+
+  private async forward(forwarder: Forwarder, raw: Buffer, request: DecodedPacket, started: number): Promise<Buffer | undefined> {
+    const qtype = request.questions?.[0]?.type ?? 'other';
+    const result = await forwarder.relay(raw);
+    this.o.metrics?.forwarded.labels(result.ok ? 'answered' : result.reason).inc();
+    if (result.ok) return this.finish(result.reply, qtype, (result.reply.readUInt8(3) & 0xf), started);
+    return this.finish(dnsPacket.encode(bareResponse(request, RCODE.SERVFAIL)), qtype, RCODE.SERVFAIL, started);
+  }
+
+  private finish(bytes: Buffer, qtype: string, rcode: number, started: number): Buffer {
+    this.o.metrics?.observe(qtype, RCODE_NAME[rcode] ?? 'OTHER', (performance.now() - started) / 1000);
+    return bytes;
+  }
+
+  private drop(reason: 'malformed' | 'response'): undefined {
+    this.o.metrics?.dropped.labels(reason).inc();
+    return undefined;
+  }
+
+  /** An exception while answering is a bug: logged, but at most once per interval, so a bad record cannot flood logs. */
+  private reportBug(error: unknown): void {
+    const now = Date.now();
+    if (now - this.lastBugLog < BUG_LOG_INTERVAL_MS) return;
+    this.lastBugLog = now;
+    this.o.log.error({ err: error }, 'answering a DNS query failed; replied SERVFAIL (further failures muted for 10 s)');
+  }
+}
+
+function decode(raw: Buffer): DecodedPacket | undefined {
+  try {
+    return dnsPacket.decode(raw);
+  } catch {
+    return undefined;
+  }
+}

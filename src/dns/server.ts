@@ -1,0 +1,142 @@
+/**
+ * The DNS server: UDP and TCP listeners on one address, answering from in-memory zone indexes (kept current by a
+ * feed), optionally forwarding other names to one upstream. See README.md in this folder.
+ */
+import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
+import { createServer, isIP, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { Forwarder } from './forward.js';
+import { QueryHandler } from './handler.js';
+import type { DnsMetrics } from './metrics.js';
+import { serveTcpConnection } from './tcp.js';
+import { ZoneIndex } from './zone-index.js';
+
+/** How to start a DNS server. */
+export interface DnsServerOptions {
+  /** Address to listen on, UDP and TCP; port 0 picks a free port (the same one for both). */
+  listen: { host: string; port: number };
+  /** The zones served: one index, several, or a map from domain to index (the domain must be the index's). */
+  zones: ZoneIndex | Iterable<ZoneIndex> | ReadonlyMap<string, ZoneIndex>;
+  /** Upstream (`ip:port`) for names outside the zones; without it such names are REFUSED (not an open resolver). */
+  forward?: string;
+  /** How long a forwarded query waits for the upstream before SERVFAIL. Default 2000 ms. */
+  forwardTimeoutMs?: number;
+  /** TTL of records without their own `ttl`. */
+  defaultTtl: number;
+  /** The SOA serial, read at every query (e.g. the etcd revision). */
+  serial: () => number;
+  /** SOA minimum and negative TTL. Default 30 s. */
+  negativeTtl?: number;
+  /** Most records one answer considers. Default 1024. */
+  maxRecords?: number;
+  /** TCP connections idle longer than this are closed. Default 10 s. */
+  tcpIdleTimeoutMs?: number;
+  /** Concurrent TCP connections; more are refused by closing them. Default 256. */
+  maxTcpConnections?: number;
+  metrics?: DnsMetrics;
+  log: Logger;
+}
+
+/** A running server. */
+export interface DnsServer {
+  readonly udpAddress: AddressInfo;
+  readonly tcpAddress: AddressInfo;
+  /** Stops listening, closes TCP connections and the forwarder. */
+  close(): Promise<void>;
+}
+
+const PORT_ATTEMPTS = 10;
+
+/** Starts serving; resolves once both listeners are bound. */
+export async function startDnsServer(options: DnsServerOptions): Promise<DnsServer> {
+  const zones = zoneList(options.zones);
+  const forwarder = options.forward === undefined ? undefined : await Forwarder.open(options.forward, options.forwardTimeoutMs ?? 2000);
+  const handler = new QueryHandler({ ...options, zones, forwarder });
+  try {
+    const { udp, tcp } = await bindBoth(options.listen, handler, options);
+    const connections = new Set<Socket>();
+    tcp.on('connection', (socket: Socket) => {
+      connections.add(socket);
+      socket.on('close', () => connections.delete(socket));
+      serveTcpConnection(socket, handler, options.tcpIdleTimeoutMs ?? 10_000);
+    });
+    options.log.info({ udp: udp.address(), tcp: tcp.address(), zones: zones.map((z) => z.domain), forward: options.forward }, 'DNS server listening');
+    return {
+      udpAddress: udp.address(),
+      tcpAddress: tcp.address() as AddressInfo,
+      close: async () => {
+        forwarder?.close();
+        for (const socket of connections) socket.destroy();
+        await Promise.all([new Promise<void>((resolve) => udp.close(() => resolve())), new Promise<void>((resolve) => tcp.close(() => resolve()))]);
+      },
+    };
+  } catch (error) {
+    forwarder?.close();
+    throw error;
+  }
+}
+
+function zoneList(zones: DnsServerOptions['zones']): ZoneIndex[] {
+  if (zones instanceof ZoneIndex) return [zones];
+  if (!(zones instanceof Map)) return [...(zones as Iterable<ZoneIndex>)];
+  return [...(zones as ReadonlyMap<string, ZoneIndex>)].map(([domain, index]) => {
+    if (new ZoneIndex(domain).domain !== index.domain) throw new Error(`zone map key ${domain} differs from its index's domain ${index.domain}`);
+    return index;
+  });
+}
+
+/** Binds UDP then TCP on the same port; with port 0 retries when the port UDP got is taken for TCP. */
+async function bindBoth(listen: DnsServerOptions['listen'], handler: QueryHandler, options: DnsServerOptions): Promise<{ udp: UdpSocket; tcp: Server }> {
+  for (let attempt = 1; ; attempt++) {
+    const udp = await bindUdp(listen, handler, options.log);
+    const tcp = createServer();
+    tcp.maxConnections = options.maxTcpConnections ?? 256;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen({ host: listen.host, port: udp.address().port, exclusive: true }, () => {
+          tcp.off('error', reject);
+          resolve();
+        });
+      });
+      tcp.on('error', (error) => options.log.warn({ err: error }, 'DNS TCP listener error'));
+      return { udp, tcp };
+    } catch (error) {
+      udp.close();
+      const retry = listen.port === 0 && attempt < PORT_ATTEMPTS && (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+      if (!retry) throw error;
+    }
+  }
+}
+
+async function bindUdp(listen: DnsServerOptions['listen'], handler: QueryHandler, log: Logger): Promise<UdpSocket> {
+  const socket = createSocket({ type: isIP(listen.host) === 6 ? 'udp6' : 'udp4' });
+  const reply = (bytes: Buffer | undefined, to: RemoteInfo): void => {
+    if (bytes === undefined) return;
+    try {
+      socket.send(bytes, to.port, to.address);
+    } catch {
+      // The socket closed between query and answer (shutdown): nothing to answer to.
+    }
+  };
+  socket.on('message', (message: Buffer, from: RemoteInfo) => {
+    const result = handler.handle(message, 'udp');
+    if (result instanceof Promise) result.then((bytes) => reply(bytes, from), () => undefined);
+    else reply(result, from);
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(listen.port, listen.host, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  // Send errors (a client gone, ICMP unreachable) are per packet and not the server's problem.
+  socket.on('error', (error) => log.debug({ err: error }, 'DNS UDP socket error'));
+  try {
+    socket.setRecvBufferSize(4 * 1024 * 1024);
+  } catch {
+    // Capped by net.core.rmem_max: the kernel default still works, it only drops earlier under bursts.
+  }
+  return socket;
+}
