@@ -3,12 +3,15 @@ import { Agent } from '../agent/agent.js';
 import { AgentMetrics } from '../agent/metrics.js';
 import { startStatusServer } from '../agent/status-server.js';
 import { domainPrefix } from '../registry/path.js';
+import { EmbeddedRegistry } from '../registry/embedded.js';
 import type { Registry } from '../registry/registry.js';
+import { DEFAULT_DNS_LISTEN, startDnsService } from '../dns/service.js';
 import { loadHostConfig } from '../shared/config.js';
 import { ValidationError } from '../shared/errors.js';
 import { logger } from '../shared/log.js';
 import { durationNanos } from '../spec/args/values.js';
 import { dockerRuntime, hostContext, type GlobalOptions } from './context.js';
+import { parseListen } from './listen.js';
 
 /** Where the agent serves /status and /metrics unless told otherwise; `rundock ps` asks it there. */
 export const DEFAULT_STATUS_LISTEN = '127.0.0.1:9476';
@@ -26,6 +29,8 @@ interface AgentFlags {
   stateDir?: string;
   statusListen?: string;
   keepRecords?: boolean;
+  dns?: string;
+  forward?: string;
 }
 
 export function registerAgent(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
@@ -43,6 +48,8 @@ export function registerAgent(program: Command, run: (action: () => Promise<numb
     .option('--resync-interval <duration>', 'full resync against Docker this often (default 60s)')
     .option('--state-dir <dir>', 'where the embedded registry keeps its records (default /var/lib/rundock)')
     .option('--status-listen <addr:port>', `loopback address for /status and /metrics (default ${DEFAULT_STATUS_LISTEN})`)
+    .option('--dns <addr:port>', `also serve DNS for the domain here (e.g. ${DEFAULT_DNS_LISTEN}), from etcd or the embedded registry`)
+    .option('--forward <ip:port>', 'with --dns: forward names outside the domain to this resolver (default: refuse them)')
     .option('--keep-records', 'on SIGTERM leave records to expire with the lease instead of withdrawing them')
     .action((flags: AgentFlags) => run(() => runAgent(flags, program.opts<GlobalOptions>())));
 }
@@ -76,7 +83,16 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
       startedAt: new Date().toISOString(),
     },
   });
-  const server = await startStatusServer(parseListen(flags.statusListen ?? config.status_listen ?? DEFAULT_STATUS_LISTEN), metrics.registry, () => agent.status());
+  const dns = flags.dns === undefined ? undefined : await startDnsService({
+    domain,
+    listen: parseListen('dns', flags.dns),
+    source: registry instanceof EmbeddedRegistry ? { embedded: registry } : { etcd: etcd ?? [] },
+    forward: flags.forward,
+    defaultTtl: seconds('record-ttl', flags.recordTtl, config.record_ttl ?? 10),
+    metricsRegistry: metrics.registry,
+    log: logger('dns'),
+  });
+  const server = await startStatusServer(parseListen('status-listen', flags.statusListen ?? config.status_listen ?? DEFAULT_STATUS_LISTEN), metrics.registry, () => ({ ...agent.status(), dns: dns?.status() }));
   await agent.start();
   log.info({ host: name, domain, registry: etcd ? 'etcd' : 'embedded', status: `${server.address.address}:${server.address.port}` }, 'agent started');
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -86,16 +102,14 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
   const withdraw = !(flags.keepRecords ?? config.withdraw_on_exit === false);
   log.info({ signal, withdraw }, 'agent stopping');
   await agent.stop(withdraw);
+  await dns?.stop();
   await server.close();
   return 0;
 }
 
-/** The etcd registry with --etcd, else the embedded one; imported on demand, so other commands never load etcd3. */
+/** The etcd registry with --etcd (imported on demand, so other commands never load etcd3), else the embedded one. */
 async function makeRegistry(etcd: string[] | undefined, leaseTtl: number, stateDir: string, metrics: AgentMetrics): Promise<Registry> {
-  if (etcd === undefined) {
-    const { EmbeddedRegistry } = await import('../registry/embedded.js');
-    return new EmbeddedRegistry({ stateDir });
-  }
+  if (etcd === undefined) return new EmbeddedRegistry({ stateDir });
   const { EtcdRegistry } = await import('../registry/etcd.js');
   const log = logger('registry');
   return new EtcdRegistry({
@@ -106,13 +120,6 @@ async function makeRegistry(etcd: string[] | undefined, leaseTtl: number, stateD
       stateChanged: (state, error) => (metrics.registryConnected.set(state === 'connected' ? 1 : 0), log.info({ state, err: error }, 'etcd connection')),
     },
   });
-}
-
-function parseListen(text: string): { host: string; port: number } {
-  const match = /^(.+):(\d+)$/.exec(text);
-  const port = Number(match?.[2]);
-  if (!match?.[1] || !(port >= 0 && port < 65536)) throw new ValidationError('status-listen', text, 'must be ADDRESS:PORT');
-  return { host: match[1].replace(/^\[|\]$/g, ''), port };
 }
 
 function seconds(field: string, flag: string | undefined, fallback: number): number {

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../shared/version.js';
 import { registerAgent } from './agent.js';
 import { registerApply } from './apply.js';
+import { registerDns } from './dns.js';
 import { registerLogs } from './logs.js';
 import { reportError } from './output.js';
 import { registerPs } from './ps.js';
@@ -34,6 +35,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerLogs(program, run);
   registerApply(program, run);
   registerAgent(program, run);
+  registerDns(program, run);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { startStatusServer } from '../agent/status-server.js';
+import { DEFAULT_DNS_LISTEN, startDnsService } from '../dns/service.js';
+import { loadHostConfig } from '../shared/config.js';
+import { ValidationError } from '../shared/errors.js';
+import { logger } from '../shared/log.js';
+import type { GlobalOptions } from './context.js';
+import { parseListen } from './listen.js';
+
+interface DnsFlags {
+  etcd?: string;
+  domain?: string;
+  listen?: string;
+  forward?: string;
+  defaultTtl?: string;
+  metricsListen?: string;
+}
+
+export function registerDns(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
+  program
+    .command('dns')
+    .description('serve DNS (A, AAAA, SRV, TXT, SOA, NS) for the domain from etcd, SkyDNS-compatible; runs in the foreground')
+    .option('--etcd <urls>', 'etcd endpoints, comma separated')
+    .option('--domain <domain>', 'the zone served, e.g. s.prod.example.com')
+    .option('--listen <addr:port>', `UDP and TCP address (default ${DEFAULT_DNS_LISTEN})`)
+    .option('--forward <ip:port>', 'forward names outside the zone to this resolver (default: refuse them)')
+    .option('--default-ttl <seconds>', 'TTL of records without their own (default 30)')
+    .option('--metrics-listen <addr:port>', 'loopback address for /metrics and /status (default 127.0.0.1:9477)')
+    .action((flags: DnsFlags) => run(() => runDns(flags, program.opts<GlobalOptions>())));
+}
+
+async function runDns(flags: DnsFlags, global: GlobalOptions): Promise<number> {
+  const config = loadHostConfig(global.config);
+  const domain = flags.domain ?? config.domain;
+  if (domain === undefined) throw new ValidationError('domain', domain, 'is required (--domain or domain in the config file)');
+  const etcd = flags.etcd?.split(',') ?? (typeof config.etcd === 'string' ? config.etcd.split(',') : config.etcd);
+  if (etcd === undefined) throw new ValidationError('etcd', etcd, 'is required; on a single machine run `rundock agent --dns ADDR:PORT` instead');
+  const defaultTtl = Number(flags.defaultTtl ?? 30);
+  if (!Number.isInteger(defaultTtl) || defaultTtl < 0) throw new ValidationError('default-ttl', flags.defaultTtl, 'must be a whole number of seconds');
+  const log = logger('dns');
+  const { Registry } = await import('prom-client');
+  const metricsRegistry = new Registry();
+  const listen = parseListen('listen', flags.listen ?? DEFAULT_DNS_LISTEN);
+  const statusListen = parseListen('metrics-listen', flags.metricsListen ?? '127.0.0.1:9477');
+  const dns = await startDnsService({ domain, listen, source: { etcd }, forward: flags.forward, defaultTtl, metricsRegistry, log });
+  const status = await startStatusServer(statusListen, metricsRegistry, () => dns.status());
+  log.info({ domain, listen: `${dns.server.udpAddress.address}:${dns.server.udpAddress.port}`, forward: flags.forward ?? null }, 'dns serving');
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  await dns.stop();
+  await status.close();
+  return 0;
+}

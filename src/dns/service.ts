@@ -1,0 +1,75 @@
+import type { Logger } from 'pino';
+import type { Registry as MetricsRegistry } from 'prom-client';
+import type { EmbeddedRegistry } from '../registry/embedded.js';
+import { feedFromEmbedded } from './feed-embedded.js';
+import type { FeedState, ZoneSink } from './feed-etcd.js';
+import { DnsMetrics, WATCH_STATE } from './metrics.js';
+import { startDnsServer, type DnsServer } from './server.js';
+import { ZoneIndex } from './zone-index.js';
+
+/** The default DNS address: loopback, and a port clear of 53 (systemd-resolved), 5353 (mDNS) and 5355 (LLMNR). */
+export const DEFAULT_DNS_LISTEN = '127.0.0.1:8053';
+
+export interface DnsServiceOptions {
+  domain: string;
+  listen: { host: string; port: number };
+  /** Records from etcd (load + watch), or from the agent's own embedded registry. */
+  source: { etcd: string[] } | { embedded: EmbeddedRegistry };
+  forward?: string | undefined;
+  defaultTtl: number;
+  metricsRegistry?: MetricsRegistry | undefined;
+  log: Logger;
+}
+
+export interface DnsService {
+  server: DnsServer;
+  index: ZoneIndex;
+  status(): { domain: string; records: number; feed: FeedState };
+  stop(): Promise<void>;
+}
+
+/** Starts the DNS server for one domain with its view fed from etcd or the embedded registry. */
+export async function startDnsService(o: DnsServiceOptions): Promise<DnsService> {
+  const metrics = new DnsMetrics(o.metricsRegistry);
+  const index = new ZoneIndex(o.domain, { onBadRecord: (key, reason) => o.log.warn({ key, reason }, 'record skipped') });
+  let feed: FeedState = 'loading';
+  const onState = (state: FeedState): void => {
+    feed = state;
+    metrics.watchState.set(WATCH_STATE[state]);
+  };
+  const sink = countingSink(index, metrics);
+  let serial: () => number;
+  let stopFeed: () => Promise<void> | void;
+  if ('etcd' in o.source) {
+    // Imported on demand: etcd3 and grpc load only in processes that talk to etcd.
+    const { EtcdZoneFeed } = await import('./feed-etcd.js');
+    const etcdFeed = new EtcdZoneFeed({ hosts: o.source.etcd, domain: o.domain, sink, log: o.log, onState });
+    await etcdFeed.start();
+    serial = () => etcdFeed.revision();
+    stopFeed = () => etcdFeed.stop();
+  } else {
+    const embedded = await feedFromEmbedded(o.source.embedded, o.domain, sink);
+    onState('watching');
+    serial = embedded.serial;
+    stopFeed = embedded.stop;
+  }
+  const server = await startDnsServer({ listen: o.listen, zones: index, forward: o.forward, defaultTtl: o.defaultTtl, serial, metrics, log: o.log });
+  return {
+    server,
+    index,
+    status: () => ({ domain: o.domain, records: index.size, feed }),
+    stop: async () => {
+      await server.close();
+      await stopFeed();
+    },
+  };
+}
+
+/** Passes changes to the index and keeps the records gauge current. */
+function countingSink(index: ZoneIndex, metrics: DnsMetrics): ZoneSink {
+  return {
+    replaceAll: (entries) => (index.replaceAll(entries), metrics.records.set(index.size)),
+    put: (key, value) => (index.put(key, value), metrics.records.set(index.size)),
+    delete: (key) => (index.delete(key), metrics.records.set(index.size)),
+  };
+}
