@@ -60,6 +60,11 @@ export class Agent {
     await this.o.registry.close();
   }
 
+  /** Called when the registry is reachable again: pending records are written now, not after the backoff. */
+  registryReconnected(): void {
+    this.writer.retryNow();
+  }
+
   /** What `rundock ps` and GET /status show. */
   status(): { host: string; domain: string; registry: ReturnType<Registry['status']>; services: ServiceStatus[] } {
     return { host: this.o.settings.host, domain: this.o.settings.domain, registry: this.o.registry.status(), services: this.lastStatuses };

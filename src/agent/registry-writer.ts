@@ -25,6 +25,14 @@ export class RegistryWriter {
     this.kick();
   }
 
+  /** Retries at once (the registry reported it is reachable again) instead of waiting out the backoff. */
+  retryNow(): void {
+    if (this.retryTimer === undefined) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.kick();
+  }
+
   /** Resolves once no sync is running; cancels a scheduled retry. */
   async stop(): Promise<void> {
     clearTimeout(this.retryTimer);
@@ -56,8 +64,9 @@ export class RegistryWriter {
       this.metrics.registrySyncs.inc({ outcome: 'error' });
       this.metrics.registryErrors.inc();
       this.pending ??= records;
-      const delay = backoffDelay(this.failures++);
-      this.log.warn({ err: error, retry_in_ms: delay }, 'registry sync failed; containers untouched, retrying');
+      const delay = backoffDelay(this.failures++, 500, 10_000);
+      const level = this.failures === 1 ? 'warn' : 'debug';
+      this.log[level]({ err: error, retry_in_ms: delay, failures: this.failures }, 'registry sync failed; containers untouched, retrying');
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;
         this.kick();

@@ -64,7 +64,8 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
   const log = logger('agent');
   const metrics = new AgentMetrics();
   const etcd = flags.etcd?.split(',') ?? (typeof config.etcd === 'string' ? config.etcd.split(',') : config.etcd);
-  const registry = await makeRegistry(etcd, seconds('lease-ttl', flags.leaseTtl, config.lease_ttl ?? 30), flags.stateDir ?? config.state_dir ?? '/var/lib/rundock', metrics);
+  const reconnected = { notify: (): void => undefined };
+  const registry = await makeRegistry(etcd, seconds('lease-ttl', flags.leaseTtl, config.lease_ttl ?? 30), flags.stateDir ?? config.state_dir ?? '/var/lib/rundock', metrics, () => reconnected.notify());
   const agent = new Agent({
     docker: dockerRuntime(),
     registry,
@@ -83,6 +84,7 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
       startedAt: new Date().toISOString(),
     },
   });
+  reconnected.notify = () => agent.registryReconnected();
   const dns = flags.dns === undefined ? undefined : await startDnsService({
     domain,
     listen: parseListen('dns', flags.dns),
@@ -108,7 +110,7 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
 }
 
 /** The etcd registry with --etcd (imported on demand, so other commands never load etcd3), else the embedded one. */
-async function makeRegistry(etcd: string[] | undefined, leaseTtl: number, stateDir: string, metrics: AgentMetrics): Promise<Registry> {
+async function makeRegistry(etcd: string[] | undefined, leaseTtl: number, stateDir: string, metrics: AgentMetrics, onReconnected: () => void): Promise<Registry> {
   if (etcd === undefined) return new EmbeddedRegistry({ stateDir });
   const { EtcdRegistry } = await import('../registry/etcd.js');
   const log = logger('registry');
@@ -117,7 +119,11 @@ async function makeRegistry(etcd: string[] | undefined, leaseTtl: number, stateD
     ttlSeconds: leaseTtl,
     listener: {
       leaseReplaced: (old, lease) => (metrics.leaseReplaced.inc(), log.warn({ old, lease }, 'etcd lease lost; new lease, records re-put')),
-      stateChanged: (state, error) => (metrics.registryConnected.set(state === 'connected' ? 1 : 0), log.info({ state, err: error }, 'etcd connection')),
+      stateChanged: (state, error) => {
+        metrics.registryConnected.set(state === 'connected' ? 1 : 0);
+        log.info({ state, err: error }, 'etcd connection');
+        if (state === 'connected') onReconnected();
+      },
     },
   });
 }

@@ -8,6 +8,7 @@ import { answer, bareResponse } from './answer.js';
 import { responseSizeLimit } from './edns.js';
 import type { Forwarder } from './forward.js';
 import type { DnsMetrics } from './metrics.js';
+import { encodeResponse } from './encode.js';
 import { encodeWithin } from './truncate.js';
 import { headerOnlyReply, isQueryHeader, opcodeOf, RCODE, RCODE_NAME } from './wire.js';
 import type { ZoneIndex } from './zone-index.js';
@@ -79,7 +80,8 @@ export class QueryHandler {
     const settings = { defaultTtl: this.o.defaultTtl, serial: this.o.serial(), rotation: this.rotation++, negativeTtl: this.o.negativeTtl, maxRecords: this.o.maxRecords };
     if (this.rotation > 0x3fffffff) this.rotation = 0;
     const response = answer(zone ?? (this.zones[0] as ZoneIndex), request, settings);
-    const bytes = encodeWithin(response, responseSizeLimit(request, transport));
+    const limit = responseSizeLimit(request, transport);
+    const bytes = encodeResponse(response, limit) ?? encodeWithin(response, limit);
     return this.finish(bytes, question?.type ?? 'other', (response.flags ?? 0) & 0xf, started);
   }
 

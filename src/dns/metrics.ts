@@ -22,6 +22,7 @@ export class DnsMetrics {
   readonly watchState: Gauge;
   readonly forwarded: Counter<'outcome'>;
   readonly dropped: Counter<'reason'>;
+  private readonly recordSources: { readonly size: number }[] = [];
   /** Bound counter children by qtype then rcode: the hot path pays two map lookups, not a label hash. */
   private readonly children = new Map<string, Map<string, CounterChild>>();
 
@@ -36,10 +37,24 @@ export class DnsMetrics {
       buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.025, 0.1, 0.5, 2],
       registers,
     });
-    this.records = new Gauge({ name: 'rundock_dns_records', help: 'Records loaded in the zone index', registers });
+    const sources = this.recordSources;
+    this.records = new Gauge({
+      name: 'rundock_dns_records',
+      help: 'Records loaded in the zone indexes served',
+      registers,
+      // Read at scrape time: the feed updates the index at its own pace, and a query must not pay for a gauge.
+      collect() {
+        if (sources.length > 0) this.set(sources.reduce((sum, source) => sum + source.size, 0));
+      },
+    });
     this.watchState = new Gauge({ name: 'rundock_dns_watch_state', help: 'Zone feed state: 0 loading, 1 watching, 2 disconnected (serving the last view)', registers });
     this.forwarded = new Counter({ name: 'rundock_dns_forwarded_total', help: 'Queries outside the zone relayed upstream, by outcome', labelNames: ['outcome'], registers });
     this.dropped = new Counter({ name: 'rundock_dns_dropped_total', help: 'Packets dropped unanswered, by reason', labelNames: ['reason'], registers });
+  }
+
+  /** Reports the record count of `zones` (anything with a `size`, such as a ZoneIndex) in `rundock_dns_records`. */
+  countRecordsOf(zones: Iterable<{ readonly size: number }>): void {
+    this.recordSources.push(...zones);
   }
 
   /** Counts one answered query and its duration. */

@@ -52,6 +52,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
   const zones = zoneList(options.zones);
   const forwarder = options.forward === undefined ? undefined : await Forwarder.open(options.forward, options.forwardTimeoutMs ?? 2000);
   const handler = new QueryHandler({ ...options, zones, forwarder });
+  options.metrics?.countRecordsOf(zones);
   try {
     const { udp, tcp } = await bindBoth(options.listen, handler, options);
     const connections = new Set<Socket>();

@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import { domainLabels, domainPrefix, nameOfKey } from '../registry/path.js';
 import { decodeRecord, type SkydnsRecord } from '../registry/record.js';
+import { collect, matchWildcard, prune, TrieNode, walk, WILDCARDS } from './trie.js';
 
 /** One decoded record, ready to answer from. */
 export interface ZoneEntry {
@@ -32,19 +33,8 @@ export interface ZoneMatch {
 /** Called for a value that is not a valid record (skipped) or a key that maps to no valid name. */
 export type BadRecordHandler = (key: string, reason: string) => void;
 
-/** Query labels that match any one label at their position, as in CoreDNS's etcd plugin. */
-const WILDCARDS = new Set(['*', 'any']);
 const MAPPED_V4 = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
 const NONE: readonly ZoneEntry[] = Object.freeze([]);
-
-class TrieNode {
-  children: Map<string, TrieNode> | undefined = undefined;
-  entry: ZoneEntry | undefined = undefined;
-  /** Records at or below this node; the trie is pruned, so every node but the root has at least one. */
-  count = 0;
-  /** Lazily built list of `count` records below, dropped on any change below (O(depth) per update). */
-  cached: ZoneEntry[] | undefined = undefined;
-}
 
 /**
  * One domain's records. Updates cost O(depth); lookups are case-insensitive. Keys outside the domain are ignored;
@@ -57,7 +47,7 @@ export class ZoneIndex {
   private readonly prefix: string;
   private readonly suffix: string;
   private readonly apexLabels: number;
-  private root = new TrieNode();
+  private root = new TrieNode<ZoneEntry>();
 
   constructor(domain: string, private readonly options: { onBadRecord?: BadRecordHandler } = {}) {
     const labels = domainLabels(domain.toLowerCase());
@@ -75,7 +65,7 @@ export class ZoneIndex {
   /** Replaces the whole view (a full load or reload); on an unexpected error the previous view stays. */
   replaceAll(entries: Iterable<[key: string, value: string]>): void {
     const previous = this.root;
-    this.root = new TrieNode();
+    this.root = new TrieNode<ZoneEntry>();
     try {
       for (const [key, value] of entries) this.put(key, value);
     } catch (error) {
@@ -118,7 +108,7 @@ export class ZoneIndex {
     const labels = this.relativeLabels(name);
     if (labels === undefined) return undefined;
     if (!labels.some((l) => WILDCARDS.has(l))) return exactMatch(walk(this.root, labels));
-    const nodes: TrieNode[] = [];
+    const nodes: TrieNode<ZoneEntry>[] = [];
     matchWildcard(this.root, labels, 0, nodes);
     if (nodes.length === 0) return undefined;
     const records: ZoneEntry[] = [];
@@ -160,12 +150,12 @@ export class ZoneIndex {
   }
 
   private insert(path: string[], entry: ZoneEntry): void {
-    const trail: TrieNode[] = [this.root];
+    const trail: TrieNode<ZoneEntry>[] = [this.root];
     let node = this.root;
     for (const label of path) {
       node.children ??= new Map();
       let child = node.children.get(label);
-      if (child === undefined) node.children.set(label, (child = new TrieNode()));
+      if (child === undefined) node.children.set(label, (child = new TrieNode<ZoneEntry>()));
       node = child;
       trail.push(node);
     }
@@ -178,8 +168,8 @@ export class ZoneIndex {
   }
 
   private remove(path: string[]): void {
-    const trail: TrieNode[] = [this.root];
-    let node: TrieNode | undefined = this.root;
+    const trail: TrieNode<ZoneEntry>[] = [this.root];
+    let node: TrieNode<ZoneEntry> | undefined = this.root;
     for (const label of path) {
       node = node.children?.get(label);
       if (node === undefined) return;
@@ -208,53 +198,10 @@ function entryOf(key: string, { name, path }: Located, record: SkydnsRecord): Zo
   return { key, name, record, family, address: family === 0 ? '' : record.host, depth: path.length };
 }
 
-/** Drops the nodes left with no record below them, bottom-up, so that "node exists" means "name exists". */
-function prune(trail: TrieNode[], path: string[]): void {
-  for (let i = path.length; i > 0; i--) {
-    const node = trail[i];
-    const parent = trail[i - 1];
-    const label = path[i - 1];
-    if (node === undefined || parent === undefined || label === undefined || node.count > 0) return;
-    parent.children?.delete(label);
-    if (parent.children?.size === 0) parent.children = undefined;
-  }
-}
-
-function walk(root: TrieNode, labels: string[]): TrieNode | undefined {
-  let node: TrieNode | undefined = root;
-  for (const label of labels) {
-    node = node.children?.get(label);
-    if (node === undefined) return undefined;
-  }
-  return node;
-}
-
-function exactMatch(node: TrieNode | undefined): ZoneMatch | undefined {
+function exactMatch(node: TrieNode<ZoneEntry> | undefined): ZoneMatch | undefined {
   if (node === undefined) return undefined;
   if (node.cached === undefined) collect(node, (node.cached = []), Number.POSITIVE_INFINITY);
   return { records: node.cached, exact: node.entry === undefined ? NONE : [node.entry] };
-}
-
-function matchWildcard(node: TrieNode, labels: string[], at: number, out: TrieNode[]): void {
-  const label = labels[at];
-  if (label === undefined) {
-    out.push(node);
-    return;
-  }
-  if (!WILDCARDS.has(label)) {
-    const child = node.children?.get(label);
-    if (child !== undefined) matchWildcard(child, labels, at + 1, out);
-    return;
-  }
-  for (const child of node.children?.values() ?? []) matchWildcard(child, labels, at + 1, out);
-}
-
-/** Depth-first, a node's own record before its children's, children in insertion order: a stable answer order. */
-function collect(node: TrieNode, out: ZoneEntry[], limit: number): void {
-  if (out.length >= limit) return;
-  if (node.entry !== undefined) out.push(node.entry);
-  if (node.children === undefined) return;
-  for (const child of node.children.values()) collect(child, out, limit);
 }
 
 function trimDot(name: string): string {
