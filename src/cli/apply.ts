@@ -13,7 +13,7 @@ import { describeResult } from './state.js';
 export function registerApply(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   program
     .command('apply <file>')
-    .description('put every service of a YAML file into its state, in file order (all are validated first)')
+    .description('put every service of a YAML file (- for standard input) into its state, in file order (all are validated first)')
     .option('--dry-run', 'show the plan and change nothing')
     .action((file: string, opts: { dryRun?: boolean }) => run(() => apply(file, opts.dryRun ?? false, program.opts<GlobalOptions>())));
 }
@@ -25,7 +25,7 @@ export function registerApply(program: Command, run: (action: () => Promise<numb
 export function readServicesFile(file: string): unknown[] {
   let doc: unknown;
   try {
-    doc = parseYaml(readFileSync(file, 'utf8'));
+    doc = parseYaml(readFileSync(file === '-' ? 0 : file, 'utf8'));
   } catch (error) {
     throw new RundockError('RUNDOCK_E_CONFIG', `${file} cannot be read as YAML: ${(error as Error).message}`, { cause: error });
   }
