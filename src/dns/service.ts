@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { EmbeddedRegistry } from '../registry/embedded.js';
-import { feedFromEmbedded } from './feed-embedded.js';
-import type { FeedState, ZoneSink } from './feed-etcd.js';
+import { feedFromEmbedded } from '../registry/feed-embedded.js';
+import type { FeedState, ZoneSink } from '../registry/feed-etcd.js';
 import { DnsMetrics, WATCH_STATE } from './metrics.js';
 import { startDnsServer, type DnsServer } from './server.js';
 import { ZoneIndex } from './zone-index.js';
@@ -42,7 +42,7 @@ export async function startDnsService(o: DnsServiceOptions): Promise<DnsService>
   let stopFeed: () => Promise<void> | void;
   if ('etcd' in o.source) {
     // Imported on demand: etcd3 and grpc load only in processes that talk to etcd.
-    const { EtcdZoneFeed } = await import('./feed-etcd.js');
+    const { EtcdZoneFeed } = await import('../registry/feed-etcd.js');
     const etcdFeed = new EtcdZoneFeed({ hosts: o.source.etcd, domain: o.domain, sink, log: o.log, onState });
     await etcdFeed.start();
     serial = () => etcdFeed.revision();

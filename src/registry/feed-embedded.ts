@@ -1,5 +1,5 @@
-import type { EmbeddedRegistry } from '../registry/embedded.js';
-import { domainPrefix } from '../registry/path.js';
+import type { EmbeddedRegistry } from './embedded.js';
+import { domainPrefix } from './path.js';
 import type { ZoneSink } from './feed-etcd.js';
 
 /**

@@ -1,12 +1,12 @@
 import { Etcd3, type Watcher } from 'etcd3';
 import type { Logger } from 'pino';
-import { domainPrefix } from '../registry/path.js';
+import { domainPrefix } from './path.js';
 import { backoffDelay } from '../shared/backoff.js';
 
 /** Where a feed stands: loading the subtree, following changes, or serving its last view while etcd is away. */
 export type FeedState = 'loading' | 'watching' | 'disconnected';
 
-/** What a feed writes into: the DNS server's in-memory view. */
+/** What a feed writes into: an in-memory view of the records (the DNS server's zone index, the gateway's upstreams). */
 export interface ZoneSink {
   replaceAll(entries: Iterable<[string, string]>): void;
   put(key: string, value: string): void;
