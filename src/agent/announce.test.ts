@@ -85,4 +85,9 @@ describe('decideAnnouncements', () => {
     const host = JSON.parse(decided.records.get('/rundock/hosts/node-back-1') ?? '{}') as { services: { service: string; announced: boolean }[] };
     assert.deepEqual(host.services.map((s) => [s.service, s.announced]), [['grafana', false], ['influxdb', true]]);
   });
+
+  it('announces the host itself under --announce-self with its public address', () => {
+    const decided = decideAnnouncements([], { ...settings, announceSelf: 'www' }, NOW);
+    assert.equal(decided.records.get('/skydns/com/example/prod/s/www/node-back-1'), '{"host":"203.0.113.10","ttl":10}');
+  });
 });

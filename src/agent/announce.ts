@@ -30,6 +30,8 @@ export interface AnnounceSettings {
   stableMs: number;
   version: string;
   startedAt: string;
+  /** A frontend announces its public address under this name, so `<name>.<domain>` resolves to live frontends only. */
+  announceSelf?: string | undefined;
 }
 
 /** Why a service is or is not announced; shown by `rundock ps` and the status endpoint. */
@@ -80,6 +82,10 @@ export function decideAnnouncements(instances: Iterable<InstanceFacts>, s: Annou
     if (facts.running && stableAt > now) recheckAt = Math.min(recheckAt ?? stableAt, stableAt);
   }
   statuses.sort((a, b) => a.service.localeCompare(b.service));
+  const self = s.announceSelf !== undefined ? s.addresses.public : undefined;
+  if (s.announceSelf !== undefined && self !== undefined) {
+    records.set(recordKey(s.domain, s.announceSelf, s.host), encodeRecord({ host: self, ttl: s.ttl, priority: s.priority, weight: s.weight }));
+  }
   const hostRecord: HostRecord = { host: s.host, addresses: s.addresses, version: s.version, started_at: s.startedAt, services: statuses };
   records.set(hostKey(s.host), JSON.stringify(hostRecord));
   return { records, statuses, recheckAt };

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { Agent } from '../agent/agent.js';
 import { AgentMetrics } from '../agent/metrics.js';
 import { startStatusServer } from '../agent/status-server.js';
-import { domainPrefix } from '../registry/path.js';
 import { EmbeddedRegistry } from '../registry/embedded.js';
+import { checkLabel, domainPrefix } from '../registry/path.js';
 import type { Registry } from '../registry/registry.js';
 import { DEFAULT_DNS_LISTEN, startDnsService } from '../dns/service.js';
 import { loadHostConfig } from '../shared/config.js';
@@ -31,6 +31,7 @@ interface AgentFlags {
   keepRecords?: boolean;
   dns?: string;
   forward?: string;
+  announceSelf?: string;
 }
 
 export function registerAgent(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
@@ -50,6 +51,7 @@ export function registerAgent(program: Command, run: (action: () => Promise<numb
     .option('--status-listen <addr:port>', `loopback address for /status and /metrics (default ${DEFAULT_STATUS_LISTEN})`)
     .option('--dns <addr:port>', `also serve DNS for the domain here (e.g. ${DEFAULT_DNS_LISTEN}), from etcd or the embedded registry`)
     .option('--forward <ip:port>', 'with --dns: forward names outside the domain to this resolver (default: refuse them)')
+    .option('--announce-self <name>', "announce this host's public address as <name>.<domain> (frontend failover)")
     .option('--keep-records', 'on SIGTERM leave records to expire with the lease instead of withdrawing them')
     .action((flags: AgentFlags) => run(() => runAgent(flags, program.opts<GlobalOptions>())));
 }
@@ -82,6 +84,7 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
       stableMs: millis('stable-after', flags.stableAfter ?? config.stable_after ?? '10s'),
       version: host.version,
       startedAt: new Date().toISOString(),
+      announceSelf: announceSelf(flags.announceSelf ?? config.announce_self, host.addresses.public),
     },
   });
   reconnected.notify = () => agent.registryReconnected();
@@ -126,6 +129,13 @@ async function makeRegistry(etcd: string[] | undefined, leaseTtl: number, stateD
       },
     },
   });
+}
+
+function announceSelf(name: string | undefined, publicIp: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  checkLabel('announce-self', name);
+  if (publicIp === undefined) throw new ValidationError('announce-self', name, "needs this host's public address; set --public-ip");
+  return name;
 }
 
 function seconds(field: string, flag: string | undefined, fallback: number): number {

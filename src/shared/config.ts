@@ -26,6 +26,7 @@ export const hostConfigSchema = z.strictObject({
   state_dir: z.string().min(1).optional(),
   status_listen: z.string().min(1).optional(),
   withdraw_on_exit: z.boolean().optional(),
+  announce_self: z.string().min(1).optional(),
 });
 
 export type HostConfig = Readonly<z.infer<typeof hostConfigSchema>>;
