@@ -14,7 +14,7 @@ describe('agent with a real etcd', () => {
   let etcd: EtcdProcess;
   let client: Etcd3;
   let agent: AgentProcess;
-  const agentArgs = (): string[] => ['--etcd', etcd.endpoint, '--domain', DOMAIN, '--hostname', HOST, '--lease-ttl', '4', '--stable-after', '3s', '--resync-interval', '5s', ...ADDRESSES];
+  const agentArgs = (): string[] => ['--etcd', etcd.endpoint, '--domain', DOMAIN, '--hostname', HOST, '--lease-ttl', '4', '--stable-after', '3s', '--resync-interval', '5s', '--announce-self', 'www', ...ADDRESSES];
   const key = (name: string): string => `/skydns/com/example/test/s/${name}/${HOST}`;
   const record = (name: string): Promise<string | null> => client.get(key(name)).string();
   const gone = (name: string) => async (): Promise<boolean> => (await record(name)) === null;
@@ -53,6 +53,7 @@ describe('agent with a real etcd', () => {
     assert.equal(await record(name), `{"host":"127.0.0.1","port":${port},"ttl":10}`);
     const kv = (await client.get(key(name)).exec()).kvs[0];
     assert.notEqual(kv?.lease.toString(), '0', 'attached to the agent lease');
+    assert.equal(await record('www'), '{"host":"127.0.0.1","ttl":10}', 'the frontend announces itself');
   });
 
   it('withdraws within 1 s of docker kill', async () => {
@@ -104,6 +105,7 @@ describe('agent with a real etcd', () => {
     const before = await inspectContainer(name);
     await agent.stop('SIGKILL');
     await waitFor(gone(name), 8000);
+    assert.equal(await record('www'), null, 'a dead frontend drops out of its public name within the lease TTL');
     const now = await inspectContainer(name);
     assert.equal(now?.State.StartedAt, before?.State.StartedAt, 'container not restarted');
     assert.equal(now?.State.Running, true);
