@@ -29,7 +29,7 @@ export function ttlOf(entry: ZoneEntry, ctx: BuildContext): number {
 }
 
 /** `entries` in the answer order of this query: rotated for round robin, at most ctx.maxRecords of them. */
-export function ordered(entries: readonly ZoneEntry[], ctx: BuildContext): readonly ZoneEntry[] {
+function ordered(entries: readonly ZoneEntry[], ctx: BuildContext): readonly ZoneEntry[] {
   const n = entries.length;
   if (n < 2) return entries;
   const start = ctx.rotation % n;

@@ -4,7 +4,7 @@
  * (plugin/etcd/handler.go, plugin/backend_lookup.go); each deviation is said where it is made.
  */
 import type { Answer, Packet, Question } from 'dns-packet';
-import { addressAnswers, mxAnswers, srvAnswers, txtAnswers, type BuildContext } from './answer-records.js';
+import { addressAnswers, mxAnswers, srvAnswers, ttlOf, txtAnswers, type BuildContext } from './answer-records.js';
 import { readEdns, responseOpt, type EdnsRequest } from './edns.js';
 import { applyGroup } from './group.js';
 import { opcodeOf, RCODE, responseFlags } from './wire.js';
@@ -145,7 +145,7 @@ function apexAnswers(question: Question, ctx: BuildContext, settings: AnswerSett
 function cnameOf(owner: string, exact: readonly ZoneEntry[], ctx: BuildContext): Answer[] {
   const entry = exact[0];
   if (entry === undefined || entry.family !== 0) return [];
-  return [{ name: owner, type: 'CNAME', ttl: entry.record.ttl ?? ctx.defaultTtl, data: bare(entry.record.host) }];
+  return [{ name: owner, type: 'CNAME', ttl: ttlOf(entry, ctx), data: bare(entry.record.host) }];
 }
 
 function anyAnswer(owner: string): Answer[] {

@@ -2,7 +2,7 @@
  * One raw DNS message in, the bytes to send back out: decode, pick the zone, answer or forward, fit, encode.
  * Shared by the UDP and TCP listeners. It never throws: a bug in answering becomes SERVFAIL and a throttled log line.
  */
-import dnsPacket, { type DecodedPacket } from 'dns-packet';
+import dnsPacket, { type DecodedPacket, type Packet } from 'dns-packet';
 import type { Logger } from 'pino';
 import { answer, bareResponse } from './answer.js';
 import { responseSizeLimit } from './edns.js';
@@ -10,7 +10,7 @@ import type { Forwarder } from './forward.js';
 import type { DnsMetrics } from './metrics.js';
 import { encodeResponse } from './encode.js';
 import { encodeWithin } from './truncate.js';
-import { headerOnlyReply, isQueryHeader, opcodeOf, RCODE, RCODE_NAME } from './wire.js';
+import { headerOnlyReply, isOpt, isQueryHeader, opcodeOf, RCODE, RCODE_NAME } from './wire.js';
 import type { ZoneIndex } from './zone-index.js';
 
 /** How the message came: decides the size limit of the answer. */
@@ -82,7 +82,7 @@ export class QueryHandler {
     const response = answer(zone ?? (this.zones[0] as ZoneIndex), request, settings);
     const limit = responseSizeLimit(request, transport);
     const bytes = encodeResponse(response, limit) ?? encodeWithin(response, limit);
-    return this.finish(bytes, question?.type ?? 'other', (response.flags ?? 0) & 0xf, started);
+    return this.finish(bytes, question?.type ?? 'other', fullRcode(response), started);
   }
 
   private zoneFor(name: string): ZoneIndex | undefined {
@@ -115,6 +115,12 @@ export class QueryHandler {
     this.lastBugLog = now;
     this.o.log.error({ err: error }, 'answering a DNS query failed; replied SERVFAIL (further failures muted for 10 s)');
   }
+}
+
+/** The response code with its extended bits from the OPT record (BADVERS is 16). */
+function fullRcode(response: Packet): number {
+  const opt = response.additionals?.find(isOpt);
+  return ((response.flags ?? 0) & 0xf) | ((opt?.extendedRcode ?? 0) << 4);
 }
 
 function decode(raw: Buffer): DecodedPacket | undefined {

@@ -59,6 +59,7 @@ function tcp(port: number, messages: Buffer[], byteByByte = false): Promise<Buff
   });
 }
 
+/** dig (bind9-dnsutils) is a prerequisite of this test, as a real client next to dns-packet. */
 async function dig(port: number, ...args: string[]): Promise<string> {
   const { stdout } = await run('/usr/bin/dig', [`@${HOST}`, '-p', String(port), '+time=2', '+tries=1', ...args]);
   return stdout;

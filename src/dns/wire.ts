@@ -2,13 +2,14 @@
  * DNS header constants and the few replies built from raw bytes (when dns-packet cannot decode a request, the
  * header alone still lets the client match a FORMERR to its query).
  */
-import type { Answer, OptAnswer, Packet } from 'dns-packet';
+import type { Answer, OptAnswer } from 'dns-packet';
 
 /** Response codes (RFC 1035, 6891). BADVERS is an extended code: its upper bits travel in the OPT record. */
 export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5, BADVERS: 16 } as const;
 /** The name metrics and logs use for a response code. */
 export const RCODE_NAME: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(RCODE).map(([name, code]) => [code, name]));
 
+/** Header flag bits (RFC 1035 4.1.1; CD from RFC 4035). */
 export const FLAG_QR = 0x8000;
 export const FLAG_AA = 0x0400;
 export const FLAG_TC = 0x0200;
@@ -19,11 +20,6 @@ const HEADER_BYTES = 12;
 /** The opcode (4 bits) of a header's flags; 0 is QUERY. */
 export function opcodeOf(flags: number): number {
   return (flags >> 11) & 0xf;
-}
-
-/** The low 4 bits of an rcode in header flags (the full code when there is no OPT record). */
-export function rcodeOf(packet: Packet): number {
-  return (packet.flags ?? 0) & 0xf;
 }
 
 /**
@@ -51,12 +47,6 @@ export function headerOnlyReply(raw: Buffer, rcode: number): Buffer {
 export function setId(reply: Buffer, id: number): Buffer {
   reply.writeUInt16BE(id, 0);
   return reply;
-}
-
-/** The OPT pseudo-record of a packet's additional section, if any. */
-export function optOf(packet: Packet): OptAnswer | undefined {
-  for (const record of packet.additionals ?? []) if (record.type === 'OPT') return record;
-  return undefined;
 }
 
 /** Narrows an answer record to the OPT pseudo-record. */
