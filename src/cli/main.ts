@@ -3,6 +3,7 @@ import { VERSION } from '../shared/version.js';
 import { registerAgent } from './agent.js';
 import { registerApply } from './apply.js';
 import { registerDns } from './dns.js';
+import { registerGateway } from './gateway.js';
 import { registerLogs } from './logs.js';
 import { reportError } from './output.js';
 import { registerPs } from './ps.js';
@@ -36,6 +37,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerApply(program, run);
   registerAgent(program, run);
   registerDns(program, run);
+  registerGateway(program, run);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   try {
     await program.parseAsync(argv, { from: 'user' });

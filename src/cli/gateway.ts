@@ -1,0 +1,111 @@
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { startStatusServer } from '../agent/status-server.js';
+import { loadHostConfig } from '../shared/config.js';
+import { ValidationError } from '../shared/errors.js';
+import { logger } from '../shared/log.js';
+import { durationNanos } from '../spec/args/values.js';
+import type { GatewayOptions } from '../gateway/gateway.js';
+import type { NginxOptions } from '../gateway/nginx.js';
+import type { GlobalOptions } from './context.js';
+import { parseListen } from './listen.js';
+
+/** Where the gateway serves /metrics and /status unless told otherwise. */
+export const DEFAULT_GATEWAY_STATUS_LISTEN = '127.0.0.1:9478';
+
+interface GatewayFlags {
+  etcd?: string;
+  domain?: string;
+  nginxConfDir?: string;
+  file: string;
+  upstream: string[];
+  route: string[];
+  routeListen: string[];
+  upstreamOption: string[];
+  template?: string;
+  nginxResolve?: string;
+  nginx: string;
+  nginxConf?: string;
+  nginxPrefix?: string;
+  nginxErrorLog?: string;
+  nginxPidFile: string;
+  nginxReload: string;
+  minWait: string;
+  maxWait: string;
+  metricsListen: string;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** Adds `rundock gateway` to the program; `run` converts errors to exit statuses (as for every command). */
+export function registerGateway(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
+  program
+    .command('gateway')
+    .description('render nginx upstreams (and routes) from the registry; nginx -t, then graceful reload; runs in the foreground')
+    .option('--etcd <urls>', 'etcd endpoints, comma separated')
+    .option('--domain <domain>', 'the domain of the services, e.g. s.prod.example.com')
+    .option('--nginx-conf-dir <dir>', 'directory of the rendered file (include it from nginx http {})')
+    .option('--file <name>', 'name of the rendered file in --nginx-conf-dir', 'rundock-upstreams.conf')
+    .option('--upstream <service[=name]>', 'always render SERVICE (placeholder when empty); =NAME renames its upstream (repeatable)', collect, [])
+    .option('--route <hostname=service>', 'render a server for HOSTNAME proxying to SERVICE (repeatable)', collect, [])
+    .option('--route-listen <[addr:]port>', 'listen address of route servers (repeatable; default 80)', collect, [])
+    .option('--upstream-option <service:key=value>', 'keepalive, keepalive_timeout, keepalive_requests, max_fails, fail_timeout, balance, hash; service * for all (repeatable)', collect, [])
+    .option('--template <file>', 'render this template instead of the default text (docs/gateway.md)')
+    .option('--nginx-resolve <dns-addr>', 'nginx >= 1.27.3: upstreams follow SRV records from this DNS server, no reloads for instance changes')
+    .option('--nginx <bin>', 'nginx binary', '/usr/sbin/nginx')
+    .option('--nginx-conf <file>', 'main nginx config tested with nginx -t (default: nginx\'s own)')
+    .option('--nginx-prefix <dir>', 'nginx prefix path (-p)')
+    .option('--nginx-error-log <file>', 'error log for nginx -t (-e)')
+    .option('--nginx-pid-file <file>', 'pid file of the nginx master', '/run/nginx.pid')
+    .option('--nginx-reload <how>', 'signal (SIGHUP to the master) or command (nginx -s reload)', 'signal')
+    .option('--min-wait <duration>', 'render once changes are quiet this long', '200ms')
+    .option('--max-wait <duration>', 'render at the latest this long after the first change', '2s')
+    .option('--metrics-listen <addr:port>', 'loopback address for /metrics and /status', DEFAULT_GATEWAY_STATUS_LISTEN)
+    .action((flags: GatewayFlags) => run(() => runGateway(flags, program.opts<GlobalOptions>())));
+}
+
+async function runGateway(flags: GatewayFlags, global: GlobalOptions): Promise<number> {
+  const options = await gatewayOptions(flags, global);
+  const statusListen = parseListen('metrics-listen', flags.metricsListen);
+  const log = logger('gateway');
+  const { Registry } = await import('prom-client');
+  const metricsRegistry = new Registry();
+  const { startGateway } = await import('../gateway/gateway.js');
+  const gateway = await startGateway({ ...options, metricsRegistry, log });
+  const status = await startStatusServer(statusListen, metricsRegistry, () => gateway.status());
+  log.info({ domain: options.domain, file: options.file, status: `${status.address.address}:${status.address.port}` }, 'gateway started');
+  const onHup = (): void => gateway.refresh();
+  process.on('SIGHUP', onHup);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  process.off('SIGHUP', onHup);
+  await gateway.stop();
+  await status.close();
+  return 0;
+}
+
+/** Checks every flag (and the config file's domain and etcd) before anything starts. */
+async function gatewayOptions(flags: GatewayFlags, global: GlobalOptions): Promise<Omit<GatewayOptions, 'log' | 'metricsRegistry'>> {
+  const config = loadHostConfig(global.config);
+  const domain = flags.domain ?? config.domain;
+  if (domain === undefined) throw new ValidationError('domain', domain, 'is required (--domain or domain in the config file)');
+  const etcd = flags.etcd?.split(',') ?? (typeof config.etcd === 'string' ? config.etcd.split(',') : config.etcd);
+  if (etcd === undefined) throw new ValidationError('etcd', etcd, 'is required (--etcd or etcd in the config file)');
+  if (flags.nginxConfDir === undefined) throw new ValidationError('nginx-conf-dir', undefined, 'is required: the directory of the rendered file');
+  const reload = flags.nginxReload;
+  if (reload !== 'signal' && reload !== 'command') throw new ValidationError('nginx-reload', reload, 'must be signal or command');
+  if (!/^[A-Za-z0-9_.-]+$/.test(flags.file) || flags.file.startsWith('.')) throw new ValidationError('file', flags.file, 'must be a plain file name');
+  const { gatewayRenderOptions } = await import('../gateway/options.js');
+  const listen = flags.routeListen.length > 0 ? flags.routeListen : undefined;
+  const render = gatewayRenderOptions({ domain, upstreams: flags.upstream, routes: flags.route, upstreamOptions: flags.upstreamOption, listen, resolve: flags.nginxResolve });
+  const debounce = { minQuietMs: millis('min-wait', flags.minWait), maxWaitMs: millis('max-wait', flags.maxWait) };
+  if (debounce.maxWaitMs < debounce.minQuietMs) throw new ValidationError('max-wait', flags.maxWait, 'must be at least --min-wait');
+  const nginx: NginxOptions = { bin: flags.nginx, conf: flags.nginxConf, prefix: flags.nginxPrefix, errorLog: flags.nginxErrorLog, pidFile: flags.nginxPidFile, reload };
+  return { domain, source: { etcd }, file: join(flags.nginxConfDir, flags.file), render, templateFile: flags.template, nginx, debounce };
+}
+
+function millis(field: string, text: string): number {
+  return Math.round(durationNanos(text, field) / 1e6);
+}

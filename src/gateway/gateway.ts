@@ -1,0 +1,164 @@
+/**
+ * `rundock gateway`, also runnable inside the agent: follows the domain's records, renders nginx upstreams (and
+ * routes) from them, and applies each new text through `nginx -t` and a graceful reload. Renders only from a
+ * complete view (the feed's load finished and it is watching); while the registry is away, nginx keeps the last
+ * good config.
+ */
+import { constants } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { Registry as MetricsRegistry } from 'prom-client';
+import type { FeedState } from '../registry/feed-etcd.js';
+import { backoffDelay } from '../shared/backoff.js';
+import { ValidationError } from '../shared/errors.js';
+import { ConfigApplier } from './apply.js';
+import { ConfigFile } from './config-file.js';
+import { DEFAULT_DEBOUNCE, Debouncer, type DebounceOptions } from './debounce.js';
+import { GATEWAY_WATCH_STATE, GatewayMetrics } from './metrics.js';
+import { NginxControl, type NginxOptions } from './nginx.js';
+import type { RenderOptions } from './options.js';
+import { planUpstreams } from './render.js';
+import { GatewayReport, type ReportStatus } from './report.js';
+import { snapshotFromRecords } from './snapshot.js';
+import { RecordView, startFeed, type GatewaySource } from './source.js';
+import { renderConfig } from './template-context.js';
+import { compileTemplate, type Template } from './template.js';
+
+/** What startGateway needs; the CLI builds it from flags, the agent from its own settings. */
+export interface GatewayOptions {
+  readonly domain: string;
+  readonly source: GatewaySource;
+  /** The rendered file (include it in nginx's `http {}`); staging files are written beside it. */
+  readonly file: string;
+  readonly render: RenderOptions;
+  /** A template file instead of the default text; read again at every render, so edits apply on the next change. */
+  readonly templateFile?: string | undefined;
+  readonly nginx: NginxOptions;
+  readonly debounce?: DebounceOptions | undefined;
+  /** Registers the gateway's metrics here (e.g. the agent's registry); default: a registry of its own. */
+  readonly metricsRegistry?: MetricsRegistry | undefined;
+  readonly log: Logger;
+}
+
+/** What `/status` shows. */
+export interface GatewayStatus extends ReportStatus {
+  readonly domain: string;
+  readonly file: string;
+  readonly feed: FeedState;
+  /** Records under the domain in the gateway's view. */
+  readonly records: number;
+  /** The file on disk passed nginx -t but nginx was not seen to reload it yet. */
+  readonly reloadPending: boolean;
+}
+
+/** A running gateway. */
+export interface Gateway {
+  readonly metrics: GatewayMetrics;
+  status(): GatewayStatus;
+  /** Renders again soon even without a registry change (e.g. on SIGHUP, after fixing nginx or the template). */
+  refresh(): void;
+  /** Resolves once no change waits and no render runs (tests, benchmarks). */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the gateway; throws a ValidationError (nothing started) for an unusable directory or template. */
+export async function startGateway(o: GatewayOptions): Promise<Gateway> {
+  await access(dirname(o.file), constants.W_OK).catch((error: unknown) => {
+    throw new ValidationError('nginx-conf-dir', dirname(o.file), `must be a writable directory (${error instanceof Error ? error.message : String(error)})`, 'RUNDOCK_E_CONFIG');
+  });
+  if (o.templateFile !== undefined) await loadTemplate(o.templateFile).catch((error: unknown) => {
+    throw new ValidationError('template', o.templateFile, error instanceof Error ? error.message : String(error), 'RUNDOCK_E_CONFIG');
+  });
+  const runner = new GatewayRunner(o);
+  await runner.start();
+  return runner;
+}
+
+async function loadTemplate(path: string): Promise<Template> {
+  return compileTemplate(await readFile(path, 'utf8'));
+}
+
+class GatewayRunner implements Gateway {
+  readonly metrics: GatewayMetrics;
+  private readonly file: ConfigFile;
+  private readonly applier: ConfigApplier;
+  private readonly view = new RecordView(() => this.debouncer.trigger());
+  private readonly debouncer: Debouncer;
+  private feed: FeedState = 'loading';
+  private stopFeed: () => Promise<void> | void = () => undefined;
+  /** Services of the last applied text: they stay (as placeholders) while hand-written config may reference them. */
+  private kept: string[] = [];
+  private readonly report: GatewayReport;
+  private retries = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: GatewayOptions) {
+    this.metrics = new GatewayMetrics(o.metricsRegistry);
+    this.report = new GatewayReport(this.metrics, o.log, o.file);
+    this.file = new ConfigFile(o.file);
+    this.applier = new ConfigApplier(this.file, new NginxControl(o.nginx));
+    this.debouncer = new Debouncer(() => this.renderAndApply(), (error) => o.log.error({ err: error }, 'render failed unexpectedly'), o.debounce ?? DEFAULT_DEBOUNCE);
+  }
+
+  async start(): Promise<void> {
+    if (await this.file.recover()) this.o.log.warn({ file: this.o.file }, 'an interrupted install was undone: the previous file is back');
+    this.stopFeed = await startFeed(this.o.source, this.o.domain, this.view, (state) => this.onFeedState(state), this.o.log);
+  }
+
+  status(): GatewayStatus {
+    const { domain, file } = this.o;
+    return { domain, file, feed: this.feed, records: this.view.size, ...this.report.status(), reloadPending: this.applier.reloadPending };
+  }
+
+  refresh(): void {
+    this.debouncer.trigger();
+  }
+
+  idle(): Promise<void> {
+    return this.debouncer.idle();
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.retryTimer);
+    await this.stopFeed();
+    await this.debouncer.stop();
+  }
+
+  private onFeedState(state: FeedState): void {
+    this.feed = state;
+    this.metrics.watchState.set(GATEWAY_WATCH_STATE[state]);
+    if (state === 'watching') this.debouncer.trigger();
+  }
+
+  /** One debounced run: snapshot, render, apply, account. */
+  private async renderAndApply(): Promise<void> {
+    if (this.feed !== 'watching') return; // never from a partial view; 'watching' triggers a run
+    const started = performance.now();
+    const { snapshot, skipped } = snapshotFromRecords(this.o.domain, this.view.entries());
+    this.report.skipped(skipped);
+    const plans = planUpstreams(snapshot, this.o.render, this.kept);
+    let text: string;
+    try {
+      const template = this.o.templateFile === undefined ? undefined : await loadTemplate(this.o.templateFile);
+      text = renderConfig(snapshot, this.o.render, this.kept, template);
+    } catch (error) {
+      this.report.renderFailed(error, this.o.templateFile);
+      return;
+    }
+    const result = await this.applier.apply(text);
+    // The file on disk now names these upstreams; hand-written config may reference them from here on.
+    if (result.outcome === 'reloaded' || result.outcome === 'reload_failed') this.kept = plans.map((p) => p.service);
+    this.report.applied(result, plans, performance.now() - started);
+    if (result.outcome === 'reloaded') this.retries = 0;
+    if (result.outcome === 'reload_failed') this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.debouncer.trigger(), backoffDelay(this.retries++, 1000, 30_000));
+    this.retryTimer.unref();
+  }
+}

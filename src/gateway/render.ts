@@ -1,0 +1,74 @@
+/**
+ * The default nginx text: one `upstream` per service with every announced instance's address, and one `server` per
+ * route. Pure: the same snapshot and options always give the same text, byte for byte, so the gateway can tell
+ * "nothing changed" by comparing strings and unit tests can assert the exact text.
+ */
+import { balanceLines, block, keepaliveLines, serverParams } from './directives.js';
+import { settingsFor, upstreamName, type RenderOptions, type UpstreamSettings } from './options.js';
+import { renderResolveUpstream, resolveZoneKib } from './render-resolve.js';
+import { hostPort, type UpstreamInstance, type UpstreamSnapshot } from './snapshot.js';
+
+/** A server nginx never sends to: an upstream needs one server to pass `nginx -t`; with only this one, nginx answers 502 at once. */
+export const PLACEHOLDER_SERVER = '127.0.0.1:1 down';
+
+/** One upstream to render: the decision, before any text. */
+export interface UpstreamPlan {
+  readonly service: string;
+  readonly name: string;
+  readonly settings: UpstreamSettings;
+  /** Empty when no instance is announced: rendered with the placeholder server. */
+  readonly instances: readonly UpstreamInstance[];
+}
+
+/**
+ * The upstreams to render, sorted by service: every service with instances, every declared or routed one, and
+ * `keep` (services rendered before, which hand-written config may still reference).
+ */
+export function planUpstreams(snapshot: UpstreamSnapshot, options: RenderOptions, keep: Iterable<string> = []): UpstreamPlan[] {
+  const services = new Set([...snapshot.services.keys(), ...options.declared, ...options.routes.map((r) => r.service), ...keep]);
+  return [...services].sort().map((service) => ({
+    service,
+    name: upstreamName(options, service),
+    settings: settingsFor(options, service),
+    instances: snapshot.services.get(service) ?? [],
+  }));
+}
+
+/** The nginx text of the snapshot: a header comment, the upstreams, then the route servers. */
+export function renderUpstreams(snapshot: UpstreamSnapshot, options: RenderOptions, keep: Iterable<string> = []): string {
+  const plans = planUpstreams(snapshot, options, keep);
+  const resolver = options.resolve?.resolver;
+  const blocks = plans.map((plan, i) => (resolver === undefined ? renderUpstream(plan) : renderResolveUpstream(plan, options.domain, resolver, i === 0 ? resolveZoneKib(plans.length) : undefined)));
+  const routes = options.routes.map((route) => renderRoute(route.hostname, upstreamName(options, route.service), options.listen));
+  return [header(options.domain), ...blocks, ...routes].join('\n');
+}
+
+/** `upstream NAME { ... }` with rendered addresses (nginx < 1.27.3, or by choice). */
+export function renderUpstream(plan: UpstreamPlan): string {
+  const servers = plan.instances.length === 0
+    ? [`    server ${PLACEHOLDER_SERVER};  # no instance of ${plan.service} announced`]
+    : plan.instances.map((instance) => `    server ${hostPort(instance)}${serverParams(plan.settings, instance.weight)};`);
+  return block(`upstream ${plan.name}`, [...balanceLines(plan.settings), ...servers, ...keepaliveLines(plan.settings)]);
+}
+
+/** `server { listen ...; server_name HOSTNAME; location / { proxy_pass http://UPSTREAM; ... } }`. */
+export function renderRoute(hostname: string, upstream: string, listen: readonly string[]): string {
+  return block('server', [
+    ...listen.map((l) => `    listen ${l};`),
+    `    server_name ${hostname};`,
+    '',
+    '    location / {',
+    `        proxy_pass http://${upstream};`,
+    '        proxy_http_version 1.1;',
+    '        proxy_set_header Connection "";',
+    '        proxy_set_header Host $host;',
+    '        proxy_set_header X-Real-IP $remote_addr;',
+    '        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    '        proxy_set_header X-Forwarded-Proto $scheme;',
+    '    }',
+  ]);
+}
+
+function header(domain: string): string {
+  return `# Rendered by rundock gateway from the services of ${domain}. Do not edit: the next change replaces this file.\n`;
+}

@@ -1,0 +1,60 @@
+/**
+ * Where the gateway's records come from: etcd (EtcdZoneFeed: load, then watch), the agent's embedded registry, or
+ * any feed a caller supplies (tests). Each writes into a RecordView, the gateway's in-memory copy of the domain.
+ */
+import type { EmbeddedRegistry } from '../registry/embedded.js';
+import { feedFromEmbedded } from '../registry/feed-embedded.js';
+import type { FeedState, ZoneSink } from '../registry/feed-etcd.js';
+import type { Logger } from 'pino';
+
+/** A feed of the domain's records: starts writing into `sink`, reports its state, resolves to its stop function. */
+export type FeedStarter = (sink: ZoneSink, onState: (state: FeedState) => void) => Promise<() => Promise<void> | void>;
+
+/** etcd endpoints, the agent's embedded registry, or a feed of one's own. */
+export type GatewaySource = { readonly etcd: readonly string[] } | { readonly embedded: EmbeddedRegistry } | { readonly feed: FeedStarter };
+
+/** The domain's records by key, as the feed last wrote them; calls `onChange` after every change. */
+export class RecordView implements ZoneSink {
+  private readonly records = new Map<string, string>();
+
+  constructor(private readonly onChange: () => void) {}
+
+  get size(): number {
+    return this.records.size;
+  }
+
+  entries(): IterableIterator<[string, string]> {
+    return this.records.entries();
+  }
+
+  replaceAll(entries: Iterable<[string, string]>): void {
+    this.records.clear();
+    for (const [key, value] of entries) this.records.set(key, value);
+    this.onChange();
+  }
+
+  put(key: string, value: string): void {
+    if (this.records.get(key) === value) return;
+    this.records.set(key, value);
+    this.onChange();
+  }
+
+  delete(key: string): void {
+    if (this.records.delete(key)) this.onChange();
+  }
+}
+
+/** Starts the source's feed into `sink`; resolves once its first load was attempted (etcd keeps retrying after). */
+export async function startFeed(source: GatewaySource, domain: string, sink: ZoneSink, onState: (state: FeedState) => void, log: Logger): Promise<() => Promise<void> | void> {
+  if ('feed' in source) return source.feed(sink, onState);
+  if ('embedded' in source) {
+    const embedded = await feedFromEmbedded(source.embedded, domain, sink);
+    onState('watching');
+    return embedded.stop;
+  }
+  // Imported on demand: etcd3 and grpc load only in processes that talk to etcd.
+  const { EtcdZoneFeed } = await import('../registry/feed-etcd.js');
+  const feed = new EtcdZoneFeed({ hosts: [...source.etcd], domain, sink, log, onState });
+  await feed.start();
+  return () => feed.stop();
+}

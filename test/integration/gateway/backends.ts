@@ -1,0 +1,91 @@
+/**
+ * Helpers of the gateway tests: small HTTP backends on loopback, records written as an agent writes them, bounded
+ * polling, and requests through nginx with a Host header.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Etcd3 } from 'etcd3';
+import pino, { type Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { recordKey } from '../../../src/registry/path.js';
+import { encodeRecord } from '../../../src/registry/record.js';
+
+export interface Backend {
+  name: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** An HTTP server on 127.0.0.1 (a kernel-chosen port) answering `backend NAME` to every request. */
+export async function startBackend(name: string): Promise<Backend> {
+  const server = http.createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/plain' });
+    response.end(`backend ${name}\n`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    name,
+    port,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/** Puts `service`'s record from `host` as an agent would: `{"host":"127.0.0.1","port":PORT,"ttl":10}`. */
+export async function announce(client: Etcd3, domain: string, service: string, host: string, port: number): Promise<void> {
+  await client.put(recordKey(domain, service, host)).value(encodeRecord({ host: '127.0.0.1', port, ttl: 10 })).exec();
+}
+
+export async function withdraw(client: Etcd3, domain: string, service: string, host: string): Promise<void> {
+  await client.delete().key(recordKey(domain, service, host)).exec();
+}
+
+/** GET http://127.0.0.1:PORT/ with `Host: hostname`; a refused connection is status 0. */
+export async function get(port: number, hostname: string, path = '/'): Promise<{ status: number; body: string }> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { host: hostname }, signal: AbortSignal.timeout(5000) });
+    return { status: response.status, body: await response.text() };
+  } catch {
+    return { status: 0, body: '' };
+  }
+}
+
+/** Polls `check` every 20 ms until it returns true; fails after `timeoutMs`. Resolves to the time it took, ms. */
+export async function eventually(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<number> {
+  const start = performance.now();
+  while (performance.now() - start < timeoutMs) {
+    if (await check().catch(() => false)) return performance.now() - start;
+    await sleep(20);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+}
+
+/** Logs of the gateway under test: silent unless RUNDOCK_LOG_LEVEL says otherwise. */
+export function testLogger(): Logger {
+  return pino({ level: process.env.RUNDOCK_LOG_LEVEL ?? 'silent' }, pino.destination(2));
+}
+
+/** A counter's or gauge's current value (with these labels), 0 when absent. */
+export async function metricValue(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  if (metric === undefined) return 0;
+  const { values } = await metric.get();
+  const match = values.find((v) => Object.entries(labels).every(([k, value]) => String(v.labels[k]) === value));
+  return match?.value ?? 0;
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = http.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * Reloads under load: wrk sends requests through nginx while 50 instance changes (two instances always live) each
+ * force a render, an `nginx -t` and a graceful reload. No request may fail.
+ */
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { Etcd3 } from 'etcd3';
+import { startEtcd, type EtcdProcess } from '../registry/etcd-process.js';
+import { announce, eventually, get, startBackend, withdraw, type Backend } from './backends.js';
+import { setupGateway, type GatewayUnderTest } from './setup.js';
+import { runWrk } from './wrk.js';
+
+const CHANGES = 50;
+const SPACING_MS = 250;
+const HOST = 'grafana.example.com';
+
+let etcd: EtcdProcess;
+let client: Etcd3;
+let g: GatewayUnderTest | undefined;
+const backends: Backend[] = [];
+
+before(async () => {
+  etcd = await startEtcd();
+  client = new Etcd3({ hosts: [etcd.endpoint] });
+  for (const name of ['b1', 'b2', 'b3', 'b4']) backends.push(await startBackend(name));
+});
+after(async () => {
+  await g?.stop();
+  await Promise.all(backends.map((b) => b.close()));
+  client?.close();
+  await etcd?.kill();
+});
+
+function port(i: number): number {
+  const b = backends[i];
+  if (b === undefined) throw new Error(`no backend ${i}`);
+  return b.port;
+}
+
+/** Change i of 50: h3 and h4 come and go in turn; h1 and h2 stay, so every render has live instances. */
+async function change(domain: string, i: number): Promise<void> {
+  const host = i % 4 < 2 ? 'h3' : 'h4';
+  if (i % 2 === 0) await announce(client, domain, 'grafana', host, port(host === 'h3' ? 2 : 3));
+  else await withdraw(client, domain, 'grafana', host);
+}
+
+describe('rundock gateway under load', () => {
+  it(`${CHANGES} instance changes force reloads while wrk runs: zero failed requests`, async (t) => {
+    g = await setupGateway({ routes: [`${HOST}=grafana`], source: () => ({ etcd: [etcd.endpoint] }) });
+    const gateway = g;
+    await announce(client, gateway.domain, 'grafana', 'h1', port(0));
+    await announce(client, gateway.domain, 'grafana', 'h2', port(1));
+    await eventually('h1 and h2 serve', 3000, async () => (await get(gateway.port, HOST)).status === 200);
+    const reloadsBefore = await gateway.reloads();
+    const seconds = Math.ceil((CHANGES * SPACING_MS) / 1000) + 3;
+    const url = `http://127.0.0.1:${gateway.port}/`;
+    // New connections (every request its own) and keep-alive connections, side by side.
+    const fresh = runWrk({ url, seconds, connections: 8, headers: [`Host: ${HOST}`, 'Connection: close'] });
+    const keepAlive = runWrk({ url, seconds, connections: 8, headers: [`Host: ${HOST}`] });
+    await sleep(1000);
+    for (let i = 0; i < CHANGES; i++) {
+      await change(gateway.domain, i);
+      await sleep(SPACING_MS);
+    }
+    const [closeResult, keepAliveResult] = await Promise.all([fresh, keepAlive]);
+    const reloads = (await gateway.reloads()) - reloadsBefore;
+    t.diagnostic(`reloads during the run: ${reloads}`);
+    t.diagnostic(`new connection per request: ${closeResult.requests} requests, ${closeResult.non2xx} non-2xx, socket errors ${JSON.stringify(closeResult.errors)}`);
+    t.diagnostic(`keep-alive connections: ${keepAliveResult.requests} requests, ${keepAliveResult.non2xx} non-2xx, socket errors ${JSON.stringify(keepAliveResult.errors)}`);
+    assert.ok(reloads >= CHANGES - 5, `only ${reloads} reloads for ${CHANGES} changes`);
+    assert.ok(closeResult.requests > 1000, closeResult.output);
+    assert.equal(closeResult.non2xx, 0, closeResult.output);
+    assert.equal(closeResult.socketErrors, 0, closeResult.output);
+    assert.equal(keepAliveResult.non2xx, 0, keepAliveResult.output);
+  });
+});

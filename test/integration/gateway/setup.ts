@@ -1,0 +1,71 @@
+/**
+ * One gateway under test: its own nginx (temporary prefix, loopback port) and a fresh domain in a shared etcd, with
+ * a short debounce so tests run fast. Used by every test in this folder and by the benchmark.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { startGateway, type Gateway } from '../../../src/gateway/gateway.js';
+import { gatewayRenderOptions, type RenderOptionsInput } from '../../../src/gateway/options.js';
+import type { GatewaySource } from '../../../src/gateway/source.js';
+import { eventually, freePort, metricValue, testLogger } from './backends.js';
+import { startNginx, type NginxProcess } from './nginx-process.js';
+
+export interface GatewayUnderTest {
+  domain: string;
+  /** Where route servers listen: 127.0.0.1:port. */
+  port: number;
+  nginx: NginxProcess;
+  gateway: Gateway;
+  metrics: Registry;
+  /** The rendered file. */
+  file: string;
+  /** Successful reloads so far. */
+  reloads(): Promise<number>;
+  /** Resolves once `reloads()` exceeds `count` (bounded by `timeoutMs`). */
+  reloadedAfter(count: number, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+let seq = 0;
+/** A domain no other test uses: `g<n><time>.gw.test`. */
+export function freshDomain(): string {
+  return `g${++seq}${Date.now().toString(36)}.gw.test`;
+}
+
+export interface SetupOptions extends Omit<RenderOptionsInput, 'domain' | 'listen'> {
+  source: (domain: string) => GatewaySource;
+  /** A template written to a file (PORT replaced by the route port) and passed as templateFile. */
+  template?: string;
+}
+
+/** Starts nginx and a gateway over it; resolves after the first reload. */
+export async function setupGateway(o: SetupOptions): Promise<GatewayUnderTest> {
+  const domain = freshDomain();
+  const nginx = await startNginx();
+  const port = await freePort();
+  const file = join(nginx.confDir, 'upstreams.conf');
+  const templateFile = o.template === undefined ? undefined : join(nginx.prefix, 'gateway.tmpl');
+  if (templateFile !== undefined) await writeFile(templateFile, (o.template ?? '').replaceAll('PORT', String(port)));
+  const metrics = new Registry();
+  const render = gatewayRenderOptions({ ...o, domain, listen: [`127.0.0.1:${port}`] });
+  let gateway: Gateway;
+  try {
+    gateway = await startGateway({ domain, source: o.source(domain), file, render, templateFile, nginx: nginx.options, debounce: { minQuietMs: 50, maxWaitMs: 500 }, metricsRegistry: metrics, log: testLogger() });
+  } catch (error) {
+    await nginx.stop();
+    throw error;
+  }
+  const reloads = (): Promise<number> => metricValue(metrics, 'rundock_gateway_reloads_total', { outcome: 'ok' });
+  const reloadedAfter = async (count: number, timeoutMs = 5000): Promise<void> => {
+    await eventually(`more than ${count} reloads`, timeoutMs, async () => (await reloads()) > count);
+  };
+  await reloadedAfter(0);
+  return {
+    domain, port, nginx, gateway, metrics, file, reloads, reloadedAfter,
+    stop: async () => {
+      await gateway.stop();
+      await nginx.stop();
+    },
+  };
+}
