@@ -55,7 +55,10 @@ async function apply(file: string, dryRun: boolean, global: GlobalOptions): Prom
     try {
       results.push(await converge(docker, p, { dryRun, reporter: progress, onPull: progress.pull(p.spec.image ?? '') }));
     } catch (error) {
-      if (error instanceof RundockError) Object.assign(error.details, { service: p.spec.name, services: results });
+      if (error instanceof RundockError) {
+        const changed = error.details.changed === true || results.some((r) => r.changed);
+        Object.assign(error.details, { service: p.spec.name, services: results, changed });
+      }
       throw error;
     }
   }

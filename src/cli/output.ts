@@ -21,7 +21,8 @@ export function reportError(error: unknown, json: boolean): number {
   const e = toRundockError(error);
   if (json) {
     const field = e instanceof ValidationError ? { field: e.field, value: e.value } : {};
-    const body = { changed: false, failed: true, error: { code: e.code, message: e.message, ...field, ...e.details } };
+    const { changed, ...details } = e.details;
+    const body = { changed: changed === true, failed: true, error: { code: e.code, message: e.message, ...field, ...details } };
     process.stdout.write(`${JSON.stringify(body)}\n`);
   } else {
     process.stderr.write(`rundock: ${e.message} [${e.code}]\n`);

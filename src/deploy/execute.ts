@@ -23,19 +23,25 @@ export interface Executed {
 /** Runs a plan's steps against the engine; restores the old container if a swap step fails. */
 export async function executePlan(docker: DockerRuntime, plan: Plan, opts: ExecuteOptions): Promise<Executed> {
   const run = new StepRunner(docker, opts);
-  for (const step of plan.prepare) await run.do(step);
   try {
-    for (const step of plan.swap) await run.do(step);
-  } catch (error) {
-    if (plan.rollback.length === 0) throw error;
-    const restored = await run.rollback(plan.rollback);
-    if (error instanceof RundockError) {
-      error.details.rolled_back = restored;
-      if (restored) error.message += '\nthe previous container was restored';
+    for (const step of plan.prepare) await run.do(step);
+    try {
+      for (const step of plan.swap) await run.do(step);
+    } catch (error) {
+      if (plan.rollback.length === 0) throw error;
+      const restored = await run.rollback(plan.rollback);
+      if (error instanceof RundockError) {
+        error.details.rolled_back = restored;
+        if (restored) error.message += '\nthe previous container was restored';
+      }
+      throw error;
     }
+    for (const step of plan.cleanup) await run.do(step);
+  } catch (error) {
+    // A failure after a step that changed something still changed the host: say so truthfully.
+    if (error instanceof RundockError) error.details.changed = run.changed;
     throw error;
   }
-  for (const step of plan.cleanup) await run.do(step);
   return { containerId: run.newId ?? run.lastTouched, ready: run.ready };
 }
 
@@ -60,6 +66,7 @@ function refText(ref: ContainerRef): string {
 class StepRunner {
   newId: string | undefined;
   lastTouched: string | undefined;
+  changed = false;
   ready: ContainerState | undefined;
 
   constructor(
@@ -69,6 +76,7 @@ class StepRunner {
 
   async do(step: Step): Promise<void> {
     this.opts.reporter?.step?.(describeStep(step));
+    if (step.op !== 'wait') this.changed = true;
     if (step.op === 'create') {
       this.newId = await this.docker.create(step.name, step.body);
       return;
