@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { Registry } from 'prom-client';
 import { startStatusServer } from '../agent/status-server.js';
 import { DEFAULT_DNS_LISTEN, startDnsService } from '../dns/service.js';
 import { loadHostConfig } from '../shared/config.js';
@@ -38,7 +39,6 @@ async function runDns(flags: DnsFlags, global: GlobalOptions): Promise<number> {
   const defaultTtl = Number(flags.defaultTtl ?? 30);
   if (!Number.isInteger(defaultTtl) || defaultTtl < 0) throw new ValidationError('default-ttl', flags.defaultTtl, 'must be a whole number of seconds');
   const log = logger('dns');
-  const { Registry } = await import('prom-client');
   const metricsRegistry = new Registry();
   const listen = parseListen('listen', flags.listen ?? DEFAULT_DNS_LISTEN);
   const statusListen = parseListen('metrics-listen', flags.metricsListen ?? '127.0.0.1:9477');

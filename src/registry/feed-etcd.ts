@@ -35,7 +35,8 @@ export class EtcdZoneFeed {
   private currentRevision = 0;
 
   constructor(private readonly o: EtcdZoneFeedOptions) {
-    this.client = new Etcd3({ hosts: o.hosts });
+    // A zone of 100k records is a ~10 MB range reply; gRPC's default 4 MiB limit would refuse it forever.
+    this.client = new Etcd3({ hosts: o.hosts, grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 } });
     this.prefix = domainPrefix(o.domain);
   }
 
@@ -59,7 +60,10 @@ export class EtcdZoneFeed {
     if (this.stopped) return;
     this.o.onState?.('loading');
     try {
-      await this.watcher?.cancel().catch(() => undefined);
+      // Not awaited: cancelling a watcher etcd already canceled (compaction) never settles in etcd3.
+      const previous = this.watcher;
+      this.watcher = undefined;
+      void previous?.cancel().catch(() => undefined);
       const response = await this.client.getAll().prefix(this.prefix).exec();
       this.o.sink.replaceAll(response.kvs.map((kv) => [kv.key.toString(), kv.value.toString()] as [string, string]));
       this.currentRevision = Number(response.header.revision);
