@@ -122,6 +122,7 @@ describe('rundock gateway (etcd + nginx)', () => {
     const g = await gatewayFor({ routes: ['grafana.example.com=grafana'] });
     await announce(client, g.domain, 'grafana', 'h1', backend(0).port);
     await eventually('grafana serves', 3000, async () => (await get(g.port, 'grafana.example.com')).status === 200);
+    await g.gateway.idle(); // new workers may serve before the reload that started them is counted
     const reloads = await g.reloads();
     await etcd.stop();
     await eventually('the feed reports the outage', 10_000, async () => g.gateway.status().feed !== 'watching');
