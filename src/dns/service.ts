@@ -18,6 +18,11 @@ export interface DnsServiceOptions {
   forward?: string | undefined;
   defaultTtl: number;
   metricsRegistry?: MetricsRegistry | undefined;
+  /**
+   * In a node:cluster worker (`rundock dns --workers N`): listen on the sockets the primary shares between the
+   * workers (cluster-server.ts) instead of binding exclusive ones.
+   */
+  clusterWorker?: boolean;
   log: Logger;
 }
 
@@ -53,7 +58,14 @@ export async function startDnsService(o: DnsServiceOptions): Promise<DnsService>
     serial = embedded.serial;
     stopFeed = embedded.stop;
   }
-  const server = await startDnsServer({ listen: o.listen, zones: index, forward: o.forward, defaultTtl: o.defaultTtl, serial, metrics, log: o.log });
+  const serverOptions = { listen: o.listen, zones: index, forward: o.forward, defaultTtl: o.defaultTtl, serial, metrics, log: o.log };
+  let server: DnsServer;
+  try {
+    server = o.clusterWorker === true ? await (await import('./cluster-server.js')).startSharedDnsServer(serverOptions) : await startDnsServer(serverOptions);
+  } catch (error) {
+    await stopFeed();
+    throw error;
+  }
   return {
     server,
     index,

@@ -1,0 +1,445 @@
+/**
+ * `rundock dns --workers N`: N processes answer on one address (node:cluster). Node spends most of a query's cost on
+ * its per-datagram work, so one process tops out near one core; N processes use N.
+ *
+ * The primary forks the workers and supervises them; it answers no query. Each worker runs the whole service (its own
+ * etcd feed, ZoneIndex and server, see service.ts) on sockets the cluster shares (cluster-server.ts): one UDP socket
+ * the kernel hands each datagram from to one of the workers reading it, and one TCP listener whose connections the
+ * primary deals round-robin. Each worker holds its own copy of the zone: memory grows with N.
+ *
+ * The primary restarts a worker that dies, after a backoff (0.5 s doubling to 30 s, reset once a worker has run 60
+ * s); a slot whose workers die young 10 times in a row stops the whole server (exit 1) for its supervisor to see.
+ * SIGTERM/SIGINT are forwarded to the workers; the primary returns 0 once they have exited (SIGKILL after 10 s).
+ * It serves --metrics-listen: /metrics sums the workers' counters and histograms (prom-client's aggregation),
+ * keeps their gauges apart under a `worker` label, and adds its own; /status lists every worker.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
+import { startStatusServer } from '../agent/status-server.js';
+import type { FeedState } from '../registry/feed-etcd.js';
+import { backoffDelay } from '../shared/backoff.js';
+import { startDnsService } from './service.js';
+
+/** What every worker serves: resolved once by the primary and handed over, so all workers serve the same thing. */
+export interface DnsWorkerSettings {
+  domain: string;
+  etcd: string[];
+  listen: { host: string; port: number };
+  forward?: string | undefined;
+  defaultTtl: number;
+}
+
+export interface DnsClusterOptions {
+  settings: DnsWorkerSettings;
+  workers: number;
+  statusListen: { host: string; port: number };
+  log: Logger;
+  /**
+   * What a worker runs. Default: this process's script and arguments again (`rundock dns ...`), which see
+   * isDnsWorker() and take the worker's path. Tests give a script that calls runDnsWorker.
+   */
+  fork?: { exec: string; execArgv?: string[] };
+}
+
+/** /status of the primary. */
+export interface DnsClusterStatus {
+  domain: string;
+  listen: string | null;
+  /** The first serving worker's view, as a single process reports it. */
+  records: number;
+  feed: FeedState;
+  primary: { pid: number; rss_bytes: number };
+  workers: {
+    worker: number;
+    pid: number | null;
+    state: Slot['state'];
+    records: number | null;
+    feed: FeedState | null;
+    rss_bytes: number | null;
+    reported_ms_ago: number | null;
+    restarts: number;
+  }[];
+}
+
+/** A worker's view, as it reports it every STATUS_INTERVAL_MS. */
+export interface DnsWorkerStatus {
+  domain: string;
+  /** The UDP address served (the port the primary picked, with port 0). */
+  listen: string;
+  records: number;
+  feed: FeedState;
+  rss_bytes: number;
+}
+
+const ENV_SETTINGS = 'RUNDOCK_DNS_WORKER_SETTINGS';
+const ENV_SLOT = 'RUNDOCK_DNS_WORKER_SLOT';
+const STATUS_INTERVAL_MS = 1000;
+const METRICS_TIMEOUT_MS = 2000;
+const RESTART_BASE_MS = 500;
+const RESTART_MAX_MS = 30_000;
+/** A worker that ran this long before dying counts as a fresh failure, not one more of a streak. */
+const STABLE_AFTER_MS = 60_000;
+/** Consecutive young deaths of one slot after which the primary gives up (exit 1). */
+const MAX_FAILURES = 10;
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+
+type FromWorker =
+  | { rundockDns: 'ready' | 'status'; status: DnsWorkerStatus }
+  | { rundockDns: 'failed'; message: string }
+  | { rundockDns: 'metrics'; id: number; metrics: MetricsJson };
+type ToWorker = { rundockDns: 'metrics'; id: number };
+
+/** True in a process forked by startDnsCluster: `rundock dns` then runs runDnsWorker. */
+export function isDnsWorker(): boolean {
+  return cluster.isWorker && process.env[ENV_SETTINGS] !== undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------- worker side --
+
+/** Runs one worker until SIGTERM/SIGINT (or the primary's end); the process exits at the end, never returns. */
+export async function runDnsWorker(baseLog: Logger): Promise<number> {
+  const settings = JSON.parse(process.env[ENV_SETTINGS] ?? '') as DnsWorkerSettings;
+  const slot = process.env[ENV_SLOT] ?? '?';
+  const log = baseLog.child({ worker: slot });
+  const registry = new Registry();
+  const send = (message: FromWorker, then?: () => void): void => {
+    if (process.connected) process.send?.(message, undefined, {}, () => then?.());
+    else then?.();
+  };
+  let dns: Awaited<ReturnType<typeof startDnsService>>;
+  try {
+    dns = await startDnsService({ domain: settings.domain, listen: settings.listen, source: { etcd: settings.etcd }, forward: settings.forward, defaultTtl: settings.defaultTtl, metricsRegistry: registry, clusterWorker: true, log });
+  } catch (error) {
+    // The primary reports it, once for all workers.
+    send({ rundockDns: 'failed', message: error instanceof Error ? error.message : String(error) }, () => process.exit(1));
+    setTimeout(() => process.exit(1), 1000);
+    return new Promise<number>(() => undefined);
+  }
+  const listen = `${dns.server.udpAddress.address}:${dns.server.udpAddress.port}`;
+  const status = (): DnsWorkerStatus => ({ ...dns.status(), listen, rss_bytes: process.memoryUsage.rss() });
+  send({ rundockDns: 'ready', status: status() });
+  const timer = setInterval(() => send({ rundockDns: 'status', status: status() }), STATUS_INTERVAL_MS);
+  process.on('message', (message: unknown) => {
+    if (!isMessage<ToWorker>(message) || message.rundockDns !== 'metrics') return;
+    registry.getMetricsAsJSON().then(
+      (metrics) => send({ rundockDns: 'metrics', id: message.id, metrics: labelGauges(metrics, slot) }),
+      (error: unknown) => {
+        log.warn({ err: error }, 'collecting metrics failed');
+        send({ rundockDns: 'metrics', id: message.id, metrics: [] });
+      },
+    );
+  });
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  clearInterval(timer);
+  await dns.stop();
+  process.exit(0);
+}
+
+/**
+ * Counters and the histogram are summed over the workers; a gauge (records loaded, feed state) is a worker's own
+ * view, so each worker's value is kept, labelled with its slot.
+ */
+function labelGauges(metrics: MetricsJson, slot: string): MetricsJson {
+  return metrics.map((metric) =>
+    String(metric.type) !== 'gauge' ? metric : { ...metric, values: metric.values.map((value) => ({ ...value, labels: { ...value.labels, worker: slot } })) },
+  );
+}
+
+// --------------------------------------------------------------------------------------------------- primary side --
+
+interface Slot {
+  /** 1..N: the `worker` label and log field; kept across restarts. */
+  index: number;
+  worker?: Worker;
+  state: 'starting' | 'ready' | 'waiting' | 'stopped';
+  startedAt: number;
+  /** Young deaths in a row. */
+  failures: number;
+  restarts: number;
+  restartTimer?: NodeJS.Timeout;
+  status?: DnsWorkerStatus;
+  reportedAt?: number;
+  failure?: string;
+}
+
+interface MetricsRequest {
+  waiting: Set<Worker>;
+  results: MetricsJson[];
+  done: () => void;
+}
+
+/** A started cluster, as startDnsCluster returns it. */
+export interface DnsCluster {
+  /** Where /metrics and /status are served. */
+  statusAddress: AddressInfo;
+  /** The UDP (and TCP) address the workers serve, as the first of them reports it. */
+  listen: string | undefined;
+  /** Resolves with 'fatal' if a slot keeps failing (the server should then stop and exit 1). */
+  fatal: Promise<'fatal'>;
+  status(): DnsClusterStatus;
+  /** SIGTERM to every worker, waits for them (SIGKILL after 10 s), closes /metrics and /status. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the status server, forks the workers and resolves once every one serves. If a worker dies before serving
+ * (a bind or configuration failure, which the next one would meet too), stops the others and rejects with its error.
+ */
+export async function startDnsCluster(o: DnsClusterOptions, abort?: AbortSignal): Promise<DnsCluster> {
+  const supervisor = new Supervisor(o);
+  // First, so that a --metrics-listen conflict fails before any fork.
+  const statusServer = await startStatusServer(o.statusListen, supervisor.registry, () => supervisor.status());
+  const stop = async (): Promise<void> => {
+    await supervisor.stop();
+    await statusServer.close();
+  };
+  try {
+    await supervisor.start(abort);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    statusAddress: statusServer.address,
+    listen: supervisor.listen(),
+    fatal: supervisor.fatal,
+    status: () => supervisor.status(),
+    stop,
+  };
+}
+
+/** `rundock dns --workers N`: runs the primary until SIGTERM/SIGINT; resolves to the exit status. */
+export async function runDnsCluster(o: DnsClusterOptions): Promise<number> {
+  const interrupted = new AbortController();
+  const onSignal = (): void => interrupted.abort();
+  const signalled = new Promise<'signal'>((resolve) => interrupted.signal.addEventListener('abort', () => resolve('signal')));
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    let dns: DnsCluster;
+    try {
+      dns = await startDnsCluster(o, interrupted.signal);
+    } catch (error) {
+      // Stopped while starting: the workers are gone, as asked.
+      if (interrupted.signal.aborted) return 0;
+      throw error;
+    }
+    o.log.info({ domain: o.settings.domain, listen: dns.listen, forward: o.settings.forward ?? null, workers: o.workers }, 'dns serving');
+    const outcome = await Promise.race([signalled, dns.fatal]);
+    await dns.stop();
+    return outcome === 'fatal' ? 1 : 0;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}
+
+class Supervisor {
+  readonly registry: ClusterRegistry;
+  /** Resolves with 'fatal' when a slot keeps failing (MAX_FAILURES). */
+  readonly fatal: Promise<'fatal'>;
+  private readonly slots: Slot[];
+  private readonly restartsTotal: Counter;
+  private readonly requests = new Map<number, MetricsRequest>();
+  private nextRequest = 0;
+  private stopping = false;
+  private startup: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  private giveUp: (() => void) | undefined;
+
+  constructor(private readonly o: DnsClusterOptions) {
+    this.slots = Array.from({ length: o.workers }, (_, i): Slot => ({ index: i + 1, state: 'waiting', startedAt: 0, failures: 0, restarts: 0 }));
+    this.fatal = new Promise((resolve) => (this.giveUp = () => resolve('fatal')));
+    this.registry = new ClusterRegistry(() => this.collectWorkerMetrics());
+    const registers = [this.registry];
+    const slots = this.slots;
+    new Gauge({
+      name: 'rundock_dns_workers',
+      help: 'DNS worker processes serving (ready), out of --workers',
+      registers,
+      collect() {
+        this.set(slots.filter((s) => s.state === 'ready').length);
+      },
+    });
+    this.restartsTotal = new Counter({ name: 'rundock_dns_worker_restarts_total', help: 'DNS worker processes restarted after they died', registers });
+    cluster.on('message', (worker, message: unknown) => this.onMessage(worker, message));
+    if (o.fork !== undefined) cluster.setupPrimary({ exec: o.fork.exec, execArgv: o.fork.execArgv ?? process.execArgv, args: [] });
+  }
+
+  /** Forks every worker; resolves once all serve, rejects if one dies first or `abort` fires. */
+  start(abort?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.startup = { resolve, reject };
+      abort?.addEventListener('abort', () => {
+        this.startup?.reject(new Error('stopped before every DNS worker was serving'));
+        this.startup = undefined;
+      });
+      for (const slot of this.slots) this.fork(slot);
+    });
+  }
+
+  /** Stops restarting, sends SIGTERM to every worker and waits for them (SIGKILL after SHUTDOWN_TIMEOUT_MS). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const running: Worker[] = [];
+    for (const slot of this.slots) {
+      clearTimeout(slot.restartTimer);
+      slot.state = 'stopped';
+      if (slot.worker !== undefined && slot.worker.process.exitCode === null && slot.worker.process.signalCode === null) running.push(slot.worker);
+    }
+    const exited = running.map((worker) => new Promise<void>((resolve) => worker.once('exit', () => resolve())));
+    for (const worker of running) worker.process.kill('SIGTERM');
+    const timeout = setTimeout(() => {
+      for (const worker of running) if (worker.process.exitCode === null && worker.process.signalCode === null) worker.process.kill('SIGKILL');
+    }, SHUTDOWN_TIMEOUT_MS);
+    await Promise.all(exited);
+    clearTimeout(timeout);
+  }
+
+  /** The address the workers serve, as the first of them reports it. */
+  listen(): string | undefined {
+    return this.slots.find((s) => s.status !== undefined)?.status?.listen;
+  }
+
+  /** /status: the first serving worker's view at the top (as a single process reports it), then every worker. */
+  status(): DnsClusterStatus {
+    const first = this.slots.find((s) => s.state === 'ready' && s.status !== undefined)?.status;
+    const now = Date.now();
+    return {
+      domain: this.o.settings.domain,
+      listen: this.listen() ?? null,
+      records: first?.records ?? 0,
+      feed: first?.feed ?? 'loading',
+      primary: { pid: process.pid, rss_bytes: process.memoryUsage.rss() },
+      workers: this.slots.map((s) => ({
+        worker: s.index,
+        pid: s.worker?.process.pid ?? null,
+        state: s.state,
+        records: s.status?.records ?? null,
+        feed: s.status?.feed ?? null,
+        rss_bytes: s.status?.rss_bytes ?? null,
+        reported_ms_ago: s.reportedAt === undefined ? null : now - s.reportedAt,
+        restarts: s.restarts,
+      })),
+    };
+  }
+
+  private fork(slot: Slot): void {
+    slot.restartTimer = undefined;
+    slot.state = 'starting';
+    slot.startedAt = Date.now();
+    slot.status = undefined;
+    slot.reportedAt = undefined;
+    slot.failure = undefined;
+    const worker = cluster.fork({ [ENV_SLOT]: String(slot.index), [ENV_SETTINGS]: JSON.stringify(this.o.settings) });
+    slot.worker = worker;
+    // A send to a worker that just died fails with an 'error' event; the 'exit' that follows is what matters.
+    worker.on('error', (error) => this.o.log.debug({ err: error, worker: slot.index }, 'DNS worker IPC error'));
+    worker.once('exit', (code: number | null, signal: string | null) => this.onExit(slot, worker, code, signal));
+  }
+
+  private onMessage(worker: Worker, message: unknown): void {
+    if (!isMessage<FromWorker>(message)) return;
+    const slot = this.slots.find((s) => s.worker === worker);
+    if (slot === undefined) return;
+    switch (message.rundockDns) {
+      case 'ready':
+      case 'status':
+        slot.status = message.status;
+        slot.reportedAt = Date.now();
+        if (message.rundockDns === 'ready' && slot.state === 'starting') this.onReady(slot);
+        break;
+      case 'failed':
+        slot.failure = message.message;
+        break;
+      case 'metrics': {
+        const request = this.requests.get(message.id);
+        if (request === undefined || !request.waiting.delete(worker)) return;
+        request.results.push(message.metrics);
+        if (request.waiting.size === 0) request.done();
+        break;
+      }
+    }
+  }
+
+  private onReady(slot: Slot): void {
+    slot.state = 'ready';
+    if (slot.restarts > 0) this.o.log.info({ worker: slot.index, worker_pid: slot.worker?.process.pid }, 'DNS worker serving again');
+    if (this.startup !== undefined && this.slots.every((s) => s.state === 'ready')) {
+      this.startup.resolve();
+      this.startup = undefined;
+    }
+  }
+
+  private onExit(slot: Slot, worker: Worker, code: number | null, signal: string | null): void {
+    for (const request of this.requests.values()) if (request.waiting.delete(worker) && request.waiting.size === 0) request.done();
+    if (slot.worker !== worker) return;
+    slot.worker = undefined;
+    if (this.stopping) return;
+    const how = signal !== null ? `signal ${signal}` : `code ${code}`;
+    if (this.startup !== undefined) {
+      // Not serving yet: a bind or configuration failure, which the next worker would meet too.
+      const startup = this.startup;
+      this.startup = undefined;
+      startup.reject(new Error(`DNS worker ${slot.index} exited (${how}) before serving${slot.failure === undefined ? '' : `: ${slot.failure}`}`));
+      return;
+    }
+    slot.failures = Date.now() - slot.startedAt >= STABLE_AFTER_MS ? 1 : slot.failures + 1;
+    if (slot.failures >= MAX_FAILURES) {
+      this.o.log.error({ worker: slot.index, exit: how, failures: slot.failures, reason: slot.failure }, 'DNS worker keeps dying; stopping the DNS server');
+      slot.state = 'stopped';
+      this.giveUp?.();
+      return;
+    }
+    const delay = backoffDelay(slot.failures - 1, RESTART_BASE_MS, RESTART_MAX_MS);
+    this.o.log.warn({ worker: slot.index, worker_pid: worker.process.pid, exit: how, reason: slot.failure, restart_in_ms: delay }, 'DNS worker died; restarting it');
+    slot.state = 'waiting';
+    slot.restartTimer = setTimeout(() => {
+      if (this.stopping) return;
+      slot.restarts++;
+      this.restartsTotal.inc();
+      this.fork(slot);
+    }, delay);
+  }
+
+  /** Every connected worker's metrics as JSON; a worker that does not answer within METRICS_TIMEOUT_MS is left out. */
+  private collectWorkerMetrics(): Promise<MetricsJson[]> {
+    const id = this.nextRequest++;
+    const targets = this.slots.flatMap((s) => (s.worker !== undefined && s.worker.isConnected() ? [s.worker] : []));
+    return new Promise((resolve) => {
+      const request: MetricsRequest = { waiting: new Set(targets), results: [], done: () => undefined };
+      const timer = setTimeout(() => request.done(), METRICS_TIMEOUT_MS);
+      request.done = () => {
+        clearTimeout(timer);
+        this.requests.delete(id);
+        resolve(request.results);
+      };
+      this.requests.set(id, request);
+      if (targets.length === 0) request.done();
+      const message: ToWorker = { rundockDns: 'metrics', id };
+      for (const worker of targets) worker.send(message);
+    });
+  }
+}
+
+/** The primary's registry: its own metrics plus the workers', aggregated at every scrape. */
+class ClusterRegistry extends Registry {
+  constructor(private readonly workerMetrics: () => Promise<MetricsJson[]>) {
+    super();
+  }
+
+  override async metrics(): Promise<string> {
+    const [workers, own] = await Promise.all([this.workerMetrics(), this.getMetricsAsJSON()]);
+    return AggregatorRegistry.aggregate([...workers, own]).metrics();
+  }
+}
+
+function isMessage<T extends { rundockDns: string }>(message: unknown): message is T {
+  return typeof message === 'object' && message !== null && typeof (message as { rundockDns?: unknown }).rundockDns === 'string';
+}
