@@ -21,6 +21,8 @@ interface DnsFlags {
 
 /** Most worker processes --workers accepts: each holds a copy of the zone. */
 const MAX_WORKERS = 128;
+/** Without --workers: one per CPU up to this many (past it the kernel and the load generator are the limit). */
+const DEFAULT_MAX_WORKERS = 4;
 
 export function registerDns(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   program
@@ -32,14 +34,14 @@ export function registerDns(program: Command, run: (action: () => Promise<number
     .option('--forward <ip:port>', 'forward names outside the zone to this resolver (default: refuse them)')
     .option('--default-ttl <seconds>', 'TTL of records without their own (default 30)')
     .option('--metrics-listen <addr:port>', 'loopback address for /metrics and /status (default 127.0.0.1:9477)')
-    .option('--workers <n>', 'processes answering queries, each with its own copy of the zone (default: the number of CPUs); 1 runs in one process')
+    .option('--workers <n>', 'processes answering queries, each with its own copy of the zone (default: one per CPU, at most 4); 1 runs in one process')
     .action((flags: DnsFlags) => run(() => runDns(flags, program.opts<GlobalOptions>())));
 }
 
 async function runDns(flags: DnsFlags, global: GlobalOptions): Promise<number> {
   // A worker forked by `--workers N` (it re-runs this command line): it serves what the primary resolved.
-  const workers = await import('../dns/workers.js');
-  if (workers.isDnsWorker()) return workers.runDnsWorker(logger('dns'));
+  const worker = await import('../dns/worker.js');
+  if (worker.isDnsWorker()) return worker.runDnsWorker(logger('dns'));
   const config = loadHostConfig(global.config);
   const domain = flags.domain ?? config.domain;
   if (domain === undefined) throw new ValidationError('domain', domain, 'is required (--domain or domain in the config file)');
@@ -47,7 +49,7 @@ async function runDns(flags: DnsFlags, global: GlobalOptions): Promise<number> {
   if (etcd === undefined) throw new ValidationError('etcd', etcd, 'is required; on a single machine run `rundock agent --dns ADDR:PORT` instead');
   const defaultTtl = Number(flags.defaultTtl ?? 30);
   if (!Number.isInteger(defaultTtl) || defaultTtl < 0) throw new ValidationError('default-ttl', flags.defaultTtl, 'must be a whole number of seconds');
-  const workerCount = flags.workers === undefined ? availableParallelism() : Number(flags.workers);
+  const workerCount = flags.workers === undefined ? Math.min(availableParallelism(), DEFAULT_MAX_WORKERS) : Number(flags.workers);
   if (!Number.isInteger(workerCount) || workerCount < 1 || workerCount > MAX_WORKERS) {
     throw new ValidationError('workers', flags.workers, `must be a whole number from 1 to ${MAX_WORKERS}`);
   }
@@ -55,6 +57,7 @@ async function runDns(flags: DnsFlags, global: GlobalOptions): Promise<number> {
   const listen = parseListen('listen', flags.listen ?? DEFAULT_DNS_LISTEN);
   const statusListen = parseListen('metrics-listen', flags.metricsListen ?? '127.0.0.1:9477');
   if (workerCount > 1) {
+    const workers = await import('../dns/workers.js');
     return workers.runDnsCluster({ settings: { domain, etcd, listen, forward: flags.forward, defaultTtl }, workers: workerCount, statusListen, log });
   }
   const metricsRegistry = new Registry();

@@ -31,6 +31,14 @@ describe('QueryHandler', () => {
     assert.equal(decoded.id, 99);
   });
 
+  it('never answers a name with a dot inside a label as the name with one more label', () => {
+    const raw = Buffer.from(query('web.s.prod.example.com'));
+    raw[12] = 5; // labels "web.s", "prod", "example", "com"
+    raw[16] = 0x2e;
+    const decoded = dnsPacket.decode(reply(handler().handle(raw, 'udp')));
+    assert.deepEqual([decoded.id, (decoded.flags ?? 0) & 0xf, decoded.questions?.length, decoded.answers?.length], [99, 5, 0, 0]);
+  });
+
   it('refuses a name it cannot echo byte for byte, without a question section', () => {
     const raw = Buffer.from(query('xx.s.prod.example.com'));
     raw[13] = 0xff;

@@ -10,7 +10,7 @@ import type { Forwarder } from './forward.js';
 import type { DnsMetrics } from './metrics.js';
 import { encodeResponse } from './encode.js';
 import { encodeWithin } from './truncate.js';
-import { headerOnlyReply, isOpt, isQueryHeader, opcodeOf, RCODE, RCODE_NAME } from './wire.js';
+import { headerOnlyReply, isOpt, isQueryHeader, opcodeOf, questionHasDottedLabel, RCODE, RCODE_NAME } from './wire.js';
 import type { ZoneIndex } from './zone-index.js';
 
 /** How the message came: decides the size limit of the answer. */
@@ -32,8 +32,8 @@ export interface QueryHandlerOptions {
 }
 
 /**
- * Names dns-packet can write back byte for byte. Others (raw UTF-8, control bytes) are answered REFUSED without
- * echoing the question, since re-encoding them would change the question the client asked.
+ * Names dns-packet can write back byte for byte. Others (raw UTF-8, control bytes, a dot inside a label) are answered
+ * REFUSED without echoing the question, since re-encoding them would change the question the client asked.
  */
 const PRINTABLE = /^[\x21-\x7e]*$/;
 const BUG_LOG_INTERVAL_MS = 10_000;
@@ -70,7 +70,7 @@ export class QueryHandler {
     // A response is never answered: answering one can start an endless ping-pong between two servers.
     if (request.flag_qr) return this.drop('response');
     const question = request.questions?.[0];
-    const echoable = question === undefined || PRINTABLE.test(question.name);
+    const echoable = question === undefined || (PRINTABLE.test(question.name) && !questionHasDottedLabel(raw));
     const zone = question === undefined ? this.zones[0] : echoable ? this.zoneFor(question.name) : undefined;
     if (zone === undefined) {
       const plainQuery = request.questions?.length === 1 && opcodeOf(request.flags ?? 0) === 0;

@@ -33,6 +33,12 @@ export interface DnsServerOptions {
   tcpIdleTimeoutMs?: number;
   /** Concurrent TCP connections; more are refused by closing them. Default 256. */
   maxTcpConnections?: number;
+  /**
+   * In a node:cluster worker (`rundock dns --workers N`, workers.ts): listen on the sockets the primary shares among
+   * the workers (one kernel UDP socket read by all; TCP accepted by the primary and dealt round-robin) instead of
+   * binding exclusive ones, which fails with EADDRINUSE in the second worker.
+   */
+  shared?: boolean;
   metrics?: DnsMetrics;
   log: Logger;
 }
@@ -61,7 +67,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
       socket.on('close', () => connections.delete(socket));
       serveTcpConnection(socket, handler, options.tcpIdleTimeoutMs ?? 10_000);
     });
-    options.log.info({ udp: udp.address(), tcp: tcp.address(), zones: zones.map((z) => z.domain), forward: options.forward }, 'DNS server listening');
+    options.log.info({ udp: udp.address(), tcp: tcp.address(), zones: zones.map((z) => z.domain), forward: options.forward, shared: options.shared === true }, 'DNS server listening');
     return {
       udpAddress: udp.address(),
       tcpAddress: tcp.address() as AddressInfo,
@@ -91,11 +97,12 @@ async function bindBoth(listen: DnsServerOptions['listen'], handler: QueryHandle
   for (let attempt = 1; ; attempt++) {
     const udp = await bindUdp(listen, handler, options.log);
     const tcp = createServer();
+    // Per process: with shared listeners the whole server holds up to N workers times this many.
     tcp.maxConnections = options.maxTcpConnections ?? 256;
     try {
       await new Promise<void>((resolve, reject) => {
         tcp.once('error', reject);
-        tcp.listen({ host: listen.host, port: udp.address().port, exclusive: true }, () => {
+        tcp.listen({ host: listen.host, port: udp.address().port, exclusive: options.shared !== true }, () => {
           tcp.off('error', reject);
           resolve();
         });
@@ -127,7 +134,8 @@ async function bindUdp(listen: DnsServerOptions['listen'], handler: QueryHandler
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind(listen.port, listen.host, () => {
+    // Never exclusive: in a cluster worker the primary binds the socket once and every worker reads from it.
+    socket.bind({ port: listen.port, address: listen.host, exclusive: false }, () => {
       socket.off('error', reject);
       resolve();
     });

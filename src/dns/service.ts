@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { EmbeddedRegistry } from '../registry/embedded.js';
 import { feedFromEmbedded } from '../registry/feed-embedded.js';
-import type { FeedState, ZoneSink } from '../registry/feed-etcd.js';
+import type { FeedState } from '../registry/feed-etcd.js';
 import { DnsMetrics, WATCH_STATE } from './metrics.js';
 import { startDnsServer, type DnsServer } from './server.js';
 import { ZoneIndex } from './zone-index.js';
@@ -20,7 +20,7 @@ export interface DnsServiceOptions {
   metricsRegistry?: MetricsRegistry | undefined;
   /**
    * In a node:cluster worker (`rundock dns --workers N`): listen on the sockets the primary shares between the
-   * workers (cluster-server.ts) instead of binding exclusive ones.
+   * workers (see DnsServerOptions.shared).
    */
   clusterWorker?: boolean;
   log: Logger;
@@ -42,26 +42,24 @@ export async function startDnsService(o: DnsServiceOptions): Promise<DnsService>
     feed = state;
     metrics.watchState.set(WATCH_STATE[state]);
   };
-  const sink = countingSink(index, metrics);
   let serial: () => number;
   let stopFeed: () => Promise<void> | void;
   if ('etcd' in o.source) {
     // Imported on demand: etcd3 and grpc load only in processes that talk to etcd.
     const { EtcdZoneFeed } = await import('../registry/feed-etcd.js');
-    const etcdFeed = new EtcdZoneFeed({ hosts: o.source.etcd, domain: o.domain, sink, log: o.log, onState });
+    const etcdFeed = new EtcdZoneFeed({ hosts: o.source.etcd, domain: o.domain, sink: index, log: o.log, onState });
     await etcdFeed.start();
     serial = () => etcdFeed.revision();
     stopFeed = () => etcdFeed.stop();
   } else {
-    const embedded = await feedFromEmbedded(o.source.embedded, o.domain, sink);
+    const embedded = await feedFromEmbedded(o.source.embedded, o.domain, index);
     onState('watching');
     serial = embedded.serial;
     stopFeed = embedded.stop;
   }
-  const serverOptions = { listen: o.listen, zones: index, forward: o.forward, defaultTtl: o.defaultTtl, serial, metrics, log: o.log };
   let server: DnsServer;
   try {
-    server = o.clusterWorker === true ? await (await import('./cluster-server.js')).startSharedDnsServer(serverOptions) : await startDnsServer(serverOptions);
+    server = await startDnsServer({ listen: o.listen, zones: index, forward: o.forward, defaultTtl: o.defaultTtl, serial, metrics, shared: o.clusterWorker, log: o.log });
   } catch (error) {
     await stopFeed();
     throw error;
@@ -74,14 +72,5 @@ export async function startDnsService(o: DnsServiceOptions): Promise<DnsService>
       await server.close();
       await stopFeed();
     },
-  };
-}
-
-/** Passes changes to the index and keeps the records gauge current. */
-function countingSink(index: ZoneIndex, metrics: DnsMetrics): ZoneSink {
-  return {
-    replaceAll: (entries) => (index.replaceAll(entries), metrics.records.set(index.size)),
-    put: (key, value) => (index.put(key, value), metrics.records.set(index.size)),
-    delete: (key) => (index.delete(key), metrics.records.set(index.size)),
   };
 }

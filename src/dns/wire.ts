@@ -68,3 +68,19 @@ export function questionEnd(raw: Buffer): number {
   }
   return -1;
 }
+
+/**
+ * True when a label of the first question's name holds a dot byte (`dig 'a\.b.example.com'`). dns-packet decodes
+ * such a name to the same string as the name with one more label, so it can be neither matched nor echoed.
+ */
+export function questionHasDottedLabel(raw: Buffer): boolean {
+  let at = HEADER_BYTES;
+  while (at < raw.length) {
+    const length = raw.readUInt8(at);
+    if (length === 0 || length > 63) return false;
+    const dot = raw.indexOf(0x2e, at + 1);
+    if (dot !== -1 && dot <= at + length) return true;
+    at += length + 1;
+  }
+  return false;
+}

@@ -3,7 +3,7 @@
  * its per-datagram work, so one process tops out near one core; N processes use N.
  *
  * The primary forks the workers and supervises them; it answers no query. Each worker runs the whole service (its own
- * etcd feed, ZoneIndex and server, see service.ts) on sockets the cluster shares (cluster-server.ts): one UDP socket
+ * etcd feed, ZoneIndex and server, see service.ts) on sockets the cluster shares (DnsServerOptions.shared): one UDP socket
  * the kernel hands each datagram from to one of the workers reading it, and one TCP listener whose connections the
  * primary deals round-robin. Each worker holds its own copy of the zone: memory grows with N.
  *
@@ -20,16 +20,7 @@ import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
 import { startStatusServer } from '../agent/status-server.js';
 import type { FeedState } from '../registry/feed-etcd.js';
 import { backoffDelay } from '../shared/backoff.js';
-import { startDnsService } from './service.js';
-
-/** What every worker serves: resolved once by the primary and handed over, so all workers serve the same thing. */
-export interface DnsWorkerSettings {
-  domain: string;
-  etcd: string[];
-  listen: { host: string; port: number };
-  forward?: string | undefined;
-  defaultTtl: number;
-}
+import { ENV_SETTINGS, ENV_SLOT, isMessage, type DnsWorkerSettings, type DnsWorkerStatus, type FromWorker, type MetricsJson, type ToWorker } from './worker.js';
 
 export interface DnsClusterOptions {
   settings: DnsWorkerSettings;
@@ -63,19 +54,6 @@ export interface DnsClusterStatus {
   }[];
 }
 
-/** A worker's view, as it reports it every STATUS_INTERVAL_MS. */
-export interface DnsWorkerStatus {
-  domain: string;
-  /** The UDP address served (the port the primary picked, with port 0). */
-  listen: string;
-  records: number;
-  feed: FeedState;
-  rss_bytes: number;
-}
-
-const ENV_SETTINGS = 'RUNDOCK_DNS_WORKER_SETTINGS';
-const ENV_SLOT = 'RUNDOCK_DNS_WORKER_SLOT';
-const STATUS_INTERVAL_MS = 1000;
 const METRICS_TIMEOUT_MS = 2000;
 const RESTART_BASE_MS = 500;
 const RESTART_MAX_MS = 30_000;
@@ -84,75 +62,6 @@ const STABLE_AFTER_MS = 60_000;
 /** Consecutive young deaths of one slot after which the primary gives up (exit 1). */
 const MAX_FAILURES = 10;
 const SHUTDOWN_TIMEOUT_MS = 10_000;
-
-type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
-
-type FromWorker =
-  | { rundockDns: 'ready' | 'status'; status: DnsWorkerStatus }
-  | { rundockDns: 'failed'; message: string }
-  | { rundockDns: 'metrics'; id: number; metrics: MetricsJson };
-type ToWorker = { rundockDns: 'metrics'; id: number };
-
-/** True in a process forked by startDnsCluster: `rundock dns` then runs runDnsWorker. */
-export function isDnsWorker(): boolean {
-  return cluster.isWorker && process.env[ENV_SETTINGS] !== undefined;
-}
-
-// ---------------------------------------------------------------------------------------------------- worker side --
-
-/** Runs one worker until SIGTERM/SIGINT (or the primary's end); the process exits at the end, never returns. */
-export async function runDnsWorker(baseLog: Logger): Promise<number> {
-  const settings = JSON.parse(process.env[ENV_SETTINGS] ?? '') as DnsWorkerSettings;
-  const slot = process.env[ENV_SLOT] ?? '?';
-  const log = baseLog.child({ worker: slot });
-  const registry = new Registry();
-  const send = (message: FromWorker, then?: () => void): void => {
-    if (process.connected) process.send?.(message, undefined, {}, () => then?.());
-    else then?.();
-  };
-  let dns: Awaited<ReturnType<typeof startDnsService>>;
-  try {
-    dns = await startDnsService({ domain: settings.domain, listen: settings.listen, source: { etcd: settings.etcd }, forward: settings.forward, defaultTtl: settings.defaultTtl, metricsRegistry: registry, clusterWorker: true, log });
-  } catch (error) {
-    // The primary reports it, once for all workers.
-    send({ rundockDns: 'failed', message: error instanceof Error ? error.message : String(error) }, () => process.exit(1));
-    setTimeout(() => process.exit(1), 1000);
-    return new Promise<number>(() => undefined);
-  }
-  const listen = `${dns.server.udpAddress.address}:${dns.server.udpAddress.port}`;
-  const status = (): DnsWorkerStatus => ({ ...dns.status(), listen, rss_bytes: process.memoryUsage.rss() });
-  send({ rundockDns: 'ready', status: status() });
-  const timer = setInterval(() => send({ rundockDns: 'status', status: status() }), STATUS_INTERVAL_MS);
-  process.on('message', (message: unknown) => {
-    if (!isMessage<ToWorker>(message) || message.rundockDns !== 'metrics') return;
-    registry.getMetricsAsJSON().then(
-      (metrics) => send({ rundockDns: 'metrics', id: message.id, metrics: labelGauges(metrics, slot) }),
-      (error: unknown) => {
-        log.warn({ err: error }, 'collecting metrics failed');
-        send({ rundockDns: 'metrics', id: message.id, metrics: [] });
-      },
-    );
-  });
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
-  clearInterval(timer);
-  await dns.stop();
-  process.exit(0);
-}
-
-/**
- * Counters and the histogram are summed over the workers; a gauge (records loaded, feed state) is a worker's own
- * view, so each worker's value is kept, labelled with its slot.
- */
-function labelGauges(metrics: MetricsJson, slot: string): MetricsJson {
-  return metrics.map((metric) =>
-    String(metric.type) !== 'gauge' ? metric : { ...metric, values: metric.values.map((value) => ({ ...value, labels: { ...value.labels, worker: slot } })) },
-  );
-}
-
-// --------------------------------------------------------------------------------------------------- primary side --
 
 interface Slot {
   /** 1..N: the `worker` label and log field; kept across restarts. */
@@ -438,8 +347,4 @@ class ClusterRegistry extends Registry {
     const [workers, own] = await Promise.all([this.workerMetrics(), this.getMetricsAsJSON()]);
     return AggregatorRegistry.aggregate([...workers, own]).metrics();
   }
-}
-
-function isMessage<T extends { rundockDns: string }>(message: unknown): message is T {
-  return typeof message === 'object' && message !== null && typeof (message as { rundockDns?: unknown }).rundockDns === 'string';
 }

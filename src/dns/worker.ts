@@ -1,0 +1,103 @@
+/**
+ * One worker of `rundock dns --workers N` (see workers.ts for the primary): runs the whole DNS service on the
+ * listeners the cluster shares, reports its status every second and answers the primary's metrics requests.
+ * Also the protocol between the two: the settings handed over in the environment and the IPC messages.
+ */
+import cluster from 'node:cluster';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import type { FeedState } from '../registry/feed-etcd.js';
+import { startDnsService } from './service.js';
+
+/** What every worker serves: resolved once by the primary and handed over, so all workers serve the same thing. */
+export interface DnsWorkerSettings {
+  domain: string;
+  etcd: string[];
+  listen: { host: string; port: number };
+  forward?: string | undefined;
+  defaultTtl: number;
+}
+
+/** A worker's view, as it reports it every STATUS_INTERVAL_MS. */
+export interface DnsWorkerStatus {
+  domain: string;
+  /** The UDP address served (the port the primary picked, with port 0). */
+  listen: string;
+  records: number;
+  feed: FeedState;
+  rss_bytes: number;
+}
+
+export const ENV_SETTINGS = 'RUNDOCK_DNS_WORKER_SETTINGS';
+export const ENV_SLOT = 'RUNDOCK_DNS_WORKER_SLOT';
+const STATUS_INTERVAL_MS = 1000;
+
+export type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+
+export type FromWorker =
+  | { rundockDns: 'ready' | 'status'; status: DnsWorkerStatus }
+  | { rundockDns: 'failed'; message: string }
+  | { rundockDns: 'metrics'; id: number; metrics: MetricsJson };
+export type ToWorker = { rundockDns: 'metrics'; id: number };
+
+/** True in a process forked by startDnsCluster: `rundock dns` then runs runDnsWorker. */
+export function isDnsWorker(): boolean {
+  return cluster.isWorker && process.env[ENV_SETTINGS] !== undefined;
+}
+
+/** Runs one worker until SIGTERM/SIGINT (or the primary's end); the process exits at the end, never returns. */
+export async function runDnsWorker(baseLog: Logger): Promise<number> {
+  const settings = JSON.parse(process.env[ENV_SETTINGS] ?? '') as DnsWorkerSettings;
+  const slot = process.env[ENV_SLOT] ?? '?';
+  const log = baseLog.child({ worker: slot });
+  const registry = new Registry();
+  const send = (message: FromWorker, then?: () => void): void => {
+    if (process.connected) process.send?.(message, undefined, {}, () => then?.());
+    else then?.();
+  };
+  let dns: Awaited<ReturnType<typeof startDnsService>>;
+  try {
+    dns = await startDnsService({ domain: settings.domain, listen: settings.listen, source: { etcd: settings.etcd }, forward: settings.forward, defaultTtl: settings.defaultTtl, metricsRegistry: registry, clusterWorker: true, log });
+  } catch (error) {
+    // The primary reports it, once for all workers.
+    send({ rundockDns: 'failed', message: error instanceof Error ? error.message : String(error) }, () => process.exit(1));
+    setTimeout(() => process.exit(1), 1000);
+    return new Promise<number>(() => undefined);
+  }
+  const listen = `${dns.server.udpAddress.address}:${dns.server.udpAddress.port}`;
+  const status = (): DnsWorkerStatus => ({ ...dns.status(), listen, rss_bytes: process.memoryUsage.rss() });
+  send({ rundockDns: 'ready', status: status() });
+  const timer = setInterval(() => send({ rundockDns: 'status', status: status() }), STATUS_INTERVAL_MS);
+  process.on('message', (message: unknown) => {
+    if (!isMessage<ToWorker>(message) || message.rundockDns !== 'metrics') return;
+    registry.getMetricsAsJSON().then(
+      (metrics) => send({ rundockDns: 'metrics', id: message.id, metrics: labelGauges(metrics, slot) }),
+      (error: unknown) => {
+        log.warn({ err: error }, 'collecting metrics failed');
+        send({ rundockDns: 'metrics', id: message.id, metrics: [] });
+      },
+    );
+  });
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  clearInterval(timer);
+  await dns.stop();
+  process.exit(0);
+}
+
+/**
+ * Counters and the histogram are summed over the workers; a gauge (records loaded, feed state) is a worker's own
+ * view, so each worker's value is kept, labelled with its slot.
+ */
+function labelGauges(metrics: MetricsJson, slot: string): MetricsJson {
+  return metrics.map((metric) =>
+    String(metric.type) !== 'gauge' ? metric : { ...metric, values: metric.values.map((value) => ({ ...value, labels: { ...value.labels, worker: slot } })) },
+  );
+}
+
+
+export function isMessage<T extends { rundockDns: string }>(message: unknown): message is T {
+  return typeof message === 'object' && message !== null && typeof (message as { rundockDns?: unknown }).rundockDns === 'string';
+}
