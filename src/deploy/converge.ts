@@ -1,7 +1,8 @@
 import type { DockerRuntime, ObservedContainer } from '../runtime/docker.js';
 import type { PullEvent } from '../runtime/pull.js';
 import { LABEL } from '../spec/labels.js';
-import { containerPort } from '../plan/container-body.js';
+import { containerPort, type DesiredContainer } from '../plan/container-body.js';
+import { envDigestKey } from '../plan/env-digest.js';
 import { planService, type Plan } from '../plan/plan.js';
 import { describeStep, executePlan, type Reporter } from './execute.js';
 import { ensureImage } from './image.js';
@@ -41,14 +42,15 @@ export interface ServiceResult {
 
 /** Puts one prepared service into its state: pull per policy, observe, plan, then (unless dry run) act. */
 export async function converge(docker: DockerRuntime, prepared: PreparedService, opts: ConvergeOptions = {}): Promise<ServiceResult> {
-  const { spec, desired } = prepared;
+  const { spec } = prepared;
+  const desired = prepared.seal === undefined ? prepared.desired : prepared.seal(envDigestKey(await docker.engineId()));
   const [image, all] = await Promise.all([
     desired === undefined ? undefined : ensureImage(docker, spec.image ?? '', spec.pull, opts),
     docker.list(),
   ]);
   const observed = observedFrom(all, spec.name, image?.imageId);
   const plan = planService(spec.name, spec.state, desired, observed);
-  const result = baseResult(prepared, plan, observed.main, image?.pulled ?? false, opts.dryRun ?? false);
+  const result = baseResult(prepared, desired, plan, observed.main, image?.pulled ?? false, opts.dryRun ?? false);
   if (opts.dryRun) return result;
   const executed = await executePlan(docker, plan, { waitTimeoutMs: prepared.waitTimeoutMs, reporter: opts.reporter });
   if (spec.state === 'absent') return result;
@@ -57,8 +59,8 @@ export async function converge(docker: DockerRuntime, prepared: PreparedService,
   return { ...result, after: now ? summarize(now) : null, health: executed.ready?.health ?? null };
 }
 
-function baseResult(prepared: PreparedService, plan: Plan, main: ObservedContainer | undefined, pulled: boolean, dryRun: boolean): ServiceResult {
-  const { spec, desired } = prepared;
+function baseResult(prepared: PreparedService, desired: DesiredContainer | undefined, plan: Plan, main: ObservedContainer | undefined, pulled: boolean, dryRun: boolean): ServiceResult {
+  const { spec } = prepared;
   const steps = [...plan.prepare, ...plan.swap, ...plan.cleanup].filter((s) => s.op !== 'wait' || plan.changed);
   const announces = spec.announce_as === 'container' ? containerPort(spec) !== undefined : spec.announce !== undefined;
   return {

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
-import { buildDesiredContainer, type DesiredContainer } from '../plan/container-body.js';
+import { buildDesiredContainer, secretEnv, type BodyInput, type DesiredContainer } from '../plan/container-body.js';
+import { envDigest } from '../plan/env-digest.js';
 import type { HostAddresses } from '../runtime/host.js';
 import { parseArgs, splitWords } from '../spec/args/index.js';
 import { durationNanos } from '../spec/args/values.js';
@@ -18,6 +19,11 @@ export interface HostContext {
 export interface PreparedService {
   spec: Readonly<ServiceSpec>;
   desired?: DesiredContainer | undefined;
+  /**
+   * Present when the service has secret env entries (env files, `-e KEY` from the environment): `desired` then has a
+   * placeholder digest, and this builds the real one under the engine's digest key (converge does, before planning).
+   */
+  seal?: ((key: Uint8Array) => DesiredContainer) | undefined;
   /** How long `enable` waits for the container to be ready. */
   waitTimeoutMs: number;
 }
@@ -32,7 +38,7 @@ export function prepareService(spec: Readonly<ServiceSpec>, host: HostContext, w
   const run = parseArgs(spec.args, vars);
   const envFiles = [...toList(spec.env_file).map((p) => [p, 'env_file'] as const), ...run.envFiles.map((p) => [p, 'args'] as const)];
   const healthcheck = spec.health === undefined ? undefined : toHealthConfig(spec.health);
-  const desired = buildDesiredContainer({
+  const input: BodyInput = {
     spec: { ...spec, image: spec.image },
     run,
     envFromFiles: envFiles.flatMap(([path, field]) => readEnvFile(path, field)),
@@ -41,8 +47,12 @@ export function prepareService(spec: Readonly<ServiceSpec>, host: HostContext, w
     probe: spec.probe === undefined ? undefined : toProbeLabel(spec.probe),
     host,
     version: host.version,
-  });
-  return { spec, desired, waitTimeoutMs: waitTimeoutMs ?? defaultWaitMs(desired.body.Healthcheck) };
+  };
+  const secret = secretEnv(input);
+  // Built once now so that every check runs before anything touches the engine.
+  const desired = buildDesiredContainer({ ...input, envDigest: secret.length > 0 ? 'unsealed' : undefined });
+  const seal = secret.length === 0 ? undefined : (key: Uint8Array) => buildDesiredContainer({ ...input, envDigest: envDigest(key, secret) });
+  return { spec, desired, seal, waitTimeoutMs: waitTimeoutMs ?? defaultWaitMs(desired.body.Healthcheck) };
 }
 
 /** Docker's HEALTHCHECK from the spec: a string runs in the container's shell, a list is exec'd directly. */

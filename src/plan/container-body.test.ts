@@ -42,14 +42,14 @@ describe('buildDesiredContainer', () => {
     const a = buildDesiredContainer(input({ name: 'web', announce: 80 }));
     assert.equal(buildDesiredContainer(input({ name: 'web', announce: 80 })).hash, a.hash);
     assert.notEqual(buildDesiredContainer(input({ name: 'web', announce: 81 })).hash, a.hash);
-    assert.notEqual(buildDesiredContainer(input({ name: 'web', announce: 80 }, { envFromFiles: ['A=1'] })).hash, a.hash);
+    assert.notEqual(buildDesiredContainer(input({ name: 'web', announce: 80 }, { envFromFiles: ['A=1'], envDigest: 'hmac-sha256:00' })).hash, a.hash);
     assert.notEqual(buildDesiredContainer(input({ name: 'web', announce: 80 }, { version: '9.9.9' })).hash, undefined);
     assert.equal(buildDesiredContainer(input({ name: 'web', announce: 80 }, { version: '9.9.9' })).hash, a.hash);
   });
 
   it('puts env files before -e values and takes the command as given', () => {
     const run = { body: { Env: ['B=2'], HostConfig: {} }, envFiles: [] };
-    const { body } = buildDesiredContainer(input({ name: 'web' }, { run, envFromFiles: ['A=1'], cmd: ['httpd', '-f'] }));
+    const { body } = buildDesiredContainer(input({ name: 'web' }, { run, envFromFiles: ['A=1'], envDigest: 'hmac-sha256:00', cmd: ['httpd', '-f'] }));
     assert.deepEqual(body.Env, ['A=1', 'B=2']);
     assert.deepEqual(body.Cmd, ['httpd', '-f']);
   });

@@ -4,6 +4,7 @@ import { encodeLabels, LABEL, type ProbeLabel } from '../spec/labels.js';
 import type { CreateBody, RunOptions } from '../spec/run-options.js';
 import type { ServiceSpec } from '../spec/schema.js';
 import { hashOf } from './canonical.js';
+import { hashInput } from './env-digest.js';
 
 /** Everything the container body is derived from; gathered by the I/O layer, used here without I/O. */
 export interface BodyInput {
@@ -11,6 +12,11 @@ export interface BodyInput {
   run: RunOptions;
   /** KEY=VALUE entries read from env files (spec env_file, then args --env-file), before args -e values. */
   envFromFiles: readonly string[];
+  /**
+   * The keyed digest (env-digest.ts) of the secret entries: envFromFiles, then run.inheritedEnv. Required when there
+   * are any; the hash covers it instead of their values.
+   */
+  envDigest?: string | undefined;
   cmd?: readonly string[] | undefined;
   healthcheck?: Docker.HealthConfig | undefined;
   probe?: ProbeLabel | undefined;
@@ -45,10 +51,16 @@ export function buildDesiredContainer(input: BodyInput): DesiredContainer {
     { service: spec.name, image: spec.image, announce: spec.announce, port: containerPort(spec), announceAs: spec.announce_as, probe: input.probe },
   );
   body.Labels = { ...body.Labels, ...labels };
-  // The hash covers the whole body, rundock's labels included (the agent acts on them); not rundock's version.
-  const hash = hashOf(body);
+  // The hash covers the whole body, rundock's labels included (the agent acts on them); not rundock's version; and
+  // of secret env entries only their names and keyed digest.
+  const hash = hashOf(hashInput(body, secretEnv(input), input.envDigest));
   body.Labels = { ...body.Labels, [LABEL.specHash]: hash, [LABEL.version]: input.version };
   return { body, hash, published };
+}
+
+/** The env entries whose values are secret, in body.Env order: env files first, then `-e KEY` taken from the environment. */
+export function secretEnv(input: Pick<BodyInput, 'envFromFiles' | 'run'>): string[] {
+  return [...input.envFromFiles, ...(input.run.inheritedEnv ?? [])];
 }
 
 /** The container port: `port`, defaulting to `announce`. */

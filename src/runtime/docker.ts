@@ -1,6 +1,8 @@
-import Docker from 'dockerode';
+import { homedir } from 'node:os';
+import type Docker from 'dockerode';
 import type { CreateBody } from '../spec/run-options.js';
 import { engineError, statusOf } from './docker-errors.js';
+import { connectEngine, dockerEndpoint } from './endpoint.js';
 
 /** A mount as the engine lists it. */
 export interface ObservedMount {
@@ -42,9 +44,29 @@ export interface ContainerState {
 /** The Docker Engine adapter: the only code that talks to dockerd. Errors come out as RundockError. */
 export class DockerRuntime {
   readonly engine: Docker;
+  /** The endpoint as error messages name it, e.g. `unix:///var/run/docker.sock (DOCKER_HOST unset)`. */
+  readonly endpoint: string;
+  private id: Promise<string> | undefined;
 
-  constructor(engine: Docker = new Docker()) {
-    this.engine = engine;
+  /**
+   * An engine given (tests), or the one the environment names (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH; see
+   * endpoint.ts). Throws ValidationError (exit 2) naming the variable when the environment is wrong.
+   */
+  constructor(engine?: Docker, env: NodeJS.ProcessEnv = process.env) {
+    if (engine !== undefined) {
+      this.engine = engine;
+      this.endpoint = 'the given Docker engine';
+    } else {
+      const endpoint = dockerEndpoint(env, homedir());
+      this.engine = connectEngine(endpoint);
+      this.endpoint = endpoint.text;
+    }
+  }
+
+  /** The engine's ID (GET /info), read once: the key of the env digest is derived from it. */
+  async engineId(): Promise<string> {
+    this.id ??= this.call('read engine info', () => this.engine.info() as Promise<{ ID?: string }>).then((info) => info.ID ?? '');
+    return this.id;
   }
 
   /** Every container on the engine, running or not; only those carrying `label` (`key` or `key=value`) when given. */
@@ -61,7 +83,7 @@ export class DockerRuntime {
       return info.Id;
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
-      throw engineError(`inspect image ${ref}`, error);
+      throw engineError(`inspect image ${ref}`, error, this.endpoint);
     }
   }
 
@@ -126,7 +148,7 @@ export class DockerRuntime {
     } catch (error) {
       const status = statusOf(error);
       if (status !== undefined && okStatuses.includes(status)) return undefined as T;
-      throw engineError(what, error);
+      throw engineError(what, error, this.endpoint);
     }
   }
 }

@@ -10,6 +10,8 @@ export interface RunOptions {
   body: CreateBody;
   /** Paths from `--env-file`, in order; read (and merged before `-e` values) by the deploy layer. */
   envFiles: string[];
+  /** `-e KEY` entries (in body.Env) whose value came from rundock's environment: kept out of the spec hash like env files. */
+  inheritedEnv?: string[] | undefined;
 }
 
 /** Host addresses that `$PRIVATE_IP` and `$PUBLIC_IP` expand to; undefined when not known. */

@@ -62,6 +62,8 @@ describe('parseArgs: container config', () => {
     assert.deepEqual(run, {
       body: { Env: ['A=b', 'C=', 'RUNDOCK_ARGS_TEST_SET=inherited'], Labels: { x: '1', y: '' }, HostConfig: {} },
       envFiles: ['/a.env', 'b.env'],
+      // Its value is not in args: secret, like an env file's (kept out of the spec hash).
+      inheritedEnv: ['RUNDOCK_ARGS_TEST_SET=inherited'],
     });
   });
 

@@ -5,6 +5,8 @@ import type { CreateBody } from '../run-options.js';
 export interface ParseState {
   readonly body: CreateBody;
   readonly envFiles: string[];
+  /** `-e KEY` entries whose value came from rundock's environment: secret, like env-file values. */
+  readonly inheritedEnv: string[];
   /** Single-value flags already given, to refuse a second one. */
   readonly seen: Set<FlagDef>;
 }

@@ -28,7 +28,9 @@ function label(value: string, flag: string): [string, string] {
 export const CONTAINER_FLAGS: readonly FlagDef[] = [
   listFlag(['-e', '--env'], (s, v) => {
     const entry = env(v);
-    if (entry !== undefined) s.body.Env = appended(s.body.Env, entry);
+    if (entry === undefined) return;
+    s.body.Env = appended(s.body.Env, entry);
+    if (!v.includes('=')) s.inheritedEnv.push(entry);
   }),
   listFlag(['--env-file'], (s, v) => void s.envFiles.push(v)),
   listFlag(['-l', '--label'], (s, v, f) => {

@@ -20,9 +20,10 @@ export { FLAGS } from './parser.js';
  */
 export function parseArgs(args: string, vars: HostVars): RunOptions {
   const words = tokenize(args, vars, 'args');
-  const state: ParseState = { body: { HostConfig: {} }, envFiles: [], seen: new Set() };
+  const state: ParseState = { body: { HostConfig: {} }, envFiles: [], inheritedEnv: [], seen: new Set() };
   applyFlags(words, state);
-  return { body: state.body, envFiles: state.envFiles };
+  const inherited = state.inheritedEnv.length > 0 ? { inheritedEnv: state.inheritedEnv } : {};
+  return { body: state.body, envFiles: state.envFiles, ...inherited };
 }
 
 /**
