@@ -136,7 +136,12 @@ options:
   env_file:
     description:
       - One or more env files in C(docker run --env-file) format, read on the managed host by rundock. Use absolute
-        paths (a leading C(~) is expanded). The values go into the container; they are not returned.
+        paths (a leading C(~) is expanded).
+      - This is where secrets belong. The values go into the container's environment and nowhere else - not into the
+        module's result, diff or check-mode plan, nor into container labels, the registry or logs. A change of a
+        file's content is still detected (through a keyed digest in the spec hash) and redeploys the container.
+      - The parameter holds paths, not secrets, so it is not C(no_log); values given inline in I(args) as C(-e KEY=VALUE)
+        are part of I(args) and are shown wherever I(args) is (results, C(-v) output, logs).
     type: raw
   rundock_cmd:
     description:
@@ -313,7 +318,9 @@ ARGUMENT_SPEC = dict(
         healthy_threshold=dict(type='int'),
         unhealthy_threshold=dict(type='int'),
     )),
-    env_file=dict(type='raw'),
+    # Paths, not secrets: the values stay on the managed host, read by rundock and passed to the container only.
+    # Explicitly not no_log, so a wrong path is visible in the result.
+    env_file=dict(type='raw', no_log=False),
     rundock_cmd=dict(type='list', elements='str', default=['rundock']),
     private_ip=dict(type='str'),
     public_ip=dict(type='str'),
