@@ -11,12 +11,14 @@ import { ValidationError } from '../shared/errors.js';
 import { logger } from '../shared/log.js';
 import { durationNanos } from '../spec/args/values.js';
 import { dockerRuntime, hostContext, type GlobalOptions } from './context.js';
+import { addGatewayOptions, gatewayRenderOptions, type GatewayRenderFlags } from './gateway.js';
 import { parseListen } from './listen.js';
+import { addRateLimitOptions, rateLimitFrom, type RateLimitFlags } from './rate-limit-flags.js';
 
 /** Where the agent serves /status and /metrics unless told otherwise; `rundock ps` asks it there. */
 export const DEFAULT_STATUS_LISTEN = '127.0.0.1:9476';
 
-interface AgentFlags {
+interface AgentFlags extends RateLimitFlags, GatewayRenderFlags {
   etcd?: string;
   domain?: string;
   hostname?: string;
@@ -35,7 +37,7 @@ interface AgentFlags {
 }
 
 export function registerAgent(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
-  program
+  const command = program
     .command('agent')
     .description("announce this host's healthy services into the registry (etcd, or embedded without --etcd); runs in the foreground")
     .option('--etcd <urls>', 'etcd endpoints, comma separated (default: the embedded registry)')
@@ -52,7 +54,9 @@ export function registerAgent(program: Command, run: (action: () => Promise<numb
     .option('--dns <addr:port>', `also serve DNS for the domain here (e.g. ${DEFAULT_DNS_LISTEN}), from etcd or the embedded registry`)
     .option('--forward <ip:port>', 'with --dns: forward names outside the domain to this resolver (default: refuse them)')
     .option('--announce-self <name>', "announce this host's public address as <name>.<domain> (frontend failover)")
-    .option('--keep-records', 'on SIGTERM leave records to expire with the lease instead of withdrawing them')
+    .option('--keep-records', 'on SIGTERM leave records to expire with the lease instead of withdrawing them');
+  // With --nginx-conf-dir the agent also runs the gateway (as `rundock gateway`), from the same registry.
+  addGatewayOptions(addRateLimitOptions(command))
     .action((flags: AgentFlags) => run(() => runAgent(flags, program.opts<GlobalOptions>())));
 }
 
@@ -63,6 +67,7 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
   const domain = flags.domain ?? config.domain;
   if (domain === undefined) throw new ValidationError('domain', domain, 'is required (--domain or domain in the config file)');
   domainPrefix(domain);
+  const rateLimit = rateLimitFrom(flags);
   const log = logger('agent');
   const metrics = new AgentMetrics();
   const etcd = flags.etcd?.split(',') ?? (typeof config.etcd === 'string' ? config.etcd.split(',') : config.etcd);
@@ -88,16 +93,22 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
     },
   });
   reconnected.notify = () => agent.registryReconnected();
+  const source = registry instanceof EmbeddedRegistry ? { embedded: registry } : { etcd: etcd ?? [] };
+  const gatewayOptions = flags.nginxConfDir === undefined ? undefined : await gatewayRenderOptions(flags, domain, source);
   const dns = flags.dns === undefined ? undefined : await startDnsService({
     domain,
     listen: parseListen('dns', flags.dns),
-    source: registry instanceof EmbeddedRegistry ? { embedded: registry } : { etcd: etcd ?? [] },
+    source,
     forward: flags.forward,
+    rateLimit,
     defaultTtl: seconds('record-ttl', flags.recordTtl, config.record_ttl ?? 10),
     metricsRegistry: metrics.registry,
     log: logger('dns'),
   });
-  const server = await startStatusServer(parseListen('status-listen', flags.statusListen ?? config.status_listen ?? DEFAULT_STATUS_LISTEN), metrics.registry, () => ({ ...agent.status(), dns: dns?.status() }));
+  const gateway = gatewayOptions === undefined ? undefined : await (await import('../gateway/gateway.js')).startGateway({ ...gatewayOptions, metricsRegistry: metrics.registry, log: logger('gateway') });
+  const onHup = (): void => gateway?.refresh();
+  process.on('SIGHUP', onHup);
+  const server = await startStatusServer(parseListen('status-listen', flags.statusListen ?? config.status_listen ?? DEFAULT_STATUS_LISTEN), metrics.registry, () => ({ ...agent.status(), dns: dns?.status(), gateway: gateway?.status() }));
   await agent.start();
   log.info({ host: name, domain, registry: etcd ? 'etcd' : 'embedded', status: `${server.address.address}:${server.address.port}` }, 'agent started');
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -106,7 +117,9 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
   });
   const withdraw = !(flags.keepRecords ?? config.withdraw_on_exit === false);
   log.info({ signal, withdraw }, 'agent stopping');
+  process.off('SIGHUP', onHup);
   await agent.stop(withdraw);
+  await gateway?.stop();
   await dns?.stop();
   await server.close();
   return 0;

@@ -8,8 +8,9 @@ import { ValidationError } from '../shared/errors.js';
 import { logger } from '../shared/log.js';
 import type { GlobalOptions } from './context.js';
 import { parseListen } from './listen.js';
+import { addRateLimitOptions, rateLimitFrom, type RateLimitFlags } from './rate-limit-flags.js';
 
-interface DnsFlags {
+interface DnsFlags extends RateLimitFlags {
   etcd?: string;
   domain?: string;
   listen?: string;
@@ -25,7 +26,7 @@ const MAX_WORKERS = 128;
 const DEFAULT_MAX_WORKERS = 4;
 
 export function registerDns(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
-  program
+  const command = program
     .command('dns')
     .description('serve DNS (A, AAAA, SRV, TXT, SOA, NS) for the domain from etcd, SkyDNS-compatible; runs in the foreground')
     .option('--etcd <urls>', 'etcd endpoints, comma separated')
@@ -34,7 +35,8 @@ export function registerDns(program: Command, run: (action: () => Promise<number
     .option('--forward <ip:port>', 'forward names outside the zone to this resolver (default: refuse them)')
     .option('--default-ttl <seconds>', 'TTL of records without their own (default 30)')
     .option('--metrics-listen <addr:port>', 'loopback address for /metrics and /status (default 127.0.0.1:9477)')
-    .option('--workers <n>', 'processes answering queries, each with its own copy of the zone (default: one per CPU, at most 4); 1 runs in one process')
+    .option('--workers <n>', 'processes answering queries, each with its own copy of the zone (default: one per CPU, at most 4); 1 runs in one process');
+  addRateLimitOptions(command)
     .action((flags: DnsFlags) => run(() => runDns(flags, program.opts<GlobalOptions>())));
 }
 
@@ -53,15 +55,16 @@ async function runDns(flags: DnsFlags, global: GlobalOptions): Promise<number> {
   if (!Number.isInteger(workerCount) || workerCount < 1 || workerCount > MAX_WORKERS) {
     throw new ValidationError('workers', flags.workers, `must be a whole number from 1 to ${MAX_WORKERS}`);
   }
+  const rateLimit = rateLimitFrom(flags);
   const log = logger('dns');
   const listen = parseListen('listen', flags.listen ?? DEFAULT_DNS_LISTEN);
   const statusListen = parseListen('metrics-listen', flags.metricsListen ?? '127.0.0.1:9477');
   if (workerCount > 1) {
     const workers = await import('../dns/workers.js');
-    return workers.runDnsCluster({ settings: { domain, etcd, listen, forward: flags.forward, defaultTtl }, workers: workerCount, statusListen, log });
+    return workers.runDnsCluster({ settings: { domain, etcd, listen, forward: flags.forward, defaultTtl, rateLimit }, workers: workerCount, statusListen, log });
   }
   const metricsRegistry = new Registry();
-  const dns = await startDnsService({ domain, listen, source: { etcd }, forward: flags.forward, defaultTtl, metricsRegistry, log });
+  const dns = await startDnsService({ domain, listen, source: { etcd }, forward: flags.forward, defaultTtl, rateLimit, metricsRegistry, log });
   const status = await startStatusServer(statusListen, metricsRegistry, () => dns.status()).catch(async (error: unknown) => {
     await dns.stop();
     throw error;

@@ -7,15 +7,15 @@ import { logger } from '../shared/log.js';
 import { durationNanos } from '../spec/args/values.js';
 import type { GatewayOptions } from '../gateway/gateway.js';
 import type { NginxOptions } from '../gateway/nginx.js';
+import type { GatewaySource } from '../gateway/source.js';
 import type { GlobalOptions } from './context.js';
 import { parseListen } from './listen.js';
 
 /** Where the gateway serves /metrics and /status unless told otherwise. */
 export const DEFAULT_GATEWAY_STATUS_LISTEN = '127.0.0.1:9478';
 
-interface GatewayFlags {
-  etcd?: string;
-  domain?: string;
+/** The flags addGatewayOptions adds. */
+export interface GatewayRenderFlags {
   nginxConfDir?: string;
   file: string;
   upstream: string[];
@@ -32,6 +32,11 @@ interface GatewayFlags {
   nginxReload: string;
   minWait: string;
   maxWait: string;
+}
+
+interface GatewayFlags extends GatewayRenderFlags {
+  etcd?: string;
+  domain?: string;
   metricsListen: string;
 }
 
@@ -39,11 +44,18 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 
 /** Adds `rundock gateway` to the program; `run` converts errors to exit statuses (as for every command). */
 export function registerGateway(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
-  program
+  const command = program
     .command('gateway')
     .description('render nginx upstreams (and routes) from the registry; nginx -t, then graceful reload; runs in the foreground')
     .option('--etcd <urls>', 'etcd endpoints, comma separated')
     .option('--domain <domain>', 'the domain of the services, e.g. s.prod.example.com')
+    .option('--metrics-listen <addr:port>', 'loopback address for /metrics and /status', DEFAULT_GATEWAY_STATUS_LISTEN);
+  addGatewayOptions(command).action((flags: GatewayFlags) => run(() => runGateway(flags, program.opts<GlobalOptions>())));
+}
+
+/** The rendering and nginx options, shared by `rundock gateway` and `rundock agent --nginx-conf-dir`. */
+export function addGatewayOptions(command: Command): Command {
+  return command
     .option('--nginx-conf-dir <dir>', 'directory of the rendered file (include it from nginx http {})')
     .option('--file <name>', 'name of the rendered file in --nginx-conf-dir', 'rundock-upstreams.conf')
     .option('--upstream <service[=name]>', 'always render SERVICE (placeholder when empty); =NAME renames its upstream (repeatable)', collect, [])
@@ -59,9 +71,7 @@ export function registerGateway(program: Command, run: (action: () => Promise<nu
     .option('--nginx-pid-file <file>', 'pid file of the nginx master', '/run/nginx.pid')
     .option('--nginx-reload <how>', 'signal (SIGHUP to the master) or command (nginx -s reload)', 'signal')
     .option('--min-wait <duration>', 'render once changes are quiet this long', '200ms')
-    .option('--max-wait <duration>', 'render at the latest this long after the first change', '2s')
-    .option('--metrics-listen <addr:port>', 'loopback address for /metrics and /status', DEFAULT_GATEWAY_STATUS_LISTEN)
-    .action((flags: GatewayFlags) => run(() => runGateway(flags, program.opts<GlobalOptions>())));
+    .option('--max-wait <duration>', 'render at the latest this long after the first change', '2s');
 }
 
 async function runGateway(flags: GatewayFlags, global: GlobalOptions): Promise<number> {
@@ -93,17 +103,22 @@ async function gatewayOptions(flags: GatewayFlags, global: GlobalOptions): Promi
   if (domain === undefined) throw new ValidationError('domain', domain, 'is required (--domain or domain in the config file)');
   const etcd = flags.etcd?.split(',') ?? (typeof config.etcd === 'string' ? config.etcd.split(',') : config.etcd);
   if (etcd === undefined) throw new ValidationError('etcd', etcd, 'is required (--etcd or etcd in the config file)');
+  return gatewayRenderOptions(flags, domain, { etcd });
+}
+
+/** Checks the rendering and nginx flags; `source` is where the records come from. */
+export async function gatewayRenderOptions(flags: GatewayRenderFlags, domain: string, source: GatewaySource): Promise<Omit<GatewayOptions, 'log' | 'metricsRegistry'>> {
   if (flags.nginxConfDir === undefined) throw new ValidationError('nginx-conf-dir', undefined, 'is required: the directory of the rendered file');
   const reload = flags.nginxReload;
   if (reload !== 'signal' && reload !== 'command') throw new ValidationError('nginx-reload', reload, 'must be signal or command');
   if (!/^[A-Za-z0-9_.-]+$/.test(flags.file) || flags.file.startsWith('.')) throw new ValidationError('file', flags.file, 'must be a plain file name');
-  const { gatewayRenderOptions } = await import('../gateway/options.js');
+  const { gatewayRenderOptions: renderOptions } = await import('../gateway/options.js');
   const listen = flags.routeListen.length > 0 ? flags.routeListen : undefined;
-  const render = gatewayRenderOptions({ domain, upstreams: flags.upstream, routes: flags.route, upstreamOptions: flags.upstreamOption, listen, resolve: flags.nginxResolve });
+  const render = renderOptions({ domain, upstreams: flags.upstream, routes: flags.route, upstreamOptions: flags.upstreamOption, listen, resolve: flags.nginxResolve });
   const debounce = { minQuietMs: millis('min-wait', flags.minWait), maxWaitMs: millis('max-wait', flags.maxWait) };
   if (debounce.maxWaitMs < debounce.minQuietMs) throw new ValidationError('max-wait', flags.maxWait, 'must be at least --min-wait');
   const nginx: NginxOptions = { bin: flags.nginx, conf: flags.nginxConf, prefix: flags.nginxPrefix, errorLog: flags.nginxErrorLog, pidFile: flags.nginxPidFile, reload };
-  return { domain, source: { etcd }, file: join(flags.nginxConfDir, flags.file), render, templateFile: flags.template, nginx, debounce };
+  return { domain, source, file: join(flags.nginxConfDir, flags.file), render, templateFile: flags.template, nginx, debounce };
 }
 
 function millis(field: string, text: string): number {

@@ -22,6 +22,7 @@ export class DnsMetrics {
   readonly watchState: Gauge;
   readonly forwarded: Counter<'outcome'>;
   readonly dropped: Counter<'reason'>;
+  readonly rateLimited: Counter<'action'>;
   private readonly recordSources: { readonly size: number }[] = [];
   /** Bound counter children by qtype then rcode: the hot path pays two map lookups, not a label hash. */
   private readonly children = new Map<string, Map<string, CounterChild>>();
@@ -50,6 +51,7 @@ export class DnsMetrics {
     this.watchState = new Gauge({ name: 'rundock_dns_watch_state', help: 'Zone feed state: 0 loading, 1 watching, 2 disconnected (serving the last view)', registers });
     this.forwarded = new Counter({ name: 'rundock_dns_forwarded_total', help: 'Queries outside the zone relayed upstream, by outcome', labelNames: ['outcome'], registers });
     this.dropped = new Counter({ name: 'rundock_dns_dropped_total', help: 'Packets dropped unanswered, by reason', labelNames: ['reason'], registers });
+    this.rateLimited = new Counter({ name: 'rundock_dns_rate_limited_total', help: 'UDP queries over the per-client rate limit: dropped, or answered TC=1 (slip)', labelNames: ['action'], registers });
   }
 
   /** Reports the record count of `zones` (anything with a `size`, such as a ZoneIndex) in `rundock_dns_records`. */

@@ -8,7 +8,9 @@ import type { Logger } from 'pino';
 import { Forwarder } from './forward.js';
 import { QueryHandler } from './handler.js';
 import type { DnsMetrics } from './metrics.js';
+import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { serveTcpConnection } from './tcp.js';
+import { FLAG_TC, headerOnlyReply, isQueryHeader, RCODE } from './wire.js';
 import { ZoneIndex } from './zone-index.js';
 
 /** How to start a DNS server. */
@@ -39,6 +41,8 @@ export interface DnsServerOptions {
    * binding exclusive ones, which fails with EADDRINUSE in the second worker.
    */
   shared?: boolean;
+  /** Response rate limit per client address over UDP (rate-limit.ts); without it, none. */
+  rateLimit?: RateLimitOptions;
   metrics?: DnsMetrics;
   log: Logger;
 }
@@ -95,7 +99,7 @@ function zoneList(zones: DnsServerOptions['zones']): ZoneIndex[] {
 /** Binds UDP then TCP on the same port; with port 0 retries when the port UDP got is taken for TCP. */
 async function bindBoth(listen: DnsServerOptions['listen'], handler: QueryHandler, options: DnsServerOptions): Promise<{ udp: UdpSocket; tcp: Server }> {
   for (let attempt = 1; ; attempt++) {
-    const udp = await bindUdp(listen, handler, options.log);
+    const udp = await bindUdp(listen, handler, options);
     const tcp = createServer();
     // Per process: with shared listeners the whole server holds up to N workers times this many.
     tcp.maxConnections = options.maxTcpConnections ?? 256;
@@ -117,7 +121,8 @@ async function bindBoth(listen: DnsServerOptions['listen'], handler: QueryHandle
   }
 }
 
-async function bindUdp(listen: DnsServerOptions['listen'], handler: QueryHandler, log: Logger): Promise<UdpSocket> {
+async function bindUdp(listen: DnsServerOptions['listen'], handler: QueryHandler, options: DnsServerOptions): Promise<UdpSocket> {
+  const limiter = options.rateLimit === undefined || options.rateLimit.perSecond <= 0 ? undefined : new RateLimiter(options.rateLimit);
   const socket = createSocket({ type: isIP(listen.host) === 6 ? 'udp6' : 'udp4' });
   const reply = (bytes: Buffer | undefined, to: RemoteInfo): void => {
     if (bytes === undefined) return;
@@ -128,6 +133,12 @@ async function bindUdp(listen: DnsServerOptions['listen'], handler: QueryHandler
     }
   };
   socket.on('message', (message: Buffer, from: RemoteInfo) => {
+    const decision = limiter?.check(from.address) ?? 'answer';
+    if (decision !== 'answer') {
+      options.metrics?.rateLimited.labels(decision).inc();
+      if (decision === 'slip' && isQueryHeader(message)) reply(truncatedReply(message), from);
+      return;
+    }
     const result = handler.handle(message, 'udp');
     if (result instanceof Promise) result.then((bytes) => reply(bytes, from), () => undefined);
     else reply(result, from);
@@ -141,11 +152,18 @@ async function bindUdp(listen: DnsServerOptions['listen'], handler: QueryHandler
     });
   });
   // Send errors (a client gone, ICMP unreachable) are per packet and not the server's problem.
-  socket.on('error', (error) => log.debug({ err: error }, 'DNS UDP socket error'));
+  socket.on('error', (error) => options.log.debug({ err: error }, 'DNS UDP socket error'));
   try {
     socket.setRecvBufferSize(4 * 1024 * 1024);
   } catch {
     // Capped by net.core.rmem_max: the kernel default still works, it only drops earlier under bursts.
   }
   return socket;
+}
+
+/** An empty TC=1 reply (12 bytes, never more than the query): "ask again over TCP". */
+function truncatedReply(query: Buffer): Buffer {
+  const reply = headerOnlyReply(query, RCODE.NOERROR);
+  reply.writeUInt16BE(reply.readUInt16BE(2) | FLAG_TC, 2);
+  return reply;
 }

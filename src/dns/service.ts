@@ -3,6 +3,7 @@ import type { Registry as MetricsRegistry } from 'prom-client';
 import type { EmbeddedRegistry } from '../registry/embedded.js';
 import { feedFromEmbedded } from '../registry/feed-embedded.js';
 import type { FeedState } from '../registry/feed-etcd.js';
+import type { RateLimitOptions } from './rate-limit.js';
 import { DnsMetrics, WATCH_STATE } from './metrics.js';
 import { startDnsServer, type DnsServer } from './server.js';
 import { ZoneIndex } from './zone-index.js';
@@ -17,6 +18,8 @@ export interface DnsServiceOptions {
   source: { etcd: string[] } | { embedded: EmbeddedRegistry };
   forward?: string | undefined;
   defaultTtl: number;
+  /** Per-client UDP response rate limit (rate-limit.ts). */
+  rateLimit?: RateLimitOptions | undefined;
   metricsRegistry?: MetricsRegistry | undefined;
   /**
    * In a node:cluster worker (`rundock dns --workers N`): listen on the sockets the primary shares between the
@@ -59,7 +62,7 @@ export async function startDnsService(o: DnsServiceOptions): Promise<DnsService>
   }
   let server: DnsServer;
   try {
-    server = await startDnsServer({ listen: o.listen, zones: index, forward: o.forward, defaultTtl: o.defaultTtl, serial, metrics, shared: o.clusterWorker, log: o.log });
+    server = await startDnsServer({ listen: o.listen, zones: index, forward: o.forward, defaultTtl: o.defaultTtl, serial, metrics, shared: o.clusterWorker, rateLimit: o.rateLimit, log: o.log });
   } catch (error) {
     await stopFeed();
     throw error;

@@ -106,7 +106,9 @@ export class UdpClient {
   private readonly waiting = new Map<number, (reply: Buffer) => void>();
   private nextId = 1;
 
-  constructor(private readonly port: number) {
+  /** `from`: the local address to send from (any 127.0.0.0/8 address is this host's). */
+  constructor(private readonly port: number, from?: string) {
+    if (from !== undefined) this.socket.bind({ address: from, port: 0 });
     this.socket.on('message', (reply) => {
       if (reply.length < 2) return;
       const settle = this.waiting.get(reply.readUInt16BE(0));

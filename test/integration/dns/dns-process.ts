@@ -25,6 +25,8 @@ export interface DnsProcessOptions {
   port?: number;
   /** `--workers N`; without it the CLI's default. */
   workers?: number;
+  /** More command-line arguments. */
+  args?: readonly string[];
   /** Extra environment (RUNDOCK_LOG_LEVEL, ...). */
   env?: NodeJS.ProcessEnv;
   /** How long to wait until it answers. Default 20 s. */
@@ -62,6 +64,7 @@ export async function startDnsProcess(o: DnsProcessOptions): Promise<DnsProcess>
   if (o.forward !== undefined) args.push('--forward', o.forward);
   if (o.defaultTtl !== undefined) args.push('--default-ttl', String(o.defaultTtl));
   if (o.workers !== undefined) args.push('--workers', String(o.workers));
+  args.push(...(o.args ?? []));
   // Its own process group: signals reach the server and any worker processes it forks (SIGSTOP freezes them all).
   const child: ChildProcess = spawn(process.execPath, [...cliArgv(), ...args], {
     env: { ...process.env, RUNDOCK_CONFIG: '/dev/null', ...o.env },
