@@ -31,7 +31,7 @@ export function hostContext(opts: GlobalOptions, env: NodeJS.ProcessEnv = proces
   return { name: hostName(env.RUNDOCK_HOSTNAME ?? config.hostname), addresses, version: VERSION };
 }
 
-/** The engine adapter; dockerode reads DOCKER_HOST (and DOCKER_CERT_PATH) itself. */
+/** The engine adapter, at the endpoint DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH name (runtime/endpoint.ts). */
 export function dockerRuntime(): DockerRuntime {
   return new DockerRuntime();
 }
