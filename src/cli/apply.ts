@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { converge, type ServiceResult } from '../deploy/converge.js';
-import { prepareService } from '../deploy/prepare.js';
+import { prepareService, type HostContext, type PreparedService } from '../deploy/prepare.js';
 import { RundockError, ValidationError } from '../shared/errors.js';
 import { validateService } from '../spec/validate.js';
 import { dockerRuntime, hostContext, type GlobalOptions } from './context.js';
@@ -40,9 +40,19 @@ export function readServicesFile(file: string): unknown[] {
   throw new ValidationError('services', services, 'must be a list or a mapping of services', 'RUNDOCK_E_CONFIG');
 }
 
+/** Validates and prepares one service of the file; every error names the field with its place in the file. */
+function prepareAt(raw: unknown, where: string, host: HostContext): PreparedService {
+  const spec = validateService(raw, where);
+  try {
+    return prepareService(spec, host);
+  } catch (error) {
+    throw error instanceof ValidationError && !error.field.startsWith(where) ? error.within(where) : error;
+  }
+}
+
 async function apply(file: string, dryRun: boolean, global: GlobalOptions): Promise<number> {
   const host = hostContext(global);
-  const prepared = readServicesFile(file).map((raw, i) => prepareService(validateService(raw, `services[${i}].`), host));
+  const prepared = readServicesFile(file).map((raw, i) => prepareAt(raw, `services[${i}].`, host));
   const names = new Set<string>();
   for (const [i, p] of prepared.entries()) {
     if (names.has(p.spec.name)) throw new ValidationError(`services[${i}].name`, p.spec.name, 'appears twice in the file');

@@ -46,12 +46,19 @@ export class RundockError extends Error {
 export class ValidationError extends RundockError {
   readonly field: string;
   readonly value: unknown;
+  readonly reason: string;
 
   constructor(field: string, value: unknown, reason: string, code: ErrorCode = 'RUNDOCK_E_INVALID_SPEC') {
     super(code, `${field}: ${reason} (got ${formatValue(value)})`, { details: { field, value } });
     this.name = 'ValidationError';
     this.field = field;
     this.value = value;
+    this.reason = reason;
+  }
+
+  /** The same error for a field inside something larger (`services[2].` + `args`). */
+  within(prefix: string): ValidationError {
+    return new ValidationError(`${prefix}${this.field}`, this.value, this.reason, this.code);
   }
 }
 

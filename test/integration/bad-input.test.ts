@@ -73,4 +73,17 @@ describe('bad input exits 2, names the field or value, and changes nothing', () 
     assert.match(result.stderr, /services\[1\]\.announce/);
     assert.deepEqual(await containersOf(good), []);
   });
+
+  it('apply names the entry of a bad args or env_file too, and changes nothing', async () => {
+    const good = uniqueName('bad');
+    const file = join(tmpdir(), `${good}.yml`);
+    const entry = (extra: string): string => `  - name: ${uniqueName('bad')}\n    image: ${IMAGE}\n    ${extra}\n`;
+    for (const [extra, field] of [['args: --bogus', /services\[1\]\.args: unknown flag "--bogus"/], ['env_file: /nonexistent/secrets.env', /services\[1\]\.env_file: cannot be read/]] as const) {
+      writeFileSync(file, `services:\n  - name: ${good}\n    image: ${IMAGE}\n    cmd: ${HTTPD}\n${entry(extra)}`);
+      const result = await rundock(['apply', file, ...ADDRESSES]);
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, field);
+      assert.deepEqual(await containersOf(good), []);
+    }
+  });
 });
