@@ -34,5 +34,12 @@ function toRundockError(error: unknown): RundockError {
   if (error instanceof RundockError) return error;
   if (error instanceof CommanderError) return new RundockError('RUNDOCK_E_USAGE', error.message.replace(/^error: /, ''));
   const message = error instanceof Error ? error.message : String(error);
-  return new RundockError('RUNDOCK_E_DOCKER', message, { cause: error });
+  const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+  if (code !== undefined && LISTEN_ERRORS.has(code) && (syscall === 'bind' || syscall === 'listen')) {
+    return new RundockError('RUNDOCK_E_LISTEN', `cannot listen: ${message}`, { cause: error });
+  }
+  return new RundockError('RUNDOCK_E_INTERNAL', message, { cause: error });
 }
+
+/** Socket errors of a bind or listen: the address is taken, not this host's, or privileged. */
+const LISTEN_ERRORS = new Set(['EADDRINUSE', 'EADDRNOTAVAIL', 'EACCES']);
