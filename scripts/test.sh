@@ -8,3 +8,7 @@ bash scripts/test-env.sh up
 trap 'bash scripts/test-env.sh down' EXIT
 npm run build
 npm test
+# The reference cluster end to end (docs/RELIABILITY.md): three hosts as network namespaces, faults one at a time.
+trap 'bash scripts/cluster.sh down; bash scripts/test-env.sh down' EXIT
+bash scripts/cluster.sh up
+npm run test:cluster

@@ -1,0 +1,263 @@
+/**
+ * Helpers for the end-to-end suite on the reference cluster that scripts/cluster.sh builds (it must be up): the
+ * script for faults, each host's dockerd through its socket, etcd through etcdctl, DNS over UDP to `rundock dns`,
+ * HTTP through the frontends' nginx. Every address here is one of the cluster's own (10.77.0.0/24, 10.78.0.0/24),
+ * and every wait and loop is bounded.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { readFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import dnsPacket from 'dns-packet';
+import Docker from 'dockerode';
+
+export const SCRIPT = fileURLToPath(new URL('../../scripts/cluster.sh', import.meta.url));
+export const STATE = process.env.RUNDOCK_CLUSTER_STATE ?? '/tmp/rundock-cluster';
+export const DOMAIN = 's.prod.example.com';
+export const LEASE_TTL_MS = Number(process.env.RUNDOCK_CLUSTER_LEASE_TTL ?? 5) * 1000;
+export const PRIVATE = { 'node-front-1': '10.77.0.11', 'node-front-2': '10.77.0.12', 'node-back-1': '10.77.0.21' } as const;
+export const PUBLIC = { 'node-front-1': '10.78.0.11', 'node-front-2': '10.78.0.12' } as const;
+export type Host = keyof typeof PRIVATE;
+export type Frontend = keyof typeof PUBLIC;
+export const HOSTS = Object.keys(PRIVATE) as Host[];
+export const FRONTENDS = Object.keys(PUBLIC) as Frontend[];
+export const ETCD = HOSTS.map((h) => `http://${PRIVATE[h]}:2379`);
+const DNS_SERVER = { address: '10.77.0.11', port: 8053 };
+export const GRAFANA_HOST_HEADER = 'grafana.prod.example.com';
+export const SKYDNS = '/skydns/com/example/prod/s';
+
+/** The records the deployed cluster holds when all is well. */
+export const EXPECTED_KEYS = [
+  `${SKYDNS}/grafana/node-back-1`,
+  `${SKYDNS}/grafana/node-front-2`,
+  `${SKYDNS}/influxdb/node-back-1`,
+  `${SKYDNS}/www/node-front-1`,
+  `${SKYDNS}/www/node-front-2`,
+];
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program (argument array, no shell), never throwing on a non-zero exit. */
+export function run(program: string, args: readonly string[], timeoutMs = 120_000): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(program, args, { timeout: timeoutMs, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** `scripts/cluster.sh ARGS...`; throws when it fails. */
+export async function cluster(...args: string[]): Promise<Run> {
+  const result = await run('bash', [SCRIPT, ...args], 180_000);
+  if (result.code !== 0) throw new Error(`cluster.sh ${args.join(' ')} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
+  return result;
+}
+
+/** The Docker engine of one host, through its socket. */
+export function engine(host: Host): Docker {
+  return new Docker({ socketPath: `${STATE}/hosts/${host}/run/docker.sock` });
+}
+
+/** Polls `check` every `everyMs` until true; resolves to the ms waited; rejects after `timeoutMs` naming `what`. */
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 50): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    if (await check()) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await sleep(everyMs);
+  }
+}
+
+// ---------------------------------------------------------------- etcd
+
+/** Keys under PREFIX, read through ENDPOINTS with etcdctl; undefined when etcd does not answer within ~1.5 s. */
+export async function etcdKeys(prefix = `${SKYDNS}/`, endpoints: readonly string[] = ETCD): Promise<string[] | undefined> {
+  const r = await run('etcdctl', ['--endpoints', endpoints.join(','), '--dial-timeout', '500ms', '--command-timeout', '1500ms', 'get', '--prefix', '--keys-only', prefix], 5000);
+  if (r.code !== 0) return undefined;
+  return r.stdout.split('\n').filter((line) => line !== '').sort();
+}
+
+/** Whether every member answers healthy. */
+export async function etcdHealthy(endpoints: readonly string[] = ETCD): Promise<boolean> {
+  const r = await run('etcdctl', ['--endpoints', endpoints.join(','), '--dial-timeout', '500ms', '--command-timeout', '1500ms', 'endpoint', 'health'], 5000);
+  return r.code === 0;
+}
+
+/** The host whose etcd member leads (member ids exceed 2^53, but parse to the same double on both sides). */
+export async function etcdLeader(): Promise<Host> {
+  const r = await run('etcdctl', ['--endpoints', ETCD.join(','), '--command-timeout', '2s', 'endpoint', 'status', '-w', 'json'], 5000);
+  const members = JSON.parse(r.stdout || '[]') as { Endpoint: string; Status: { leader: number; header: { member_id: number } } }[];
+  const leaderId = members[0]?.Status.leader;
+  const endpoint = members.find((m) => m.Status.header.member_id === leaderId)?.Endpoint;
+  const host = HOSTS.find((h) => endpoint === `http://${PRIVATE[h]}:2379`);
+  if (host === undefined) throw new Error(`no etcd leader in ${r.stdout}${r.stderr}`);
+  return host;
+}
+
+/** Watches PREFIX with `etcdctl watch` until `stop()`; resolves with every event line etcd sent. */
+export function etcdWatch(prefix: string): { stop(): Promise<string[]> } {
+  const child = spawn('etcdctl', ['--endpoints', ETCD.join(','), 'watch', '--prefix', prefix], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise((r) => child.once('exit', r));
+  const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  return {
+    async stop() {
+      clearTimeout(guard);
+      child.kill('SIGTERM');
+      await exited;
+      return out.split('\n').filter((l) => l !== '');
+    },
+  };
+}
+
+// ---------------------------------------------------------------- DNS
+
+/** A records of NAME from `rundock dns` (sorted); 'NXDOMAIN'/'SERVFAIL'... for no answer; 'timeout' without reply. */
+export async function resolveA(name: string, waitMs = 800): Promise<string[] | string> {
+  const socket = createSocket('udp4');
+  const id = Math.floor(Math.random() * 0xffff);
+  const query = dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: 'A', class: 'IN' }] });
+  const reply = await new Promise<Buffer | undefined>((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), waitMs);
+    socket.on('message', (m) => {
+      if (m.length >= 2 && m.readUInt16BE(0) === id) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.send(query, DNS_SERVER.port, DNS_SERVER.address);
+  });
+  socket.close();
+  if (reply === undefined) return 'timeout';
+  const packet = dnsPacket.decode(reply);
+  const rcode = (packet.flags ?? 0) & 0xf;
+  if (rcode !== 0) return rcode === 3 ? 'NXDOMAIN' : `RCODE${rcode}`;
+  return (packet.answers ?? []).flatMap((a) => (a.type === 'A' ? [a.data] : [])).sort();
+}
+
+// ---------------------------------------------------------------- nginx
+
+/** The upstream servers of grafana in a frontend's rendered nginx file. */
+export async function nginxGrafanaServers(frontend: Frontend): Promise<string[]> {
+  const text = await readFile(`${STATE}/hosts/${frontend}/nginx/conf/rundock/rundock-upstreams.conf`, 'utf8').catch(() => '');
+  const block = /upstream docker_grafana \{([^}]*)\}/.exec(text)?.[1] ?? '';
+  return [...block.matchAll(/server (\S+?);/g)].map((m) => m[1] ?? '').filter((s) => !s.endsWith(' down')).sort();
+}
+
+export interface HttpResult {
+  status: number;
+  body: string;
+}
+
+/** GET http://ADDRESS:PORT/PATH on a new connection, with an optional Host header; rejects on error or timeout. */
+export function httpGet(address: string, path = '/', host?: string, port = 80, timeoutMs = 3000): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: address, port, path, agent: false, headers: host === undefined ? {} : { Host: host }, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export interface LoadReport {
+  requests: number;
+  failures: number;
+  /** ms since the load started, and what went wrong, for each failure. */
+  failed: { at: number; frontend: string; error: string }[];
+  /** Responses per grafana instance (the body names its host). */
+  byInstance: Record<string, number>;
+  /** The slowest request, ms. */
+  maxMs: number;
+}
+
+/**
+ * Requests grafana through every frontend's nginx (one sequential loop per frontend, a new connection each time)
+ * until `stop()` or `maxMs`; counts failures (an error, a timeout, or a status other than 200).
+ */
+export function loadThroughFrontends(frontends: readonly Frontend[] = FRONTENDS, maxMs = 90_000): { stop(): Promise<LoadReport> } {
+  const report: LoadReport = { requests: 0, failures: 0, failed: [], byInstance: {}, maxMs: 0 };
+  const started = Date.now();
+  let stopped = false;
+  const loop = async (frontend: Frontend): Promise<void> => {
+    while (!stopped && Date.now() - started < maxMs) {
+      const t = Date.now();
+      try {
+        const r = await httpGet(PUBLIC[frontend], '/', GRAFANA_HOST_HEADER);
+        if (r.status !== 200) throw new Error(`status ${r.status}`);
+        const instance = /grafana on (\S+)/.exec(r.body)?.[1] ?? '?';
+        report.byInstance[instance] = (report.byInstance[instance] ?? 0) + 1;
+      } catch (error) {
+        report.failures++;
+        report.failed.push({ at: t - started, frontend, error: error instanceof Error ? error.message : String(error) });
+      }
+      report.requests++;
+      report.maxMs = Math.max(report.maxMs, Date.now() - t);
+      await sleep(10);
+    }
+  };
+  const loops = Promise.all(frontends.map(loop));
+  return {
+    async stop() {
+      stopped = true;
+      await loops;
+      return report;
+    },
+  };
+}
+
+// ---------------------------------------------------------------- containers
+
+export interface ContainerMark {
+  id: string;
+  startedAt: string;
+  restartCount: number;
+  running: boolean;
+}
+
+/** Id, start time and restart count of the named containers on HOST. */
+export async function marks(host: Host, names: readonly string[]): Promise<Record<string, ContainerMark>> {
+  const out: Record<string, ContainerMark> = {};
+  for (const name of names) {
+    const info = await engine(host).getContainer(name).inspect();
+    out[name] = { id: info.Id, startedAt: info.State.StartedAt, restartCount: info.RestartCount, running: info.State.Running };
+  }
+  return out;
+}
+
+/** Waits until every expected record is in etcd (and the DNS server and nginx files reflect them). */
+export async function waitClusterSettled(timeoutMs = 30_000): Promise<void> {
+  await waitFor('every record in etcd', async () => {
+    const keys = await etcdKeys();
+    return keys !== undefined && EXPECTED_KEYS.every((k) => keys.includes(k));
+  }, timeoutMs, 200);
+  await waitFor('DNS answers influxdb and both grafanas', async () => {
+    const g = await resolveA(`grafana.${DOMAIN}`);
+    return Array.isArray(g) && g.length === 2 && Array.isArray(await resolveA(`influxdb.${DOMAIN}`));
+  }, timeoutMs, 200);
+  for (const f of FRONTENDS) {
+    await waitFor(`${f}'s nginx has both grafanas`, async () => (await nginxGrafanaServers(f)).length === 2, timeoutMs, 200);
+  }
+}
+
+/** One line per figure, collected for the summary printed at the end of the suite. */
+export const figures: string[] = [];
+export function figure(text: string): void {
+  figures.push(text);
+  process.stderr.write(`[figure] ${text}\n`);
+}
