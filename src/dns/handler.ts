@@ -5,6 +5,7 @@
 import dnsPacket, { type DecodedPacket, type Packet } from 'dns-packet';
 import type { Logger } from 'pino';
 import { answer, bareResponse } from './answer.js';
+import { AnswerCache } from './answer-cache.js';
 import { responseSizeLimit } from './edns.js';
 import type { Forwarder } from './forward.js';
 import type { DnsMetrics } from './metrics.js';
@@ -43,11 +44,20 @@ export class QueryHandler {
   private readonly zones: readonly ZoneIndex[];
   private rotation = 0;
   private lastBugLog = 0;
+  private readonly cache: AnswerCache;
 
   constructor(private readonly o: QueryHandlerOptions) {
     if (o.zones.length === 0) throw new Error('the DNS server needs at least one zone');
     // Longest domain first, so that a zone delegated below another one answers for its own names.
     this.zones = [...o.zones].sort((a, b) => b.domain.length - a.domain.length);
+    this.cache = new AnswerCache();
+  }
+
+  /** The zones' update count: answers computed at one value hold while it stays. */
+  private generation(): number {
+    let sum = 0;
+    for (const zone of this.zones) sum += zone.generation;
+    return sum;
   }
 
   /** The reply to one message; never throws. */
@@ -62,6 +72,10 @@ export class QueryHandler {
   }
 
   private dispatch(raw: Buffer, transport: Transport, started: number): Reply {
+    const serial = this.o.serial();
+    const key = this.cache.keyOf(raw, transport, serial, this.generation());
+    const cached = key === undefined ? undefined : this.cache.lookup(key, raw);
+    if (cached?.bytes !== undefined) return this.finish(cached.bytes, cached.answer.qtype, cached.answer.rcode, started);
     const request = decode(raw);
     if (request === undefined) {
       if (!isQueryHeader(raw)) return this.drop('malformed');
@@ -77,12 +91,15 @@ export class QueryHandler {
       if (this.o.forwarder !== undefined && plainQuery) return this.forward(this.o.forwarder, raw, request, started);
       if (!echoable) return this.finish(headerOnlyReply(raw, RCODE.REFUSED), question?.type ?? 'other', RCODE.REFUSED, started);
     }
-    const settings = { defaultTtl: this.o.defaultTtl, serial: this.o.serial(), rotation: this.rotation++, negativeTtl: this.o.negativeTtl, maxRecords: this.o.maxRecords };
+    const rotation = cached?.rotation ?? this.rotation++;
     if (this.rotation > 0x3fffffff) this.rotation = 0;
+    const settings = { defaultTtl: this.o.defaultTtl, serial, rotation, negativeTtl: this.o.negativeTtl, maxRecords: this.o.maxRecords };
     const response = answer(zone ?? (this.zones[0] as ZoneIndex), request, settings);
     const limit = responseSizeLimit(request, transport);
     const bytes = encodeResponse(response, limit) ?? encodeWithin(response, limit);
-    return this.finish(bytes, question?.type ?? 'other', fullRcode(response), started);
+    const result = { qtype: question?.type ?? 'other', rcode: fullRcode(response) };
+    if (key !== undefined && cached?.rotation !== undefined) this.cache.store(key, bytes, result);
+    return this.finish(bytes, result.qtype, result.rcode, started);
   }
 
   private zoneFor(name: string): ZoneIndex | undefined {

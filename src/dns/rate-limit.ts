@@ -27,6 +27,8 @@ interface Bucket {
   tokens: number;
   at: number;
   limited: number;
+  /** An exempt client: never limited (remembered, so the prefix list is checked once per client). */
+  exempt: boolean;
 }
 
 const OVERFLOW_KEY = '(overflow)';
@@ -49,14 +51,25 @@ export class RateLimiter {
 
   /** Counts one query from `address` and says whether to answer it. */
   check(address: string): RateDecision {
-    if (this.o.perSecond <= 0 || this.exempt.check(address, isIPv4(address) ? 'ipv4' : 'ipv6')) return 'answer';
+    if (this.o.perSecond <= 0) return 'answer';
     const now = this.now();
     if (now - this.lastSweep > 10_000) this.sweep(now);
-    const key = clientKey(address);
-    let bucket = this.buckets.get(key) ?? this.buckets.get(OVERFLOW_KEY);
+    let bucket = this.buckets.get(address);
     if (bucket === undefined) {
-      bucket = { tokens: this.burst, at: now, limited: 0 };
-      this.buckets.set(this.buckets.size < this.maxClients ? key : OVERFLOW_KEY, bucket);
+      if (this.exempt.check(address, isIPv4(address) ? 'ipv4' : 'ipv6')) {
+        if (this.buckets.size < this.maxClients) this.buckets.set(address, { tokens: 0, at: now, limited: 0, exempt: true });
+        return 'answer';
+      }
+      const key = clientKey(address);
+      bucket = this.buckets.get(key) ?? this.buckets.get(OVERFLOW_KEY);
+      if (bucket === undefined) {
+        bucket = { tokens: this.burst, at: now, limited: 0, exempt: false };
+        this.buckets.set(this.buckets.size < this.maxClients ? key : OVERFLOW_KEY, bucket);
+      }
+    }
+    if (bucket.exempt) {
+      bucket.at = now;
+      return 'answer';
     }
     bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.o.perSecond);
     bucket.at = now;

@@ -123,7 +123,7 @@ async function bindBoth(listen: DnsServerOptions['listen'], handler: QueryHandle
 
 async function bindUdp(listen: DnsServerOptions['listen'], handler: QueryHandler, options: DnsServerOptions): Promise<UdpSocket> {
   const limiter = options.rateLimit === undefined || options.rateLimit.perSecond <= 0 ? undefined : new RateLimiter(options.rateLimit);
-  const socket = createSocket({ type: isIP(listen.host) === 6 ? 'udp6' : 'udp4' });
+  const socket = createSocket({ type: isIP(listen.host) === 6 ? 'udp6' : 'udp4', lookup: literalLookup });
   const reply = (bytes: Buffer | undefined, to: RemoteInfo): void => {
     if (bytes === undefined) return;
     try {
@@ -166,4 +166,12 @@ function truncatedReply(query: Buffer): Buffer {
   const reply = headerOnlyReply(query, RCODE.NOERROR);
   reply.writeUInt16BE(reply.readUInt16BE(2) | FLAG_TC, 2);
   return reply;
+}
+
+/**
+ * The socket's address lookup: replies go to the address a query came from, always an IP literal, so it is passed
+ * through at once. dgram's default (dns.lookup) defers every send to the next tick to tell the same.
+ */
+function literalLookup(address: string, family: unknown, callback: (error: Error | null, address: string, family: number) => void): void {
+  callback(null, address, isIP(address));
 }

@@ -48,6 +48,7 @@ export class ZoneIndex {
   private readonly suffix: string;
   private readonly apexLabels: number;
   private root = new TrieNode<ZoneEntry>();
+  private changes = 0;
 
   constructor(domain: string, private readonly options: { onBadRecord?: BadRecordHandler } = {}) {
     const labels = domainLabels(domain.toLowerCase());
@@ -62,8 +63,14 @@ export class ZoneIndex {
     return this.root.count;
   }
 
+  /** Counts every update: an answer computed at one value is still right while it stays the same. */
+  get generation(): number {
+    return this.changes;
+  }
+
   /** Replaces the whole view (a full load or reload); on an unexpected error the previous view stays. */
   replaceAll(entries: Iterable<[key: string, value: string]>): void {
+    this.changes++;
     const previous = this.root;
     this.root = new TrieNode<ZoneEntry>();
     try {
@@ -78,6 +85,7 @@ export class ZoneIndex {
   put(key: string, value: string): void {
     const located = this.locate(key);
     if (located === undefined) return;
+    this.changes++;
     const decoded = decodeRecord(value);
     if (!decoded.ok) {
       this.remove(located.path);
@@ -90,7 +98,9 @@ export class ZoneIndex {
   /** Removes the record of `key`, if held. */
   delete(key: string): void {
     const located = this.locate(key);
-    if (located !== undefined) this.remove(located.path);
+    if (located === undefined) return;
+    this.changes++;
+    this.remove(located.path);
   }
 
   /** True when `name` (any case, trailing dot or not) is the apex or below it. */

@@ -1,0 +1,101 @@
+/**
+ * Encoded answers by query, so a repeated question skips decoding, answering and encoding (most of a query's cost in
+ * JavaScript; the rest is the socket). The key is the query's bytes after its id: flags, question as spelled, EDNS
+ * options and the transport decide the answer, and nothing else does while the zones do not change. Any zone change
+ * (or a new SOA serial) empties the cache.
+ *
+ * Round-robin survives: a name's answer is computed at rotation 0, 1, 2, ... and each variant kept until one equals
+ * the first (the cycle is complete, one variant per record), then the variants are served in turn. A name with more
+ * records than MAX_VARIANTS is never cached, so every instance still comes first in turn.
+ */
+import type { Transport } from './handler.js';
+
+/** Queries longer than this (large EDNS options, cookies) are answered without the cache. */
+const MAX_QUERY_BYTES = 300;
+const MAX_VARIANTS = 16;
+
+export interface CachedAnswer {
+  readonly qtype: string;
+  readonly rcode: number;
+}
+
+interface Entry extends CachedAnswer {
+  readonly variants: Buffer[];
+  complete: boolean;
+  /** More variants than MAX_VARIANTS: always computed. */
+  uncacheable: boolean;
+  next: number;
+}
+
+/** A bounded map from query to its answer's variants, valid for one zone state. */
+export class AnswerCache {
+  private readonly entries = new Map<string, Entry>();
+  private serial = -1;
+  private generation = -1;
+
+  constructor(private readonly maxEntries = 20_000) {}
+
+  /**
+   * The cache key of a query, or undefined when it is not to be cached. `serial` (the SOA serial) and `generation`
+   * (the zones' update count) change whenever an answer could; then the cache starts empty.
+   */
+  keyOf(raw: Buffer, transport: Transport, serial: number, generation: number): string | undefined {
+    if (raw.length > MAX_QUERY_BYTES || raw.length < 17) return undefined;
+    if (serial !== this.serial || generation !== this.generation) {
+      this.entries.clear();
+      this.serial = serial;
+      this.generation = generation;
+    }
+    return (transport === 'udp' ? 'u' : 't') + raw.toString('latin1', 2);
+  }
+
+  /**
+   * The next variant of the answer for `key` with the id of `raw`, or the rotation to compute it at: undefined
+   * `bytes` means "compute the answer at `rotation` and give it to store()".
+   */
+  lookup(key: string, raw: Buffer): { bytes: Buffer; answer: CachedAnswer } | { bytes: undefined; rotation: number | undefined } {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return { bytes: undefined, rotation: 0 };
+    if (entry.uncacheable) return { bytes: undefined, rotation: undefined };
+    if (!entry.complete) return { bytes: undefined, rotation: entry.variants.length };
+    const variant = entry.variants[entry.next] as Buffer;
+    entry.next = (entry.next + 1) % entry.variants.length;
+    const bytes = Buffer.allocUnsafe(variant.length);
+    variant.copy(bytes);
+    raw.copy(bytes, 0, 0, 2);
+    return { bytes, answer: entry };
+  }
+
+  /** Keeps the answer computed at the rotation lookup() gave. */
+  store(key: string, bytes: Buffer, answer: CachedAnswer): void {
+    let entry = this.entries.get(key);
+    if (entry === undefined) {
+      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+      entry = { ...answer, variants: [], complete: false, uncacheable: false, next: 0 };
+      this.entries.set(key, entry);
+    }
+    if (entry.complete || entry.uncacheable) return;
+    const first = entry.variants[0];
+    if (first !== undefined && sameAfterId(first, bytes)) {
+      // This answer was the first variant again: the next one served is the second.
+      entry.complete = true;
+      entry.next = 1 % entry.variants.length;
+      return;
+    }
+    if (entry.variants.length === MAX_VARIANTS) {
+      entry.uncacheable = true;
+      entry.variants.length = 0;
+      return;
+    }
+    entry.variants.push(Buffer.from(bytes));
+  }
+
+  /** Queries with an entry (tests). */
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+function sameAfterId(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && a.compare(b, 2, b.length, 2, a.length) === 0;
+}
