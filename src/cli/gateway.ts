@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
+// Static: a dynamic import of this CommonJS module from the bundle has no named exports.
+import { Registry } from 'prom-client';
 import { startStatusServer } from '../agent/status-server.js';
 import { loadHostConfig } from '../shared/config.js';
 import { ValidationError } from '../shared/errors.js';
@@ -78,7 +80,6 @@ async function runGateway(flags: GatewayFlags, global: GlobalOptions): Promise<n
   const options = await gatewayOptions(flags, global);
   const statusListen = parseListen('metrics-listen', flags.metricsListen);
   const log = logger('gateway');
-  const { Registry } = await import('prom-client');
   const metricsRegistry = new Registry();
   const { startGateway } = await import('../gateway/gateway.js');
   const gateway = await startGateway({ ...options, metricsRegistry, log });

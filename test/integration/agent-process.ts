@@ -4,6 +4,7 @@ import { BIN, freePort } from './harness.js';
 /** A `rundock agent` child process for tests, with its status address. */
 export interface AgentProcess {
   status: string;
+  pid: number;
   /** Everything the agent logged. */
   logs(): string;
   /** Sends a signal and waits for the process to exit; resolves to its exit code. */
@@ -32,6 +33,7 @@ export async function startAgent(args: readonly string[], env: NodeJS.ProcessEnv
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const agent: AgentProcess = {
     status,
+    pid: child.pid ?? 0,
     logs: () => logs,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
