@@ -13,13 +13,14 @@ import { durationNanos } from '../spec/args/values.js';
 import { dockerRuntime, hostContext, type GlobalOptions } from './context.js';
 import { addGatewayOptions, gatewayRenderOptions, type GatewayRenderFlags } from './gateway.js';
 import { parseListen } from './listen.js';
+import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js';
+import type { EtcdConnection } from '../registry/etcd-connection.js';
 import { addRateLimitOptions, rateLimitFrom, type RateLimitFlags } from './rate-limit-flags.js';
 
 /** Where the agent serves /status and /metrics unless told otherwise; `rundock ps` asks it there. */
 export const DEFAULT_STATUS_LISTEN = '127.0.0.1:9476';
 
-interface AgentFlags extends RateLimitFlags, GatewayRenderFlags {
-  etcd?: string;
+interface AgentFlags extends RateLimitFlags, GatewayRenderFlags, EtcdFlags {
   domain?: string;
   hostname?: string;
   leaseTtl?: string;
@@ -37,10 +38,9 @@ interface AgentFlags extends RateLimitFlags, GatewayRenderFlags {
 }
 
 export function registerAgent(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
-  const command = program
+  const command = addEtcdOptions(program
     .command('agent')
-    .description("announce this host's healthy services into the registry (etcd, or embedded without --etcd); runs in the foreground")
-    .option('--etcd <urls>', 'etcd endpoints, comma separated (default: the embedded registry)')
+    .description("announce this host's healthy services into the registry (etcd, or embedded without --etcd); runs in the foreground"), 'etcd endpoints, comma separated (default: the embedded registry)')
     .option('--domain <domain>', 'DNS domain of the services, e.g. s.prod.example.com')
     .option('--hostname <name>', "this host's name in records (default: system hostname)")
     .option('--lease-ttl <seconds>', 'etcd lease TTL; records vanish this long after the agent dies (default 30)')
@@ -70,7 +70,7 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
   const rateLimit = rateLimitFrom(flags);
   const log = logger('agent');
   const metrics = new AgentMetrics();
-  const etcd = flags.etcd?.split(',') ?? (typeof config.etcd === 'string' ? config.etcd.split(',') : config.etcd);
+  const etcd = etcdConnection(flags, config);
   const reconnected = { notify: (): void => undefined };
   const registry = await makeRegistry(etcd, seconds('lease-ttl', flags.leaseTtl, config.lease_ttl ?? 30), flags.stateDir ?? config.state_dir ?? '/var/lib/rundock', metrics, () => reconnected.notify());
   const agent = new Agent({
@@ -93,7 +93,8 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
     },
   });
   reconnected.notify = () => agent.registryReconnected();
-  const source = registry instanceof EmbeddedRegistry ? { embedded: registry } : { etcd: etcd ?? [] };
+  // Inside the agent, DNS and gateway retry TLS/auth failures like the registry does: the agent never exits on them.
+  const source = registry instanceof EmbeddedRegistry ? { embedded: registry } : { etcd: etcd ?? { hosts: [] }, retryAccessErrors: true };
   const gatewayOptions = flags.nginxConfDir === undefined ? undefined : await gatewayRenderOptions(flags, domain, source);
   const dns = flags.dns === undefined ? undefined : await startDnsService({
     domain,
@@ -126,18 +127,20 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
 }
 
 /** The etcd registry with --etcd (imported on demand, so other commands never load etcd3), else the embedded one. */
-async function makeRegistry(etcd: string[] | undefined, leaseTtl: number, stateDir: string, metrics: AgentMetrics, onReconnected: () => void): Promise<Registry> {
+async function makeRegistry(etcd: EtcdConnection | undefined, leaseTtl: number, stateDir: string, metrics: AgentMetrics, onReconnected: () => void): Promise<Registry> {
   if (etcd === undefined) return new EmbeddedRegistry({ stateDir });
   const { EtcdRegistry } = await import('../registry/etcd.js');
   const log = logger('registry');
   return new EtcdRegistry({
-    hosts: etcd,
+    ...etcd,
     ttlSeconds: leaseTtl,
     listener: {
       leaseReplaced: (old, lease) => (metrics.leaseReplaced.inc(), log.warn({ old, lease }, 'etcd lease lost; new lease, records re-put')),
       stateChanged: (state, error) => {
         metrics.registryConnected.set(state === 'connected' ? 1 : 0);
-        log.info({ state, err: error }, 'etcd connection');
+        // Once per change of state, with the reason (a TLS or auth failure names the setting to check); retries stay quiet.
+        if (state === 'connected') log.info({ state }, 'etcd connection');
+        else log.warn({ state, code: (error as { code?: string } | undefined)?.code, reason: error?.message }, `etcd connection lost: ${error?.message ?? 'unknown'}`);
         if (state === 'connected') onReconnected();
       },
     },

@@ -7,11 +7,11 @@ import { loadHostConfig } from '../shared/config.js';
 import { ValidationError } from '../shared/errors.js';
 import { logger } from '../shared/log.js';
 import type { GlobalOptions } from './context.js';
+import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js';
 import { parseListen } from './listen.js';
 import { addRateLimitOptions, rateLimitFrom, type RateLimitFlags } from './rate-limit-flags.js';
 
-interface DnsFlags extends RateLimitFlags {
-  etcd?: string;
+interface DnsFlags extends RateLimitFlags, EtcdFlags {
   domain?: string;
   listen?: string;
   forward?: string;
@@ -26,10 +26,9 @@ const MAX_WORKERS = 128;
 const DEFAULT_MAX_WORKERS = 4;
 
 export function registerDns(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
-  const command = program
+  const command = addEtcdOptions(program
     .command('dns')
-    .description('serve DNS (A, AAAA, SRV, TXT, SOA, NS) for the domain from etcd, SkyDNS-compatible; runs in the foreground')
-    .option('--etcd <urls>', 'etcd endpoints, comma separated')
+    .description('serve DNS (A, AAAA, SRV, TXT, SOA, NS) for the domain from etcd, SkyDNS-compatible; runs in the foreground'), 'etcd endpoints, comma separated')
     .option('--domain <domain>', 'the zone served, e.g. s.prod.example.com')
     .option('--listen <addr:port>', `UDP and TCP address (default ${DEFAULT_DNS_LISTEN})`)
     .option('--forward <ip:port>', 'forward names outside the zone to this resolver (default: refuse them)')
@@ -47,7 +46,7 @@ async function runDns(flags: DnsFlags, global: GlobalOptions): Promise<number> {
   const config = loadHostConfig(global.config);
   const domain = flags.domain ?? config.domain;
   if (domain === undefined) throw new ValidationError('domain', domain, 'is required (--domain or domain in the config file)');
-  const etcd = flags.etcd?.split(',') ?? (typeof config.etcd === 'string' ? config.etcd.split(',') : config.etcd);
+  const etcd = etcdConnection(flags, config);
   if (etcd === undefined) throw new ValidationError('etcd', etcd, 'is required; on a single machine run `rundock agent --dns ADDR:PORT` instead');
   const defaultTtl = Number(flags.defaultTtl ?? 30);
   if (!Number.isInteger(defaultTtl) || defaultTtl < 0) throw new ValidationError('default-ttl', flags.defaultTtl, 'must be a whole number of seconds');
@@ -60,11 +59,15 @@ async function runDns(flags: DnsFlags, global: GlobalOptions): Promise<number> {
   const listen = parseListen('listen', flags.listen ?? DEFAULT_DNS_LISTEN);
   const statusListen = parseListen('metrics-listen', flags.metricsListen ?? '127.0.0.1:9477');
   if (workerCount > 1) {
+    // Refuse now, with the reason, what every worker would otherwise fail on (wrong CA, expired cert, bad password).
+    const { checkEtcdAccess } = await import('../registry/etcd-check.js');
+    const { domainPrefix } = await import('../registry/path.js');
+    await checkEtcdAccess(etcd, domainPrefix(domain));
     const workers = await import('../dns/workers.js');
     return workers.runDnsCluster({ settings: { domain, etcd, listen, forward: flags.forward, defaultTtl, rateLimit }, workers: workerCount, statusListen, log });
   }
   const metricsRegistry = new Registry();
-  const dns = await startDnsService({ domain, listen, source: { etcd }, forward: flags.forward, defaultTtl, rateLimit, metricsRegistry, log });
+  const dns = await startDnsService({ domain, listen, source: { etcd }, failOnAccessError: true, forward: flags.forward, defaultTtl, rateLimit, metricsRegistry, log });
   const status = await startStatusServer(statusListen, metricsRegistry, () => dns.status()).catch(async (error: unknown) => {
     await dns.stop();
     throw error;

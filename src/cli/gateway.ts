@@ -11,6 +11,7 @@ import type { GatewayOptions } from '../gateway/gateway.js';
 import type { NginxOptions } from '../gateway/nginx.js';
 import type { GatewaySource } from '../gateway/source.js';
 import type { GlobalOptions } from './context.js';
+import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js';
 import { parseListen } from './listen.js';
 
 /** Where the gateway serves /metrics and /status unless told otherwise. */
@@ -36,8 +37,7 @@ export interface GatewayRenderFlags {
   maxWait: string;
 }
 
-interface GatewayFlags extends GatewayRenderFlags {
-  etcd?: string;
+interface GatewayFlags extends GatewayRenderFlags, EtcdFlags {
   domain?: string;
   metricsListen: string;
 }
@@ -46,10 +46,9 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 
 /** Adds `rundock gateway` to the program; `run` converts errors to exit statuses (as for every command). */
 export function registerGateway(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
-  const command = program
+  const command = addEtcdOptions(program
     .command('gateway')
-    .description('render nginx upstreams (and routes) from the registry; nginx -t, then graceful reload; runs in the foreground')
-    .option('--etcd <urls>', 'etcd endpoints, comma separated')
+    .description('render nginx upstreams (and routes) from the registry; nginx -t, then graceful reload; runs in the foreground'), 'etcd endpoints, comma separated')
     .option('--domain <domain>', 'the domain of the services, e.g. s.prod.example.com')
     .option('--metrics-listen <addr:port>', 'loopback address for /metrics and /status', DEFAULT_GATEWAY_STATUS_LISTEN);
   addGatewayOptions(command).action((flags: GatewayFlags) => run(() => runGateway(flags, program.opts<GlobalOptions>())));
@@ -102,7 +101,7 @@ async function gatewayOptions(flags: GatewayFlags, global: GlobalOptions): Promi
   const config = loadHostConfig(global.config);
   const domain = flags.domain ?? config.domain;
   if (domain === undefined) throw new ValidationError('domain', domain, 'is required (--domain or domain in the config file)');
-  const etcd = flags.etcd?.split(',') ?? (typeof config.etcd === 'string' ? config.etcd.split(',') : config.etcd);
+  const etcd = etcdConnection(flags, config);
   if (etcd === undefined) throw new ValidationError('etcd', etcd, 'is required (--etcd or etcd in the config file)');
   return gatewayRenderOptions(flags, domain, { etcd });
 }

@@ -6,6 +6,8 @@ import { HOSTS_PREFIX } from '../registry/path.js';
 import { ValidationError } from '../shared/errors.js';
 import { DEFAULT_STATUS_LISTEN } from './agent.js';
 import { dockerRuntime, hostContext, type GlobalOptions } from './context.js';
+import { loadHostConfig } from '../shared/config.js';
+import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js';
 import { makeOutput } from './output.js';
 
 /** One row of `rundock ps`, as printed with --json. */
@@ -25,19 +27,18 @@ export interface ServiceRow {
   reason: string | null;
 }
 
-interface PsOptions {
+interface PsOptions extends EtcdFlags {
   all?: boolean;
-  etcd?: string;
   agent?: string;
 }
 
 export function registerPs(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
-  program
+  const command = program
     .command('ps')
     .description("list the services on this host: state, health, restarts, published address, and whether (and why not) the agent announces them")
     .option('--agent <addr:port>', `the local agent's status address (default ${DEFAULT_STATUS_LISTEN})`)
-    .option('--all', "every host's services, from the registry's host records (needs --etcd)")
-    .option('--etcd <urls>', 'etcd endpoints, comma separated, for --all')
+    .option('--all', "every host's services, from the registry's host records (needs --etcd)");
+  addEtcdOptions(command, 'etcd endpoints, comma separated, for --all')
     .action((opts: PsOptions) => run(() => (opts.all ? psAll(opts, program.opts<GlobalOptions>()) : ps(opts, program.opts<GlobalOptions>()))));
 }
 
@@ -92,9 +93,10 @@ function table(rows: readonly ServiceRow[]): string {
 
 /** `ps --all`: every host's services from the host records agents keep in etcd. */
 async function psAll(opts: PsOptions, global: GlobalOptions): Promise<number> {
-  if (opts.etcd === undefined) throw new ValidationError('etcd', undefined, 'is required with --all');
+  const connection = etcdConnection(opts, loadHostConfig(global.config));
+  if (connection === undefined) throw new ValidationError('etcd', undefined, 'is required with --all (--etcd, RUNDOCK_ETCD or etcd in the config file)');
   const { EtcdRegistry } = await import('../registry/etcd.js');
-  const registry = new EtcdRegistry({ hosts: opts.etcd.split(',') });
+  const registry = new EtcdRegistry(connection);
   try {
     const hosts = [...(await registry.list(HOSTS_PREFIX)).values()].map((text) => JSON.parse(text) as HostRecord).sort((a, b) => a.host.localeCompare(b.host));
     const lines = hosts.flatMap((h) => h.services.map((s) => [h.host, s.service, s.announced ? 'yes' : 'no', s.address ?? '-', s.reason]));

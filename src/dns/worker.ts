@@ -6,6 +6,7 @@
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
+import type { EtcdConnection } from '../registry/etcd-connection.js';
 import type { FeedState } from '../registry/feed-etcd.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { startDnsService } from './service.js';
@@ -13,7 +14,8 @@ import { startDnsService } from './service.js';
 /** What every worker serves: resolved once by the primary and handed over, so all workers serve the same thing. */
 export interface DnsWorkerSettings {
   domain: string;
-  etcd: string[];
+  /** Endpoints, or the whole connection (TLS file paths, auth user and password file: paths, never contents). */
+  etcd: string[] | EtcdConnection;
   listen: { host: string; port: number };
   forward?: string | undefined;
   defaultTtl: number;
@@ -59,7 +61,7 @@ export async function runDnsWorker(baseLog: Logger): Promise<number> {
   };
   let dns: Awaited<ReturnType<typeof startDnsService>>;
   try {
-    dns = await startDnsService({ domain: settings.domain, listen: settings.listen, source: { etcd: settings.etcd }, forward: settings.forward, defaultTtl: settings.defaultTtl, rateLimit: settings.rateLimit, metricsRegistry: registry, clusterWorker: true, log });
+    dns = await startDnsService({ domain: settings.domain, listen: settings.listen, source: { etcd: settings.etcd }, failOnAccessError: true, forward: settings.forward, defaultTtl: settings.defaultTtl, rateLimit: settings.rateLimit, metricsRegistry: registry, clusterWorker: true, log });
   } catch (error) {
     // The primary reports it, once for all workers.
     send({ rundockDns: 'failed', message: error instanceof Error ? error.message : String(error) }, () => process.exit(1));

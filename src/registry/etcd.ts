@@ -6,15 +6,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Etcd3, EtcdLeaseInvalidError, type IRequestOp, type Lease } from 'etcd3';
 import { ValidationError } from '../shared/errors.js';
 import { ConnectionState, messageOf } from './connection-state.js';
+import { etcdClientOptions, type EtcdConnection } from './etcd-connection.js';
+import { EtcdDiagnoser, type EtcdAccessError } from './etcd-diagnose.js';
 import { applyChanges, chunk, markUnknown, planSync, type Change, type Written } from './diff.js';
 import { RegistryUnavailableError } from './errors.js';
 import type { Registry, RegistryListener, RegistryStatus } from './registry.js';
 import { Serial } from './serial.js';
 
 /** How an EtcdRegistry connects and how long its records outlive it. */
-export interface EtcdRegistryOptions {
-  /** etcd client URLs, e.g. `['http://10.0.0.10:2379']`. */
-  hosts: string[];
+export interface EtcdRegistryOptions extends EtcdConnection {
   /** Lease TTL, seconds (default 30): how long records outlive an agent that died without withdrawing them. */
   ttlSeconds?: number;
   listener?: RegistryListener;
@@ -36,6 +36,7 @@ export class EtcdRegistry implements Registry {
   private readonly hosts: string;
   private readonly ttl: number;
   private readonly connection: ConnectionState;
+  private readonly diagnoser: EtcdDiagnoser;
   private desired: ReadonlyMap<string, string> = new Map();
   private readonly written: Written = new Map();
   private lease: { lease: Lease; id: string } | undefined;
@@ -53,8 +54,9 @@ export class EtcdRegistry implements Registry {
     this.hosts = options.hosts.join(',');
     this.connection = new ConnectionState(options.listener ?? {}, 'disconnected');
     const timeout = options.dialTimeoutMs ?? 5000;
+    this.diagnoser = new EtcdDiagnoser(options);
     this.client = new Etcd3({
-      hosts: options.hosts,
+      ...etcdClientOptions(options),
       dialTimeout: timeout,
       // Requests get a deadline so an unreachable etcd fails a sync in bounded time; the keep-alive stream must not.
       defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + timeout }),
@@ -178,7 +180,7 @@ export class EtcdRegistry implements Registry {
     });
     lease.on('keepaliveSucceeded', () => current() && this.connection.connected());
     // etcd3 declares the argument as a response; it is the error.
-    lease.on('keepaliveFailed', (error: unknown) => current() && this.connection.disconnected(error));
+    lease.on('keepaliveFailed', (error: unknown) => current() && this.connection.disconnected(this.diagnoser.diagnose(error) ?? error));
   }
 
   /** Forgets a lost lease; every record it held is now unknown, so the next reconcile puts all of them again. */
@@ -213,8 +215,14 @@ export class EtcdRegistry implements Registry {
     }
   }
 
-  private unavailable(error: unknown): RegistryUnavailableError {
+  /** The error a failed request is reported as: a diagnosed TLS or auth problem, else an unreachable etcd. Both retryable. */
+  private unavailable(error: unknown): RegistryUnavailableError | EtcdAccessError {
     if (error instanceof RegistryUnavailableError) return error;
+    const access = this.diagnoser.diagnose(error);
+    if (access !== undefined) {
+      this.connection.disconnected(access);
+      return access;
+    }
     this.connection.disconnected(error);
     return new RegistryUnavailableError(`etcd (${this.hosts}) cannot be reached: ${messageOf(error)}`, { cause: error, details: { hosts: this.hosts } });
   }

@@ -2,6 +2,8 @@ import { Etcd3, type Watcher } from 'etcd3';
 import type { Logger } from 'pino';
 import { domainPrefix } from './path.js';
 import { backoffDelay } from '../shared/backoff.js';
+import { etcdClientOptions, type EtcdConnection } from './etcd-connection.js';
+import { EtcdDiagnoser } from './etcd-diagnose.js';
 
 /** Where a feed stands: loading the subtree, following changes, or serving its last view while etcd is away. */
 export type FeedState = 'loading' | 'watching' | 'disconnected';
@@ -13,12 +15,16 @@ export interface ZoneSink {
   delete(key: string): void;
 }
 
-export interface EtcdZoneFeedOptions {
-  hosts: string[];
+export interface EtcdZoneFeedOptions extends EtcdConnection {
   domain: string;
   sink: ZoneSink;
   log: Logger;
   onState?: (state: FeedState) => void;
+  /**
+   * start() rejects when the first load fails on TLS or auth (EtcdAccessError): a server that cannot read the registry
+   * with its settings should say so and exit rather than serve nothing. Without it (the agent's DNS), it retries.
+   */
+  failOnAccessError?: boolean;
 }
 
 /**
@@ -33,10 +39,12 @@ export class EtcdZoneFeed {
   private stopped = false;
   private attempts = 0;
   private currentRevision = 0;
+  private readonly diagnoser: EtcdDiagnoser;
 
   constructor(private readonly o: EtcdZoneFeedOptions) {
     // A zone of 100k records is a ~10 MB range reply; gRPC's default 4 MiB limit would refuse it forever.
-    this.client = new Etcd3({ hosts: o.hosts, grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 } });
+    this.diagnoser = new EtcdDiagnoser(o);
+    this.client = new Etcd3({ ...etcdClientOptions(o), grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 } });
     this.prefix = domainPrefix(o.domain);
   }
 
@@ -47,7 +55,11 @@ export class EtcdZoneFeed {
 
   /** Loads and starts watching; if etcd is unreachable, resolves anyway and keeps trying in the background. */
   async start(): Promise<void> {
-    await this.reload();
+    const access = await this.reload();
+    if (access !== undefined && this.o.failOnAccessError === true) {
+      await this.stop();
+      throw access;
+    }
   }
 
   async stop(): Promise<void> {
@@ -56,8 +68,9 @@ export class EtcdZoneFeed {
     this.client.close();
   }
 
-  private async reload(): Promise<void> {
-    if (this.stopped) return;
+  /** Loads the subtree and watches from there; on failure schedules another reload, returns a TLS/auth diagnosis. */
+  private async reload(): Promise<Error | undefined> {
+    if (this.stopped) return undefined;
     this.o.onState?.('loading');
     try {
       // Not awaited: cancelling a watcher etcd already canceled (compaction) never settles in etcd3.
@@ -71,11 +84,15 @@ export class EtcdZoneFeed {
       this.attempts = 0;
       this.o.onState?.('watching');
       this.o.log.info({ records: response.kvs.length, revision: this.currentRevision }, 'zone loaded; watching');
+      return undefined;
     } catch (error) {
+      const access = this.diagnoser.diagnose(error);
       const delay = backoffDelay(this.attempts++, 250, 5000);
-      this.o.log.warn({ err: error, retry_in_ms: delay }, 'zone load failed; answering from the last view');
+      if (access !== undefined && this.o.failOnAccessError === true && this.attempts === 1) return access;
+      this.o.log.warn({ err: access ?? error, code: access?.code, retry_in_ms: delay }, `zone load failed; answering from the last view${access ? `: ${access.message}` : ''}`);
       this.o.onState?.('disconnected');
       setTimeout(() => void this.reload(), delay).unref();
+      return access;
     }
   }
 

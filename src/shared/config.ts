@@ -18,6 +18,12 @@ export const hostConfigSchema = z.strictObject({
   // The agent's settings; its flags of the same names (with dashes) win.
   domain: z.string().min(1).optional(),
   etcd: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  // etcd TLS and auth (docs/security.md); RUNDOCK_ETCD_* and the --etcd-* flags win.
+  etcd_cacert: z.string().min(1).optional(),
+  etcd_cert: z.string().min(1).optional(),
+  etcd_key: z.string().min(1).optional(),
+  etcd_user: z.string().min(1).optional(),
+  etcd_password_file: z.string().min(1).optional(),
   lease_ttl: z.number().int().min(2).optional(),
   record_ttl: z.number().int().min(0).optional(),
   priority: z.number().int().min(0).max(65535).optional(),

@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   RUNDOCK_E_START_FAILED: { exit: 1, summary: 'the container did not stay running after start' },
   RUNDOCK_E_UNHEALTHY: { exit: 1, summary: 'the container did not become healthy in time' },
   RUNDOCK_E_REGISTRY_UNAVAILABLE: { exit: 1, summary: 'the registry (etcd, or the embedded registry state file) cannot be reached or written' },
+  RUNDOCK_E_ETCD_TLS: { exit: 1, summary: 'the TLS handshake with etcd failed: its certificate is not trusted, or it rejected the client certificate' },
+  RUNDOCK_E_ETCD_AUTH: { exit: 1, summary: 'etcd refused the user and password, requires them, or denied the user a request' },
   RUNDOCK_E_LISTEN: { exit: 1, summary: 'an address to listen on is in use, not on this host, or needs privileges' },
   RUNDOCK_E_INTERNAL: { exit: 1, summary: 'an unexpected failure (a bug): the message and the log tell what happened' },
 } as const;
