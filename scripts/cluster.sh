@@ -362,23 +362,34 @@ up() {
   log "up: DNS at $DNS_LISTEN, grafana at http://10.78.0.11/ and http://10.78.0.12/ (Host: grafana.prod.example.com)"
 }
 
+host_down() { # a host's containers, engine and etcd member
+  local h=$1 t=$SECONDS
+  if [ -S "$(dsock "$h")" ] && alive "$(pidfile dockerd "$h")"; then
+    docker -H "unix://$(dsock "$h")" ps -aq | xargs -r docker -H "unix://$(dsock "$h")" rm -f >/dev/null 2>&1 || true
+  fi
+  stop_component dockerd "$h"
+  stop_component containerd "$h"
+  stop_component etcd "$h"
+  log "$h stopped in $((SECONDS - t)) s"
+}
+
 down() {
   local h
   for h in "${FRONTENDS[@]}"; do stop_component gateway "$h"; stop_component nginx "$h"; done
   stop_component dns node-front-1
   for h in "${HOSTS[@]}"; do stop_component agent "$h"; done
-  for h in "${HOSTS[@]}"; do
-    if [ -S "$(dsock "$h")" ] && alive "$(pidfile dockerd "$h")"; then
-      docker -H "unix://$(dsock "$h")" ps -aq | xargs -r docker -H "unix://$(dsock "$h")" rm -f >/dev/null 2>&1 || true
-    fi
-    stop_component dockerd "$h"
-    stop_component containerd "$h"
-    stop_component etcd "$h"
-  done
+  for h in "${HOSTS[@]}"; do host_down "$h" & done
+  wait
   net_down
   if [ -d "$STATE" ]; then
     # Mounts a killed dockerd left behind (overlay layers, shm) would keep the directory busy.
     grep -F " $STATE/" /proc/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+    # RUNDOCK_CLUSTER_LOGS=DIR keeps every component's log (and nginx's error logs) for a look after the run.
+    if [ -n "${RUNDOCK_CLUSTER_LOGS:-}" ] && [ -d "$STATE/logs" ]; then
+      mkdir -p "$RUNDOCK_CLUSTER_LOGS"
+      cp -r "$STATE/logs/." "$RUNDOCK_CLUSTER_LOGS/"
+      for h in "${FRONTENDS[@]}"; do cp "$(nginx_prefix "$h")/logs/error.log" "$RUNDOCK_CLUSTER_LOGS/nginx-error-$h.log" 2>/dev/null || true; done
+    fi
     rm -rf "$STATE"
   fi
   log "down: nothing of the cluster is left"
