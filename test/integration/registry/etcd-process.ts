@@ -3,7 +3,8 @@
  * Reusable by any test that needs etcd (agent, DNS, gateway).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,17 +23,37 @@ export interface EtcdProcess {
   kill(): Promise<void>;
 }
 
+/** Serve clients over TLS: etcd's certificate and key, and (with `clientCA`) --client-cert-auth against that CA. */
+export interface EtcdTlsOptions {
+  certFile: string;
+  keyFile: string;
+  /** --trusted-ca-file; with it, clients must present a certificate signed by this CA. */
+  clientCA?: string;
+  /** For the health check: the CA of certFile, and a client certificate and key when clientCA is set. */
+  check: { caFile: string; certFile?: string; keyFile?: string };
+}
+
+export interface EtcdOptions {
+  tls?: EtcdTlsOptions;
+  /** More etcd flags. */
+  extraArgs?: string[];
+}
+
 /** Starts etcd and resolves once it reports healthy. */
-export async function startEtcd(): Promise<EtcdProcess> {
+export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), 'rundock-etcd-'));
   const [clientPort, peerPort] = [await freePort(), await freePort()];
-  const endpoint = `http://127.0.0.1:${clientPort}`;
+  const tls = options.tls;
+  const endpoint = `${tls ? 'https' : 'http'}://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const args = [
     '--name', 't', '--data-dir', dataDir,
     '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
     '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `t=${peer}`,
     '--log-level', 'error', '--logger', 'zap',
+    ...(tls ? ['--cert-file', tls.certFile, '--key-file', tls.keyFile] : []),
+    ...(tls?.clientCA ? ['--client-cert-auth', '--trusted-ca-file', tls.clientCA] : []),
+    ...(options.extraArgs ?? []),
   ];
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
@@ -43,7 +64,7 @@ export async function startEtcd(): Promise<EtcdProcess> {
     started.once('exit', () => {
       if (child === started) child = undefined;
     });
-    await waitHealthy(endpoint, spawned);
+    await waitHealthy(endpoint, spawned, tls?.check);
   };
   const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
     const running = child;
@@ -85,15 +106,14 @@ function spawnEtcd(args: string[]): Spawned {
 }
 
 /** Polls `/health` until etcd answers healthy; fails fast if the process exits. */
-async function waitHealthy(endpoint: string, { child, stderr }: Spawned, timeoutMs = 20_000): Promise<void> {
+async function waitHealthy(endpoint: string, { child, stderr }: Spawned, tls?: EtcdTlsOptions['check'], timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   child.once('exit', () => (exited = true));
   child.once('error', () => (exited = true));
   while (Date.now() < deadline && !exited) {
     try {
-      const response = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1000) });
-      const body = (await response.json()) as { health?: string };
+      const body = JSON.parse(tls ? await httpsGet(`${endpoint}/health`, tls) : await (await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1000) })).text()) as { health?: string };
       if (body.health === 'true') return;
     } catch {
       // not listening yet
@@ -102,6 +122,21 @@ async function waitHealthy(endpoint: string, { child, stderr }: Spawned, timeout
   }
   child.kill('SIGKILL');
   throw new Error(`etcd at ${endpoint} did not become healthy (${exited ? 'it exited' : 'timeout'}):\n${stderr()}`);
+}
+
+/** GET over TLS with a CA and optionally a client certificate (fetch takes neither). */
+async function httpsGet(url: string, tls: EtcdTlsOptions['check']): Promise<string> {
+  const [ca, cert, key] = await Promise.all([readFile(tls.caFile), tls.certFile ? readFile(tls.certFile) : undefined, tls.keyFile ? readFile(tls.keyFile) : undefined]);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { ca, cert, key, timeout: 1000 }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve(body));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** A TCP port free on 127.0.0.1 right now. */
