@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { etcdClientOptions } from '../registry/etcd-connection.js';
+import { ValidationError } from '../shared/errors.js';
+import { etcdConnection } from './etcd-flags.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'rundock-etcd-flags-'));
+const pw = (name: string, text: string): string => (writeFileSync(join(dir, name), text), join(dir, name));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('etcd connection settings', () => {
+  it('takes each setting from flag, then environment, then config file', () => {
+    const file = pw('flag.pw', 'from-file\n');
+    const env = { RUNDOCK_ETCD: 'http://env:2379', RUNDOCK_ETCD_USER: 'env-user', RUNDOCK_ETCD_PASSWORD: 'env-pw' };
+    const config = { etcd: ['http://a:2379', 'http://b:2379'], etcd_user: 'config-user' };
+    assert.equal(etcdConnection({}, {}, {}), undefined);
+    assert.deepEqual(etcdConnection({}, { etcd: config.etcd }, {}), { hosts: ['http://a:2379', 'http://b:2379'] });
+    assert.deepEqual(etcdConnection({}, config, env), { hosts: ['http://env:2379'], auth: { user: 'env-user', password: 'env-pw' } });
+    assert.deepEqual(etcdConnection({ etcd: 'flag:2379', etcdUser: 'flag-user', etcdPasswordFile: file }, config, env), { hosts: ['http://flag:2379'], auth: { user: 'flag-user', passwordFile: file } });
+    const options = etcdClientOptions({ hosts: ['http://x:2379'], auth: { user: 'u', passwordFile: file } });
+    assert.deepEqual(options.auth, { username: 'u', password: 'from-file' });
+  });
+
+  it('refuses incomplete or contradictory settings, naming the setting (exit status 2)', () => {
+    const cases: [Parameters<typeof etcdConnection>[0], NodeJS.ProcessEnv, string][] = [
+      [{ etcd: 'http://a:2379', etcdUser: 'u' }, {}, 'etcd-password-file'],
+      [{ etcd: 'http://a:2379' }, { RUNDOCK_ETCD_PASSWORD: 'x' }, 'etcd-user'],
+      [{ etcd: 'http://a:2379', etcdCert: '/x.crt' }, {}, 'etcd-key'],
+      [{ etcd: 'http://a:2379', etcdUser: 'u', etcdPasswordFile: join(dir, 'missing') }, {}, 'etcd-password-file'],
+      [{ etcd: 'http://a:2379', etcdUser: 'u', etcdPasswordFile: pw('empty.pw', '\n') }, {}, 'etcd-password-file'],
+      [{ etcd: 'http://a:2379,https://b:2379' }, {}, 'etcd'],
+      [{ etcd: 'http://a:2379', etcdCacert: join(dir, 'missing.crt') }, {}, 'etcd-cacert'],
+      [{ etcdUser: 'u' }, { RUNDOCK_ETCD_PASSWORD: 'x' }, 'etcd'],
+      [{ etcd: 'http://a:2379' }, { RUNDOCK_ETCD_CACERT: join(dir, 'missing.crt') }, 'RUNDOCK_ETCD_CACERT'],
+    ];
+    for (const [flags, env, field] of cases) {
+      assert.throws(() => etcdConnection(flags, {}, env), (e: unknown) => e instanceof ValidationError && e.field === field && e.exitCode === 2, `${JSON.stringify(flags)} ${JSON.stringify(env)}`);
+    }
+  });
+});
