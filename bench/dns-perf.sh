@@ -10,8 +10,8 @@
 #      time from an etcd put to the first answer carrying it (median of 20; the answer must repeat 4 times in a row,
 #      so every worker process has it)
 # p99 is computed from dnsperf -v, which prints every query's latency (bench/dns-perf.ts latency; a lost query counts
-# as slower than any answer). rundock is run as the CLI's default (its --workers default) and, when the CLI has
-# --workers, also with --workers 1.
+# as slower than any answer). rundock is run three ways: the default (one process, batched UDP through
+# dist/udp_batch.node), --workers 2 (Node's dgram sockets in two processes), and one process on Node's dgram socket.
 #
 # Needs: npm run build; /usr/bin/etcd; dnsperf, dnsmasq (Debian: dnsperf, dnsmasq-base), dig.
 # Usage: bash bench/dns-perf.sh [SECONDS]           (default 20; everything on 127.0.0.1, nothing left running)
@@ -119,14 +119,22 @@ stop_rundock() { # stop_rundock PID
   kill -KILL -- -"$1" 2>/dev/null || true
 }
 
-CONFIGS=("default")
-if node bin/rundock.js dns --help 2>/dev/null | grep -q -- '--workers'; then CONFIGS+=("--workers 1"); fi
+# default: one process, batched UDP (dist/udp_batch.node); --workers 2: two processes on Node's dgram sockets;
+# dgram: one process on Node's dgram socket (RUNDOCK_DNS_UDP=node), what the addon saves.
+CONFIGS=("default" "--workers 2" "dgram")
 [ -n "${RUNDOCK_EXTRA:-}" ] && CONFIGS+=("$RUNDOCK_EXTRA")
+start_config() { # start_config NAME DOMAIN CONFIG
+  # shellcheck disable=SC2086
+  case "$3" in
+    default) start_rundock "$1" "$2" ;;
+    dgram) RUNDOCK_DNS_UDP=node start_rundock "$1" "$2" ;;
+    *) start_rundock "$1" "$2" $3 ;;
+  esac
+}
 declare -A RD_PORTS RD_PIDS
 for i in "${!CONFIGS[@]}"; do
   config=${CONFIGS[$i]}
-  # shellcheck disable=SC2086
-  if [ "$config" = default ]; then start_rundock "c$i" "$DOMAIN"; else start_rundock "c$i" "$DOMAIN" $config; fi
+  start_config "c$i" "$DOMAIN" "$config"
   RD_PORTS[$i]=$RD_PORT; RD_PIDS[$i]=$RD_PID
 done
 wait_answer "$DNSMASQ_PORT" svc0000.$DOMAIN || { log "dnsmasq does not answer"; cat "$TMP/dnsmasq.log" >&2; exit 1; }
@@ -201,8 +209,7 @@ for i in "${!CONFIGS_BIG[@]}"; do
   log "loading $RECORDS_BIG records into etcd: $(helper load "$ETCD" "$RECORDS_BIG" "$BIG_DOMAIN")"
   log "100k zone ($config): cold start with the records in etcd (at most $COLD_WAIT s)"
   started=$(date +%s%N)
-  # shellcheck disable=SC2086
-  if [ "$config" = default ]; then start_rundock "cold$i" "$BIG_DOMAIN"; else start_rundock "cold$i" "$BIG_DOMAIN" $config; fi
+  start_config "cold$i" "$BIG_DOMAIN" "$config"
   if COLD_TRIES=$((COLD_WAIT * 10)) wait_answer_for "$RD_PORT" "$LAST_BIG.$BIG_DOMAIN"; then
     COLD_ROWS[$i]="loaded, first answer after $(( ($(date +%s%N) - started) / 1000000 )) ms"
   else
@@ -212,8 +219,7 @@ for i in "${!CONFIGS_BIG[@]}"; do
   stop_rundock "$RD_PID"
   log "100k zone ($config): ${COLD_ROWS[$i]}"
   log "unloading: $(helper unload "$ETCD" "$BIG_DOMAIN")"
-  # shellcheck disable=SC2086
-  if [ "$config" = default ]; then start_rundock "big$i" "$BIG_DOMAIN"; else start_rundock "big$i" "$BIG_DOMAIN" $config; fi
+  start_config "big$i" "$BIG_DOMAIN" "$config"
   wait_answering "$RD_PORT" || { log "rundock dns ($config) does not start"; cat "$TMP/rundock-big$i.log" >&2; exit 1; }
   started=$(date +%s%N)
   log "loading $RECORDS_BIG records into etcd under a running server: $(helper load "$ETCD" "$RECORDS_BIG" "$BIG_DOMAIN")"

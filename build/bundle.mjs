@@ -4,6 +4,7 @@
 // is reached only through dynamic imports, which become chunks loaded by the commands that need them.
 import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
+import { buildNative } from './native.mjs';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -28,3 +29,5 @@ await build({
   external: ['cpu-features', 'etcd3'],
   banner: { js: "import { createRequire as __rundockCreateRequire } from 'node:module'; const require = __rundockCreateRequire(import.meta.url);" },
 });
+
+buildNative();

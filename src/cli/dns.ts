@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { availableParallelism } from 'node:os';
 import { Registry } from 'prom-client';
 import { startStatusServer } from '../agent/status-server.js';
 import { DEFAULT_DNS_LISTEN, startDnsService } from '../dns/service.js';
@@ -22,8 +21,6 @@ interface DnsFlags extends RateLimitFlags, EtcdFlags {
 
 /** Most worker processes --workers accepts: each holds a copy of the zone. */
 const MAX_WORKERS = 128;
-/** Without --workers: one per CPU up to this many (past it the kernel and the load generator are the limit). */
-const DEFAULT_MAX_WORKERS = 4;
 
 export function registerDns(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   const command = addEtcdOptions(program
@@ -34,7 +31,7 @@ export function registerDns(program: Command, run: (action: () => Promise<number
     .option('--forward <ip:port>', 'forward names outside the zone to this resolver (default: refuse them)')
     .option('--default-ttl <seconds>', 'TTL of records without their own (default 30)')
     .option('--metrics-listen <addr:port>', 'loopback address for /metrics and /status (default 127.0.0.1:9477)')
-    .option('--workers <n>', 'processes answering queries, each with its own copy of the zone (default: one per CPU, at most 4); 1 runs in one process');
+    .option('--workers <n>', 'processes answering queries, each with its own copy of the zone and Node\'s UDP sockets (default 1: one process, batched UDP)');
   addRateLimitOptions(command)
     .action((flags: DnsFlags) => run(() => runDns(flags, program.opts<GlobalOptions>())));
 }
@@ -50,7 +47,7 @@ async function runDns(flags: DnsFlags, global: GlobalOptions): Promise<number> {
   if (etcd === undefined) throw new ValidationError('etcd', etcd, 'is required; on a single machine run `rundock agent --dns ADDR:PORT` instead');
   const defaultTtl = Number(flags.defaultTtl ?? 30);
   if (!Number.isInteger(defaultTtl) || defaultTtl < 0) throw new ValidationError('default-ttl', flags.defaultTtl, 'must be a whole number of seconds');
-  const workerCount = flags.workers === undefined ? Math.min(availableParallelism(), DEFAULT_MAX_WORKERS) : Number(flags.workers);
+  const workerCount = Number(flags.workers ?? 1);
   if (!Number.isInteger(workerCount) || workerCount < 1 || workerCount > MAX_WORKERS) {
     throw new ValidationError('workers', flags.workers, `must be a whole number from 1 to ${MAX_WORKERS}`);
   }

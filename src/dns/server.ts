@@ -2,15 +2,14 @@
  * The DNS server: UDP and TCP listeners on one address, answering from in-memory zone indexes (kept current by a
  * feed), optionally forwarding other names to one upstream. See README.md in this folder.
  */
-import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
-import { createServer, isIP, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Forwarder } from './forward.js';
 import { QueryHandler } from './handler.js';
 import type { DnsMetrics } from './metrics.js';
-import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
+import type { RateLimitOptions } from './rate-limit.js';
 import { serveTcpConnection } from './tcp.js';
-import { FLAG_TC, headerOnlyReply, isQueryHeader, RCODE } from './wire.js';
+import { bindUdp, type UdpListener } from './udp.js';
 import { ZoneIndex } from './zone-index.js';
 
 /** How to start a DNS server. */
@@ -71,14 +70,14 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
       socket.on('close', () => connections.delete(socket));
       serveTcpConnection(socket, handler, options.tcpIdleTimeoutMs ?? 10_000);
     });
-    options.log.info({ udp: udp.address(), tcp: tcp.address(), zones: zones.map((z) => z.domain), forward: options.forward, shared: options.shared === true }, 'DNS server listening');
+    options.log.info({ udp: udp.address(), udp_engine: udp.engine, tcp: tcp.address(), zones: zones.map((z) => z.domain), forward: options.forward, shared: options.shared === true }, 'DNS server listening');
     return {
       udpAddress: udp.address(),
       tcpAddress: tcp.address() as AddressInfo,
       close: async () => {
         forwarder?.close();
         for (const socket of connections) socket.destroy();
-        await Promise.all([new Promise<void>((resolve) => udp.close(() => resolve())), new Promise<void>((resolve) => tcp.close(() => resolve()))]);
+        await Promise.all([udp.close(), new Promise<void>((resolve) => tcp.close(() => resolve()))]);
       },
     };
   } catch (error) {
@@ -97,9 +96,9 @@ function zoneList(zones: DnsServerOptions['zones']): ZoneIndex[] {
 }
 
 /** Binds UDP then TCP on the same port; with port 0 retries when the port UDP got is taken for TCP. */
-async function bindBoth(listen: DnsServerOptions['listen'], handler: QueryHandler, options: DnsServerOptions): Promise<{ udp: UdpSocket; tcp: Server }> {
+async function bindBoth(listen: DnsServerOptions['listen'], handler: QueryHandler, options: DnsServerOptions): Promise<{ udp: UdpListener; tcp: Server }> {
   for (let attempt = 1; ; attempt++) {
-    const udp = await bindUdp(listen, handler, options);
+    const udp = await bindUdp({ ...options, listen, handle: (message) => handler.handle(message, 'udp') });
     const tcp = createServer();
     // Per process: with shared listeners the whole server holds up to N workers times this many.
     tcp.maxConnections = options.maxTcpConnections ?? 256;
@@ -114,64 +113,9 @@ async function bindBoth(listen: DnsServerOptions['listen'], handler: QueryHandle
       tcp.on('error', (error) => options.log.warn({ err: error }, 'DNS TCP listener error'));
       return { udp, tcp };
     } catch (error) {
-      udp.close();
+      await udp.close();
       const retry = listen.port === 0 && attempt < PORT_ATTEMPTS && (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
       if (!retry) throw error;
     }
   }
-}
-
-async function bindUdp(listen: DnsServerOptions['listen'], handler: QueryHandler, options: DnsServerOptions): Promise<UdpSocket> {
-  const limiter = options.rateLimit === undefined || options.rateLimit.perSecond <= 0 ? undefined : new RateLimiter(options.rateLimit);
-  const socket = createSocket({ type: isIP(listen.host) === 6 ? 'udp6' : 'udp4', lookup: literalLookup });
-  const reply = (bytes: Buffer | undefined, to: RemoteInfo): void => {
-    if (bytes === undefined) return;
-    try {
-      socket.send(bytes, to.port, to.address);
-    } catch {
-      // The socket closed between query and answer (shutdown): nothing to answer to.
-    }
-  };
-  socket.on('message', (message: Buffer, from: RemoteInfo) => {
-    const decision = limiter?.check(from.address) ?? 'answer';
-    if (decision !== 'answer') {
-      options.metrics?.rateLimited.labels(decision).inc();
-      if (decision === 'slip' && isQueryHeader(message)) reply(truncatedReply(message), from);
-      return;
-    }
-    const result = handler.handle(message, 'udp');
-    if (result instanceof Promise) result.then((bytes) => reply(bytes, from), () => undefined);
-    else reply(result, from);
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    // Never exclusive: in a cluster worker the primary binds the socket once and every worker reads from it.
-    socket.bind({ port: listen.port, address: listen.host, exclusive: false }, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
-  // Send errors (a client gone, ICMP unreachable) are per packet and not the server's problem.
-  socket.on('error', (error) => options.log.debug({ err: error }, 'DNS UDP socket error'));
-  try {
-    socket.setRecvBufferSize(4 * 1024 * 1024);
-  } catch {
-    // Capped by net.core.rmem_max: the kernel default still works, it only drops earlier under bursts.
-  }
-  return socket;
-}
-
-/** An empty TC=1 reply (12 bytes, never more than the query): "ask again over TCP". */
-function truncatedReply(query: Buffer): Buffer {
-  const reply = headerOnlyReply(query, RCODE.NOERROR);
-  reply.writeUInt16BE(reply.readUInt16BE(2) | FLAG_TC, 2);
-  return reply;
-}
-
-/**
- * The socket's address lookup: replies go to the address a query came from, always an IP literal, so it is passed
- * through at once. dgram's default (dns.lookup) defers every send to the next tick to tell the same.
- */
-function literalLookup(address: string, family: unknown, callback: (error: Error | null, address: string, family: number) => void): void {
-  callback(null, address, isIP(address));
 }

@@ -94,6 +94,25 @@ describe('rundock dns with a real etcd', () => {
     await etcd?.kill();
   });
 
+  describe('UDP engines', () => {
+    it('serves UDP in batches (recvmmsg/sendmmsg) by default', () => {
+      assert.match(dns.logs(), /"udp_engine":"batch"/, 'dist/udp_batch.node is built by npm run build');
+    });
+
+    it("answers the same on Node's dgram socket (RUNDOCK_DNS_UDP=node), forwarding included", async () => {
+      const fallback = await startDnsProcess({ etcd: etcd.endpoint, domain: DOMAIN, forward: `127.0.0.1:${upstream.port}`, env: { RUNDOCK_DNS_UDP: 'node' } });
+      try {
+        assert.match(fallback.logs(), /"udp_engine":"dgram"/);
+        for (const port of [dns.port, fallback.port]) {
+          assert.deepEqual(sorted(addressesOf(await udpQuery(port, 'influxdb.s.test.example.com', 'A'))), ['10.0.0.5']);
+          assert.equal((await udpQuery(port, 'nosuch.s.test.example.com', 'A')).rcode, 'NXDOMAIN');
+        }
+      } finally {
+        await fallback.stop();
+      }
+    });
+  });
+
   describe('records written by etcdctl', () => {
     it('answers A, and SRV with the target address in the additional section (dig)', async () => {
       const a = await dig(dns.port, ['influxdb.s.test.example.com', 'A']);
