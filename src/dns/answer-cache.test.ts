@@ -11,42 +11,55 @@ const answerOf = (rotation: number): Buffer => Buffer.from([0, 0, 0x84, 0, rotat
 const meta = { qtype: 'A', rcode: 0 };
 
 describe('AnswerCache', () => {
+  const q = query(1);
+  const keyOf = (cache: AnswerCache, raw = q, transport: 'udp' | 'tcp' = 'udp', serial = 1, generation = 1): number => cache.keyOf(raw, transport, serial, generation) as number;
+
   it('keeps one variant per rotation until the cycle closes, then serves them in turn under the asker\'s id', () => {
     const cache = new AnswerCache();
-    const key = cache.keyOf(query(1), 'udp', 1, 1) as string;
+    const key = keyOf(cache);
     for (let i = 0; i < 3; i++) {
-      const miss = cache.lookup(key, query(1));
-      assert.deepEqual(miss, { bytes: undefined, rotation: i });
-      cache.store(key, answerOf(i), meta);
+      assert.deepEqual(cache.lookup(key, q, 'udp'), { bytes: undefined, rotation: i });
+      cache.store(key, q, 'udp', answerOf(i), meta);
     }
-    assert.equal(cache.lookup(key, query(1)).bytes, undefined, 'rotation 3 still computed');
-    cache.store(key, answerOf(0), meta); // equals the first: three variants
-    const served = [0, 1, 2, 3].map((i) => cache.lookup(key, query(0x4200 + i)).bytes);
+    assert.equal(cache.lookup(key, q, 'udp').bytes, undefined, 'rotation 3 still computed');
+    cache.store(key, q, 'udp', answerOf(0), meta); // equals the first: three variants
+    const served = [0, 1, 2, 3].map((i) => cache.lookup(key, query(0x4200 + i), 'udp').bytes);
     assert.deepEqual(served.map((b) => b?.[4]), [1, 2, 0, 1], 'the closing answer was variant 0');
     assert.deepEqual(served.map((b) => b?.readUInt16BE(0)), [0x4200, 0x4201, 0x4202, 0x4203]);
   });
 
   it('never caches a name with more variants than it keeps: every instance must still come first in turn', () => {
     const cache = new AnswerCache();
-    const key = cache.keyOf(query(1), 'udp', 1, 1) as string;
-    for (let i = 0; i < 16; i++) cache.store(key, answerOf(i), meta);
-    cache.store(key, answerOf(16), meta);
-    assert.deepEqual(cache.lookup(key, query(1)), { bytes: undefined, rotation: undefined });
+    const key = keyOf(cache);
+    for (let i = 0; i <= 16; i++) cache.store(key, q, 'udp', answerOf(i), meta);
+    assert.deepEqual(cache.lookup(key, q, 'udp'), { bytes: undefined, rotation: undefined });
   });
 
-  it('starts empty when the zones or the serial change, keys by transport, bounds its entries', () => {
+  it('never answers one query with another\'s answer, even under the same hash or another transport', () => {
+    const cache = new AnswerCache();
+    const key = keyOf(cache);
+    cache.store(key, q, 'udp', answerOf(0), meta);
+    cache.store(key, q, 'udp', answerOf(0), meta);
+    const other = query(1, 'db.s.prod.example.com');
+    assert.deepEqual(cache.lookup(key, other, 'udp'), { bytes: undefined, rotation: undefined });
+    assert.deepEqual(cache.lookup(key, q, 'tcp'), { bytes: undefined, rotation: undefined });
+    cache.store(key, other, 'udp', answerOf(9), meta);
+    assert.equal(cache.lookup(key, q, 'udp').bytes?.[4], 0);
+    assert.notEqual(keyOf(cache, q, 'tcp'), key);
+  });
+
+  it('starts empty when the zones or the serial change, and bounds its entries', () => {
     const cache = new AnswerCache(2);
-    const key = cache.keyOf(query(1), 'udp', 1, 1) as string;
-    cache.store(key, answerOf(0), meta);
-    cache.store(key, answerOf(0), meta);
-    assert.ok(cache.lookup(key, query(1)).bytes);
-    assert.notEqual(cache.keyOf(query(1), 'tcp', 1, 1), key);
-    cache.keyOf(query(1), 'udp', 1, 2);
+    cache.store(keyOf(cache), q, 'udp', answerOf(0), meta);
+    keyOf(cache, q, 'udp', 1, 2);
     assert.equal(cache.size, 0);
-    cache.store(key, answerOf(0), meta);
-    cache.keyOf(query(1), 'udp', 2, 2);
+    cache.store(keyOf(cache, q, 'udp', 1, 2), q, 'udp', answerOf(0), meta);
+    keyOf(cache, q, 'udp', 2, 2);
     assert.equal(cache.size, 0);
-    for (const name of ['a.s.prod.example.com', 'b.s.prod.example.com', 'c.s.prod.example.com']) cache.store(cache.keyOf(query(1, name), 'udp', 2, 2) as string, answerOf(0), meta);
+    for (const name of ['a.s.prod.example.com', 'b.s.prod.example.com', 'c.s.prod.example.com']) {
+      const raw = query(1, name);
+      cache.store(keyOf(cache, raw, 'udp', 2, 2), raw, 'udp', answerOf(0), meta);
+    }
     assert.equal(cache.size, 2);
   });
 

@@ -20,6 +20,9 @@ export interface CachedAnswer {
 }
 
 interface Entry extends CachedAnswer {
+  /** The query's bytes after the id, and its transport: a hash collision is told apart here. */
+  readonly query: Buffer;
+  readonly transport: Transport;
   readonly variants: Buffer[];
   complete: boolean;
   /** More variants than MAX_VARIANTS: always computed. */
@@ -29,7 +32,7 @@ interface Entry extends CachedAnswer {
 
 /** A bounded map from query to its answer's variants, valid for one zone state. */
 export class AnswerCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<number, Entry>();
   private serial = -1;
   private generation = -1;
 
@@ -39,23 +42,28 @@ export class AnswerCache {
    * The cache key of a query, or undefined when it is not to be cached. `serial` (the SOA serial) and `generation`
    * (the zones' update count) change whenever an answer could; then the cache starts empty.
    */
-  keyOf(raw: Buffer, transport: Transport, serial: number, generation: number): string | undefined {
+  keyOf(raw: Buffer, transport: Transport, serial: number, generation: number): number | undefined {
     if (raw.length > MAX_QUERY_BYTES || raw.length < 17) return undefined;
     if (serial !== this.serial || generation !== this.generation) {
       this.entries.clear();
       this.serial = serial;
       this.generation = generation;
     }
-    return (transport === 'udp' ? 'u' : 't') + raw.toString('latin1', 2);
+    // FNV-1a over the bytes after the id: no string to build and hash for every query.
+    let hash = transport === 'udp' ? 0x811c9dc5 : 0x050c5d1f;
+    for (let i = 2; i < raw.length; i++) hash = Math.imul(hash ^ (raw[i] as number), 0x01000193);
+    return hash >>> 0;
   }
 
   /**
    * The next variant of the answer for `key` with the id of `raw`, or the rotation to compute it at: undefined
    * `bytes` means "compute the answer at `rotation` and give it to store()".
    */
-  lookup(key: string, raw: Buffer): { bytes: Buffer; answer: CachedAnswer } | { bytes: undefined; rotation: number | undefined } {
+  lookup(key: number, raw: Buffer, transport: Transport): { bytes: Buffer; answer: CachedAnswer } | { bytes: undefined; rotation: number | undefined } {
     const entry = this.entries.get(key);
     if (entry === undefined) return { bytes: undefined, rotation: 0 };
+    // Another query with the same hash: answered without the cache, which keeps the first one.
+    if (!sameQuery(entry, raw, transport)) return { bytes: undefined, rotation: undefined };
     if (entry.uncacheable) return { bytes: undefined, rotation: undefined };
     if (!entry.complete) return { bytes: undefined, rotation: entry.variants.length };
     const variant = entry.variants[entry.next] as Buffer;
@@ -67,13 +75,14 @@ export class AnswerCache {
   }
 
   /** Keeps the answer computed at the rotation lookup() gave. */
-  store(key: string, bytes: Buffer, answer: CachedAnswer): void {
+  store(key: number, raw: Buffer, transport: Transport, bytes: Buffer, answer: CachedAnswer): void {
     let entry = this.entries.get(key);
     if (entry === undefined) {
-      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
-      entry = { ...answer, variants: [], complete: false, uncacheable: false, next: 0 };
+      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as number);
+      entry = { ...answer, query: Buffer.from(raw.subarray(2)), transport, variants: [], complete: false, uncacheable: false, next: 0 };
       this.entries.set(key, entry);
     }
+    if (!sameQuery(entry, raw, transport)) return;
     if (entry.complete || entry.uncacheable) return;
     const first = entry.variants[0];
     if (first !== undefined && sameAfterId(first, bytes)) {
@@ -94,6 +103,10 @@ export class AnswerCache {
   get size(): number {
     return this.entries.size;
   }
+}
+
+function sameQuery(entry: Entry, raw: Buffer, transport: Transport): boolean {
+  return entry.transport === transport && entry.query.length === raw.length - 2 && entry.query.compare(raw, 2) === 0;
 }
 
 function sameAfterId(a: Buffer, b: Buffer): boolean {

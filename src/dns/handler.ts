@@ -74,7 +74,7 @@ export class QueryHandler {
   private dispatch(raw: Buffer, transport: Transport, started: number): Reply {
     const serial = this.o.serial();
     const key = this.cache.keyOf(raw, transport, serial, this.generation());
-    const cached = key === undefined ? undefined : this.cache.lookup(key, raw);
+    const cached = key === undefined ? undefined : this.cache.lookup(key, raw, transport);
     if (cached?.bytes !== undefined) return this.finish(cached.bytes, cached.answer.qtype, cached.answer.rcode, started);
     const request = decode(raw);
     if (request === undefined) {
@@ -98,7 +98,7 @@ export class QueryHandler {
     const limit = responseSizeLimit(request, transport);
     const bytes = encodeResponse(response, limit) ?? encodeWithin(response, limit);
     const result = { qtype: question?.type ?? 'other', rcode: fullRcode(response) };
-    if (key !== undefined && cached?.rotation !== undefined) this.cache.store(key, bytes, result);
+    if (key !== undefined && cached?.rotation !== undefined) this.cache.store(key, raw, transport, bytes, result);
     return this.finish(bytes, result.qtype, result.rcode, started);
   }
 

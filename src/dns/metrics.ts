@@ -2,7 +2,8 @@
  * Prometheus metrics of the DNS server. Label values come from small fixed sets (a query type outside the usual
  * ones counts as `other`), so a client sending every type number cannot blow up the series count.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { DurationHistogram } from './duration-histogram.js';
 
 /** Query types counted under their own name; any other is `other`. */
 const QTYPES = new Set(['A', 'AAAA', 'SRV', 'TXT', 'MX', 'CNAME', 'NS', 'SOA', 'ANY', 'PTR', 'HINFO', 'CAA', 'AXFR', 'IXFR']);
@@ -10,13 +11,14 @@ const QTYPES = new Set(['A', 'AAAA', 'SRV', 'TXT', 'MX', 'CNAME', 'NS', 'SOA', '
 /** Where the zone feed stands, as `rundock_dns_watch_state` reports it. */
 export const WATCH_STATE = { loading: 0, watching: 1, disconnected: 2 } as const;
 
-type CounterChild = ReturnType<Counter<'qtype' | 'rcode'>['labels']>;
+/** Queries counted since the last scrape, by qtype then rcode: the hot path pays two map lookups and an addition. */
+type PendingCounts = Map<string, Map<string, { n: number }>>;
 
 /** The DNS server's metrics, on a registry of their own unless one is given. */
 export class DnsMetrics {
   readonly registry: Registry;
   readonly queries: Counter<'qtype' | 'rcode'>;
-  readonly duration: Histogram;
+  readonly duration: DurationHistogram;
   readonly records: Gauge;
   /** Set by the zone feed: 0 loading, 1 watching, 2 disconnected (answering from the last view); see WATCH_STATE. */
   readonly watchState: Gauge;
@@ -24,20 +26,34 @@ export class DnsMetrics {
   readonly dropped: Counter<'reason'>;
   readonly rateLimited: Counter<'action'>;
   private readonly recordSources: { readonly size: number }[] = [];
-  /** Bound counter children by qtype then rcode: the hot path pays two map lookups, not a label hash. */
-  private readonly children = new Map<string, Map<string, CounterChild>>();
+  private readonly pending: PendingCounts = new Map();
 
   constructor(registry: Registry = new Registry()) {
     this.registry = registry;
     const registers = [registry];
-    this.queries = new Counter({ name: 'rundock_dns_queries_total', help: 'DNS queries answered, by query type and response code', labelNames: ['qtype', 'rcode'], registers });
-    this.duration = new Histogram({
-      name: 'rundock_dns_query_duration_seconds',
-      help: 'Time from receiving a query to sending its answer (forwarded queries included)',
-      // Fine below 5 ms, where an in-memory answer lives; the upper buckets catch forwarding and stalls.
-      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.025, 0.1, 0.5, 2],
+    const pending = this.pending;
+    this.queries = new Counter({
+      name: 'rundock_dns_queries_total',
+      help: 'DNS queries answered, by query type and response code',
+      labelNames: ['qtype', 'rcode'],
       registers,
+      // Moved from the query path's plain counts at scrape time.
+      collect() {
+        for (const [qtype, byRcode] of pending) {
+          for (const [rcode, count] of byRcode) {
+            if (count.n > 0) this.labels(qtype, rcode).inc(count.n);
+            count.n = 0;
+          }
+        }
+      },
     });
+    this.duration = new DurationHistogram(
+      'rundock_dns_query_duration_seconds',
+      'Time from receiving a query to sending its answer (forwarded queries included)',
+      // Fine below 5 ms, where an in-memory answer lives; the upper buckets catch forwarding and stalls.
+      [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.025, 0.1, 0.5, 2],
+      registry,
+    );
     const sources = this.recordSources;
     this.records = new Gauge({
       name: 'rundock_dns_records',
@@ -62,11 +78,11 @@ export class DnsMetrics {
   /** Counts one answered query and its duration. */
   observe(qtype: string, rcode: string, seconds: number): void {
     const type = QTYPES.has(qtype) ? qtype : 'other';
-    let byRcode = this.children.get(type);
-    if (byRcode === undefined) this.children.set(type, (byRcode = new Map()));
-    let child = byRcode.get(rcode);
-    if (child === undefined) byRcode.set(rcode, (child = this.queries.labels(type, rcode)));
-    child.inc();
+    let byRcode = this.pending.get(type);
+    if (byRcode === undefined) this.pending.set(type, (byRcode = new Map()));
+    const count = byRcode.get(rcode);
+    if (count === undefined) byRcode.set(rcode, { n: 1 });
+    else count.n++;
     this.duration.observe(seconds);
   }
 }
