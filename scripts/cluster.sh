@@ -34,15 +34,14 @@ DNS_LISTEN=10.77.0.11:8053
 NODE=$(command -v node)
 # The CLI the cluster runs (default: this checkout's build).
 RUNDOCK_BIN=${RUNDOCK_CLUSTER_BIN:-$REPO/bin/rundock.js}
-# `rundock gateway` runs from source (tsx): the bundled CLI fails at start with "Registry is not a constructor"
-# (src/cli/gateway.ts imports prom-client dynamically, and the bundle's chunk of that CommonJS package has only a
-# default export). RUNDOCK_CLUSTER_GATEWAY_BUNDLED=1 runs the bundle instead.
+# RUNDOCK_CLUSTER_GATEWAY_FROM_SOURCE=1 runs `rundock gateway` from source through tsx (the bundled gateway failed at
+# start before 376648e: a dynamic import of prom-client had only a default export in the bundle).
 RUNDOCK_SRC=$(cd "$(dirname "$RUNDOCK_BIN")/.." && pwd)
-if [ "${RUNDOCK_CLUSTER_GATEWAY_BUNDLED:-0}" = 1 ]; then
-  GATEWAY_CMD=("$NODE" "$RUNDOCK_BIN")
-else
+if [ "${RUNDOCK_CLUSTER_GATEWAY_FROM_SOURCE:-0}" = 1 ]; then
   GATEWAY_CMD=("$NODE" --import "file://$REPO/node_modules/tsx/dist/loader.mjs" --input-type=module -e
     "const { main } = await import('$RUNDOCK_SRC/src/cli/main.ts'); process.exitCode = await main(process.argv.slice(1));")
+else
+  GATEWAY_CMD=("$NODE" "$RUNDOCK_BIN")
 fi
 PACKAGES=(iproute2 util-linux docker.io containerd etcd-server etcd-client nginx busybox-static ansible-core curl)
 

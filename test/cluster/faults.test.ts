@@ -280,7 +280,9 @@ describe('faults', () => {
       const ms = (v: number): string => (v < 0 ? `not within ${bound} ms (stale)` : `${v} ms later`);
       cut.failures = r.failures;
       figure(`${BACK} cut off: its records gone from etcd ${goneMs} ms after the cut (lease ${LEASE_TTL_MS / 1000} s); DNS ${ms(cut.dnsMs)}, nginx ${ms(cut.nginxMs)} (${stale.join(', ')}); ${loadLine(r)}; answered by ${JSON.stringify(r.byInstance)}; grafana on node-front-2 asked directly ${direct} times, ${directFailures} failed`);
-      assert.ok(goneMs <= LEASE_TTL_MS + 2000, `${goneMs} ms`);
+      // A lease lives up to its TTL after the last keep-alive, and an etcd leader election (when the cut-off member
+      // led) renews every lease once more: the bound is two TTLs.
+      assert.ok(goneMs <= 2 * LEASE_TTL_MS, `${goneMs} ms`);
       assert.equal(directFailures, 0, 'the other hosts keep serving');
       assert.ok(r.byInstance['node-front-2'] !== undefined && r.byInstance['node-front-2'] > r.requests / 2, loadLine(r));
     } finally {
@@ -332,7 +334,7 @@ describe('faults', () => {
     const influx = back.getContainer('influxdb');
     const exec = await influx.exec({ Cmd: ['sh', '-c', `echo ${point} > /www/points.txt`] });
     await exec.start({ hijack: true, stdin: false }).then((s) => new Promise((r) => { s.on('end', r); s.resume(); }));
-    assert.equal((await httpGet(PRIVATE[BACK], '/points.txt', undefined, 8086)).body.trim(), point);
+    await waitFor('the data point is served', async () => (await httpGet(PRIVATE[BACK], '/points.txt', undefined, 8086)).body.trim() === point, 5000, 50);
     const oldImage = (await influx.inspect()).Image;
     // A new image under the same tag: the old one plus a version file.
     const builder = await back.createContainer({ Image: 'rundock-cluster/influxdb:latest', Cmd: ['sh', '-c', `echo v-${point} > /version`], HostConfig: { NetworkMode: 'host' } });
