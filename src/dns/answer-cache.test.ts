@@ -13,52 +13,64 @@ const meta = { qtype: 'A', rcode: 0 };
 describe('AnswerCache', () => {
   const q = query(1);
   const keyOf = (cache: AnswerCache, raw = q, transport: 'udp' | 'tcp' = 'udp', serial = 1, generation = 1): number => cache.keyOf(raw, transport, serial, generation) as number;
+  /** Looks `raw` up twice (the doorkeeper admits it the second time) and stores answerOf(rotation) as asked. */
+  const fill = (cache: AnswerCache, key: number, raw: Buffer, times: number, next = 100): void => {
+    cache.lookup(key, raw, 'udp', next);
+    for (let i = 0; i < times; i++) {
+      const miss = cache.lookup(key, raw, 'udp', next + i);
+      if (miss.bytes === undefined && miss.store) cache.store(key, raw, 'udp', miss.rotation, answerOf(miss.rotation % 3), meta);
+    }
+  };
 
-  it('keeps one variant per rotation until the cycle closes, then serves them in turn under the asker\'s id', () => {
+  it('admits a query the second time it comes, unless another took its doorkeeper slot in between', () => {
     const cache = new AnswerCache();
     const key = keyOf(cache);
-    for (let i = 0; i < 3; i++) {
-      assert.deepEqual(cache.lookup(key, q, 'udp'), { bytes: undefined, rotation: i });
-      cache.store(key, q, 'udp', answerOf(i), meta);
-    }
-    assert.equal(cache.lookup(key, q, 'udp').bytes, undefined, 'rotation 3 still computed');
-    cache.store(key, q, 'udp', answerOf(0), meta); // equals the first: three variants
-    const served = [0, 1, 2, 3].map((i) => cache.lookup(key, query(0x4200 + i), 'udp').bytes);
-    assert.deepEqual(served.map((b) => b?.[4]), [1, 2, 0, 1], 'the closing answer was variant 0');
+    assert.deepEqual(cache.lookup(key, q, 'udp', 7), { bytes: undefined, rotation: 7, store: false });
+    cache.lookup(key + (1 << 14), q, 'udp', 8); // same slot, another query
+    assert.deepEqual(cache.lookup(key, q, 'udp', 9), { bytes: undefined, rotation: 9, store: false });
+    assert.deepEqual(cache.lookup(key, q, 'udp', 10), { bytes: undefined, rotation: 10, store: true });
+  });
+
+  it('computes consecutive rotations until the cycle closes, then serves the variants in turn under the asker\'s id', () => {
+    const cache = new AnswerCache();
+    const key = keyOf(cache);
+    fill(cache, key, q, 4, 100); // rotations 100..103 -> 1, 2, 0, 1: the fourth equals the first
+    const served = [0, 1, 2, 3].map((i) => cache.lookup(key, query(0x4200 + i), 'udp', 0).bytes);
+    assert.deepEqual(served.map((b) => b?.[4]), [2, 0, 1, 2], 'the closing answer was the first variant');
     assert.deepEqual(served.map((b) => b?.readUInt16BE(0)), [0x4200, 0x4201, 0x4202, 0x4203]);
   });
 
   it('never caches a name with more variants than it keeps: every instance must still come first in turn', () => {
     const cache = new AnswerCache();
     const key = keyOf(cache);
-    for (let i = 0; i <= 16; i++) cache.store(key, q, 'udp', answerOf(i), meta);
-    assert.deepEqual(cache.lookup(key, q, 'udp'), { bytes: undefined, rotation: undefined });
+    cache.lookup(key, q, 'udp', 0);
+    for (let i = 0; i <= 16; i++) cache.store(key, q, 'udp', i, answerOf(i), meta);
+    assert.deepEqual(cache.lookup(key, q, 'udp', 5), { bytes: undefined, rotation: 5, store: false });
   });
 
   it('never answers one query with another\'s answer, even under the same hash or another transport', () => {
     const cache = new AnswerCache();
     const key = keyOf(cache);
-    cache.store(key, q, 'udp', answerOf(0), meta);
-    cache.store(key, q, 'udp', answerOf(0), meta);
+    fill(cache, key, q, 4);
     const other = query(1, 'db.s.prod.example.com');
-    assert.deepEqual(cache.lookup(key, other, 'udp'), { bytes: undefined, rotation: undefined });
-    assert.deepEqual(cache.lookup(key, q, 'tcp'), { bytes: undefined, rotation: undefined });
-    cache.store(key, other, 'udp', answerOf(9), meta);
-    assert.equal(cache.lookup(key, q, 'udp').bytes?.[4], 0);
+    assert.deepEqual(cache.lookup(key, other, 'udp', 5), { bytes: undefined, rotation: 5, store: false });
+    assert.deepEqual(cache.lookup(key, q, 'tcp', 5), { bytes: undefined, rotation: 5, store: false });
+    assert.ok(cache.lookup(key, q, 'udp', 5).bytes);
     assert.notEqual(keyOf(cache, q, 'tcp'), key);
   });
 
   it('starts empty when the zones or the serial change, and bounds its entries', () => {
     const cache = new AnswerCache(2);
-    cache.store(keyOf(cache), q, 'udp', answerOf(0), meta);
+    fill(cache, keyOf(cache), q, 1);
+    assert.equal(cache.size, 1);
     keyOf(cache, q, 'udp', 1, 2);
     assert.equal(cache.size, 0);
-    cache.store(keyOf(cache, q, 'udp', 1, 2), q, 'udp', answerOf(0), meta);
+    fill(cache, keyOf(cache, q, 'udp', 1, 2), q, 1);
     keyOf(cache, q, 'udp', 2, 2);
     assert.equal(cache.size, 0);
     for (const name of ['a.s.prod.example.com', 'b.s.prod.example.com', 'c.s.prod.example.com']) {
       const raw = query(1, name);
-      cache.store(keyOf(cache, raw, 'udp', 2, 2), raw, 'udp', answerOf(0), meta);
+      fill(cache, keyOf(cache, raw, 'udp', 2, 2), raw, 1);
     }
     assert.equal(cache.size, 2);
   });

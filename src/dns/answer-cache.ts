@@ -4,26 +4,37 @@
  * options and the transport decide the answer, and nothing else does while the zones do not change. Any zone change
  * (or a new SOA serial) empties the cache.
  *
- * Round-robin survives: a name's answer is computed at rotation 0, 1, 2, ... and each variant kept until one equals
+ * Round-robin survives: a name's answer is computed at consecutive rotations and each variant kept until one equals
  * the first (the cycle is complete, one variant per record), then the variants are served in turn. A name with more
  * records than MAX_VARIANTS is never cached, so every instance still comes first in turn.
+ *
+ * Only queries seen twice within about DOORKEEPER_SLOTS queries are admitted (a direct-mapped table of recent
+ * hashes), so a client walking through many more names than the cache holds costs a hash and no allocation,
+ * instead of filling and churning the cache. Kept bytes are copied out of Node's shared 8 KiB buffer pool
+ * (allocUnsafeSlow): a long-lived small slice of the pool would keep its whole slab alive.
  */
 import type { Transport } from './handler.js';
 
 /** Queries longer than this (large EDNS options, cookies) are answered without the cache. */
 const MAX_QUERY_BYTES = 300;
 const MAX_VARIANTS = 16;
+const DOORKEEPER_SLOTS = 1 << 14;
 
 export interface CachedAnswer {
   readonly qtype: string;
   readonly rcode: number;
 }
 
+/** A cached answer, or the rotation to compute it at and whether to store() it. */
+export type Lookup = { bytes: Buffer; answer: CachedAnswer } | { bytes: undefined; rotation: number; store: boolean };
+
 interface Entry extends CachedAnswer {
   /** The query's bytes after the id, and its transport: a hash collision is told apart here. */
   readonly query: Buffer;
   readonly transport: Transport;
   readonly variants: Buffer[];
+  /** The rotation of the first variant; variant i was computed at base + i. */
+  readonly base: number;
   complete: boolean;
   /** More variants than MAX_VARIANTS: always computed. */
   uncacheable: boolean;
@@ -35,6 +46,7 @@ export class AnswerCache {
   private readonly entries = new Map<number, Entry>();
   private serial = -1;
   private generation = -1;
+  private readonly doorkeeper = new Uint32Array(DOORKEEPER_SLOTS);
 
   constructor(private readonly maxEntries = 20_000) {}
 
@@ -56,16 +68,15 @@ export class AnswerCache {
   }
 
   /**
-   * The next variant of the answer for `key` with the id of `raw`, or the rotation to compute it at: undefined
-   * `bytes` means "compute the answer at `rotation` and give it to store()".
+   * The next variant of the answer for `key` under the id of `raw`, or the rotation to compute it at: `next` (the
+   * caller's own round-robin counter) unless the name's cycle of variants is being filled.
    */
-  lookup(key: number, raw: Buffer, transport: Transport): { bytes: Buffer; answer: CachedAnswer } | { bytes: undefined; rotation: number | undefined } {
+  lookup(key: number, raw: Buffer, transport: Transport, next: number): Lookup {
     const entry = this.entries.get(key);
-    if (entry === undefined) return { bytes: undefined, rotation: 0 };
-    // Another query with the same hash: answered without the cache, which keeps the first one.
-    if (!sameQuery(entry, raw, transport)) return { bytes: undefined, rotation: undefined };
-    if (entry.uncacheable) return { bytes: undefined, rotation: undefined };
-    if (!entry.complete) return { bytes: undefined, rotation: entry.variants.length };
+    if (entry === undefined) return { bytes: undefined, rotation: next, store: this.admit(key) };
+    // Another query with the same hash, or too many variants: answered without the cache.
+    if (entry.uncacheable || !sameQuery(entry, raw, transport)) return { bytes: undefined, rotation: next, store: false };
+    if (!entry.complete) return { bytes: undefined, rotation: entry.base + entry.variants.length, store: true };
     const variant = entry.variants[entry.next] as Buffer;
     entry.next = (entry.next + 1) % entry.variants.length;
     const bytes = Buffer.allocUnsafe(variant.length);
@@ -74,12 +85,20 @@ export class AnswerCache {
     return { bytes, answer: entry };
   }
 
+  /** True the second time `key` comes while its slot still remembers it. */
+  private admit(key: number): boolean {
+    const slot = key & (DOORKEEPER_SLOTS - 1);
+    if (this.doorkeeper[slot] === key) return true;
+    this.doorkeeper[slot] = key;
+    return false;
+  }
+
   /** Keeps the answer computed at the rotation lookup() gave. */
-  store(key: number, raw: Buffer, transport: Transport, bytes: Buffer, answer: CachedAnswer): void {
+  store(key: number, raw: Buffer, transport: Transport, rotation: number, bytes: Buffer, answer: CachedAnswer): void {
     let entry = this.entries.get(key);
     if (entry === undefined) {
       if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as number);
-      entry = { ...answer, query: Buffer.from(raw.subarray(2)), transport, variants: [], complete: false, uncacheable: false, next: 0 };
+      entry = { ...answer, query: kept(raw.subarray(2)), transport, variants: [], base: rotation, complete: false, uncacheable: false, next: 0 };
       this.entries.set(key, entry);
     }
     if (!sameQuery(entry, raw, transport)) return;
@@ -96,13 +115,20 @@ export class AnswerCache {
       entry.variants.length = 0;
       return;
     }
-    entry.variants.push(Buffer.from(bytes));
+    entry.variants.push(kept(bytes));
   }
 
   /** Queries with an entry (tests). */
   get size(): number {
     return this.entries.size;
   }
+}
+
+/** A copy in memory of its own (see above). */
+function kept(bytes: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(copy);
+  return copy;
 }
 
 function sameQuery(entry: Entry, raw: Buffer, transport: Transport): boolean {

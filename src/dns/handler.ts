@@ -74,7 +74,7 @@ export class QueryHandler {
   private dispatch(raw: Buffer, transport: Transport, started: number): Reply {
     const serial = this.o.serial();
     const key = this.cache.keyOf(raw, transport, serial, this.generation());
-    const cached = key === undefined ? undefined : this.cache.lookup(key, raw, transport);
+    const cached = key === undefined ? undefined : this.cache.lookup(key, raw, transport, this.rotation);
     if (cached?.bytes !== undefined) return this.finish(cached.bytes, cached.answer.qtype, cached.answer.rcode, started);
     const request = decode(raw);
     if (request === undefined) {
@@ -91,14 +91,14 @@ export class QueryHandler {
       if (this.o.forwarder !== undefined && plainQuery) return this.forward(this.o.forwarder, raw, request, started);
       if (!echoable) return this.finish(headerOnlyReply(raw, RCODE.REFUSED), question?.type ?? 'other', RCODE.REFUSED, started);
     }
-    const rotation = cached?.rotation ?? this.rotation++;
-    if (this.rotation > 0x3fffffff) this.rotation = 0;
+    const rotation = cached?.rotation ?? this.rotation;
+    this.rotation = (this.rotation + 1) & 0x3fffffff;
     const settings = { defaultTtl: this.o.defaultTtl, serial, rotation, negativeTtl: this.o.negativeTtl, maxRecords: this.o.maxRecords };
     const response = answer(zone ?? (this.zones[0] as ZoneIndex), request, settings);
     const limit = responseSizeLimit(request, transport);
     const bytes = encodeResponse(response, limit) ?? encodeWithin(response, limit);
     const result = { qtype: question?.type ?? 'other', rcode: fullRcode(response) };
-    if (key !== undefined && cached?.rotation !== undefined) this.cache.store(key, raw, transport, bytes, result);
+    if (key !== undefined && cached?.store === true) this.cache.store(key, raw, transport, rotation, bytes, result);
     return this.finish(bytes, result.qtype, result.rcode, started);
   }
 
