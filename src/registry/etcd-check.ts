@@ -3,7 +3,7 @@
  * start (exit 1 with a clear message) rather than serve nothing: `rundock dns --workers N` checks in the primary,
  * before forking workers that would each fail the same way.
  */
-import { Etcd3 } from 'etcd3';
+import { etcdClient } from './etcd-client.js';
 import { etcdClientOptions, type EtcdConnection } from './etcd-connection.js';
 import { diagnoseEtcdError } from './etcd-diagnose.js';
 
@@ -12,7 +12,7 @@ import { diagnoseEtcdError } from './etcd-diagnose.js';
  * merely unreachable (the caller's feed keeps retrying that in the background).
  */
 export async function checkEtcdAccess(connection: EtcdConnection, prefix: string, timeoutMs = 5000): Promise<void> {
-  const client = new Etcd3({ ...etcdClientOptions(connection), dialTimeout: timeoutMs, defaultCallOptions: () => ({ deadline: Date.now() + timeoutMs }) });
+  const client = etcdClient({ ...etcdClientOptions(connection), dialTimeout: timeoutMs, defaultCallOptions: () => ({ deadline: Date.now() + timeoutMs }) });
   try {
     await client.getAll().prefix(prefix).limit(1).keys();
   } catch (error) {

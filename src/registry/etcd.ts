@@ -3,9 +3,10 @@
  * Layout and lease rules: docs/records.md.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Etcd3, EtcdLeaseInvalidError, type IRequestOp, type Lease } from 'etcd3';
+import { EtcdLeaseInvalidError, type Etcd3, type IRequestOp, type Lease } from 'etcd3';
 import { ValidationError } from '../shared/errors.js';
 import { ConnectionState, messageOf } from './connection-state.js';
+import { etcdClient } from './etcd-client.js';
 import { etcdClientOptions, type EtcdConnection } from './etcd-connection.js';
 import { EtcdDiagnoser, type EtcdAccessError } from './etcd-diagnose.js';
 import { applyChanges, chunk, markUnknown, planSync, type Change, type Written } from './diff.js';
@@ -55,7 +56,7 @@ export class EtcdRegistry implements Registry {
     this.connection = new ConnectionState(options.listener ?? {}, 'disconnected');
     const timeout = options.dialTimeoutMs ?? 5000;
     this.diagnoser = new EtcdDiagnoser(options);
-    this.client = new Etcd3({
+    this.client = etcdClient({
       ...etcdClientOptions(options),
       dialTimeout: timeout,
       // Requests get a deadline so an unreachable etcd fails a sync in bounded time; the keep-alive stream must not.

@@ -1,7 +1,8 @@
-import { Etcd3, type Watcher } from 'etcd3';
+import type { Etcd3, Watcher } from 'etcd3';
 import type { Logger } from 'pino';
 import { domainPrefix } from './path.js';
 import { backoffDelay } from '../shared/backoff.js';
+import { etcdClient } from './etcd-client.js';
 import { etcdClientOptions, type EtcdConnection } from './etcd-connection.js';
 import { EtcdDiagnoser } from './etcd-diagnose.js';
 
@@ -44,7 +45,7 @@ export class EtcdZoneFeed {
   constructor(private readonly o: EtcdZoneFeedOptions) {
     // A zone of 100k records is a ~10 MB range reply; gRPC's default 4 MiB limit would refuse it forever.
     this.diagnoser = new EtcdDiagnoser(o);
-    this.client = new Etcd3({ ...etcdClientOptions(o), grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 } });
+    this.client = etcdClient({ ...etcdClientOptions(o), grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 } });
     this.prefix = domainPrefix(o.domain);
   }
 
