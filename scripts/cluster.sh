@@ -21,7 +21,7 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 STATE=${RUNDOCK_CLUSTER_STATE:-/tmp/rundock-cluster}
 DOMAIN=s.prod.example.com
-LEASE_TTL=${RUNDOCK_CLUSTER_LEASE_TTL:-5}
+LEASE_TTL=${RUNDOCK_CLUSTER_LEASE_TTL:-15}
 NET=rdk-net
 HOSTS=(node-front-1 node-front-2 node-back-1)
 FRONTENDS=(node-front-1 node-front-2)

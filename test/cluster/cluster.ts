@@ -15,7 +15,7 @@ import Docker from 'dockerode';
 export const SCRIPT = fileURLToPath(new URL('../../scripts/cluster.sh', import.meta.url));
 export const STATE = process.env.RUNDOCK_CLUSTER_STATE ?? '/tmp/rundock-cluster';
 export const DOMAIN = 's.prod.example.com';
-export const LEASE_TTL_MS = Number(process.env.RUNDOCK_CLUSTER_LEASE_TTL ?? 5) * 1000;
+export const LEASE_TTL_MS = Number(process.env.RUNDOCK_CLUSTER_LEASE_TTL ?? 15) * 1000;
 export const PRIVATE = { 'node-front-1': '10.77.0.11', 'node-front-2': '10.77.0.12', 'node-back-1': '10.77.0.21' } as const;
 export const PUBLIC = { 'node-front-1': '10.78.0.11', 'node-front-2': '10.78.0.12' } as const;
 export type Host = keyof typeof PRIVATE;
