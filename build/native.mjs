@@ -21,12 +21,16 @@ export function buildNative() {
   const include = headers();
   if (include === undefined) return warn("Node's headers (node_api.h) not found; set RUNDOCK_NODE_HEADERS");
   mkdirSync(dirname(target), { recursive: true });
-  const compiler = process.env.CC ?? 'cc';
-  try {
-    execFileSync(compiler, ['-O2', '-Wall', '-Wextra', '-Wno-unused-parameter', '-shared', '-fPIC', '-DNODE_GYP_MODULE_NAME=udp_batch', `-I${include}`, source, '-o', target], { stdio: ['ignore', 'inherit', 'inherit'] });
-  } catch (error) {
-    warn(`${compiler} failed: ${error.message}`);
+  const failures = [];
+  for (const compiler of process.env.CC ? [process.env.CC] : ['cc', 'gcc', 'clang']) {
+    try {
+      execFileSync(compiler, ['-O2', '-Wall', '-Wextra', '-Wno-unused-parameter', '-shared', '-fPIC', '-DNODE_GYP_MODULE_NAME=udp_batch', `-I${include}`, source, '-o', target], { stdio: ['ignore', 'inherit', 'inherit'] });
+      return;
+    } catch (error) {
+      failures.push(`${compiler}: ${error.code === 'ENOENT' ? 'not installed' : error.message}`);
+    }
   }
+  warn(failures.join('; '));
 }
 
 function warn(reason) {
