@@ -44,9 +44,9 @@ describe('rundock agent --nginx-conf-dir (the gateway inside the agent)', () => 
   });
 
   after(async () => {
+    await removeContainers(name);
     await agent?.stop();
     await nginx?.stop();
-    await removeContainers(name);
     await rm(stateDir, { recursive: true, force: true });
   });
 
