@@ -16,11 +16,12 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { startStatusServer } from '../agent/status-server.js';
 import type { FeedState } from '../registry/feed-etcd.js';
 import { backoffDelay } from '../shared/backoff.js';
-import { ENV_SETTINGS, ENV_SLOT, isMessage, type DnsWorkerSettings, type DnsWorkerStatus, type FromWorker, type MetricsJson, type ToWorker } from './worker.js';
+import { ENV_SETTINGS, ENV_SLOT, isMessage, type DnsWorkerSettings, type DnsWorkerStatus, type FromWorker } from './worker.js';
+import { ClusterRegistry, WorkerMetrics } from './workers-metrics.js';
 
 export interface DnsClusterOptions {
   settings: DnsWorkerSettings;
@@ -54,7 +55,6 @@ export interface DnsClusterStatus {
   }[];
 }
 
-const METRICS_TIMEOUT_MS = 2000;
 const RESTART_BASE_MS = 500;
 const RESTART_MAX_MS = 30_000;
 /** A worker that ran this long before dying counts as a fresh failure, not one more of a streak. */
@@ -76,12 +76,6 @@ interface Slot {
   status?: DnsWorkerStatus;
   reportedAt?: number;
   failure?: string;
-}
-
-interface MetricsRequest {
-  waiting: Set<Worker>;
-  results: MetricsJson[];
-  done: () => void;
 }
 
 /** A started cluster, as startDnsCluster returns it. */
@@ -156,8 +150,7 @@ class Supervisor {
   readonly fatal: Promise<'fatal'>;
   private readonly slots: Slot[];
   private readonly restartsTotal: Counter;
-  private readonly requests = new Map<number, MetricsRequest>();
-  private nextRequest = 0;
+  private readonly metrics = new WorkerMetrics();
   private stopping = false;
   private startup: { resolve: () => void; reject: (error: Error) => void } | undefined;
   private giveUp: (() => void) | undefined;
@@ -165,7 +158,7 @@ class Supervisor {
   constructor(private readonly o: DnsClusterOptions) {
     this.slots = Array.from({ length: o.workers }, (_, i): Slot => ({ index: i + 1, state: 'waiting', startedAt: 0, failures: 0, restarts: 0 }));
     this.fatal = new Promise((resolve) => (this.giveUp = () => resolve('fatal')));
-    this.registry = new ClusterRegistry(() => this.collectWorkerMetrics());
+    this.registry = new ClusterRegistry(() => this.metrics.collect(this.slots.flatMap((s) => (s.worker !== undefined && s.worker.isConnected() ? [s.worker] : []))));
     const registers = [this.registry];
     const slots = this.slots;
     new Gauge({
@@ -267,13 +260,9 @@ class Supervisor {
       case 'failed':
         slot.failure = message.message;
         break;
-      case 'metrics': {
-        const request = this.requests.get(message.id);
-        if (request === undefined || !request.waiting.delete(worker)) return;
-        request.results.push(message.metrics);
-        if (request.waiting.size === 0) request.done();
+      case 'metrics':
+        this.metrics.replied(worker, message.id, message.metrics);
         break;
-      }
     }
   }
 
@@ -287,7 +276,7 @@ class Supervisor {
   }
 
   private onExit(slot: Slot, worker: Worker, code: number | null, signal: string | null): void {
-    for (const request of this.requests.values()) if (request.waiting.delete(worker) && request.waiting.size === 0) request.done();
+    this.metrics.exited(worker);
     if (slot.worker !== worker) return;
     slot.worker = undefined;
     if (this.stopping) return;
@@ -316,35 +305,5 @@ class Supervisor {
       this.fork(slot);
     }, delay);
   }
-
-  /** Every connected worker's metrics as JSON; a worker that does not answer within METRICS_TIMEOUT_MS is left out. */
-  private collectWorkerMetrics(): Promise<MetricsJson[]> {
-    const id = this.nextRequest++;
-    const targets = this.slots.flatMap((s) => (s.worker !== undefined && s.worker.isConnected() ? [s.worker] : []));
-    return new Promise((resolve) => {
-      const request: MetricsRequest = { waiting: new Set(targets), results: [], done: () => undefined };
-      const timer = setTimeout(() => request.done(), METRICS_TIMEOUT_MS);
-      request.done = () => {
-        clearTimeout(timer);
-        this.requests.delete(id);
-        resolve(request.results);
-      };
-      this.requests.set(id, request);
-      if (targets.length === 0) request.done();
-      const message: ToWorker = { rundockDns: 'metrics', id };
-      for (const worker of targets) worker.send(message);
-    });
-  }
 }
 
-/** The primary's registry: its own metrics plus the workers', aggregated at every scrape. */
-class ClusterRegistry extends Registry {
-  constructor(private readonly workerMetrics: () => Promise<MetricsJson[]>) {
-    super();
-  }
-
-  override async metrics(): Promise<string> {
-    const [workers, own] = await Promise.all([this.workerMetrics(), this.getMetricsAsJSON()]);
-    return AggregatorRegistry.aggregate([...workers, own]).metrics();
-  }
-}
