@@ -219,4 +219,10 @@ describe('etcd user/password auth', () => {
     const stuck = await agent(['--etcd', authEtcd.endpoint, '--hostname', 'auth-bad', ...wrong]);
     await assertAgentKeepsRetrying(stuck, failed);
   });
+
+  it('an agent given the read-only role is told it is not permitted, and keeps retrying', async () => {
+    await writeFile(join(pki.dir, 'reader.pw'), 'readerpw');
+    const readOnly = await agent(['--etcd', authEtcd.endpoint, '--hostname', 'auth-ro', '--etcd-user', 'reader', '--etcd-password-file', join(pki.dir, 'reader.pw')]);
+    await assertAgentKeepsRetrying(readOnly, /etcd user reader is not permitted this request \(etcdserver: permission denied\)/);
+  });
 });
