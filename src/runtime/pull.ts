@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { RundockError } from '../shared/errors.js';
 import { engineError } from './docker-errors.js';
+import { pullAuth } from './registry-auth.js';
 
 /** One line of the engine's pull progress stream. */
 export interface PullEvent {
@@ -13,13 +14,15 @@ export interface PullEvent {
 }
 
 /**
- * Pulls `ref`, reporting each progress event. The engine reports some failures (unknown manifest, auth, a broken
+ * Pulls `ref` (with the credentials `docker login` left for its registry, see registry-auth.ts), reporting each
+ * progress event. The engine reports some failures (unknown manifest, auth, a broken
  * layer) inside a stream that still ends normally, so every event is checked for an error, not just the HTTP status.
  */
 export async function pullImage(engine: Docker, ref: string, onEvent: (event: PullEvent) => void = () => {}): Promise<void> {
+  const authconfig = await pullAuth(ref);
   let stream: NodeJS.ReadableStream;
   try {
-    stream = (await engine.pull(ref)) as NodeJS.ReadableStream;
+    stream = (await engine.pull(ref, authconfig === undefined ? {} : { authconfig })) as NodeJS.ReadableStream;
   } catch (error) {
     throw pullFailed(ref, engineError(`pull ${ref}`, error).message, error);
   }
