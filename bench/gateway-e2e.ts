@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   client = new Etcd3({ hosts: [etcd.endpoint] });
   const port = await freePort();
   const render = gatewayRenderOptions({ domain: DOMAIN, routes: [`${HOST}=grafana`], listen: [`127.0.0.1:${port}`] });
-  gateway = await startGateway({ domain: DOMAIN, source: { etcd: [etcd.endpoint] }, file: join(nginx.confDir, 'upstreams.conf'), render, nginx: nginx.options, log: testLogger() });
+  gateway = await startGateway({ domain: DOMAIN, source: { etcd: { hosts: [etcd.endpoint] } }, file: join(nginx.confDir, 'upstreams.conf'), render, nginx: nginx.options, log: testLogger() });
   for (let i = 0; i < runs; i++) backends.push(await startBackend(`e2e-${i}`));
   const samples: number[] = [];
   for (const [i, backend] of backends.entries()) {

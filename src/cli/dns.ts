@@ -64,7 +64,7 @@ async function runDns(flags: DnsFlags, global: GlobalOptions): Promise<number> {
     return workers.runDnsCluster({ settings: { domain, etcd, listen, forward: flags.forward, defaultTtl, rateLimit }, workers: workerCount, statusListen, log });
   }
   const metricsRegistry = new Registry();
-  const dns = await startDnsService({ domain, listen, source: { etcd }, failOnAccessError: true, forward: flags.forward, defaultTtl, rateLimit, metricsRegistry, log });
+  const dns = await startDnsService({ domain, listen, source: { etcd }, forward: flags.forward, defaultTtl, rateLimit, metricsRegistry, log });
   const status = await startStatusServer(statusListen, metricsRegistry, () => dns.status()).catch(async (error: unknown) => {
     await dns.stop();
     throw error;

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { EmbeddedRegistry } from '../registry/embedded.js';
-import { asEtcdConnection, type EtcdConnection } from '../registry/etcd-connection.js';
 import { feedFromEmbedded } from '../registry/feed-embedded.js';
 import type { FeedState } from '../registry/feed-etcd.js';
+import type { EtcdSource } from '../registry/etcd-connection.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { DnsMetrics, WATCH_STATE } from './metrics.js';
 import { startDnsServer, type DnsServer } from './server.js';
@@ -16,9 +16,7 @@ export interface DnsServiceOptions {
   domain: string;
   listen: { host: string; port: number };
   /** Records from etcd (load + watch), or from the agent's own embedded registry. */
-  source: { etcd: readonly string[] | EtcdConnection } | { embedded: EmbeddedRegistry };
-  /** With etcd: fail to start (EtcdAccessError) when the first load fails on TLS or auth, instead of retrying. */
-  failOnAccessError?: boolean;
+  source: EtcdSource | { embedded: EmbeddedRegistry };
   forward?: string | undefined;
   defaultTtl: number;
   /** Per-client UDP response rate limit (rate-limit.ts). */
@@ -53,7 +51,7 @@ export async function startDnsService(o: DnsServiceOptions): Promise<DnsService>
   if ('etcd' in o.source) {
     // Imported on demand: etcd3 and grpc load only in processes that talk to etcd.
     const { EtcdZoneFeed } = await import('../registry/feed-etcd.js');
-    const etcdFeed = new EtcdZoneFeed({ ...asEtcdConnection(o.source.etcd), failOnAccessError: o.failOnAccessError, domain: o.domain, sink: index, log: o.log, onState });
+    const etcdFeed = new EtcdZoneFeed({ ...o.source.etcd, failOnAccessError: o.source.retryAccessErrors !== true, domain: o.domain, sink: index, log: o.log, onState });
     await etcdFeed.start();
     serial = () => etcdFeed.revision();
     stopFeed = () => etcdFeed.stop();

@@ -14,8 +14,8 @@ import { startDnsService } from './service.js';
 /** What every worker serves: resolved once by the primary and handed over, so all workers serve the same thing. */
 export interface DnsWorkerSettings {
   domain: string;
-  /** Endpoints, or the whole connection (TLS file paths, auth user and password file: paths, never contents). */
-  etcd: string[] | EtcdConnection;
+  /** TLS file paths, auth user and password file: paths, never contents. */
+  etcd: EtcdConnection;
   listen: { host: string; port: number };
   forward?: string | undefined;
   defaultTtl: number;
@@ -61,7 +61,7 @@ export async function runDnsWorker(baseLog: Logger): Promise<number> {
   };
   let dns: Awaited<ReturnType<typeof startDnsService>>;
   try {
-    dns = await startDnsService({ domain: settings.domain, listen: settings.listen, source: { etcd: settings.etcd }, failOnAccessError: true, forward: settings.forward, defaultTtl: settings.defaultTtl, rateLimit: settings.rateLimit, metricsRegistry: registry, clusterWorker: true, log });
+    dns = await startDnsService({ domain: settings.domain, listen: settings.listen, source: { etcd: settings.etcd }, forward: settings.forward, defaultTtl: settings.defaultTtl, rateLimit: settings.rateLimit, metricsRegistry: registry, clusterWorker: true, log });
   } catch (error) {
     // The primary reports it, once for all workers.
     send({ rundockDns: 'failed', message: error instanceof Error ? error.message : String(error) }, () => process.exit(1));
@@ -101,7 +101,7 @@ function labelGauges(metrics: MetricsJson, slot: string): MetricsJson {
   );
 }
 
-
+/** True for the IPC messages of this protocol. */
 export function isMessage<T extends { rundockDns: string }>(message: unknown): message is T {
   return typeof message === 'object' && message !== null && typeof (message as { rundockDns?: unknown }).rundockDns === 'string';
 }

@@ -15,7 +15,7 @@ const fixture = fileURLToPath(new URL('./workers-fixture.ts', import.meta.url));
 function options(listenPort = 0): DnsClusterOptions {
   return {
     // Nothing listens on port 1: the workers serve an empty zone and keep retrying etcd in the background.
-    settings: { domain: DOMAIN, etcd: [`http://${HOST}:1`], listen: { host: HOST, port: listenPort }, defaultTtl: 30 },
+    settings: { domain: DOMAIN, etcd: { hosts: [`http://${HOST}:1`] }, listen: { host: HOST, port: listenPort }, defaultTtl: 30 },
     workers: 2,
     statusListen: { host: HOST, port: 0 },
     log,

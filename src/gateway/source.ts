@@ -3,7 +3,7 @@
  * any feed a caller supplies (tests). Each writes into a RecordView, the gateway's in-memory copy of the domain.
  */
 import type { EmbeddedRegistry } from '../registry/embedded.js';
-import { asEtcdConnection, type EtcdConnection } from '../registry/etcd-connection.js';
+import type { EtcdSource } from '../registry/etcd-connection.js';
 import { feedFromEmbedded } from '../registry/feed-embedded.js';
 import type { FeedState, ZoneSink } from '../registry/feed-etcd.js';
 import type { Logger } from 'pino';
@@ -12,10 +12,10 @@ import type { Logger } from 'pino';
 export type FeedStarter = (sink: ZoneSink, onState: (state: FeedState) => void) => Promise<() => Promise<void> | void>;
 
 /**
- * etcd (endpoints, or a connection with TLS and auth), the agent's embedded registry, or a feed of one's own. With
- * etcd, a TLS or auth failure at the first load fails the start (EtcdAccessError) unless `retryAccessErrors` is set.
+ * etcd, the agent's embedded registry, or a feed of one's own (tests).
  */
-export type GatewaySource = { readonly etcd: readonly string[] | EtcdConnection; readonly retryAccessErrors?: boolean } | { readonly embedded: EmbeddedRegistry } | { readonly feed: FeedStarter };
+export type GatewaySource = EtcdSource | { readonly embedded: EmbeddedRegistry } | { readonly feed: FeedStarter };
+
 
 /** The domain's records by key, as the feed last wrote them; calls `onChange` after every change. */
 export class RecordView implements ZoneSink {
@@ -58,7 +58,7 @@ export async function startFeed(source: GatewaySource, domain: string, sink: Zon
   }
   // Imported on demand: etcd3 and grpc load only in processes that talk to etcd.
   const { EtcdZoneFeed } = await import('../registry/feed-etcd.js');
-  const feed = new EtcdZoneFeed({ ...asEtcdConnection(source.etcd), failOnAccessError: source.retryAccessErrors !== true, domain, sink, log, onState });
+  const feed = new EtcdZoneFeed({ ...source.etcd, failOnAccessError: source.retryAccessErrors !== true, domain, sink, log, onState });
   await feed.start();
   return () => feed.stop();
 }

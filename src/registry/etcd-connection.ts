@@ -30,6 +30,15 @@ export interface EtcdConnection {
   auth?: EtcdAuth | undefined;
 }
 
+/**
+ * Records from etcd (load, then watch), for the DNS service and the gateway. A TLS or auth failure at the first load
+ * fails their start (EtcdAccessError) unless `retryAccessErrors` is set, as inside the agent, which never exits on them.
+ */
+export interface EtcdSource {
+  readonly etcd: EtcdConnection;
+  readonly retryAccessErrors?: boolean;
+}
+
 /** One setting as given: its value and the name it was given under (flag, env variable or config key) for errors. */
 export interface Given {
   value: string;
@@ -161,15 +170,6 @@ export function etcdClientOptions(connection: EtcdConnection): Pick<IOptions, 'h
     ...(credentials && { credentials }),
     ...(auth && password !== undefined && { auth: { username: auth.user, password } }),
   };
-}
-
-/** A connection from either plain endpoints (older callers, tests) or a full EtcdConnection. */
-export function asEtcdConnection(source: readonly string[] | EtcdConnection): EtcdConnection {
-  return isEndpointList(source) ? { hosts: [...source] } : source;
-}
-
-function isEndpointList(source: readonly string[] | EtcdConnection): source is readonly string[] {
-  return Array.isArray(source);
 }
 
 let warningFiltered = false;

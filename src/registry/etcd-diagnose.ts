@@ -112,9 +112,4 @@ export class EtcdDiagnoser {
     this.last = undefined;
     return undefined;
   }
-
-  /** Forgets the last diagnosis (a request succeeded). */
-  clear(): void {
-    this.last = undefined;
-  }
 }

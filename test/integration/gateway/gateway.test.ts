@@ -35,7 +35,7 @@ function backend(i: number): Backend {
 }
 
 async function gatewayFor(o: Omit<Parameters<typeof setupGateway>[0], 'source'>): Promise<GatewayUnderTest> {
-  const g = await setupGateway({ ...o, source: () => ({ etcd: [etcd.endpoint] }) });
+  const g = await setupGateway({ ...o, source: () => ({ etcd: { hosts: [etcd.endpoint] } }) });
   gateways.push(g);
   return g;
 }

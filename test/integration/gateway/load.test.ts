@@ -47,7 +47,7 @@ async function change(domain: string, i: number): Promise<void> {
 
 describe('rundock gateway under load', () => {
   it(`${CHANGES} instance changes force reloads while wrk runs: zero failed requests`, async (t) => {
-    g = await setupGateway({ routes: [`${HOST}=grafana`], source: () => ({ etcd: [etcd.endpoint] }) });
+    g = await setupGateway({ routes: [`${HOST}=grafana`], source: () => ({ etcd: { hosts: [etcd.endpoint] } }) });
     const gateway = g;
     await announce(client, gateway.domain, 'grafana', 'h1', port(0));
     await announce(client, gateway.domain, 'grafana', 'h2', port(1));
