@@ -57,15 +57,7 @@ wait_for() { # wait_for SECONDS CMD...
 }
 
 install_packages() {
-  local missing=()
-  for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  log "installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  bash "$REPO/scripts/test-env.sh" packages "${PACKAGES[@]}"
 }
 
 hostdir() { echo "$STATE/hosts/$1"; }

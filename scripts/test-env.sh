@@ -10,9 +10,9 @@ mkdir -p "$STATE_DIR"
 
 log() { printf '[test-env] %s\n' "$*" >&2; }
 
-install_packages() {
+install_packages() { # install_packages NAME...: those of them not installed yet
   local missing=()
-  for p in "${PACKAGES[@]}" ${EXTRA_PACKAGES:-}; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -76,7 +76,8 @@ build_images() {
 
 up() {
   [ "$(id -u)" = 0 ] || { log "must run as root (installs packages, starts dockerd)"; exit 1; }
-  install_packages
+  # shellcheck disable=SC2086
+  install_packages "${PACKAGES[@]}" ${EXTRA_PACKAGES:-}
   start_dockerd
   start_registry
   build_images
@@ -107,5 +108,6 @@ down() {
 case "${1:-}" in
   up) up ;;
   down) down ;;
-  *) echo "usage: $0 up|down" >&2; exit 2 ;;
+  packages) shift; install_packages "$@" ;; # for scripts/cluster.sh
+  *) echo "usage: $0 up|down|packages NAME..." >&2; exit 2 ;;
 esac
