@@ -12,5 +12,6 @@ export class AgentMetrics {
   readonly registrySyncs = new Counter({ name: 'rundock_agent_registry_syncs_total', help: 'Registry syncs, by outcome', labelNames: ['outcome'], registers: [this.registry] });
   readonly registryErrors = new Counter({ name: 'rundock_agent_registry_errors_total', help: 'Failed registry requests (etcd unreachable, ...)', registers: [this.registry] });
   readonly leaseReplaced = new Counter({ name: 'rundock_agent_lease_replaced_total', help: 'Leases lost and replaced (every record re-put)', registers: [this.registry] });
+  readonly leaseMoved = new Counter({ name: 'rundock_agent_lease_moved_total', help: 'Leases whose renewals came late: records moved to a new lease before the old one expired', registers: [this.registry] });
   readonly registryConnected = new Gauge({ name: 'rundock_agent_registry_connected', help: '1 while the registry is reachable', registers: [this.registry] });
 }

@@ -136,6 +136,7 @@ async function makeRegistry(etcd: EtcdConnection | undefined, leaseTtl: number, 
     ttlSeconds: leaseTtl,
     listener: {
       leaseReplaced: (old, lease) => (metrics.leaseReplaced.inc(), log.warn({ old, lease }, 'etcd lease lost; new lease, records re-put')),
+      leaseMoved: (old, lease) => (metrics.leaseMoved.inc(), log.warn({ old, lease }, 'etcd lease renewals late; records moved to a new lease before it could expire')),
       stateChanged: (state, error) => {
         metrics.registryConnected.set(state === 'connected' ? 1 : 0);
         // Once per change of state, with the reason (a TLS or auth failure names the setting to check); retries stay quiet.

@@ -3,12 +3,14 @@
  * Layout and lease rules: docs/records.md.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EtcdLeaseInvalidError, type Etcd3, type IRequestOp, type Lease } from 'etcd3';
+import { EtcdLeaseInvalidError, type Etcd3, type IRequestOp } from 'etcd3';
+import { backoffDelay } from '../shared/backoff.js';
 import { ValidationError } from '../shared/errors.js';
 import { ConnectionState, messageOf } from './connection-state.js';
-import { etcdClient } from './etcd-client.js';
+import { distrustStream, etcdClient } from './etcd-client.js';
 import { etcdClientOptions, type EtcdConnection } from './etcd-connection.js';
 import { EtcdDiagnoser, type EtcdAccessError } from './etcd-diagnose.js';
+import { LeaseHolder } from './etcd-lease.js';
 import { applyChanges, chunk, markUnknown, planSync, type Change, type Written } from './diff.js';
 import { RegistryUnavailableError } from './errors.js';
 import type { Registry, RegistryListener, RegistryStatus } from './registry.js';
@@ -20,8 +22,9 @@ export interface EtcdRegistryOptions extends EtcdConnection {
   ttlSeconds?: number;
   listener?: RegistryListener;
   /**
-   * Deadline of each etcd request, ms (default 5000). Bounds how long a sync waits on an etcd that does not answer;
-   * a refused connection fails at once. The etcd3 client retries a request up to 3 times within one sync.
+   * Deadline of each etcd request, ms (default: an eighth of the lease TTL, within 1-5 s). Bounds how long a sync
+   * waits on a member that does not answer before the etcd3 client retries on another one (up to 3 attempts); a
+   * lease whose renewals come late must be moved within half its TTL, through at most two members that do not answer.
    */
   dialTimeoutMs?: number;
 }
@@ -30,6 +33,10 @@ export interface EtcdRegistryOptions extends EtcdConnection {
 const MAX_TXN_OPS = 128;
 const RECOVERY_FIRST_DELAY_MS = 250;
 const RECOVERY_MAX_DELAY_MS = 5000;
+
+function defaultRequestTimeout(ttlSeconds: number): number {
+  return Math.min(5000, Math.max(1000, (ttlSeconds * 1000) / 8));
+}
 
 /** The Registry on etcd v3. One lease per instance, created with the first record and replaced when lost. */
 export class EtcdRegistry implements Registry {
@@ -40,9 +47,15 @@ export class EtcdRegistry implements Registry {
   private readonly diagnoser: EtcdDiagnoser;
   private desired: ReadonlyMap<string, string> = new Map();
   private readonly written: Written = new Map();
-  private lease: { lease: Lease; id: string } | undefined;
+  private readonly lease: LeaseHolder;
   /** The lease lost last, until a new lease holds every record again (then reported through leaseReplaced). */
   private lostLeaseId: string | undefined;
+  /** The lease given up because its renewals came late, until the records are under the new one (leaseMoved). */
+  private movedFromLeaseId: string | undefined;
+  private moving = false;
+  /** Failed moves in a row, and when the next may start (backoff while etcd cannot grant a lease at all). */
+  private moveFailures = 0;
+  private nextMoveAt = 0;
   /** Syncs, recovery and withdrawal run one at a time: each sees the result of the one before. */
   private readonly serial = new Serial();
   private recovering = false;
@@ -54,13 +67,19 @@ export class EtcdRegistry implements Registry {
     if (options.hosts.length === 0) throw new ValidationError('hosts', options.hosts, 'must name at least one etcd endpoint');
     this.hosts = options.hosts.join(',');
     this.connection = new ConnectionState(options.listener ?? {}, 'disconnected');
-    const timeout = options.dialTimeoutMs ?? 5000;
+    const timeout = options.dialTimeoutMs ?? defaultRequestTimeout(this.ttl);
     this.diagnoser = new EtcdDiagnoser(options);
     this.client = etcdClient({
       ...etcdClientOptions(options),
       dialTimeout: timeout,
       // Requests get a deadline so an unreachable etcd fails a sync in bounded time; the keep-alive stream must not.
       defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + timeout }),
+    });
+    this.lease = new LeaseHolder(this.client, this.ttl, {
+      lost: (error, id) => (this.markLost(id, error), this.startRecovery()),
+      late: () => this.moveToNewLease(),
+      renewed: () => this.connection.connected(),
+      failed: (error) => this.connection.disconnected(this.diagnoser.diagnose(error) ?? error),
     });
   }
 
@@ -87,14 +106,10 @@ export class EtcdRegistry implements Registry {
     await this.serial.run(async () => {
       let failure: unknown;
       await this.reconcile().catch((error: unknown) => (failure = error));
-      const current = this.lease;
-      this.lease = undefined;
       this.lostLeaseId = undefined;
-      if (current) {
-        current.lease.removeAllListeners();
-        // revoke() stops the keep-alives first: if etcd cannot be told, the records still expire with the TTL.
-        await current.lease.revoke().catch((error: unknown) => (failure ??= this.unavailable(error)));
-      }
+      this.movedFromLeaseId = undefined;
+      // revoke() stops the keep-alives first: if etcd cannot be told, the records still expire with the TTL.
+      await this.lease.revoke().catch((error: unknown) => (failure ??= this.unavailable(error)));
       if (failure !== undefined) throw failure;
     });
   }
@@ -102,16 +117,13 @@ export class EtcdRegistry implements Registry {
   async close(): Promise<void> {
     if (this.closing.signal.aborted) return;
     this.closing.abort();
-    const current = this.lease;
-    this.lease = undefined;
-    current?.lease.removeAllListeners();
-    current?.lease.release();
+    this.lease.drop();
     this.client.close();
   }
 
   status(): RegistryStatus {
     const written = [...this.written.values()].filter((value) => value !== null).length;
-    return { state: this.connection.state, leaseId: this.lease?.id, written, lastError: this.connection.lastError };
+    return { state: this.connection.state, leaseId: this.lease.id, written, lastError: this.connection.lastError };
   }
 
   /** Writes the difference between desired and written; an unchanged set sends nothing. */
@@ -123,7 +135,7 @@ export class EtcdRegistry implements Registry {
       } catch (error) {
         // etcd forgot the lease before the keep-alive loop noticed: replace it now rather than fail the sync.
         if (error instanceof EtcdLeaseInvalidError && attempt === 1) {
-          this.dropLease(error);
+          this.forgetLease(error);
           continue;
         }
         throw this.unavailable(error);
@@ -133,15 +145,16 @@ export class EtcdRegistry implements Registry {
 
   private async writeChanges(changes: Change[]): Promise<void> {
     if (changes.length > 0) {
-      const leaseId = changes.some((c) => c.op === 'put') ? await this.currentLease() : undefined;
+      const leaseId = changes.some((c) => c.op === 'put') ? await this.lease.acquire() : undefined;
       for (const part of chunk(changes, MAX_TXN_OPS)) await this.commit(part, leaseId);
       this.connection.connected();
     }
-    if (this.lostLeaseId !== undefined && this.lease) {
-      const [before, after] = [this.lostLeaseId, this.lease.id];
-      this.lostLeaseId = undefined;
-      this.connection.notify((l) => l.leaseReplaced?.(before, after));
-    }
+    const after = this.lease.id;
+    if (after === undefined) return;
+    const [lost, moved] = [this.lostLeaseId, this.movedFromLeaseId];
+    [this.lostLeaseId, this.movedFromLeaseId] = [undefined, undefined];
+    if (lost !== undefined) this.connection.notify((l) => l.leaseReplaced?.(lost, after));
+    else if (moved !== undefined) this.connection.notify((l) => l.leaseMoved?.(moved, after));
   }
 
   /** One transaction: all of `changes` or none. Until etcd confirms, their keys count as unknown. */
@@ -152,48 +165,44 @@ export class EtcdRegistry implements Registry {
     markUnknown(this.written, changes);
     await this.client.kv.txn({ success });
     // Puts made with a lease lost meanwhile stay unknown: they would expire with it, so recovery puts them again.
-    const stale = leaseId !== undefined && this.lease?.id !== leaseId;
+    const stale = leaseId !== undefined && this.lease.id !== leaseId;
     applyChanges(this.written, stale ? changes.filter((c) => c.op === 'delete') : changes);
   }
 
-  /** The lease records are put with, granted on first use. */
-  private async currentLease(): Promise<string> {
-    if (this.lease) return this.lease.id;
-    const lease = this.client.lease(this.ttl, { autoKeepAlive: true });
-    this.watchLease(lease);
-    try {
-      const id = await lease.grant();
-      this.lease = { lease, id };
-      return id;
-    } catch (error) {
-      lease.removeAllListeners();
-      lease.release();
-      throw error;
-    }
+  /** Forgets the lease etcd no longer knows; see markLost. */
+  private forgetLease(error: unknown): void {
+    const id = this.lease.drop();
+    if (id !== undefined) this.markLost(id, error);
   }
 
-  private watchLease(lease: Lease): void {
-    const current = (): boolean => this.lease?.lease === lease;
-    lease.on('lost', (error) => {
-      if (!current()) return;
-      this.dropLease(error);
-      this.startRecovery();
-    });
-    lease.on('keepaliveSucceeded', () => current() && this.connection.connected());
-    // etcd3 declares the argument as a response; it is the error.
-    lease.on('keepaliveFailed', (error: unknown) => current() && this.connection.disconnected(this.diagnoser.diagnose(error) ?? error));
-  }
-
-  /** Forgets a lost lease; every record it held is now unknown, so the next reconcile puts all of them again. */
-  private dropLease(error: unknown): void {
-    const current = this.lease;
-    if (!current) return;
-    this.lease = undefined;
-    this.lostLeaseId ??= current.id;
+  /** Lease `id` is gone: every record it held is now unknown, so the next reconcile puts all of them again. */
+  private markLost(id: string, error: unknown): void {
+    this.lostLeaseId ??= id;
     this.connection.lastError = messageOf(error);
-    current.lease.removeAllListeners();
-    current.lease.release();
     for (const key of this.written.keys()) this.written.set(key, null);
+  }
+
+  /**
+   * The lease's renewals come late (LeaseHolder): grant a new lease through any member that answers and put every
+   * record under it while the old one still holds them, so no record is ever deleted on the way. Until a new lease
+   * is granted the old one is kept alive; if the puts fail, recovery retries them under the new lease.
+   */
+  private moveToNewLease(): void {
+    if (this.moving || this.closing.signal.aborted || Date.now() < this.nextMoveAt) return;
+    this.moving = true;
+    const move = async (): Promise<void> => {
+      if (this.lease.id === undefined) return;
+      // The keep-alive stream's member is the likely culprit: try it last, for the new lease's stream too.
+      distrustStream(this.client, 'Lease');
+      const old = await this.lease.replace().catch((error: unknown) => Promise.reject(this.unavailable(error)));
+      this.movedFromLeaseId ??= old;
+      for (const key of this.written.keys()) this.written.set(key, null);
+      await this.reconcile().catch((error: unknown) => (this.startRecovery(), Promise.reject(error)));
+    };
+    void this.serial.run(move).then(
+      () => (this.moveFailures = 0),
+      () => (this.nextMoveAt = Date.now() + backoffDelay(this.moveFailures++, RECOVERY_FIRST_DELAY_MS, RECOVERY_MAX_DELAY_MS)),
+    ).finally(() => (this.moving = false));
   }
 
   private startRecovery(): void {

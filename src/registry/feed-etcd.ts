@@ -2,7 +2,7 @@ import type { Etcd3, Watcher } from 'etcd3';
 import type { Logger } from 'pino';
 import { domainPrefix } from './path.js';
 import { backoffDelay } from '../shared/backoff.js';
-import { etcdClient } from './etcd-client.js';
+import { distrustStream, etcdClient } from './etcd-client.js';
 import { etcdClientOptions, type EtcdConnection } from './etcd-connection.js';
 import { EtcdDiagnoser } from './etcd-diagnose.js';
 
@@ -16,6 +16,12 @@ export interface ZoneSink {
   delete(key: string): void;
 }
 
+/** Deadline of each attempt of a small request (the check), ms; the etcd3 client then tries another member. */
+const CHECK_TIMEOUT_MS = 1000;
+/** Deadline of each attempt of the full load: 2 s, plus 1 s per 10,000 records (100k records load in under 2 s). */
+const loadTimeoutMs = (records: number): number => 2000 + records / 10;
+const WATCH_CREATE_TIMEOUT_MS = 3000;
+
 export interface EtcdZoneFeedOptions extends EtcdConnection {
   domain: string;
   sink: ZoneSink;
@@ -26,12 +32,35 @@ export interface EtcdZoneFeedOptions extends EtcdConnection {
    * with its settings should say so and exit rather than serve nothing. Without it (the agent's DNS), it retries.
    */
   failOnAccessError?: boolean;
+  /** How often the view is checked against etcd (ms, default 1000); see EtcdZoneFeed. 0 turns the check off. */
+  verifyEveryMs?: number;
+}
+
+/** What a check sees: the number of keys under the prefix and the newest mod revision among them (0: none). */
+export interface PrefixSummary {
+  count: number;
+  newestModRevision: number;
+}
+
+/**
+ * Whether a view of `view.count` keys that has followed the watch up to `view.revision` misses something etcd holds
+ * (`etcd`, read after the view): a put it has not seen (a newer mod revision) or a delete (a different count).
+ * Events on their way make this true for a moment; a watch that has stopped makes it stay true.
+ */
+export function viewBehind(view: { count: number; revision: number }, etcd: PrefixSummary): boolean {
+  return etcd.newestModRevision > view.revision || etcd.count !== view.count;
 }
 
 /**
  * Keeps a ZoneSink equal to the domain's /skydns subtree in etcd: loads it once, then follows a watch from the next
  * revision, so queries are answered from memory and never wait on etcd. A canceled watch (compacted revision) or a
  * failed load starts over with a full reload; while etcd is unreachable the sink keeps its last view.
+ *
+ * A watch on a member that stops answering (cut off from this host) stays silent, without an error, until gRPC's
+ * keep-alive ping gives up on the connection (about 7 s). So once a second the feed asks etcd (any member with a
+ * leader) for a summary of the prefix, and when the view stays behind it for two checks in a row without the watch
+ * delivering anything in between, it reloads through another connection: the view is never more than about two
+ * seconds behind etcd while some member answers.
  */
 export class EtcdZoneFeed {
   private readonly client: Etcd3;
@@ -40,12 +69,27 @@ export class EtcdZoneFeed {
   private stopped = false;
   private attempts = 0;
   private currentRevision = 0;
+  /** Keys in the view: the load's count, plus creations, minus deletions seen on the watch. */
+  private count = 0;
+  /** The view's revision when the last check found it behind etcd, if it did. */
+  private behindAt: number | undefined;
+  private verifyTimer: NodeJS.Timeout | undefined;
+  private verifying = false;
   private readonly diagnoser: EtcdDiagnoser;
 
   constructor(private readonly o: EtcdZoneFeedOptions) {
     // A zone of 100k records is a ~10 MB range reply; gRPC's default 4 MiB limit would refuse it forever.
     this.diagnoser = new EtcdDiagnoser(o);
-    this.client = etcdClient({ ...etcdClientOptions(o), grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 } });
+    this.client = etcdClient({
+      ...etcdClientOptions(o),
+      grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 },
+      // Per attempt: a member that does not answer costs one deadline, then etcd3 tries the next one.
+      defaultCallOptions: (context) => {
+        if (context.isStream) return {};
+        const small = 'params' in context && Number((context.params as { limit?: unknown } | undefined)?.limit ?? 0) > 0;
+        return { deadline: Date.now() + (small ? CHECK_TIMEOUT_MS : loadTimeoutMs(this.count)) };
+      },
+    });
     this.prefix = domainPrefix(o.domain);
   }
 
@@ -61,10 +105,13 @@ export class EtcdZoneFeed {
       await this.stop();
       throw access;
     }
+    const every = this.o.verifyEveryMs ?? 1000;
+    if (every > 0) this.verifyTimer = setInterval(() => void this.verify(), every).unref();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.verifyTimer);
     await this.watcher?.cancel().catch(() => undefined);
     this.client.close();
   }
@@ -81,7 +128,9 @@ export class EtcdZoneFeed {
       const response = await this.client.getAll().prefix(this.prefix).exec();
       this.o.sink.replaceAll(response.kvs.map((kv) => [kv.key.toString(), kv.value.toString()] as [string, string]));
       this.currentRevision = Number(response.header.revision);
-      this.watcher = await this.watch(this.currentRevision + 1);
+      this.count = response.kvs.length;
+      this.behindAt = undefined;
+      this.watcher = await this.watch(this.currentRevision + 1, WATCH_CREATE_TIMEOUT_MS);
       this.attempts = 0;
       this.o.onState?.('watching');
       this.o.log.info({ records: response.kvs.length, revision: this.currentRevision }, 'zone loaded; watching');
@@ -97,23 +146,77 @@ export class EtcdZoneFeed {
     }
   }
 
-  private async watch(fromRevision: number): Promise<Watcher> {
-    const watcher = await this.client.watch().prefix(this.prefix).startRevision(String(fromRevision)).create();
+  /**
+   * A watch from `fromRevision`. etcd3 runs every watch of a client on one stream: when that stream hangs on a member
+   * that does not answer, a new watch never gets created; after `timeoutMs` that member is given up.
+   */
+  private async watch(fromRevision: number, timeoutMs: number): Promise<Watcher> {
+    const creating = this.client.watch().prefix(this.prefix).startRevision(String(fromRevision)).create();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`watch not created within ${timeoutMs} ms`)), timeoutMs);
+    });
+    const watcher = await Promise.race([creating, timedOut]).catch((error: unknown) => {
+      void creating.then((late) => late.cancel()).catch(() => undefined);
+      distrustStream(this.client, 'Watch');
+      throw error;
+    }).finally(() => clearTimeout(timer));
     watcher.on('put', (kv) => {
       this.o.sink.put(kv.key.toString(), kv.value.toString());
       this.currentRevision = Number(kv.mod_revision);
+      if (kv.version === '1') this.count++;
+      this.o.log.debug({ key: kv.key.toString(), revision: this.currentRevision, lease: kv.lease }, 'record put');
     });
     watcher.on('delete', (kv) => {
       this.o.sink.delete(kv.key.toString());
       this.currentRevision = Math.max(this.currentRevision, Number(kv.mod_revision));
+      this.count--;
+      this.o.log.debug({ key: kv.key.toString(), revision: this.currentRevision }, 'record deleted');
     });
-    watcher.on('disconnected', () => this.o.onState?.('disconnected'));
-    watcher.on('connected', () => this.o.onState?.('watching'));
+    watcher.on('disconnected', (error: unknown) => {
+      this.o.log.warn({ err: error }, 'watch disconnected; answering from the last view while it reconnects');
+      this.o.onState?.('disconnected');
+    });
+    watcher.on('connected', () => {
+      this.o.log.info({ revision: this.currentRevision }, 'watch reconnected');
+      this.o.onState?.('watching');
+    });
     watcher.on('error', (error) => {
       if (this.watcher !== watcher) return;
       this.o.log.warn({ err: error }, 'watch canceled (compacted revision?); reloading the zone');
       void this.reload();
     });
     return watcher;
+  }
+
+  /** Compares the view with a summary read from etcd; reloads when it stays behind (see the class comment). */
+  private async verify(): Promise<void> {
+    if (this.verifying || this.stopped || this.watcher === undefined) return;
+    this.verifying = true;
+    try {
+      const response = await this.client.getAll().prefix(this.prefix).sort('Mod', 'Descend').limit(1).exec();
+      this.compare({ count: Number(response.count), newestModRevision: Number(response.kvs[0]?.mod_revision ?? 0) });
+    } catch {
+      // etcd unreachable: the watch's own reconnects cover that
+    } finally {
+      this.verifying = false;
+    }
+  }
+
+  private compare(summary: PrefixSummary): void {
+    if (this.stopped || this.watcher === undefined) return;
+    const view = { count: this.count, revision: this.currentRevision };
+    if (!viewBehind(view, summary)) {
+      this.behindAt = undefined;
+      return;
+    }
+    if (this.behindAt !== view.revision) {
+      this.behindAt = view.revision;
+      return;
+    }
+    const member = distrustStream(this.client, 'Watch');
+    this.o.log.warn({ view, etcd: summary, member }, 'the watch fell behind etcd (its member stopped answering?); reloading through another member');
+    this.o.onState?.('disconnected');
+    void this.reload();
   }
 }

@@ -30,6 +30,11 @@ export interface RegistryListener {
    * once the records are back, without any sync being needed.
    */
   leaseReplaced?(oldLease: string | undefined, newLease: string): void;
+  /**
+   * The lease's renewals came late (its keep-alive stream on a member that stopped answering): every record was
+   * moved to a new lease before the old one could expire, so none was deleted. Called once the records are moved.
+   */
+  leaseMoved?(oldLease: string, newLease: string): void;
   stateChanged?(state: RegistryState, error?: Error): void;
 }
 

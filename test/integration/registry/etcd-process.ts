@@ -86,6 +86,65 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdProcess>
   return { endpoint, dataDir, start, stop: () => stop(), kill };
 }
 
+/** One member of a test cluster: its client URL, and signals to stop, freeze and thaw it. */
+export interface EtcdMember {
+  endpoint: string;
+  /** SIGSTOP: the member keeps its connections open and answers nothing, as a member cut off from its clients. */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
+}
+
+export interface EtcdCluster {
+  members: EtcdMember[];
+  endpoints: string[];
+  /** SIGKILL every member and remove their data directories. */
+  kill(): Promise<void>;
+}
+
+/** Starts an etcd cluster of `size` members on loopback and resolves once every member reports healthy. */
+export async function startEtcdCluster(size = 3): Promise<EtcdCluster> {
+  const ports = [];
+  for (let i = 0; i < size; i++) ports.push({ client: await freePort(), peer: await freePort() });
+  const initial = ports.map((p, i) => `m${i}=http://127.0.0.1:${p.peer}`).join(',');
+  const token = `rundock-test-${ports[0]?.peer}`;
+  const dataDirs = await Promise.all(ports.map(() => mkdtemp(join(tmpdir(), 'rundock-etcd-'))));
+  const spawned = ports.map((p, i) => {
+    const endpoint = `http://127.0.0.1:${p.client}`;
+    const peer = `http://127.0.0.1:${p.peer}`;
+    return {
+      endpoint,
+      process: spawnEtcd([
+        '--name', `m${i}`, '--data-dir', dataDirs[i] as string,
+        '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
+        '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer,
+        '--initial-cluster', initial, '--initial-cluster-state', 'new', '--initial-cluster-token', token,
+        '--log-level', 'error', '--logger', 'zap',
+      ]),
+    };
+  });
+  const kill = async (): Promise<void> => {
+    await Promise.all(spawned.map(({ process: { child } }) => new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve(undefined);
+      child.once('exit', resolve);
+      child.kill('SIGKILL');
+    })));
+    await Promise.all(dataDirs.map((d) => rm(d, { recursive: true, force: true })));
+  };
+  try {
+    await Promise.all(spawned.map((m) => waitHealthy(m.endpoint, m.process)));
+  } catch (error) {
+    await kill();
+    throw error;
+  }
+  const members = spawned.map(({ endpoint, process: { child } }) => ({
+    endpoint,
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
+  }));
+  return { members, endpoints: members.map((m) => m.endpoint), kill };
+}
+
 interface Spawned {
   child: ChildProcess;
   /** The last lines etcd wrote to stderr, to show why it did not come up. */
