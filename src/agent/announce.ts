@@ -34,10 +34,17 @@ export interface AnnounceSettings {
   announceSelf?: string | undefined;
 }
 
-/** Why a service is or is not announced; shown by `rundock ps` and the status endpoint. */
+/** Why a service is or is not announced; shown by `rundock ps`, the status endpoint and the host record. */
 export interface ServiceStatus {
   service: string;
   container: string;
+  /** The image reference the service was deployed with. */
+  image: string;
+  /** running | restarting | stopped */
+  state: 'running' | 'restarting' | 'stopped';
+  /** Docker's health status, else the agent probe's verdict; absent without either. */
+  health?: string | undefined;
+  restarts: number;
   announced: boolean;
   reason: string;
   address?: string | undefined;
@@ -74,10 +81,10 @@ export function decideAnnouncements(instances: Iterable<InstanceFacts>, s: Annou
     if (verdict === undefined && address !== undefined) {
       const { ip, port } = address;
       records.set(recordKey(s.domain, facts.labels.service, s.host), encodeRecord({ host: ip, port, ttl: s.ttl, priority: s.priority, weight: s.weight }));
-      statuses.push({ service: facts.labels.service, container: facts.id, announced: true, reason: 'running and healthy', address: `${ip}:${port}` });
+      statuses.push({ ...describe(facts), announced: true, reason: 'running and healthy', address: `${ip}:${port}` });
       continue;
     }
-    statuses.push({ service: facts.labels.service, container: facts.id, announced: false, reason: verdict ?? '' });
+    statuses.push({ ...describe(facts), announced: false, reason: verdict ?? '' });
     const stableAt = facts.startedAt + s.stableMs;
     if (facts.running && stableAt > now) recheckAt = Math.min(recheckAt ?? stableAt, stableAt);
   }
@@ -89,6 +96,12 @@ export function decideAnnouncements(instances: Iterable<InstanceFacts>, s: Annou
   const hostRecord: HostRecord = { host: s.host, addresses: s.addresses, version: s.version, started_at: s.startedAt, services: statuses };
   records.set(hostKey(s.host), JSON.stringify(hostRecord));
   return { records, statuses, recheckAt };
+}
+
+function describe(f: InstanceFacts): Omit<ServiceStatus, 'announced' | 'reason' | 'address'> {
+  const state = f.restarting ? 'restarting' : f.running ? 'running' : 'stopped';
+  const health = f.dockerHealth ?? f.probeHealth;
+  return { service: f.labels.service, container: f.id, image: f.labels.image, state, ...(health !== undefined && { health }), restarts: f.restartCount };
 }
 
 function unannouncedReason(f: InstanceFacts, s: AnnounceSettings, now: number): string | undefined {
