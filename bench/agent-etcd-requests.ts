@@ -41,10 +41,12 @@ function parseArgs(argv: readonly string[]): Args {
     } else if (arg === '--services' && value !== undefined && /^\d+(,\d+)*$/.test(value)) {
       counts = value.split(',').map(Number);
       i++;
-    } else throw new Error(`bad argument ${arg}; usage: agent-etcd-requests.ts [--window SECONDS] [--services 1,10,50]`);
+    } else
+      throw new Error(`bad argument ${arg}; usage: agent-etcd-requests.ts [--window SECONDS] [--services 1,10,50]`);
   }
   if (windowS < 5 || windowS > 600) throw new Error('--window must be 5..600 seconds');
-  if (counts.some((n, i) => n < 1 || n > 100 || n <= (counts[i - 1] ?? 0))) throw new Error('--services must increase, each 1..100');
+  if (counts.some((n, i) => n < 1 || n > 100 || n <= (counts[i - 1] ?? 0)))
+    throw new Error('--services must increase, each 1..100');
   return { windowS, counts };
 }
 
@@ -58,7 +60,8 @@ function readCounters(text: string, metric: string, keyOf: (labels: Map<string, 
     const match = /^[^{ ]+(?:\{(.*)\})?\s+(\S+)/.exec(line);
     if (!match?.[2]) continue;
     const labels = new Map<string, string>();
-    for (const [, name, value] of (match[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)) if (name !== undefined && value !== undefined) labels.set(name, value);
+    for (const [, name, value] of (match[1] ?? '').matchAll(/(\w+)="([^"]*)"/g))
+      if (name !== undefined && value !== undefined) labels.set(name, value);
     const key = keyOf(labels);
     counters.set(key, (counters.get(key) ?? 0) + Number(match[2]));
   }
@@ -75,7 +78,8 @@ interface Sample {
   agent: Counters;
 }
 
-const grpcKey = (labels: Map<string, string>): string => `${(labels.get('grpc_service') ?? '?').replace(/^etcdserverpb\./, '')}/${labels.get('grpc_method') ?? '?'}`;
+const grpcKey = (labels: Map<string, string>): string =>
+  `${(labels.get('grpc_service') ?? '?').replace(/^etcdserverpb\./, '')}/${labels.get('grpc_method') ?? '?'}`;
 
 async function sample(etcdEndpoint: string, agentStatus: string): Promise<Sample> {
   const [etcdText, agentText] = await Promise.all([
@@ -121,15 +125,30 @@ interface Measured {
 /** Runs up to `limit` of `tasks` at a time. */
 async function pool(tasks: (() => Promise<void>)[], limit: number): Promise<void> {
   const queue = [...tasks];
-  await Promise.all(Array.from({ length: limit }, async () => {
-    for (let task = queue.shift(); task; task = queue.shift()) await task();
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      for (let task = queue.shift(); task; task = queue.shift()) await task();
+    }),
+  );
 }
 
 async function enableService(index: number): Promise<void> {
   const name = `${PREFIX}${String(index).padStart(2, '0')}`;
   const port = await freePort();
-  const result = await rundockJson(['enable', name, '--image', IMAGE, '--cmd', httpdCmd(), '--announce', String(port), '--port', '8080', ...PROBE, ...ADDRESSES]);
+  const result = await rundockJson([
+    'enable',
+    name,
+    '--image',
+    IMAGE,
+    '--cmd',
+    httpdCmd(),
+    '--announce',
+    String(port),
+    '--port',
+    '8080',
+    ...PROBE,
+    ...ADDRESSES,
+  ]);
   if (result.code !== 0) throw new Error(`enable ${name} failed (${result.code}): ${result.stdout}`);
 }
 
@@ -144,7 +163,9 @@ async function recordsInEtcd(endpoint: string): Promise<number> {
 }
 
 async function announcedByAgent(agentStatus: string): Promise<number> {
-  const status = (await (await fetch(`http://${agentStatus}/status`, { signal: AbortSignal.timeout(5000) })).json()) as { services: { announced: boolean }[] };
+  const status = (await (
+    await fetch(`http://${agentStatus}/status`, { signal: AbortSignal.timeout(5000) })
+  ).json()) as { services: { announced: boolean }[] };
   return status.services.filter((s) => s.announced).length;
 }
 
@@ -156,7 +177,18 @@ await runBench(
     const args = parseArgs(process.argv.slice(2));
     etcd = await startEtcd();
     const endpoint = etcd.endpoint;
-    const running = await startAgent(['--etcd', endpoint, '--domain', DOMAIN, '--hostname', HOST, '--private-ip', '127.0.0.1', '--public-ip', '127.0.0.1']);
+    const running = await startAgent([
+      '--etcd',
+      endpoint,
+      '--domain',
+      DOMAIN,
+      '--hostname',
+      HOST,
+      '--private-ip',
+      '127.0.0.1',
+      '--public-ip',
+      '127.0.0.1',
+    ]);
     agent = running;
     const results: Measured[] = [];
     let enabled = 0;
@@ -165,7 +197,11 @@ await runBench(
       const tasks = Array.from({ length: target - enabled }, (_, i) => () => enableService(enabled + i + 1));
       await pool(tasks, ENABLE_CONCURRENCY);
       enabled = target;
-      await waitFor(async () => (await announcedByAgent(running.status)) === target && (await recordsInEtcd(endpoint)) === target, 180_000, 500);
+      await waitFor(
+        async () => (await announcedByAgent(running.status)) === target && (await recordsInEtcd(endpoint)) === target,
+        180_000,
+        500,
+      );
       progress(`${target} services announced; settling ${SETTLE_MS / 1000} s, then measuring ${args.windowS} s`);
       await sleep(SETTLE_MS);
       const before = await sample(endpoint, running.status);
@@ -173,24 +209,49 @@ await runBench(
       const after = await sample(endpoint, running.status);
       // Counted after the window, so this check's own requests fall outside it.
       const records = await recordsInEtcd(endpoint);
-      results.push({ services: target, windowMs: after.at - before.at, received: delta(before.received, after.received), started: delta(before.started, after.started), agent: delta(before.agent, after.agent), records });
+      results.push({
+        services: target,
+        windowMs: after.at - before.at,
+        received: delta(before.received, after.received),
+        started: delta(before.started, after.started),
+        agent: delta(before.agent, after.agent),
+        records,
+      });
     }
 
-    const perMinute = (n: number, windowMs: number): string => (n * 60_000 / windowMs).toFixed(1);
-    const methods = [...new Set(results.flatMap((r) => [...r.received].filter(([, n]) => n > 0).map(([m]) => m)))].sort();
+    const perMinute = (n: number, windowMs: number): string => ((n * 60_000) / windowMs).toFixed(1);
+    const methods = [
+      ...new Set(results.flatMap((r) => [...r.received].filter(([, n]) => n > 0).map(([m]) => m))),
+    ].sort();
     if (!methods.includes('Lease/LeaseKeepAlive')) methods.push('Lease/LeaseKeepAlive');
-    const header = ['etcd gRPC messages received / min', ...results.map((r) => `${r.services} service${r.services === 1 ? '' : 's'}`)];
+    const header = [
+      'etcd gRPC messages received / min',
+      ...results.map((r) => `${r.services} service${r.services === 1 ? '' : 's'}`),
+    ];
     const sum = (c: Counters): number => [...c.values()].reduce((a, b) => a + b, 0);
-    console.log(table(header, [
-      ...methods.map((m) => [m === 'Lease/LeaseKeepAlive' ? `${m} (stream messages)` : m, ...results.map((r) => perMinute(r.received.get(m) ?? 0, r.windowMs))]),
-      ['**total**', ...results.map((r) => `**${perMinute(sum(r.received), r.windowMs)}**`)],
-      ['new calls or streams started / min', ...results.map((r) => perMinute(sum(r.started), r.windowMs))],
-      ['raw count in the window (messages)', ...results.map((r) => `${sum(r.received)} in ${(r.windowMs / 1000).toFixed(1)} s`)],
-      ['service records in etcd', ...results.map((r) => String(r.records))],
-    ]));
+    console.log(
+      table(header, [
+        ...methods.map((m) => [
+          m === 'Lease/LeaseKeepAlive' ? `${m} (stream messages)` : m,
+          ...results.map((r) => perMinute(r.received.get(m) ?? 0, r.windowMs)),
+        ]),
+        ['**total**', ...results.map((r) => `**${perMinute(sum(r.received), r.windowMs)}**`)],
+        ['new calls or streams started / min', ...results.map((r) => perMinute(sum(r.started), r.windowMs))],
+        [
+          'raw count in the window (messages)',
+          ...results.map((r) => `${sum(r.received)} in ${(r.windowMs / 1000).toFixed(1)} s`),
+        ],
+        ['service records in etcd', ...results.map((r) => String(r.records))],
+      ]),
+    );
     console.log('');
     const agentRows = [...(results[0]?.agent.keys() ?? [])];
-    console.log(table(['agent counters in the window (count)', ...results.map((r) => `${r.services}`)], agentRows.map((label) => [label, ...results.map((r) => String(r.agent.get(label) ?? 0))])));
+    console.log(
+      table(
+        ['agent counters in the window (count)', ...results.map((r) => `${r.services}`)],
+        agentRows.map((label) => [label, ...results.map((r) => String(r.agent.get(label) ?? 0))]),
+      ),
+    );
   },
   async () => {
     await agent?.stop('SIGTERM');

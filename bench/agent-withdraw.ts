@@ -16,7 +16,17 @@ import { recordKey } from '../src/registry/path.js';
 import { startAgent, waitFor, type AgentProcess } from '../test/integration/agent-process.js';
 import { ADDRESSES, docker, freePort, httpdCmd, IMAGE, rundockJson } from '../test/integration/harness.js';
 import { startEtcd, type EtcdProcess } from '../test/integration/registry/etcd-process.js';
-import { median, nowMs, parseNanoTime, percentile, progress, removeByPrefix, runBench, table, within } from './common.js';
+import {
+  median,
+  nowMs,
+  parseNanoTime,
+  percentile,
+  progress,
+  removeByPrefix,
+  runBench,
+  table,
+  within,
+} from './common.js';
 
 const PREFIX = 'bench-wd-';
 const DOMAIN = 's.bench.example.com';
@@ -59,7 +69,10 @@ interface Sample {
 
 /** Resolves with the time (ms, from the event's timeNano) of the container's next `die` event. */
 async function nextDieEvent(name: string, signal: AbortSignal): Promise<{ at: Promise<number> }> {
-  const stream = (await docker.getEvents({ filters: { type: ['container'], container: [name], event: ['die'] }, abortSignal: signal })) as NodeJS.ReadableStream;
+  const stream = (await docker.getEvents({
+    filters: { type: ['container'], container: [name], event: ['die'] },
+    abortSignal: signal,
+  })) as NodeJS.ReadableStream;
   const at = new Promise<number>((resolve, reject) => {
     let buffered = '';
     stream.on('data', (chunk: Buffer) => {
@@ -77,7 +90,10 @@ async function nextDieEvent(name: string, signal: AbortSignal): Promise<{ at: Pr
 }
 
 /** Resolves with the local time at which etcd reports `key` deleted; `cancel` stops the watch. */
-async function watchDeletion(client: Etcd3, key: string): Promise<{ deleted: Promise<number>; cancel: () => Promise<void> }> {
+async function watchDeletion(
+  client: Etcd3,
+  key: string,
+): Promise<{ deleted: Promise<number>; cancel: () => Promise<void> }> {
   const watcher: Watcher = await client.watch().key(key).create();
   const deleted = new Promise<number>((resolve, reject) => {
     watcher.on('delete', () => resolve(nowMs()));
@@ -98,7 +114,20 @@ async function measureKill(client: Etcd3, index: number): Promise<Sample> {
   const name = `${PREFIX}${index}-${randomBytes(3).toString('hex')}`;
   const port = await freePort();
   const key = recordKey(DOMAIN, name, HOST);
-  const enabled = await rundockJson(['enable', name, '--image', IMAGE, '--cmd', httpdCmd(), '--announce', String(port), '--port', '8080', ...HEALTH, ...ADDRESSES]);
+  const enabled = await rundockJson([
+    'enable',
+    name,
+    '--image',
+    IMAGE,
+    '--cmd',
+    httpdCmd(),
+    '--announce',
+    String(port),
+    '--port',
+    '8080',
+    ...HEALTH,
+    ...ADDRESSES,
+  ]);
   if (enabled.code !== 0) throw new Error(`enable ${name} failed (${enabled.code}): ${enabled.stdout}`);
   await waitFor(async () => (await client.get(key).string()) !== null, 10_000, 20);
   const watch = await watchDeletion(client, key);
@@ -114,7 +143,10 @@ async function measureKill(client: Etcd3, index: number): Promise<Sample> {
   } finally {
     events.abort();
     await watch.cancel().catch(() => undefined);
-    await docker.getContainer(name).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getContainer(name)
+      .remove({ force: true })
+      .catch(() => undefined);
   }
 }
 
@@ -126,7 +158,11 @@ async function measureKill(client: Etcd3, index: number): Promise<Sample> {
 async function measureReference(client: Etcd3, endpoint: string): Promise<number> {
   const name = `${PREFIX}ref-${randomBytes(3).toString('hex')}`;
   const key = recordKey(DOMAIN, 'bench-wd-ref', HOST);
-  const container = await docker.createContainer({ name, Image: IMAGE, Cmd: ['sh', '-c', 'trap "exit 0" TERM; httpd -f -p 8080 -h /www & wait'] });
+  const container = await docker.createContainer({
+    name,
+    Image: IMAGE,
+    Cmd: ['sh', '-c', 'trap "exit 0" TERM; httpd -f -p 8080 -h /www & wait'],
+  });
   await container.start();
   const script = `
     for i in $(seq 1 12); do
@@ -140,7 +176,15 @@ async function measureReference(client: Etcd3, endpoint: string): Promise<number
   const firstPut = new Promise<void>((resolve) => watcher.once('put', () => resolve()));
   const deleted = new Promise<number>((resolve) => watcher.on('delete', () => resolve(nowMs())));
   const loop = spawn('bash', ['-c', script], {
-    env: { ...process.env, ETCDCTL_API: '3', NAME: name, EP: endpoint, KEY: key, TTL: String(REF_TTL_S), EVERY: String(REF_HEARTBEAT_S) },
+    env: {
+      ...process.env,
+      ETCDCTL_API: '3',
+      NAME: name,
+      EP: endpoint,
+      KEY: key,
+      TTL: String(REF_TTL_S),
+      EVERY: String(REF_HEARTBEAT_S),
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const loopExited = new Promise<void>((resolve) => loop.once('exit', () => resolve()));
@@ -171,31 +215,80 @@ await runBench(
     etcd = await startEtcd();
     const etcdClient = new Etcd3({ hosts: etcd.endpoint });
     client = etcdClient;
-    agent = await startAgent(['--etcd', etcd.endpoint, '--domain', DOMAIN, '--hostname', HOST, '--private-ip', '127.0.0.1', '--public-ip', '127.0.0.1', '--stable-after', '1s']);
+    agent = await startAgent([
+      '--etcd',
+      etcd.endpoint,
+      '--domain',
+      DOMAIN,
+      '--hostname',
+      HOST,
+      '--private-ip',
+      '127.0.0.1',
+      '--public-ip',
+      '127.0.0.1',
+      '--stable-after',
+      '1s',
+    ]);
     const samples: Sample[] = [];
     for (let i = 1; i <= args.kills; i++) {
       const sample = await measureKill(etcdClient, i);
       samples.push(sample);
-      progress(`kill ${i}/${args.kills}: removed ${ms(sample.fromDeath)} after death, ${ms(sample.fromKillReturn)} after kill() returned, ${ms(sample.fromDieEvent)} after the die event`);
+      progress(
+        `kill ${i}/${args.kills}: removed ${ms(sample.fromDeath)} after death, ${ms(sample.fromKillReturn)} after kill() returned, ${ms(sample.fromDieEvent)} after the die event`,
+      );
     }
     let reference: number | undefined;
     if (args.reference === 'measure') reference = await measureReference(etcdClient, etcd.endpoint);
 
-    const row = (label: string, from: string, values: number[]): string[] =>
-      [label, from, String(values.length), ms(median(values)), ms(percentile(values, 90)), ms(Math.max(...values))];
+    const row = (label: string, from: string, values: number[]): string[] => [
+      label,
+      from,
+      String(values.length),
+      ms(median(values)),
+      ms(percentile(values, 90)),
+      ms(Math.max(...values)),
+    ];
     const deaths = samples.map((s) => s.fromDeath);
     const returns = samples.map((s) => s.fromKillReturn);
-    const refRow = reference === undefined
-      ? [`original: bash heartbeat every ${REF_HEARTBEAT_S} s, TTL ${REF_TTL_S} s`, 'container death', '0 (computed)', `${(REF_TTL_S - REF_HEARTBEAT_S / 2) * 1000} ms (computed, mean over phase)`, '-', `${REF_TTL_S * 1000} ms (computed: one TTL)`]
-      : [`original: bash heartbeat every ${REF_HEARTBEAT_S} s, TTL ${REF_TTL_S} s (killed right after a heartbeat)`, 'container death (State.FinishedAt)', '1 (measured)', ms(reference), '-', ms(reference)];
-    console.log(table(['setup', 'measured from', 'runs', 'median', 'p90', 'worst'], [
-      row('rundock agent (Docker events, etcd txn)', 'container death (State.FinishedAt)', deaths),
-      row('rundock agent (Docker events, etcd txn)', 'kill() API call returned', returns),
-      row('rundock agent (Docker events, etcd txn)', "Docker's `die` event (timeNano)", samples.map((s) => s.fromDieEvent)),
-      refRow,
-    ]));
-    console.log(`\nremoval observed through an etcd watch on the record's key (local clock; etcd gives no event timestamps).`);
-    console.log(`original setup: a dead container's record stays between ${REF_TTL_S - REF_HEARTBEAT_S} s and ${REF_TTL_S} s, depending on when its last heartbeat was written.`);
+    const refRow =
+      reference === undefined
+        ? [
+            `original: bash heartbeat every ${REF_HEARTBEAT_S} s, TTL ${REF_TTL_S} s`,
+            'container death',
+            '0 (computed)',
+            `${(REF_TTL_S - REF_HEARTBEAT_S / 2) * 1000} ms (computed, mean over phase)`,
+            '-',
+            `${REF_TTL_S * 1000} ms (computed: one TTL)`,
+          ]
+        : [
+            `original: bash heartbeat every ${REF_HEARTBEAT_S} s, TTL ${REF_TTL_S} s (killed right after a heartbeat)`,
+            'container death (State.FinishedAt)',
+            '1 (measured)',
+            ms(reference),
+            '-',
+            ms(reference),
+          ];
+    console.log(
+      table(
+        ['setup', 'measured from', 'runs', 'median', 'p90', 'worst'],
+        [
+          row('rundock agent (Docker events, etcd txn)', 'container death (State.FinishedAt)', deaths),
+          row('rundock agent (Docker events, etcd txn)', 'kill() API call returned', returns),
+          row(
+            'rundock agent (Docker events, etcd txn)',
+            "Docker's `die` event (timeNano)",
+            samples.map((s) => s.fromDieEvent),
+          ),
+          refRow,
+        ],
+      ),
+    );
+    console.log(
+      `\nremoval observed through an etcd watch on the record's key (local clock; etcd gives no event timestamps).`,
+    );
+    console.log(
+      `original setup: a dead container's record stays between ${REF_TTL_S - REF_HEARTBEAT_S} s and ${REF_TTL_S} s, depending on when its last heartbeat was written.`,
+    );
   },
   async () => {
     client?.close();

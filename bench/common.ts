@@ -67,7 +67,14 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
 export async function removeByPrefix(prefix: string): Promise<number> {
   const all = await docker.listContainers({ all: true });
   const mine = all.filter((c) => c.Names.some((n) => n.startsWith(`/${prefix}`)));
-  await Promise.all(mine.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(
+    mine.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
   return mine.length;
 }
 
@@ -77,7 +84,8 @@ export async function removeByPrefix(prefix: string): Promise<number> {
  */
 export async function runBench(main: () => Promise<void>, cleanup: () => Promise<void>): Promise<void> {
   let cleaned: Promise<void> | undefined;
-  const clean = (): Promise<void> => (cleaned ??= cleanup().catch((error: unknown) => console.error('clean-up failed:', error)));
+  const clean = (): Promise<void> =>
+    (cleaned ??= cleanup().catch((error: unknown) => console.error('clean-up failed:', error)));
   const onSignal = (signal: NodeJS.Signals): void => {
     console.error(`${signal}: cleaning up`);
     void clean().finally(() => process.exit(130));

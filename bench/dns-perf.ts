@@ -70,14 +70,24 @@ async function load(endpoint: string, count: number, domain: string): Promise<vo
         const start = next;
         next = Math.min(count, next + TXN_OPS);
         const ops = [];
-        for (let i = start; i < next; i++) ops.push(client.put(`${prefix}${serviceName(i, count)}/h1`).value(JSON.stringify({ host: serviceAddress(i), port: 8080, ttl: 30 })));
-        await client.if(`${prefix}${serviceName(start, count)}/h1`, 'Version', '>', -1).then(...ops).commit();
+        for (let i = start; i < next; i++)
+          ops.push(
+            client
+              .put(`${prefix}${serviceName(i, count)}/h1`)
+              .value(JSON.stringify({ host: serviceAddress(i), port: 8080, ttl: 30 })),
+          );
+        await client
+          .if(`${prefix}${serviceName(start, count)}/h1`, 'Version', '>', -1)
+          .then(...ops)
+          .commit();
       }
     };
     await Promise.all(Array.from({ length: PARALLEL }, worker));
     const loaded = await client.getAll().prefix(prefix).count();
     if (loaded < count) throw new Error(`only ${loaded} of ${count} records under ${prefix}`);
-    console.log(JSON.stringify({ records: loaded, seconds: Number(((performance.now() - started) / 1000).toFixed(2)) }));
+    console.log(
+      JSON.stringify({ records: loaded, seconds: Number(((performance.now() - started) / 1000).toFixed(2)) }),
+    );
   } finally {
     client.close();
   }
@@ -130,16 +140,18 @@ async function latency(file: string): Promise<void> {
   all.fill(Number.POSITIVE_INFINITY, sorted.length);
   const sum = values.reduce((a, b) => a + b, 0);
   const round = (v: number): number | string => (Number.isFinite(v) ? Number(v.toFixed(3)) : 'lost');
-  console.log(JSON.stringify({
-    answered: sorted.length,
-    lost,
-    rcodes,
-    avg_ms: round(sum / Math.max(1, sorted.length)),
-    p50_ms: round(percentile(all, 50)),
-    p99_ms: round(percentile(all, 99)),
-    p999_ms: round(percentile(all, 99.9)),
-    max_ms: round(sorted.at(-1) ?? Number.NaN),
-  }));
+  console.log(
+    JSON.stringify({
+      answered: sorted.length,
+      lost,
+      rcodes,
+      avg_ms: round(sum / Math.max(1, sorted.length)),
+      p50_ms: round(percentile(all, 50)),
+      p99_ms: round(percentile(all, 99)),
+      p999_ms: round(percentile(all, 99.9)),
+      max_ms: round(sorted.at(-1) ?? Number.NaN),
+    }),
+  );
 }
 
 async function change(endpoint: string, domain: string, port: number, runs: number): Promise<void> {
@@ -177,12 +189,26 @@ async function change(endpoint: string, domain: string, port: number, runs: numb
   const sorted = [...times].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 === 0 ? ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2 : (sorted[mid] ?? 0);
-  console.log(JSON.stringify({ runs, median_ms: Number(median.toFixed(1)), max_ms: Number((sorted.at(-1) ?? 0).toFixed(1)), min_ms: Number((sorted[0] ?? 0).toFixed(1)), times_ms: times.map((t) => Number(t.toFixed(1))) }));
+  console.log(
+    JSON.stringify({
+      runs,
+      median_ms: Number(median.toFixed(1)),
+      max_ms: Number((sorted.at(-1) ?? 0).toFixed(1)),
+      min_ms: Number((sorted[0] ?? 0).toFixed(1)),
+      times_ms: times.map((t) => Number(t.toFixed(1))),
+    }),
+  );
 }
 
 async function rss(pid: number): Promise<void> {
   const pids = await processTree(pid);
-  const each = await Promise.all(pids.map(async (p) => ({ pid: p, kib: await rssOf(p), cmd: (await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '')).split('\0').slice(0, 3).join(' ') })));
+  const each = await Promise.all(
+    pids.map(async (p) => ({
+      pid: p,
+      kib: await rssOf(p),
+      cmd: (await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '')).split('\0').slice(0, 3).join(' '),
+    })),
+  );
   console.log(JSON.stringify({ total_kib: each.reduce((sum, p) => sum + p.kib, 0), processes: each }));
 }
 
@@ -217,7 +243,8 @@ async function profile(file: string, top: number): Promise<void> {
     self.set(key, (self.get(key) ?? 0) + hits);
   }
   const rows = [...self].sort((a, b) => b[1] - a[1]).slice(0, top);
-  for (const [name, hits] of rows) console.log(`${((100 * hits) / Math.max(1, total)).toFixed(1).padStart(5)}%  ${name}`);
+  for (const [name, hits] of rows)
+    console.log(`${((100 * hits) / Math.max(1, total)).toFixed(1).padStart(5)}%  ${name}`);
 }
 
 const [command, ...args] = process.argv.slice(2);

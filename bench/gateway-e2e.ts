@@ -12,7 +12,16 @@ import { Etcd3 } from 'etcd3';
 import { DEFAULT_DEBOUNCE } from '../src/gateway/debounce.js';
 import { startGateway, type Gateway } from '../src/gateway/gateway.js';
 import { gatewayRenderOptions } from '../src/gateway/options.js';
-import { announce, eventually, freePort, get, startBackend, testLogger, withdraw, type Backend } from '../test/integration/gateway/backends.js';
+import {
+  announce,
+  eventually,
+  freePort,
+  get,
+  startBackend,
+  testLogger,
+  withdraw,
+  type Backend,
+} from '../test/integration/gateway/backends.js';
 import { startNginx, type NginxProcess } from '../test/integration/gateway/nginx-process.js';
 import { startEtcd, type EtcdProcess } from '../test/integration/registry/etcd-process.js';
 import { median, percentile, progress, runBench, sleep, table } from './common.js';
@@ -34,22 +43,48 @@ async function main(): Promise<void> {
   client = new Etcd3({ hosts: [etcd.endpoint] });
   const port = await freePort();
   const render = gatewayRenderOptions({ domain: DOMAIN, routes: [`${HOST}=grafana`], listen: [`127.0.0.1:${port}`] });
-  gateway = await startGateway({ domain: DOMAIN, source: { etcd: { hosts: [etcd.endpoint] } }, file: join(nginx.confDir, 'upstreams.conf'), render, nginx: nginx.options, log: testLogger() });
+  gateway = await startGateway({
+    domain: DOMAIN,
+    source: { etcd: { hosts: [etcd.endpoint] } },
+    file: join(nginx.confDir, 'upstreams.conf'),
+    render,
+    nginx: nginx.options,
+    log: testLogger(),
+  });
   for (let i = 0; i < runs; i++) backends.push(await startBackend(`e2e-${i}`));
   const samples: number[] = [];
   for (const [i, backend] of backends.entries()) {
     const host = `node-${i}`;
     const started = performance.now();
     await announce(client, DOMAIN, 'grafana', host, backend.port);
-    await eventually(`${backend.name} answers`, 5000, async () => (await get(port, HOST)).body === `backend ${backend.name}\n`);
+    await eventually(
+      `${backend.name} answers`,
+      5000,
+      async () => (await get(port, HOST)).body === `backend ${backend.name}\n`,
+    );
     samples.push(performance.now() - started);
     progress(`run ${i + 1}: ${samples.at(-1)?.toFixed(0)} ms`);
     await withdraw(client, DOMAIN, 'grafana', host);
     await sleep(DEFAULT_DEBOUNCE.minQuietMs + 300); // let the withdrawal apply before the next run
   }
   const ms = (v: number): string => `${v.toFixed(0)} ms`;
-  console.log(`Run of ${new Date().toISOString().slice(0, 10)} (${runs} runs; debounce ${DEFAULT_DEBOUNCE.minQuietMs} ms / ${DEFAULT_DEBOUNCE.maxWaitMs} ms):\n`);
-  console.log(table(['from', 'to', 'median', 'p90', 'worst'], [['record put in etcd', 'first answer of that instance through nginx', ms(median(samples)), ms(percentile(samples, 90)), ms(Math.max(...samples))]]));
+  console.log(
+    `Run of ${new Date().toISOString().slice(0, 10)} (${runs} runs; debounce ${DEFAULT_DEBOUNCE.minQuietMs} ms / ${DEFAULT_DEBOUNCE.maxWaitMs} ms):\n`,
+  );
+  console.log(
+    table(
+      ['from', 'to', 'median', 'p90', 'worst'],
+      [
+        [
+          'record put in etcd',
+          'first answer of that instance through nginx',
+          ms(median(samples)),
+          ms(percentile(samples, 90)),
+          ms(Math.max(...samples)),
+        ],
+      ],
+    ),
+  );
 }
 
 void runBench(main, async () => {

@@ -45,7 +45,8 @@ function parseArgs(argv: readonly string[]): Args {
     else if (arg !== undefined && /^\d+$/.test(arg)) runs = Number(arg);
     else throw new Error(`unknown argument ${arg}; usage: gateway-reload.ts [RUNS] [--sizes 10,100,1000]`);
   }
-  if (runs < 1 || runs > 50 || sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 5000)) throw new Error('RUNS 1..50, sizes 1..5000');
+  if (runs < 1 || runs > 50 || sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 5000))
+    throw new Error('RUNS 1..50, sizes 1..5000');
   return { runs, sizes };
 }
 
@@ -55,7 +56,10 @@ function records(count: number, variant: number): [string, string][] {
   for (let s = 0; s < count; s++) {
     for (let i = 0; i < INSTANCES; i++) {
       const port = 20_000 + s * INSTANCES + i + (s === 0 && i === 0 ? variant : 0);
-      entries.push([recordKey(DOMAIN, `svc-${s}`, `node-${i}`), encodeRecord({ host: `10.0.${i}.${(s % 250) + 1}`, port, ttl: 10 })]);
+      entries.push([
+        recordKey(DOMAIN, `svc-${s}`, `node-${i}`),
+        encodeRecord({ host: `10.0.${i}.${(s % 250) + 1}`, port, ttl: 10 }),
+      ]);
     }
   }
   return entries;
@@ -94,7 +98,16 @@ async function measure(nginx: NginxProcess, count: number, run: number): Promise
   await command.reload();
   const reloadCommand = performance.now() - commandStarted;
   await sleep(SETTLE_MS);
-  return { render, test, install: result.testMs, workersStarted: result.workersStartedMs ?? NaN, reloadSignal: result.reloadMs, reloadCommand, total, bytes: Buffer.byteLength(text) };
+  return {
+    render,
+    test,
+    install: result.testMs,
+    workersStarted: result.workersStartedMs ?? NaN,
+    reloadSignal: result.reloadMs,
+    reloadCommand,
+    total,
+    bytes: Buffer.byteLength(text),
+  };
 }
 
 async function main(): Promise<void> {
@@ -107,16 +120,47 @@ async function main(): Promise<void> {
     const samples: Sample[] = [];
     for (let run = 0; run < args.runs; run++) samples.push(await measure(nginx, count, run));
     const med = (pick: (s: Sample) => number): string => `${median(samples.map(pick)).toFixed(1)} ms`;
-    rows.push([String(count), String(count * INSTANCES), `${((samples[0]?.bytes ?? 0) / 1024).toFixed(0)} KiB`, med((s) => s.render), med((s) => s.test), med((s) => s.install), med((s) => s.workersStarted), med((s) => s.reloadSignal), med((s) => s.total), med((s) => s.reloadCommand)]);
+    rows.push([
+      String(count),
+      String(count * INSTANCES),
+      `${((samples[0]?.bytes ?? 0) / 1024).toFixed(0)} KiB`,
+      med((s) => s.render),
+      med((s) => s.test),
+      med((s) => s.install),
+      med((s) => s.workersStarted),
+      med((s) => s.reloadSignal),
+      med((s) => s.total),
+      med((s) => s.reloadCommand),
+    ]);
     progress(`${count} upstreams: ${rows.at(-1)?.join(' | ')}`);
   }
-  console.log(`Run of ${new Date().toISOString().slice(0, 10)} (median of ${args.runs} runs each, after one warm-up; nginx ${await nginxVersion(nginx)}, 2 workers):\n`);
-  console.log(table(['upstreams', 'servers', 'file', 'decode + render', 'nginx -t', 'install (stage + swap + nginx -t + keep)', 'SIGHUP -> new workers', 'SIGHUP -> old workers retired', 'total (render + install + reload)', 'nginx -s reload -> old workers retired'], rows));
+  console.log(
+    `Run of ${new Date().toISOString().slice(0, 10)} (median of ${args.runs} runs each, after one warm-up; nginx ${await nginxVersion(nginx)}, 2 workers):\n`,
+  );
+  console.log(
+    table(
+      [
+        'upstreams',
+        'servers',
+        'file',
+        'decode + render',
+        'nginx -t',
+        'install (stage + swap + nginx -t + keep)',
+        'SIGHUP -> new workers',
+        'SIGHUP -> old workers retired',
+        'total (render + install + reload)',
+        'nginx -s reload -> old workers retired',
+      ],
+      rows,
+    ),
+  );
 }
 
 async function nginxVersion(nginx: NginxProcess): Promise<string> {
   const { execFile } = await import('node:child_process');
-  return new Promise((resolve) => execFile(nginx.options.bin, ['-v'], (_e, _out, err) => resolve(err.trim().replace(/^nginx version: nginx\//, ''))));
+  return new Promise((resolve) =>
+    execFile(nginx.options.bin, ['-v'], (_e, _out, err) => resolve(err.trim().replace(/^nginx version: nginx\//, ''))),
+  );
 }
 
 let cleanup: () => Promise<void> = async () => undefined;

@@ -25,9 +25,15 @@ await build({
   define: { RUNDOCK_VERSION: JSON.stringify(version) },
   logLevel: 'warning',
   logOverride: { 'unsupported-require-call': 'silent' },
-  alias: { ssh2: lazy('ssh2.cjs'), '@grpc/grpc-js': lazy('grpc-js.cjs'), '@grpc/proto-loader': lazy('proto-loader.cjs') },
+  alias: {
+    ssh2: lazy('ssh2.cjs'),
+    '@grpc/grpc-js': lazy('grpc-js.cjs'),
+    '@grpc/proto-loader': lazy('proto-loader.cjs'),
+  },
   external: ['cpu-features', 'etcd3'],
-  banner: { js: "import { createRequire as __rundockCreateRequire } from 'node:module'; const require = __rundockCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __rundockCreateRequire } from 'node:module'; const require = __rundockCreateRequire(import.meta.url);",
+  },
 });
 
 buildNative();

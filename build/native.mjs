@@ -11,7 +11,11 @@ const target = new URL('../dist/udp_batch.node', import.meta.url).pathname;
 
 /** Node's headers: next to this node binary (<prefix>/include/node), or where RUNDOCK_NODE_HEADERS says. */
 function headers() {
-  const candidates = [process.env.RUNDOCK_NODE_HEADERS, join(dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node'];
+  const candidates = [
+    process.env.RUNDOCK_NODE_HEADERS,
+    join(dirname(process.execPath), '..', 'include', 'node'),
+    '/usr/include/node',
+  ];
   return candidates.find((dir) => dir !== undefined && existsSync(join(dir, 'node_api.h')));
 }
 
@@ -24,7 +28,23 @@ export function buildNative() {
   const failures = [];
   for (const compiler of process.env.CC ? [process.env.CC] : ['cc', 'gcc', 'clang']) {
     try {
-      execFileSync(compiler, ['-O2', '-Wall', '-Wextra', '-Wno-unused-parameter', '-shared', '-fPIC', '-DNODE_GYP_MODULE_NAME=udp_batch', `-I${include}`, source, '-o', target], { stdio: ['ignore', 'inherit', 'inherit'] });
+      execFileSync(
+        compiler,
+        [
+          '-O2',
+          '-Wall',
+          '-Wextra',
+          '-Wno-unused-parameter',
+          '-shared',
+          '-fPIC',
+          '-DNODE_GYP_MODULE_NAME=udp_batch',
+          `-I${include}`,
+          source,
+          '-o',
+          target,
+        ],
+        { stdio: ['ignore', 'inherit', 'inherit'] },
+      );
       return;
     } catch (error) {
       failures.push(`${compiler}: ${error.code === 'ENOENT' ? 'not installed' : error.message}`);

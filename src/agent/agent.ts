@@ -4,7 +4,13 @@ import { containerEvents, type ContainerEvent } from '../runtime/events.js';
 import type { Registry } from '../registry/registry.js';
 import { backoffDelay } from '../shared/backoff.js';
 import { decodeLabels, LABEL } from '../spec/labels.js';
-import { addressOf, decideAnnouncements, type AnnounceSettings, type InstanceFacts, type ServiceStatus } from './announce.js';
+import {
+  addressOf,
+  decideAnnouncements,
+  type AnnounceSettings,
+  type InstanceFacts,
+  type ServiceStatus,
+} from './announce.js';
 import type { AgentMetrics } from './metrics.js';
 import { Prober } from './probe.js';
 import { RegistryWriter } from './registry-writer.js';
@@ -67,7 +73,12 @@ export class Agent {
 
   /** What `rundock ps` and GET /status show. */
   status(): { host: string; domain: string; registry: ReturnType<Registry['status']>; services: ServiceStatus[] } {
-    return { host: this.o.settings.host, domain: this.o.settings.domain, registry: this.o.registry.status(), services: this.lastStatuses };
+    return {
+      host: this.o.settings.host,
+      domain: this.o.settings.domain,
+      registry: this.o.registry.status(),
+      services: this.lastStatuses,
+    };
   }
 
   /** Opens the event stream, resyncs, handles events; on a dropped stream reconnects with backoff and resyncs again. */
@@ -197,7 +208,8 @@ export class Agent {
     this.o.metrics.servicesSeen.set({ announced: 'false' }, decided.statuses.filter((s) => !s.announced).length);
     this.writer.write(decided.records);
     clearTimeout(this.recheckTimer);
-    if (decided.recheckAt !== undefined) this.recheckTimer = setTimeout(() => this.reconcile(), decided.recheckAt - now + 10);
+    if (decided.recheckAt !== undefined)
+      this.recheckTimer = setTimeout(() => this.reconcile(), decided.recheckAt - now + 10);
   }
 }
 

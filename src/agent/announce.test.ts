@@ -38,12 +38,21 @@ describe('decideAnnouncements', () => {
 
   it('announces public, and container with the container address and port', () => {
     assert.equal(recordOf([facts({ labels: { ...facts().labels, announceAs: 'public' } })])?.host, '203.0.113.10');
-    const container = facts({ labels: { ...facts().labels, announceAs: 'container', announce: undefined, port: 80 }, containerIp: '172.17.0.5' });
+    const container = facts({
+      labels: { ...facts().labels, announceAs: 'container', announce: undefined, port: 80 },
+      containerIp: '172.17.0.5',
+    });
     assert.deepEqual(recordOf([container]), { host: '172.17.0.5', port: 80, ttl: 10 });
   });
 
   it('writes priority and weight when configured', () => {
-    assert.deepEqual(recordOf([facts()], { ...settings, priority: 10, weight: 5 }), { host: '10.0.0.2', port: 8086, ttl: 10, priority: 10, weight: 5 });
+    assert.deepEqual(recordOf([facts()], { ...settings, priority: 10, weight: 5 }), {
+      host: '10.0.0.2',
+      port: 8086,
+      ttl: 10,
+      priority: 10,
+      weight: 5,
+    });
   });
 
   const withdrawn: [string, Partial<InstanceFacts>, RegExp][] = [
@@ -53,7 +62,11 @@ describe('decideAnnouncements', () => {
     ['unhealthy', { dockerHealth: 'unhealthy' }, /health check: unhealthy/],
     ['probe not yet passed', { probeHealth: 'unknown' }, /probe: unknown/],
     ['probe failing', { probeHealth: 'unhealthy' }, /probe: unhealthy/],
-    ['restarted and not yet stable', { restartCount: 2, startedAt: NOW - 3_000, dockerHealth: 'healthy' }, /restarted 2 times/],
+    [
+      'restarted and not yet stable',
+      { restartCount: 2, startedAt: NOW - 3_000, dockerHealth: 'healthy' },
+      /restarted 2 times/,
+    ],
     ['just started without any health evidence', { startedAt: NOW - 3_000 }, /no health check or probe/],
   ];
   for (const [what, over, reason] of withdrawn) {
@@ -81,9 +94,21 @@ describe('decideAnnouncements', () => {
   });
 
   it('always writes the host record with every service and why it is or is not announced', () => {
-    const decided = decideAnnouncements([facts(), facts({ id: 'c2', labels: { ...facts().labels, service: 'grafana' }, running: false })], settings, NOW);
-    const host = JSON.parse(decided.records.get('/rundock/hosts/node-back-1') ?? '{}') as { services: { service: string; announced: boolean }[] };
-    assert.deepEqual(host.services.map((s) => [s.service, s.announced]), [['grafana', false], ['influxdb', true]]);
+    const decided = decideAnnouncements(
+      [facts(), facts({ id: 'c2', labels: { ...facts().labels, service: 'grafana' }, running: false })],
+      settings,
+      NOW,
+    );
+    const host = JSON.parse(decided.records.get('/rundock/hosts/node-back-1') ?? '{}') as {
+      services: { service: string; announced: boolean }[];
+    };
+    assert.deepEqual(
+      host.services.map((s) => [s.service, s.announced]),
+      [
+        ['grafana', false],
+        ['influxdb', true],
+      ],
+    );
   });
 
   it('announces the host itself under --announce-self with its public address', () => {

@@ -71,7 +71,11 @@ export interface Announcements {
  * Decides what to announce. Pure: a record exists only while its container runs and is healthy (its Docker health
  * check, else its probe, else staying up for the stable time), and is not crash-looping.
  */
-export function decideAnnouncements(instances: Iterable<InstanceFacts>, s: AnnounceSettings, now: number): Announcements {
+export function decideAnnouncements(
+  instances: Iterable<InstanceFacts>,
+  s: AnnounceSettings,
+  now: number,
+): Announcements {
   const records = new Map<string, string>();
   const statuses: ServiceStatus[] = [];
   let recheckAt: number | undefined;
@@ -80,7 +84,10 @@ export function decideAnnouncements(instances: Iterable<InstanceFacts>, s: Annou
     const verdict = address === undefined ? 'nothing to announce (no announce port)' : unannouncedReason(facts, s, now);
     if (verdict === undefined && address !== undefined) {
       const { ip, port } = address;
-      records.set(recordKey(s.domain, facts.labels.service, s.host), encodeRecord({ host: ip, port, ttl: s.ttl, priority: s.priority, weight: s.weight }));
+      records.set(
+        recordKey(s.domain, facts.labels.service, s.host),
+        encodeRecord({ host: ip, port, ttl: s.ttl, priority: s.priority, weight: s.weight }),
+      );
       statuses.push({ ...describe(facts), announced: true, reason: 'running and healthy', address: `${ip}:${port}` });
       continue;
     }
@@ -91,9 +98,18 @@ export function decideAnnouncements(instances: Iterable<InstanceFacts>, s: Annou
   statuses.sort((a, b) => a.service.localeCompare(b.service));
   const self = s.announceSelf !== undefined ? s.addresses.public : undefined;
   if (s.announceSelf !== undefined && self !== undefined) {
-    records.set(recordKey(s.domain, s.announceSelf, s.host), encodeRecord({ host: self, ttl: s.ttl, priority: s.priority, weight: s.weight }));
+    records.set(
+      recordKey(s.domain, s.announceSelf, s.host),
+      encodeRecord({ host: self, ttl: s.ttl, priority: s.priority, weight: s.weight }),
+    );
   }
-  const hostRecord: HostRecord = { host: s.host, addresses: s.addresses, version: s.version, started_at: s.startedAt, services: statuses };
+  const hostRecord: HostRecord = {
+    host: s.host,
+    addresses: s.addresses,
+    version: s.version,
+    started_at: s.startedAt,
+    services: statuses,
+  };
   records.set(hostKey(s.host), JSON.stringify(hostRecord));
   return { records, statuses, recheckAt };
 }
@@ -101,14 +117,22 @@ export function decideAnnouncements(instances: Iterable<InstanceFacts>, s: Annou
 function describe(f: InstanceFacts): Omit<ServiceStatus, 'announced' | 'reason' | 'address'> {
   const state = f.restarting ? 'restarting' : f.running ? 'running' : 'stopped';
   const health = f.dockerHealth ?? f.probeHealth;
-  return { service: f.labels.service, container: f.id, image: f.labels.image, state, ...(health !== undefined && { health }), restarts: f.restartCount };
+  return {
+    service: f.labels.service,
+    container: f.id,
+    image: f.labels.image,
+    state,
+    ...(health !== undefined && { health }),
+    restarts: f.restartCount,
+  };
 }
 
 function unannouncedReason(f: InstanceFacts, s: AnnounceSettings, now: number): string | undefined {
   if (f.restarting) return `restarting (${f.restartCount} restarts)`;
   if (!f.running) return 'not running';
   if (f.dockerHealth !== undefined && f.dockerHealth !== 'healthy') return `health check: ${f.dockerHealth}`;
-  if (f.dockerHealth === undefined && f.probeHealth !== undefined && f.probeHealth !== 'healthy') return `probe: ${f.probeHealth}`;
+  if (f.dockerHealth === undefined && f.probeHealth !== undefined && f.probeHealth !== 'healthy')
+    return `probe: ${f.probeHealth}`;
   // Without health evidence (no check, no probe), staying up is the evidence; after a restart it is required anyway.
   const proven = f.dockerHealth === 'healthy' || (f.dockerHealth === undefined && f.probeHealth === 'healthy');
   const up = now - f.startedAt;

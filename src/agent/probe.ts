@@ -6,7 +6,9 @@ export type ProbeHealth = 'unknown' | 'healthy' | 'unhealthy';
 
 /** One probe attempt: resolves true when the target answered as expected within the timeout. */
 export function probeOnce(target: { ip: string; port: number }, probe: ProbeLabel): Promise<boolean> {
-  return probe.check === 'tcp' ? tcpProbe(target, probe.timeout_ms) : httpProbe(target, probe.check.slice('http:'.length), probe.status, probe.timeout_ms);
+  return probe.check === 'tcp'
+    ? tcpProbe(target, probe.timeout_ms)
+    : httpProbe(target, probe.check.slice('http:'.length), probe.status, probe.timeout_ms);
 }
 
 function tcpProbe({ ip, port }: { ip: string; port: number }, timeoutMs: number): Promise<boolean> {
@@ -22,12 +24,20 @@ function tcpProbe({ ip, port }: { ip: string; port: number }, timeoutMs: number)
   });
 }
 
-function httpProbe({ ip, port }: { ip: string; port: number }, path: string, status: number, timeoutMs: number): Promise<boolean> {
+function httpProbe(
+  { ip, port }: { ip: string; port: number },
+  path: string,
+  status: number,
+  timeoutMs: number,
+): Promise<boolean> {
   return new Promise((resolve) => {
-    const request = http.get({ host: ip, port, path, timeout: timeoutMs, headers: { 'user-agent': 'rundock-agent-probe' } }, (response) => {
-      response.resume();
-      resolve(response.statusCode === status);
-    });
+    const request = http.get(
+      { host: ip, port, path, timeout: timeoutMs, headers: { 'user-agent': 'rundock-agent-probe' } },
+      (response) => {
+        response.resume();
+        resolve(response.statusCode === status);
+      },
+    );
     request.once('timeout', () => request.destroy(new Error('timeout')));
     request.once('error', () => resolve(false));
   });

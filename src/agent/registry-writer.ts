@@ -57,7 +57,8 @@ export class RegistryWriter {
       this.metrics.registryConnected.set(1);
       this.metrics.registrySyncs.inc({ outcome: 'ok' });
       this.metrics.recordsAnnounced.set([...records.keys()].filter((k) => k.startsWith('/skydns/')).length);
-      if (this.failures > 0) this.log.info({ after_failures: this.failures }, 'registry reachable again; records written');
+      if (this.failures > 0)
+        this.log.info({ after_failures: this.failures }, 'registry reachable again; records written');
       this.failures = 0;
     } catch (error) {
       this.metrics.registryConnected.set(0);
@@ -66,7 +67,10 @@ export class RegistryWriter {
       this.pending ??= records;
       const delay = backoffDelay(this.failures++, 500, 10_000);
       const level = this.failures === 1 ? 'warn' : 'debug';
-      this.log[level]({ err: error, retry_in_ms: delay, failures: this.failures }, 'registry sync failed; containers untouched, retrying');
+      this.log[level](
+        { err: error, retry_in_ms: delay, failures: this.failures },
+        'registry sync failed; containers untouched, retrying',
+      );
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;
         this.kick();

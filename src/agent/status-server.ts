@@ -3,7 +3,11 @@ import type { AddressInfo } from 'node:net';
 import type { Registry as MetricsRegistry } from 'prom-client';
 
 /** Serves GET /metrics (Prometheus text), GET /status (JSON) and GET /healthz on a loopback address. */
-export async function startStatusServer(listen: { host: string; port: number }, metrics: MetricsRegistry, status: () => unknown): Promise<{ address: AddressInfo; close: () => Promise<void> }> {
+export async function startStatusServer(
+  listen: { host: string; port: number },
+  metrics: MetricsRegistry,
+  status: () => unknown,
+): Promise<{ address: AddressInfo; close: () => Promise<void> }> {
   const server = http.createServer((request, response) => {
     void handle(request.url ?? '/', metrics, status).then(({ code, type, body }) => {
       response.writeHead(code, { 'content-type': type });
@@ -20,7 +24,11 @@ export async function startStatusServer(listen: { host: string; port: number }, 
   };
 }
 
-async function handle(url: string, metrics: MetricsRegistry, status: () => unknown): Promise<{ code: number; type: string; body: string }> {
+async function handle(
+  url: string,
+  metrics: MetricsRegistry,
+  status: () => unknown,
+): Promise<{ code: number; type: string; body: string }> {
   const path = url.split('?')[0];
   if (path === '/metrics') return { code: 200, type: metrics.contentType, body: await metrics.metrics() };
   if (path === '/status') return { code: 200, type: 'application/json', body: `${JSON.stringify(status())}\n` };

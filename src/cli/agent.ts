@@ -38,9 +38,14 @@ interface AgentFlags extends RateLimitFlags, GatewayRenderFlags, EtcdFlags {
 }
 
 export function registerAgent(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
-  const command = addEtcdOptions(program
-    .command('agent')
-    .description("announce this host's healthy services into the registry (etcd, or embedded without --etcd); runs in the foreground"), 'etcd endpoints, comma separated (default: the embedded registry)')
+  const command = addEtcdOptions(
+    program
+      .command('agent')
+      .description(
+        "announce this host's healthy services into the registry (etcd, or embedded without --etcd); runs in the foreground",
+      ),
+    'etcd endpoints, comma separated (default: the embedded registry)',
+  )
     .option('--domain <domain>', 'DNS domain of the services, e.g. s.prod.example.com')
     .option('--hostname <name>', "this host's name in records (default: system hostname)")
     .option('--lease-ttl <seconds>', 'etcd lease TTL; records vanish this long after the agent dies (default 30)')
@@ -50,14 +55,24 @@ export function registerAgent(program: Command, run: (action: () => Promise<numb
     .option('--stable-after <duration>', 'a restarted container is announced once up this long (default 10s)')
     .option('--resync-interval <duration>', 'full resync against Docker this often (default 60s)')
     .option('--state-dir <dir>', 'where the embedded registry keeps its records (default /var/lib/rundock)')
-    .option('--status-listen <addr:port>', `loopback address for /status and /metrics (default ${DEFAULT_STATUS_LISTEN})`)
-    .option('--dns <addr:port>', `also serve DNS for the domain here (e.g. ${DEFAULT_DNS_LISTEN}), from etcd or the embedded registry`)
-    .option('--forward <ip:port>', 'with --dns: forward names outside the domain to this resolver (default: refuse them)')
+    .option(
+      '--status-listen <addr:port>',
+      `loopback address for /status and /metrics (default ${DEFAULT_STATUS_LISTEN})`,
+    )
+    .option(
+      '--dns <addr:port>',
+      `also serve DNS for the domain here (e.g. ${DEFAULT_DNS_LISTEN}), from etcd or the embedded registry`,
+    )
+    .option(
+      '--forward <ip:port>',
+      'with --dns: forward names outside the domain to this resolver (default: refuse them)',
+    )
     .option('--announce-self <name>', "announce this host's public address as <name>.<domain> (frontend failover)")
     .option('--keep-records', 'on SIGTERM leave records to expire with the lease instead of withdrawing them');
   // With --nginx-conf-dir the agent also runs the gateway (as `rundock gateway`), from the same registry.
-  addGatewayOptions(addRateLimitOptions(command))
-    .action((flags: AgentFlags) => run(() => runAgent(flags, program.opts<GlobalOptions>())));
+  addGatewayOptions(addRateLimitOptions(command)).action((flags: AgentFlags) =>
+    run(() => runAgent(flags, program.opts<GlobalOptions>())),
+  );
 }
 
 async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<number> {
@@ -65,14 +80,21 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
   const host = hostContext(global);
   const name = flags.hostname ?? host.name;
   const domain = flags.domain ?? config.domain;
-  if (domain === undefined) throw new ValidationError('domain', domain, 'is required (--domain or domain in the config file)');
+  if (domain === undefined)
+    throw new ValidationError('domain', domain, 'is required (--domain or domain in the config file)');
   domainPrefix(domain);
   const rateLimit = rateLimitFrom(flags);
   const log = logger('agent');
   const metrics = new AgentMetrics();
   const etcd = etcdConnection(flags, config);
   const reconnected = { notify: (): void => undefined };
-  const registry = await makeRegistry(etcd, seconds('lease-ttl', flags.leaseTtl, config.lease_ttl ?? 30), flags.stateDir ?? config.state_dir ?? '/var/lib/rundock', metrics, () => reconnected.notify());
+  const registry = await makeRegistry(
+    etcd,
+    seconds('lease-ttl', flags.leaseTtl, config.lease_ttl ?? 30),
+    flags.stateDir ?? config.state_dir ?? '/var/lib/rundock',
+    metrics,
+    () => reconnected.notify(),
+  );
   const agent = new Agent({
     docker: dockerRuntime(),
     registry,
@@ -94,24 +116,48 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
   });
   reconnected.notify = () => agent.registryReconnected();
   // Inside the agent, DNS and gateway retry TLS/auth failures like the registry does: the agent never exits on them.
-  const source = registry instanceof EmbeddedRegistry ? { embedded: registry } : { etcd: etcd ?? { hosts: [] }, retryAccessErrors: true };
-  const gatewayOptions = flags.nginxConfDir === undefined ? undefined : await gatewayRenderOptions(flags, domain, source);
-  const dns = flags.dns === undefined ? undefined : await startDnsService({
-    domain,
-    listen: parseListen('dns', flags.dns),
-    source,
-    forward: flags.forward,
-    rateLimit,
-    defaultTtl: seconds('record-ttl', flags.recordTtl, config.record_ttl ?? 10),
-    metricsRegistry: metrics.registry,
-    log: logger('dns'),
-  });
-  const gateway = gatewayOptions === undefined ? undefined : await (await import('../gateway/gateway.js')).startGateway({ ...gatewayOptions, metricsRegistry: metrics.registry, log: logger('gateway') });
+  const source =
+    registry instanceof EmbeddedRegistry
+      ? { embedded: registry }
+      : { etcd: etcd ?? { hosts: [] }, retryAccessErrors: true };
+  const gatewayOptions =
+    flags.nginxConfDir === undefined ? undefined : await gatewayRenderOptions(flags, domain, source);
+  const dns =
+    flags.dns === undefined
+      ? undefined
+      : await startDnsService({
+          domain,
+          listen: parseListen('dns', flags.dns),
+          source,
+          forward: flags.forward,
+          rateLimit,
+          defaultTtl: seconds('record-ttl', flags.recordTtl, config.record_ttl ?? 10),
+          metricsRegistry: metrics.registry,
+          log: logger('dns'),
+        });
+  const gateway =
+    gatewayOptions === undefined
+      ? undefined
+      : await (
+          await import('../gateway/gateway.js')
+        ).startGateway({ ...gatewayOptions, metricsRegistry: metrics.registry, log: logger('gateway') });
   const onHup = (): void => gateway?.refresh();
   process.on('SIGHUP', onHup);
-  const server = await startStatusServer(parseListen('status-listen', flags.statusListen ?? config.status_listen ?? DEFAULT_STATUS_LISTEN), metrics.registry, () => ({ ...agent.status(), dns: dns?.status(), gateway: gateway?.status() }));
+  const server = await startStatusServer(
+    parseListen('status-listen', flags.statusListen ?? config.status_listen ?? DEFAULT_STATUS_LISTEN),
+    metrics.registry,
+    () => ({ ...agent.status(), dns: dns?.status(), gateway: gateway?.status() }),
+  );
   await agent.start();
-  log.info({ host: name, domain, registry: etcd ? 'etcd' : 'embedded', status: `${server.address.address}:${server.address.port}` }, 'agent started');
+  log.info(
+    {
+      host: name,
+      domain,
+      registry: etcd ? 'etcd' : 'embedded',
+      status: `${server.address.address}:${server.address.port}`,
+    },
+    'agent started',
+  );
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
@@ -127,7 +173,13 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
 }
 
 /** The etcd registry with --etcd (imported on demand, so other commands never load etcd3), else the embedded one. */
-async function makeRegistry(etcd: EtcdConnection | undefined, leaseTtl: number, stateDir: string, metrics: AgentMetrics, onReconnected: () => void): Promise<Registry> {
+async function makeRegistry(
+  etcd: EtcdConnection | undefined,
+  leaseTtl: number,
+  stateDir: string,
+  metrics: AgentMetrics,
+  onReconnected: () => void,
+): Promise<Registry> {
   if (etcd === undefined) return new EmbeddedRegistry({ stateDir });
   const { EtcdRegistry } = await import('../registry/etcd.js');
   const log = logger('registry');
@@ -135,13 +187,23 @@ async function makeRegistry(etcd: EtcdConnection | undefined, leaseTtl: number, 
     ...etcd,
     ttlSeconds: leaseTtl,
     listener: {
-      leaseReplaced: (old, lease) => (metrics.leaseReplaced.inc(), log.warn({ old, lease }, 'etcd lease lost; new lease, records re-put')),
-      leaseMoved: (old, lease) => (metrics.leaseMoved.inc(), log.warn({ old, lease }, 'etcd lease renewals late; records moved to a new lease before it could expire')),
+      leaseReplaced: (old, lease) => (
+        metrics.leaseReplaced.inc(),
+        log.warn({ old, lease }, 'etcd lease lost; new lease, records re-put')
+      ),
+      leaseMoved: (old, lease) => (
+        metrics.leaseMoved.inc(),
+        log.warn({ old, lease }, 'etcd lease renewals late; records moved to a new lease before it could expire')
+      ),
       stateChanged: (state, error) => {
         metrics.registryConnected.set(state === 'connected' ? 1 : 0);
         // Once per change of state, with the reason (a TLS or auth failure names the setting to check); retries stay quiet.
         if (state === 'connected') log.info({ state }, 'etcd connection');
-        else log.warn({ state, code: (error as { code?: string } | undefined)?.code, reason: error?.message }, `etcd connection lost: ${error?.message ?? 'unknown'}`);
+        else
+          log.warn(
+            { state, code: (error as { code?: string } | undefined)?.code, reason: error?.message },
+            `etcd connection lost: ${error?.message ?? 'unknown'}`,
+          );
         if (state === 'connected') onReconnected();
       },
     },
@@ -151,7 +213,8 @@ async function makeRegistry(etcd: EtcdConnection | undefined, leaseTtl: number, 
 function announceSelf(name: string | undefined, publicIp: string | undefined): string | undefined {
   if (name === undefined) return undefined;
   checkLabel('announce-self', name);
-  if (publicIp === undefined) throw new ValidationError('announce-self', name, "needs this host's public address; set --public-ip");
+  if (publicIp === undefined)
+    throw new ValidationError('announce-self', name, "needs this host's public address; set --public-ip");
   return name;
 }
 

@@ -13,9 +13,13 @@ import { describeResult } from './state.js';
 export function registerApply(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   program
     .command('apply <file>')
-    .description('put every service of a YAML file (- for standard input) into its state, in file order (all are validated first)')
+    .description(
+      'put every service of a YAML file (- for standard input) into its state, in file order (all are validated first)',
+    )
     .option('--dry-run', 'show the plan and change nothing')
-    .action((file: string, opts: { dryRun?: boolean }) => run(() => apply(file, opts.dryRun ?? false, program.opts<GlobalOptions>())));
+    .action((file: string, opts: { dryRun?: boolean }) =>
+      run(() => apply(file, opts.dryRun ?? false, program.opts<GlobalOptions>())),
+    );
 }
 
 /**
@@ -27,12 +31,16 @@ export function readServicesFile(file: string): unknown[] {
   try {
     doc = parseYaml(readFileSync(file === '-' ? 0 : file, 'utf8'));
   } catch (error) {
-    throw new RundockError('RUNDOCK_E_CONFIG', `${file} cannot be read as YAML: ${(error as Error).message}`, { cause: error });
+    throw new RundockError('RUNDOCK_E_CONFIG', `${file} cannot be read as YAML: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new ValidationError(file, doc, 'must be a mapping with a services key', 'RUNDOCK_E_CONFIG');
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+    throw new ValidationError(file, doc, 'must be a mapping with a services key', 'RUNDOCK_E_CONFIG');
   const { services, ...rest } = doc as Record<string, unknown>;
   const extra = Object.keys(rest)[0];
-  if (extra !== undefined) throw new ValidationError(extra, rest[extra], 'is not a known top-level key (only services)', 'RUNDOCK_E_CONFIG');
+  if (extra !== undefined)
+    throw new ValidationError(extra, rest[extra], 'is not a known top-level key (only services)', 'RUNDOCK_E_CONFIG');
   if (Array.isArray(services)) return services;
   if (services !== null && typeof services === 'object') {
     return Object.entries(services).map(([name, spec]) => ({ name, ...(spec as object) }));
@@ -55,7 +63,8 @@ async function apply(file: string, dryRun: boolean, global: GlobalOptions): Prom
   const prepared = readServicesFile(file).map((raw, i) => prepareAt(raw, `services[${i}].`, host));
   const names = new Set<string>();
   for (const [i, p] of prepared.entries()) {
-    if (names.has(p.spec.name)) throw new ValidationError(`services[${i}].name`, p.spec.name, 'appears twice in the file');
+    if (names.has(p.spec.name))
+      throw new ValidationError(`services[${i}].name`, p.spec.name, 'appears twice in the file');
     names.add(p.spec.name);
   }
   const docker = dockerRuntime();
@@ -63,7 +72,9 @@ async function apply(file: string, dryRun: boolean, global: GlobalOptions): Prom
   const results: ServiceResult[] = [];
   for (const p of prepared) {
     try {
-      results.push(await converge(docker, p, { dryRun, reporter: progress, onPull: progress.pull(p.spec.image ?? '') }));
+      results.push(
+        await converge(docker, p, { dryRun, reporter: progress, onPull: progress.pull(p.spec.image ?? '') }),
+      );
     } catch (error) {
       if (error instanceof RundockError) {
         const changed = error.details.changed === true || results.some((r) => r.changed);
@@ -73,6 +84,10 @@ async function apply(file: string, dryRun: boolean, global: GlobalOptions): Prom
     }
   }
   const changed = results.some((r) => r.changed);
-  makeOutput(global.json ?? false).print(results.map(describeResult).join('\n'), { changed, dry_run: dryRun, services: results });
+  makeOutput(global.json ?? false).print(results.map(describeResult).join('\n'), {
+    changed,
+    dry_run: dryRun,
+    services: results,
+  });
   return 0;
 }

@@ -23,17 +23,24 @@ interface DnsFlags extends RateLimitFlags, EtcdFlags {
 const MAX_WORKERS = 128;
 
 export function registerDns(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
-  const command = addEtcdOptions(program
-    .command('dns')
-    .description('serve DNS (A, AAAA, SRV, TXT, SOA, NS) for the domain from etcd, SkyDNS-compatible; runs in the foreground'), 'etcd endpoints, comma separated')
+  const command = addEtcdOptions(
+    program
+      .command('dns')
+      .description(
+        'serve DNS (A, AAAA, SRV, TXT, SOA, NS) for the domain from etcd, SkyDNS-compatible; runs in the foreground',
+      ),
+    'etcd endpoints, comma separated',
+  )
     .option('--domain <domain>', 'the zone served, e.g. s.prod.example.com')
     .option('--listen <addr:port>', `UDP and TCP address (default ${DEFAULT_DNS_LISTEN})`)
     .option('--forward <ip:port>', 'forward names outside the zone to this resolver (default: refuse them)')
     .option('--default-ttl <seconds>', 'TTL of records without their own (default 30)')
     .option('--metrics-listen <addr:port>', 'loopback address for /metrics and /status (default 127.0.0.1:9477)')
-    .option('--workers <n>', 'processes answering queries, each with its own copy of the zone and Node\'s UDP sockets (default 1: one process, batched UDP)');
-  addRateLimitOptions(command)
-    .action((flags: DnsFlags) => run(() => runDns(flags, program.opts<GlobalOptions>())));
+    .option(
+      '--workers <n>',
+      "processes answering queries, each with its own copy of the zone and Node's UDP sockets (default 1: one process, batched UDP)",
+    );
+  addRateLimitOptions(command).action((flags: DnsFlags) => run(() => runDns(flags, program.opts<GlobalOptions>())));
 }
 
 async function runDns(flags: DnsFlags, global: GlobalOptions): Promise<number> {
@@ -42,11 +49,18 @@ async function runDns(flags: DnsFlags, global: GlobalOptions): Promise<number> {
   if (worker.isDnsWorker()) return worker.runDnsWorker(logger('dns'));
   const config = loadHostConfig(global.config);
   const domain = flags.domain ?? config.domain;
-  if (domain === undefined) throw new ValidationError('domain', domain, 'is required (--domain or domain in the config file)');
+  if (domain === undefined)
+    throw new ValidationError('domain', domain, 'is required (--domain or domain in the config file)');
   const etcd = etcdConnection(flags, config);
-  if (etcd === undefined) throw new ValidationError('etcd', etcd, 'is required; on a single machine run `rundock agent --dns ADDR:PORT` instead');
+  if (etcd === undefined)
+    throw new ValidationError(
+      'etcd',
+      etcd,
+      'is required; on a single machine run `rundock agent --dns ADDR:PORT` instead',
+    );
   const defaultTtl = Number(flags.defaultTtl ?? 30);
-  if (!Number.isInteger(defaultTtl) || defaultTtl < 0) throw new ValidationError('default-ttl', flags.defaultTtl, 'must be a whole number of seconds');
+  if (!Number.isInteger(defaultTtl) || defaultTtl < 0)
+    throw new ValidationError('default-ttl', flags.defaultTtl, 'must be a whole number of seconds');
   const workerCount = Number(flags.workers ?? 1);
   if (!Number.isInteger(workerCount) || workerCount < 1 || workerCount > MAX_WORKERS) {
     throw new ValidationError('workers', flags.workers, `must be a whole number from 1 to ${MAX_WORKERS}`);
@@ -61,15 +75,38 @@ async function runDns(flags: DnsFlags, global: GlobalOptions): Promise<number> {
     const { domainPrefix } = await import('../registry/path.js');
     await checkEtcdAccess(etcd, domainPrefix(domain));
     const workers = await import('../dns/workers.js');
-    return workers.runDnsCluster({ settings: { domain, etcd, listen, forward: flags.forward, defaultTtl, rateLimit }, workers: workerCount, statusListen, log });
+    return workers.runDnsCluster({
+      settings: { domain, etcd, listen, forward: flags.forward, defaultTtl, rateLimit },
+      workers: workerCount,
+      statusListen,
+      log,
+    });
   }
   const metricsRegistry = new Registry();
-  const dns = await startDnsService({ domain, listen, source: { etcd }, forward: flags.forward, defaultTtl, rateLimit, metricsRegistry, log });
-  const status = await startStatusServer(statusListen, metricsRegistry, () => dns.status()).catch(async (error: unknown) => {
-    await dns.stop();
-    throw error;
+  const dns = await startDnsService({
+    domain,
+    listen,
+    source: { etcd },
+    forward: flags.forward,
+    defaultTtl,
+    rateLimit,
+    metricsRegistry,
+    log,
   });
-  log.info({ domain, listen: `${dns.server.udpAddress.address}:${dns.server.udpAddress.port}`, forward: flags.forward ?? null }, 'dns serving');
+  const status = await startStatusServer(statusListen, metricsRegistry, () => dns.status()).catch(
+    async (error: unknown) => {
+      await dns.stop();
+      throw error;
+    },
+  );
+  log.info(
+    {
+      domain,
+      listen: `${dns.server.udpAddress.address}:${dns.server.udpAddress.port}`,
+      forward: flags.forward ?? null,
+    },
+    'dns serving',
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

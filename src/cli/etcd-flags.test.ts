@@ -18,8 +18,14 @@ describe('etcd connection settings', () => {
     const config = { etcd: ['http://a:2379', 'http://b:2379'], etcd_user: 'config-user' };
     assert.equal(etcdConnection({}, {}, {}), undefined);
     assert.deepEqual(etcdConnection({}, { etcd: config.etcd }, {}), { hosts: ['http://a:2379', 'http://b:2379'] });
-    assert.deepEqual(etcdConnection({}, config, env), { hosts: ['http://env:2379'], auth: { user: 'env-user', password: 'env-pw' } });
-    assert.deepEqual(etcdConnection({ etcd: 'flag:2379', etcdUser: 'flag-user', etcdPasswordFile: file }, config, env), { hosts: ['http://flag:2379'], auth: { user: 'flag-user', passwordFile: file } });
+    assert.deepEqual(etcdConnection({}, config, env), {
+      hosts: ['http://env:2379'],
+      auth: { user: 'env-user', password: 'env-pw' },
+    });
+    assert.deepEqual(
+      etcdConnection({ etcd: 'flag:2379', etcdUser: 'flag-user', etcdPasswordFile: file }, config, env),
+      { hosts: ['http://flag:2379'], auth: { user: 'flag-user', passwordFile: file } },
+    );
     const options = etcdClientOptions({ hosts: ['http://x:2379'], auth: { user: 'u', passwordFile: file } });
     assert.deepEqual(options.auth, { username: 'u', password: 'from-file' });
   });
@@ -37,7 +43,11 @@ describe('etcd connection settings', () => {
       [{ etcd: 'http://a:2379' }, { RUNDOCK_ETCD_CACERT: join(dir, 'missing.crt') }, 'RUNDOCK_ETCD_CACERT'],
     ];
     for (const [flags, env, field] of cases) {
-      assert.throws(() => etcdConnection(flags, {}, env), (e: unknown) => e instanceof ValidationError && e.field === field && e.exitCode === 2, `${JSON.stringify(flags)} ${JSON.stringify(env)}`);
+      assert.throws(
+        () => etcdConnection(flags, {}, env),
+        (e: unknown) => e instanceof ValidationError && e.field === field && e.exitCode === 2,
+        `${JSON.stringify(flags)} ${JSON.stringify(env)}`,
+      );
     }
   });
 });

@@ -46,12 +46,19 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 
 /** Adds `rundock gateway` to the program; `run` converts errors to exit statuses (as for every command). */
 export function registerGateway(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
-  const command = addEtcdOptions(program
-    .command('gateway')
-    .description('render nginx upstreams (and routes) from the registry; nginx -t, then graceful reload; runs in the foreground'), 'etcd endpoints, comma separated')
+  const command = addEtcdOptions(
+    program
+      .command('gateway')
+      .description(
+        'render nginx upstreams (and routes) from the registry; nginx -t, then graceful reload; runs in the foreground',
+      ),
+    'etcd endpoints, comma separated',
+  )
     .option('--domain <domain>', 'the domain of the services, e.g. s.prod.example.com')
     .option('--metrics-listen <addr:port>', 'loopback address for /metrics and /status', DEFAULT_GATEWAY_STATUS_LISTEN);
-  addGatewayOptions(command).action((flags: GatewayFlags) => run(() => runGateway(flags, program.opts<GlobalOptions>())));
+  addGatewayOptions(command).action((flags: GatewayFlags) =>
+    run(() => runGateway(flags, program.opts<GlobalOptions>())),
+  );
 }
 
 /** The rendering and nginx options, shared by `rundock gateway` and `rundock agent --nginx-conf-dir`. */
@@ -59,14 +66,27 @@ export function addGatewayOptions(command: Command): Command {
   return command
     .option('--nginx-conf-dir <dir>', 'directory of the rendered file (include it from nginx http {})')
     .option('--file <name>', 'name of the rendered file in --nginx-conf-dir', 'rundock-upstreams.conf')
-    .option('--upstream <service[=name]>', 'always render SERVICE (placeholder when empty); =NAME renames its upstream (repeatable)', collect, [])
+    .option(
+      '--upstream <service[=name]>',
+      'always render SERVICE (placeholder when empty); =NAME renames its upstream (repeatable)',
+      collect,
+      [],
+    )
     .option('--route <hostname=service>', 'render a server for HOSTNAME proxying to SERVICE (repeatable)', collect, [])
     .option('--route-listen <[addr:]port>', 'listen address of route servers (repeatable; default 80)', collect, [])
-    .option('--upstream-option <service:key=value>', 'keepalive, keepalive_timeout, keepalive_requests, max_fails, fail_timeout, balance, hash; service * for all (repeatable)', collect, [])
+    .option(
+      '--upstream-option <service:key=value>',
+      'keepalive, keepalive_timeout, keepalive_requests, max_fails, fail_timeout, balance, hash; service * for all (repeatable)',
+      collect,
+      [],
+    )
     .option('--template <file>', 'render this template instead of the default text (docs/gateway.md)')
-    .option('--nginx-resolve <dns-addr>', 'nginx >= 1.27.3: upstreams follow SRV records from this DNS server, no reloads for instance changes')
+    .option(
+      '--nginx-resolve <dns-addr>',
+      'nginx >= 1.27.3: upstreams follow SRV records from this DNS server, no reloads for instance changes',
+    )
     .option('--nginx <bin>', 'nginx binary', '/usr/sbin/nginx')
-    .option('--nginx-conf <file>', 'main nginx config tested with nginx -t (default: nginx\'s own)')
+    .option('--nginx-conf <file>', "main nginx config tested with nginx -t (default: nginx's own)")
     .option('--nginx-prefix <dir>', 'nginx prefix path (-p)')
     .option('--nginx-error-log <file>', 'error log for nginx -t (-e)')
     .option('--nginx-pid-file <file>', 'pid file of the nginx master', '/run/nginx.pid')
@@ -83,7 +103,10 @@ async function runGateway(flags: GatewayFlags, global: GlobalOptions): Promise<n
   const { startGateway } = await import('../gateway/gateway.js');
   const gateway = await startGateway({ ...options, metricsRegistry, log });
   const status = await startStatusServer(statusListen, metricsRegistry, () => gateway.status());
-  log.info({ domain: options.domain, file: options.file, status: `${status.address.address}:${status.address.port}` }, 'gateway started');
+  log.info(
+    { domain: options.domain, file: options.file, status: `${status.address.address}:${status.address.port}` },
+    'gateway started',
+  );
   const onHup = (): void => gateway.refresh();
   process.on('SIGHUP', onHup);
   await new Promise<void>((resolve) => {
@@ -97,28 +120,62 @@ async function runGateway(flags: GatewayFlags, global: GlobalOptions): Promise<n
 }
 
 /** Checks every flag (and the config file's domain and etcd) before anything starts. */
-async function gatewayOptions(flags: GatewayFlags, global: GlobalOptions): Promise<Omit<GatewayOptions, 'log' | 'metricsRegistry'>> {
+async function gatewayOptions(
+  flags: GatewayFlags,
+  global: GlobalOptions,
+): Promise<Omit<GatewayOptions, 'log' | 'metricsRegistry'>> {
   const config = loadHostConfig(global.config);
   const domain = flags.domain ?? config.domain;
-  if (domain === undefined) throw new ValidationError('domain', domain, 'is required (--domain or domain in the config file)');
+  if (domain === undefined)
+    throw new ValidationError('domain', domain, 'is required (--domain or domain in the config file)');
   const etcd = etcdConnection(flags, config);
   if (etcd === undefined) throw new ValidationError('etcd', etcd, 'is required (--etcd or etcd in the config file)');
   return gatewayRenderOptions(flags, domain, { etcd });
 }
 
 /** Checks the rendering and nginx flags; `source` is where the records come from. */
-export async function gatewayRenderOptions(flags: GatewayRenderFlags, domain: string, source: GatewaySource): Promise<Omit<GatewayOptions, 'log' | 'metricsRegistry'>> {
-  if (flags.nginxConfDir === undefined) throw new ValidationError('nginx-conf-dir', undefined, 'is required: the directory of the rendered file');
+export async function gatewayRenderOptions(
+  flags: GatewayRenderFlags,
+  domain: string,
+  source: GatewaySource,
+): Promise<Omit<GatewayOptions, 'log' | 'metricsRegistry'>> {
+  if (flags.nginxConfDir === undefined)
+    throw new ValidationError('nginx-conf-dir', undefined, 'is required: the directory of the rendered file');
   const reload = flags.nginxReload;
-  if (reload !== 'signal' && reload !== 'command') throw new ValidationError('nginx-reload', reload, 'must be signal or command');
-  if (!/^[A-Za-z0-9_.-]+$/.test(flags.file) || flags.file.startsWith('.')) throw new ValidationError('file', flags.file, 'must be a plain file name');
+  if (reload !== 'signal' && reload !== 'command')
+    throw new ValidationError('nginx-reload', reload, 'must be signal or command');
+  if (!/^[A-Za-z0-9_.-]+$/.test(flags.file) || flags.file.startsWith('.'))
+    throw new ValidationError('file', flags.file, 'must be a plain file name');
   const { gatewayRenderOptions: renderOptions } = await import('../gateway/options.js');
   const listen = flags.routeListen.length > 0 ? flags.routeListen : undefined;
-  const render = renderOptions({ domain, upstreams: flags.upstream, routes: flags.route, upstreamOptions: flags.upstreamOption, listen, resolve: flags.nginxResolve });
+  const render = renderOptions({
+    domain,
+    upstreams: flags.upstream,
+    routes: flags.route,
+    upstreamOptions: flags.upstreamOption,
+    listen,
+    resolve: flags.nginxResolve,
+  });
   const debounce = { minQuietMs: millis('min-wait', flags.minWait), maxWaitMs: millis('max-wait', flags.maxWait) };
-  if (debounce.maxWaitMs < debounce.minQuietMs) throw new ValidationError('max-wait', flags.maxWait, 'must be at least --min-wait');
-  const nginx: NginxOptions = { bin: flags.nginx, conf: flags.nginxConf, prefix: flags.nginxPrefix, errorLog: flags.nginxErrorLog, pidFile: flags.nginxPidFile, reload };
-  return { domain, source, file: join(flags.nginxConfDir, flags.file), render, templateFile: flags.template, nginx, debounce };
+  if (debounce.maxWaitMs < debounce.minQuietMs)
+    throw new ValidationError('max-wait', flags.maxWait, 'must be at least --min-wait');
+  const nginx: NginxOptions = {
+    bin: flags.nginx,
+    conf: flags.nginxConf,
+    prefix: flags.nginxPrefix,
+    errorLog: flags.nginxErrorLog,
+    pidFile: flags.nginxPidFile,
+    reload,
+  };
+  return {
+    domain,
+    source,
+    file: join(flags.nginxConfDir, flags.file),
+    render,
+    templateFile: flags.template,
+    nginx,
+    debounce,
+  };
 }
 
 function millis(field: string, text: string): number {

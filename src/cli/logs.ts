@@ -27,9 +27,16 @@ async function logs(name: string, opts: LogsOptions): Promise<number> {
   const container = (await docker.list(`${LABEL.service}=${name}`)).find((c) => c.name === name);
   if (!container) throw new RundockError('RUNDOCK_E_NOT_FOUND', `service ${name} is not deployed on this host`);
   const tail = opts.tail === undefined ? undefined : Number(opts.tail);
-  if (tail !== undefined && !(Number.isInteger(tail) && tail >= 0)) throw new ValidationError('tail', opts.tail, 'must be a whole number of lines');
+  if (tail !== undefined && !(Number.isInteger(tail) && tail >= 0))
+    throw new ValidationError('tail', opts.tail, 'must be a whole number of lines');
   const follow = opts.follow ?? false;
-  await streamLogs(docker.engine, container.id, { follow, tail, since: since(opts.since), timestamps: opts.timestamps }, process.stdout, process.stderr);
+  await streamLogs(
+    docker.engine,
+    container.id,
+    { follow, tail, since: since(opts.since), timestamps: opts.timestamps },
+    process.stdout,
+    process.stderr,
+  );
   return 0;
 }
 
@@ -38,8 +45,12 @@ export function since(value: string | undefined, now = Date.now()): number | und
   if (value === undefined) return undefined;
   if (/^\d+(\.\d+)?$/.test(value)) return Number(value);
   const ago = /^(\d+)(s|m|h|d)$/.exec(value);
-  if (ago) return Math.floor(now / 1000) - Number(ago[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[ago[2] as 's' | 'm' | 'h' | 'd'];
+  if (ago)
+    return (
+      Math.floor(now / 1000) - Number(ago[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[ago[2] as 's' | 'm' | 'h' | 'd']
+    );
   const parsed = Date.parse(value);
-  if (Number.isNaN(parsed)) throw new ValidationError('since', value, 'must be Unix seconds, an RFC 3339 time or a duration like 10m');
+  if (Number.isNaN(parsed))
+    throw new ValidationError('since', value, 'must be Unix seconds, an RFC 3339 time or a duration like 10m');
   return Math.floor(parsed / 1000);
 }

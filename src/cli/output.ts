@@ -22,7 +22,11 @@ export function reportError(error: unknown, json: boolean): number {
   if (json) {
     const field = e instanceof ValidationError ? { field: e.field, value: e.value } : {};
     const { changed, ...details } = e.details;
-    const body = { changed: changed === true, failed: true, error: { code: e.code, message: e.message, ...field, ...details } };
+    const body = {
+      changed: changed === true,
+      failed: true,
+      error: { code: e.code, message: e.message, ...field, ...details },
+    };
     process.stdout.write(`${JSON.stringify(body)}\n`);
   } else {
     process.stderr.write(`rundock: ${e.message} [${e.code}]\n`);
@@ -32,7 +36,8 @@ export function reportError(error: unknown, json: boolean): number {
 
 function toRundockError(error: unknown): RundockError {
   if (error instanceof RundockError) return error;
-  if (error instanceof CommanderError) return new RundockError('RUNDOCK_E_USAGE', error.message.replace(/^error: /, ''));
+  if (error instanceof CommanderError)
+    return new RundockError('RUNDOCK_E_USAGE', error.message.replace(/^error: /, ''));
   const message = error instanceof Error ? error.message : String(error);
   const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
   if (code !== undefined && LISTEN_ERRORS.has(code) && (syscall === 'bind' || syscall === 'listen')) {

@@ -35,17 +35,23 @@ interface PsOptions extends EtcdFlags {
 export function registerPs(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   const command = program
     .command('ps')
-    .description("list the services on this host: state, health, restarts, published address, and whether (and why not) the agent announces them")
+    .description(
+      'list the services on this host: state, health, restarts, published address, and whether (and why not) the agent announces them',
+    )
     .option('--agent <addr:port>', `the local agent's status address (default ${DEFAULT_STATUS_LISTEN})`)
     .option('--all', "every host's services, from the registry's host records (needs --etcd)");
-  addEtcdOptions(command, 'etcd endpoints, comma separated, for --all')
-    .action((opts: PsOptions) => run(() => (opts.all ? psAll(opts, program.opts<GlobalOptions>()) : ps(opts, program.opts<GlobalOptions>()))));
+  addEtcdOptions(command, 'etcd endpoints, comma separated, for --all').action((opts: PsOptions) =>
+    run(() => (opts.all ? psAll(opts, program.opts<GlobalOptions>()) : ps(opts, program.opts<GlobalOptions>()))),
+  );
 }
 
 async function ps(opts: PsOptions, global: GlobalOptions): Promise<number> {
   const docker = dockerRuntime();
   const host = hostContext(global);
-  const [listed, agentView] = await Promise.all([docker.list(LABEL.service), agentStatus(opts.agent ?? DEFAULT_STATUS_LISTEN)]);
+  const [listed, agentView] = await Promise.all([
+    docker.list(LABEL.service),
+    agentStatus(opts.agent ?? DEFAULT_STATUS_LISTEN),
+  ]);
   const containers = listed.filter((c) => c.name === c.labels[LABEL.service]);
   const rows = await Promise.all(containers.map((c) => toRow(docker, c, host.addresses, agentView?.get(c.name))));
   rows.sort((a, b) => a.name.localeCompare(b.name));
@@ -64,7 +70,12 @@ async function agentStatus(listen: string): Promise<Map<string, ServiceStatus> |
   }
 }
 
-async function toRow(docker: DockerRuntime, c: ObservedContainer, addresses: { public?: string | undefined; private?: string | undefined }, agent: ServiceStatus | undefined): Promise<ServiceRow> {
+async function toRow(
+  docker: DockerRuntime,
+  c: ObservedContainer,
+  addresses: { public?: string | undefined; private?: string | undefined },
+  agent: ServiceStatus | undefined,
+): Promise<ServiceRow> {
   const labels = decodeLabels(c.labels);
   const state = await docker.inspect(c.id);
   const ip = labels && labels.announceAs !== 'container' ? addresses[labels.announceAs] : undefined;
@@ -86,21 +97,41 @@ async function toRow(docker: DockerRuntime, c: ObservedContainer, addresses: { p
 
 function table(rows: readonly ServiceRow[]): string {
   const header = ['SERVICE', 'STATUS', 'HEALTH', 'RESTARTS', 'IMAGE', 'PUBLISHED', 'ANNOUNCED'];
-  const announced = (r: ServiceRow): string => (r.announced === null ? '- (no agent)' : r.announced ? 'yes' : `no: ${r.reason ?? ''}`);
-  const lines = rows.map((r) => [r.name, r.status, r.health ?? '-', String(r.restarts), r.image, r.published ?? (r.announce_as === 'container' ? 'container' : '-'), announced(r)]);
+  const announced = (r: ServiceRow): string =>
+    r.announced === null ? '- (no agent)' : r.announced ? 'yes' : `no: ${r.reason ?? ''}`;
+  const lines = rows.map((r) => [
+    r.name,
+    r.status,
+    r.health ?? '-',
+    String(r.restarts),
+    r.image,
+    r.published ?? (r.announce_as === 'container' ? 'container' : '-'),
+    announced(r),
+  ]);
   return formatTable(header, lines);
 }
 
 /** `ps --all`: every host's services from the host records agents keep in etcd. */
 async function psAll(opts: PsOptions, global: GlobalOptions): Promise<number> {
   const connection = etcdConnection(opts, loadHostConfig(global.config));
-  if (connection === undefined) throw new ValidationError('etcd', undefined, 'is required with --all (--etcd, RUNDOCK_ETCD or etcd in the config file)');
+  if (connection === undefined)
+    throw new ValidationError(
+      'etcd',
+      undefined,
+      'is required with --all (--etcd, RUNDOCK_ETCD or etcd in the config file)',
+    );
   const { EtcdRegistry } = await import('../registry/etcd.js');
   const registry = new EtcdRegistry(connection);
   try {
-    const hosts = [...(await registry.list(HOSTS_PREFIX)).values()].map((text) => JSON.parse(text) as HostRecord).sort((a, b) => a.host.localeCompare(b.host));
-    const lines = hosts.flatMap((h) => h.services.map((s) => [h.host, s.service, s.announced ? 'yes' : 'no', s.address ?? '-', s.reason]));
-    makeOutput(global.json ?? false).print(formatTable(['HOST', 'SERVICE', 'ANNOUNCED', 'ADDRESS', 'REASON'], lines), { hosts });
+    const hosts = [...(await registry.list(HOSTS_PREFIX)).values()]
+      .map((text) => JSON.parse(text) as HostRecord)
+      .sort((a, b) => a.host.localeCompare(b.host));
+    const lines = hosts.flatMap((h) =>
+      h.services.map((s) => [h.host, s.service, s.announced ? 'yes' : 'no', s.address ?? '-', s.reason]),
+    );
+    makeOutput(global.json ?? false).print(formatTable(['HOST', 'SERVICE', 'ANNOUNCED', 'ADDRESS', 'REASON'], lines), {
+      hosts,
+    });
   } finally {
     await registry.close();
   }
@@ -109,5 +140,12 @@ async function psAll(opts: PsOptions, global: GlobalOptions): Promise<number> {
 
 function formatTable(header: string[], lines: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
-  return [header, ...lines].map((l) => l.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  return [header, ...lines]
+    .map((l) =>
+      l
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

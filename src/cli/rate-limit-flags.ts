@@ -15,15 +15,29 @@ export interface RateLimitFlags {
 /** The DNS rate limit options, shared by `rundock dns` and `rundock agent --dns`. */
 export function addRateLimitOptions(command: Command): Command {
   return command
-    .option('--dns-rate-limit <n>', `UDP responses a second per client address, bursts of twice that; 0 turns it off (default ${DEFAULT_DNS_RATE_LIMIT})`)
-    .option('--dns-rate-limit-exempt <prefixes>', `comma-separated ADDR[/BITS] never limited; '' for none (default ${DEFAULT_EXEMPT})`);
+    .option(
+      '--dns-rate-limit <n>',
+      `UDP responses a second per client address, bursts of twice that; 0 turns it off (default ${DEFAULT_DNS_RATE_LIMIT})`,
+    )
+    .option(
+      '--dns-rate-limit-exempt <prefixes>',
+      `comma-separated ADDR[/BITS] never limited; '' for none (default ${DEFAULT_EXEMPT})`,
+    );
 }
 
 /** Checks the flags; a bad value is a ValidationError naming the flag. */
 export function rateLimitFrom(flags: RateLimitFlags): RateLimitOptions {
   const perSecond = Number(flags.dnsRateLimit ?? DEFAULT_DNS_RATE_LIMIT);
-  if (!Number.isInteger(perSecond) || perSecond < 0) throw new ValidationError('dns-rate-limit', flags.dnsRateLimit, 'must be a whole number of responses a second (0: no limit)');
-  const exempt = (flags.dnsRateLimitExempt ?? DEFAULT_EXEMPT).split(',').map((e) => e.trim()).filter((e) => e !== '');
+  if (!Number.isInteger(perSecond) || perSecond < 0)
+    throw new ValidationError(
+      'dns-rate-limit',
+      flags.dnsRateLimit,
+      'must be a whole number of responses a second (0: no limit)',
+    );
+  const exempt = (flags.dnsRateLimitExempt ?? DEFAULT_EXEMPT)
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
   for (const entry of exempt) {
     try {
       addPrefix(new BlockList(), entry);

@@ -43,7 +43,9 @@ export function registerStateCommands(program: Command, run: (action: () => Prom
     const cmd = program.command(`${verb} <name>`).description(STATE_HELP[state]);
     if (state !== 'absent') addSpecOptions(cmd);
     cmd.option('--dry-run', 'show what would change and change nothing');
-    cmd.action((name: string, opts: StateOptions) => run(() => stateCommand(state, name, opts, program.opts<GlobalOptions>())));
+    cmd.action((name: string, opts: StateOptions) =>
+      run(() => stateCommand(state, name, opts, program.opts<GlobalOptions>())),
+    );
   }
 }
 
@@ -54,8 +56,16 @@ function addSpecOptions(cmd: Command): void {
     .option('--cmd <string>', 'the command the container runs (words split like a shell, without one)')
     .option('--announce <port>', 'host port to publish and announce')
     .option('--port <port>', 'container port (default: announce)')
-    .addOption(new Option('--announce-as <where>', 'address to publish and announce on').choices(['private', 'public', 'container']))
-    .addOption(new Option('--pull <policy>', 'when to pull the image (default missing)').choices(['always', 'missing', 'never']))
+    .addOption(
+      new Option('--announce-as <where>', 'address to publish and announce on').choices([
+        'private',
+        'public',
+        'container',
+      ]),
+    )
+    .addOption(
+      new Option('--pull <policy>', 'when to pull the image (default missing)').choices(['always', 'missing', 'never']),
+    )
     .option('--restart <policy>', 'restart policy: no, always, unless-stopped (default), on-failure[:N]')
     .option('--health-cmd <cmd>', 'health check command, run in the container by Docker')
     .option('--health-interval <duration>', 'time between health checks (e.g. 5s)')
@@ -71,13 +81,24 @@ function addSpecOptions(cmd: Command): void {
 /** Maps flags onto the spec's keys, keeping values as given so validation can name them. */
 export function specFromFlags(state: State, name: string, o: StateOptions): Record<string, unknown> {
   const raw: Record<string, unknown> = {
-    name, state, image: o.image, args: o.args, cmd: o.cmd, announce: numeric(o.announce), port: numeric(o.port),
-    announce_as: o.announceAs, pull: o.pull, restart: o.restart,
+    name,
+    state,
+    image: o.image,
+    args: o.args,
+    cmd: o.cmd,
+    announce: numeric(o.announce),
+    port: numeric(o.port),
+    announce_as: o.announceAs,
+    pull: o.pull,
+    restart: o.restart,
   };
   if (o.healthCmd !== undefined) {
     raw.health = {
-      cmd: o.healthCmd, interval: o.healthInterval, timeout: o.healthTimeout,
-      retries: numeric(o.healthRetries), start_period: o.healthStartPeriod,
+      cmd: o.healthCmd,
+      interval: o.healthInterval,
+      timeout: o.healthTimeout,
+      retries: numeric(o.healthRetries),
+      start_period: o.healthStartPeriod,
     };
   }
   if (o.probe !== undefined) raw.probe = { check: o.probe, interval: o.probeInterval, timeout: o.probeTimeout };
@@ -88,7 +109,11 @@ async function stateCommand(state: State, name: string, o: StateOptions, global:
   const spec = validateService(specFromFlags(state, name, o));
   const prepared = prepareService(spec, hostContext(global), timeoutMs(o.timeout));
   const progress = new Progress(process.stderr, !global.json);
-  const result = await converge(dockerRuntime(), prepared, { dryRun: o.dryRun, reporter: progress, onPull: progress.pull(spec.image ?? '') });
+  const result = await converge(dockerRuntime(), prepared, {
+    dryRun: o.dryRun,
+    reporter: progress,
+    onPull: progress.pull(spec.image ?? ''),
+  });
   makeOutput(global.json ?? false).print(describeResult(result), result);
   return 0;
 }

@@ -41,7 +41,11 @@ export interface ServiceResult {
 }
 
 /** Puts one prepared service into its state: pull per policy, observe, plan, then (unless dry run) act. */
-export async function converge(docker: DockerRuntime, prepared: PreparedService, opts: ConvergeOptions = {}): Promise<ServiceResult> {
+export async function converge(
+  docker: DockerRuntime,
+  prepared: PreparedService,
+  opts: ConvergeOptions = {},
+): Promise<ServiceResult> {
   const { spec } = prepared;
   const desired = prepared.seal === undefined ? prepared.desired : prepared.seal(envDigestKey(await docker.engineId()));
   const [image, all] = await Promise.all([
@@ -59,7 +63,14 @@ export async function converge(docker: DockerRuntime, prepared: PreparedService,
   return { ...result, after: now ? summarize(now) : null, health: executed.ready?.health ?? null };
 }
 
-function baseResult(prepared: PreparedService, desired: DesiredContainer | undefined, plan: Plan, main: ObservedContainer | undefined, pulled: boolean, dryRun: boolean): ServiceResult {
+function baseResult(
+  prepared: PreparedService,
+  desired: DesiredContainer | undefined,
+  plan: Plan,
+  main: ObservedContainer | undefined,
+  pulled: boolean,
+  dryRun: boolean,
+): ServiceResult {
   const { spec } = prepared;
   const steps = [...plan.prepare, ...plan.swap, ...plan.cleanup].filter((s) => s.op !== 'wait' || plan.changed);
   const announces = spec.announce_as === 'container' ? containerPort(spec) !== undefined : spec.announce !== undefined;
@@ -74,7 +85,13 @@ function baseResult(prepared: PreparedService, desired: DesiredContainer | undef
     after: null,
     health: null,
     published: desired?.published ?? null,
-    announced: announces && spec.state === 'enabled' ? { as: spec.announce_as, port: spec.announce_as === 'container' ? (containerPort(spec) ?? null) : (spec.announce ?? null) } : null,
+    announced:
+      announces && spec.state === 'enabled'
+        ? {
+            as: spec.announce_as,
+            port: spec.announce_as === 'container' ? (containerPort(spec) ?? null) : (spec.announce ?? null),
+          }
+        : null,
   };
 }
 

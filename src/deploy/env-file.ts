@@ -21,7 +21,10 @@ export function readEnvFile(path: string, field: string, env: NodeJS.ProcessEnv 
     const key = eq === -1 ? line.trimEnd() : line.slice(0, eq);
     if (key === '' || /\s/.test(key)) {
       // Only text before a `=` is a name and may be shown; a line without one may be a pasted secret value.
-      const what = eq === -1 ? 'a line that is neither KEY=VALUE nor a variable name' : `a bad variable name ${JSON.stringify(key)}`;
+      const what =
+        eq === -1
+          ? 'a line that is neither KEY=VALUE nor a variable name'
+          : `a bad variable name ${JSON.stringify(key)}`;
       throw new ValidationError(field, `${path}:${index + 1}`, `has ${what}`);
     }
     if (eq !== -1) entries.push(line);

@@ -87,7 +87,14 @@ class StepRunner {
     else if (step.op === 'stop') await this.docker.stop(id);
     else if (step.op === 'remove') await this.docker.remove(id);
     else if (step.op === 'rename') await this.docker.rename(id, step.to);
-    else this.ready = await waitUntilReady(this.docker, id, { timeoutMs: this.opts.waitTimeoutMs, onWait: (s, ms) => this.opts.reporter?.waiting?.(`waiting for ${id.slice(0, 12)}: ${s.health ?? s.status}, ${Math.round(ms / 1000)} s`) });
+    else
+      this.ready = await waitUntilReady(this.docker, id, {
+        timeoutMs: this.opts.waitTimeoutMs,
+        onWait: (s, ms) =>
+          this.opts.reporter?.waiting?.(
+            `waiting for ${id.slice(0, 12)}: ${s.health ?? s.status}, ${Math.round(ms / 1000)} s`,
+          ),
+      });
   }
 
   /** Best effort: every rollback step is tried; true when all succeeded. */

@@ -16,13 +16,16 @@ export async function ensureImage(
 ): Promise<{ imageId: string | undefined; pulled: boolean }> {
   const present = await docker.imageId(ref);
   if (policy === 'never' && present === undefined) {
-    throw new RundockError('RUNDOCK_E_IMAGE_MISSING', `image ${ref} is not present on this host and pull is never`, { details: { image: ref } });
+    throw new RundockError('RUNDOCK_E_IMAGE_MISSING', `image ${ref} is not present on this host and pull is never`, {
+      details: { image: ref },
+    });
   }
   if (policy === 'never' || (policy === 'missing' && present !== undefined) || opts.dryRun) {
     return { imageId: present, pulled: false };
   }
   await pullImage(docker.engine, ref, opts.onPull);
   const imageId = await docker.imageId(ref);
-  if (imageId === undefined) throw new RundockError('RUNDOCK_E_PULL_FAILED', `pulling ${ref} reported success but the image is not present`);
+  if (imageId === undefined)
+    throw new RundockError('RUNDOCK_E_PULL_FAILED', `pulling ${ref} reported success but the image is not present`);
   return { imageId, pulled: true };
 }

@@ -6,7 +6,11 @@ import { nextName, oldName, type Observed } from '../plan/plan.js';
  * Observes one service on the engine with a single container listing and an image inspect: its container, the
  * leftovers of an interrupted swap, and the volumes other containers share.
  */
-export async function observeService(docker: DockerRuntime, name: string, image: string | undefined): Promise<Observed> {
+export async function observeService(
+  docker: DockerRuntime,
+  name: string,
+  image: string | undefined,
+): Promise<Observed> {
   const [all, imageId] = await Promise.all([docker.list(), image === undefined ? undefined : docker.imageId(image)]);
   return observedFrom(all, name, imageId);
 }

@@ -32,11 +32,18 @@ export interface PreparedService {
  * Resolves a spec against this host: parses args, reads env files, builds the create body and its hash.
  * Throws ValidationError (exit 2) on any bad input, before anything touches the engine.
  */
-export function prepareService(spec: Readonly<ServiceSpec>, host: HostContext, waitTimeoutMs?: number): PreparedService {
+export function prepareService(
+  spec: Readonly<ServiceSpec>,
+  host: HostContext,
+  waitTimeoutMs?: number,
+): PreparedService {
   if (spec.image === undefined || spec.state === 'absent') return { spec, waitTimeoutMs: waitTimeoutMs ?? 0 };
   const vars = { PRIVATE_IP: host.addresses.private, PUBLIC_IP: host.addresses.public };
   const run = parseArgs(spec.args, vars);
-  const envFiles = [...toList(spec.env_file).map((p) => [p, 'env_file'] as const), ...run.envFiles.map((p) => [p, 'args'] as const)];
+  const envFiles = [
+    ...toList(spec.env_file).map((p) => [p, 'env_file'] as const),
+    ...run.envFiles.map((p) => [p, 'args'] as const),
+  ];
   const healthcheck = spec.health === undefined ? undefined : toHealthConfig(spec.health);
   const input: BodyInput = {
     spec: { ...spec, image: spec.image },
@@ -51,13 +58,18 @@ export function prepareService(spec: Readonly<ServiceSpec>, host: HostContext, w
   const secret = secretEnv(input);
   // Built once now so that every check runs before anything touches the engine.
   const desired = buildDesiredContainer({ ...input, envDigest: secret.length > 0 ? 'unsealed' : undefined });
-  const seal = secret.length === 0 ? undefined : (key: Uint8Array) => buildDesiredContainer({ ...input, envDigest: envDigest(key, secret) });
+  const seal =
+    secret.length === 0
+      ? undefined
+      : (key: Uint8Array) => buildDesiredContainer({ ...input, envDigest: envDigest(key, secret) });
   return { spec, desired, seal, waitTimeoutMs: waitTimeoutMs ?? defaultWaitMs(desired.body.Healthcheck) };
 }
 
 /** Docker's HEALTHCHECK from the spec: a string runs in the container's shell, a list is exec'd directly. */
 export function toHealthConfig(health: HealthSpec): Docker.HealthConfig {
-  const config: Docker.HealthConfig = { Test: typeof health.cmd === 'string' ? ['CMD-SHELL', health.cmd] : ['CMD', ...health.cmd] };
+  const config: Docker.HealthConfig = {
+    Test: typeof health.cmd === 'string' ? ['CMD-SHELL', health.cmd] : ['CMD', ...health.cmd],
+  };
   if (health.interval !== undefined) config.Interval = nanos(health.interval);
   if (health.timeout !== undefined) config.Timeout = nanos(health.timeout);
   if (health.start_period !== undefined) config.StartPeriod = nanos(health.start_period);
@@ -67,7 +79,8 @@ export function toHealthConfig(health: HealthSpec): Docker.HealthConfig {
 
 /** The agent's probe with defaults: every 5 s, 2 s timeout, HTTP 200, healthy at once, unhealthy after 3 failures. */
 export function toProbeLabel(probe: ProbeSpec): ProbeLabel {
-  const ms = (d: string | number | undefined, fallback: number): number => (d === undefined ? fallback : Math.round(nanos(d) / 1e6));
+  const ms = (d: string | number | undefined, fallback: number): number =>
+    d === undefined ? fallback : Math.round(nanos(d) / 1e6);
   return {
     check: probe.check as ProbeLabel['check'],
     status: probe.status ?? 200,

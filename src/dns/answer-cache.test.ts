@@ -6,19 +6,22 @@ import { AnswerCache } from './answer-cache.js';
 import { QueryHandler } from './handler.js';
 import { ZoneIndex } from './zone-index.js';
 
-const query = (id: number, name = 'web.s.prod.example.com'): Buffer => dnsPacket.encode({ type: 'query', id, questions: [{ name, type: 'A' }] });
+const query = (id: number, name = 'web.s.prod.example.com'): Buffer =>
+  dnsPacket.encode({ type: 'query', id, questions: [{ name, type: 'A' }] });
 const answerOf = (rotation: number): Buffer => Buffer.from([0, 0, 0x84, 0, rotation]);
 const meta = { qtype: 'A', rcode: 0 };
 
 describe('AnswerCache', () => {
   const q = query(1);
-  const keyOf = (cache: AnswerCache, raw = q, transport: 'udp' | 'tcp' = 'udp', serial = 1, generation = 1): number => cache.keyOf(raw, transport, serial, generation) as number;
+  const keyOf = (cache: AnswerCache, raw = q, transport: 'udp' | 'tcp' = 'udp', serial = 1, generation = 1): number =>
+    cache.keyOf(raw, transport, serial, generation) as number;
   /** Looks `raw` up twice (the doorkeeper admits it the second time) and stores answerOf(rotation) as asked. */
   const fill = (cache: AnswerCache, key: number, raw: Buffer, times: number, next = 100): void => {
     cache.lookup(key, raw, 'udp', next);
     for (let i = 0; i < times; i++) {
       const miss = cache.lookup(key, raw, 'udp', next + i);
-      if (miss.bytes === undefined && miss.store) cache.store(key, raw, 'udp', miss.rotation, answerOf(miss.rotation % 3), meta);
+      if (miss.bytes === undefined && miss.store)
+        cache.store(key, raw, 'udp', miss.rotation, answerOf(miss.rotation % 3), meta);
     }
   };
 
@@ -31,13 +34,20 @@ describe('AnswerCache', () => {
     assert.deepEqual(cache.lookup(key, q, 'udp', 10), { bytes: undefined, rotation: 10, store: true });
   });
 
-  it('computes consecutive rotations until the cycle closes, then serves the variants in turn under the asker\'s id', () => {
+  it("computes consecutive rotations until the cycle closes, then serves the variants in turn under the asker's id", () => {
     const cache = new AnswerCache();
     const key = keyOf(cache);
     fill(cache, key, q, 4, 100); // rotations 100..103 -> 1, 2, 0, 1: the fourth equals the first
     const served = [0, 1, 2, 3].map((i) => cache.lookup(key, query(0x4200 + i), 'udp', 0).bytes);
-    assert.deepEqual(served.map((b) => b?.[4]), [2, 0, 1, 2], 'the closing answer was the first variant');
-    assert.deepEqual(served.map((b) => b?.readUInt16BE(0)), [0x4200, 0x4201, 0x4202, 0x4203]);
+    assert.deepEqual(
+      served.map((b) => b?.[4]),
+      [2, 0, 1, 2],
+      'the closing answer was the first variant',
+    );
+    assert.deepEqual(
+      served.map((b) => b?.readUInt16BE(0)),
+      [0x4200, 0x4201, 0x4202, 0x4203],
+    );
   });
 
   it('never caches a name with more variants than it keeps: every instance must still come first in turn', () => {
@@ -48,7 +58,7 @@ describe('AnswerCache', () => {
     assert.deepEqual(cache.lookup(key, q, 'udp', 5), { bytes: undefined, rotation: 5, store: false });
   });
 
-  it('never answers one query with another\'s answer, even under the same hash or another transport', () => {
+  it("never answers one query with another's answer, even under the same hash or another transport", () => {
     const cache = new AnswerCache();
     const key = keyOf(cache);
     fill(cache, key, q, 4);
@@ -77,14 +87,25 @@ describe('AnswerCache', () => {
 
   it('through the handler: rotation goes on and a change answers at once', () => {
     const zone = new ZoneIndex('s.prod.example.com');
-    for (const [h, a] of [['a', '10.0.0.1'], ['b', '10.0.0.2'], ['c', '10.0.0.3']]) zone.put(`/skydns/com/example/prod/s/web/${h}`, `{"host":"${a}"}`);
-    const handler = new QueryHandler({ zones: [zone], defaultTtl: 60, serial: () => 1, log: pino({ level: 'silent' }) });
+    for (const [h, a] of [
+      ['a', '10.0.0.1'],
+      ['b', '10.0.0.2'],
+      ['c', '10.0.0.3'],
+    ])
+      zone.put(`/skydns/com/example/prod/s/web/${h}`, `{"host":"${a}"}`);
+    const handler = new QueryHandler({
+      zones: [zone],
+      defaultTtl: 60,
+      serial: () => 1,
+      log: pino({ level: 'silent' }),
+    });
     const first = (): string => {
       const reply = dnsPacket.decode(handler.handle(query(7), 'udp') as Buffer);
       return reply.answers?.[0]?.type === 'A' ? reply.answers[0].data : '';
     };
     const firsts = Array.from({ length: 12 }, first);
-    for (const address of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) assert.equal(firsts.filter((f) => f === address).length, 4, `${address} first in turn: ${firsts.join(' ')}`);
+    for (const address of ['10.0.0.1', '10.0.0.2', '10.0.0.3'])
+      assert.equal(firsts.filter((f) => f === address).length, 4, `${address} first in turn: ${firsts.join(' ')}`);
     zone.delete('/skydns/com/example/prod/s/web/a');
     zone.delete('/skydns/com/example/prod/s/web/b');
     assert.equal(first(), '10.0.0.3');

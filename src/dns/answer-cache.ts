@@ -75,7 +75,8 @@ export class AnswerCache {
     const entry = this.entries.get(key);
     if (entry === undefined) return { bytes: undefined, rotation: next, store: this.admit(key) };
     // Another query with the same hash, or too many variants: answered without the cache.
-    if (entry.uncacheable || !sameQuery(entry, raw, transport)) return { bytes: undefined, rotation: next, store: false };
+    if (entry.uncacheable || !sameQuery(entry, raw, transport))
+      return { bytes: undefined, rotation: next, store: false };
     if (!entry.complete) return { bytes: undefined, rotation: entry.base + entry.variants.length, store: true };
     const variant = entry.variants[entry.next] as Buffer;
     entry.next = (entry.next + 1) % entry.variants.length;
@@ -98,7 +99,16 @@ export class AnswerCache {
     let entry = this.entries.get(key);
     if (entry === undefined) {
       if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as number);
-      entry = { ...answer, query: kept(raw.subarray(2)), transport, variants: [], base: rotation, complete: false, uncacheable: false, next: 0 };
+      entry = {
+        ...answer,
+        query: kept(raw.subarray(2)),
+        transport,
+        variants: [],
+        base: rotation,
+        complete: false,
+        uncacheable: false,
+        next: 0,
+      };
       this.entries.set(key, entry);
     }
     if (!sameQuery(entry, raw, transport)) return;

@@ -45,7 +45,13 @@ function ordered(entries: readonly ZoneEntry[], ctx: BuildContext): readonly Zon
  * client's resolver follows it (CoreDNS asks its upstream instead: this server does not recurse).
  * A CNAME to the name itself or below it is a loop in SkyDNS semantics and is skipped, as CoreDNS does.
  */
-export function addressAnswers(owner: string, entries: readonly ZoneEntry[], family: 4 | 6, ctx: BuildContext, chain: string[] = []): Answer[] {
+export function addressAnswers(
+  owner: string,
+  entries: readonly ZoneEntry[],
+  family: 4 | 6,
+  ctx: BuildContext,
+  chain: string[] = [],
+): Answer[] {
   const out: Answer[] = [];
   const seen = new Set<string>();
   const lookupName = owner.toLowerCase();
@@ -61,13 +67,21 @@ export function addressAnswers(owner: string, entries: readonly ZoneEntry[], fam
   return out;
 }
 
-function cnameAnswers(owner: string, lookupName: string, entry: ZoneEntry, family: 4 | 6, ctx: BuildContext, chain: string[]): Answer[] {
+function cnameAnswers(
+  owner: string,
+  lookupName: string,
+  entry: ZoneEntry,
+  family: 4 | 6,
+  ctx: BuildContext,
+  chain: string[],
+): Answer[] {
   const target = bare(entry.record.host).toLowerCase();
   if (isAtOrBelow(target, lookupName) || chain.length >= MAX_CHAIN || chain.includes(target)) return [];
   const cname: Answer = { name: owner, type: 'CNAME', ttl: ttlOf(entry, ctx), data: bare(entry.record.host) };
   if (!ctx.index.inZone(target)) return [cname];
   const match = ctx.index.find(target, ctx.maxRecords);
-  const next = match === undefined ? [] : addressAnswers(bare(entry.record.host), match.records, family, ctx, [...chain, target]);
+  const next =
+    match === undefined ? [] : addressAnswers(bare(entry.record.host), match.records, family, ctx, [...chain, target]);
   return next.length === 0 ? [] : [cname, ...next];
 }
 
@@ -87,7 +101,8 @@ export interface WithAdditionals {
 export function srvAnswers(owner: string, entries: readonly ZoneEntry[], ctx: BuildContext): WithAdditionals {
   const list = ordered(entries, ctx);
   const totals = new Map<number, number>();
-  for (const e of list) totals.set(priorityOf(e), (totals.get(priorityOf(e)) ?? 0) + (e.record.weight ?? DEFAULT_WEIGHT));
+  for (const e of list)
+    totals.set(priorityOf(e), (totals.get(priorityOf(e)) ?? 0) + (e.record.weight ?? DEFAULT_WEIGHT));
   const out: WithAdditionals = { answers: [], additionals: [] };
   const seen = new Set<string>();
   for (const entry of list) {
@@ -113,7 +128,12 @@ export function mxAnswers(owner: string, entries: readonly ZoneEntry[], ctx: Bui
     const exchange = targetOf(entry);
     if (seen.has(exchange)) continue;
     seen.add(exchange);
-    out.answers.push({ name: owner, type: 'MX', ttl: ttlOf(entry, ctx), data: { preference: priorityOf(entry), exchange } });
+    out.answers.push({
+      name: owner,
+      type: 'MX',
+      ttl: ttlOf(entry, ctx),
+      data: { preference: priorityOf(entry), exchange },
+    });
     addTargetAddresses(entry, exchange, ctx, out.additionals, seen);
   }
   return out;
@@ -134,11 +154,22 @@ export function txtAnswers(owner: string, entries: readonly ZoneEntry[], ctx: Bu
 }
 
 /** The address records of `target` for the additional section: the entry's own address, or in-zone lookups. */
-function addTargetAddresses(entry: ZoneEntry, target: string, ctx: BuildContext, additionals: Answer[], seen: Set<string>): void {
+function addTargetAddresses(
+  entry: ZoneEntry,
+  target: string,
+  ctx: BuildContext,
+  additionals: Answer[],
+  seen: Set<string>,
+): void {
   if (entry.family !== 0) {
     if (seen.has(`${target} @${entry.address}`)) return;
     seen.add(`${target} @${entry.address}`);
-    additionals.push({ name: target, type: entry.family === 4 ? 'A' : 'AAAA', ttl: ttlOf(entry, ctx), data: entry.address });
+    additionals.push({
+      name: target,
+      type: entry.family === 4 ? 'A' : 'AAAA',
+      ttl: ttlOf(entry, ctx),
+      data: entry.address,
+    });
     return;
   }
   if (seen.has(`${target} @`) || !ctx.index.inZone(target)) return;

@@ -56,12 +56,23 @@ export function answer(index: ZoneIndex, request: Packet, settings: AnswerSettin
   const question = questions[0];
   if (edns.kind === 'malformed') return reply(request, { kind: 'none' }, undefined, failure(RCODE.FORMERR), false);
   if (opcodeOf(request.flags ?? 0) !== 0) return reply(request, edns, undefined, failure(RCODE.NOTIMP), false);
-  if (question === undefined || questions.length !== 1) return reply(request, edns, undefined, failure(RCODE.FORMERR), false);
-  if (edns.kind === 'present' && edns.version !== 0) return reply(request, edns, question, failure(RCODE.BADVERS), false);
+  if (question === undefined || questions.length !== 1)
+    return reply(request, edns, undefined, failure(RCODE.FORMERR), false);
+  if (edns.kind === 'present' && edns.version !== 0)
+    return reply(request, edns, question, failure(RCODE.BADVERS), false);
   // Zone transfers are not offered; REFUSED is what an authoritative server answers a transfer it does not allow.
-  const refused = !CLASSES.has(question.class ?? 'IN') || !index.inZone(question.name) || question.type === 'AXFR' || question.type === 'IXFR';
+  const refused =
+    !CLASSES.has(question.class ?? 'IN') ||
+    !index.inZone(question.name) ||
+    question.type === 'AXFR' ||
+    question.type === 'IXFR';
   if (refused) return reply(request, edns, question, failure(RCODE.REFUSED), false);
-  const ctx: BuildContext = { index, defaultTtl: settings.defaultTtl, rotation: settings.rotation ?? 0, maxRecords: settings.maxRecords ?? DEFAULT_MAX_RECORDS };
+  const ctx: BuildContext = {
+    index,
+    defaultTtl: settings.defaultTtl,
+    rotation: settings.rotation ?? 0,
+    maxRecords: settings.maxRecords ?? DEFAULT_MAX_RECORDS,
+  };
   return reply(request, edns, question, resolve(question, ctx, settings), true);
 }
 
@@ -78,7 +89,9 @@ export function bareResponse(request: Packet, rcode: number): Packet {
 function resolve(question: Question, ctx: BuildContext, settings: AnswerSettings): Sections {
   const { index } = ctx;
   const found: Sections =
-    bare(question.name).toLowerCase() === index.domain ? apexAnswers(question, ctx, settings) : nameAnswers(question, ctx);
+    bare(question.name).toLowerCase() === index.domain
+      ? apexAnswers(question, ctx, settings)
+      : nameAnswers(question, ctx);
   if (found.answers.length > 0) return found;
   // NXDOMAIN and NODATA alike carry the zone's SOA, whose minimum tells caches how long to remember (RFC 2308).
   return { rcode: found.rcode, answers: [], authorities: [soaRecord(index.domain, index, settings)], additionals: [] };
@@ -170,7 +183,13 @@ function failure(rcode: number): Sections {
   return { rcode, answers: [], authorities: [], additionals: [] };
 }
 
-function reply(request: Packet, edns: EdnsRequest, question: Question | undefined, s: Sections, authoritative: boolean): Packet {
+function reply(
+  request: Packet,
+  edns: EdnsRequest,
+  question: Question | undefined,
+  s: Sections,
+  authoritative: boolean,
+): Packet {
   const additionals = edns.kind === 'present' ? [...s.additionals, responseOpt(edns, s.rcode)] : s.additionals;
   return {
     type: 'response',

@@ -22,7 +22,12 @@ export class DurationHistogram {
   private sum = 0;
   private count = 0;
 
-  constructor(readonly name: string, readonly help: string, private readonly upperBounds: readonly number[], registry: Registry) {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly upperBounds: readonly number[],
+    registry: Registry,
+  ) {
     this.counts = new Float64Array(upperBounds.length);
     registry.registerMetric(this as never);
   }

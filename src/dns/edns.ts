@@ -17,9 +17,7 @@ const DO_BIT = 0x8000;
 
 /** The client's EDNS state: absent, malformed (FORMERR), or its version, payload size and DO bit. */
 export type EdnsRequest =
-  | { kind: 'none' }
-  | { kind: 'malformed' }
-  | { kind: 'present'; version: number; udpSize: number; dnssecOk: boolean };
+  { kind: 'none' } | { kind: 'malformed' } | { kind: 'present'; version: number; udpSize: number; dnssecOk: boolean };
 
 /** Reads the OPT record of a request; more than one, or one not owned by the root, is malformed (RFC 6891 6.1.1). */
 export function readEdns(request: Packet): EdnsRequest {
@@ -30,7 +28,12 @@ export function readEdns(request: Packet): EdnsRequest {
     opt = record;
   }
   if (opt === undefined) return { kind: 'none' };
-  return { kind: 'present', version: opt.ednsVersion, udpSize: opt.udpPayloadSize, dnssecOk: (opt.flags & DO_BIT) !== 0 };
+  return {
+    kind: 'present',
+    version: opt.ednsVersion,
+    udpSize: opt.udpPayloadSize,
+    dnssecOk: (opt.flags & DO_BIT) !== 0,
+  };
 }
 
 /** Our OPT record for a response: our payload size, the upper rcode bits, the DO bit echoed (RFC 3225). */

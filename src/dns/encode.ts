@@ -10,8 +10,29 @@ import { FLAG_QR, FLAG_TC } from './wire.js';
 
 /** Type codes of the records written here, and of the question types echoed back (others fall back). */
 const TYPES: Readonly<Record<string, number>> = {
-  A: 1, NS: 2, CNAME: 5, SOA: 6, PTR: 12, HINFO: 13, MX: 15, TXT: 16, AAAA: 28, SRV: 33, NAPTR: 35, DS: 43, SSHFP: 44,
-  RRSIG: 46, NSEC: 47, DNSKEY: 48, NSEC3: 50, TLSA: 52, OPT: 41, IXFR: 251, AXFR: 252, ANY: 255, CAA: 257,
+  A: 1,
+  NS: 2,
+  CNAME: 5,
+  SOA: 6,
+  PTR: 12,
+  HINFO: 13,
+  MX: 15,
+  TXT: 16,
+  AAAA: 28,
+  SRV: 33,
+  NAPTR: 35,
+  DS: 43,
+  SSHFP: 44,
+  RRSIG: 46,
+  NSEC: 47,
+  DNSKEY: 48,
+  NSEC3: 50,
+  TLSA: 52,
+  OPT: 41,
+  IXFR: 251,
+  AXFR: 252,
+  ANY: 255,
+  CAA: 257,
 };
 const CLASSES: Readonly<Record<string, number>> = { IN: 1, CH: 3, HS: 4, NONE: 254, ANY: 255 };
 const OPT_BYTES = 11;
@@ -40,7 +61,13 @@ function encode(packet: Packet, limit: number): Buffer {
   const truncated = answers < (packet.answers ?? []).length;
   const authorities = truncated ? 0 : section(w, packet.authorities ?? [], true);
   const cut = truncated || authorities < (packet.authorities ?? []).length;
-  const extra = cut ? 0 : section(w, additionals.filter((r) => r.type !== 'OPT'), false);
+  const extra = cut
+    ? 0
+    : section(
+        w,
+        additionals.filter((r) => r.type !== 'OPT'),
+        false,
+      );
   w.limit += opt === undefined ? 0 : OPT_BYTES;
   if (opt !== undefined) record(w, opt);
   w.patchU16(0, packet.id ?? 0);

@@ -13,19 +13,23 @@ describe('parseUpstream', () => {
   });
 
   it('rejects names and bad ports', () => {
-    for (const bad of ['dns.example.com:53', '10.0.0.1:0', '10.0.0.1:99999', '10.0.0.1:x', '']) assert.throws(() => parseUpstream(bad), /forward must be/);
+    for (const bad of ['dns.example.com:53', '10.0.0.1:0', '10.0.0.1:99999', '10.0.0.1:x', ''])
+      assert.throws(() => parseUpstream(bad), /forward must be/);
   });
 });
 
 /** A fake upstream on loopback that answers each query through `respond`. */
-async function fakeUpstream(respond: (query: Buffer, socket: Socket, port: number, address: string) => void): Promise<Socket> {
+async function fakeUpstream(
+  respond: (query: Buffer, socket: Socket, port: number, address: string) => void,
+): Promise<Socket> {
   const socket = createSocket('udp4');
   socket.on('message', (query, from) => respond(query, socket, from.port, from.address));
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   return socket;
 }
 
-const query = (name: string, id: number): Buffer => dnsPacket.encode({ type: 'query', id, questions: [{ name, type: 'A' }] });
+const query = (name: string, id: number): Buffer =>
+  dnsPacket.encode({ type: 'query', id, questions: [{ name, type: 'A' }] });
 
 describe('Forwarder', () => {
   it('relays under a fresh id, ignores replies with another question, returns the answer under the client id', async () => {

@@ -22,10 +22,17 @@ interface Pending {
 /** Parses `ip:port`, `[ipv6]:port` or a bare IP (port 53) into an address the forwarder can connect to. */
 export function parseUpstream(upstream: string): { host: string; port: number } {
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(upstream);
-  const [host, port] = bracketed !== null ? [bracketed[1], bracketed[2]] : isIP(upstream) === 6 ? [upstream, undefined] : upstream.split(':');
+  const [host, port] =
+    bracketed !== null
+      ? [bracketed[1], bracketed[2]]
+      : isIP(upstream) === 6
+        ? [upstream, undefined]
+        : upstream.split(':');
   const number = port === undefined ? 53 : Number(port);
   if (host === undefined || isIP(host) === 0 || !Number.isInteger(number) || number < 1 || number > 65535) {
-    throw new Error(`forward must be an IP address with an optional port (ip:port, [ipv6]:port), not ${JSON.stringify(upstream)}`);
+    throw new Error(
+      `forward must be an IP address with an optional port (ip:port, [ipv6]:port), not ${JSON.stringify(upstream)}`,
+    );
   }
   return { host, port: number };
 }
@@ -73,7 +80,12 @@ export class Forwarder {
         this.pending.delete(id);
         settle({ ok: false, reason: 'timeout' });
       }, this.timeoutMs);
-      this.pending.set(id, { clientId: query.readUInt16BE(0), question: copy.subarray(12, end < 0 ? 12 : end), timer, settle });
+      this.pending.set(id, {
+        clientId: query.readUInt16BE(0),
+        question: copy.subarray(12, end < 0 ? 12 : end),
+        timer,
+        settle,
+      });
       this.socket.send(copy);
     });
   }

@@ -13,7 +13,20 @@ function handler(zone = new ZoneIndex('s.prod.example.com')): QueryHandler {
 }
 
 function query(name: string, type = 'A', edns = false): Buffer {
-  const additionals = edns ? [{ name: '.', type: 'OPT' as const, udpPayloadSize: 4096, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }] : [];
+  const additionals = edns
+    ? [
+        {
+          name: '.',
+          type: 'OPT' as const,
+          udpPayloadSize: 4096,
+          extendedRcode: 0,
+          ednsVersion: 0,
+          flags: 0,
+          flag_do: false,
+          options: [],
+        },
+      ]
+    : [];
   return dnsPacket.encode({ type: 'query', id: 99, questions: [{ name, type: type as 'A' }], additionals });
 }
 
@@ -27,7 +40,10 @@ describe('QueryHandler', () => {
     const h = handler();
     h.handle(query('web.s.prod.example.com'), 'udp');
     const decoded = dnsPacket.decode(reply(h.handle(query('web.s.prod.example.com'), 'udp')));
-    assert.deepEqual(decoded.answers?.map((r) => r.type === 'A' && r.data), ['10.0.0.1']);
+    assert.deepEqual(
+      decoded.answers?.map((r) => r.type === 'A' && r.data),
+      ['10.0.0.1'],
+    );
     assert.equal(decoded.id, 99);
   });
 
@@ -36,7 +52,10 @@ describe('QueryHandler', () => {
     raw[12] = 5; // labels "web.s", "prod", "example", "com"
     raw[16] = 0x2e;
     const decoded = dnsPacket.decode(reply(handler().handle(raw, 'udp')));
-    assert.deepEqual([decoded.id, (decoded.flags ?? 0) & 0xf, decoded.questions?.length, decoded.answers?.length], [99, 5, 0, 0]);
+    assert.deepEqual(
+      [decoded.id, (decoded.flags ?? 0) & 0xf, decoded.questions?.length, decoded.answers?.length],
+      [99, 5, 0, 0],
+    );
   });
 
   it('refuses a name it cannot echo byte for byte, without a question section', () => {
@@ -48,7 +67,8 @@ describe('QueryHandler', () => {
 
   it('limits UDP answers to 512 bytes without EDNS and to 1232 with a larger EDNS size; TCP to 64 KiB', () => {
     const zone = new ZoneIndex('s.prod.example.com');
-    for (let i = 0; i < 300; i++) zone.put(`/skydns/com/example/prod/s/big/host-${i}`, `{"host":"10.0.${i >> 8}.${i & 255}"}`);
+    for (let i = 0; i < 300; i++)
+      zone.put(`/skydns/com/example/prod/s/big/host-${i}`, `{"host":"10.0.${i >> 8}.${i & 255}"}`);
     const h = handler(zone);
     assert.ok(reply(h.handle(query('big.s.prod.example.com'), 'udp')).length <= 512);
     const edns = reply(h.handle(query('big.s.prod.example.com', 'A', true), 'udp'));
@@ -62,7 +82,9 @@ describe('QueryHandler', () => {
         throw new Error('bug');
       }
     }
-    const decoded = dnsPacket.decode(reply(handler(new Broken('s.prod.example.com')).handle(query('web.s.prod.example.com'), 'udp')));
+    const decoded = dnsPacket.decode(
+      reply(handler(new Broken('s.prod.example.com')).handle(query('web.s.prod.example.com'), 'udp')),
+    );
     assert.deepEqual([decoded.id, (decoded.flags ?? 0) & 0xf], [99, 2]);
   });
 

@@ -67,7 +67,9 @@ export class QueryHandler {
       return this.dispatch(raw, transport, started);
     } catch (error) {
       this.reportBug(error);
-      return isQueryHeader(raw) ? this.finish(headerOnlyReply(raw, RCODE.SERVFAIL), 'other', RCODE.SERVFAIL, started) : undefined;
+      return isQueryHeader(raw)
+        ? this.finish(headerOnlyReply(raw, RCODE.SERVFAIL), 'other', RCODE.SERVFAIL, started)
+        : undefined;
     }
   }
 
@@ -75,7 +77,8 @@ export class QueryHandler {
     const serial = this.o.serial();
     const key = this.cache.keyOf(raw, transport, serial, this.generation());
     const cached = key === undefined ? undefined : this.cache.lookup(key, raw, transport, this.rotation);
-    if (cached?.bytes !== undefined) return this.finish(cached.bytes, cached.answer.qtype, cached.answer.rcode, started);
+    if (cached?.bytes !== undefined)
+      return this.finish(cached.bytes, cached.answer.qtype, cached.answer.rcode, started);
     const request = decode(raw);
     if (request === undefined) {
       if (!isQueryHeader(raw)) return this.drop('malformed');
@@ -89,11 +92,18 @@ export class QueryHandler {
     if (zone === undefined) {
       const plainQuery = request.questions?.length === 1 && opcodeOf(request.flags ?? 0) === 0;
       if (this.o.forwarder !== undefined && plainQuery) return this.forward(this.o.forwarder, raw, request, started);
-      if (!echoable) return this.finish(headerOnlyReply(raw, RCODE.REFUSED), question?.type ?? 'other', RCODE.REFUSED, started);
+      if (!echoable)
+        return this.finish(headerOnlyReply(raw, RCODE.REFUSED), question?.type ?? 'other', RCODE.REFUSED, started);
     }
     const rotation = cached?.rotation ?? this.rotation;
     this.rotation = (this.rotation + 1) & 0x3fffffff;
-    const settings = { defaultTtl: this.o.defaultTtl, serial, rotation, negativeTtl: this.o.negativeTtl, maxRecords: this.o.maxRecords };
+    const settings = {
+      defaultTtl: this.o.defaultTtl,
+      serial,
+      rotation,
+      negativeTtl: this.o.negativeTtl,
+      maxRecords: this.o.maxRecords,
+    };
     const response = answer(zone ?? (this.zones[0] as ZoneIndex), request, settings);
     const limit = responseSizeLimit(request, transport);
     const bytes = encodeResponse(response, limit) ?? encodeWithin(response, limit);
@@ -107,11 +117,16 @@ export class QueryHandler {
     return undefined;
   }
 
-  private async forward(forwarder: Forwarder, raw: Buffer, request: DecodedPacket, started: number): Promise<Buffer | undefined> {
+  private async forward(
+    forwarder: Forwarder,
+    raw: Buffer,
+    request: DecodedPacket,
+    started: number,
+  ): Promise<Buffer | undefined> {
     const qtype = request.questions?.[0]?.type ?? 'other';
     const result = await forwarder.relay(raw);
     this.o.metrics?.forwarded.labels(result.ok ? 'answered' : result.reason).inc();
-    if (result.ok) return this.finish(result.reply, qtype, (result.reply.readUInt8(3) & 0xf), started);
+    if (result.ok) return this.finish(result.reply, qtype, result.reply.readUInt8(3) & 0xf, started);
     return this.finish(dnsPacket.encode(bareResponse(request, RCODE.SERVFAIL)), qtype, RCODE.SERVFAIL, started);
   }
 
@@ -130,7 +145,10 @@ export class QueryHandler {
     const now = Date.now();
     if (now - this.lastBugLog < BUG_LOG_INTERVAL_MS) return;
     this.lastBugLog = now;
-    this.o.log.error({ err: error }, 'answering a DNS query failed; replied SERVFAIL (further failures muted for 10 s)');
+    this.o.log.error(
+      { err: error },
+      'answering a DNS query failed; replied SERVFAIL (further failures muted for 10 s)',
+    );
   }
 }
 

@@ -6,7 +6,22 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { DurationHistogram } from './duration-histogram.js';
 
 /** Query types counted under their own name; any other is `other`. */
-const QTYPES = new Set(['A', 'AAAA', 'SRV', 'TXT', 'MX', 'CNAME', 'NS', 'SOA', 'ANY', 'PTR', 'HINFO', 'CAA', 'AXFR', 'IXFR']);
+const QTYPES = new Set([
+  'A',
+  'AAAA',
+  'SRV',
+  'TXT',
+  'MX',
+  'CNAME',
+  'NS',
+  'SOA',
+  'ANY',
+  'PTR',
+  'HINFO',
+  'CAA',
+  'AXFR',
+  'IXFR',
+]);
 
 /** Where the zone feed stands, as `rundock_dns_watch_state` reports it. */
 export const WATCH_STATE = { loading: 0, watching: 1, disconnected: 2 } as const;
@@ -64,10 +79,29 @@ export class DnsMetrics {
         if (sources.length > 0) this.set(sources.reduce((sum, source) => sum + source.size, 0));
       },
     });
-    this.watchState = new Gauge({ name: 'rundock_dns_watch_state', help: 'Zone feed state: 0 loading, 1 watching, 2 disconnected (serving the last view)', registers });
-    this.forwarded = new Counter({ name: 'rundock_dns_forwarded_total', help: 'Queries outside the zone relayed upstream, by outcome', labelNames: ['outcome'], registers });
-    this.dropped = new Counter({ name: 'rundock_dns_dropped_total', help: 'Packets dropped unanswered, by reason', labelNames: ['reason'], registers });
-    this.rateLimited = new Counter({ name: 'rundock_dns_rate_limited_total', help: 'UDP queries over the per-client rate limit: dropped, or answered TC=1 (slip)', labelNames: ['action'], registers });
+    this.watchState = new Gauge({
+      name: 'rundock_dns_watch_state',
+      help: 'Zone feed state: 0 loading, 1 watching, 2 disconnected (serving the last view)',
+      registers,
+    });
+    this.forwarded = new Counter({
+      name: 'rundock_dns_forwarded_total',
+      help: 'Queries outside the zone relayed upstream, by outcome',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.dropped = new Counter({
+      name: 'rundock_dns_dropped_total',
+      help: 'Packets dropped unanswered, by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.rateLimited = new Counter({
+      name: 'rundock_dns_rate_limited_total',
+      help: 'UDP queries over the per-client rate limit: dropped, or answered TC=1 (slip)',
+      labelNames: ['action'],
+      registers,
+    });
   }
 
   /** Reports the record count of `zones` (anything with a `size`, such as a ZoneIndex) in `rundock_dns_records`. */

@@ -52,7 +52,10 @@ describe('RateLimiter', () => {
     assert.equal(decisions(limiter, '::1', 50).answer, 50);
     assert.equal(decisions(limiter, '192.0.2.7', 50).answer, 50);
     assert.equal(decisions(new RateLimiter({ perSecond: 0 }, c.now), '10.0.0.1', 50).answer, 50);
-    assert.throws(() => new RateLimiter({ perSecond: 1, exempt: ['10.0.0.0/33'] }), /10\.0\.0\.0\/33 is not an address/);
+    assert.throws(
+      () => new RateLimiter({ perSecond: 1, exempt: ['10.0.0.0/33'] }),
+      /10\.0\.0\.0\/33 is not an address/,
+    );
   });
 
   it('bounds its memory: past maxClients new clients share one bucket, and quiet clients are forgotten', () => {

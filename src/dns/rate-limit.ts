@@ -42,7 +42,10 @@ export class RateLimiter {
   private readonly exempt = new BlockList();
   private lastSweep = 0;
 
-  constructor(private readonly o: RateLimitOptions, private readonly now: () => number = () => performance.now()) {
+  constructor(
+    private readonly o: RateLimitOptions,
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.burst = o.burst ?? 2 * o.perSecond;
     this.slip = o.slip ?? 2;
     this.maxClients = o.maxClients ?? 100_000;
@@ -57,7 +60,8 @@ export class RateLimiter {
     let bucket = this.buckets.get(address);
     if (bucket === undefined) {
       if (this.exempt.check(address, isIPv4(address) ? 'ipv4' : 'ipv6')) {
-        if (this.buckets.size < this.maxClients) this.buckets.set(address, { tokens: 0, at: now, limited: 0, exempt: true });
+        if (this.buckets.size < this.maxClients)
+          this.buckets.set(address, { tokens: 0, at: now, limited: 0, exempt: true });
         return 'answer';
       }
       const key = clientKey(address);
@@ -114,7 +118,8 @@ export function addPrefix(list: BlockList, entry: string): void {
   const type = isIPv4(address) ? 'ipv4' : 'ipv6';
   const max = type === 'ipv4' ? 32 : 128;
   const prefix = bits === undefined ? max : Number(bits);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max || bits === '') throw new Error(`${entry} is not an address or ADDR/BITS prefix`);
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max || bits === '')
+    throw new Error(`${entry} is not an address or ADDR/BITS prefix`);
   try {
     list.addSubnet(address, prefix, type);
   } catch {

@@ -16,8 +16,27 @@ const log = pino({ level: 'silent' });
 const key = (service: string, host: string): string => `/skydns/com/example/prod/s/${service}/${host}`;
 
 function query(name: string, type: string, id = 1234, edns = false): Buffer {
-  const additionals = edns ? [{ name: '.', type: 'OPT' as const, udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }] : [];
-  return dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: type as 'A' }], additionals });
+  const additionals = edns
+    ? [
+        {
+          name: '.',
+          type: 'OPT' as const,
+          udpPayloadSize: 1232,
+          extendedRcode: 0,
+          ednsVersion: 0,
+          flags: 0,
+          flag_do: false,
+          options: [],
+        },
+      ]
+    : [];
+  return dnsPacket.encode({
+    type: 'query',
+    id,
+    flags: dnsPacket.RECURSION_DESIRED,
+    questions: [{ name, type: type as 'A' }],
+    additionals,
+  });
 }
 
 /** One datagram to the server; resolves with the reply, or undefined after `waitMs` of silence. */
@@ -84,10 +103,23 @@ describe('DNS server', () => {
     index.put(key('influxdb', 'node-back-2'), '{"host":"10.0.0.6","port":8086,"ttl":30}');
     for (let i = 0; i < 200; i++) index.put(key('big', `h${i}`), JSON.stringify({ host: `10.1.0.${i}`, port: 80 }));
     upstreamZone.put('/skydns/org/example/www/a', '{"host":"192.0.2.80"}');
-    upstream = await startDnsServer({ listen: { host: HOST, port: 0 }, zones: upstreamZone, defaultTtl: 60, serial: () => 1, log });
+    upstream = await startDnsServer({
+      listen: { host: HOST, port: 0 },
+      zones: upstreamZone,
+      defaultTtl: 60,
+      serial: () => 1,
+      log,
+    });
     server = await startDnsServer({
-      listen: { host: HOST, port: 0 }, zones: new Map([['s.prod.example.com', index]]), defaultTtl: 60, serial: () => 7, log, metrics,
-      forward: `${HOST}:${upstream.udpAddress.port}`, forwardTimeoutMs: 500, tcpIdleTimeoutMs: 300,
+      listen: { host: HOST, port: 0 },
+      zones: new Map([['s.prod.example.com', index]]),
+      defaultTtl: 60,
+      serial: () => 7,
+      log,
+      metrics,
+      forward: `${HOST}:${upstream.udpAddress.port}`,
+      forwardTimeoutMs: 500,
+      tcpIdleTimeoutMs: 300,
     });
     port = server.udpAddress.port;
     assert.equal(server.tcpAddress.port, port, 'UDP and TCP share the port');
@@ -101,21 +133,37 @@ describe('DNS server', () => {
     const viaUdp = decode(await udp(port, query('influxdb.s.prod.example.com', 'A')));
     assert.deepEqual(addresses(viaUdp).sort(), ['10.0.0.5', '10.0.0.6']);
     assert.equal(viaUdp.id, 1234);
-    const replies = await tcp(port, [query('node-back-1.influxdb.s.prod.example.com', 'A', 1), query('nope.s.prod.example.com', 'A', 2)], true);
-    assert.deepEqual(replies.map((r) => decode(r).id), [1, 2]);
+    const replies = await tcp(
+      port,
+      [query('node-back-1.influxdb.s.prod.example.com', 'A', 1), query('nope.s.prod.example.com', 'A', 2)],
+      true,
+    );
+    assert.deepEqual(
+      replies.map((r) => decode(r).id),
+      [1, 2],
+    );
     assert.deepEqual(addresses(decode(replies[0])), ['10.0.0.5']);
     assert.equal(decode(replies[1]).rcode, 'NXDOMAIN');
   });
 
   it('answers dig, over UDP and TCP', async () => {
-    assert.deepEqual((await dig(port, 'influxdb.s.prod.example.com', 'A', '+short')).trim().split('\n').sort(), ['10.0.0.5', '10.0.0.6']);
-    assert.deepEqual((await dig(port, 'node-back-2.influxdb.s.prod.example.com', 'A', '+short', '+tcp')).trim(), '10.0.0.6');
+    assert.deepEqual((await dig(port, 'influxdb.s.prod.example.com', 'A', '+short')).trim().split('\n').sort(), [
+      '10.0.0.5',
+      '10.0.0.6',
+    ]);
+    assert.deepEqual(
+      (await dig(port, 'node-back-2.influxdb.s.prod.example.com', 'A', '+short', '+tcp')).trim(),
+      '10.0.0.6',
+    );
     const srv = await dig(port, 'influxdb.s.prod.example.com', 'SRV');
     assert.match(srv, /status: NOERROR/);
     assert.match(srv, /flags: qr aa rd;/);
     assert.match(srv, /SRV\s+10 50 8086 node-back-1\.influxdb\.s\.prod\.example\.com\./);
     assert.match(srv, /node-back-1\.influxdb\.s\.prod\.example\.com\.\s+30\s+IN\s+A\s+10\.0\.0\.5/);
-    assert.match(await dig(port, 'nope.s.prod.example.com', 'A'), /status: NXDOMAIN[\s\S]*IN\s+SOA\s+ns\.dns\.s\.prod\.example\.com\. hostmaster\.s\.prod\.example\.com\. 7 7200 1800 86400 30/);
+    assert.match(
+      await dig(port, 'nope.s.prod.example.com', 'A'),
+      /status: NXDOMAIN[\s\S]*IN\s+SOA\s+ns\.dns\.s\.prod\.example\.com\. hostmaster\.s\.prod\.example\.com\. 7 7200 1800 86400 30/,
+    );
   });
 
   it('truncates a long answer over UDP (TC=1) and gives it whole over TCP', async () => {
@@ -159,7 +207,15 @@ describe('DNS server', () => {
     assert.match(await dig(upstream.udpAddress.port, 'influxdb.s.prod.example.com', 'A'), /status: REFUSED/);
     const silent = createSocket('udp4');
     await new Promise<void>((resolve) => silent.bind(0, HOST, resolve));
-    const lonely = await startDnsServer({ listen: { host: HOST, port: 0 }, zones: index, defaultTtl: 60, serial: () => 1, log, forward: `${HOST}:${silent.address().port}`, forwardTimeoutMs: 100 });
+    const lonely = await startDnsServer({
+      listen: { host: HOST, port: 0 },
+      zones: index,
+      defaultTtl: 60,
+      serial: () => 1,
+      log,
+      forward: `${HOST}:${silent.address().port}`,
+      forwardTimeoutMs: 100,
+    });
     try {
       assert.equal(decode(await udp(lonely.udpAddress.port, query('www.example.org', 'A'))).rcode, 'SERVFAIL');
     } finally {

@@ -59,7 +59,8 @@ const PORT_ATTEMPTS = 10;
 /** Starts serving; resolves once both listeners are bound. */
 export async function startDnsServer(options: DnsServerOptions): Promise<DnsServer> {
   const zones = zoneList(options.zones);
-  const forwarder = options.forward === undefined ? undefined : await Forwarder.open(options.forward, options.forwardTimeoutMs ?? 2000);
+  const forwarder =
+    options.forward === undefined ? undefined : await Forwarder.open(options.forward, options.forwardTimeoutMs ?? 2000);
   const handler = new QueryHandler({ ...options, zones, forwarder });
   options.metrics?.countRecordsOf(zones);
   try {
@@ -70,7 +71,17 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
       socket.on('close', () => connections.delete(socket));
       serveTcpConnection(socket, handler, options.tcpIdleTimeoutMs ?? 10_000);
     });
-    options.log.info({ udp: udp.address(), udp_engine: udp.engine, tcp: tcp.address(), zones: zones.map((z) => z.domain), forward: options.forward, shared: options.shared === true }, 'DNS server listening');
+    options.log.info(
+      {
+        udp: udp.address(),
+        udp_engine: udp.engine,
+        tcp: tcp.address(),
+        zones: zones.map((z) => z.domain),
+        forward: options.forward,
+        shared: options.shared === true,
+      },
+      'DNS server listening',
+    );
     return {
       udpAddress: udp.address(),
       tcpAddress: tcp.address() as AddressInfo,
@@ -90,13 +101,18 @@ function zoneList(zones: DnsServerOptions['zones']): ZoneIndex[] {
   if (zones instanceof ZoneIndex) return [zones];
   if (!(zones instanceof Map)) return [...(zones as Iterable<ZoneIndex>)];
   return [...(zones as ReadonlyMap<string, ZoneIndex>)].map(([domain, index]) => {
-    if (new ZoneIndex(domain).domain !== index.domain) throw new Error(`zone map key ${domain} differs from its index's domain ${index.domain}`);
+    if (new ZoneIndex(domain).domain !== index.domain)
+      throw new Error(`zone map key ${domain} differs from its index's domain ${index.domain}`);
     return index;
   });
 }
 
 /** Binds UDP then TCP on the same port; with port 0 retries when the port UDP got is taken for TCP. */
-async function bindBoth(listen: DnsServerOptions['listen'], handler: QueryHandler, options: DnsServerOptions): Promise<{ udp: UdpListener; tcp: Server }> {
+async function bindBoth(
+  listen: DnsServerOptions['listen'],
+  handler: QueryHandler,
+  options: DnsServerOptions,
+): Promise<{ udp: UdpListener; tcp: Server }> {
   for (let attempt = 1; ; attempt++) {
     const udp = await bindUdp({ ...options, listen, handle: (message) => handler.handle(message, 'udp') });
     const tcp = createServer();
@@ -114,7 +130,8 @@ async function bindBoth(listen: DnsServerOptions['listen'], handler: QueryHandle
       return { udp, tcp };
     } catch (error) {
       await udp.close();
-      const retry = listen.port === 0 && attempt < PORT_ATTEMPTS && (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+      const retry =
+        listen.port === 0 && attempt < PORT_ATTEMPTS && (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
       if (!retry) throw error;
     }
   }

@@ -40,7 +40,9 @@ export interface DnsService {
 /** Starts the DNS server for one domain with its view fed from etcd or the embedded registry. */
 export async function startDnsService(o: DnsServiceOptions): Promise<DnsService> {
   const metrics = new DnsMetrics(o.metricsRegistry);
-  const index = new ZoneIndex(o.domain, { onBadRecord: (key, reason) => o.log.warn({ key, reason }, 'record skipped') });
+  const index = new ZoneIndex(o.domain, {
+    onBadRecord: (key, reason) => o.log.warn({ key, reason }, 'record skipped'),
+  });
   let feed: FeedState = 'loading';
   const onState = (state: FeedState): void => {
     feed = state;
@@ -51,7 +53,14 @@ export async function startDnsService(o: DnsServiceOptions): Promise<DnsService>
   if ('etcd' in o.source) {
     // Imported on demand: etcd3 and grpc load only in processes that talk to etcd.
     const { EtcdZoneFeed } = await import('../registry/feed-etcd.js');
-    const etcdFeed = new EtcdZoneFeed({ ...o.source.etcd, failOnAccessError: o.source.retryAccessErrors !== true, domain: o.domain, sink: index, log: o.log, onState });
+    const etcdFeed = new EtcdZoneFeed({
+      ...o.source.etcd,
+      failOnAccessError: o.source.retryAccessErrors !== true,
+      domain: o.domain,
+      sink: index,
+      log: o.log,
+      onState,
+    });
     await etcdFeed.start();
     serial = () => etcdFeed.revision();
     stopFeed = () => etcdFeed.stop();
@@ -63,7 +72,17 @@ export async function startDnsService(o: DnsServiceOptions): Promise<DnsService>
   }
   let server: DnsServer;
   try {
-    server = await startDnsServer({ listen: o.listen, zones: index, forward: o.forward, defaultTtl: o.defaultTtl, serial, metrics, shared: o.clusterWorker, rateLimit: o.rateLimit, log: o.log });
+    server = await startDnsServer({
+      listen: o.listen,
+      zones: index,
+      forward: o.forward,
+      defaultTtl: o.defaultTtl,
+      serial,
+      metrics,
+      shared: o.clusterWorker,
+      rateLimit: o.rateLimit,
+      log: o.log,
+    });
   } catch (error) {
     await stopFeed();
     throw error;

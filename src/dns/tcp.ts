@@ -32,7 +32,10 @@ export function serveTcpConnection(socket: Socket, handler: QueryHandler, idleTi
 
 function send(socket: Socket, reply: Reply): void {
   if (reply instanceof Promise) {
-    reply.then((bytes) => write(socket, bytes), () => socket.destroy());
+    reply.then(
+      (bytes) => write(socket, bytes),
+      () => socket.destroy(),
+    );
     return;
   }
   write(socket, reply);

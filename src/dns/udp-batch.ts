@@ -19,7 +19,12 @@ export interface UdpBatchAddon {
  * Datagram i is `data` from the sum of the lengths before it, `meta[2i]` bytes long, from `addresses[i]` port
  * `meta[2i + 1]`. Element i of the result is its reply, if any.
  */
-export type BatchHandler = (data: Buffer, meta: Uint32Array, addresses: string[], count: number) => (Buffer | undefined)[];
+export type BatchHandler = (
+  data: Buffer,
+  meta: Uint32Array,
+  addresses: string[],
+  count: number,
+) => (Buffer | undefined)[];
 
 /** Where the addon is, relative to this module: the bundle (dist/), a chunk of it (dist/chunks/), or the sources. */
 const CANDIDATES = ['./udp_batch.node', '../udp_batch.node', '../../dist/udp_batch.node'];
@@ -34,11 +39,17 @@ export function udpBatchAddon(): { addon: UdpBatchAddon | undefined; reason: str
 
 function load(): { addon: UdpBatchAddon | undefined; reason: string } {
   if (process.env.RUNDOCK_DNS_UDP === 'node') return { addon: undefined, reason: 'RUNDOCK_DNS_UDP=node' };
-  const path = CANDIDATES.map((relative) => fileURLToPath(new URL(relative, import.meta.url))).find((candidate) => existsSync(candidate));
-  if (path === undefined) return { addon: undefined, reason: 'dist/udp_batch.node was not built (see build/native.mjs)' };
+  const path = CANDIDATES.map((relative) => fileURLToPath(new URL(relative, import.meta.url))).find((candidate) =>
+    existsSync(candidate),
+  );
+  if (path === undefined)
+    return { addon: undefined, reason: 'dist/udp_batch.node was not built (see build/native.mjs)' };
   try {
     return { addon: createRequire(import.meta.url)(path) as UdpBatchAddon, reason: path };
   } catch (error) {
-    return { addon: undefined, reason: `${path} does not load: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      addon: undefined,
+      reason: `${path} does not load: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
 }

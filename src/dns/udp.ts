@@ -45,7 +45,11 @@ export async function bindUdp(o: UdpOptions): Promise<UdpListener> {
       const address = addresses[i] as string;
       const sourcePort = meta[2 * i + 1] as number;
       const result = respond(data.subarray(at, (at += length)), address);
-      if (result instanceof Promise) result.then((bytes) => bytes && handle && addon.send(handle, bytes, address, sourcePort), () => undefined);
+      if (result instanceof Promise)
+        result.then(
+          (bytes) => bytes && handle && addon.send(handle, bytes, address, sourcePort),
+          () => undefined,
+        );
       else replies[i] = result;
     }
     return replies;
@@ -85,7 +89,11 @@ async function bindDgram(o: UdpOptions, respond: (message: Buffer, address: stri
   };
   socket.on('message', (message: Buffer, from: RemoteInfo) => {
     const result = respond(message, from.address);
-    if (result instanceof Promise) result.then((bytes) => reply(bytes, from), () => undefined);
+    if (result instanceof Promise)
+      result.then(
+        (bytes) => reply(bytes, from),
+        () => undefined,
+      );
     else reply(result, from);
   });
   await new Promise<void>((resolve, reject) => {
@@ -103,7 +111,11 @@ async function bindDgram(o: UdpOptions, respond: (message: Buffer, address: stri
   } catch {
     // Capped by net.core.rmem_max: the kernel default still works, it only drops earlier under bursts.
   }
-  return { engine: 'dgram', address: () => socket.address(), close: () => new Promise<void>((resolve) => socket.close(() => resolve())) };
+  return {
+    engine: 'dgram',
+    address: () => socket.address(),
+    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  };
 }
 
 /** An empty TC=1 reply (12 bytes, never more than the query): "ask again over TCP". */
@@ -117,6 +129,10 @@ function truncatedReply(query: Buffer): Buffer {
  * The socket's address lookup: replies go to the address a query came from, always an IP literal, so it is passed
  * through at once. dgram's default (dns.lookup) defers every send to the next tick to tell the same.
  */
-function literalLookup(address: string, family: unknown, callback: (error: Error | null, address: string, family: number) => void): void {
+function literalLookup(
+  address: string,
+  family: unknown,
+  callback: (error: Error | null, address: string, family: number) => void,
+): void {
   callback(null, address, isIP(address));
 }

@@ -7,7 +7,9 @@ import type { Answer, OptAnswer } from 'dns-packet';
 /** Response codes (RFC 1035, 6891). BADVERS is an extended code: its upper bits travel in the OPT record. */
 export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5, BADVERS: 16 } as const;
 /** The name metrics and logs use for a response code. */
-export const RCODE_NAME: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(RCODE).map(([name, code]) => [code, name]));
+export const RCODE_NAME: Readonly<Record<number, string>> = Object.fromEntries(
+  Object.entries(RCODE).map(([name, code]) => [code, name]),
+);
 
 /** Header flag bits (RFC 1035 4.1.1; CD from RFC 4035). */
 export const FLAG_QR = 0x8000;

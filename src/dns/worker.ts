@@ -61,10 +61,22 @@ export async function runDnsWorker(baseLog: Logger): Promise<number> {
   };
   let dns: Awaited<ReturnType<typeof startDnsService>>;
   try {
-    dns = await startDnsService({ domain: settings.domain, listen: settings.listen, source: { etcd: settings.etcd }, forward: settings.forward, defaultTtl: settings.defaultTtl, rateLimit: settings.rateLimit, metricsRegistry: registry, clusterWorker: true, log });
+    dns = await startDnsService({
+      domain: settings.domain,
+      listen: settings.listen,
+      source: { etcd: settings.etcd },
+      forward: settings.forward,
+      defaultTtl: settings.defaultTtl,
+      rateLimit: settings.rateLimit,
+      metricsRegistry: registry,
+      clusterWorker: true,
+      log,
+    });
   } catch (error) {
     // The primary reports it, once for all workers.
-    send({ rundockDns: 'failed', message: error instanceof Error ? error.message : String(error) }, () => process.exit(1));
+    send({ rundockDns: 'failed', message: error instanceof Error ? error.message : String(error) }, () =>
+      process.exit(1),
+    );
     setTimeout(() => process.exit(1), 1000);
     return new Promise<number>(() => undefined);
   }
@@ -97,11 +109,17 @@ export async function runDnsWorker(baseLog: Logger): Promise<number> {
  */
 function labelGauges(metrics: MetricsJson, slot: string): MetricsJson {
   return metrics.map((metric) =>
-    String(metric.type) !== 'gauge' ? metric : { ...metric, values: metric.values.map((value) => ({ ...value, labels: { ...value.labels, worker: slot } })) },
+    String(metric.type) !== 'gauge'
+      ? metric
+      : { ...metric, values: metric.values.map((value) => ({ ...value, labels: { ...value.labels, worker: slot } })) },
   );
 }
 
 /** True for the IPC messages of this protocol. */
 export function isMessage<T extends { rundockDns: string }>(message: unknown): message is T {
-  return typeof message === 'object' && message !== null && typeof (message as { rundockDns?: unknown }).rundockDns === 'string';
+  return (
+    typeof message === 'object' &&
+    message !== null &&
+    typeof (message as { rundockDns?: unknown }).rundockDns === 'string'
+  );
 }

@@ -49,7 +49,8 @@ export class WorkerMetrics {
 
   /** A worker exited: no request waits for it any longer. */
   exited(worker: Worker): void {
-    for (const request of this.requests.values()) if (request.waiting.delete(worker) && request.waiting.size === 0) request.done();
+    for (const request of this.requests.values())
+      if (request.waiting.delete(worker) && request.waiting.size === 0) request.done();
   }
 }
 

@@ -45,9 +45,19 @@ export class Supervisor {
   private giveUp: (() => void) | undefined;
 
   constructor(private readonly o: DnsClusterOptions) {
-    this.slots = Array.from({ length: o.workers }, (_, i): Slot => ({ index: i + 1, state: 'waiting', startedAt: 0, failures: 0, restarts: 0 }));
+    this.slots = Array.from({ length: o.workers }, (_, i): Slot => ({
+      index: i + 1,
+      state: 'waiting',
+      startedAt: 0,
+      failures: 0,
+      restarts: 0,
+    }));
     this.fatal = new Promise((resolve) => (this.giveUp = () => resolve('fatal')));
-    this.registry = new ClusterRegistry(() => this.metrics.collect(this.slots.flatMap((s) => (s.worker !== undefined && s.worker.isConnected() ? [s.worker] : []))));
+    this.registry = new ClusterRegistry(() =>
+      this.metrics.collect(
+        this.slots.flatMap((s) => (s.worker !== undefined && s.worker.isConnected() ? [s.worker] : [])),
+      ),
+    );
     const registers = [this.registry];
     const slots = this.slots;
     new Gauge({
@@ -58,9 +68,14 @@ export class Supervisor {
         this.set(slots.filter((s) => s.state === 'ready').length);
       },
     });
-    this.restartsTotal = new Counter({ name: 'rundock_dns_worker_restarts_total', help: 'DNS worker processes restarted after they died', registers });
+    this.restartsTotal = new Counter({
+      name: 'rundock_dns_worker_restarts_total',
+      help: 'DNS worker processes restarted after they died',
+      registers,
+    });
     cluster.on('message', (worker, message: unknown) => this.onMessage(worker, message));
-    if (o.fork !== undefined) cluster.setupPrimary({ exec: o.fork.exec, execArgv: o.fork.execArgv ?? process.execArgv, args: [] });
+    if (o.fork !== undefined)
+      cluster.setupPrimary({ exec: o.fork.exec, execArgv: o.fork.execArgv ?? process.execArgv, args: [] });
   }
 
   /** Forks every worker; resolves once all serve, rejects if one dies first or `abort` fires. */
@@ -82,12 +97,14 @@ export class Supervisor {
     for (const slot of this.slots) {
       clearTimeout(slot.restartTimer);
       slot.state = 'stopped';
-      if (slot.worker !== undefined && slot.worker.process.exitCode === null && slot.worker.process.signalCode === null) running.push(slot.worker);
+      if (slot.worker !== undefined && slot.worker.process.exitCode === null && slot.worker.process.signalCode === null)
+        running.push(slot.worker);
     }
     const exited = running.map((worker) => new Promise<void>((resolve) => worker.once('exit', () => resolve())));
     for (const worker of running) worker.process.kill('SIGTERM');
     const timeout = setTimeout(() => {
-      for (const worker of running) if (worker.process.exitCode === null && worker.process.signalCode === null) worker.process.kill('SIGKILL');
+      for (const worker of running)
+        if (worker.process.exitCode === null && worker.process.signalCode === null) worker.process.kill('SIGKILL');
     }, SHUTDOWN_TIMEOUT_MS);
     await Promise.all(exited);
     clearTimeout(timeout);
@@ -157,7 +174,8 @@ export class Supervisor {
 
   private onReady(slot: Slot): void {
     slot.state = 'ready';
-    if (slot.restarts > 0) this.o.log.info({ worker: slot.index, worker_pid: slot.worker?.process.pid }, 'DNS worker serving again');
+    if (slot.restarts > 0)
+      this.o.log.info({ worker: slot.index, worker_pid: slot.worker?.process.pid }, 'DNS worker serving again');
     if (this.startup !== undefined && this.slots.every((s) => s.state === 'ready')) {
       this.startup.resolve();
       this.startup = undefined;
@@ -174,18 +192,28 @@ export class Supervisor {
       // Not serving yet: a bind or configuration failure, which the next worker would meet too.
       const startup = this.startup;
       this.startup = undefined;
-      startup.reject(new Error(`DNS worker ${slot.index} exited (${how}) before serving${slot.failure === undefined ? '' : `: ${slot.failure}`}`));
+      startup.reject(
+        new Error(
+          `DNS worker ${slot.index} exited (${how}) before serving${slot.failure === undefined ? '' : `: ${slot.failure}`}`,
+        ),
+      );
       return;
     }
     slot.failures = Date.now() - slot.startedAt >= STABLE_AFTER_MS ? 1 : slot.failures + 1;
     if (slot.failures >= MAX_FAILURES) {
-      this.o.log.error({ worker: slot.index, exit: how, failures: slot.failures, reason: slot.failure }, 'DNS worker keeps dying; stopping the DNS server');
+      this.o.log.error(
+        { worker: slot.index, exit: how, failures: slot.failures, reason: slot.failure },
+        'DNS worker keeps dying; stopping the DNS server',
+      );
       slot.state = 'stopped';
       this.giveUp?.();
       return;
     }
     const delay = backoffDelay(slot.failures - 1, RESTART_BASE_MS, RESTART_MAX_MS);
-    this.o.log.warn({ worker: slot.index, worker_pid: worker.process.pid, exit: how, reason: slot.failure, restart_in_ms: delay }, 'DNS worker died; restarting it');
+    this.o.log.warn(
+      { worker: slot.index, worker_pid: worker.process.pid, exit: how, reason: slot.failure, restart_in_ms: delay },
+      'DNS worker died; restarting it',
+    );
     slot.state = 'waiting';
     slot.restartTimer = setTimeout(() => {
       if (this.stopping) return;
@@ -195,4 +223,3 @@ export class Supervisor {
     }, delay);
   }
 }
-

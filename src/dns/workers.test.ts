@@ -15,7 +15,12 @@ const fixture = fileURLToPath(new URL('./workers-fixture.ts', import.meta.url));
 function options(listenPort = 0): DnsClusterOptions {
   return {
     // Nothing listens on port 1: the workers serve an empty zone and keep retrying etcd in the background.
-    settings: { domain: DOMAIN, etcd: { hosts: [`http://${HOST}:1`] }, listen: { host: HOST, port: listenPort }, defaultTtl: 30 },
+    settings: {
+      domain: DOMAIN,
+      etcd: { hosts: [`http://${HOST}:1`] },
+      listen: { host: HOST, port: listenPort },
+      defaultTtl: 30,
+    },
     workers: 2,
     statusListen: { host: HOST, port: 0 },
     log,
@@ -90,7 +95,11 @@ describe('DNS workers (node:cluster)', { timeout: 90_000 }, () => {
     assert.deepEqual(new Set(await ask(port, 50)), new Set(['NXDOMAIN']));
 
     const metrics = await get(cluster, '/metrics');
-    assert.match(metrics, /^rundock_dns_queries_total\{qtype="A",rcode="NXDOMAIN"\} 50$/m, 'counters are summed over the workers');
+    assert.match(
+      metrics,
+      /^rundock_dns_queries_total\{qtype="A",rcode="NXDOMAIN"\} 50$/m,
+      'counters are summed over the workers',
+    );
     assert.match(metrics, /^rundock_dns_records\{worker="1"\} 0$/m, 'gauges are per worker');
     assert.match(metrics, /^rundock_dns_records\{worker="2"\} 0$/m);
     assert.match(metrics, /^rundock_dns_workers 2$/m);
@@ -108,7 +117,10 @@ describe('DNS workers (node:cluster)', { timeout: 90_000 }, () => {
     const last = cluster.status().workers.map((w) => w.pid as number);
     await cluster.stop();
     started.pop();
-    assert.ok(last.every((pid) => !alive(pid)), 'every worker has exited');
+    assert.ok(
+      last.every((pid) => !alive(pid)),
+      'every worker has exited',
+    );
     await assert.rejects(fetch(`http://${HOST}:${cluster.statusAddress.port}/status`));
   });
 
@@ -116,7 +128,10 @@ describe('DNS workers (node:cluster)', { timeout: 90_000 }, () => {
     const taken: Socket = createSocket('udp4');
     await new Promise<void>((resolve) => taken.bind(0, HOST, resolve));
     try {
-      await assert.rejects(startDnsCluster(options(taken.address().port)), /DNS worker \d exited \(code 1\) before serving: bind EADDRINUSE/);
+      await assert.rejects(
+        startDnsCluster(options(taken.address().port)),
+        /DNS worker \d exited \(code 1\) before serving: bind EADDRINUSE/,
+      );
       assert.deepEqual(Object.values(cluster.workers ?? {}), [], 'the other worker was stopped too');
     } finally {
       taken.close();

@@ -96,7 +96,9 @@ export async function startDnsCluster(o: DnsClusterOptions, abort?: AbortSignal)
 export async function runDnsCluster(o: DnsClusterOptions): Promise<number> {
   const interrupted = new AbortController();
   const onSignal = (): void => interrupted.abort();
-  const signalled = new Promise<'signal'>((resolve) => interrupted.signal.addEventListener('abort', () => resolve('signal')));
+  const signalled = new Promise<'signal'>((resolve) =>
+    interrupted.signal.addEventListener('abort', () => resolve('signal')),
+  );
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   try {
@@ -108,7 +110,10 @@ export async function runDnsCluster(o: DnsClusterOptions): Promise<number> {
       if (interrupted.signal.aborted) return 0;
       throw error;
     }
-    o.log.info({ domain: o.settings.domain, listen: dns.listen, forward: o.settings.forward ?? null, workers: o.workers }, 'dns serving');
+    o.log.info(
+      { domain: o.settings.domain, listen: dns.listen, forward: o.settings.forward ?? null, workers: o.workers },
+      'dns serving',
+    );
     const outcome = await Promise.race([signalled, dns.fatal]);
     await dns.stop();
     return outcome === 'fatal' ? 1 : 0;

@@ -4,7 +4,8 @@ import { ZoneIndex } from './zone-index.js';
 
 const DOMAIN = 's.prod.example.com';
 const key = (service: string, host: string): string => `/skydns/com/example/prod/s/${service}/${host}`;
-const value = (host: string, extra: Record<string, unknown> = {}): string => JSON.stringify({ host, port: 8086, ttl: 30, ...extra });
+const value = (host: string, extra: Record<string, unknown> = {}): string =>
+  JSON.stringify({ host, port: 8086, ttl: 30, ...extra });
 
 function names(index: ZoneIndex, name: string): string[] | undefined {
   return index.find(name)?.records.map((e) => e.name);
@@ -23,8 +24,13 @@ describe('ZoneIndex', () => {
   it('answers a service name with every instance and a host name with its own record', () => {
     const { index } = reference();
     assert.equal(index.size, 3);
-    assert.deepEqual(names(index, 'influxdb.s.prod.example.com'), ['node-back-1.influxdb.s.prod.example.com', 'node-back-2.influxdb.s.prod.example.com']);
-    assert.deepEqual(names(index, 'node-back-2.influxdb.s.prod.example.com'), ['node-back-2.influxdb.s.prod.example.com']);
+    assert.deepEqual(names(index, 'influxdb.s.prod.example.com'), [
+      'node-back-1.influxdb.s.prod.example.com',
+      'node-back-2.influxdb.s.prod.example.com',
+    ]);
+    assert.deepEqual(names(index, 'node-back-2.influxdb.s.prod.example.com'), [
+      'node-back-2.influxdb.s.prod.example.com',
+    ]);
     const match = index.find('node-back-2.influxdb.s.prod.example.com');
     assert.equal(match?.exact[0]?.record.host, '10.0.0.6');
     assert.equal(match?.exact[0]?.family, 4);
@@ -33,7 +39,9 @@ describe('ZoneIndex', () => {
 
   it('matches names case-insensitively, with or without the trailing dot', () => {
     const { index } = reference();
-    assert.deepEqual(names(index, 'NODE-BACK-1.InfluxDB.S.Prod.Example.COM.'), ['node-back-1.influxdb.s.prod.example.com']);
+    assert.deepEqual(names(index, 'NODE-BACK-1.InfluxDB.S.Prod.Example.COM.'), [
+      'node-back-1.influxdb.s.prod.example.com',
+    ]);
     assert.equal(index.inZone('X.S.PROD.EXAMPLE.COM.'), true);
     assert.equal(index.inZone('s.prod.example.com'), true);
     assert.equal(index.inZone('prod.example.com'), false);
@@ -53,9 +61,18 @@ describe('ZoneIndex', () => {
 
   it('treats * and any as one label of any value', () => {
     const { index } = reference();
-    assert.deepEqual(names(index, '*.influxdb.s.prod.example.com'), ['node-back-1.influxdb.s.prod.example.com', 'node-back-2.influxdb.s.prod.example.com']);
-    assert.deepEqual(names(index, 'node-back-1.*.s.prod.example.com'), ['node-back-1.influxdb.s.prod.example.com', 'node-back-1.grafana.s.prod.example.com']);
-    assert.deepEqual(names(index, 'node-back-1.ANY.s.prod.example.com'), ['node-back-1.influxdb.s.prod.example.com', 'node-back-1.grafana.s.prod.example.com']);
+    assert.deepEqual(names(index, '*.influxdb.s.prod.example.com'), [
+      'node-back-1.influxdb.s.prod.example.com',
+      'node-back-2.influxdb.s.prod.example.com',
+    ]);
+    assert.deepEqual(names(index, 'node-back-1.*.s.prod.example.com'), [
+      'node-back-1.influxdb.s.prod.example.com',
+      'node-back-1.grafana.s.prod.example.com',
+    ]);
+    assert.deepEqual(names(index, 'node-back-1.ANY.s.prod.example.com'), [
+      'node-back-1.influxdb.s.prod.example.com',
+      'node-back-1.grafana.s.prod.example.com',
+    ]);
     assert.deepEqual(index.find('*.*.s.prod.example.com')?.exact.length, 3);
     assert.equal(index.find('nope.*.s.prod.example.com'), undefined, 'a pattern matching nothing does not exist');
     assert.equal(index.find('*.*.*.s.prod.example.com'), undefined);
@@ -67,7 +84,11 @@ describe('ZoneIndex', () => {
     index.put(key('influxdb', 'node-back-1'), value('10.0.0.9'));
     assert.equal(index.size, 3);
     assert.equal(index.find('node-back-1.influxdb.s.prod.example.com')?.exact[0]?.record.host, '10.0.0.9');
-    assert.equal(index.find('influxdb.s.prod.example.com')?.records[0]?.record.host, '10.0.0.9', 'cached lists see the change');
+    assert.equal(
+      index.find('influxdb.s.prod.example.com')?.records[0]?.record.host,
+      '10.0.0.9',
+      'cached lists see the change',
+    );
     index.delete(key('grafana', 'node-back-1'));
     index.delete(key('grafana', 'node-back-1'));
     index.delete(key('nothing', 'here'));
@@ -81,7 +102,10 @@ describe('ZoneIndex', () => {
 
   it('replaceAll swaps the whole view', () => {
     const { index } = reference();
-    index.replaceAll([[key('web', 'a'), value('10.1.0.1')], ['/skydns/org/other/web/a', value('10.9.9.9')]]);
+    index.replaceAll([
+      [key('web', 'a'), value('10.1.0.1')],
+      ['/skydns/org/other/web/a', value('10.9.9.9')],
+    ]);
     assert.equal(index.size, 1);
     assert.equal(index.find('influxdb.s.prod.example.com'), undefined);
     assert.deepEqual(names(index, 'web.s.prod.example.com'), ['a.web.s.prod.example.com']);
@@ -96,8 +120,11 @@ describe('ZoneIndex', () => {
     assert.equal(bad.length, 0);
     index.put(key('influxdb', 'node-back-1'), '{"host":"10.0.0.5","port":"8086"}');
     index.put(key('web', 'a'), 'not json');
-    assert.equal(index.size, 2, 'a bad value drops the key\'s previous record');
-    assert.deepEqual(bad.map(([k]) => k), [key('influxdb', 'node-back-1'), key('web', 'a')]);
+    assert.equal(index.size, 2, "a bad value drops the key's previous record");
+    assert.deepEqual(
+      bad.map(([k]) => k),
+      [key('influxdb', 'node-back-1'), key('web', 'a')],
+    );
     assert.match(bad[0]?.[1] ?? '', /port/);
     index.put(key('web', 'a'), value('10.0.0.7'));
     assert.equal(index.find('a.web.s.prod.example.com')?.exact[0]?.record.host, '10.0.0.7');
@@ -117,16 +144,29 @@ describe('ZoneIndex', () => {
     index.put(key('mapped', 'a'), value('::ffff:10.0.0.8'));
     index.put(key('alias', 'a'), value('influxdb.s.prod.example.com'));
     const entry = (name: string) => index.find(name)?.exact[0];
-    assert.deepEqual([entry('a.v6.s.prod.example.com')?.family, entry('a.v6.s.prod.example.com')?.address], [6, '2001:db8::1']);
-    assert.deepEqual([entry('a.mapped.s.prod.example.com')?.family, entry('a.mapped.s.prod.example.com')?.address], [4, '10.0.0.8']);
-    assert.deepEqual([entry('a.alias.s.prod.example.com')?.family, entry('a.alias.s.prod.example.com')?.address], [0, '']);
+    assert.deepEqual(
+      [entry('a.v6.s.prod.example.com')?.family, entry('a.v6.s.prod.example.com')?.address],
+      [6, '2001:db8::1'],
+    );
+    assert.deepEqual(
+      [entry('a.mapped.s.prod.example.com')?.family, entry('a.mapped.s.prod.example.com')?.address],
+      [4, '10.0.0.8'],
+    );
+    assert.deepEqual(
+      [entry('a.alias.s.prod.example.com')?.family, entry('a.alias.s.prod.example.com')?.address],
+      [0, ''],
+    );
   });
 
   it('holds 100,000 records in a bounded heap, with O(depth) updates', () => {
     const index = new ZoneIndex(DOMAIN);
     const before = process.memoryUsage().heapUsed;
     const entries: [string, string][] = [];
-    for (let i = 0; i < 100_000; i++) entries.push([key(`svc${i % 1000}`, `host${Math.floor(i / 1000)}`), value(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`)]);
+    for (let i = 0; i < 100_000; i++)
+      entries.push([
+        key(`svc${i % 1000}`, `host${Math.floor(i / 1000)}`),
+        value(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`),
+      ]);
     index.replaceAll(entries);
     assert.equal(index.size, 100_000);
     assert.equal(index.find('svc7.s.prod.example.com')?.records.length, 100);

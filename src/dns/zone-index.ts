@@ -50,7 +50,10 @@ export class ZoneIndex {
   private root = new TrieNode<ZoneEntry>();
   private changes = 0;
 
-  constructor(domain: string, private readonly options: { onBadRecord?: BadRecordHandler } = {}) {
+  constructor(
+    domain: string,
+    private readonly options: { onBadRecord?: BadRecordHandler } = {},
+  ) {
     const labels = domainLabels(domain.toLowerCase());
     this.domain = labels.join('.');
     this.prefix = domainPrefix(this.domain);
@@ -135,7 +138,10 @@ export class ZoneIndex {
     const lower = trimDot(name).toLowerCase();
     if (lower === this.domain) return [];
     if (!lower.endsWith(this.suffix)) return undefined;
-    return lower.slice(0, lower.length - this.suffix.length).split('.').reverse();
+    return lower
+      .slice(0, lower.length - this.suffix.length)
+      .split('.')
+      .reverse();
   }
 
   /** The name of a key and its trie path (labels below the apex, top-down); undefined for a key to ignore. */
@@ -202,7 +208,8 @@ interface Located {
 
 function entryOf(key: string, { name, path }: Located, record: SkydnsRecord): ZoneEntry {
   const mapped = MAPPED_V4.exec(record.host)?.[1];
-  if (mapped !== undefined && isIP(mapped) === 4) return { key, name, record, family: 4, address: mapped, depth: path.length };
+  if (mapped !== undefined && isIP(mapped) === 4)
+    return { key, name, record, family: 4, address: mapped, depth: path.length };
   const kind = isIP(record.host);
   const family = kind === 4 ? 4 : kind === 6 ? 6 : 0;
   return { key, name, record, family, address: family === 0 ? '' : record.host, depth: path.length };

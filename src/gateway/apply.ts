@@ -20,14 +20,23 @@ export type ApplyResult =
    * Tested (unless only a pending reload was retried) and reloaded; `confirmed` when the new workers were seen to
    * take over (`workersStartedMs` after the signal they appeared; `reloadMs` until the old ones stopped accepting).
    */
-  | { readonly outcome: 'reloaded'; readonly confirmed: boolean; readonly testMs: number; readonly reloadMs: number; readonly workersStartedMs?: number | undefined };
+  | {
+      readonly outcome: 'reloaded';
+      readonly confirmed: boolean;
+      readonly testMs: number;
+      readonly reloadMs: number;
+      readonly workersStartedMs?: number | undefined;
+    };
 
 /** Installs, tests and reloads, remembering the last text nginx accepted. */
 export class ConfigApplier {
   private applied: string | undefined;
   private pending = false;
 
-  constructor(private readonly file: ConfigFile, private readonly nginx: Pick<NginxControl, 'test' | 'reload'>) {}
+  constructor(
+    private readonly file: ConfigFile,
+    private readonly nginx: Pick<NginxControl, 'test' | 'reload'>,
+  ) {}
 
   /** True while the file on disk is newer than what nginx was last seen to load. */
   get reloadPending(): boolean {
@@ -54,7 +63,13 @@ export class ConfigApplier {
     try {
       const { confirmed, startedMs } = await this.nginx.reload();
       this.pending = false;
-      return { outcome: 'reloaded', confirmed, testMs, reloadMs: performance.now() - started, workersStartedMs: startedMs };
+      return {
+        outcome: 'reloaded',
+        confirmed,
+        testMs,
+        reloadMs: performance.now() - started,
+        workersStartedMs: startedMs,
+      };
     } catch (error) {
       return { outcome: 'reload_failed', error, testMs };
     }

@@ -32,15 +32,24 @@ describe('ConfigFile.install', () => {
     assert.deepEqual(result, { ok: true });
     assert.equal(seen, 'new');
     assert.equal(await file.read(), 'new');
-    assert.deepEqual((await readdir(dir)).filter((f) => f.includes(`up-${seq}.conf.`)), []);
+    assert.deepEqual(
+      (await readdir(dir)).filter((f) => f.includes(`up-${seq}.conf.`)),
+      [],
+    );
   });
 
   it('puts the previous file back when the check fails or throws', async () => {
     const file = fresh();
     await writeFile(file.path, 'good');
-    assert.deepEqual(await file.install('bad', async () => ({ ok: false, output: 'nginx: [emerg] ...' })), { ok: false, output: 'nginx: [emerg] ...' });
+    assert.deepEqual(await file.install('bad', async () => ({ ok: false, output: 'nginx: [emerg] ...' })), {
+      ok: false,
+      output: 'nginx: [emerg] ...',
+    });
     assert.equal(await file.read(), 'good');
-    await assert.rejects(file.install('bad', async () => Promise.reject(new Error('no nginx'))), /no nginx/);
+    await assert.rejects(
+      file.install('bad', async () => Promise.reject(new Error('no nginx'))),
+      /no nginx/,
+    );
     assert.equal(await file.read(), 'good');
   });
 
@@ -62,7 +71,13 @@ describe('ConfigFile.install', () => {
 });
 
 describe('ConfigApplier', () => {
-  function fakeNginx(tests: NginxTestResult[], reloads: (Error | undefined)[]): { nginx: { test: () => Promise<NginxTestResult>; reload: () => Promise<{ confirmed: boolean }> }; calls: string[] } {
+  function fakeNginx(
+    tests: NginxTestResult[],
+    reloads: (Error | undefined)[],
+  ): {
+    nginx: { test: () => Promise<NginxTestResult>; reload: () => Promise<{ confirmed: boolean }> };
+    calls: string[];
+  } {
     const calls: string[] = [];
     return {
       calls,

@@ -52,7 +52,10 @@ export class ConfigFile {
   async install(text: string, check: () => Promise<CheckResult>): Promise<CheckResult> {
     await writeDurably(this.staging, text);
     await unlink(this.previous).catch(ignoreMissing);
-    const hadPrevious = await link(this.path, this.previous).then(() => true, (error: unknown) => (ignoreMissing(error), false));
+    const hadPrevious = await link(this.path, this.previous).then(
+      () => true,
+      (error: unknown) => (ignoreMissing(error), false),
+    );
     await rename(this.staging, this.path);
     await syncDirectory(this.directory);
     let result: CheckResult;

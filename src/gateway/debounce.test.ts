@@ -44,7 +44,12 @@ function setup(taskMs = 0): { clock: FakeClock; debouncer: Debouncer; runs: numb
     const until = clock.now() + taskMs;
     while (clock.now() < until) await new Promise((resolve) => setImmediate(resolve));
   };
-  const debouncer = new Debouncer(task, (error) => assert.fail(String(error)), { minQuietMs: 200, maxWaitMs: 2000 }, clock);
+  const debouncer = new Debouncer(
+    task,
+    (error) => assert.fail(String(error)),
+    { minQuietMs: 200, maxWaitMs: 2000 },
+    clock,
+  );
   return { clock, debouncer, runs };
 }
 
@@ -83,10 +88,15 @@ describe('Debouncer', () => {
     const clock = new FakeClock();
     const errors: unknown[] = [];
     let calls = 0;
-    const debouncer = new Debouncer(async () => {
-      calls++;
-      throw new Error('boom');
-    }, (error) => errors.push(error), { minQuietMs: 10, maxWaitMs: 100 }, clock);
+    const debouncer = new Debouncer(
+      async () => {
+        calls++;
+        throw new Error('boom');
+      },
+      (error) => errors.push(error),
+      { minQuietMs: 10, maxWaitMs: 100 },
+      clock,
+    );
     debouncer.trigger();
     await clock.advance(20);
     debouncer.trigger();

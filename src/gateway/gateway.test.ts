@@ -15,7 +15,10 @@ import { startGateway, type Gateway } from './gateway.js';
 import { gatewayRenderOptions } from './options.js';
 
 const DOMAIN = 's.prod.example.com';
-const record = (service: string, host: string, port: number): [string, string] => [recordKey(DOMAIN, service, host), JSON.stringify({ host: '10.0.0.5', port })];
+const record = (service: string, host: string, port: number): [string, string] => [
+  recordKey(DOMAIN, service, host),
+  JSON.stringify({ host: '10.0.0.5', port }),
+];
 
 let dir: string;
 before(async () => {
@@ -26,7 +29,10 @@ after(async () => {
 });
 
 /** A gateway whose feed the test drives; `nginx` is the program run for `nginx -t` and `-s reload`. */
-async function start(nginx: '/bin/true' | '/bin/false', name: string): Promise<{ gateway: Gateway; sink: ZoneSink; setState: (s: FeedState) => void; file: string }> {
+async function start(
+  nginx: '/bin/true' | '/bin/false',
+  name: string,
+): Promise<{ gateway: Gateway; sink: ZoneSink; setState: (s: FeedState) => void; file: string }> {
   let sink: ZoneSink | undefined;
   let setState: ((s: FeedState) => void) | undefined;
   const file = join(dir, `${name}.conf`);
@@ -86,7 +92,12 @@ describe('startGateway', () => {
     await settle(gateway);
     assert.match(await readFile(file, 'utf8'), /upstream rundock_grafana \{\n {4}server 127\.0\.0\.1:1 down;/);
     assert.equal(gateway.status().skipped, 1);
-    assert.equal((await gateway.metrics.registry.getSingleMetric('rundock_gateway_records_skipped')?.get())?.values.find((v) => v.labels.reason === 'no_port')?.value, 1);
+    assert.equal(
+      (await gateway.metrics.registry.getSingleMetric('rundock_gateway_records_skipped')?.get())?.values.find(
+        (v) => v.labels.reason === 'no_port',
+      )?.value,
+      1,
+    );
     await gateway.stop();
   });
 
@@ -97,7 +108,11 @@ describe('startGateway', () => {
     await settle(gateway);
     await assert.rejects(readFile(file, 'utf8'), /ENOENT/);
     assert.equal(gateway.status().lastResult?.outcome, 'invalid');
-    assert.equal((await gateway.metrics.registry.getSingleMetric('rundock_gateway_validation_failures_total')?.get())?.values[0]?.value, 1);
+    assert.equal(
+      (await gateway.metrics.registry.getSingleMetric('rundock_gateway_validation_failures_total')?.get())?.values[0]
+        ?.value,
+      1,
+    );
     await gateway.stop();
   });
 });

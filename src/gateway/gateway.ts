@@ -67,11 +67,22 @@ export interface Gateway {
 /** Starts the gateway; throws a ValidationError (nothing started) for an unusable directory or template. */
 export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   await access(dirname(o.file), constants.W_OK).catch((error: unknown) => {
-    throw new ValidationError('nginx-conf-dir', dirname(o.file), `must be a writable directory (${error instanceof Error ? error.message : String(error)})`, 'RUNDOCK_E_CONFIG');
+    throw new ValidationError(
+      'nginx-conf-dir',
+      dirname(o.file),
+      `must be a writable directory (${error instanceof Error ? error.message : String(error)})`,
+      'RUNDOCK_E_CONFIG',
+    );
   });
-  if (o.templateFile !== undefined) await loadTemplate(o.templateFile).catch((error: unknown) => {
-    throw new ValidationError('template', o.templateFile, error instanceof Error ? error.message : String(error), 'RUNDOCK_E_CONFIG');
-  });
+  if (o.templateFile !== undefined)
+    await loadTemplate(o.templateFile).catch((error: unknown) => {
+      throw new ValidationError(
+        'template',
+        o.templateFile,
+        error instanceof Error ? error.message : String(error),
+        'RUNDOCK_E_CONFIG',
+      );
+    });
   const runner = new GatewayRunner(o);
   await runner.start();
   return runner;
@@ -100,17 +111,35 @@ class GatewayRunner implements Gateway {
     this.report = new GatewayReport(this.metrics, o.log, o.file);
     this.file = new ConfigFile(o.file);
     this.applier = new ConfigApplier(this.file, new NginxControl(o.nginx));
-    this.debouncer = new Debouncer(() => this.renderAndApply(), (error) => o.log.error({ err: error }, 'render failed unexpectedly'), o.debounce ?? DEFAULT_DEBOUNCE);
+    this.debouncer = new Debouncer(
+      () => this.renderAndApply(),
+      (error) => o.log.error({ err: error }, 'render failed unexpectedly'),
+      o.debounce ?? DEFAULT_DEBOUNCE,
+    );
   }
 
   async start(): Promise<void> {
-    if (await this.file.recover()) this.o.log.warn({ file: this.o.file }, 'an interrupted install was undone: the previous file is back');
-    this.stopFeed = await startFeed(this.o.source, this.o.domain, this.view, (state) => this.onFeedState(state), this.o.log);
+    if (await this.file.recover())
+      this.o.log.warn({ file: this.o.file }, 'an interrupted install was undone: the previous file is back');
+    this.stopFeed = await startFeed(
+      this.o.source,
+      this.o.domain,
+      this.view,
+      (state) => this.onFeedState(state),
+      this.o.log,
+    );
   }
 
   status(): GatewayStatus {
     const { domain, file } = this.o;
-    return { domain, file, feed: this.feed, records: this.view.size, ...this.report.status(), reloadPending: this.applier.reloadPending };
+    return {
+      domain,
+      file,
+      feed: this.feed,
+      records: this.view.size,
+      ...this.report.status(),
+      reloadPending: this.applier.reloadPending,
+    };
   }
 
   refresh(): void {

@@ -22,17 +22,57 @@ export class GatewayMetrics {
   constructor(registry: Registry = new Registry()) {
     this.registry = registry;
     const registers = [registry];
-    this.renders = new Counter({ name: 'rundock_gateway_renders_total', help: 'Renders of the nginx file, by outcome (changed, unchanged, error)', labelNames: ['outcome'], registers });
-    this.reloads = new Counter({ name: 'rundock_gateway_reloads_total', help: 'Attempts to apply new nginx text, by outcome (ok, invalid, reload_failed, error)', labelNames: ['outcome'], registers });
-    this.validationFailures = new Counter({ name: 'rundock_gateway_validation_failures_total', help: 'Rendered files refused by nginx -t (the previous file stayed)', registers });
-    this.upstreams = new Gauge({ name: 'rundock_gateway_upstreams', help: 'Upstreams in the last rendered text', registers });
-    this.servers = new Gauge({ name: 'rundock_gateway_upstream_servers', help: 'Announced instances (servers) in the last rendered text', registers });
-    this.recordsSkipped = new Gauge({ name: 'rundock_gateway_records_skipped', help: 'Records under the domain left out of the upstreams, by reason', labelNames: ['reason'], registers });
-    this.lastReloadSeconds = new Gauge({ name: 'rundock_gateway_last_reload_duration_seconds', help: 'Render, nginx -t and reload of the last successful apply, seconds', registers });
-    this.lastReloadTimestamp = new Gauge({ name: 'rundock_gateway_last_reload_timestamp_seconds', help: 'When nginx last reloaded a new config from the gateway (Unix time)', registers });
-    this.watchState = new Gauge({ name: 'rundock_gateway_watch_state', help: 'Registry feed state: 0 loading, 1 watching, 2 disconnected (keeping the last config)', registers });
+    this.renders = new Counter({
+      name: 'rundock_gateway_renders_total',
+      help: 'Renders of the nginx file, by outcome (changed, unchanged, error)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.reloads = new Counter({
+      name: 'rundock_gateway_reloads_total',
+      help: 'Attempts to apply new nginx text, by outcome (ok, invalid, reload_failed, error)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.validationFailures = new Counter({
+      name: 'rundock_gateway_validation_failures_total',
+      help: 'Rendered files refused by nginx -t (the previous file stayed)',
+      registers,
+    });
+    this.upstreams = new Gauge({
+      name: 'rundock_gateway_upstreams',
+      help: 'Upstreams in the last rendered text',
+      registers,
+    });
+    this.servers = new Gauge({
+      name: 'rundock_gateway_upstream_servers',
+      help: 'Announced instances (servers) in the last rendered text',
+      registers,
+    });
+    this.recordsSkipped = new Gauge({
+      name: 'rundock_gateway_records_skipped',
+      help: 'Records under the domain left out of the upstreams, by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.lastReloadSeconds = new Gauge({
+      name: 'rundock_gateway_last_reload_duration_seconds',
+      help: 'Render, nginx -t and reload of the last successful apply, seconds',
+      registers,
+    });
+    this.lastReloadTimestamp = new Gauge({
+      name: 'rundock_gateway_last_reload_timestamp_seconds',
+      help: 'When nginx last reloaded a new config from the gateway (Unix time)',
+      registers,
+    });
+    this.watchState = new Gauge({
+      name: 'rundock_gateway_watch_state',
+      help: 'Registry feed state: 0 loading, 1 watching, 2 disconnected (keeping the last config)',
+      registers,
+    });
     for (const outcome of ['changed', 'unchanged', 'error']) this.renders.inc({ outcome }, 0);
     for (const outcome of ['ok', 'invalid', 'reload_failed', 'error']) this.reloads.inc({ outcome }, 0);
-    for (const reason of ['invalid', 'no_port', 'host_name', 'not_a_service_key']) this.recordsSkipped.labels(reason).set(0);
+    for (const reason of ['invalid', 'no_port', 'host_name', 'not_a_service_key'])
+      this.recordsSkipped.labels(reason).set(0);
   }
 }

@@ -18,15 +18,32 @@ describe('NginxControl.reload', () => {
     const pidFile = join(dir, 'stale.pid');
     await writeFile(pidFile, `${process.pid}\n`);
     await assert.rejects(new NginxControl({ bin: 'nginx', pidFile }).reload(), /not nginx/);
-    await assert.rejects(new NginxControl({ bin: 'nginx', pidFile: join(dir, 'missing.pid') }).reload(), /cannot read the nginx pid file/);
+    await assert.rejects(
+      new NginxControl({ bin: 'nginx', pidFile: join(dir, 'missing.pid') }).reload(),
+      /cannot read the nginx pid file/,
+    );
     await assert.rejects(new NginxControl({ bin: 'nginx' }).reload(), /needs the pid file/);
   });
 });
 
 describe('nginxArgs', () => {
   it('builds argument arrays for -t and -s reload, never a shell line', () => {
-    const o = { bin: '/usr/sbin/nginx', prefix: '/tmp/p/', conf: '/tmp/p/conf/nginx.conf', errorLog: '/tmp/p/logs/error.log' };
-    assert.deepEqual(nginxArgs(o, 'test'), ['-t', '-q', '-p', '/tmp/p/', '-c', '/tmp/p/conf/nginx.conf', '-e', '/tmp/p/logs/error.log']);
+    const o = {
+      bin: '/usr/sbin/nginx',
+      prefix: '/tmp/p/',
+      conf: '/tmp/p/conf/nginx.conf',
+      errorLog: '/tmp/p/logs/error.log',
+    };
+    assert.deepEqual(nginxArgs(o, 'test'), [
+      '-t',
+      '-q',
+      '-p',
+      '/tmp/p/',
+      '-c',
+      '/tmp/p/conf/nginx.conf',
+      '-e',
+      '/tmp/p/logs/error.log',
+    ]);
     assert.deepEqual(nginxArgs({ bin: 'nginx' }, 'reload'), ['-s', 'reload']);
   });
 });

@@ -74,11 +74,15 @@ export class NginxControl {
     if (pid === undefined || before === undefined) return { confirmed: false };
     const deadline = performance.now() + (this.options.confirmMs ?? 5000);
     if (!(await this.until(deadline, pid, (now) => [...now].some((child) => !before.has(child))))) {
-      throw new NginxReloadError(`nginx (pid ${pid}) started no new worker within ${this.options.confirmMs ?? 5000} ms: it kept its old config (see its error log)`);
+      throw new NginxReloadError(
+        `nginx (pid ${pid}) started no new worker within ${this.options.confirmMs ?? 5000} ms: it kept its old config (see its error log)`,
+      );
     }
     const startedMs = performance.now() - signalled;
     // The new config is loaded; old workers are told to stop 100 ms later. Not seeing that is no failure.
-    await this.until(deadline, pid, async (now) => (await Promise.all([...before].map((old) => !now.has(old) || retiring(old)))).every(Boolean));
+    await this.until(deadline, pid, async (now) =>
+      (await Promise.all([...before].map((old) => !now.has(old) || retiring(old)))).every(Boolean),
+    );
     return { confirmed: true, startedMs };
   }
 
@@ -92,7 +96,9 @@ export class NginxControl {
     try {
       process.kill(pid, 'SIGHUP');
     } catch (error) {
-      throw new NginxReloadError(`cannot signal the nginx master (pid ${pid} from ${this.options.pidFile})`, { cause: error });
+      throw new NginxReloadError(`cannot signal the nginx master (pid ${pid} from ${this.options.pidFile})`, {
+        cause: error,
+      });
     }
   }
 
@@ -100,7 +106,11 @@ export class NginxControl {
    * Polls the master's children every 5 ms (cheap, and keeps measured times honest) until `done` says so (true) or
    * the deadline passes (false). Throws if the master is gone.
    */
-  private async until(deadline: number, pid: number, done: (children: ReadonlySet<number>) => boolean | Promise<boolean>): Promise<boolean> {
+  private async until(
+    deadline: number,
+    pid: number,
+    done: (children: ReadonlySet<number>) => boolean | Promise<boolean>,
+  ): Promise<boolean> {
     while (performance.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 5));
       const children = await workersOf(pid);
@@ -126,10 +136,12 @@ async function readPid(path: string): Promise<number> {
     throw new NginxReloadError(`cannot read the nginx pid file ${path} (is nginx running?)`, { cause: error });
   }
   const pid = Number(text.trim());
-  if (!Number.isInteger(pid) || pid <= 1) throw new NginxReloadError(`the nginx pid file ${path} holds no pid (${JSON.stringify(text.trim())})`);
+  if (!Number.isInteger(pid) || pid <= 1)
+    throw new NginxReloadError(`the nginx pid file ${path} holds no pid (${JSON.stringify(text.trim())})`);
   // A stale pid file may name a process that is not nginx any more: never signal that one.
   const name = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => 'nginx');
-  if (!name.startsWith('nginx')) throw new NginxReloadError(`pid ${pid} from ${path} is ${name.trim()}, not nginx (stale pid file?)`);
+  if (!name.startsWith('nginx'))
+    throw new NginxReloadError(`pid ${pid} from ${path} is ${name.trim()}, not nginx (stale pid file?)`);
   return pid;
 }
 
@@ -137,14 +149,23 @@ async function readPid(path: string): Promise<number> {
 async function workersOf(pid: number): Promise<Set<number> | undefined> {
   try {
     const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
-    return new Set(text.split(' ').filter((s) => s.length > 0).map(Number));
+    return new Set(
+      text
+        .split(' ')
+        .filter((s) => s.length > 0)
+        .map(Number),
+    );
   } catch {
     return undefined;
   }
 }
 
 /** Runs a program without a shell; `code` undefined when it could not start or timed out. */
-function run(bin: string, args: readonly string[], timeoutMs: number): Promise<{ code: number | undefined; output: string }> {
+function run(
+  bin: string,
+  args: readonly string[],
+  timeoutMs: number,
+): Promise<{ code: number | undefined; output: string }> {
   return new Promise((resolve) => {
     execFile(bin, args, { timeout: timeoutMs, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
       const output = `${stderr}${stdout}`.trim();

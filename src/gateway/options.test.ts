@@ -6,23 +6,41 @@ import { gatewayRenderOptions, settingsFor, upstreamName } from './options.js';
 const DOMAIN = 's.prod.example.com';
 
 function rejects(input: Parameters<typeof gatewayRenderOptions>[0], field: string, pattern: RegExp): void {
-  assert.throws(() => gatewayRenderOptions(input), (error: unknown) => error instanceof ValidationError && error.field === field && pattern.test(error.message));
+  assert.throws(
+    () => gatewayRenderOptions(input),
+    (error: unknown) => error instanceof ValidationError && error.field === field && pattern.test(error.message),
+  );
 }
 
 describe('gatewayRenderOptions', () => {
   it('derives upstream names, renames and merges per-service settings over the defaults', () => {
-    const options = gatewayRenderOptions({ domain: DOMAIN, upstreams: ['grafana=docker_grafana', 'web-ui'], upstreamOptions: ['*:keepalive=64', 'grafana:keepalive=512', 'grafana:max_fails=0'] });
+    const options = gatewayRenderOptions({
+      domain: DOMAIN,
+      upstreams: ['grafana=docker_grafana', 'web-ui'],
+      upstreamOptions: ['*:keepalive=64', 'grafana:keepalive=512', 'grafana:max_fails=0'],
+    });
     assert.equal(upstreamName(options, 'grafana'), 'docker_grafana');
     assert.equal(upstreamName(options, 'web-ui'), 'rundock_web_ui');
     assert.deepEqual(options.declared, ['grafana', 'web-ui']);
-    assert.deepEqual(settingsFor(options, 'grafana'), { balance: { method: 'round_robin' }, keepalive: 512, maxFails: 0 });
+    assert.deepEqual(settingsFor(options, 'grafana'), {
+      balance: { method: 'round_robin' },
+      keepalive: 512,
+      maxFails: 0,
+    });
     assert.deepEqual(settingsFor(options, 'other'), { balance: { method: 'round_robin' }, keepalive: 64 });
     assert.deepEqual(options.listen, ['80']);
   });
 
   it('parses hash keys with variables and the consistent flag', () => {
-    const options = gatewayRenderOptions({ domain: DOMAIN, upstreamOptions: ['a:hash=$scheme${request_uri}:x', 'b:hash=$remote_addr consistent'] });
-    assert.deepEqual(settingsFor(options, 'a').balance, { method: 'hash', key: '$scheme${request_uri}:x', consistent: false });
+    const options = gatewayRenderOptions({
+      domain: DOMAIN,
+      upstreamOptions: ['a:hash=$scheme${request_uri}:x', 'b:hash=$remote_addr consistent'],
+    });
+    assert.deepEqual(settingsFor(options, 'a').balance, {
+      method: 'hash',
+      key: '$scheme${request_uri}:x',
+      consistent: false,
+    });
     assert.deepEqual(settingsFor(options, 'b').balance, { method: 'hash', key: '$remote_addr', consistent: true });
   });
 
@@ -49,7 +67,12 @@ describe('gatewayRenderOptions', () => {
   });
 
   it('accepts wildcard route names and IPv6 listen addresses', () => {
-    const options = gatewayRenderOptions({ domain: DOMAIN, routes: ['*.Example.com=grafana'], listen: ['[::1]:8080', '*:80', '443'], resolve: '[::1]:8053' });
+    const options = gatewayRenderOptions({
+      domain: DOMAIN,
+      routes: ['*.Example.com=grafana'],
+      listen: ['[::1]:8080', '*:80', '443'],
+      resolve: '[::1]:8053',
+    });
     assert.deepEqual(options.routes, [{ hostname: '*.example.com', service: 'grafana' }]);
     assert.deepEqual(options.listen, ['[::1]:8080', '*:80', '443']);
     assert.deepEqual(options.resolve, { resolver: '[::1]:8053' });

@@ -62,7 +62,10 @@ export interface RenderOptionsInput {
 }
 
 /** Settings of every upstream unless overridden: round robin, 32 idle keep-alive connections per worker. */
-export const DEFAULT_SETTINGS: UpstreamSettings = Object.freeze({ balance: Object.freeze({ method: 'round_robin' }), keepalive: 32 });
+export const DEFAULT_SETTINGS: UpstreamSettings = Object.freeze({
+  balance: Object.freeze({ method: 'round_robin' }),
+  keepalive: 32,
+});
 
 const UPSTREAM_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
 const HOSTNAME = /^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -81,12 +84,22 @@ export function gatewayRenderOptions(input: RenderOptionsInput): RenderOptions {
   }
   const routes = (input.routes ?? []).map(parseRouteFlag);
   routes.forEach((route, i) => {
-    if (routes.findIndex((r) => r.hostname === route.hostname) !== i) throw new ValidationError('route', route.hostname, 'is routed twice');
+    if (routes.findIndex((r) => r.hostname === route.hostname) !== i)
+      throw new ValidationError('route', route.hostname, 'is routed twice');
   });
   const { defaults, perService } = parseUpstreamOptions(input.upstreamOptions ?? []);
   const listen = (input.listen ?? ['80']).map(parseListenParam);
   const resolve = input.resolve === undefined ? undefined : { resolver: parseResolver(input.resolve, input.domain) };
-  const options: RenderOptions = { domain: input.domain, declared: [...declared].sort(), names, defaults, perService, routes, listen, resolve };
+  const options: RenderOptions = {
+    domain: input.domain,
+    declared: [...declared].sort(),
+    names,
+    defaults,
+    perService,
+    routes,
+    listen,
+    resolve,
+  };
   checkUniqueNames(names);
   return Object.freeze(options);
 }
@@ -106,7 +119,8 @@ export function parseUpstreamFlag(text: string): { service: string; name?: strin
   const [service = '', name] = text.split('=', 2);
   checkLabel('upstream', service);
   if (name === undefined) return { service };
-  if (!UPSTREAM_NAME.test(name)) throw new ValidationError('upstream', text, 'NAME must be letters, digits, _ and -, starting with a letter or _');
+  if (!UPSTREAM_NAME.test(name))
+    throw new ValidationError('upstream', text, 'NAME must be letters, digits, _ and -, starting with a letter or _');
   return { service, name };
 }
 
@@ -114,16 +128,21 @@ export function parseUpstreamFlag(text: string): { service: string; name?: strin
 export function parseRouteFlag(text: string): Route {
   const eq = text.lastIndexOf('=');
   const hostname = text.slice(0, Math.max(eq, 0)).toLowerCase();
-  if (eq <= 0 || !HOSTNAME.test(hostname)) throw new ValidationError('route', text, 'must be HOSTNAME=SERVICE, HOSTNAME a DNS name (optionally *.name)');
+  if (eq <= 0 || !HOSTNAME.test(hostname))
+    throw new ValidationError('route', text, 'must be HOSTNAME=SERVICE, HOSTNAME a DNS name (optionally *.name)');
   return { hostname, service: checkLabel('route', text.slice(eq + 1)) };
 }
 
-function parseUpstreamOptions(texts: readonly string[]): { defaults: UpstreamSettings; perService: Map<string, Partial<UpstreamSettings>> } {
+function parseUpstreamOptions(texts: readonly string[]): {
+  defaults: UpstreamSettings;
+  perService: Map<string, Partial<UpstreamSettings>>;
+} {
   let defaults: UpstreamSettings = DEFAULT_SETTINGS;
   const perService = new Map<string, Partial<UpstreamSettings>>();
   for (const text of texts) {
     const match = /^([^:]+):([a-z_]+)=(.*)$/.exec(text);
-    if (!match?.[1] || !match[2] || match[3] === undefined) throw new ValidationError('upstream-option', text, 'must be SERVICE:KEY=VALUE (SERVICE * for every upstream)');
+    if (!match?.[1] || !match[2] || match[3] === undefined)
+      throw new ValidationError('upstream-option', text, 'must be SERVICE:KEY=VALUE (SERVICE * for every upstream)');
     const setting = parseSetting(match[2], match[3], text);
     if (match[1] === '*') defaults = { ...defaults, ...setting };
     else perService.set(checkLabel('upstream-option', match[1]), { ...perService.get(match[1]), ...setting });
@@ -144,26 +163,41 @@ function parseSetting(key: string, value: string, text: string): Partial<Upstrea
     return value;
   };
   switch (key) {
-    case 'keepalive': return { keepalive: int(0, 100_000) };
-    case 'keepalive_timeout': return { keepaliveTimeout: time() };
-    case 'keepalive_requests': return { keepaliveRequests: int(1, 10_000_000) };
-    case 'max_fails': return { maxFails: int(0, 1000) };
-    case 'fail_timeout': return { failTimeout: time() };
-    case 'balance': return { balance: parseBalance(value, bad) };
-    case 'hash': return { balance: parseHash(value, bad) };
-    default: throw new ValidationError('upstream-option', text, 'KEY must be keepalive, keepalive_timeout, keepalive_requests, max_fails, fail_timeout, balance or hash');
+    case 'keepalive':
+      return { keepalive: int(0, 100_000) };
+    case 'keepalive_timeout':
+      return { keepaliveTimeout: time() };
+    case 'keepalive_requests':
+      return { keepaliveRequests: int(1, 10_000_000) };
+    case 'max_fails':
+      return { maxFails: int(0, 1000) };
+    case 'fail_timeout':
+      return { failTimeout: time() };
+    case 'balance':
+      return { balance: parseBalance(value, bad) };
+    case 'hash':
+      return { balance: parseHash(value, bad) };
+    default:
+      throw new ValidationError(
+        'upstream-option',
+        text,
+        'KEY must be keepalive, keepalive_timeout, keepalive_requests, max_fails, fail_timeout, balance or hash',
+      );
   }
 }
 
 function parseBalance(value: string, bad: (rule: string) => ValidationError): Balance {
-  if (value === 'round_robin' || value === 'least_conn' || value === 'ip_hash' || value === 'random') return { method: value };
+  if (value === 'round_robin' || value === 'least_conn' || value === 'ip_hash' || value === 'random')
+    return { method: value };
   throw bad('must be round_robin, least_conn, ip_hash or random (or use hash=KEY)');
 }
 
 function parseHash(value: string, bad: (rule: string) => ValidationError): Balance {
   const [key = '', flag, ...rest] = value.split(' ');
   if (!HASH_KEY.test(key) || rest.length > 0 || (flag !== undefined && flag !== 'consistent')) {
-    throw bad('must be a key of text and $variables, optionally followed by " consistent" (hash=$request_uri consistent)');
+    throw bad(
+      'must be a key of text and $variables, optionally followed by " consistent" (hash=$request_uri consistent)',
+    );
   }
   return { method: 'hash', key, consistent: flag === 'consistent' };
 }
@@ -174,7 +208,8 @@ function parseListenParam(text: string): string {
   const port = Number(match?.[2]);
   const address = match?.[1];
   const addressOk = address === undefined || address === '*' || isIP(address.replace(/^\[|\]$/g, '')) !== 0;
-  if (!match || !addressOk || port < 1 || port > 65535) throw new ValidationError('route-listen', text, 'must be PORT or ADDRESS:PORT (IPv6 in brackets)');
+  if (!match || !addressOk || port < 1 || port > 65535)
+    throw new ValidationError('route-listen', text, 'must be PORT or ADDRESS:PORT (IPv6 in brackets)');
   return text;
 }
 
@@ -183,8 +218,18 @@ function parseResolver(text: string, domain: string): string {
   const match = /^(\[[0-9a-fA-F:.]+\]|[0-9.]+)(?::([0-9]{1,5}))?$/.exec(text);
   const address = match?.[1]?.replace(/^\[|\]$/g, '') ?? '';
   const port = match?.[2] === undefined ? 53 : Number(match[2]);
-  if (isIP(address) === 0 || port < 1 || port > 65535) throw new ValidationError('nginx-resolve', text, 'must be the IP[:PORT] of a DNS server for the domain (rundock dns)');
-  if (domainLabels(domain).length < 2) throw new ValidationError('domain', domain, 'must have two labels or more with --nginx-resolve (nginx builds the SRV name from the service and the domain)');
+  if (isIP(address) === 0 || port < 1 || port > 65535)
+    throw new ValidationError(
+      'nginx-resolve',
+      text,
+      'must be the IP[:PORT] of a DNS server for the domain (rundock dns)',
+    );
+  if (domainLabels(domain).length < 2)
+    throw new ValidationError(
+      'domain',
+      domain,
+      'must have two labels or more with --nginx-resolve (nginx builds the SRV name from the service and the domain)',
+    );
   return text;
 }
 
@@ -192,9 +237,15 @@ function parseResolver(text: string, domain: string): string {
 function checkUniqueNames(names: ReadonlyMap<string, string>): void {
   const owner = new Map<string, string>();
   for (const [service, name] of names) {
-    if (name.startsWith('rundock_')) throw new ValidationError('upstream', `${service}=${name}`, 'NAME must not start with rundock_ (reserved for derived names)');
+    if (name.startsWith('rundock_'))
+      throw new ValidationError(
+        'upstream',
+        `${service}=${name}`,
+        'NAME must not start with rundock_ (reserved for derived names)',
+      );
     const other = owner.get(name);
-    if (other !== undefined) throw new ValidationError('upstream', name, `names two services (${other} and ${service})`);
+    if (other !== undefined)
+      throw new ValidationError('upstream', name, `names two services (${other} and ${service})`);
     owner.set(name, service);
   }
 }

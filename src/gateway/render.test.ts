@@ -7,7 +7,8 @@ import { renderUpstreams } from './render.js';
 import { snapshotFromRecords } from './snapshot.js';
 
 const DOMAIN = 's.prod.example.com';
-const HEADER = '# Rendered by rundock gateway from the services of s.prod.example.com. Do not edit: the next change replaces this file.\n';
+const HEADER =
+  '# Rendered by rundock gateway from the services of s.prod.example.com. Do not edit: the next change replaces this file.\n';
 
 /** The reference cluster: grafana on node-back-1, influxdb on two backends. */
 function reference(): ReturnType<typeof snapshotFromRecords>['snapshot'] {
@@ -22,7 +23,9 @@ function reference(): ReturnType<typeof snapshotFromRecords>['snapshot'] {
 describe('renderUpstreams', () => {
   it('renders one upstream per service, instances sorted, default keepalive 32', () => {
     const text = renderUpstreams(reference(), gatewayRenderOptions({ domain: DOMAIN }));
-    assert.equal(text, `${HEADER}
+    assert.equal(
+      text,
+      `${HEADER}
 upstream rundock_grafana {
     server 10.0.0.5:8087;
     keepalive 32;
@@ -33,7 +36,8 @@ upstream rundock_influxdb {
     server 10.0.0.6:8086;
     keepalive 32;
 }
-`);
+`,
+    );
   });
 
   it('renames, applies per-service options and renders routes (the reference frontend)', () => {
@@ -41,10 +45,19 @@ upstream rundock_influxdb {
       domain: DOMAIN,
       upstreams: ['grafana=docker_grafana'],
       routes: ['grafana.example.com=grafana'],
-      upstreamOptions: ['grafana:keepalive=512', 'grafana:balance=least_conn', '*:max_fails=3', '*:fail_timeout=10s', 'influxdb:hash=$remote_addr consistent', 'influxdb:keepalive=0'],
+      upstreamOptions: [
+        'grafana:keepalive=512',
+        'grafana:balance=least_conn',
+        '*:max_fails=3',
+        '*:fail_timeout=10s',
+        'influxdb:hash=$remote_addr consistent',
+        'influxdb:keepalive=0',
+      ],
       listen: ['203.0.113.10:80', '10.0.0.2:80'],
     });
-    assert.equal(renderUpstreams(reference(), options), `${HEADER}
+    assert.equal(
+      renderUpstreams(reference(), options),
+      `${HEADER}
 upstream docker_grafana {
     least_conn;
     server 10.0.0.5:8087 max_fails=3 fail_timeout=10s;
@@ -72,13 +85,20 @@ server {
         proxy_set_header X-Forwarded-Proto $scheme;
     }
 }
-`);
+`,
+    );
   });
 
   it('never renders an empty upstream: a declared, routed or kept service without instances gets a placeholder', () => {
-    const options = gatewayRenderOptions({ domain: DOMAIN, upstreams: ['api'], upstreamOptions: ['*:keepalive=0', 'old:balance=ip_hash'] });
+    const options = gatewayRenderOptions({
+      domain: DOMAIN,
+      upstreams: ['api'],
+      upstreamOptions: ['*:keepalive=0', 'old:balance=ip_hash'],
+    });
     const text = renderUpstreams(snapshotFromRecords(DOMAIN, []).snapshot, options, ['old']);
-    assert.equal(text, `${HEADER}
+    assert.equal(
+      text,
+      `${HEADER}
 upstream rundock_api {
     server 127.0.0.1:1 down;  # no instance of api announced
 }
@@ -87,13 +107,21 @@ upstream rundock_old {
     ip_hash;
     server 127.0.0.1:1 down;  # no instance of old announced
 }
-`);
+`,
+    );
   });
 
   it('writes IPv6 addresses in brackets and keepalive_timeout/keepalive_requests when set', () => {
-    const { snapshot } = snapshotFromRecords(DOMAIN, [[recordKey(DOMAIN, 'web-ui', 'h1'), encodeRecord({ host: '2001:db8::5', port: 8080 })]]);
-    const options = gatewayRenderOptions({ domain: DOMAIN, upstreamOptions: ['web-ui:keepalive_timeout=30s', 'web-ui:keepalive_requests=500', 'web-ui:balance=random'] });
-    assert.equal(renderUpstreams(snapshot, options), `${HEADER}
+    const { snapshot } = snapshotFromRecords(DOMAIN, [
+      [recordKey(DOMAIN, 'web-ui', 'h1'), encodeRecord({ host: '2001:db8::5', port: 8080 })],
+    ]);
+    const options = gatewayRenderOptions({
+      domain: DOMAIN,
+      upstreamOptions: ['web-ui:keepalive_timeout=30s', 'web-ui:keepalive_requests=500', 'web-ui:balance=random'],
+    });
+    assert.equal(
+      renderUpstreams(snapshot, options),
+      `${HEADER}
 upstream rundock_web_ui {
     random;
     server [2001:db8::5]:8080;
@@ -101,7 +129,8 @@ upstream rundock_web_ui {
     keepalive_timeout 30s;
     keepalive_requests 500;
 }
-`);
+`,
+    );
   });
 
   it('is deterministic: the same records in any order give the same text', () => {
@@ -119,8 +148,15 @@ upstream rundock_web_ui {
 
 describe('renderUpstreams with --nginx-resolve (nginx >= 1.27.3)', () => {
   it('renders zone + resolver + server service= resolve, one shared zone sized on the first upstream', () => {
-    const options = gatewayRenderOptions({ domain: DOMAIN, upstreams: ['grafana=docker_grafana'], resolve: '127.0.0.1:8053', upstreamOptions: ['*:max_fails=2', 'influxdb:balance=least_conn'] });
-    assert.equal(renderUpstreams(reference(), options), `${HEADER}
+    const options = gatewayRenderOptions({
+      domain: DOMAIN,
+      upstreams: ['grafana=docker_grafana'],
+      resolve: '127.0.0.1:8053',
+      upstreamOptions: ['*:max_fails=2', 'influxdb:balance=least_conn'],
+    });
+    assert.equal(
+      renderUpstreams(reference(), options),
+      `${HEADER}
 upstream docker_grafana {
     zone rundock_upstreams 256k;
     resolver 127.0.0.1:8053;
@@ -135,12 +171,15 @@ upstream rundock_influxdb {
     server prod.example.com service=influxdb.s resolve max_fails=2;
     keepalive 32;
 }
-`);
+`,
+    );
   });
 
   it('does not depend on instances: adding one changes nothing (no reload needed)', () => {
     const options = gatewayRenderOptions({ domain: DOMAIN, resolve: '127.0.0.1:8053' });
-    const one = snapshotFromRecords(DOMAIN, [[recordKey(DOMAIN, 'grafana', 'a'), encodeRecord({ host: '10.0.0.5', port: 1 })]]).snapshot;
+    const one = snapshotFromRecords(DOMAIN, [
+      [recordKey(DOMAIN, 'grafana', 'a'), encodeRecord({ host: '10.0.0.5', port: 1 })],
+    ]).snapshot;
     const two = snapshotFromRecords(DOMAIN, [
       [recordKey(DOMAIN, 'grafana', 'a'), encodeRecord({ host: '10.0.0.5', port: 1 })],
       [recordKey(DOMAIN, 'grafana', 'b'), encodeRecord({ host: '10.0.0.6', port: 2 })],

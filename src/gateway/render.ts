@@ -24,8 +24,17 @@ export interface UpstreamPlan {
  * The upstreams to render, sorted by service: every service with instances, every declared or routed one, and
  * `keep` (services rendered before, which hand-written config may still reference).
  */
-export function planUpstreams(snapshot: UpstreamSnapshot, options: RenderOptions, keep: Iterable<string> = []): UpstreamPlan[] {
-  const services = new Set([...snapshot.services.keys(), ...options.declared, ...options.routes.map((r) => r.service), ...keep]);
+export function planUpstreams(
+  snapshot: UpstreamSnapshot,
+  options: RenderOptions,
+  keep: Iterable<string> = [],
+): UpstreamPlan[] {
+  const services = new Set([
+    ...snapshot.services.keys(),
+    ...options.declared,
+    ...options.routes.map((r) => r.service),
+    ...keep,
+  ]);
   return [...services].sort().map((service) => ({
     service,
     name: upstreamName(options, service),
@@ -35,19 +44,32 @@ export function planUpstreams(snapshot: UpstreamSnapshot, options: RenderOptions
 }
 
 /** The nginx text of the snapshot: a header comment, the upstreams, then the route servers. */
-export function renderUpstreams(snapshot: UpstreamSnapshot, options: RenderOptions, keep: Iterable<string> = []): string {
+export function renderUpstreams(
+  snapshot: UpstreamSnapshot,
+  options: RenderOptions,
+  keep: Iterable<string> = [],
+): string {
   const plans = planUpstreams(snapshot, options, keep);
   const resolver = options.resolve?.resolver;
-  const blocks = plans.map((plan, i) => (resolver === undefined ? renderUpstream(plan) : renderResolveUpstream(plan, options.domain, resolver, i === 0 ? resolveZoneKib(plans.length) : undefined)));
-  const routes = options.routes.map((route) => renderRoute(route.hostname, upstreamName(options, route.service), options.listen));
+  const blocks = plans.map((plan, i) =>
+    resolver === undefined
+      ? renderUpstream(plan)
+      : renderResolveUpstream(plan, options.domain, resolver, i === 0 ? resolveZoneKib(plans.length) : undefined),
+  );
+  const routes = options.routes.map((route) =>
+    renderRoute(route.hostname, upstreamName(options, route.service), options.listen),
+  );
   return [header(options.domain), ...blocks, ...routes].join('\n');
 }
 
 /** `upstream NAME { ... }` with rendered addresses (nginx < 1.27.3, or by choice). */
 export function renderUpstream(plan: UpstreamPlan): string {
-  const servers = plan.instances.length === 0
-    ? [`    server ${PLACEHOLDER_SERVER};  # no instance of ${plan.service} announced`]
-    : plan.instances.map((instance) => `    server ${hostPort(instance)}${serverParams(plan.settings, instance.weight)};`);
+  const servers =
+    plan.instances.length === 0
+      ? [`    server ${PLACEHOLDER_SERVER};  # no instance of ${plan.service} announced`]
+      : plan.instances.map(
+          (instance) => `    server ${hostPort(instance)}${serverParams(plan.settings, instance.weight)};`,
+        );
   return block(`upstream ${plan.name}`, [...balanceLines(plan.settings), ...servers, ...keepaliveLines(plan.settings)]);
 }
 

@@ -24,7 +24,11 @@ export class GatewayReport {
   private current: ReportStatus = { upstreams: 0, servers: 0, skipped: 0 };
   private skippedLogged = new Map<string, string>();
 
-  constructor(private readonly metrics: GatewayMetrics, private readonly log: Logger, private readonly file: string) {}
+  constructor(
+    private readonly metrics: GatewayMetrics,
+    private readonly log: Logger,
+    private readonly file: string,
+  ) {}
 
   status(): ReportStatus {
     return this.current;
@@ -37,7 +41,8 @@ export class GatewayReport {
     for (const s of list) {
       byReason.set(s.reason, (byReason.get(s.reason) ?? 0) + 1);
       now.set(s.key, s.detail);
-      if (this.skippedLogged.get(s.key) !== s.detail) this.log.warn({ key: s.key, reason: s.reason, detail: s.detail }, 'record left out of the upstreams');
+      if (this.skippedLogged.get(s.key) !== s.detail)
+        this.log.warn({ key: s.key, reason: s.reason, detail: s.detail }, 'record left out of the upstreams');
     }
     this.skippedLogged = now;
     for (const [reason, count] of byReason) this.metrics.recordsSkipped.set({ reason }, count);
@@ -60,15 +65,25 @@ export class GatewayReport {
     if (result.outcome === 'invalid') {
       this.metrics.validationFailures.inc();
       this.remember('invalid', result.output);
-      this.log.error({ nginx: result.output, file: this.file }, 'nginx -t refused the new config; the previous file stays, the next change tries again');
+      this.log.error(
+        { nginx: result.output, file: this.file },
+        'nginx -t refused the new config; the previous file stays, the next change tries again',
+      );
       return;
     }
     this.remember(result.outcome, result.error);
-    const message = result.outcome === 'error' ? 'cannot install the config or run nginx; the previous file stays' : 'nginx reload failed; retrying';
+    const message =
+      result.outcome === 'error'
+        ? 'cannot install the config or run nginx; the previous file stays'
+        : 'nginx reload failed; retrying';
     this.log.error({ err: result.error, file: this.file }, message);
   }
 
-  private reloaded(result: Extract<ApplyResult, { outcome: 'reloaded' }>, plans: readonly UpstreamPlan[], elapsedMs: number): void {
+  private reloaded(
+    result: Extract<ApplyResult, { outcome: 'reloaded' }>,
+    plans: readonly UpstreamPlan[],
+    elapsedMs: number,
+  ): void {
     const upstreams = plans.length;
     const servers = plans.reduce((n, p) => n + p.instances.length, 0);
     this.metrics.reloads.inc({ outcome: 'ok' });
@@ -76,14 +91,31 @@ export class GatewayReport {
     this.metrics.servers.set(servers);
     this.metrics.lastReloadSeconds.set(elapsedMs / 1000);
     this.metrics.lastReloadTimestamp.set(Date.now() / 1000);
-    this.current = { ...this.current, upstreams, servers, lastReload: { at: new Date().toISOString(), durationMs: Math.round(elapsedMs) } };
+    this.current = {
+      ...this.current,
+      upstreams,
+      servers,
+      lastReload: { at: new Date().toISOString(), durationMs: Math.round(elapsedMs) },
+    };
     this.remember('reloaded');
-    this.log.info({ upstreams, servers, test_ms: Math.round(result.testMs), reload_ms: Math.round(result.reloadMs), confirmed: result.confirmed }, 'nginx reloaded');
+    this.log.info(
+      {
+        upstreams,
+        servers,
+        test_ms: Math.round(result.testMs),
+        reload_ms: Math.round(result.reloadMs),
+        confirmed: result.confirmed,
+      },
+      'nginx reloaded',
+    );
   }
 
   private remember(outcome: string, error?: unknown): void {
     const at = new Date().toISOString();
-    const lastResult = error === undefined ? { outcome, at } : { outcome, at, error: error instanceof Error ? error.message : String(error) };
+    const lastResult =
+      error === undefined
+        ? { outcome, at }
+        : { outcome, at, error: error instanceof Error ? error.message : String(error) };
     this.current = { ...this.current, lastResult };
   }
 }

@@ -18,7 +18,9 @@ describe('snapshotFromRecords', () => {
       { instance: 'node-back-1', address: '10.0.0.5', port: 8087 },
       { instance: 'node-back-2', address: '10.0.0.6', port: 8087 },
     ]);
-    assert.deepEqual(snapshot.services.get('influxdb'), [{ instance: 'node-back-1', address: '10.0.0.5', port: 8086, weight: 3 }]);
+    assert.deepEqual(snapshot.services.get('influxdb'), [
+      { instance: 'node-back-1', address: '10.0.0.5', port: 8086, weight: 3 },
+    ]);
   });
 
   it('skips, with a reason, records without a port, with bad JSON, with a host name, or at another depth', () => {
@@ -30,7 +32,10 @@ describe('snapshotFromRecords', () => {
       ['/skydns/com/example/prod/s/dns/ns/x', '{"host":"10.0.0.1","port":53}'],
       [recordKey(DOMAIN, 'e', 'h1'), '{"host":"10.0.0.7","port":80}'],
     ]);
-    assert.deepEqual(skipped.map((s) => s.reason), ['no_port', 'invalid', 'invalid', 'host_name', 'not_a_service_key']);
+    assert.deepEqual(
+      skipped.map((s) => s.reason),
+      ['no_port', 'invalid', 'invalid', 'host_name', 'not_a_service_key'],
+    );
     assert.deepEqual([...snapshot.services.keys()], ['e']);
   });
 

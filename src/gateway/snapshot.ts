@@ -34,7 +34,10 @@ export interface SkippedRecord {
 }
 
 /** The snapshot of `entries` (keys and values under the domain), and the records it had to leave out. */
-export function snapshotFromRecords(domain: string, entries: Iterable<readonly [string, string]>): { snapshot: UpstreamSnapshot; skipped: SkippedRecord[] } {
+export function snapshotFromRecords(
+  domain: string,
+  entries: Iterable<readonly [string, string]>,
+): { snapshot: UpstreamSnapshot; skipped: SkippedRecord[] } {
   const byService = new Map<string, UpstreamInstance[]>();
   const skipped: SkippedRecord[] = [];
   for (const [key, value] of entries) {
@@ -54,12 +57,19 @@ export function snapshotFromRecords(domain: string, entries: Iterable<readonly [
 
 /** The address as nginx writes it in `server ADDRESS:PORT`: IPv6 in brackets. */
 export function hostPort(instance: UpstreamInstance): string {
-  return isIP(instance.address) === 6 ? `[${instance.address}]:${instance.port}` : `${instance.address}:${instance.port}`;
+  return isIP(instance.address) === 6
+    ? `[${instance.address}]:${instance.port}`
+    : `${instance.address}:${instance.port}`;
 }
 
-function instanceOf(domain: string, key: string, value: string): { service: string; instance: UpstreamInstance } | SkippedRecord {
+function instanceOf(
+  domain: string,
+  key: string,
+  value: string,
+): { service: string; instance: UpstreamInstance } | SkippedRecord {
   const parsed = parseRecordKey(domain, key);
-  if (parsed === undefined) return { key, reason: 'not_a_service_key', detail: 'not /skydns/<domain>/<service>/<host>' };
+  if (parsed === undefined)
+    return { key, reason: 'not_a_service_key', detail: 'not /skydns/<domain>/<service>/<host>' };
   const decoded = decodeRecord(value);
   if (!decoded.ok) return { key, reason: 'invalid', detail: decoded.error.message };
   const { host, port, weight } = decoded.record;
@@ -67,7 +77,10 @@ function instanceOf(domain: string, key: string, value: string): { service: stri
   // A host name would make nginx resolve it while loading the config: one unresolvable name would fail `nginx -t`
   // and block every later change, so only addresses become servers.
   if (isIP(host) === 0) return { key, reason: 'host_name', detail: `host ${host} is a name, not an address` };
-  const instance: UpstreamInstance = weight === undefined ? { instance: parsed.host, address: host, port } : { instance: parsed.host, address: host, port, weight };
+  const instance: UpstreamInstance =
+    weight === undefined
+      ? { instance: parsed.host, address: host, port }
+      : { instance: parsed.host, address: host, port, weight };
   return { service: parsed.service, instance };
 }
 

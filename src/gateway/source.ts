@@ -16,7 +16,6 @@ export type FeedStarter = (sink: ZoneSink, onState: (state: FeedState) => void) 
  */
 export type GatewaySource = EtcdSource | { readonly embedded: EmbeddedRegistry } | { readonly feed: FeedStarter };
 
-
 /** The domain's records by key, as the feed last wrote them; calls `onChange` after every change. */
 export class RecordView implements ZoneSink {
   private readonly records = new Map<string, string>();
@@ -49,7 +48,13 @@ export class RecordView implements ZoneSink {
 }
 
 /** Starts the source's feed into `sink`; resolves once its first load was attempted (etcd keeps retrying after). */
-export async function startFeed(source: GatewaySource, domain: string, sink: ZoneSink, onState: (state: FeedState) => void, log: Logger): Promise<() => Promise<void> | void> {
+export async function startFeed(
+  source: GatewaySource,
+  domain: string,
+  sink: ZoneSink,
+  onState: (state: FeedState) => void,
+  log: Logger,
+): Promise<() => Promise<void> | void> {
   if ('feed' in source) return source.feed(sink, onState);
   if ('embedded' in source) {
     const embedded = await feedFromEmbedded(source.embedded, domain, sink);
@@ -58,7 +63,14 @@ export async function startFeed(source: GatewaySource, domain: string, sink: Zon
   }
   // Imported on demand: etcd3 and grpc load only in processes that talk to etcd.
   const { EtcdZoneFeed } = await import('../registry/feed-etcd.js');
-  const feed = new EtcdZoneFeed({ ...source.etcd, failOnAccessError: source.retryAccessErrors !== true, domain, sink, log, onState });
+  const feed = new EtcdZoneFeed({
+    ...source.etcd,
+    failOnAccessError: source.retryAccessErrors !== true,
+    domain,
+    sink,
+    log,
+    onState,
+  });
   await feed.start();
   return () => feed.stop();
 }

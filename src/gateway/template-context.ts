@@ -12,27 +12,54 @@ import type { Template, TemplateValue } from './template.js';
  * `services` (each: `service`, `upstream`, `empty`, `servers` (each: `address` as HOST:PORT, `host`, `port`,
  * `instance`, `weight` or '')); `routes` (each: `hostname`, `service`, `upstream`).
  */
-export function templateContext(snapshot: UpstreamSnapshot, options: RenderOptions, keep: Iterable<string> = []): { readonly [name: string]: TemplateValue } {
+export function templateContext(
+  snapshot: UpstreamSnapshot,
+  options: RenderOptions,
+  keep: Iterable<string> = [],
+): { readonly [name: string]: TemplateValue } {
   const plans = planUpstreams(snapshot, options, keep);
   const services = plans.map((plan) => ({
     service: plan.service,
     upstream: plan.name,
     empty: plan.instances.length === 0,
-    servers: plan.instances.map((i) => ({ address: hostPort(i), host: i.address, port: i.port, instance: i.instance, weight: i.weight ?? '' })),
+    servers: plan.instances.map((i) => ({
+      address: hostPort(i),
+      host: i.address,
+      port: i.port,
+      instance: i.instance,
+      weight: i.weight ?? '',
+    })),
   }));
-  const routes = options.routes.map((r) => ({ hostname: r.hostname, service: r.service, upstream: upstreamName(options, r.service) }));
+  const routes = options.routes.map((r) => ({
+    hostname: r.hostname,
+    service: r.service,
+    upstream: upstreamName(options, r.service),
+  }));
   const upstreamsOnly = { ...options, routes: [] };
   return {
     domain: options.domain,
-    upstream_blocks: renderUpstreams(snapshot, upstreamsOnly, plans.map((p) => p.service)),
-    route_blocks: options.routes.map((r) => renderRoute(r.hostname, upstreamName(options, r.service), options.listen)).join('\n'),
+    upstream_blocks: renderUpstreams(
+      snapshot,
+      upstreamsOnly,
+      plans.map((p) => p.service),
+    ),
+    route_blocks: options.routes
+      .map((r) => renderRoute(r.hostname, upstreamName(options, r.service), options.listen))
+      .join('\n'),
     services,
     routes,
   };
 }
 
 /** The file's text: the user's template over templateContext, or the default render. Throws a TemplateError. */
-export function renderConfig(snapshot: UpstreamSnapshot, options: RenderOptions, keep: Iterable<string>, template?: Template): string {
+export function renderConfig(
+  snapshot: UpstreamSnapshot,
+  options: RenderOptions,
+  keep: Iterable<string>,
+  template?: Template,
+): string {
   const kept = [...keep];
-  return template === undefined ? renderUpstreams(snapshot, options, kept) : template.render(templateContext(snapshot, options, kept));
+  return template === undefined
+    ? renderUpstreams(snapshot, options, kept)
+    : template.render(templateContext(snapshot, options, kept));
 }

@@ -10,13 +10,26 @@ import { compileTemplate, TemplateError } from './template.js';
 const DOMAIN = 's.prod.example.com';
 
 function throwsAtLine(source: string, line: number, pattern: RegExp, context: Record<string, never> = {}): void {
-  assert.throws(() => compileTemplate(source).render(context), (error: unknown) => error instanceof TemplateError && error.line === line && pattern.test(error.message));
+  assert.throws(
+    () => compileTemplate(source).render(context),
+    (error: unknown) => error instanceof TemplateError && error.line === line && pattern.test(error.message),
+  );
 }
 
 describe('compileTemplate', () => {
   it('inserts values, repeats sections over lists, shows inverted sections for empty ones', () => {
-    const template = compileTemplate('{{! a comment }}{{#items}}[{{name}}:{{#on}}on{{/on}}{{^on}}off{{/on}} in {{title}}]{{/items}}{{^none}}none{{/none}}{{#tags}}<{{.}}>{{/tags}}');
-    const text = template.render({ title: 'T', items: [{ name: 'a', on: true }, { name: 'b', on: false }], none: [], tags: ['x', 'y'] });
+    const template = compileTemplate(
+      '{{! a comment }}{{#items}}[{{name}}:{{#on}}on{{/on}}{{^on}}off{{/on}} in {{title}}]{{/items}}{{^none}}none{{/none}}{{#tags}}<{{.}}>{{/tags}}',
+    );
+    const text = template.render({
+      title: 'T',
+      items: [
+        { name: 'a', on: true },
+        { name: 'b', on: false },
+      ],
+      none: [],
+      tags: ['x', 'y'],
+    });
     assert.equal(text, '[a:on in T][b:off in T]none<x><y>');
   });
 
@@ -41,40 +54,56 @@ describe('templateContext and renderConfig', () => {
     [recordKey(DOMAIN, 'grafana', 'node-back-2'), encodeRecord({ host: '10.0.0.6', port: 8087, weight: 2 })],
   ];
   const { snapshot } = snapshotFromRecords(DOMAIN, records);
-  const options = gatewayRenderOptions({ domain: DOMAIN, upstreams: ['grafana=docker_grafana', 'api'], routes: ['grafana.example.com=grafana'] });
+  const options = gatewayRenderOptions({
+    domain: DOMAIN,
+    upstreams: ['grafana=docker_grafana', 'api'],
+    routes: ['grafana.example.com=grafana'],
+  });
 
   it('gives every service with its servers, empty ones flagged, and the routes', () => {
     const context = templateContext(snapshot, options);
     assert.deepEqual(context.services, [
       { service: 'api', upstream: 'rundock_api', empty: true, servers: [] },
-      { service: 'grafana', upstream: 'docker_grafana', empty: false, servers: [
-        { address: '10.0.0.5:8087', host: '10.0.0.5', port: 8087, instance: 'node-back-1', weight: '' },
-        { address: '10.0.0.6:8087', host: '10.0.0.6', port: 8087, instance: 'node-back-2', weight: 2 },
-      ] },
+      {
+        service: 'grafana',
+        upstream: 'docker_grafana',
+        empty: false,
+        servers: [
+          { address: '10.0.0.5:8087', host: '10.0.0.5', port: 8087, instance: 'node-back-1', weight: '' },
+          { address: '10.0.0.6:8087', host: '10.0.0.6', port: 8087, instance: 'node-back-2', weight: 2 },
+        ],
+      },
     ]);
-    assert.deepEqual(context.routes, [{ hostname: 'grafana.example.com', service: 'grafana', upstream: 'docker_grafana' }]);
+    assert.deepEqual(context.routes, [
+      { hostname: 'grafana.example.com', service: 'grafana', upstream: 'docker_grafana' },
+    ]);
     assert.match(String(context.upstream_blocks), /^upstream docker_grafana \{$/m);
     assert.doesNotMatch(String(context.upstream_blocks), /server_name/);
     assert.match(String(context.route_blocks), /server_name grafana\.example\.com;/);
   });
 
   it('renders a user template into the exact text', () => {
-    const template = compileTemplate([
-      '{{#services}}upstream {{upstream}} {',
-      '{{#servers}}    server {{address}}{{#weight}} weight={{weight}}{{/weight}};',
-      '{{/servers}}{{#empty}}    server 127.0.0.1:1 down;',
-      '{{/empty}}}',
-      '{{/services}}',
-    ].join('\n'));
-    assert.equal(renderConfig(snapshot, options, [], template), [
-      'upstream rundock_api {',
-      '    server 127.0.0.1:1 down;',
-      '}',
-      'upstream docker_grafana {',
-      '    server 10.0.0.5:8087;',
-      '    server 10.0.0.6:8087 weight=2;',
-      '}',
-      '',
-    ].join('\n'));
+    const template = compileTemplate(
+      [
+        '{{#services}}upstream {{upstream}} {',
+        '{{#servers}}    server {{address}}{{#weight}} weight={{weight}}{{/weight}};',
+        '{{/servers}}{{#empty}}    server 127.0.0.1:1 down;',
+        '{{/empty}}}',
+        '{{/services}}',
+      ].join('\n'),
+    );
+    assert.equal(
+      renderConfig(snapshot, options, [], template),
+      [
+        'upstream rundock_api {',
+        '    server 127.0.0.1:1 down;',
+        '}',
+        'upstream docker_grafana {',
+        '    server 10.0.0.5:8087;',
+        '    server 10.0.0.6:8087 weight=2;',
+        '}',
+        '',
+      ].join('\n'),
+    );
   });
 });

@@ -8,11 +8,15 @@
  */
 
 /** A value a template can use. */
-export type TemplateValue = string | number | boolean | readonly TemplateValue[] | { readonly [name: string]: TemplateValue };
+export type TemplateValue =
+  string | number | boolean | readonly TemplateValue[] | { readonly [name: string]: TemplateValue };
 
 /** A template that cannot be parsed, or that uses a name or value it cannot; `line` is 1-based. */
 export class TemplateError extends Error {
-  constructor(message: string, readonly line: number) {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
     super(`template line ${line}: ${message}`);
     this.name = 'TemplateError';
   }
@@ -51,21 +55,30 @@ function parse(source: string): Node[] {
     const sigil = tag.charAt(0);
     if (sigil === '!') continue;
     const name = '#^/'.includes(sigil) && sigil !== '' ? tag.slice(1).trim() : tag;
-    if (!NAME.test(name)) throw new TemplateError(`{{${tag}}} is not a name, a section ({{#name}}, {{^name}}, {{/name}}) or a comment ({{! }})`, line);
+    if (!NAME.test(name))
+      throw new TemplateError(
+        `{{${tag}}} is not a name, a section ({{#name}}, {{^name}}, {{/name}}) or a comment ({{! }})`,
+        line,
+      );
     if (sigil === '#' || sigil === '^') {
       const section: Node = { kind: 'section', name, inverted: sigil === '^', line, children: [] };
       target().push(section);
       open.push(section);
     } else if (sigil === '/') {
       const closing = open.pop();
-      if (closing?.name !== name) throw new TemplateError(`{{/${name}}} closes ${closing ? `{{#${closing.name}}} (line ${closing.line})` : 'no open section'}`, line);
+      if (closing?.name !== name)
+        throw new TemplateError(
+          `{{/${name}}} closes ${closing ? `{{#${closing.name}}} (line ${closing.line})` : 'no open section'}`,
+          line,
+        );
     } else {
       target().push({ kind: 'value', name, line });
     }
   }
   const unclosed = open.at(-1);
   if (unclosed) throw new TemplateError(`{{#${unclosed.name}}} is never closed`, unclosed.line);
-  if (source.indexOf('{{', last) !== -1) throw new TemplateError('{{ without }}', lineOf(source, source.indexOf('{{', last)));
+  if (source.indexOf('{{', last) !== -1)
+    throw new TemplateError('{{ without }}', lineOf(source, source.indexOf('{{', last)));
   if (last < source.length) root.push({ kind: 'text', text: source.slice(last) });
   return root;
 }
@@ -103,7 +116,10 @@ function lookup(stack: readonly TemplateValue[], name: string, line: number): Te
 function scalar(value: TemplateValue, name: string, line: number): string {
   if (typeof value === 'string' || typeof value === 'number') return String(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  throw new TemplateError(`"${name}" is a ${Array.isArray(value) ? 'list' : 'group'}: use {{#${name}}}...{{/${name}}}`, line);
+  throw new TemplateError(
+    `"${name}" is a ${Array.isArray(value) ? 'list' : 'group'}: use {{#${name}}}...{{/${name}}}`,
+    line,
+  );
 }
 
 function truthy(value: TemplateValue): boolean {

@@ -7,7 +7,14 @@ const host = { name: 'node-back-1', addresses: { public: '203.0.113.10', private
 
 function input(spec: Record<string, unknown>, over: Partial<BodyInput> = {}): BodyInput {
   const valid = validateService({ state: 'enabled', image: 'grafana:local', ...spec });
-  return { spec: { ...valid, image: valid.image ?? '' }, run: { body: { HostConfig: {} }, envFiles: [] }, envFromFiles: [], host, version: '0.1.0', ...over };
+  return {
+    spec: { ...valid, image: valid.image ?? '' },
+    run: { body: { HostConfig: {} }, envFiles: [] },
+    envFromFiles: [],
+    host,
+    version: '0.1.0',
+    ...over,
+  };
 }
 
 describe('buildDesiredContainer', () => {
@@ -18,7 +25,10 @@ describe('buildDesiredContainer', () => {
       Image: 'grafana:local',
       Hostname: 'node-back-1-grafana',
       ExposedPorts: { '80/tcp': {} },
-      HostConfig: { RestartPolicy: { Name: 'unless-stopped' }, PortBindings: { '80/tcp': [{ HostIp: '10.0.0.2', HostPort: '8087' }] } },
+      HostConfig: {
+        RestartPolicy: { Name: 'unless-stopped' },
+        PortBindings: { '80/tcp': [{ HostIp: '10.0.0.2', HostPort: '8087' }] },
+      },
       Labels: {
         'io.rundock.service': 'grafana',
         'io.rundock.spec-hash': hash,
@@ -32,7 +42,9 @@ describe('buildDesiredContainer', () => {
   });
 
   it('publishes nothing for announce_as container', () => {
-    const { body, published } = buildDesiredContainer(input({ name: 'grafana', announce: 8087, port: 80, announce_as: 'container' }));
+    const { body, published } = buildDesiredContainer(
+      input({ name: 'grafana', announce: 8087, port: 80, announce_as: 'container' }),
+    );
     assert.equal(published, undefined);
     assert.equal(body.HostConfig.PortBindings, undefined);
     assert.equal(body.Labels?.['io.rundock.port'], '80');
@@ -42,31 +54,49 @@ describe('buildDesiredContainer', () => {
     const a = buildDesiredContainer(input({ name: 'web', announce: 80 }));
     assert.equal(buildDesiredContainer(input({ name: 'web', announce: 80 })).hash, a.hash);
     assert.notEqual(buildDesiredContainer(input({ name: 'web', announce: 81 })).hash, a.hash);
-    assert.notEqual(buildDesiredContainer(input({ name: 'web', announce: 80 }, { envFromFiles: ['A=1'], envDigest: 'hmac-sha256:00' })).hash, a.hash);
+    assert.notEqual(
+      buildDesiredContainer(
+        input({ name: 'web', announce: 80 }, { envFromFiles: ['A=1'], envDigest: 'hmac-sha256:00' }),
+      ).hash,
+      a.hash,
+    );
     assert.notEqual(buildDesiredContainer(input({ name: 'web', announce: 80 }, { version: '9.9.9' })).hash, undefined);
     assert.equal(buildDesiredContainer(input({ name: 'web', announce: 80 }, { version: '9.9.9' })).hash, a.hash);
   });
 
   it('puts env files before -e values and takes the command as given', () => {
     const run = { body: { Env: ['B=2'], HostConfig: {} }, envFiles: [] };
-    const { body } = buildDesiredContainer(input({ name: 'web' }, { run, envFromFiles: ['A=1'], envDigest: 'hmac-sha256:00', cmd: ['httpd', '-f'] }));
+    const { body } = buildDesiredContainer(
+      input({ name: 'web' }, { run, envFromFiles: ['A=1'], envDigest: 'hmac-sha256:00', cmd: ['httpd', '-f'] }),
+    );
     assert.deepEqual(body.Env, ['A=1', 'B=2']);
     assert.deepEqual(body.Cmd, ['httpd', '-f']);
   });
 
   it('rejects a restart policy given twice and a host network port that differs from announce', () => {
     const run = { body: { HostConfig: { RestartPolicy: { Name: 'always' } } }, envFiles: [] };
-    assert.throws(() => buildDesiredContainer(input({ name: 'web', restart: 'no' }, { run })), { field: 'restart', exitCode: 2 });
+    assert.throws(() => buildDesiredContainer(input({ name: 'web', restart: 'no' }, { run })), {
+      field: 'restart',
+      exitCode: 2,
+    });
     const hostNet = { body: { HostConfig: { NetworkMode: 'host' } }, envFiles: [] };
-    assert.throws(() => buildDesiredContainer(input({ name: 'web', announce: 8080, port: 80 }, { run: hostNet })), { field: 'port' });
-    assert.equal(buildDesiredContainer(input({ name: 'web', announce: 8080 }, { run: hostNet })).body.Hostname, undefined);
+    assert.throws(() => buildDesiredContainer(input({ name: 'web', announce: 8080, port: 80 }, { run: hostNet })), {
+      field: 'port',
+    });
+    assert.equal(
+      buildDesiredContainer(input({ name: 'web', announce: 8080 }, { run: hostNet })).body.Hostname,
+      undefined,
+    );
   });
 
   it('fails naming announce_as when the address it needs is unknown', () => {
     const noAddr = { name: 'h', addresses: {} };
-    assert.throws(() => buildDesiredContainer(input({ name: 'web', announce: 80, announce_as: 'public' }, { host: noAddr })), {
-      code: 'RUNDOCK_E_HOST_ADDRESS',
-      field: 'announce_as',
-    });
+    assert.throws(
+      () => buildDesiredContainer(input({ name: 'web', announce: 80, announce_as: 'public' }, { host: noAddr })),
+      {
+        code: 'RUNDOCK_E_HOST_ADDRESS',
+        field: 'announce_as',
+      },
+    );
   });
 });

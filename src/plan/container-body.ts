@@ -43,13 +43,19 @@ export function buildDesiredContainer(input: BodyInput): DesiredContainer {
   if (!sharesNetworkNamespace(host.NetworkMode)) body.Hostname ??= `${input.host.name}-${spec.name}`;
   host.RestartPolicy = restartPolicy(spec.restart, host.RestartPolicy);
   if (input.healthcheck !== undefined) {
-    if (body.Healthcheck !== undefined) throw new ValidationError('health', spec.health, 'is also set by --health-* flags in args; set it once');
+    if (body.Healthcheck !== undefined)
+      throw new ValidationError('health', spec.health, 'is also set by --health-* flags in args; set it once');
     body.Healthcheck = input.healthcheck;
   }
   const published = publishAnnounce(body, input);
-  const labels = encodeLabels(
-    { service: spec.name, image: spec.image, announce: spec.announce, port: containerPort(spec), announceAs: spec.announce_as, probe: input.probe },
-  );
+  const labels = encodeLabels({
+    service: spec.name,
+    image: spec.image,
+    announce: spec.announce,
+    port: containerPort(spec),
+    announceAs: spec.announce_as,
+    probe: input.probe,
+  });
   body.Labels = { ...body.Labels, ...labels };
   // The hash covers the whole body, rundock's labels included (the agent acts on them); not rundock's version; and
   // of secret env entries only their names and keyed digest.
@@ -72,9 +78,13 @@ function sharesNetworkNamespace(mode: string | undefined): boolean {
   return mode === 'host' || (mode?.startsWith('container:') ?? false);
 }
 
-function restartPolicy(fromSpec: string | undefined, fromArgs: Docker.HostRestartPolicy | undefined): Docker.HostRestartPolicy {
+function restartPolicy(
+  fromSpec: string | undefined,
+  fromArgs: Docker.HostRestartPolicy | undefined,
+): Docker.HostRestartPolicy {
   if (fromSpec === undefined) return fromArgs ?? { Name: 'unless-stopped' };
-  if (fromArgs !== undefined) throw new ValidationError('restart', fromSpec, 'is also set by --restart in args; set it once');
+  if (fromArgs !== undefined)
+    throw new ValidationError('restart', fromSpec, 'is also set by --restart in args; set it once');
   const [name = 'unless-stopped', retries] = fromSpec.split(':');
   return retries === undefined ? { Name: name } : { Name: name, MaximumRetryCount: Number(retries) };
 }
@@ -86,15 +96,28 @@ function publishAnnounce(body: CreateBody, input: BodyInput): DesiredContainer['
   if (spec.announce === undefined || port === undefined || spec.announce_as === 'container') return undefined;
   const ip = input.host.addresses[spec.announce_as];
   if (ip === undefined) {
-    throw new ValidationError('announce_as', spec.announce_as, `needs this host's ${spec.announce_as} address; set --${spec.announce_as}-ip`, 'RUNDOCK_E_HOST_ADDRESS');
+    throw new ValidationError(
+      'announce_as',
+      spec.announce_as,
+      `needs this host's ${spec.announce_as} address; set --${spec.announce_as}-ip`,
+      'RUNDOCK_E_HOST_ADDRESS',
+    );
   }
   if (body.HostConfig.NetworkMode === 'host') {
-    if (port !== spec.announce) throw new ValidationError('port', port, `must equal announce (${spec.announce}) with --network host: nothing is published`);
+    if (port !== spec.announce)
+      throw new ValidationError(
+        'port',
+        port,
+        `must equal announce (${spec.announce}) with --network host: nothing is published`,
+      );
     return { ip, port: spec.announce };
   }
   const key = `${port}/tcp`;
   body.ExposedPorts = { ...body.ExposedPorts, [key]: {} };
   const bindings = body.HostConfig.PortBindings as Record<string, { HostIp: string; HostPort: string }[]> | undefined;
-  body.HostConfig.PortBindings = { ...bindings, [key]: [...(bindings?.[key] ?? []), { HostIp: ip, HostPort: String(spec.announce) }] };
+  body.HostConfig.PortBindings = {
+    ...bindings,
+    [key]: [...(bindings?.[key] ?? []), { HostIp: ip, HostPort: String(spec.announce) }],
+  };
   return { ip, port: spec.announce };
 }

@@ -9,9 +9,19 @@ import { ENV_DIGEST_FIELD, envDigest, envDigestKey, hashInput } from './env-dige
 const key = envDigestKey('753K:A4YQ:CHVK:3CRH');
 const host = { name: 'node-back-1', addresses: { private: '10.0.0.2' } };
 
-function desired(files: string[], args = '-e PUBLIC=1', engineKey = key): ReturnType<typeof buildDesiredContainer> & { input: BodyInput } {
+function desired(
+  files: string[],
+  args = '-e PUBLIC=1',
+  engineKey = key,
+): ReturnType<typeof buildDesiredContainer> & { input: BodyInput } {
   const valid = validateService({ name: 'web', image: 'web:1', args });
-  const input: BodyInput = { spec: { ...valid, image: 'web:1' }, run: parseArgs(valid.args, {}), envFromFiles: files, host, version: '0.1.0' };
+  const input: BodyInput = {
+    spec: { ...valid, image: 'web:1' },
+    run: parseArgs(valid.args, {}),
+    envFromFiles: files,
+    host,
+    version: '0.1.0',
+  };
   return { ...buildDesiredContainer({ ...input, envDigest: envDigest(engineKey, secretEnv(input)) }), input };
 }
 
@@ -34,7 +44,10 @@ describe('env digest', () => {
   });
 
   it('depends on the engine key, so a guess cannot be tested without it', () => {
-    assert.notEqual(desired(['DB_PASSWORD=hunter2'], '', envDigestKey('other-engine')).hash, desired(['DB_PASSWORD=hunter2'], '').hash);
+    assert.notEqual(
+      desired(['DB_PASSWORD=hunter2'], '', envDigestKey('other-engine')).hash,
+      desired(['DB_PASSWORD=hunter2'], '').hash,
+    );
     assert.match(envDigest(key, ['A=1']), /^hmac-sha256:[0-9a-f]{64}$/);
     assert.throws(() => envDigestKey(''), /no ID/);
   });
@@ -46,7 +59,10 @@ describe('env digest', () => {
       assert.deepEqual(secretEnv(d.input), ['RUNDOCK_TEST_INHERITED=from-env-s3cret']);
       const hashed = canonicalJson(hashInput(d.body, secretEnv(d.input), 'd'));
       assert.ok(!hashed.includes('from-env-s3cret'));
-      assert.match(hashed, new RegExp(`"Env":\\["PUBLIC=1","RUNDOCK_TEST_INHERITED"\\],"HostConfig".*"${ENV_DIGEST_FIELD}":"d"`));
+      assert.match(
+        hashed,
+        new RegExp(`"Env":\\["PUBLIC=1","RUNDOCK_TEST_INHERITED"\\],"HostConfig".*"${ENV_DIGEST_FIELD}":"d"`),
+      );
     } finally {
       delete process.env.RUNDOCK_TEST_INHERITED;
     }

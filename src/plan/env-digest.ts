@@ -28,7 +28,11 @@ export function envDigest(key: Uint8Array, entries: readonly string[]): string {
  * the digest of the secret entries beside it. Without secret entries, the body itself (so the hash is unchanged).
  * @param secret the secret entries, a sub-list (same order) of body.Env.
  */
-export function hashInput<T extends { Env?: string[] | undefined }>(body: T, secret: readonly string[], digest: string | undefined): T | Record<string, unknown> {
+export function hashInput<T extends { Env?: string[] | undefined }>(
+  body: T,
+  secret: readonly string[],
+  digest: string | undefined,
+): T | Record<string, unknown> {
   if (secret.length === 0) return body;
   if (digest === undefined) throw new Error('secret environment entries need a digest before the spec hash');
   const pending = [...secret];

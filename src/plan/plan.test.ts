@@ -9,7 +9,15 @@ import { planService, type Observed, type Plan } from './plan.js';
 const desired: DesiredContainer = { body: { Image: 'img:1', HostConfig: {} }, hash: 'h1' };
 
 function container(over: Partial<ObservedContainer> = {}): ObservedContainer {
-  return { id: 'c0ffee'.padEnd(64, '0'), name: 'web', labels: { [LABEL.service]: 'web', [LABEL.specHash]: 'h1' }, status: 'running', imageId: 'sha256:i1', mounts: [], ...over };
+  return {
+    id: 'c0ffee'.padEnd(64, '0'),
+    name: 'web',
+    labels: { [LABEL.service]: 'web', [LABEL.specHash]: 'h1' },
+    status: 'running',
+    imageId: 'sha256:i1',
+    mounts: [],
+    ...over,
+  };
 }
 
 function observed(main?: ObservedContainer, extra: Partial<Observed> = {}): Observed {
@@ -22,7 +30,11 @@ describe('planService', () => {
   it('creates, starts and waits for a new enabled service', () => {
     const plan = planService('web', 'enabled', desired, observed());
     assert.equal(plan.changed, true);
-    assert.deepEqual(ops(plan), ['create web from img:1', 'start the new container', 'wait until the new container is ready']);
+    assert.deepEqual(ops(plan), [
+      'create web from img:1',
+      'start the new container',
+      'wait until the new container is ready',
+    ]);
     assert.deepEqual(plan.rollback, []);
   });
 
@@ -59,7 +71,11 @@ describe('planService', () => {
       'wait until the new container is ready',
       'remove web (c0ffee000000)',
     ]);
-    assert.deepEqual(plan.rollback.map(describeStep), ['remove the new container', 'rename web (c0ffee000000) to web', 'start web (c0ffee000000)']);
+    assert.deepEqual(plan.rollback.map(describeStep), [
+      'remove the new container',
+      'rename web (c0ffee000000) to web',
+      'start web (c0ffee000000)',
+    ]);
   });
 
   it('replaces when a new image ID stands behind the same tag', () => {
@@ -76,14 +92,22 @@ describe('planService', () => {
       { type: 'volume', name: shared, source: '', destination: '/shared' },
       { type: 'volume', name: 'named', source: '', destination: '/named' },
     ];
-    const plan = planService('web', 'enabled', { ...desired, hash: 'h2' }, observed(container({ mounts }), { sharedVolumes: new Set([shared]) }));
+    const plan = planService(
+      'web',
+      'enabled',
+      { ...desired, hash: 'h2' },
+      observed(container({ mounts }), { sharedVolumes: new Set([shared]) }),
+    );
     const create = plan.prepare[0];
     assert.ok(create?.op === 'create');
     assert.deepEqual(create.body.HostConfig.Binds, [`${anon}:/data`]);
   });
 
   it('absent stops and removes, and is a no-op when nothing is there', () => {
-    assert.deepEqual(ops(planService('web', 'absent', undefined, observed(container()))), ['stop web (c0ffee000000)', 'remove web (c0ffee000000)']);
+    assert.deepEqual(ops(planService('web', 'absent', undefined, observed(container()))), [
+      'stop web (c0ffee000000)',
+      'remove web (c0ffee000000)',
+    ]);
     assert.equal(planService('web', 'absent', undefined, observed()).changed, false);
   });
 
@@ -95,7 +119,9 @@ describe('planService', () => {
   });
 
   it('refuses a container of the same name that rundock did not create', () => {
-    assert.throws(() => planService('web', 'absent', undefined, observed(container({ labels: {} }))), { code: 'RUNDOCK_E_FOREIGN_CONTAINER' });
+    assert.throws(() => planService('web', 'absent', undefined, observed(container({ labels: {} }))), {
+      code: 'RUNDOCK_E_FOREIGN_CONTAINER',
+    });
   });
 
   it('a bare disable of a service that is not deployed is an error', () => {

@@ -47,23 +47,46 @@ export const oldName = (name: string): string => `${name}_rundock_old`;
  * Decides the steps that put service `name` into `state`. Pure. `desired` is absent for `absent` and for a bare
  * `disabled`, which then acts on the existing container only.
  */
-export function planService(name: string, state: State, desired: DesiredContainer | undefined, observed: Observed): Plan {
+export function planService(
+  name: string,
+  state: State,
+  desired: DesiredContainer | undefined,
+  observed: Observed,
+): Plan {
   const { main } = observed;
   if (main !== undefined && main.labels[LABEL.service] !== name) {
-    throw new RundockError('RUNDOCK_E_FOREIGN_CONTAINER', `a container named ${name} exists that rundock did not create (${main.id.slice(0, 12)}); remove or rename it first`, { details: { container: main.id } });
+    throw new RundockError(
+      'RUNDOCK_E_FOREIGN_CONTAINER',
+      `a container named ${name} exists that rundock did not create (${main.id.slice(0, 12)}); remove or rename it first`,
+      { details: { container: main.id } },
+    );
   }
-  const plan: Plan = { changed: false, prepare: observed.leftovers.map((c) => removeStep(c)), swap: [], rollback: [], cleanup: [] };
+  const plan: Plan = {
+    changed: false,
+    prepare: observed.leftovers.map((c) => removeStep(c)),
+    swap: [],
+    rollback: [],
+    cleanup: [],
+  };
   if (state === 'absent') {
     if (main) plan.swap.push(...stopIfRunning(main), removeStep(main));
   } else if (desired === undefined) {
-    if (!main) throw new RundockError('RUNDOCK_E_NOT_FOUND', `service ${name} is not deployed on this host; give --image to create it`);
+    if (!main)
+      throw new RundockError(
+        'RUNDOCK_E_NOT_FOUND',
+        `service ${name} is not deployed on this host; give --image to create it`,
+      );
     plan.swap.push(...stopIfRunning(main));
   } else if (!main) {
     plan.prepare.push({ op: 'create', name, body: desired.body });
     if (state === 'enabled') plan.swap.push({ op: 'start', container: 'new' }, { op: 'wait', container: 'new' });
   } else if (isCurrent(main, desired, observed.imageId)) {
     const ref = refOf(main);
-    if (state === 'enabled') plan.swap.push(...(isRunning(main) ? [] : [{ op: 'start', container: ref } as const]), { op: 'wait', container: ref });
+    if (state === 'enabled')
+      plan.swap.push(...(isRunning(main) ? [] : [{ op: 'start', container: ref } as const]), {
+        op: 'wait',
+        container: ref,
+      });
     else plan.swap.push(...stopIfRunning(main));
   } else {
     planReplace(plan, name, state, desired, observed, main);
@@ -73,11 +96,22 @@ export function planService(name: string, state: State, desired: DesiredContaine
 }
 
 /** Create the new container beside the old one, then swap names; the old one is removed only once the new one runs. */
-function planReplace(plan: Plan, name: string, state: State, desired: DesiredContainer, observed: Observed, main: ObservedContainer): void {
+function planReplace(
+  plan: Plan,
+  name: string,
+  state: State,
+  desired: DesiredContainer,
+  observed: Observed,
+  main: ObservedContainer,
+): void {
   const old = refOf(main);
   const body = carryAnonymousVolumes(desired.body, [main, ...observed.leftovers], observed.sharedVolumes);
   plan.prepare.push({ op: 'create', name: nextName(name), body });
-  plan.swap.push(...stopIfRunning(main), { op: 'rename', container: old, to: oldName(name) }, { op: 'rename', container: 'new', to: name });
+  plan.swap.push(
+    ...stopIfRunning(main),
+    { op: 'rename', container: old, to: oldName(name) },
+    { op: 'rename', container: 'new', to: name },
+  );
   if (state === 'enabled') plan.swap.push({ op: 'start', container: 'new' }, { op: 'wait', container: 'new' });
   plan.cleanup.push(removeStep(main));
   plan.rollback.push({ op: 'remove', container: 'new' }, { op: 'rename', container: old, to: name });

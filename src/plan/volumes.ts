@@ -9,7 +9,11 @@ const ANONYMOUS_VOLUME = /^[0-9a-f]{64}$/;
  * explicitly win, and volumes shared with other containers (data containers used through --volumes-from) are left to
  * --volumes-from, so changing that option is never overridden by a stale bind.
  */
-export function carryAnonymousVolumes(body: CreateBody, previous: readonly ObservedContainer[], shared: ReadonlySet<string>): CreateBody {
+export function carryAnonymousVolumes(
+  body: CreateBody,
+  previous: readonly ObservedContainer[],
+  shared: ReadonlySet<string>,
+): CreateBody {
   const taken = explicitDestinations(body);
   const carried: string[] = [];
   for (const container of previous) {

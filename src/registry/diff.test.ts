@@ -4,8 +4,16 @@ import { applyChanges, chunk, markUnknown, planSync, type Written } from './diff
 
 describe('planSync', () => {
   it('puts what is new or changed, deletes what is no longer wanted, and nothing else', () => {
-    const written: Written = new Map([['a', '1'], ['b', '2'], ['c', '3']]);
-    const desired = new Map([['a', '1'], ['b', '20'], ['d', '4']]);
+    const written: Written = new Map([
+      ['a', '1'],
+      ['b', '2'],
+      ['c', '3'],
+    ]);
+    const desired = new Map([
+      ['a', '1'],
+      ['b', '20'],
+      ['d', '4'],
+    ]);
     assert.deepEqual(planSync(desired, written), [
       { op: 'put', key: 'b', value: '20' },
       { op: 'put', key: 'd', value: '4' },
@@ -15,9 +23,18 @@ describe('planSync', () => {
   });
 
   it('writes unknown keys again: put when wanted, deleted when not', () => {
-    const written: Written = new Map([['a', '1'], ['b', '2']]);
-    markUnknown(written, [{ op: 'put', key: 'a', value: '1' }, { op: 'delete', key: 'b' }]);
-    assert.deepEqual(planSync(new Map([['a', '1']]), written), [{ op: 'put', key: 'a', value: '1' }, { op: 'delete', key: 'b' }]);
+    const written: Written = new Map([
+      ['a', '1'],
+      ['b', '2'],
+    ]);
+    markUnknown(written, [
+      { op: 'put', key: 'a', value: '1' },
+      { op: 'delete', key: 'b' },
+    ]);
+    assert.deepEqual(planSync(new Map([['a', '1']]), written), [
+      { op: 'put', key: 'a', value: '1' },
+      { op: 'delete', key: 'b' },
+    ]);
     applyChanges(written, planSync(new Map([['a', '1']]), written));
     assert.deepEqual(written, new Map([['a', '1']]));
   });

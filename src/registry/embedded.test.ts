@@ -35,7 +35,13 @@ registryContract('EmbeddedRegistry', async () => {
     registry,
     reader: async (prefix) => new Map([...(await fileRecords(dir))].filter(([key]) => key.startsWith(prefix))),
     // A write shows as a notification and as a new file modification time.
-    revision: async () => [changes, await stat(join(dir, STATE_FILE), { bigint: true }).then((s) => s.mtimeNs, () => undefined)],
+    revision: async () => [
+      changes,
+      await stat(join(dir, STATE_FILE), { bigint: true }).then(
+        (s) => s.mtimeNs,
+        () => undefined,
+      ),
+    ],
     cleanup: () => registry.close(),
   };
 });

@@ -94,7 +94,10 @@ export class EmbeddedRegistry implements Registry {
       } catch (error) {
         this.dirty = true;
         this.lastError = error instanceof Error ? error.message : String(error);
-        throw new RegistryUnavailableError(`the embedded registry cannot write ${this.file}: ${this.lastError}`, { cause: error, details: { file: this.file } });
+        throw new RegistryUnavailableError(`the embedded registry cannot write ${this.file}: ${this.lastError}`, {
+          cause: error,
+          details: { file: this.file },
+        });
       }
     });
   }
@@ -132,7 +135,10 @@ function load(file: string): { records: Map<string, string>; problem?: string } 
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: new Map() };
-    throw new RegistryUnavailableError(`the embedded registry cannot read ${file}: ${(error as Error).message}`, { cause: error, details: { file } });
+    throw new RegistryUnavailableError(`the embedded registry cannot read ${file}: ${(error as Error).message}`, {
+      cause: error,
+      details: { file },
+    });
   }
   const records = parse(text);
   if (records) return { records };
@@ -145,8 +151,15 @@ function load(file: string): { records: Map<string, string>; problem?: string } 
 function parse(text: string): Map<string, string> | undefined {
   try {
     const data: unknown = JSON.parse(text);
-    if (typeof data !== 'object' || data === null || !('version' in data) || data.version !== FORMAT_VERSION) return undefined;
-    if (!('records' in data) || typeof data.records !== 'object' || data.records === null || Array.isArray(data.records)) return undefined;
+    if (typeof data !== 'object' || data === null || !('version' in data) || data.version !== FORMAT_VERSION)
+      return undefined;
+    if (
+      !('records' in data) ||
+      typeof data.records !== 'object' ||
+      data.records === null ||
+      Array.isArray(data.records)
+    )
+      return undefined;
     const entries = Object.entries(data.records);
     return entries.every(([, value]) => typeof value === 'string') ? new Map(entries as [string, string][]) : undefined;
   } catch {

@@ -12,7 +12,11 @@ import { diagnoseEtcdError } from './etcd-diagnose.js';
  * merely unreachable (the caller's feed keeps retrying that in the background).
  */
 export async function checkEtcdAccess(connection: EtcdConnection, prefix: string, timeoutMs = 5000): Promise<void> {
-  const client = etcdClient({ ...etcdClientOptions(connection), dialTimeout: timeoutMs, defaultCallOptions: () => ({ deadline: Date.now() + timeoutMs }) });
+  const client = etcdClient({
+    ...etcdClientOptions(connection),
+    dialTimeout: timeoutMs,
+    defaultCallOptions: () => ({ deadline: Date.now() + timeoutMs }),
+  });
   try {
     await client.getAll().prefix(prefix).limit(1).keys();
   } catch (error) {

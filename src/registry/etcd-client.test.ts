@@ -2,12 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { addressOf, preferred } from './etcd-client.js';
 
-const take = <T>(generator: Generator<T>, n: number): T[] => Array.from({ length: n }, () => generator.next().value as T);
+const take = <T>(generator: Generator<T>, n: number): T[] =>
+  Array.from({ length: n }, () => generator.next().value as T);
 
 describe('preferred endpoint order', () => {
   it('puts rank 0 (local members) first in their given order, every round', () => {
     const rank = (e: string): number => (e.startsWith('local') ? 0 : 1);
-    const order = take(preferred(['a', 'local-1', 'b', 'local-2'], rank, () => 0.5), 8);
+    const order = take(
+      preferred(['a', 'local-1', 'b', 'local-2'], rank, () => 0.5),
+      8,
+    );
     assert.deepEqual(order.slice(0, 2), ['local-1', 'local-2']);
     assert.deepEqual(order.slice(4, 6), ['local-1', 'local-2']);
     assert.deepEqual(new Set(order.slice(2, 4)), new Set(['a', 'b']));

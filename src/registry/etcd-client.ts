@@ -63,12 +63,21 @@ const tracking = new WeakMap<Etcd3, StreamTracking>();
 
 /** A new etcd3 client whose calls all carry `hasleader: true`, on connections checked by keep-alive pings. */
 export function etcdClient(options: IOptions, localAddresses: ReadonlySet<string> = hostAddresses()): Etcd3 {
-  const grpcOptions = { 'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS, 'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS, ...options.grpcOptions };
+  const grpcOptions = {
+    'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,
+    'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
+    ...options.grpcOptions,
+  };
   const client = new Etcd3({ ...options, grpcOptions });
   const pool = (client as unknown as { pool?: Pool }).pool;
   const authenticator = pool?.authenticator;
   const withConnection = pool?.withConnection?.bind(pool);
-  if (pool?.hosts === undefined || pool.shuffledHosts === undefined || authenticator === undefined || withConnection === undefined) {
+  if (
+    pool?.hosts === undefined ||
+    pool.shuffledHosts === undefined ||
+    authenticator === undefined ||
+    withConnection === undefined
+  ) {
     throw new Error('etcd3 changed: no pool.authenticator, hosts, shuffledHosts or withConnection to adapt');
   }
   const metadata = authenticator.getMetadata.bind(authenticator);
@@ -81,13 +90,20 @@ export function etcdClient(options: IOptions, localAddresses: ReadonlySet<string
   const track: StreamTracking = { streams: new Map(), distrusted: new Map() };
   tracking.set(client, track);
   const local = hosts.filter((h) => localAddresses.has(addressOf(h.host)));
-  pool.shuffledHosts = () => preferred(hosts, (h) => (track.distrusted.get(h) ?? 0) > Date.now() ? 2 : local.includes(h) ? 0 : 1);
+  pool.shuffledHosts = () =>
+    preferred(hosts, (h) => ((track.distrusted.get(h) ?? 0) > Date.now() ? 2 : local.includes(h) ? 0 : 1));
   // Streams (watch, lease keep-alive) are the calls whose user returns the stream itself rather than a promise.
-  pool.withConnection = (service, fn, order) => withConnection(service, (connection) => {
-    const result = fn(connection);
-    if (typeof (result as { write?: unknown } | undefined)?.write === 'function') track.streams.set(service, connection.resource);
-    return result;
-  }, order);
+  pool.withConnection = (service, fn, order) =>
+    withConnection(
+      service,
+      (connection) => {
+        const result = fn(connection);
+        if (typeof (result as { write?: unknown } | undefined)?.write === 'function')
+          track.streams.set(service, connection.resource);
+        return result;
+      },
+      order,
+    );
   return client;
 }
 
@@ -110,7 +126,11 @@ export function distrustStream(client: Etcd3, service: 'Watch' | 'Lease'): strin
  * order (the local members: one on a real host, all of them in a test cluster on loopback); endpoints of equal
  * higher rank come in a new random order each round, as etcd3 spreads them.
  */
-export function* preferred<T>(endpoints: readonly T[], rank: (endpoint: T) => number, random: () => number = Math.random): Generator<T> {
+export function* preferred<T>(
+  endpoints: readonly T[],
+  rank: (endpoint: T) => number,
+  random: () => number = Math.random,
+): Generator<T> {
   for (;;) {
     const round = endpoints.map((endpoint, index) => {
       const r = rank(endpoint);

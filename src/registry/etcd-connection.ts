@@ -66,7 +66,8 @@ export function resolveEtcdConnection(s: EtcdSettings): EtcdConnection | undefin
   const authGiven = s.user ?? s.passwordFile ?? s.password;
   if (s.etcd === undefined) {
     const stray = tlsGiven ?? authGiven;
-    if (stray !== undefined) throw new ValidationError('etcd', undefined, `is required with ${shown(stray)}`, 'RUNDOCK_E_USAGE');
+    if (stray !== undefined)
+      throw new ValidationError('etcd', undefined, `is required with ${shown(stray)}`, 'RUNDOCK_E_USAGE');
     return undefined;
   }
   const tls = tlsGiven === undefined ? undefined : resolveTls(s);
@@ -75,17 +76,33 @@ export function resolveEtcdConnection(s: EtcdSettings): EtcdConnection | undefin
 }
 
 function resolveHosts(etcd: Given, tls: boolean): string[] {
-  const hosts = etcd.value.split(',').map((h) => h.trim()).filter((h) => h !== '');
+  const hosts = etcd.value
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '');
   if (hosts.length === 0) throw new ValidationError(etcd.name, etcd.value, 'must name at least one endpoint');
   const schemes = new Set<string>();
   for (const host of hosts) {
     const match = /^(?:(https?):\/\/)?([^/\s]+?)(?::(\d+))?\/?$/.exec(host);
-    if (!match || (match[3] !== undefined && Number(match[3]) > 65535)) throw new ValidationError(etcd.name, host, 'must be an endpoint like https://10.0.0.10:2379', 'RUNDOCK_E_USAGE');
+    if (!match || (match[3] !== undefined && Number(match[3]) > 65535))
+      throw new ValidationError(etcd.name, host, 'must be an endpoint like https://10.0.0.10:2379', 'RUNDOCK_E_USAGE');
     schemes.add(match[1] ?? (tls ? 'https' : 'http'));
   }
-  if (schemes.size > 1) throw new ValidationError(etcd.name, etcd.value, 'mixes http:// and https:// endpoints; use one scheme for all', 'RUNDOCK_E_USAGE');
+  if (schemes.size > 1)
+    throw new ValidationError(
+      etcd.name,
+      etcd.value,
+      'mixes http:// and https:// endpoints; use one scheme for all',
+      'RUNDOCK_E_USAGE',
+    );
   // TLS options with plain endpoints would be silently ignored by etcd's plain listener, or used against it: refuse.
-  if (tls && schemes.has('http')) throw new ValidationError(etcd.name, etcd.value, 'must use https:// endpoints when --etcd-cacert, --etcd-cert or --etcd-key is set', 'RUNDOCK_E_USAGE');
+  if (tls && schemes.has('http'))
+    throw new ValidationError(
+      etcd.name,
+      etcd.value,
+      'must use https:// endpoints when --etcd-cacert, --etcd-cert or --etcd-key is set',
+      'RUNDOCK_E_USAGE',
+    );
   // A scheme-less endpoint follows the TLS options (etcd3 looks at the prefix only when no credentials are given).
   return hosts.map((h) => (/^https?:\/\//.test(h) ? h : `${tls ? 'https' : 'http'}://${h}`));
 }
@@ -93,13 +110,24 @@ function resolveHosts(etcd: Given, tls: boolean): string[] {
 function resolveTls(s: EtcdSettings): EtcdTls {
   if ((s.cert === undefined) !== (s.key === undefined)) {
     const [given, missing] = s.cert ? [s.cert, 'etcd-key'] : [s.key as Given, 'etcd-cert'];
-    throw new ValidationError(missing, undefined, `is required with ${shown(given)} (a client certificate needs its private key)`, 'RUNDOCK_E_USAGE');
+    throw new ValidationError(
+      missing,
+      undefined,
+      `is required with ${shown(given)} (a client certificate needs its private key)`,
+      'RUNDOCK_E_USAGE',
+    );
   }
   if (s.cacert) readPem(s.cacert, 'CA certificate', (b) => new X509Certificate(b));
   if (s.cert && s.key) {
     const cert = readPem(s.cert, 'certificate', (b) => new X509Certificate(b));
     const key = readPem(s.key, 'private key', (b) => createPrivateKey(b));
-    if (!cert.checkPrivateKey(key)) throw new ValidationError(s.key.name, s.key.value, `is not the private key of the certificate ${s.cert.value}`, 'RUNDOCK_E_CONFIG');
+    if (!cert.checkPrivateKey(key))
+      throw new ValidationError(
+        s.key.name,
+        s.key.value,
+        `is not the private key of the certificate ${s.cert.value}`,
+        'RUNDOCK_E_CONFIG',
+      );
   }
   return { caFile: s.cacert?.value, certFile: s.cert?.value, keyFile: s.key?.value };
 }
@@ -109,13 +137,24 @@ function resolveAuth(s: EtcdSettings): EtcdAuth {
     const given = (s.passwordFile ?? s.password) as Given;
     throw new ValidationError('etcd-user', undefined, `is required with ${shown(given)}`, 'RUNDOCK_E_USAGE');
   }
-  if (!/^[^\s:]+$/.test(s.user.value)) throw new ValidationError(s.user.name, s.user.value, 'must be an etcd user name (no spaces or colons)', 'RUNDOCK_E_USAGE');
+  if (!/^[^\s:]+$/.test(s.user.value))
+    throw new ValidationError(
+      s.user.name,
+      s.user.value,
+      'must be an etcd user name (no spaces or colons)',
+      'RUNDOCK_E_USAGE',
+    );
   if (s.passwordFile !== undefined) {
     readPassword(s.passwordFile.value, s.passwordFile.name);
     return { user: s.user.value, passwordFile: s.passwordFile.value };
   }
   if (s.password === undefined || s.password.value === '') {
-    throw new ValidationError('etcd-password-file', undefined, `is required with ${shown(s.user)} (or set RUNDOCK_ETCD_PASSWORD)`, 'RUNDOCK_E_USAGE');
+    throw new ValidationError(
+      'etcd-password-file',
+      undefined,
+      `is required with ${shown(s.user)} (or set RUNDOCK_ETCD_PASSWORD)`,
+      'RUNDOCK_E_USAGE',
+    );
   }
   return { user: s.user.value, password: s.password.value };
 }
@@ -131,7 +170,12 @@ function readGiven(given: Given): Buffer {
   try {
     return readFileSync(given.value);
   } catch (error) {
-    throw new ValidationError(given.name, given.value, `cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'RUNDOCK_E_CONFIG');
+    throw new ValidationError(
+      given.name,
+      given.value,
+      `cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      'RUNDOCK_E_CONFIG',
+    );
   }
 }
 
@@ -140,14 +184,20 @@ function readPem<T>(given: Given, what: string, parse: (bytes: Buffer) => T): T 
   try {
     return parse(bytes);
   } catch (error) {
-    throw new ValidationError(given.name, given.value, `is not a PEM ${what} (${(error as Error).message})`, 'RUNDOCK_E_CONFIG');
+    throw new ValidationError(
+      given.name,
+      given.value,
+      `is not a PEM ${what} (${(error as Error).message})`,
+      'RUNDOCK_E_CONFIG',
+    );
   }
 }
 
 /** The password in a file: its first line (a trailing newline is not part of it); empty is an error. */
 function readPassword(file: string, name: string): string {
   const password = readGiven({ value: file, name }).toString('utf8').split(/\r?\n/)[0] ?? '';
-  if (password === '') throw new ValidationError(name, file, 'is empty; it must hold the etcd password', 'RUNDOCK_E_CONFIG');
+  if (password === '')
+    throw new ValidationError(name, file, 'is empty; it must hold the etcd password', 'RUNDOCK_E_CONFIG');
   return password;
 }
 
@@ -158,13 +208,22 @@ function readPassword(file: string, name: string): string {
 export function etcdClientOptions(connection: EtcdConnection): Pick<IOptions, 'hosts' | 'credentials' | 'auth'> {
   if (connection.tls !== undefined) quietIpServernameWarning();
   const { tls, auth } = connection;
-  const file = (path: string | undefined, name: string): Buffer | undefined => (path === undefined ? undefined : readGiven({ value: path, name }));
-  const credentials = tls === undefined ? undefined : {
-    rootCertificate: file(tls.caFile, 'etcd-cacert') as Buffer,
-    privateKey: file(tls.keyFile, 'etcd-key'),
-    certChain: file(tls.certFile, 'etcd-cert'),
-  };
-  const password = auth === undefined ? undefined : auth.passwordFile !== undefined ? readPassword(auth.passwordFile, 'etcd-password-file') : (auth.password ?? '');
+  const file = (path: string | undefined, name: string): Buffer | undefined =>
+    path === undefined ? undefined : readGiven({ value: path, name });
+  const credentials =
+    tls === undefined
+      ? undefined
+      : {
+          rootCertificate: file(tls.caFile, 'etcd-cacert') as Buffer,
+          privateKey: file(tls.keyFile, 'etcd-key'),
+          certChain: file(tls.certFile, 'etcd-cert'),
+        };
+  const password =
+    auth === undefined
+      ? undefined
+      : auth.passwordFile !== undefined
+        ? readPassword(auth.passwordFile, 'etcd-password-file')
+        : (auth.password ?? '');
   return {
     hosts: connection.hosts,
     ...(credentials && { credentials }),

@@ -40,7 +40,8 @@ const SERVER_CERT_REJECTED = [
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ];
 /** etcd's side rejected our certificate (or its absence): TLS alerts it sent. */
-const CLIENT_CERT_REJECTED = /alert (bad certificate|certificate required|certificate expired|unknown ca|certificate unknown|certificate revoked|unsupported certificate)/i;
+const CLIENT_CERT_REJECTED =
+  /alert (bad certificate|certificate required|certificate expired|unknown ca|certificate unknown|certificate revoked|unsupported certificate)/i;
 
 /**
  * The TLS or auth problem behind `error`, as an EtcdAccessError with a clear message; undefined for anything else
@@ -57,24 +58,39 @@ export function diagnoseEtcdError(error: unknown, connection: EtcdConnection): E
 
   const serverReason = SERVER_CERT_REJECTED.find((reason) => text.includes(reason));
   if (serverReason !== undefined) {
-    return tls(`${where}: TLS certificate verification failed (${serverReason}) — check --etcd-cacert (it must be the CA that signed etcd's --cert-file, and etcd's certificate must name the endpoint's address)`);
+    return tls(
+      `${where}: TLS certificate verification failed (${serverReason}) — check --etcd-cacert (it must be the CA that signed etcd's --cert-file, and etcd's certificate must name the endpoint's address)`,
+    );
   }
   const alert = CLIENT_CERT_REJECTED.exec(text);
-  if (alert !== null) return tls(`${where} rejected the client certificate (TLS alert: ${alert[1]?.toLowerCase()})${clientCertHint(connection)}`);
+  if (alert !== null)
+    return tls(
+      `${where} rejected the client certificate (TLS alert: ${alert[1]?.toLowerCase()})${clientCertHint(connection)}`,
+    );
   if (text.includes('before secure TLS connection was established') || text.includes('wrong version number')) {
-    return tls(`${where}: the TLS handshake failed (${text.includes('wrong version') ? 'wrong version number' : 'connection closed during the handshake'}) — is etcd serving TLS on this port? Use http:// for a plain etcd`);
+    return tls(
+      `${where}: the TLS handshake failed (${text.includes('wrong version') ? 'wrong version number' : 'connection closed during the handshake'}) — is etcd serving TLS on this port? Use http:// for a plain etcd`,
+    );
   }
   if (text.includes('authentication failed, invalid user ID or password')) {
-    return auth(`etcd authentication failed for user ${user ?? '(none)'} — check --etcd-user/--etcd-password-file (${where})`);
+    return auth(
+      `etcd authentication failed for user ${user ?? '(none)'} — check --etcd-user/--etcd-password-file (${where})`,
+    );
   }
   if (text.includes('etcdserver: user name is empty') || text.includes('etcdserver: invalid auth token')) {
-    return auth(`${where} requires authentication — set --etcd-user and --etcd-password-file (or RUNDOCK_ETCD_PASSWORD)`);
+    return auth(
+      `${where} requires authentication — set --etcd-user and --etcd-password-file (or RUNDOCK_ETCD_PASSWORD)`,
+    );
   }
   if (text.includes('etcdserver: authentication is not enabled')) {
-    return auth(`${where} has authentication disabled, but --etcd-user ${user ?? ''} is set — remove --etcd-user or enable auth on etcd`);
+    return auth(
+      `${where} has authentication disabled, but --etcd-user ${user ?? ''} is set — remove --etcd-user or enable auth on etcd`,
+    );
   }
   if (text.includes('etcdserver: permission denied')) {
-    return auth(`etcd user ${user ?? '(none)'} is not permitted this request (etcdserver: permission denied) — grant its role the prefixes in docs/security.md (${where})`);
+    return auth(
+      `etcd user ${user ?? '(none)'} is not permitted this request (etcdserver: permission denied) — grant its role the prefixes in docs/security.md (${where})`,
+    );
   }
   return undefined;
 }
@@ -82,7 +98,8 @@ export function diagnoseEtcdError(error: unknown, connection: EtcdConnection): E
 /** What to check when etcd rejected our certificate; names an expired or missing certificate outright. */
 function clientCertHint(connection: EtcdConnection): string {
   const certFile = connection.tls?.certFile;
-  if (certFile === undefined) return ' — etcd requires a client certificate (--client-cert-auth): set --etcd-cert and --etcd-key';
+  if (certFile === undefined)
+    return ' — etcd requires a client certificate (--client-cert-auth): set --etcd-cert and --etcd-key';
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(readFileSync(certFile));
@@ -90,8 +107,10 @@ function clientCertHint(connection: EtcdConnection): string {
     return ` — check --etcd-cert ${certFile}`;
   }
   const now = Date.now();
-  if (Date.parse(cert.validTo) < now) return `: certificate has expired (${certFile} was valid until ${new Date(cert.validTo).toISOString()}) — renew --etcd-cert`;
-  if (Date.parse(cert.validFrom) > now) return `: certificate is not yet valid (${certFile} is valid from ${new Date(cert.validFrom).toISOString()}) — check the clock or --etcd-cert`;
+  if (Date.parse(cert.validTo) < now)
+    return `: certificate has expired (${certFile} was valid until ${new Date(cert.validTo).toISOString()}) — renew --etcd-cert`;
+  if (Date.parse(cert.validFrom) > now)
+    return `: certificate is not yet valid (${certFile} is valid from ${new Date(cert.validFrom).toISOString()}) — check the clock or --etcd-cert`;
   return ` — check that --etcd-cert ${certFile} is signed by the CA in etcd's --trusted-ca-file`;
 }
 
@@ -108,7 +127,8 @@ export class EtcdDiagnoser {
   diagnose(error: unknown): EtcdAccessError | undefined {
     const found = diagnoseEtcdError(error, this.connection);
     if (found !== undefined) return (this.last = found);
-    if (error instanceof Error && /circuit breaker is open|BrokenCircuit/i.test(`${error.name} ${error.message}`)) return this.last;
+    if (error instanceof Error && /circuit breaker is open|BrokenCircuit/i.test(`${error.name} ${error.message}`))
+      return this.last;
     this.last = undefined;
     return undefined;
   }

@@ -117,7 +117,10 @@ export class LeaseHolder {
     // etcd3 declares the argument as a response; it is the error.
     held.lease.on('keepaliveFailed', (error: unknown) => current() && this.events.failed(error));
     const checkEvery = Math.min(1000, this.lateAfterMs / 4);
-    this.lateTimer = setInterval(() => current() && this.now() - held.renewedAt >= this.lateAfterMs && this.events.late(), checkEvery);
+    this.lateTimer = setInterval(
+      () => current() && this.now() - held.renewedAt >= this.lateAfterMs && this.events.late(),
+      checkEvery,
+    );
     this.lateTimer.unref();
   }
 }

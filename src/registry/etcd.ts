@@ -63,8 +63,10 @@ export class EtcdRegistry implements Registry {
 
   constructor(options: EtcdRegistryOptions) {
     this.ttl = options.ttlSeconds ?? 30;
-    if (!Number.isInteger(this.ttl) || this.ttl < 1) throw new ValidationError('ttlSeconds', this.ttl, 'must be a whole number of seconds, at least 1');
-    if (options.hosts.length === 0) throw new ValidationError('hosts', options.hosts, 'must name at least one etcd endpoint');
+    if (!Number.isInteger(this.ttl) || this.ttl < 1)
+      throw new ValidationError('ttlSeconds', this.ttl, 'must be a whole number of seconds, at least 1');
+    if (options.hosts.length === 0)
+      throw new ValidationError('hosts', options.hosts, 'must name at least one etcd endpoint');
     this.hosts = options.hosts.join(',');
     this.connection = new ConnectionState(options.listener ?? {}, 'disconnected');
     const timeout = options.dialTimeoutMs ?? defaultRequestTimeout(this.ttl);
@@ -160,7 +162,9 @@ export class EtcdRegistry implements Registry {
   /** One transaction: all of `changes` or none. Until etcd confirms, their keys count as unknown. */
   private async commit(changes: Change[], leaseId: string | undefined): Promise<void> {
     const success = changes.map((c): IRequestOp =>
-      c.op === 'put' ? { request_put: { key: Buffer.from(c.key), value: Buffer.from(c.value), lease: leaseId } } : { request_delete_range: { key: Buffer.from(c.key) } },
+      c.op === 'put'
+        ? { request_put: { key: Buffer.from(c.key), value: Buffer.from(c.value), lease: leaseId } }
+        : { request_delete_range: { key: Buffer.from(c.key) } },
     );
     markUnknown(this.written, changes);
     await this.client.kv.txn({ success });
@@ -199,10 +203,15 @@ export class EtcdRegistry implements Registry {
       for (const key of this.written.keys()) this.written.set(key, null);
       await this.reconcile().catch((error: unknown) => (this.startRecovery(), Promise.reject(error)));
     };
-    void this.serial.run(move).then(
-      () => (this.moveFailures = 0),
-      () => (this.nextMoveAt = Date.now() + backoffDelay(this.moveFailures++, RECOVERY_FIRST_DELAY_MS, RECOVERY_MAX_DELAY_MS)),
-    ).finally(() => (this.moving = false));
+    void this.serial
+      .run(move)
+      .then(
+        () => (this.moveFailures = 0),
+        () =>
+          (this.nextMoveAt =
+            Date.now() + backoffDelay(this.moveFailures++, RECOVERY_FIRST_DELAY_MS, RECOVERY_MAX_DELAY_MS)),
+      )
+      .finally(() => (this.moving = false));
   }
 
   private startRecovery(): void {
@@ -234,7 +243,10 @@ export class EtcdRegistry implements Registry {
       return access;
     }
     this.connection.disconnected(error);
-    return new RegistryUnavailableError(`etcd (${this.hosts}) cannot be reached: ${messageOf(error)}`, { cause: error, details: { hosts: this.hosts } });
+    return new RegistryUnavailableError(`etcd (${this.hosts}) cannot be reached: ${messageOf(error)}`, {
+      cause: error,
+      details: { hosts: this.hosts },
+    });
   }
 
   private assertOpen(): void {

@@ -86,7 +86,8 @@ export class EtcdZoneFeed {
       // Per attempt: a member that does not answer costs one deadline, then etcd3 tries the next one.
       defaultCallOptions: (context) => {
         if (context.isStream) return {};
-        const small = 'params' in context && Number((context.params as { limit?: unknown } | undefined)?.limit ?? 0) > 0;
+        const small =
+          'params' in context && Number((context.params as { limit?: unknown } | undefined)?.limit ?? 0) > 0;
         return { deadline: Date.now() + (small ? CHECK_TIMEOUT_MS : loadTimeoutMs(this.count)) };
       },
     });
@@ -139,7 +140,10 @@ export class EtcdZoneFeed {
       const access = this.diagnoser.diagnose(error);
       const delay = backoffDelay(this.attempts++, 250, 5000);
       if (access !== undefined && this.o.failOnAccessError === true && this.attempts === 1) return access;
-      this.o.log.warn({ err: access ?? error, code: access?.code, retry_in_ms: delay }, `zone load failed; answering from the last view${access ? `: ${access.message}` : ''}`);
+      this.o.log.warn(
+        { err: access ?? error, code: access?.code, retry_in_ms: delay },
+        `zone load failed; answering from the last view${access ? `: ${access.message}` : ''}`,
+      );
       this.o.onState?.('disconnected');
       setTimeout(() => void this.reload(), delay).unref();
       return access;
@@ -156,11 +160,13 @@ export class EtcdZoneFeed {
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`watch not created within ${timeoutMs} ms`)), timeoutMs);
     });
-    const watcher = await Promise.race([creating, timedOut]).catch((error: unknown) => {
-      void creating.then((late) => late.cancel()).catch(() => undefined);
-      distrustStream(this.client, 'Watch');
-      throw error;
-    }).finally(() => clearTimeout(timer));
+    const watcher = await Promise.race([creating, timedOut])
+      .catch((error: unknown) => {
+        void creating.then((late) => late.cancel()).catch(() => undefined);
+        distrustStream(this.client, 'Watch');
+        throw error;
+      })
+      .finally(() => clearTimeout(timer));
     watcher.on('put', (kv) => {
       this.o.sink.put(kv.key.toString(), kv.value.toString());
       this.currentRevision = Number(kv.mod_revision);
@@ -215,7 +221,10 @@ export class EtcdZoneFeed {
       return;
     }
     const member = distrustStream(this.client, 'Watch');
-    this.o.log.warn({ view, etcd: summary, member }, 'the watch fell behind etcd (its member stopped answering?); reloading through another member');
+    this.o.log.warn(
+      { view, etcd: summary, member },
+      'the watch fell behind etcd (its member stopped answering?); reloading through another member',
+    );
     this.o.onState?.('disconnected');
     void this.reload();
   }

@@ -4,13 +4,19 @@ import { domainPrefix, hostKey, nameOfKey, parseRecordKey, recordKey, servicePre
 
 describe('recordKey', () => {
   it('lays out the DESIGN.md example as SkyDNS does', () => {
-    assert.equal(recordKey('s.prod.example.com', 'influxdb', 'node-back-1'), '/skydns/com/example/prod/s/influxdb/node-back-1');
+    assert.equal(
+      recordKey('s.prod.example.com', 'influxdb', 'node-back-1'),
+      '/skydns/com/example/prod/s/influxdb/node-back-1',
+    );
     assert.equal(domainPrefix('s.prod.example.com'), '/skydns/com/example/prod/s/');
     assert.equal(servicePrefix('s.prod.example.com', 'influxdb'), '/skydns/com/example/prod/s/influxdb/');
   });
 
   it('accepts a fully qualified domain (one trailing dot) and a one-label domain', () => {
-    assert.equal(recordKey('s.prod.example.com.', 'grafana', 'node-back-1'), '/skydns/com/example/prod/s/grafana/node-back-1');
+    assert.equal(
+      recordKey('s.prod.example.com.', 'grafana', 'node-back-1'),
+      '/skydns/com/example/prod/s/grafana/node-back-1',
+    );
     assert.equal(domainPrefix('local'), '/skydns/local/');
   });
 
@@ -29,7 +35,11 @@ describe('recordKey', () => {
       ['s.example.com', 'influxdb', 'node.back', 'hostname'],
     ];
     for (const [domain, service, host, field] of bad) {
-      assert.throws(() => recordKey(domain, service, host), { name: 'ValidationError', field, exitCode: 2 }, `${domain} ${service} ${host}`);
+      assert.throws(
+        () => recordKey(domain, service, host),
+        { name: 'ValidationError', field, exitCode: 2 },
+        `${domain} ${service} ${host}`,
+      );
     }
   });
 });
@@ -43,8 +53,14 @@ describe('hostKey', () => {
 
 describe('nameOfKey', () => {
   it('maps a key to the name it answers for, the inverse of recordKey', () => {
-    assert.equal(nameOfKey('/skydns/com/example/prod/s/influxdb/node-back-1'), 'node-back-1.influxdb.s.prod.example.com');
-    assert.equal(nameOfKey(recordKey('s.prod.example.com', 'grafana', 'node-front-2')), 'node-front-2.grafana.s.prod.example.com');
+    assert.equal(
+      nameOfKey('/skydns/com/example/prod/s/influxdb/node-back-1'),
+      'node-back-1.influxdb.s.prod.example.com',
+    );
+    assert.equal(
+      nameOfKey(recordKey('s.prod.example.com', 'grafana', 'node-front-2')),
+      'node-front-2.grafana.s.prod.example.com',
+    );
   });
 
   it('maps keys written by other tools the way DNS servers do, without checking labels', () => {
@@ -60,12 +76,20 @@ describe('nameOfKey', () => {
 
 describe('parseRecordKey', () => {
   it('splits a record key of the domain into service and host', () => {
-    assert.deepEqual(parseRecordKey('s.prod.example.com', '/skydns/com/example/prod/s/influxdb/node-back-1'), { service: 'influxdb', host: 'node-back-1' });
+    assert.deepEqual(parseRecordKey('s.prod.example.com', '/skydns/com/example/prod/s/influxdb/node-back-1'), {
+      service: 'influxdb',
+      host: 'node-back-1',
+    });
   });
 
   it('returns undefined for other domains, other depths and foreign segments', () => {
     const domain = 's.prod.example.com';
-    for (const key of ['/skydns/com/example/prod/t/influxdb/h', '/skydns/com/example/prod/s/influxdb', '/skydns/com/example/prod/s/a/b/c', '/skydns/com/example/prod/s/_tcp/h']) {
+    for (const key of [
+      '/skydns/com/example/prod/t/influxdb/h',
+      '/skydns/com/example/prod/s/influxdb',
+      '/skydns/com/example/prod/s/a/b/c',
+      '/skydns/com/example/prod/s/_tcp/h',
+    ]) {
       assert.equal(parseRecordKey(domain, key), undefined, key);
     }
   });

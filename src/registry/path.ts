@@ -15,7 +15,12 @@ const LABEL_RULE = 'must be lowercase DNS labels: a-z, 0-9 and inner hyphens, at
 
 /** Checks one DNS label (a service or host name); `field` names it in the error. */
 export function checkLabel(field: string, value: string): string {
-  if (!LABEL.test(value)) throw new ValidationError(field, value, 'must be a lowercase DNS label: a-z, 0-9 and inner hyphens, at most 63 characters');
+  if (!LABEL.test(value))
+    throw new ValidationError(
+      field,
+      value,
+      'must be a lowercase DNS label: a-z, 0-9 and inner hyphens, at most 63 characters',
+    );
   return value;
 }
 
@@ -26,7 +31,8 @@ export function checkLabel(field: string, value: string): string {
 export function domainLabels(domain: string): string[] {
   const bare = domain.endsWith('.') ? domain.slice(0, -1) : domain;
   const labels = bare.split('.');
-  if (bare.length === 0 || bare.length > 253 || !labels.every((l) => LABEL.test(l))) throw new ValidationError('domain', domain, LABEL_RULE);
+  if (bare.length === 0 || bare.length > 253 || !labels.every((l) => LABEL.test(l)))
+    throw new ValidationError('domain', domain, LABEL_RULE);
   return labels;
 }
 

@@ -20,9 +20,25 @@ describe('encodeRecord', () => {
   });
 
   it('writes fields in one fixed order whatever the input order, leaving out absent and zero values', () => {
-    const r: SkydnsRecord = { ttl: 30, weight: 5, group: 'g', host: 'node-back-1.example.com', port: 8087, priority: 10, text: 't', mail: true, targetstrip: 1 };
-    assert.equal(encodeRecord(r), '{"host":"node-back-1.example.com","port":8087,"priority":10,"weight":5,"text":"t","mail":true,"ttl":30,"targetstrip":1,"group":"g"}');
-    assert.equal(encodeRecord({ host: '10.0.0.5', port: 8086, priority: undefined, weight: 0, text: '', mail: false }), '{"host":"10.0.0.5","port":8086}');
+    const r: SkydnsRecord = {
+      ttl: 30,
+      weight: 5,
+      group: 'g',
+      host: 'node-back-1.example.com',
+      port: 8087,
+      priority: 10,
+      text: 't',
+      mail: true,
+      targetstrip: 1,
+    };
+    assert.equal(
+      encodeRecord(r),
+      '{"host":"node-back-1.example.com","port":8087,"priority":10,"weight":5,"text":"t","mail":true,"ttl":30,"targetstrip":1,"group":"g"}',
+    );
+    assert.equal(
+      encodeRecord({ host: '10.0.0.5', port: 8086, priority: undefined, weight: 0, text: '', mail: false }),
+      '{"host":"10.0.0.5","port":8086}',
+    );
     assert.equal(encodeRecord({ host: 'fd00::5' }), '{"host":"fd00::5"}');
   });
 
@@ -38,7 +54,8 @@ describe('encodeRecord', () => {
       [{ host: '10.0.0.5', ttl: -1 }, 'ttl'],
       [{ host: '10.0.0.5', priority: 70000 }, 'priority'],
     ];
-    for (const [record, field] of bad) assert.throws(() => encodeRecord(record), { name: 'RecordError', field }, JSON.stringify(record));
+    for (const [record, field] of bad)
+      assert.throws(() => encodeRecord(record), { name: 'RecordError', field }, JSON.stringify(record));
   });
 });
 
@@ -71,6 +88,9 @@ describe('decodeRecord', () => {
       ['{"host":"10.0.0.5","ttl":1.5}', 'ttl'],
     ];
     for (const [text, field] of cases) assert.equal(rejected(text).field, field, text);
-    assert.match(rejected('{"host":"10.0.0.5","port":70000}').message, /port: must be an integer from 0 to 65535 \(got 70000\)/);
+    assert.match(
+      rejected('{"host":"10.0.0.5","port":70000}').message,
+      /port: must be an integer from 0 to 65535 \(got 70000\)/,
+    );
   });
 });

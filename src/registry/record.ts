@@ -79,7 +79,8 @@ export function decodeRecord(value: string): DecodeResult {
     } catch (error) {
       throw new RecordError('record', value, `is not JSON (${error instanceof Error ? error.message : String(error)})`);
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new RecordError('record', value, 'must be a JSON object');
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new RecordError('record', value, 'must be a JSON object');
     return { ok: true, record: checkRecord(Object.entries(parsed), true) };
   } catch (error) {
     if (error instanceof RecordError) return { ok: false, error };

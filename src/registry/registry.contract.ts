@@ -75,8 +75,14 @@ export function registryContract(name: string, makeRegistry: () => Promise<Contr
 
     it('list returns the records under a prefix and nothing outside it', async () => {
       await subject.registry.sync(records());
-      assert.deepEqual(await subject.registry.list(servicePrefix(domain, 'influxdb')), new Map([[influxdb(), records().get(influxdb())]]));
-      assert.deepEqual([...(await subject.registry.list(domainPrefix(domain))).keys()].sort(), [grafana(), influxdb()].sort());
+      assert.deepEqual(
+        await subject.registry.list(servicePrefix(domain, 'influxdb')),
+        new Map([[influxdb(), records().get(influxdb())]]),
+      );
+      assert.deepEqual(
+        [...(await subject.registry.list(domainPrefix(domain))).keys()].sort(),
+        [grafana(), influxdb()].sort(),
+      );
       assert.deepEqual(await subject.registry.list(servicePrefix(domain, 'nothing')), new Map());
     });
 

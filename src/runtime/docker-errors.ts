@@ -12,7 +12,18 @@ export function statusOf(error: unknown): number | undefined {
   return (error as EngineError | null)?.statusCode;
 }
 
-const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPROTO']);
+const UNREACHABLE = new Set([
+  'ENOENT',
+  'ECONNREFUSED',
+  'EACCES',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+  'EPROTO',
+]);
 
 /** Connection failures, TLS handshake and certificate failures included: the request never reached the engine. */
 function isUnreachable(code: string | undefined): boolean {
@@ -28,8 +39,15 @@ export function engineError(what: string, error: unknown, endpoint?: string): Ru
   const e = (error ?? {}) as EngineError;
   if (isUnreachable(e.code)) {
     const at = endpoint === undefined ? '' : ` at ${endpoint}`;
-    return new RundockError('RUNDOCK_E_DOCKER_UNREACHABLE', `cannot reach the Docker engine${at}: ${e.code}${e.message ? ` (${e.message})` : ''}; is dockerd running, and DOCKER_HOST right?`, { cause: error, details: { endpoint } });
+    return new RundockError(
+      'RUNDOCK_E_DOCKER_UNREACHABLE',
+      `cannot reach the Docker engine${at}: ${e.code}${e.message ? ` (${e.message})` : ''}; is dockerd running, and DOCKER_HOST right?`,
+      { cause: error, details: { endpoint } },
+    );
   }
   const message = e.json?.message ?? e.message ?? String(error);
-  return new RundockError('RUNDOCK_E_DOCKER', `${what}: ${message.trim()}`, { cause: error, details: { status: e.statusCode } });
+  return new RundockError('RUNDOCK_E_DOCKER', `${what}: ${message.trim()}`, {
+    cause: error,
+    details: { status: e.statusCode },
+  });
 }

@@ -65,14 +65,18 @@ export class DockerRuntime {
 
   /** The engine's ID (GET /info), read once: the key of the env digest is derived from it. */
   async engineId(): Promise<string> {
-    this.id ??= this.call('read engine info', () => this.engine.info() as Promise<{ ID?: string }>).then((info) => info.ID ?? '');
+    this.id ??= this.call('read engine info', () => this.engine.info() as Promise<{ ID?: string }>).then(
+      (info) => info.ID ?? '',
+    );
     return this.id;
   }
 
   /** Every container on the engine, running or not; only those carrying `label` (`key` or `key=value`) when given. */
   async list(label?: string): Promise<ObservedContainer[]> {
     const filters = label === undefined ? undefined : { label: [label] };
-    const list = await this.call('list containers', () => this.engine.listContainers({ all: true, ...(filters && { filters }) }));
+    const list = await this.call('list containers', () =>
+      this.engine.listContainers({ all: true, ...(filters && { filters }) }),
+    );
     return list.map(toObserved);
   }
 

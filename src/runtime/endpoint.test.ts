@@ -5,26 +5,51 @@ import { engineError } from './docker-errors.js';
 
 const HOME = '/home/op';
 const at = (env: NodeJS.ProcessEnv): ReturnType<typeof dockerEndpoint> => dockerEndpoint(env, HOME);
-const files = (present: Record<string, string>) => (path: string): Buffer => {
-  const text = present[path];
-  if (text === undefined) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
-  return Buffer.from(text);
-};
+const files =
+  (present: Record<string, string>) =>
+  (path: string): Buffer => {
+    const text = present[path];
+    if (text === undefined) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+    return Buffer.from(text);
+  };
 
 describe('dockerEndpoint: the environment read as the docker CLI reads it', () => {
   it('defaults to the local socket, and takes unix:// paths', () => {
-    assert.deepEqual(at({}), { kind: 'unix', socketPath: '/var/run/docker.sock', text: 'unix:///var/run/docker.sock (DOCKER_HOST unset)' });
+    assert.deepEqual(at({}), {
+      kind: 'unix',
+      socketPath: '/var/run/docker.sock',
+      text: 'unix:///var/run/docker.sock (DOCKER_HOST unset)',
+    });
     assert.equal(at({ DOCKER_HOST: '' }).kind, 'unix');
-    assert.deepEqual(at({ DOCKER_HOST: 'unix:///run/user/1000/docker.sock' }), { kind: 'unix', socketPath: '/run/user/1000/docker.sock', text: 'unix:///run/user/1000/docker.sock (DOCKER_HOST)' });
+    assert.deepEqual(at({ DOCKER_HOST: 'unix:///run/user/1000/docker.sock' }), {
+      kind: 'unix',
+      socketPath: '/run/user/1000/docker.sock',
+      text: 'unix:///run/user/1000/docker.sock (DOCKER_HOST)',
+    });
     assert.equal(at({ DOCKER_HOST: 'unix://' }).text, 'unix:///var/run/docker.sock (DOCKER_HOST)');
   });
 
   it('takes tcp:// (and a bare host:port) without TLS unless asked, port 2375 by default, whatever the port', () => {
-    assert.deepEqual(at({ DOCKER_HOST: 'tcp://10.0.0.2:2376' }), { kind: 'tcp', host: '10.0.0.2', port: '2376', tls: undefined, text: 'tcp://10.0.0.2:2376 (DOCKER_HOST)' });
-    assert.deepEqual(at({ DOCKER_HOST: 'tcp://docker.example' }), { kind: 'tcp', host: 'docker.example', port: '2375', tls: undefined, text: 'tcp://docker.example:2375 (DOCKER_HOST)' });
+    assert.deepEqual(at({ DOCKER_HOST: 'tcp://10.0.0.2:2376' }), {
+      kind: 'tcp',
+      host: '10.0.0.2',
+      port: '2376',
+      tls: undefined,
+      text: 'tcp://10.0.0.2:2376 (DOCKER_HOST)',
+    });
+    assert.deepEqual(at({ DOCKER_HOST: 'tcp://docker.example' }), {
+      kind: 'tcp',
+      host: 'docker.example',
+      port: '2375',
+      tls: undefined,
+      text: 'tcp://docker.example:2375 (DOCKER_HOST)',
+    });
     assert.equal(at({ DOCKER_HOST: '127.0.0.1:2375' }).kind, 'tcp');
     // A certificate directory alone does not turn TLS on (docker-modem would).
-    assert.deepEqual(at({ DOCKER_HOST: 'tcp://h:2376', DOCKER_CERT_PATH: '/certs' }), at({ DOCKER_HOST: 'tcp://h:2376' }));
+    assert.deepEqual(
+      at({ DOCKER_HOST: 'tcp://h:2376', DOCKER_CERT_PATH: '/certs' }),
+      at({ DOCKER_HOST: 'tcp://h:2376' }),
+    );
   });
 
   it('turns TLS on for any non-empty DOCKER_TLS_VERIFY (verified) or DOCKER_TLS (not verified), certificates from ~/.docker by default', () => {
@@ -40,8 +65,20 @@ describe('dockerEndpoint: the environment read as the docker CLI reads it', () =
   });
 
   it('rejects what it cannot use, naming DOCKER_HOST and the value (exit 2)', () => {
-    for (const bad of ['npipe:////./pipe/docker_engine', 'fd://', 'http://h:2375', 'unix://relative.sock', 'tcp://h:2375/prefix', 'tcp://h:99999']) {
-      assert.throws(() => at({ DOCKER_HOST: bad }), (e: Error & { field?: string; exitCode?: number }) => e.field === 'DOCKER_HOST' && e.exitCode === 2 && e.message.includes(JSON.stringify(bad)), bad);
+    for (const bad of [
+      'npipe:////./pipe/docker_engine',
+      'fd://',
+      'http://h:2375',
+      'unix://relative.sock',
+      'tcp://h:2375/prefix',
+      'tcp://h:99999',
+    ]) {
+      assert.throws(
+        () => at({ DOCKER_HOST: bad }),
+        (e: Error & { field?: string; exitCode?: number }) =>
+          e.field === 'DOCKER_HOST' && e.exitCode === 2 && e.message.includes(JSON.stringify(bad)),
+        bad,
+      );
     }
   });
 });
@@ -49,13 +86,26 @@ describe('dockerEndpoint: the environment read as the docker CLI reads it', () =
 describe('engineOptions', () => {
   it('gives every option explicitly, so docker-modem adds nothing of its own', () => {
     assert.deepEqual(engineOptions(at({}), files({})), {
-      socketPath: '/var/run/docker.sock', host: undefined, port: undefined, ca: undefined, cert: undefined, key: undefined, agent: undefined, protocol: 'http',
+      socketPath: '/var/run/docker.sock',
+      host: undefined,
+      port: undefined,
+      ca: undefined,
+      cert: undefined,
+      key: undefined,
+      agent: undefined,
+      protocol: 'http',
     });
-    assert.equal(engineOptions(at({ DOCKER_HOST: 'tcp://h:2376', DOCKER_CERT_PATH: '/certs' }), files({})).protocol, 'http');
+    assert.equal(
+      engineOptions(at({ DOCKER_HOST: 'tcp://h:2376', DOCKER_CERT_PATH: '/certs' }), files({})).protocol,
+      'http',
+    );
   });
 
   it('reads ca.pem, cert.pem and key.pem for verified TLS and verifies the server', () => {
-    const o = engineOptions(at({ DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/c' }), files({ '/c/ca.pem': 'CA', '/c/cert.pem': 'CERT', '/c/key.pem': 'KEY' }));
+    const o = engineOptions(
+      at({ DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/c' }),
+      files({ '/c/ca.pem': 'CA', '/c/cert.pem': 'CERT', '/c/key.pem': 'KEY' }),
+    );
     assert.equal(o.protocol, 'https');
     assert.deepEqual([o.ca?.toString(), o.cert?.toString(), o.key?.toString()], ['CA', 'CERT', 'KEY']);
     assert.equal(o.agent?.options.rejectUnauthorized, true);
@@ -63,7 +113,11 @@ describe('engineOptions', () => {
 
   it('needs ca.pem to verify, takes the client certificate as optional, and does not verify with DOCKER_TLS alone', () => {
     const verify = at({ DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/c' });
-    assert.throws(() => engineOptions(verify, files({})), (e: Error & { field?: string; exitCode?: number }) => e.field === 'DOCKER_CERT_PATH' && e.exitCode === 2 && /ca\.pem/.test(e.message));
+    assert.throws(
+      () => engineOptions(verify, files({})),
+      (e: Error & { field?: string; exitCode?: number }) =>
+        e.field === 'DOCKER_CERT_PATH' && e.exitCode === 2 && /ca\.pem/.test(e.message),
+    );
     assert.equal(engineOptions(verify, files({ '/c/ca.pem': 'CA' })).cert, undefined);
     const o = engineOptions(at({ DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS: '1', DOCKER_CERT_PATH: '/c' }), files({}));
     assert.equal(o.protocol, 'https');
@@ -74,7 +128,10 @@ describe('engineOptions', () => {
     const saved = { ...process.env };
     try {
       Object.assign(process.env, { DOCKER_HOST: 'tcp://127.0.0.1:1', DOCKER_CERT_PATH: '/nonexistent' });
-      const docker = connectEngine(at({ DOCKER_HOST: 'tcp://127.0.0.1:1', DOCKER_CERT_PATH: '/nonexistent' }), files({}));
+      const docker = connectEngine(
+        at({ DOCKER_HOST: 'tcp://127.0.0.1:1', DOCKER_CERT_PATH: '/nonexistent' }),
+        files({}),
+      );
       assert.equal((docker.modem as unknown as { protocol: string }).protocol, 'http');
       assert.equal(process.env.DOCKER_HOST, 'tcp://127.0.0.1:1');
     } finally {
@@ -83,7 +140,11 @@ describe('engineOptions', () => {
   });
 
   it('names the endpoint when the engine cannot be reached', () => {
-    const e = engineError('list containers', Object.assign(new Error('connect ENOENT /nonexistent'), { code: 'ENOENT' }), 'unix:///nonexistent (DOCKER_HOST)');
+    const e = engineError(
+      'list containers',
+      Object.assign(new Error('connect ENOENT /nonexistent'), { code: 'ENOENT' }),
+      'unix:///nonexistent (DOCKER_HOST)',
+    );
     assert.equal(e.code, 'RUNDOCK_E_DOCKER_UNREACHABLE');
     assert.match(e.message, /unix:\/\/\/nonexistent \(DOCKER_HOST\).*ENOENT/);
   });

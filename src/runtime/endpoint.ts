@@ -37,7 +37,8 @@ export function dockerEndpoint(env: NodeJS.ProcessEnv, home: string): DockerEndp
     if (!socketPath.startsWith('/')) throw bad('must name an absolute socket path, like unix:///var/run/docker.sock');
     return { kind: 'unix', socketPath, text: `unix://${socketPath} (${from})` };
   }
-  if (scheme !== 'tcp' && scheme !== 'ssh') throw bad('must be unix:///path, tcp://host:port or ssh://[user@]host[:port]');
+  if (scheme !== 'tcp' && scheme !== 'ssh')
+    throw bad('must be unix:///path, tcp://host:port or ssh://[user@]host[:port]');
   let url: URL;
   try {
     url = new URL(`${scheme}://${rest}`);
@@ -51,9 +52,18 @@ export function dockerEndpoint(env: NodeJS.ProcessEnv, home: string): DockerEndp
   }
   const port = url.port || DEFAULT_TCP_PORT;
   const verify = (env.DOCKER_TLS_VERIFY ?? '') !== '';
-  const tls = verify || (env.DOCKER_TLS ?? '') !== '' ? { verify, certPath: env.DOCKER_CERT_PATH || join(home, '.docker') } : undefined;
+  const tls =
+    verify || (env.DOCKER_TLS ?? '') !== ''
+      ? { verify, certPath: env.DOCKER_CERT_PATH || join(home, '.docker') }
+      : undefined;
   const mode = tls === undefined ? '' : tls.verify ? ' with TLS, verified' : ' with TLS, not verified';
-  return { kind: 'tcp', host, port, tls, text: `tcp://${url.host || host}${url.port ? '' : `:${port}`}${mode} (${from})` };
+  return {
+    kind: 'tcp',
+    host,
+    port,
+    tls,
+    text: `tcp://${url.host || host}${url.port ? '' : `:${port}`}${mode} (${from})`,
+  };
 }
 
 /** How dockerode is constructed: every option given, so nothing is left to docker-modem's reading of the environment. */
@@ -65,10 +75,25 @@ export type EngineOptions = Docker.DockerOptions & { agent?: Agent | undefined }
  * @throws ValidationError naming DOCKER_CERT_PATH when a file it needs cannot be read.
  */
 export function engineOptions(endpoint: DockerEndpoint, readFile: (path: string) => Buffer): EngineOptions {
-  const none = { socketPath: undefined, host: undefined, port: undefined, ca: undefined, cert: undefined, key: undefined, agent: undefined };
+  const none = {
+    socketPath: undefined,
+    host: undefined,
+    port: undefined,
+    ca: undefined,
+    cert: undefined,
+    key: undefined,
+    agent: undefined,
+  };
   if (endpoint.kind === 'unix') return { ...none, socketPath: endpoint.socketPath, protocol: 'http' };
   if (endpoint.kind === 'ssh') {
-    return { ...none, protocol: 'ssh', host: endpoint.host, port: endpoint.port, username: endpoint.username, sshOptions: { agent: process.env.SSH_AUTH_SOCK } };
+    return {
+      ...none,
+      protocol: 'ssh',
+      host: endpoint.host,
+      port: endpoint.port,
+      username: endpoint.username,
+      sshOptions: { agent: process.env.SSH_AUTH_SOCK },
+    };
   }
   const base = { ...none, host: endpoint.host, port: endpoint.port };
   if (endpoint.tls === undefined) return { ...base, protocol: 'http' };
@@ -80,7 +105,12 @@ export function engineOptions(endpoint: DockerEndpoint, readFile: (path: string)
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (!required && code === 'ENOENT') return undefined;
-      throw new ValidationError('DOCKER_CERT_PATH', certPath, `has no readable ${name} (${code ?? String(error)}); TLS to ${endpoint.host}:${endpoint.port} needs it`, 'RUNDOCK_E_CONFIG');
+      throw new ValidationError(
+        'DOCKER_CERT_PATH',
+        certPath,
+        `has no readable ${name} (${code ?? String(error)}); TLS to ${endpoint.host}:${endpoint.port} needs it`,
+        'RUNDOCK_E_CONFIG',
+      );
     }
   };
   const ca = verify ? file('ca.pem', true) : undefined;

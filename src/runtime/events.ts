@@ -11,17 +11,37 @@ export interface ContainerEvent {
 }
 
 /** The container events the agent reacts to; health_status matches all of `health_status: *`. */
-export const WATCHED_ACTIONS = ['start', 'restart', 'die', 'stop', 'kill', 'pause', 'unpause', 'destroy', 'rename', 'health_status', 'oom'];
+export const WATCHED_ACTIONS = [
+  'start',
+  'restart',
+  'die',
+  'stop',
+  'kill',
+  'pause',
+  'unpause',
+  'destroy',
+  'rename',
+  'health_status',
+  'oom',
+];
 
 /**
  * Streams container events for containers carrying `label`, filtered by the engine; `onOpen` runs once the
  * subscription stands. Ends (returns) when the engine closes the stream; throws if it cannot be opened. Stops when
  * `signal` aborts.
  */
-export async function* containerEvents(engine: Docker, label: string, signal: AbortSignal, onOpen?: () => Promise<void>): AsyncGenerator<ContainerEvent> {
+export async function* containerEvents(
+  engine: Docker,
+  label: string,
+  signal: AbortSignal,
+  onOpen?: () => Promise<void>,
+): AsyncGenerator<ContainerEvent> {
   let stream: NodeJS.ReadableStream;
   try {
-    stream = (await engine.getEvents({ filters: { type: ['container'], label: [label], event: WATCHED_ACTIONS }, abortSignal: signal })) as NodeJS.ReadableStream;
+    stream = (await engine.getEvents({
+      filters: { type: ['container'], label: [label], event: WATCHED_ACTIONS },
+      abortSignal: signal,
+    })) as NodeJS.ReadableStream;
   } catch (error) {
     throw engineError('subscribe to events', error);
   }
@@ -50,7 +70,13 @@ export async function* containerEvents(engine: Docker, label: string, signal: Ab
 function parseEvent(line: string): ContainerEvent | undefined {
   if (line === '') return undefined;
   try {
-    const e = JSON.parse(line) as { id?: string; Action?: string; status?: string; timeNano?: number; Actor?: { ID?: string } };
+    const e = JSON.parse(line) as {
+      id?: string;
+      Action?: string;
+      status?: string;
+      timeNano?: number;
+      Actor?: { ID?: string };
+    };
     const id = e.Actor?.ID ?? e.id;
     const action = e.Action ?? e.status;
     return id && action ? { id, action, timeNano: e.timeNano ?? 0 } : undefined;

@@ -23,7 +23,10 @@ const VIRTUAL_INTERFACE = /^(docker\d*|br-|veth|virbr|cni|flannel|cali|vxlan|tun
  * The host's public and private IPv4 addresses, chosen as the original setup did: with two non-loopback interfaces
  * the first is public and the second private; with one, both are that one. Settings override either.
  */
-export function selectAddresses(settings: AddressSettings, interfaces: Interfaces = os.networkInterfaces()): HostAddresses {
+export function selectAddresses(
+  settings: AddressSettings,
+  interfaces: Interfaces = os.networkInterfaces(),
+): HostAddresses {
   const detected = physicalAddresses(interfaces);
   const fallbackPublic = detected[0];
   const fallbackPrivate = detected[1] ?? detected[0];
@@ -51,6 +54,12 @@ function physicalAddresses(interfaces: Interfaces): string[] {
 function fromInterface(field: string, name: string | undefined, interfaces: Interfaces): string | undefined {
   if (name === undefined) return undefined;
   const v4 = interfaces[name]?.find((info) => info.family === 'IPv4');
-  if (!v4) throw new ValidationError(field, name, 'names no interface with an IPv4 address on this host', 'RUNDOCK_E_HOST_ADDRESS');
+  if (!v4)
+    throw new ValidationError(
+      field,
+      name,
+      'names no interface with an IPv4 address on this host',
+      'RUNDOCK_E_HOST_ADDRESS',
+    );
   return v4.address;
 }

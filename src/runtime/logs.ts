@@ -13,13 +13,25 @@ export interface LogOptions {
 }
 
 /** Streams a container's stdout and stderr to the given writers until the log ends (or forever with follow). */
-export async function streamLogs(engine: Docker, id: string, opts: LogOptions, out: Writable, err: Writable): Promise<void> {
+export async function streamLogs(
+  engine: Docker,
+  id: string,
+  opts: LogOptions,
+  out: Writable,
+  err: Writable,
+): Promise<void> {
   const container = engine.getContainer(id);
   let tty: boolean;
   let stream: NodeJS.ReadableStream;
   try {
     tty = (await container.inspect()).Config.Tty;
-    const common = { stdout: true, stderr: true, since: opts.since ?? 0, timestamps: opts.timestamps ?? false, ...(opts.tail === undefined ? {} : { tail: opts.tail }) };
+    const common = {
+      stdout: true,
+      stderr: true,
+      since: opts.since ?? 0,
+      timestamps: opts.timestamps ?? false,
+      ...(opts.tail === undefined ? {} : { tail: opts.tail }),
+    };
     // Without follow the engine answers with one buffer; a stream of it lets one path handle both.
     stream = opts.follow
       ? await container.logs({ ...common, follow: true })

@@ -18,7 +18,11 @@ export interface PullEvent {
  * progress event. The engine reports some failures (unknown manifest, auth, a broken
  * layer) inside a stream that still ends normally, so every event is checked for an error, not just the HTTP status.
  */
-export async function pullImage(engine: Docker, ref: string, onEvent: (event: PullEvent) => void = () => {}): Promise<void> {
+export async function pullImage(
+  engine: Docker,
+  ref: string,
+  onEvent: (event: PullEvent) => void = () => {},
+): Promise<void> {
   const authconfig = await pullAuth(ref);
   let stream: NodeJS.ReadableStream;
   try {
@@ -42,5 +46,8 @@ export async function pullImage(engine: Docker, ref: string, onEvent: (event: Pu
 }
 
 function pullFailed(ref: string, message: string, cause?: unknown): RundockError {
-  return new RundockError('RUNDOCK_E_PULL_FAILED', `pulling ${ref} failed: ${message}`, { cause, details: { image: ref } });
+  return new RundockError('RUNDOCK_E_PULL_FAILED', `pulling ${ref} failed: ${message}`, {
+    cause,
+    details: { image: ref },
+  });
 }

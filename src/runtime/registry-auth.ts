@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { RundockError } from '../shared/errors.js';
 
 /** What dockerode sends as X-Registry-Auth. */
-export type AuthConfig = { username: string; password: string; serveraddress: string } | { identitytoken: string; serveraddress: string };
+export type AuthConfig =
+  { username: string; password: string; serveraddress: string } | { identitytoken: string; serveraddress: string };
 
 interface DockerConfig {
   auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string }>;
@@ -40,7 +41,11 @@ export async function pullAuth(image: string, env: NodeJS.ProcessEnv = process.e
     config = JSON.parse(await readFile(file, 'utf8')) as DockerConfig;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new RundockError('RUNDOCK_E_CONFIG', `${file} cannot be read as Docker's config: ${(error as Error).message}`, { cause: error });
+    throw new RundockError(
+      'RUNDOCK_E_CONFIG',
+      `${file} cannot be read as Docker's config: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   const registry = registryOf(image);
   const helper = config.credHelpers?.[registry] ?? config.credsStore;
@@ -51,7 +56,9 @@ export async function pullAuth(image: string, env: NodeJS.ProcessEnv = process.e
   const entry = Object.entries(config.auths ?? {}).find(([key]) => hostOf(key) === hostOf(registry))?.[1];
   if (entry === undefined) return undefined;
   if (entry.identitytoken) return { identitytoken: entry.identitytoken, serveraddress: registry };
-  const [username = '', password = ''] = entry.auth ? splitOnce(Buffer.from(entry.auth, 'base64').toString('utf8'), ':') : [entry.username, entry.password];
+  const [username = '', password = ''] = entry.auth
+    ? splitOnce(Buffer.from(entry.auth, 'base64').toString('utf8'), ':')
+    : [entry.username, entry.password];
   return username === '' ? undefined : { username, password, serveraddress: registry };
 }
 
@@ -63,7 +70,8 @@ function askHelper(name: string, registry: string, env: NodeJS.ProcessEnv): Prom
       if (error === null) {
         try {
           const answer = JSON.parse(stdout) as { Username?: string; Secret?: string };
-          if (answer.Username === '<token>') return resolve({ identitytoken: answer.Secret ?? '', serveraddress: registry });
+          if (answer.Username === '<token>')
+            return resolve({ identitytoken: answer.Secret ?? '', serveraddress: registry });
           return resolve({ username: answer.Username ?? '', password: answer.Secret ?? '', serveraddress: registry });
         } catch {
           return reject(helperError(program, registry, 'answered with something that is not JSON'));
@@ -71,14 +79,25 @@ function askHelper(name: string, registry: string, env: NodeJS.ProcessEnv): Prom
       }
       // The protocol's "no credentials for this server": pull anonymously, as the docker CLI does.
       if (/credentials not found/i.test(stdout)) return resolve(undefined);
-      reject(helperError(program, registry, (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'is not installed' : `failed: ${stdout.trim() || error.message}`));
+      reject(
+        helperError(
+          program,
+          registry,
+          (error as NodeJS.ErrnoException).code === 'ENOENT'
+            ? 'is not installed'
+            : `failed: ${stdout.trim() || error.message}`,
+        ),
+      );
     });
     child.stdin?.end(registry);
   });
 }
 
 function helperError(program: string, registry: string, what: string): RundockError {
-  return new RundockError('RUNDOCK_E_PULL_FAILED', `credential helper ${program} (for ${registry}, from Docker's config.json) ${what}`);
+  return new RundockError(
+    'RUNDOCK_E_PULL_FAILED',
+    `credential helper ${program} (for ${registry}, from Docker's config.json) ${what}`,
+  );
 }
 
 /** `https://host/v1/` and `host` name the same registry. */

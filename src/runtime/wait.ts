@@ -26,7 +26,13 @@ export async function waitUntilReady(docker: DockerRuntime, id: string, opts: Wa
     const verdict = judge(state, settleMs);
     if (verdict === 'ready') return state;
     if (verdict !== 'pending') throw await failure(docker, state, verdict);
-    if (waited >= opts.timeoutMs) throw await failure(docker, state, `not ready after ${Math.round(waited / 1000)} s (${describe(state)})`, 'RUNDOCK_E_UNHEALTHY');
+    if (waited >= opts.timeoutMs)
+      throw await failure(
+        docker,
+        state,
+        `not ready after ${Math.round(waited / 1000)} s (${describe(state)})`,
+        'RUNDOCK_E_UNHEALTHY',
+      );
     opts.onWait?.(state, waited);
     await sleep(Math.min(opts.pollMs ?? 200, settleMs));
   }
@@ -36,7 +42,8 @@ export async function waitUntilReady(docker: DockerRuntime, id: string, opts: Wa
 function judge(state: ContainerState, settleMs: number): string {
   if (state.restarting) return `keeps restarting (exit code ${state.exitCode}, ${state.restartCount} restarts)`;
   if (!state.running) return `exited with code ${state.exitCode}`;
-  if (state.health === 'unhealthy') return `is unhealthy${state.lastHealthOutput ? `: ${state.lastHealthOutput.trim()}` : ''}`;
+  if (state.health === 'unhealthy')
+    return `is unhealthy${state.lastHealthOutput ? `: ${state.lastHealthOutput.trim()}` : ''}`;
   if (state.health !== undefined) return state.health === 'healthy' ? 'ready' : 'pending';
   return Date.now() - Date.parse(state.startedAt) >= settleMs ? 'ready' : 'pending';
 }
@@ -45,7 +52,12 @@ function describe(state: ContainerState): string {
   return state.health !== undefined ? `health: ${state.health}` : `status: ${state.status}`;
 }
 
-async function failure(docker: DockerRuntime, state: ContainerState, reason: string, code?: 'RUNDOCK_E_UNHEALTHY'): Promise<RundockError> {
+async function failure(
+  docker: DockerRuntime,
+  state: ContainerState,
+  reason: string,
+  code?: 'RUNDOCK_E_UNHEALTHY',
+): Promise<RundockError> {
   const logs = await lastLogLines(docker.engine, state.id);
   const errorCode = code ?? (state.health === 'unhealthy' ? 'RUNDOCK_E_UNHEALTHY' : 'RUNDOCK_E_START_FAILED');
   const message = `container ${state.id.slice(0, 12)} ${reason}${logs ? `\n--- last log lines ---\n${logs}` : '\n(no log output)'}`;

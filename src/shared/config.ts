@@ -10,7 +10,10 @@ const ipv4 = z.ipv4({ error: 'must be an IPv4 address' });
 
 /** Host settings from the config file (snake_case keys); unknown keys are rejected. */
 export const hostConfigSchema = z.strictObject({
-  hostname: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a DNS label').optional(),
+  hostname: z
+    .string()
+    .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a DNS label')
+    .optional(),
   public_ip: ipv4.optional(),
   private_ip: ipv4.optional(),
   public_iface: z.string().min(1).optional(),
@@ -49,13 +52,20 @@ export function loadHostConfig(path: string | undefined, env: NodeJS.ProcessEnv 
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if (explicit === undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') return Object.freeze({});
-    throw new RundockError('RUNDOCK_E_CONFIG', `config file ${file} cannot be read: ${(error as Error).message}`, { cause: error });
+    throw new RundockError('RUNDOCK_E_CONFIG', `config file ${file} cannot be read: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const result = hostConfigSchema.safeParse(parseYaml(text) ?? {}, { reportInput: true });
   if (!result.success) {
     const issue = result.error.issues[0];
     const key = issue?.code === 'unrecognized_keys' ? issue.keys[0] : issue?.path.join('.');
-    throw new ValidationError(`${file}: ${key ?? '?'}`, issue?.input, issue?.message ?? 'is invalid', 'RUNDOCK_E_CONFIG');
+    throw new ValidationError(
+      `${file}: ${key ?? '?'}`,
+      issue?.input,
+      issue?.message ?? 'is invalid',
+      'RUNDOCK_E_CONFIG',
+    );
   }
   return Object.freeze(result.data);
 }

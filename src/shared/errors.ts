@@ -8,21 +8,37 @@ export const ERROR_CODES = {
   RUNDOCK_E_INVALID_SPEC: { exit: 2, summary: 'a service spec field has a bad value' },
   RUNDOCK_E_ARGS_UNKNOWN_FLAG: { exit: 2, summary: 'args contains a docker run flag rundock does not support' },
   RUNDOCK_E_ARGS_INVALID: { exit: 2, summary: 'args is malformed: a flag value, a missing value or a stray word' },
-  RUNDOCK_E_ARGS_SHELL: { exit: 2, summary: 'args contains shell syntax (operators, substitutions, unknown variables)' },
+  RUNDOCK_E_ARGS_SHELL: {
+    exit: 2,
+    summary: 'args contains shell syntax (operators, substitutions, unknown variables)',
+  },
   RUNDOCK_E_USAGE: { exit: 2, summary: 'the command line itself is wrong (missing or unknown option)' },
   RUNDOCK_E_CONFIG: { exit: 2, summary: 'the config file or the services file cannot be read or is invalid' },
   RUNDOCK_E_HOST_ADDRESS: { exit: 2, summary: 'a host address ($PRIVATE_IP/$PUBLIC_IP) is needed but unknown' },
   RUNDOCK_E_NOT_FOUND: { exit: 1, summary: 'the service is not deployed on this host' },
-  RUNDOCK_E_FOREIGN_CONTAINER: { exit: 1, summary: 'a container with the service name exists that rundock did not create' },
+  RUNDOCK_E_FOREIGN_CONTAINER: {
+    exit: 1,
+    summary: 'a container with the service name exists that rundock did not create',
+  },
   RUNDOCK_E_IMAGE_MISSING: { exit: 1, summary: 'the image is not present and the pull policy is never' },
   RUNDOCK_E_PULL_FAILED: { exit: 1, summary: 'pulling the image failed' },
   RUNDOCK_E_DOCKER: { exit: 1, summary: 'the Docker engine refused or failed a request' },
   RUNDOCK_E_DOCKER_UNREACHABLE: { exit: 1, summary: 'the Docker engine cannot be reached' },
   RUNDOCK_E_START_FAILED: { exit: 1, summary: 'the container did not stay running after start' },
   RUNDOCK_E_UNHEALTHY: { exit: 1, summary: 'the container did not become healthy in time' },
-  RUNDOCK_E_REGISTRY_UNAVAILABLE: { exit: 1, summary: 'the registry (etcd, or the embedded registry state file) cannot be reached or written' },
-  RUNDOCK_E_ETCD_TLS: { exit: 1, summary: 'the TLS handshake with etcd failed: its certificate is not trusted, or it rejected the client certificate' },
-  RUNDOCK_E_ETCD_AUTH: { exit: 1, summary: 'etcd refused the user and password, requires them, or denied the user a request' },
+  RUNDOCK_E_REGISTRY_UNAVAILABLE: {
+    exit: 1,
+    summary: 'the registry (etcd, or the embedded registry state file) cannot be reached or written',
+  },
+  RUNDOCK_E_ETCD_TLS: {
+    exit: 1,
+    summary:
+      'the TLS handshake with etcd failed: its certificate is not trusted, or it rejected the client certificate',
+  },
+  RUNDOCK_E_ETCD_AUTH: {
+    exit: 1,
+    summary: 'etcd refused the user and password, requires them, or denied the user a request',
+  },
   RUNDOCK_E_LISTEN: { exit: 1, summary: 'an address to listen on is in use, not on this host, or needs privileges' },
   RUNDOCK_E_INTERNAL: { exit: 1, summary: 'an unexpected failure (a bug): the message and the log tell what happened' },
 } as const;

@@ -70,8 +70,13 @@ function decodeProbe(text: string | undefined): ProbeLabel | undefined {
   try {
     const p = JSON.parse(text) as Partial<ProbeLabel>;
     const positive = (n: unknown): n is number => typeof n === 'number' && n > 0;
-    const valid = (p.check === 'tcp' || p.check?.startsWith('http:/')) && positive(p.status) && positive(p.interval_ms) &&
-      positive(p.timeout_ms) && positive(p.healthy_threshold) && positive(p.unhealthy_threshold);
+    const valid =
+      (p.check === 'tcp' || p.check?.startsWith('http:/')) &&
+      positive(p.status) &&
+      positive(p.interval_ms) &&
+      positive(p.timeout_ms) &&
+      positive(p.healthy_threshold) &&
+      positive(p.unhealthy_threshold);
     return valid ? (p as ProbeLabel) : undefined;
   } catch {
     return undefined;

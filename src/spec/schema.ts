@@ -9,7 +9,11 @@ const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
 const RESTART = /^(?:no|always|unless-stopped|on-failure(?::\d+)?)$/;
 
-const port = z.number({ error: 'must be a port number' }).int('must be an integer').min(1, 'must be 1..65535').max(65535, 'must be 1..65535');
+const port = z
+  .number({ error: 'must be a port number' })
+  .int('must be an integer')
+  .min(1, 'must be 1..65535')
+  .max(65535, 'must be 1..65535');
 const duration = z.union([
   z.string().regex(DURATION, 'must be a duration like 5s, 500ms or 1m30s'),
   z.number().positive('must be a positive number of seconds'),
@@ -39,7 +43,10 @@ export const serviceSchema = z
   .strictObject({
     name: z.string().regex(DNS_LABEL, 'must be a DNS label: a-z, 0-9 and inner hyphens, at most 63 characters'),
     state: z.enum(STATES).default('enabled'),
-    image: z.string().refine(isImageReference, 'must be a Docker image reference like registry:5000/repo/name:tag').optional(),
+    image: z
+      .string()
+      .refine(isImageReference, 'must be a Docker image reference like registry:5000/repo/name:tag')
+      .optional(),
     args: z.string().default(''),
     cmd: z.union([z.string(), z.array(z.string())]).optional(),
     announce: port.optional(),
@@ -53,10 +60,20 @@ export const serviceSchema = z
   })
   .superRefine((spec, ctx) => {
     if ((spec.state === 'present' || spec.state === 'enabled') && spec.image === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['image'], message: `is required for state ${spec.state}`, input: undefined });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['image'],
+        message: `is required for state ${spec.state}`,
+        input: undefined,
+      });
     }
     if (spec.port !== undefined && spec.announce === undefined && spec.announce_as !== 'container') {
-      ctx.addIssue({ code: 'custom', path: ['port'], message: 'needs announce (the host port to publish)', input: spec.port });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['port'],
+        message: 'needs announce (the host port to publish)',
+        input: spec.port,
+      });
     }
   });
 

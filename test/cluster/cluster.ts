@@ -16,7 +16,11 @@ export const SCRIPT = fileURLToPath(new URL('../../scripts/cluster.sh', import.m
 export const STATE = process.env.RUNDOCK_CLUSTER_STATE ?? '/tmp/rundock-cluster';
 export const DOMAIN = 's.prod.example.com';
 export const LEASE_TTL_MS = Number(process.env.RUNDOCK_CLUSTER_LEASE_TTL ?? 15) * 1000;
-export const PRIVATE = { 'node-front-1': '10.77.0.11', 'node-front-2': '10.77.0.12', 'node-back-1': '10.77.0.21' } as const;
+export const PRIVATE = {
+  'node-front-1': '10.77.0.11',
+  'node-front-2': '10.77.0.12',
+  'node-back-1': '10.77.0.21',
+} as const;
 export const PUBLIC = { 'node-front-1': '10.78.0.11', 'node-front-2': '10.78.0.12' } as const;
 export type Host = keyof typeof PRIVATE;
 export type Frontend = keyof typeof PUBLIC;
@@ -57,7 +61,8 @@ export function run(program: string, args: readonly string[], timeoutMs = 120_00
 /** `scripts/cluster.sh ARGS...`; throws when it fails. */
 export async function cluster(...args: string[]): Promise<Run> {
   const result = await run('bash', [SCRIPT, ...args], 180_000);
-  if (result.code !== 0) throw new Error(`cluster.sh ${args.join(' ')} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
+  if (result.code !== 0)
+    throw new Error(`cluster.sh ${args.join(' ')} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
   return result;
 }
 
@@ -67,7 +72,12 @@ export function engine(host: Host): Docker {
 }
 
 /** Polls `check` every `everyMs` until true; resolves to the ms waited; rejects after `timeoutMs` naming `what`. */
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 50): Promise<number> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  everyMs = 50,
+): Promise<number> {
   const started = Date.now();
   for (;;) {
     if (await check()) return Date.now() - started;
@@ -79,22 +89,63 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
 // ---------------------------------------------------------------- etcd
 
 /** Keys under PREFIX, read through ENDPOINTS with etcdctl; undefined when etcd does not answer within ~1.5 s. */
-export async function etcdKeys(prefix = `${SKYDNS}/`, endpoints: readonly string[] = ETCD): Promise<string[] | undefined> {
-  const r = await run('etcdctl', ['--endpoints', endpoints.join(','), '--dial-timeout', '500ms', '--command-timeout', '1500ms', 'get', '--prefix', '--keys-only', prefix], 5000);
+export async function etcdKeys(
+  prefix = `${SKYDNS}/`,
+  endpoints: readonly string[] = ETCD,
+): Promise<string[] | undefined> {
+  const r = await run(
+    'etcdctl',
+    [
+      '--endpoints',
+      endpoints.join(','),
+      '--dial-timeout',
+      '500ms',
+      '--command-timeout',
+      '1500ms',
+      'get',
+      '--prefix',
+      '--keys-only',
+      prefix,
+    ],
+    5000,
+  );
   if (r.code !== 0) return undefined;
-  return r.stdout.split('\n').filter((line) => line !== '').sort();
+  return r.stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .sort();
 }
 
 /** Whether every member answers healthy. */
 export async function etcdHealthy(endpoints: readonly string[] = ETCD): Promise<boolean> {
-  const r = await run('etcdctl', ['--endpoints', endpoints.join(','), '--dial-timeout', '500ms', '--command-timeout', '1500ms', 'endpoint', 'health'], 5000);
+  const r = await run(
+    'etcdctl',
+    [
+      '--endpoints',
+      endpoints.join(','),
+      '--dial-timeout',
+      '500ms',
+      '--command-timeout',
+      '1500ms',
+      'endpoint',
+      'health',
+    ],
+    5000,
+  );
   return r.code === 0;
 }
 
 /** The host whose etcd member leads (member ids exceed 2^53, but parse to the same double on both sides). */
 export async function etcdLeader(): Promise<Host> {
-  const r = await run('etcdctl', ['--endpoints', ETCD.join(','), '--command-timeout', '2s', 'endpoint', 'status', '-w', 'json'], 5000);
-  const members = JSON.parse(r.stdout || '[]') as { Endpoint: string; Status: { leader: number; header: { member_id: number } } }[];
+  const r = await run(
+    'etcdctl',
+    ['--endpoints', ETCD.join(','), '--command-timeout', '2s', 'endpoint', 'status', '-w', 'json'],
+    5000,
+  );
+  const members = JSON.parse(r.stdout || '[]') as {
+    Endpoint: string;
+    Status: { leader: number; header: { member_id: number } };
+  }[];
   const leaderId = members[0]?.Status.leader;
   const endpoint = members.find((m) => m.Status.header.member_id === leaderId)?.Endpoint;
   const host = HOSTS.find((h) => endpoint === `http://${PRIVATE[h]}:2379`);
@@ -104,7 +155,9 @@ export async function etcdLeader(): Promise<Host> {
 
 /** Watches PREFIX with `etcdctl watch` until `stop()`; resolves with every event line etcd sent. */
 export function etcdWatch(prefix: string): { stop(): Promise<string[]> } {
-  const child = spawn('etcdctl', ['--endpoints', ETCD.join(','), 'watch', '--prefix', prefix], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn('etcdctl', ['--endpoints', ETCD.join(','), 'watch', '--prefix', prefix], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise((r) => child.once('exit', r));
@@ -125,7 +178,12 @@ export function etcdWatch(prefix: string): { stop(): Promise<string[]> } {
 export async function resolveA(name: string, waitMs = 800): Promise<string[] | string> {
   const socket = createSocket('udp4');
   const id = Math.floor(Math.random() * 0xffff);
-  const query = dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: 'A', class: 'IN' }] });
+  const query = dnsPacket.encode({
+    type: 'query',
+    id,
+    flags: dnsPacket.RECURSION_DESIRED,
+    questions: [{ name, type: 'A', class: 'IN' }],
+  });
   const reply = await new Promise<Buffer | undefined>((resolve) => {
     const timer = setTimeout(() => resolve(undefined), waitMs);
     socket.on('message', (m) => {
@@ -149,9 +207,14 @@ export async function resolveA(name: string, waitMs = 800): Promise<string[] | s
 
 /** The upstream servers of grafana in a frontend's rendered nginx file. */
 export async function nginxGrafanaServers(frontend: Frontend): Promise<string[]> {
-  const text = await readFile(`${STATE}/hosts/${frontend}/nginx/conf/rundock/rundock-upstreams.conf`, 'utf8').catch(() => '');
+  const text = await readFile(`${STATE}/hosts/${frontend}/nginx/conf/rundock/rundock-upstreams.conf`, 'utf8').catch(
+    () => '',
+  );
   const block = /upstream docker_grafana \{([^}]*)\}/.exec(text)?.[1] ?? '';
-  return [...block.matchAll(/server (\S+?);/g)].map((m) => m[1] ?? '').filter((s) => !s.endsWith(' down')).sort();
+  return [...block.matchAll(/server (\S+?);/g)]
+    .map((m) => m[1] ?? '')
+    .filter((s) => !s.endsWith(' down'))
+    .sort();
 }
 
 export interface HttpResult {
@@ -162,13 +225,23 @@ export interface HttpResult {
 /** GET http://ADDRESS:PORT/PATH on a new connection, with an optional Host header; rejects on error or timeout. */
 export function httpGet(address: string, path = '/', host?: string, port = 80, timeoutMs = 3000): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: address, port, path, agent: false, headers: host === undefined ? {} : { Host: host }, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
+    const req = request(
+      {
+        host: address,
+        port,
+        path,
+        agent: false,
+        headers: host === undefined ? {} : { Host: host },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end();
@@ -190,7 +263,10 @@ export interface LoadReport {
  * Requests grafana through every frontend's nginx (one sequential loop per frontend, a new connection each time)
  * until `stop()` or `maxMs`; counts failures (an error, a timeout, or a status other than 200).
  */
-export function loadThroughFrontends(frontends: readonly Frontend[] = FRONTENDS, maxMs = 90_000): { stop(): Promise<LoadReport> } {
+export function loadThroughFrontends(
+  frontends: readonly Frontend[] = FRONTENDS,
+  maxMs = 90_000,
+): { stop(): Promise<LoadReport> } {
   const report: LoadReport = { requests: 0, failures: 0, failed: [], byInstance: {}, maxMs: 0 };
   const started = Date.now();
   let stopped = false;
@@ -204,7 +280,11 @@ export function loadThroughFrontends(frontends: readonly Frontend[] = FRONTENDS,
         report.byInstance[instance] = (report.byInstance[instance] ?? 0) + 1;
       } catch (error) {
         report.failures++;
-        report.failed.push({ at: t - started, frontend, error: error instanceof Error ? error.message : String(error) });
+        report.failed.push({
+          at: t - started,
+          frontend,
+          error: error instanceof Error ? error.message : String(error),
+        });
       }
       report.requests++;
       report.maxMs = Math.max(report.maxMs, Date.now() - t);
@@ -235,23 +315,43 @@ export async function marks(host: Host, names: readonly string[]): Promise<Recor
   const out: Record<string, ContainerMark> = {};
   for (const name of names) {
     const info = await engine(host).getContainer(name).inspect();
-    out[name] = { id: info.Id, startedAt: info.State.StartedAt, restartCount: info.RestartCount, running: info.State.Running };
+    out[name] = {
+      id: info.Id,
+      startedAt: info.State.StartedAt,
+      restartCount: info.RestartCount,
+      running: info.State.Running,
+    };
   }
   return out;
 }
 
 /** Waits until every expected record is in etcd (and the DNS server and nginx files reflect them). */
 export async function waitClusterSettled(timeoutMs = 30_000): Promise<void> {
-  await waitFor('every record in etcd', async () => {
-    const keys = await etcdKeys();
-    return keys !== undefined && EXPECTED_KEYS.every((k) => keys.includes(k));
-  }, timeoutMs, 200);
-  await waitFor('DNS answers influxdb and both grafanas', async () => {
-    const g = await resolveA(`grafana.${DOMAIN}`);
-    return Array.isArray(g) && g.length === 2 && Array.isArray(await resolveA(`influxdb.${DOMAIN}`));
-  }, timeoutMs, 200);
+  await waitFor(
+    'every record in etcd',
+    async () => {
+      const keys = await etcdKeys();
+      return keys !== undefined && EXPECTED_KEYS.every((k) => keys.includes(k));
+    },
+    timeoutMs,
+    200,
+  );
+  await waitFor(
+    'DNS answers influxdb and both grafanas',
+    async () => {
+      const g = await resolveA(`grafana.${DOMAIN}`);
+      return Array.isArray(g) && g.length === 2 && Array.isArray(await resolveA(`influxdb.${DOMAIN}`));
+    },
+    timeoutMs,
+    200,
+  );
   for (const f of FRONTENDS) {
-    await waitFor(`${f}'s nginx has both grafanas`, async () => (await nginxGrafanaServers(f)).length === 2, timeoutMs, 200);
+    await waitFor(
+      `${f}'s nginx has both grafanas`,
+      async () => (await nginxGrafanaServers(f)).length === 2,
+      timeoutMs,
+      200,
+    );
   }
 }
 

@@ -12,7 +12,11 @@ export interface AgentProcess {
 }
 
 /** Polls `check` every `everyMs` until it returns true; resolves to the time waited, rejects after `timeoutMs`. */
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 20): Promise<number> {
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  everyMs = 20,
+): Promise<number> {
   const started = Date.now();
   for (;;) {
     if (await check()) return Date.now() - started;
@@ -41,10 +45,17 @@ export async function startAgent(args: readonly string[], env: NodeJS.ProcessEnv
     },
   };
   try {
-    await waitFor(async () => {
-      if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}:\n${logs}`);
-      return fetch(`http://${status}/status`).then((r) => r.ok, () => false);
-    }, 15_000, 50);
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}:\n${logs}`);
+        return fetch(`http://${status}/status`).then(
+          (r) => r.ok,
+          () => false,
+        );
+      },
+      15_000,
+      50,
+    );
   } catch (error) {
     await agent.stop('SIGKILL');
     throw error;

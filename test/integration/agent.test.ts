@@ -1,7 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
-import { ADDRESSES, docker, execIn, freePort, httpdCmd, IMAGE, inspectContainer, removeContainers, rundock, rundockJson, uniqueName } from './harness.js';
+import {
+  ADDRESSES,
+  docker,
+  execIn,
+  freePort,
+  httpdCmd,
+  IMAGE,
+  inspectContainer,
+  removeContainers,
+  rundock,
+  rundockJson,
+  uniqueName,
+} from './harness.js';
 import { startAgent, waitFor, type AgentProcess } from './agent-process.js';
 import { startEtcd, type EtcdProcess } from './registry/etcd-process.js';
 
@@ -14,7 +26,23 @@ describe('agent with a real etcd', () => {
   let etcd: EtcdProcess;
   let client: Etcd3;
   let agent: AgentProcess;
-  const agentArgs = (): string[] => ['--etcd', etcd.endpoint, '--domain', DOMAIN, '--hostname', HOST, '--lease-ttl', '4', '--stable-after', '3s', '--resync-interval', '5s', '--announce-self', 'www', ...ADDRESSES];
+  const agentArgs = (): string[] => [
+    '--etcd',
+    etcd.endpoint,
+    '--domain',
+    DOMAIN,
+    '--hostname',
+    HOST,
+    '--lease-ttl',
+    '4',
+    '--stable-after',
+    '3s',
+    '--resync-interval',
+    '5s',
+    '--announce-self',
+    'www',
+    ...ADDRESSES,
+  ];
   const key = (name: string): string => `/skydns/com/example/test/s/${name}/${HOST}`;
   const record = (name: string): Promise<string | null> => client.get(key(name)).string();
   const gone = (name: string) => async (): Promise<boolean> => (await record(name)) === null;
@@ -24,7 +52,20 @@ describe('agent with a real etcd', () => {
     const name = uniqueName('ag');
     created.push(name);
     const port = await freePort();
-    const result = await rundockJson(['enable', name, '--image', IMAGE, '--cmd', httpdCmd(), '--announce', String(port), '--port', '8080', ...HEALTH, ...ADDRESSES]);
+    const result = await rundockJson([
+      'enable',
+      name,
+      '--image',
+      IMAGE,
+      '--cmd',
+      httpdCmd(),
+      '--announce',
+      String(port),
+      '--port',
+      '8080',
+      ...HEALTH,
+      ...ADDRESSES,
+    ]);
     assert.equal(result.code, 0, result.stdout);
     await waitFor(async () => (await record(name)) !== null, 2000);
     return { name, port };
@@ -46,7 +87,20 @@ describe('agent with a real etcd', () => {
     const name = uniqueName('ag');
     created.push(name);
     const port = await freePort();
-    const result = await rundockJson(['enable', name, '--image', IMAGE, '--cmd', httpdCmd(), '--announce', String(port), '--port', '8080', ...HEALTH, ...ADDRESSES]);
+    const result = await rundockJson([
+      'enable',
+      name,
+      '--image',
+      IMAGE,
+      '--cmd',
+      httpdCmd(),
+      '--announce',
+      String(port),
+      '--port',
+      '8080',
+      ...HEALTH,
+      ...ADDRESSES,
+    ]);
     assert.equal(result.json.health, 'healthy');
     const waited = await waitFor(async () => (await record(name)) !== null, 1000);
     assert.ok(waited <= 1000, `announced after ${waited} ms`);
@@ -75,7 +129,25 @@ describe('agent with a real etcd', () => {
     created.push(name);
     const port = await freePort();
     const health = ['--health-cmd', 'test -f /tmp/ok', '--health-interval', '1s', '--health-retries', '1'];
-    assert.equal((await rundock(['enable', name, '--image', IMAGE, '--cmd', httpdCmd('touch /tmp/ok;'), '--announce', String(port), '--port', '8080', ...health, ...ADDRESSES])).code, 0);
+    assert.equal(
+      (
+        await rundock([
+          'enable',
+          name,
+          '--image',
+          IMAGE,
+          '--cmd',
+          httpdCmd('touch /tmp/ok;'),
+          '--announce',
+          String(port),
+          '--port',
+          '8080',
+          ...health,
+          ...ADDRESSES,
+        ])
+      ).code,
+      0,
+    );
     await waitFor(async () => (await record(name)) !== null, 2000);
     await execIn(name, ['rm', '/tmp/ok']);
     await waitFor(async () => (await inspectContainer(name))?.State.Health?.Status === 'unhealthy', 10_000, 20);
@@ -87,14 +159,34 @@ describe('agent with a real etcd', () => {
     const name = uniqueName('ag');
     created.push(name);
     const port = await freePort();
-    assert.equal((await rundock(['enable', name, '--image', IMAGE, '--cmd', 'sh -c "sleep 1; exit 1"', '--announce', String(port), ...ADDRESSES])).code, 0);
+    assert.equal(
+      (
+        await rundock([
+          'enable',
+          name,
+          '--image',
+          IMAGE,
+          '--cmd',
+          'sh -c "sleep 1; exit 1"',
+          '--announce',
+          String(port),
+          ...ADDRESSES,
+        ])
+      ).code,
+      0,
+    );
     const until = Date.now() + 8000;
     while (Date.now() < until) {
       assert.equal(await record(name), null, 'crash-looping container announced');
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.ok(((await inspectContainer(name))?.RestartCount ?? 0) >= 2, 'it did crash-loop');
-    const ps = await rundockJson<{ services: { name: string; announced: boolean | null; reason: string | null }[] }>(['ps', '--agent', agent.status, ...ADDRESSES]);
+    const ps = await rundockJson<{ services: { name: string; announced: boolean | null; reason: string | null }[] }>([
+      'ps',
+      '--agent',
+      agent.status,
+      ...ADDRESSES,
+    ]);
     const row = ps.json.services.find((s) => s.name === name);
     assert.equal(row?.announced, false);
     assert.match(row?.reason ?? '', /restart|not running/);
@@ -124,7 +216,12 @@ describe('agent with a real etcd', () => {
   });
 
   it('ps --all lists every host from the host records', async () => {
-    const result = await rundockJson<{ hosts: { host: string; services: unknown[] }[] }>(['ps', '--all', '--etcd', etcd.endpoint]);
+    const result = await rundockJson<{ hosts: { host: string; services: unknown[] }[] }>([
+      'ps',
+      '--all',
+      '--etcd',
+      etcd.endpoint,
+    ]);
     assert.equal(result.code, 0, result.stdout);
     assert.ok(result.json.hosts.some((h) => h.host === HOST && h.services.length > 0));
   });
@@ -151,7 +248,9 @@ describe('agent with the embedded registry and probes', () => {
   });
 
   const statusOf = async (name: string): Promise<{ announced: boolean; reason: string } | undefined> => {
-    const body = (await (await fetch(`http://${agent.status}/status`)).json()) as { services: { service: string; announced: boolean; reason: string }[] };
+    const body = (await (await fetch(`http://${agent.status}/status`)).json()) as {
+      services: { service: string; announced: boolean; reason: string }[];
+    };
     return body.services.find((s) => s.service === name);
   };
 
@@ -159,7 +258,28 @@ describe('agent with the embedded registry and probes', () => {
     const name = uniqueName('emb');
     created.push(name);
     const port = await freePort();
-    assert.equal((await rundock(['enable', name, '--image', IMAGE, '--cmd', httpdCmd(), '--announce', String(port), '--port', '8080', '--probe', 'tcp', '--probe-interval', '500ms', ...ADDRESSES])).code, 0);
+    assert.equal(
+      (
+        await rundock([
+          'enable',
+          name,
+          '--image',
+          IMAGE,
+          '--cmd',
+          httpdCmd(),
+          '--announce',
+          String(port),
+          '--port',
+          '8080',
+          '--probe',
+          'tcp',
+          '--probe-interval',
+          '500ms',
+          ...ADDRESSES,
+        ])
+      ).code,
+      0,
+    );
     await waitFor(async () => (await statusOf(name))?.announced === true, 3000, 50);
     const { readFile } = await import('node:fs/promises');
     const saved = await readFile(`${stateDir}/registry.json`, 'utf8');
@@ -170,7 +290,28 @@ describe('agent with the embedded registry and probes', () => {
     const name = uniqueName('emb');
     created.push(name);
     const port = await freePort();
-    assert.equal((await rundock(['enable', name, '--image', IMAGE, '--cmd', httpdCmd(), '--announce', String(port), '--port', '8080', '--probe', 'http:/no-such-page', '--probe-interval', '300ms', ...ADDRESSES])).code, 0);
+    assert.equal(
+      (
+        await rundock([
+          'enable',
+          name,
+          '--image',
+          IMAGE,
+          '--cmd',
+          httpdCmd(),
+          '--announce',
+          String(port),
+          '--port',
+          '8080',
+          '--probe',
+          'http:/no-such-page',
+          '--probe-interval',
+          '300ms',
+          ...ADDRESSES,
+        ])
+      ).code,
+      0,
+    );
     await waitFor(async () => (await statusOf(name))?.reason === 'probe: unhealthy', 5000, 50);
     assert.equal((await statusOf(name))?.announced, false);
   });

@@ -3,7 +3,17 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ADDRESSES, containersOf, HTTPD, IMAGE, inspectContainer, removeContainers, rundock, rundockJson, uniqueName } from './harness.js';
+import {
+  ADDRESSES,
+  containersOf,
+  HTTPD,
+  IMAGE,
+  inspectContainer,
+  removeContainers,
+  rundock,
+  rundockJson,
+  uniqueName,
+} from './harness.js';
 
 const existing = uniqueName('bad');
 let existingId: string | undefined;
@@ -36,8 +46,16 @@ const CASES: [string, string[], string][] = [
   ['bad memory size', ['enable', '{n}', '--image', IMAGE, '--args', '-m 12x'], '12x'],
   ['stray word in args', ['enable', '{n}', '--image', IMAGE, '--args', 'httpd'], 'httpd'],
   ['--rm in args', ['enable', '{n}', '--image', IMAGE, '--args', '--rm'], '--rm'],
-  ['missing env file', ['enable', '{n}', '--image', IMAGE, '--args', '--env-file /nonexistent/env'], '/nonexistent/env'],
-  ['health retries not a number', ['enable', '{n}', '--image', IMAGE, '--health-cmd', 'true', '--health-retries', 'x'], 'health.retries'],
+  [
+    'missing env file',
+    ['enable', '{n}', '--image', IMAGE, '--args', '--env-file /nonexistent/env'],
+    '/nonexistent/env',
+  ],
+  [
+    'health retries not a number',
+    ['enable', '{n}', '--image', IMAGE, '--health-cmd', 'true', '--health-retries', 'x'],
+    'health.retries',
+  ],
   ['unknown option', ['enable', '{n}', '--image', IMAGE, '--imagee', IMAGE], '--imagee'],
   ['enable without image', ['enable', '{n}'], 'image'],
   ['bad private ip', ['enable', '{n}', '--image', IMAGE, '--private-ip', '10.0.0.300'], '10.0.0.300'],
@@ -56,7 +74,17 @@ describe('bad input exits 2, names the field or value, and changes nothing', () 
   }
 
   it('bad input for an existing service leaves its container as it was', async () => {
-    const result = await rundockJson(['enable', existing, '--image', IMAGE, '--cmd', HTTPD, '--args', '--privileged; reboot', ...ADDRESSES]);
+    const result = await rundockJson([
+      'enable',
+      existing,
+      '--image',
+      IMAGE,
+      '--cmd',
+      HTTPD,
+      '--args',
+      '--privileged; reboot',
+      ...ADDRESSES,
+    ]);
     assert.equal(result.code, 2);
     assert.equal((result.json.error as Record<string, unknown>).field, 'args');
     const info = await inspectContainer(existing);
@@ -67,7 +95,10 @@ describe('bad input exits 2, names the field or value, and changes nothing', () 
   it('apply validates every entry first: one bad entry changes nothing', async () => {
     const good = uniqueName('bad');
     const file = join(tmpdir(), `${good}.yml`);
-    writeFileSync(file, `services:\n  - name: ${good}\n    image: ${IMAGE}\n    cmd: ${HTTPD}\n  - name: ${uniqueName('bad')}\n    image: ${IMAGE}\n    announce: 0\n`);
+    writeFileSync(
+      file,
+      `services:\n  - name: ${good}\n    image: ${IMAGE}\n    cmd: ${HTTPD}\n  - name: ${uniqueName('bad')}\n    image: ${IMAGE}\n    announce: 0\n`,
+    );
     const result = await rundock(['apply', file, ...ADDRESSES]);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /services\[1\]\.announce/);
@@ -78,7 +109,10 @@ describe('bad input exits 2, names the field or value, and changes nothing', () 
     const good = uniqueName('bad');
     const file = join(tmpdir(), `${good}.yml`);
     const entry = (extra: string): string => `  - name: ${uniqueName('bad')}\n    image: ${IMAGE}\n    ${extra}\n`;
-    for (const [extra, field] of [['args: --bogus', /services\[1\]\.args: unknown flag "--bogus"/], ['env_file: /nonexistent/secrets.env', /services\[1\]\.env_file: cannot be read/]] as const) {
+    for (const [extra, field] of [
+      ['args: --bogus', /services\[1\]\.args: unknown flag "--bogus"/],
+      ['env_file: /nonexistent/secrets.env', /services\[1\]\.env_file: cannot be read/],
+    ] as const) {
       writeFileSync(file, `services:\n  - name: ${good}\n    image: ${IMAGE}\n    cmd: ${HTTPD}\n${entry(extra)}`);
       const result = await rundock(['apply', file, ...ADDRESSES]);
       assert.equal(result.code, 2);

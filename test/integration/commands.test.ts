@@ -3,7 +3,19 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ADDRESSES, freePort, httpGet, httpdCmd, IMAGE, inspectContainer, containersOf, removeContainers, rundock, rundockJson, uniqueName } from './harness.js';
+import {
+  ADDRESSES,
+  freePort,
+  httpGet,
+  httpdCmd,
+  IMAGE,
+  inspectContainer,
+  containersOf,
+  removeContainers,
+  rundock,
+  rundockJson,
+  uniqueName,
+} from './harness.js';
 
 const created: string[] = [];
 after(() => removeContainers(...created));
@@ -14,7 +26,24 @@ describe('ps and logs', () => {
     created.push(name);
     const port = await freePort();
     const cmd = httpdCmd(`echo started-${name}; echo oops-${name} >&2; sleep 0.3; echo last-${name};`);
-    assert.equal((await rundockJson(['enable', name, '--image', IMAGE, '--cmd', cmd, '--announce', String(port), '--port', '8080', ...ADDRESSES])).code, 0);
+    assert.equal(
+      (
+        await rundockJson([
+          'enable',
+          name,
+          '--image',
+          IMAGE,
+          '--cmd',
+          cmd,
+          '--announce',
+          String(port),
+          '--port',
+          '8080',
+          ...ADDRESSES,
+        ])
+      ).code,
+      0,
+    );
     await new Promise((r) => setTimeout(r, 500));
 
     const ps = await rundockJson<{ services: Record<string, unknown>[] }>(['ps', ...ADDRESSES]);
@@ -61,7 +90,12 @@ describe('apply', () => {
         '',
       ].join('\n'),
     );
-    const dry = await rundockJson<{ changed: boolean; services: { actions: string[] }[] }>(['apply', file, '--dry-run', ...ADDRESSES]);
+    const dry = await rundockJson<{ changed: boolean; services: { actions: string[] }[] }>([
+      'apply',
+      file,
+      '--dry-run',
+      ...ADDRESSES,
+    ]);
     assert.equal(dry.code, 0, dry.stdout);
     assert.equal(dry.json.changed, true);
     assert.match(dry.json.services[0]?.actions.join('\n') ?? '', new RegExp(`create ${web}`));

@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { ADDRESSES, docker, HTTPD, httpdCmd, IMAGE, inspectContainer, removeContainers, rundock, rundockJson, uniqueName } from './harness.js';
+import {
+  ADDRESSES,
+  docker,
+  HTTPD,
+  httpdCmd,
+  IMAGE,
+  inspectContainer,
+  removeContainers,
+  rundock,
+  rundockJson,
+  uniqueName,
+} from './harness.js';
 
 const created: string[] = [];
 after(() => removeContainers(...created));
@@ -27,7 +38,19 @@ describe('health checks', () => {
   it('enable waits until Docker reports the container healthy', async () => {
     const name = uniqueName();
     created.push(name);
-    const result = await rundockJson(['enable', name, '--image', IMAGE, '--cmd', HTTPD, '--health-cmd', 'wget -q -O /dev/null http://127.0.0.1:8080/', '--health-interval', '1s', ...ADDRESSES]);
+    const result = await rundockJson([
+      'enable',
+      name,
+      '--image',
+      IMAGE,
+      '--cmd',
+      HTTPD,
+      '--health-cmd',
+      'wget -q -O /dev/null http://127.0.0.1:8080/',
+      '--health-interval',
+      '1s',
+      ...ADDRESSES,
+    ]);
     assert.equal(result.code, 0, result.stdout);
     assert.equal(result.json.health, 'healthy');
     assert.equal((await inspectContainer(name))?.State.Health?.Status, 'healthy');
@@ -37,7 +60,19 @@ describe('health checks', () => {
     const name = uniqueName();
     created.push(name);
     const cmd = httpdCmd(`echo booting-${name};`);
-    const result = await rundock(['enable', name, '--image', IMAGE, '--cmd', cmd, '--args', '--health-cmd false --health-interval 1s --health-retries 2', '--timeout', '30', ...ADDRESSES]);
+    const result = await rundock([
+      'enable',
+      name,
+      '--image',
+      IMAGE,
+      '--cmd',
+      cmd,
+      '--args',
+      '--health-cmd false --health-interval 1s --health-retries 2',
+      '--timeout',
+      '30',
+      ...ADDRESSES,
+    ]);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /RUNDOCK_E_UNHEALTHY/);
     assert.match(result.stderr, new RegExp(`booting-${name}`));

@@ -28,21 +28,31 @@ export interface RunResult {
 /** Runs `rundock ARGS...`; never throws on a non-zero exit. */
 export function rundock(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, RUNDOCK_CONFIG: '/dev/null', ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, RUNDOCK_CONFIG: '/dev/null', ...env }, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
 /** Runs `rundock ARGS... --json` and parses stdout. */
-export async function rundockJson<T = Record<string, unknown>>(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult & { json: T }> {
+export async function rundockJson<T = Record<string, unknown>>(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunResult & { json: T }> {
   const result = await rundock([...args, '--json'], env);
   let json: T;
   try {
     json = JSON.parse(result.stdout) as T;
   } catch {
-    throw new Error(`rundock ${args.join(' ')} printed no JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+    throw new Error(
+      `rundock ${args.join(' ')} printed no JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`,
+    );
   }
   return { ...result, json };
 }
@@ -63,7 +73,14 @@ export async function inspectContainer(name: string): Promise<Docker.ContainerIn
 
 /** Removes the named containers (and only them), keeping volumes. */
 export async function removeContainers(...names: string[]): Promise<void> {
-  await Promise.all(names.map((n) => docker.getContainer(n).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(
+    names.map((n) =>
+      docker
+        .getContainer(n)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
 }
 
 /** Every container whose name starts with `name` (service plus swap leftovers). */
@@ -79,7 +96,9 @@ export async function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

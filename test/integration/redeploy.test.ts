@@ -1,6 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ADDRESSES, docker, execIn, freePort, httpGet, HTTPD, IMAGE, inspectContainer, containersOf, REGISTRY, removeContainers, rundockJson, uniqueName } from './harness.js';
+import {
+  ADDRESSES,
+  docker,
+  execIn,
+  freePort,
+  httpGet,
+  HTTPD,
+  IMAGE,
+  inspectContainer,
+  containersOf,
+  REGISTRY,
+  removeContainers,
+  rundockJson,
+  uniqueName,
+} from './harness.js';
 
 const created: string[] = [];
 after(() => removeContainers(...created));
@@ -14,7 +28,9 @@ async function pushVariant(ref: string, text: string): Promise<string> {
   const image = (await builder.commit({ repo, tag, changes: ['CMD ["sh"]'] })) as { Id: string };
   await builder.remove();
   const stream = await docker.getImage(ref).push({ authconfig: {} as never });
-  await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (e: unknown) => (e ? reject(e) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    docker.modem.followProgress(stream, (e: unknown) => (e ? reject(e) : resolve())),
+  );
   return image.Id;
 }
 
@@ -26,7 +42,19 @@ describe('redeploy', () => {
     const name = uniqueName();
     created.push(name);
     const port = await freePort();
-    const base = ['enable', name, '--image', IMAGE, '--cmd', HTTPD, '--announce', String(port), '--port', '8080', ...ADDRESSES];
+    const base = [
+      'enable',
+      name,
+      '--image',
+      IMAGE,
+      '--cmd',
+      HTTPD,
+      '--announce',
+      String(port),
+      '--port',
+      '8080',
+      ...ADDRESSES,
+    ];
     assert.equal((await rundockJson([...base, '--args', '-e COLOR=blue'])).code, 0);
     const before = await inspectContainer(name);
     const changed = await rundockJson([...base, '--args', '-e COLOR=green']);
@@ -36,7 +64,11 @@ describe('redeploy', () => {
     assert.notEqual(now?.Id, before?.Id);
     assert.ok(now?.Config.Env.includes('COLOR=green'));
     assert.equal((await httpGet(port)).status, 200);
-    assert.deepEqual((await containersOf(name)).map((c) => c.Names[0]), [`/${name}`], 'no leftovers after the swap');
+    assert.deepEqual(
+      (await containersOf(name)).map((c) => c.Names[0]),
+      [`/${name}`],
+      'no leftovers after the swap',
+    );
     assert.equal((await rundockJson([...base, '--args', '-e COLOR=green'])).json.changed, false);
   });
 
@@ -44,7 +76,21 @@ describe('redeploy', () => {
     const name = uniqueName();
     created.push(name);
     const port = await freePort();
-    const cmd = ['enable', name, '--image', ref, '--pull', 'always', '--cmd', HTTPD, '--announce', String(port), '--port', '8080', ...ADDRESSES];
+    const cmd = [
+      'enable',
+      name,
+      '--image',
+      ref,
+      '--pull',
+      'always',
+      '--cmd',
+      HTTPD,
+      '--announce',
+      String(port),
+      '--port',
+      '8080',
+      ...ADDRESSES,
+    ];
     assert.equal((await rundockJson(cmd)).code, 0);
     assert.match((await httpGet(port)).body, /version-one/);
     assert.equal((await rundockJson(cmd)).json.changed, false, 'same image ID: no change');
@@ -57,7 +103,13 @@ describe('redeploy', () => {
 
   it('a failed pull is reported as such and creates nothing', async () => {
     const name = uniqueName();
-    const result = await rundockJson(['enable', name, '--image', `${REGISTRY}/rundock-test/no-such-image:${uniqueName('tag')}`, ...ADDRESSES]);
+    const result = await rundockJson([
+      'enable',
+      name,
+      '--image',
+      `${REGISTRY}/rundock-test/no-such-image:${uniqueName('tag')}`,
+      ...ADDRESSES,
+    ]);
     assert.equal(result.code, 1);
     assert.equal((result.json.error as Record<string, unknown>).code, 'RUNDOCK_E_PULL_FAILED');
     assert.deepEqual(await containersOf(name), []);
@@ -67,7 +119,19 @@ describe('redeploy', () => {
     const name = uniqueName();
     created.push(name);
     const port = await freePort();
-    const base = ['enable', name, '--image', IMAGE, '--cmd', HTTPD, '--announce', String(port), '--port', '8080', ...ADDRESSES];
+    const base = [
+      'enable',
+      name,
+      '--image',
+      IMAGE,
+      '--cmd',
+      HTTPD,
+      '--announce',
+      String(port),
+      '--port',
+      '8080',
+      ...ADDRESSES,
+    ];
     assert.equal((await rundockJson(base)).code, 0);
     const before = await inspectContainer(name);
     const failed = await rundockJson([...base, '--args', '--network no-such-network-here']);
@@ -92,14 +156,25 @@ describe('redeploy', () => {
     const now = await inspectContainer(name);
     assert.equal(now?.Id, before?.Id);
     assert.equal(now?.State.Running, true);
-    assert.deepEqual((await containersOf(name)).map((c) => c.Names[0]), [`/${name}`]);
+    assert.deepEqual(
+      (await containersOf(name)).map((c) => c.Names[0]),
+      [`/${name}`],
+    );
     assert.equal((await httpGet(port)).status, 200);
   });
 
   it('a container that exits is restarted by its restart policy', async () => {
     const name = uniqueName();
     created.push(name);
-    const result = await rundockJson(['enable', name, '--image', IMAGE, '--cmd', 'sh -c "sleep 1; exit 3"', ...ADDRESSES]);
+    const result = await rundockJson([
+      'enable',
+      name,
+      '--image',
+      IMAGE,
+      '--cmd',
+      'sh -c "sleep 1; exit 3"',
+      ...ADDRESSES,
+    ]);
     assert.equal(result.code, 0, result.stdout);
     const deadline = Date.now() + 20_000;
     let restarts = 0;
@@ -117,11 +192,17 @@ describe('redeploy', () => {
     const base = ['enable', name, '--image', IMAGE, '--cmd', HTTPD, ...ADDRESSES];
     assert.equal((await rundockJson([...base, '--args', `-v ${volume}:/data -v /anon`])).code, 0);
     await execIn(name, ['sh', '-c', 'echo named-kept > /data/f; echo anon-kept > /anon/f']);
-    assert.equal((await rundockJson([...base, '--args', `-v ${volume}:/data -v /anon -e REDEPLOY=1`])).json.changed, true);
+    assert.equal(
+      (await rundockJson([...base, '--args', `-v ${volume}:/data -v /anon -e REDEPLOY=1`])).json.changed,
+      true,
+    );
     assert.equal((await execIn(name, ['cat', '/data/f', '/anon/f'])).trim(), 'named-kept\nanon-kept');
     assert.equal((await rundockJson(['absent', name])).json.changed, true);
     const vol = await docker.getVolume(volume).inspect();
     assert.equal(vol.Name, volume);
-    await docker.getVolume(volume).remove().catch(() => undefined);
+    await docker
+      .getVolume(volume)
+      .remove()
+      .catch(() => undefined);
   });
 });

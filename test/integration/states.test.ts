@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { ADDRESSES, freePort, httpGet, HTTPD, IMAGE, inspectContainer, removeContainers, rundockJson, uniqueName } from './harness.js';
+import {
+  ADDRESSES,
+  freePort,
+  httpGet,
+  HTTPD,
+  IMAGE,
+  inspectContainer,
+  removeContainers,
+  rundockJson,
+  uniqueName,
+} from './harness.js';
 
 type State = 'enabled' | 'present' | 'disabled' | 'absent';
 const VERB: Record<State, string> = { enabled: 'enable', present: 'present', disabled: 'disable', absent: 'absent' };
@@ -8,7 +18,8 @@ const created: string[] = [];
 after(() => removeContainers(...created));
 
 async function put(state: State, name: string, port: number): Promise<{ code: number; json: Record<string, unknown> }> {
-  const spec = state === 'absent' ? [] : ['--image', IMAGE, '--cmd', HTTPD, '--announce', String(port), '--port', '8080'];
+  const spec =
+    state === 'absent' ? [] : ['--image', IMAGE, '--cmd', HTTPD, '--announce', String(port), '--port', '8080'];
   return rundockJson([VERB[state], name, ...spec, ...ADDRESSES]);
 }
 

@@ -19,7 +19,10 @@ describe('parseArgs: basics', () => {
     assert.deepEqual(parseArgs('--volumes-from data.influxdb -p $PRIVATE_IP:8083:8083', { PRIVATE_IP: '10.0.0.2' }), {
       body: {
         ExposedPorts: { '8083/tcp': {} },
-        HostConfig: { VolumesFrom: ['data.influxdb'], PortBindings: { '8083/tcp': [{ HostIp: '10.0.0.2', HostPort: '8083' }] } },
+        HostConfig: {
+          VolumesFrom: ['data.influxdb'],
+          PortBindings: { '8083/tcp': [{ HostIp: '10.0.0.2', HostPort: '8083' }] },
+        },
       },
       envFiles: [],
     });
@@ -27,7 +30,16 @@ describe('parseArgs: basics', () => {
 
   it('accepts every flag spelling: --f v, --f=v, -x v, -xV, -x=V and short clusters', () => {
     const expected = { HostConfig: { Memory: 536870912 } };
-    for (const args of ['--memory 512m', '--memory=512m', '-m 512m', '-m512m', '-m=512m', '-d -m 512m', '-dm 512m', '-dm512m']) {
+    for (const args of [
+      '--memory 512m',
+      '--memory=512m',
+      '-m 512m',
+      '-m512m',
+      '-m=512m',
+      '-d -m 512m',
+      '-dm 512m',
+      '-dm512m',
+    ]) {
       assert.deepEqual(body(args), expected, args);
     }
   });
@@ -46,7 +58,10 @@ describe('parseArgs: basics', () => {
   });
 
   it('joins lines continued with a backslash, except inside single quotes', () => {
-    assert.deepEqual(body('-e A=b \\\n  -e "C=d\\\ne" -e \'F=\\\n\''), { Env: ['A=b', 'C=de', 'F=\\\n'], HostConfig: {} });
+    assert.deepEqual(body('-e A=b \\\n  -e "C=d\\\ne" -e \'F=\\\n\''), {
+      Env: ['A=b', 'C=de', 'F=\\\n'],
+      HostConfig: {},
+    });
   });
 
   it('takes glob characters literally', () => {
@@ -58,7 +73,10 @@ describe('parseArgs: container config', () => {
   it('maps env, env files and labels', () => {
     process.env.RUNDOCK_ARGS_TEST_SET = 'inherited';
     delete process.env.RUNDOCK_ARGS_TEST_UNSET;
-    const run = parseArgs('-e A=b --env C= -e RUNDOCK_ARGS_TEST_SET -e RUNDOCK_ARGS_TEST_UNSET --env-file /a.env --env-file=b.env -l x=1 --label y', VARS);
+    const run = parseArgs(
+      '-e A=b --env C= -e RUNDOCK_ARGS_TEST_SET -e RUNDOCK_ARGS_TEST_UNSET --env-file /a.env --env-file=b.env -l x=1 --label y',
+      VARS,
+    );
     assert.deepEqual(run, {
       body: { Env: ['A=b', 'C=', 'RUNDOCK_ARGS_TEST_SET=inherited'], Labels: { x: '1', y: '' }, HostConfig: {} },
       envFiles: ['/a.env', 'b.env'],
@@ -69,7 +87,13 @@ describe('parseArgs: container config', () => {
 
   it('maps hostname, user, workdir, entrypoint, stop signal and timeout', () => {
     assert.deepEqual(body('-h box -u 1000:1000 -w /app --entrypoint /bin/run --stop-signal SIGINT --stop-timeout 30'), {
-      Hostname: 'box', User: '1000:1000', WorkingDir: '/app', Entrypoint: ['/bin/run'], StopSignal: 'SIGINT', StopTimeout: 30, HostConfig: {},
+      Hostname: 'box',
+      User: '1000:1000',
+      WorkingDir: '/app',
+      Entrypoint: ['/bin/run'],
+      StopSignal: 'SIGINT',
+      StopTimeout: 30,
+      HostConfig: {},
     });
     assert.deepEqual(body('--entrypoint ""'), { Entrypoint: [''], HostConfig: {} });
   });
@@ -79,7 +103,10 @@ describe('parseArgs: container config', () => {
       ExposedPorts: { '80/tcp': {}, '53/udp': {}, '9000/sctp': {}, '81/tcp': {} },
       HostConfig: {
         PortBindings: {
-          '80/tcp': [{ HostIp: '', HostPort: '' }, { HostIp: '', HostPort: '8080' }],
+          '80/tcp': [
+            { HostIp: '', HostPort: '' },
+            { HostIp: '', HostPort: '8080' },
+          ],
           '53/udp': [{ HostIp: '127.0.0.1', HostPort: '53' }],
           '9000/sctp': [{ HostIp: '::1', HostPort: '9000' }],
           '81/tcp': [{ HostIp: '10.0.0.1', HostPort: '' }],
@@ -111,10 +138,13 @@ describe('parseArgs: container config', () => {
 
 describe('parseArgs: storage', () => {
   it('maps -v binds, named volumes and anonymous volumes, and --volumes-from', () => {
-    assert.deepEqual(body('-v /srv/data:/data -v logs:/var/log:ro,z --volume /cache --volumes-from a --volumes-from b:ro'), {
-      Volumes: { '/cache': {} },
-      HostConfig: { Binds: ['/srv/data:/data', 'logs:/var/log:ro,z'], VolumesFrom: ['a', 'b:ro'] },
-    });
+    assert.deepEqual(
+      body('-v /srv/data:/data -v logs:/var/log:ro,z --volume /cache --volumes-from a --volumes-from b:ro'),
+      {
+        Volumes: { '/cache': {} },
+        HostConfig: { Binds: ['/srv/data:/data', 'logs:/var/log:ro,z'], VolumesFrom: ['a', 'b:ro'] },
+      },
+    );
   });
 
   it('maps --mount of each type', () => {
@@ -135,16 +165,21 @@ describe('parseArgs: storage', () => {
   });
 
   it('maps --tmpfs and --device', () => {
-    assert.deepEqual(body('--tmpfs /run --tmpfs /tmp:rw,size=64m --device /dev/fuse --device /dev/sda:/dev/xvda:r --device /dev/kvm:rw'), {
-      HostConfig: {
-        Tmpfs: { '/run': '', '/tmp': 'rw,size=64m' },
-        Devices: [
-          { PathOnHost: '/dev/fuse', PathInContainer: '/dev/fuse', CgroupPermissions: 'rwm' },
-          { PathOnHost: '/dev/sda', PathInContainer: '/dev/xvda', CgroupPermissions: 'r' },
-          { PathOnHost: '/dev/kvm', PathInContainer: '/dev/kvm', CgroupPermissions: 'rw' },
-        ],
+    assert.deepEqual(
+      body(
+        '--tmpfs /run --tmpfs /tmp:rw,size=64m --device /dev/fuse --device /dev/sda:/dev/xvda:r --device /dev/kvm:rw',
+      ),
+      {
+        HostConfig: {
+          Tmpfs: { '/run': '', '/tmp': 'rw,size=64m' },
+          Devices: [
+            { PathOnHost: '/dev/fuse', PathInContainer: '/dev/fuse', CgroupPermissions: 'rwm' },
+            { PathOnHost: '/dev/sda', PathInContainer: '/dev/xvda', CgroupPermissions: 'r' },
+            { PathOnHost: '/dev/kvm', PathInContainer: '/dev/kvm', CgroupPermissions: 'rw' },
+          ],
+        },
       },
-    });
+    );
   });
 });
 
@@ -153,7 +188,9 @@ describe('parseArgs: resources and restart', () => {
     assert.deepEqual(body('-m 512mb --memory-reservation 1G --memory-swap -1 --shm-size 64k'), {
       HostConfig: { Memory: 536870912, MemoryReservation: 1073741824, MemorySwap: -1, ShmSize: 65536 },
     });
-    assert.deepEqual(body('-m 1048576 --memory-swap 1.5g'), { HostConfig: { Memory: 1048576, MemorySwap: 1610612736 } });
+    assert.deepEqual(body('-m 1048576 --memory-swap 1.5g'), {
+      HostConfig: { Memory: 1048576, MemorySwap: 1610612736 },
+    });
     assert.deepEqual(body('-m 100b'), { HostConfig: { Memory: 100 } });
   });
 
@@ -166,21 +203,29 @@ describe('parseArgs: resources and restart', () => {
 
   it('maps --ulimit, a later one replacing the same name', () => {
     assert.deepEqual(body('--ulimit nofile=1024:2048 --ulimit nproc=64 --ulimit nofile=4096'), {
-      HostConfig: { Ulimits: [{ Name: 'nofile', Soft: 4096, Hard: 4096 }, { Name: 'nproc', Soft: 64, Hard: 64 }] },
+      HostConfig: {
+        Ulimits: [
+          { Name: 'nofile', Soft: 4096, Hard: 4096 },
+          { Name: 'nproc', Soft: 64, Hard: 64 },
+        ],
+      },
     });
   });
 
   it('maps --restart policies', () => {
     assert.deepEqual(body('--restart always'), { HostConfig: { RestartPolicy: { Name: 'always' } } });
     assert.deepEqual(body('--restart no'), { HostConfig: { RestartPolicy: { Name: 'no' } } });
-    assert.deepEqual(body('--restart on-failure:5'), { HostConfig: { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 5 } } });
+    assert.deepEqual(body('--restart on-failure:5'), {
+      HostConfig: { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 5 } },
+    });
   });
 });
 
 describe('parseArgs: host config', () => {
   it('maps network, capabilities, hosts and DNS', () => {
-    const args = '--net host --cap-add net_admin --cap-add CAP_SYS_TIME --cap-drop ALL --add-host db:10.0.0.9 --add-host v6=[::1] '
-      + '--add-host gw:host-gateway --dns 1.1.1.1 --dns-search example.com --dns-option ndots:2';
+    const args =
+      '--net host --cap-add net_admin --cap-add CAP_SYS_TIME --cap-drop ALL --add-host db:10.0.0.9 --add-host v6=[::1] ' +
+      '--add-host gw:host-gateway --dns 1.1.1.1 --dns-search example.com --dns-option ndots:2';
     assert.deepEqual(body(args), {
       HostConfig: {
         NetworkMode: 'host',
@@ -202,8 +247,9 @@ describe('parseArgs: host config', () => {
   });
 
   it('maps security options, sysctls, groups and namespaces', () => {
-    const args = '--security-opt no-new-privileges --security-opt apparmor=unconfined --security-opt systempaths=unconfined '
-      + '--sysctl net.core.somaxconn=1024 --group-add audio --pid host --ipc shareable';
+    const args =
+      '--security-opt no-new-privileges --security-opt apparmor=unconfined --security-opt systempaths=unconfined ' +
+      '--sysctl net.core.somaxconn=1024 --group-add audio --pid host --ipc shareable';
     assert.deepEqual(body(args), {
       HostConfig: {
         SecurityOpt: ['no-new-privileges', 'apparmor=unconfined'],
@@ -220,10 +266,21 @@ describe('parseArgs: host config', () => {
 
 describe('parseArgs: health', () => {
   it('maps the health flags to nanoseconds', () => {
-    assert.deepEqual(body('--health-cmd "curl -f http://localhost/ || exit 1" --health-interval 1m30s --health-timeout 500ms --health-start-period 1.5s --health-retries 3'), {
-      Healthcheck: { Test: ['CMD-SHELL', 'curl -f http://localhost/ || exit 1'], Interval: 90e9, Timeout: 500e6, StartPeriod: 1.5e9, Retries: 3 },
-      HostConfig: {},
-    });
+    assert.deepEqual(
+      body(
+        '--health-cmd "curl -f http://localhost/ || exit 1" --health-interval 1m30s --health-timeout 500ms --health-start-period 1.5s --health-retries 3',
+      ),
+      {
+        Healthcheck: {
+          Test: ['CMD-SHELL', 'curl -f http://localhost/ || exit 1'],
+          Interval: 90e9,
+          Timeout: 500e6,
+          StartPeriod: 1.5e9,
+          Retries: 3,
+        },
+        HostConfig: {},
+      },
+    );
   });
 
   it('maps --no-healthcheck', () => {

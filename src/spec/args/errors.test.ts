@@ -25,7 +25,12 @@ function rejects(args: string, code: ErrorCode, value: string, message?: RegExp,
 
 describe('parseArgs: flag errors', () => {
   it('names an unknown flag', () => {
-    rejects('--frobnicate', 'RUNDOCK_E_ARGS_UNKNOWN_FLAG', '--frobnicate', /^args: unknown flag "--frobnicate" \(got "--frobnicate"\)$/);
+    rejects(
+      '--frobnicate',
+      'RUNDOCK_E_ARGS_UNKNOWN_FLAG',
+      '--frobnicate',
+      /^args: unknown flag "--frobnicate" \(got "--frobnicate"\)$/,
+    );
     rejects('--frobnicate=1', 'RUNDOCK_E_ARGS_UNKNOWN_FLAG', '--frobnicate=1', /unknown flag "--frobnicate"/);
     rejects('-dX', 'RUNDOCK_E_ARGS_UNKNOWN_FLAG', '-dX', /unknown flag "-X"/);
   });
@@ -36,7 +41,12 @@ describe('parseArgs: flag errors', () => {
   });
 
   it('reports malformed values', () => {
-    rejects('-p 70000', 'RUNDOCK_E_ARGS_INVALID', '70000', /^args: -p expects \[ip:\]\[hostPort:\]containerPort\[\/tcp\|udp\|sctp\]: port 70000/);
+    rejects(
+      '-p 70000',
+      'RUNDOCK_E_ARGS_INVALID',
+      '70000',
+      /^args: -p expects \[ip:\]\[hostPort:\]containerPort\[\/tcp\|udp\|sctp\]: port 70000/,
+    );
     rejects('-p 8000-8002:80-81', 'RUNDOCK_E_ARGS_INVALID', '8000-8002:80-81', /differ in length/);
     rejects('-p 999.1.1.1:80:80', 'RUNDOCK_E_ARGS_INVALID', '999.1.1.1:80:80', /not an IP address/);
     rejects('-p 80/icmp', 'RUNDOCK_E_ARGS_INVALID', '80/icmp', /tcp, udp or sctp/);
@@ -61,14 +71,24 @@ describe('parseArgs: flag errors', () => {
     rejects('--mount type=nfs,target=/x', 'RUNDOCK_E_ARGS_INVALID', 'type=nfs,target=/x', /bind, volume or tmpfs/);
     rejects('--mount source=v', 'RUNDOCK_E_ARGS_INVALID', 'source=v', /target=PATH is required/);
     rejects('--mount target=/x,color=red', 'RUNDOCK_E_ARGS_INVALID', 'target=/x,color=red', /unknown option "color"/);
-    rejects('--mount type=bind,src=/a,dst=/b,tmpfs-size=1m', 'RUNDOCK_E_ARGS_INVALID', 'type=bind,src=/a,dst=/b,tmpfs-size=1m', /tmpfs-\* options need type=tmpfs/);
+    rejects(
+      '--mount type=bind,src=/a,dst=/b,tmpfs-size=1m',
+      'RUNDOCK_E_ARGS_INVALID',
+      'type=bind,src=/a,dst=/b,tmpfs-size=1m',
+      /tmpfs-\* options need type=tmpfs/,
+    );
     rejects('--tmpfs tmp', 'RUNDOCK_E_ARGS_INVALID', 'tmp', /absolute path/);
     rejects('--device /dev/x:/dev/y:rwx', 'RUNDOCK_E_ARGS_INVALID', '/dev/x:/dev/y:rwx', /r, w and m/);
   });
 
   it('refuses forbidden flags with a reason', () => {
     rejects('--rm', 'RUNDOCK_E_ARGS_INVALID', '--rm', /--rm is not allowed: rundock supervises/);
-    rejects('--name web', 'RUNDOCK_E_ARGS_INVALID', '--name', /--name is not allowed: the container is named after the service/);
+    rejects(
+      '--name web',
+      'RUNDOCK_E_ARGS_INVALID',
+      '--name',
+      /--name is not allowed: the container is named after the service/,
+    );
     rejects('-it', 'RUNDOCK_E_ARGS_INVALID', '-it', /-i is not allowed/);
     rejects('--tty', 'RUNDOCK_E_ARGS_INVALID', '--tty', /--tty is not allowed/);
     rejects('-a stdout', 'RUNDOCK_E_ARGS_INVALID', '-a', /-a is not allowed/);
@@ -104,7 +124,12 @@ describe('parseArgs: shell syntax', () => {
   it('refuses substitutions, backticks and other variables', () => {
     rejects('-e "A=$(reboot)"', 'RUNDOCK_E_ARGS_SHELL', 'A=$(reboot)', /command substitution/);
     rejects('-e A=`reboot`', 'RUNDOCK_E_ARGS_SHELL', 'A=`reboot`', /backticks/);
-    rejects('-e "A=$HOME"', 'RUNDOCK_E_ARGS_SHELL', 'A=$HOME', /\$HOME is not expanded: only \$PRIVATE_IP and \$PUBLIC_IP .*single quotes/);
+    rejects(
+      '-e "A=$HOME"',
+      'RUNDOCK_E_ARGS_SHELL',
+      'A=$HOME',
+      /\$HOME is not expanded: only \$PRIVATE_IP and \$PUBLIC_IP .*single quotes/,
+    );
     rejects('-e A=${HOME:-x}', 'RUNDOCK_E_ARGS_SHELL', 'A=${HOME:-x}', /\$\{HOME:-x\} is not expanded/);
     rejects('-e A=$', 'RUNDOCK_E_ARGS_SHELL', 'A=$', /bare '\$'/);
     rejects('-v $HOME*:/x', 'RUNDOCK_E_ARGS_SHELL', '$HOME*:/x', /\$HOME/);
@@ -117,14 +142,25 @@ describe('parseArgs: shell syntax', () => {
 
   it('reports an unknown host address', () => {
     rejects('-p $PRIVATE_IP:80:80', 'RUNDOCK_E_HOST_ADDRESS', '$PRIVATE_IP:80:80', /set --private-ip/, {});
-    rejects('-e "X=${PUBLIC_IP}"', 'RUNDOCK_E_HOST_ADDRESS', 'X=$PUBLIC_IP', /public address is unknown/, { PRIVATE_IP: '10.0.0.2' });
+    rejects('-e "X=${PUBLIC_IP}"', 'RUNDOCK_E_HOST_ADDRESS', 'X=$PUBLIC_IP', /public address is unknown/, {
+      PRIVATE_IP: '10.0.0.2',
+    });
   });
 });
 
 describe('splitWords and durationNanos', () => {
   it('splits a command like a shell would, without one', () => {
-    assert.deepEqual(splitWords(`sh -c 'echo $HOME; ls' --ip $PRIVATE_IP`, VARS, 'cmd'), ['sh', '-c', 'echo $HOME; ls', '--ip', '10.0.0.2']);
-    assert.throws(() => splitWords('a; b', VARS, 'cmd'), (err: unknown) => err instanceof ValidationError && err.field === 'cmd' && err.code === 'RUNDOCK_E_ARGS_SHELL');
+    assert.deepEqual(splitWords(`sh -c 'echo $HOME; ls' --ip $PRIVATE_IP`, VARS, 'cmd'), [
+      'sh',
+      '-c',
+      'echo $HOME; ls',
+      '--ip',
+      '10.0.0.2',
+    ]);
+    assert.throws(
+      () => splitWords('a; b', VARS, 'cmd'),
+      (err: unknown) => err instanceof ValidationError && err.field === 'cmd' && err.code === 'RUNDOCK_E_ARGS_SHELL',
+    );
   });
 
   it('reads Go durations', () => {
@@ -132,6 +168,10 @@ describe('splitWords and durationNanos', () => {
     assert.equal(durationNanos('1.5h'), 5400e9);
     assert.equal(durationNanos('250us'), 250e3);
     assert.equal(durationNanos('0'), 0);
-    assert.throws(() => durationNanos('5', 'health'), (err: unknown) => err instanceof ValidationError && err.field === 'health' && err.code === 'RUNDOCK_E_INVALID_SPEC');
+    assert.throws(
+      () => durationNanos('5', 'health'),
+      (err: unknown) =>
+        err instanceof ValidationError && err.field === 'health' && err.code === 'RUNDOCK_E_INVALID_SPEC',
+    );
   });
 });

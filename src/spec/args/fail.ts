@@ -17,7 +17,16 @@ export function shellSyntax(field: string, token: string, reason: string): Valid
 }
 
 /** RUNDOCK_E_HOST_ADDRESS: `$PRIVATE_IP` or `$PUBLIC_IP` is used but this host's address is not known. */
-export function hostAddressUnknown(field: string, token: string, variable: 'PRIVATE_IP' | 'PUBLIC_IP'): ValidationError {
+export function hostAddressUnknown(
+  field: string,
+  token: string,
+  variable: 'PRIVATE_IP' | 'PUBLIC_IP',
+): ValidationError {
   const which = variable === 'PRIVATE_IP' ? 'private' : 'public';
-  return new ValidationError(field, token, `uses $${variable} but this host's ${which} address is unknown; set --${which}-ip`, 'RUNDOCK_E_HOST_ADDRESS');
+  return new ValidationError(
+    field,
+    token,
+    `uses $${variable} but this host's ${which} address is unknown; set --${which}-ip`,
+    'RUNDOCK_E_HOST_ADDRESS',
+  );
 }

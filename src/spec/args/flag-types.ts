@@ -40,7 +40,11 @@ export interface ForbiddenFlag extends FlagBase {
 export type FlagDef = ValueFlag | BoolFlag | ForbiddenFlag;
 
 /** A value flag setting one field from its parsed value. */
-export function valueFlag(names: readonly string[], apply: ValueFlag['apply'], options: { repeatable?: boolean; allowEmpty?: boolean } = {}): ValueFlag {
+export function valueFlag(
+  names: readonly string[],
+  apply: ValueFlag['apply'],
+  options: { repeatable?: boolean; allowEmpty?: boolean } = {},
+): ValueFlag {
   return { names, kind: 'value', apply, ...options };
 }
 

@@ -20,7 +20,8 @@ function label(value: string, flag: string): [string, string] {
   const eq = value.indexOf('=');
   const [key, val] = eq < 0 ? [value, ''] : [value.slice(0, eq), value.slice(eq + 1)];
   if (key === '') throw invalid(value, `${flag} expects KEY=VALUE`);
-  if (key.toLowerCase().startsWith(RESERVED_LABEL_PREFIX)) throw invalid(value, `${flag}: labels under "${RESERVED_LABEL_PREFIX}" are reserved for rundock`);
+  if (key.toLowerCase().startsWith(RESERVED_LABEL_PREFIX))
+    throw invalid(value, `${flag}: labels under "${RESERVED_LABEL_PREFIX}" are reserved for rundock`);
   return [key, val];
 }
 
@@ -39,7 +40,10 @@ export const CONTAINER_FLAGS: readonly FlagDef[] = [
   }),
   valueFlag(['-h', '--hostname'], (s, v) => void (s.body.Hostname = v)),
   valueFlag(['-u', '--user'], (s, v) => void (s.body.User = v)),
-  valueFlag(['-w', '--workdir'], (s, v, f) => void (s.body.WorkingDir = requireAbsolute(v, f, 'the working directory'))),
+  valueFlag(
+    ['-w', '--workdir'],
+    (s, v, f) => void (s.body.WorkingDir = requireAbsolute(v, f, 'the working directory')),
+  ),
   valueFlag(['--entrypoint'], (s, v) => void (s.body.Entrypoint = [v]), { allowEmpty: true }),
   valueFlag(['--stop-signal'], (s, v) => void (s.body.StopSignal = v)),
   valueFlag(['--stop-timeout'], (s, v, f) => void (s.body.StopTimeout = parseInteger(v, f, -1))),
@@ -49,7 +53,10 @@ export const CONTAINER_FLAGS: readonly FlagDef[] = [
   }),
 ];
 
-function publish(body: { ExposedPorts?: Record<string, object> | undefined; HostConfig: Docker.HostConfig }, ports: ReturnType<typeof parsePublish>): void {
+function publish(
+  body: { ExposedPorts?: Record<string, object> | undefined; HostConfig: Docker.HostConfig },
+  ports: ReturnType<typeof parsePublish>,
+): void {
   const bindings = { ...(body.HostConfig.PortBindings as Docker.PortMap | undefined) };
   for (const { key, binding } of ports) {
     body.ExposedPorts = { ...body.ExposedPorts, [key]: {} };

@@ -28,7 +28,10 @@ export const HEALTH_FLAGS: readonly FlagDef[] = [
 /** Session flags: `-d` is accepted and ignored (services always run detached); the others are refused. */
 export const SESSION_FLAGS: readonly FlagDef[] = [
   boolFlag(['-d', '--detach'], () => undefined),
-  forbidden(['--rm'], 'rundock supervises the container and replaces it on change; an auto-removed container would vanish when it stops'),
+  forbidden(
+    ['--rm'],
+    'rundock supervises the container and replaces it on change; an auto-removed container would vanish when it stops',
+  ),
   forbidden(['-i', '--interactive'], 'a service has no stdin to attach'),
   forbidden(['-t', '--tty'], 'a service has no terminal'),
   forbidden(['-a', '--attach'], 'a service runs detached; read its output with docker logs'),

@@ -24,7 +24,8 @@ export function parseExtraHost(value: string, flag: string): string {
   const name = at < 0 ? '' : value.slice(0, at);
   let ip = at < 0 ? '' : value.slice(at + 1);
   if (ip.length > 2 && ip.startsWith('[') && ip.endsWith(']')) ip = ip.slice(1, -1);
-  if (name === '' || (ip !== 'host-gateway' && isIP(ip) === 0)) throw invalid(value, `${flag} expects HOST:IP (or HOST:host-gateway)`);
+  if (name === '' || (ip !== 'host-gateway' && isIP(ip) === 0))
+    throw invalid(value, `${flag} expects HOST:IP (or HOST:host-gateway)`);
   return `${name}:${ip}`;
 }
 
@@ -69,10 +70,16 @@ export const HOST_FLAGS: readonly FlagDef[] = [
   valueFlag(['--network', '--net'], (s, v) => void (s.body.HostConfig.NetworkMode = v)),
   listFlag(['--cap-add'], (s, v) => void (s.body.HostConfig.CapAdd = capabilities(s.body.HostConfig.CapAdd, v))),
   listFlag(['--cap-drop'], (s, v) => void (s.body.HostConfig.CapDrop = capabilities(s.body.HostConfig.CapDrop, v))),
-  listFlag(['--add-host'], (s, v, f) => void (s.body.HostConfig.ExtraHosts = appended(s.body.HostConfig.ExtraHosts, parseExtraHost(v, f)))),
+  listFlag(
+    ['--add-host'],
+    (s, v, f) => void (s.body.HostConfig.ExtraHosts = appended(s.body.HostConfig.ExtraHosts, parseExtraHost(v, f))),
+  ),
   listFlag(['--dns'], (s, v, f) => void (s.body.HostConfig.Dns = appended(s.body.HostConfig.Dns, dns(v, f)))),
   listFlag(['--dns-search'], (s, v) => void (s.body.HostConfig.DnsSearch = appended(s.body.HostConfig.DnsSearch, v))),
-  listFlag(['--dns-option', '--dns-opt'], (s, v) => void (s.body.HostConfig.DnsOptions = appended(s.body.HostConfig.DnsOptions, v))),
+  listFlag(
+    ['--dns-option', '--dns-opt'],
+    (s, v) => void (s.body.HostConfig.DnsOptions = appended(s.body.HostConfig.DnsOptions, v)),
+  ),
   valueFlag(['--log-driver'], (s, v) => logConfig(s.body.HostConfig, (log) => ({ ...log, Type: v }))),
   listFlag(['--log-opt'], (s, v, f) => {
     const [key, val] = splitKeyValue(v, f);

@@ -5,7 +5,22 @@ import { type FlagDef, listFlag, valueFlag } from './flag-types.js';
 import { parseBytes, parseCpus, parseInteger } from './values.js';
 
 const ULIMITS = new Set([
-  'as', 'core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack',
+  'as',
+  'core',
+  'cpu',
+  'data',
+  'fsize',
+  'locks',
+  'memlock',
+  'msgqueue',
+  'nice',
+  'nofile',
+  'nproc',
+  'rss',
+  'rtprio',
+  'rttime',
+  'sigpending',
+  'stack',
 ]);
 const CPUSET = /^\d+(?:-\d+)?(?:,\d+(?:-\d+)?)*$/;
 const RESTART = /^(no|always|unless-stopped|on-failure)(?::(\d+))?$/;
@@ -18,7 +33,8 @@ export function parseUlimit(value: string, flag: string): Docker.Ulimit {
   if (!ULIMITS.has(name)) throw invalid(value, `${flag}: unknown ulimit "${name}" (one of ${[...ULIMITS].join(', ')})`);
   const soft = parseInteger(softText, flag, -1);
   const hard = hardText === undefined ? soft : parseInteger(hardText, flag, -1);
-  if (hard !== -1 && (soft === -1 || soft > hard)) throw invalid(value, `${flag}: the soft limit must not exceed the hard limit`);
+  if (hard !== -1 && (soft === -1 || soft > hard))
+    throw invalid(value, `${flag}: the soft limit must not exceed the hard limit`);
   return { Name: name, Soft: soft, Hard: hard };
 }
 

@@ -5,7 +5,18 @@ import { parseBool, parseBytes, requireAbsolute } from './values.js';
 
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 const PROPAGATIONS = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'];
-const VOLUME_OPTIONS = new Set(['ro', 'rw', 'z', 'Z', 'nocopy', 'consistent', 'cached', 'delegated', 'default', ...PROPAGATIONS]);
+const VOLUME_OPTIONS = new Set([
+  'ro',
+  'rw',
+  'z',
+  'Z',
+  'nocopy',
+  'consistent',
+  'cached',
+  'delegated',
+  'default',
+  ...PROPAGATIONS,
+]);
 
 /** A `-v` value: a bind/named volume (HostConfig.Binds entry) or an anonymous volume (a Volumes key). */
 export type VolumeSpec = { bind: string } | { anonymous: string };
@@ -28,13 +39,18 @@ export function parseVolume(value: string, flag: string): VolumeSpec {
   const [first = '', dst, options] = parts;
   if (dst === undefined) return { anonymous: checkTarget(first, flag) };
   if (!first.startsWith('/') && !VOLUME_NAME.test(first)) {
-    throw invalid(value, `${flag}: the source "${first}" must be an absolute host path or a volume name (letters, digits, _ . -)`);
+    throw invalid(
+      value,
+      `${flag}: the source "${first}" must be an absolute host path or a volume name (letters, digits, _ . -)`,
+    );
   }
   checkTarget(dst, flag);
   for (const option of options?.split(',') ?? []) {
-    if (!VOLUME_OPTIONS.has(option)) throw invalid(value, `${flag}: unknown volume option "${option}" (use ro, rw, z, Z, nocopy or a propagation)`);
+    if (!VOLUME_OPTIONS.has(option))
+      throw invalid(value, `${flag}: unknown volume option "${option}" (use ro, rw, z, Z, nocopy or a propagation)`);
   }
-  if (options?.split(',').includes('ro') && options.split(',').includes('rw')) throw invalid(value, `${flag}: ro and rw conflict`);
+  if (options?.split(',').includes('ro') && options.split(',').includes('rw'))
+    throw invalid(value, `${flag}: ro and rw conflict`);
   return { bind: value };
 }
 
@@ -66,12 +82,19 @@ function setMountOption(mount: MountEntry, key: string, val: string | undefined,
   if (key === 'type') mount.Type = mountType(need(), ctx);
   else if (key === 'source' || key === 'src') mount.Source = need();
   else if (key === 'target' || key === 'dst' || key === 'destination') mount.Target = need();
-  else if (key === 'readonly' || key === 'ro') setFlag(mount, 'ReadOnly', val === undefined || parseBool(val, `${ctx.flag} ${key}`));
-  else if (key === 'volume-nocopy') mount.VolumeOptions = { NoCopy: val === undefined || parseBool(val, `${ctx.flag} ${key}`) };
+  else if (key === 'readonly' || key === 'ro')
+    setFlag(mount, 'ReadOnly', val === undefined || parseBool(val, `${ctx.flag} ${key}`));
+  else if (key === 'volume-nocopy')
+    mount.VolumeOptions = { NoCopy: val === undefined || parseBool(val, `${ctx.flag} ${key}`) };
   else if (key === 'bind-propagation') mount.BindOptions = { Propagation: propagation(need(), ctx) };
-  else if (key === 'tmpfs-size') mount.TmpfsOptions = { ...mount.TmpfsOptions, SizeBytes: parseBytes(need(), `${ctx.flag} tmpfs-size`) };
+  else if (key === 'tmpfs-size')
+    mount.TmpfsOptions = { ...mount.TmpfsOptions, SizeBytes: parseBytes(need(), `${ctx.flag} tmpfs-size`) };
   else if (key === 'tmpfs-mode') mount.TmpfsOptions = { ...mount.TmpfsOptions, Mode: fileMode(need(), ctx) };
-  else throw invalid(ctx.value, `${ctx.flag}: unknown option "${key}" (use type, source, target, readonly, volume-nocopy, bind-propagation, tmpfs-size, tmpfs-mode)`);
+  else
+    throw invalid(
+      ctx.value,
+      `${ctx.flag}: unknown option "${key}" (use type, source, target, readonly, volume-nocopy, bind-propagation, tmpfs-size, tmpfs-mode)`,
+    );
 }
 
 function setFlag(mount: MountEntry, key: 'ReadOnly', on: boolean): void {
@@ -104,8 +127,13 @@ function checkMount(mount: MountEntry, given: ReadonlySet<string>, ctx: MountCon
   if (mount.Type === 'volume' && mount.Source !== undefined && !VOLUME_NAME.test(mount.Source)) {
     throw fail(`the volume name "${mount.Source}" must be letters, digits, _ . - (at least 2 characters)`);
   }
-  for (const [prefix, type] of [['volume-', 'volume'], ['bind-', 'bind'], ['tmpfs-', 'tmpfs']] as const) {
-    if (mount.Type !== type && [...given].some((key) => key.startsWith(prefix))) throw fail(`${prefix}* options need type=${type}`);
+  for (const [prefix, type] of [
+    ['volume-', 'volume'],
+    ['bind-', 'bind'],
+    ['tmpfs-', 'tmpfs'],
+  ] as const) {
+    if (mount.Type !== type && [...given].some((key) => key.startsWith(prefix)))
+      throw fail(`${prefix}* options need type=${type}`);
   }
 }
 
@@ -137,5 +165,10 @@ export function parseDevice(value: string, flag: string): Docker.DeviceMapping {
 }
 
 function isDeviceMode(mode: string): boolean {
-  return mode.length > 0 && mode.length <= 3 && [...mode].every((c) => 'rwm'.includes(c)) && new Set(mode).size === mode.length;
+  return (
+    mode.length > 0 &&
+    mode.length <= 3 &&
+    [...mode].every((c) => 'rwm'.includes(c)) &&
+    new Set(mode).size === mode.length
+  );
 }

@@ -9,9 +9,18 @@ import { STORAGE_FLAGS } from './flags-storage.js';
 import { parseBool } from './values.js';
 
 /** Every flag rundock knows, in table order. */
-export const FLAGS: readonly FlagDef[] = [...CONTAINER_FLAGS, ...RESOURCE_FLAGS, ...HOST_FLAGS, ...STORAGE_FLAGS, ...HEALTH_FLAGS, ...SESSION_FLAGS];
+export const FLAGS: readonly FlagDef[] = [
+  ...CONTAINER_FLAGS,
+  ...RESOURCE_FLAGS,
+  ...HOST_FLAGS,
+  ...STORAGE_FLAGS,
+  ...HEALTH_FLAGS,
+  ...SESSION_FLAGS,
+];
 
-const BY_NAME: ReadonlyMap<string, FlagDef> = new Map(FLAGS.flatMap((def) => def.names.map((name) => [name, def] as const)));
+const BY_NAME: ReadonlyMap<string, FlagDef> = new Map(
+  FLAGS.flatMap((def) => def.names.map((name) => [name, def] as const)),
+);
 
 interface Cursor {
   readonly words: readonly string[];
@@ -30,7 +39,8 @@ export function applyFlags(words: readonly string[], state: ParseState): void {
   for (let word = next(cursor); word !== undefined; word = next(cursor)) {
     if (word.startsWith('--') && word.length > 2) applyLong(word, cursor, state);
     else if (word.startsWith('-') && word.length > 1 && word !== '--') applyShort(word, cursor, state);
-    else throw invalid(word, `unexpected word "${word}": args holds docker run options only (the command goes in --cmd)`);
+    else
+      throw invalid(word, `unexpected word "${word}": args holds docker run options only (the command goes in --cmd)`);
   }
 }
 
@@ -59,7 +69,14 @@ function applyShort(word: string, cursor: Cursor, state: ParseState): void {
   }
 }
 
-function apply(def: FlagDef, name: string, inline: string | undefined, word: string, cursor: Cursor, state: ParseState): void {
+function apply(
+  def: FlagDef,
+  name: string,
+  inline: string | undefined,
+  word: string,
+  cursor: Cursor,
+  state: ParseState,
+): void {
   if (def.kind === 'forbidden') throw invalid(word, `${name} is not allowed: ${def.reason}`);
   if (def.kind === 'bool') return def.apply(state, inline === undefined ? true : parseBool(inline, name), name);
   if (!def.repeatable && state.seen.has(def)) throw invalid(word, `${name} is given more than once; give it once`);

@@ -33,7 +33,10 @@ export function parsePublish(value: string, flag: string): PublishedPort[] {
   }
   const result: PublishedPort[] = [];
   for (let i = 0; i <= length; i += 1) {
-    result.push({ key: `${container.start + i}/${proto}`, binding: { HostIp: hostIp, HostPort: hostPortText(host, i, length) } });
+    result.push({
+      key: `${container.start + i}/${proto}`,
+      binding: { HostIp: hostIp, HostPort: hostPortText(host, i, length) },
+    });
   }
   return result;
 }

@@ -21,9 +21,17 @@ const HOST_VARS = ['PRIVATE_IP', 'PUBLIC_IP'] as const;
  */
 export function tokenize(text: string, vars: HostVars, field = 'args'): string[] {
   if (text.includes('\u0000')) {
-    throw new ValidationError(field, text, 'contains a NUL character', field === 'args' ? 'RUNDOCK_E_ARGS_INVALID' : 'RUNDOCK_E_INVALID_SPEC');
+    throw new ValidationError(
+      field,
+      text,
+      'contains a NUL character',
+      field === 'args' ? 'RUNDOCK_E_ARGS_INVALID' : 'RUNDOCK_E_INVALID_SPEC',
+    );
   }
-  const entries = parse(joinContinuedLines(text), (name: string) => (isHostVar(name) ? vars[name] : undefined) ?? OPEN + name + CLOSE);
+  const entries = parse(
+    joinContinuedLines(text),
+    (name: string) => (isHostVar(name) ? vars[name] : undefined) ?? OPEN + name + CLOSE,
+  );
   return entries.map((entry) => checkWord(wordOf(entry, field), field, vars));
 }
 
@@ -53,15 +61,28 @@ function isHostVar(name: string): name is (typeof HOST_VARS)[number] {
 function wordOf(entry: ParseEntry, field: string): string {
   if (typeof entry === 'string') return entry;
   if ('comment' in entry) {
-    throw shellSyntax(field, `#${entry.comment}`, "'#' starts a shell comment here; quote values containing '#' (e.g. 'a#b')");
+    throw shellSyntax(
+      field,
+      `#${entry.comment}`,
+      "'#' starts a shell comment here; quote values containing '#' (e.g. 'a#b')",
+    );
   }
   if (entry.op === 'glob') return entry.pattern;
-  throw shellSyntax(field, entry.op, `shell operator "${entry.op}" is not allowed: nothing runs in a shell; quote it to pass it literally`);
+  throw shellSyntax(
+    field,
+    entry.op,
+    `shell operator "${entry.op}" is not allowed: nothing runs in a shell; quote it to pass it literally`,
+  );
 }
 
 /** Rejects backticks and unexpanded variables in a word; returns the word when it is clean. */
 function checkWord(word: string, field: string, vars: HostVars): string {
-  if (word.includes('`')) throw shellSyntax(field, display(word), 'backticks (command substitution) are not allowed: nothing runs in a shell');
+  if (word.includes('`'))
+    throw shellSyntax(
+      field,
+      display(word),
+      'backticks (command substitution) are not allowed: nothing runs in a shell',
+    );
   for (const match of word.matchAll(SENTINEL)) {
     const name = match[1] ?? '';
     const after = word.slice((match.index ?? 0) + match[0].length);
@@ -69,7 +90,12 @@ function checkWord(word: string, field: string, vars: HostVars): string {
     if (name === '' && after.startsWith('(')) {
       throw shellSyntax(field, display(word), 'command substitution $(...) is not allowed: nothing runs in a shell');
     }
-    if (name === '') throw shellSyntax(field, display(word), "a bare '$' is not allowed; quote it in single quotes to pass it literally");
+    if (name === '')
+      throw shellSyntax(
+        field,
+        display(word),
+        "a bare '$' is not allowed; quote it in single quotes to pass it literally",
+      );
     throw shellSyntax(
       field,
       display(word),

@@ -6,7 +6,14 @@ const SIZE = /^(\d+(?:\.\d+)?) ?(?:([kmgtp])i?)?b?$/i;
 const UNIT_POWER: Record<string, number> = { k: 1, m: 2, g: 3, t: 4, p: 5 };
 const DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/gy;
 const DURATION_UNIT: Record<string, bigint> = {
-  ns: 1n, us: 1_000n, µs: 1_000n, μs: 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n,
+  ns: 1n,
+  us: 1_000n,
+  µs: 1_000n,
+  μs: 1_000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
 };
 
 /**
@@ -16,8 +23,10 @@ const DURATION_UNIT: Record<string, bigint> = {
 export function parseBytes(value: string, flag: string): number {
   const match = SIZE.exec(value);
   const unit = match?.[2]?.toLowerCase();
-  const bytes = match === null ? NaN : Math.trunc(Number(match[1]) * 1024 ** (unit === undefined ? 0 : (UNIT_POWER[unit] ?? 0)));
-  if (!Number.isSafeInteger(bytes)) throw invalid(value, `${flag} expects a size in bytes with an optional unit b, k, m or g, like 512m or 1g`);
+  const bytes =
+    match === null ? NaN : Math.trunc(Number(match[1]) * 1024 ** (unit === undefined ? 0 : (UNIT_POWER[unit] ?? 0)));
+  if (!Number.isSafeInteger(bytes))
+    throw invalid(value, `${flag} expects a size in bytes with an optional unit b, k, m or g, like 512m or 1g`);
   return bytes;
 }
 

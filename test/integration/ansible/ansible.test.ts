@@ -1,11 +1,32 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { BIN, containersOf, docker, freePort, httpGet, HTTPD, IMAGE, inspectContainer, removeContainers, uniqueName } from '../harness.js';
+import {
+  BIN,
+  containersOf,
+  docker,
+  freePort,
+  httpGet,
+  HTTPD,
+  IMAGE,
+  inspectContainer,
+  removeContainers,
+  uniqueName,
+} from '../harness.js';
 
 /**
  * The Ansible module as operators run it: real `ansible` and `ansible-playbook` processes (argument arrays, no shell)
@@ -77,24 +98,37 @@ interface AnsibleRun {
 let runs = 0;
 
 /** Runs an Ansible program with ARGS (no shell) in the work dir and reads the task results it recorded. */
-function ansible(program: 'ansible' | 'ansible-playbook' | 'ansible-doc', args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<AnsibleRun> {
+function ansible(
+  program: 'ansible' | 'ansible-playbook' | 'ansible-doc',
+  args: string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<AnsibleRun> {
   const resultsFile = join(work, `results-${++runs}.json`);
   return new Promise((resolve) => {
-    execFile(program, args, { cwd: work, env: { ...env, RUNDOCK_TEST_RESULTS: resultsFile, ...extraEnv }, timeout: 120_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      let results: TaskResult[] = [];
-      try {
-        results = JSON.parse(readFileSync(resultsFile, 'utf8')) as TaskResult[];
-      } catch {
-        // no task ran (e.g. ansible-doc, or a failure before the play)
-      }
-      resolve({ code, stdout, stderr, results });
-    });
+    execFile(
+      program,
+      args,
+      { cwd: work, env: { ...env, RUNDOCK_TEST_RESULTS: resultsFile, ...extraEnv }, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        let results: TaskResult[] = [];
+        try {
+          results = JSON.parse(readFileSync(resultsFile, 'utf8')) as TaskResult[];
+        } catch {
+          // no task ran (e.g. ansible-doc, or a failure before the play)
+        }
+        resolve({ code, stdout, stderr, results });
+      },
+    );
   });
 }
 
 /** `ansible -i hosts node-back-1 -m rundock -a MODULE_ARGS [EXTRA...]`: the original ad-hoc command line. */
-async function adhoc(moduleArgs: string, extra: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): Promise<AnsibleRun & TaskResult> {
+async function adhoc(
+  moduleArgs: string,
+  extra: string[] = [],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<AnsibleRun & TaskResult> {
   const run = await ansible('ansible', ['-i', 'hosts', HOST, '-m', 'rundock', '-a', moduleArgs, ...extra], extraEnv);
   const only = run.results[0];
   assert.ok(only, `ansible recorded no result (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
@@ -102,12 +136,22 @@ async function adhoc(moduleArgs: string, extra: string[] = [], extraEnv: NodeJS.
 }
 
 /** One play on node-back-1 whose tasks are `rundock:` with each of TASKS as parameters; JSON is valid YAML. */
-async function play(tasks: Record<string, unknown>[], extra: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): Promise<AnsibleRun> {
+async function play(
+  tasks: Record<string, unknown>[],
+  extra: string[] = [],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<AnsibleRun> {
   const file = join(work, `play-${runs + 1}.yml`);
-  const doc = [{ hosts: HOST, gather_facts: false, tasks: tasks.map((t, i) => ({ name: `step ${i + 1}`, rundock: t })) }];
+  const doc = [
+    { hosts: HOST, gather_facts: false, tasks: tasks.map((t, i) => ({ name: `step ${i + 1}`, rundock: t })) },
+  ];
   writeFileSync(file, JSON.stringify(doc, null, 2));
   const run = await ansible('ansible-playbook', ['-i', 'hosts', file, ...extra], extraEnv);
-  assert.equal(run.results.length, tasks.length, `every task recorded a result (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
+  assert.equal(
+    run.results.length,
+    tasks.length,
+    `every task recorded a result (exit ${run.code}):\n${run.stdout}\n${run.stderr}`,
+  );
   return run;
 }
 
@@ -120,7 +164,11 @@ async function assertState(name: string, state: State): Promise<void> {
   const info = await inspectContainer(name);
   if (state === 'absent') return assert.equal(info, undefined, `${name} should be gone`);
   assert.ok(info, `${name} should exist for ${state}`);
-  assert.equal(info.State.Running, state === 'enabled', `${name} running should be ${state === 'enabled'} for ${state}`);
+  assert.equal(
+    info.State.Running,
+    state === 'enabled',
+    `${name} running should be ${state === 'enabled'} for ${state}`,
+  );
   assert.equal(info.HostConfig.RestartPolicy?.Name, 'unless-stopped');
 }
 
@@ -134,13 +182,21 @@ describe('the rundock Ansible module', () => {
     const collectionModule = join(REPO, 'ansible_collections/rundock/rundock/plugins/modules/rundock.py');
     assert.ok(lstatSync(collectionModule).isSymbolicLink(), 'the collection module is a symlink');
     assert.equal(realpathSync(collectionModule), realpathSync(join(LIBRARY, 'rundock.py')));
-    const fromCollection = await ansible('ansible-doc', ['rundock.rundock.rundock'], { ANSIBLE_COLLECTIONS_PATH: REPO, ANSIBLE_LIBRARY: '' });
+    const fromCollection = await ansible('ansible-doc', ['rundock.rundock.rundock'], {
+      ANSIBLE_COLLECTIONS_PATH: REPO,
+      ANSIBLE_LIBRARY: '',
+    });
     assert.equal(fromCollection.code, 0, fromCollection.stderr);
     assert.match(fromCollection.stdout, /RUNDOCK\.RUNDOCK\.RUNDOCK/);
   });
 
   it('the reference cluster example passes ansible-playbook --syntax-check', async () => {
-    const check = await ansible('ansible-playbook', ['-i', join(REPO, 'examples/hosts'), join(REPO, 'examples/reference-cluster.yml'), '--syntax-check']);
+    const check = await ansible('ansible-playbook', [
+      '-i',
+      join(REPO, 'examples/hosts'),
+      join(REPO, 'examples/reference-cluster.yml'),
+      '--syntax-check',
+    ]);
     assert.equal(check.code, 0, `${check.stdout}\n${check.stderr}`);
   });
 
@@ -165,7 +221,11 @@ describe('the rundock Ansible module', () => {
     assert.equal(first.result.container_id, info.Id);
     assert.equal(first.result.image_id, info.Image);
     assert.deepEqual(info.HostConfig.VolumesFrom, [data]);
-    assert.deepEqual(info.HostConfig.PortBindings?.['8083/tcp'], [{ HostIp: '127.0.0.1', HostPort: String(ui) }], '$PRIVATE_IP expanded by rundock');
+    assert.deepEqual(
+      info.HostConfig.PortBindings?.['8083/tcp'],
+      [{ HostIp: '127.0.0.1', HostPort: String(ui) }],
+      '$PRIVATE_IP expanded by rundock',
+    );
     assert.equal((await httpGet(announce)).status, 200);
 
     const second = await adhoc(command);
@@ -179,15 +239,40 @@ describe('the rundock Ansible module', () => {
   it('every state transition puts the container in its state; changed is true, then false on repeat', async () => {
     const name = uniqueName('ans');
     created.push(name);
-    const spec = { name, image: IMAGE, cmd: HTTPD, announce: await freePort(), port: 8080, private_ip: '127.0.0.1', public_ip: '127.0.0.1' };
+    const spec = {
+      name,
+      image: IMAGE,
+      cmd: HTTPD,
+      announce: await freePort(),
+      port: 8080,
+      private_ip: '127.0.0.1',
+      public_ip: '127.0.0.1',
+    };
     // A circuit through all 12 transitions between the four states, starting and ending with no container.
-    const circuit: State[] = ['enabled', 'disabled', 'present', 'absent', 'present', 'enabled', 'absent', 'disabled', 'enabled', 'present', 'disabled', 'absent'];
+    const circuit: State[] = [
+      'enabled',
+      'disabled',
+      'present',
+      'absent',
+      'present',
+      'enabled',
+      'absent',
+      'disabled',
+      'enabled',
+      'present',
+      'disabled',
+      'absent',
+    ];
     let from = 'absent' as State;
     for (const to of circuit) {
-      const run = await play([{ ...spec, state: to }, { ...spec, state: to }]);
+      const run = await play([
+        { ...spec, state: to },
+        { ...spec, state: to },
+      ]);
       assert.equal(run.code, 0, `${from} -> ${to}:\n${run.stdout}\n${run.stderr}`);
       // present and disabled are both a stopped container: moving between them changes nothing, as the CLI says.
-      const stoppedBoth: boolean = (from === 'present' || from === 'disabled') && (to === 'present' || to === 'disabled');
+      const stoppedBoth: boolean =
+        (from === 'present' || from === 'disabled') && (to === 'present' || to === 'disabled');
       assert.equal(run.results[0]?.result.changed, !stoppedBoth, `${from} -> ${to}: changed`);
       assert.equal(run.results[1]?.result.changed, false, `${from} -> ${to}: the repeat changes nothing`);
       assert.equal(run.results[0]?.result.state, to);
@@ -211,7 +296,13 @@ describe('the rundock Ansible module', () => {
 
     assert.equal((await play([{ ...spec, state: 'enabled' }])).code, 0);
     const id = (await inspectContainer(name))?.Id;
-    const checked = await play([{ ...direct, state: 'disabled' }, { ...direct, state: 'enabled' }], ['--check', '--diff']);
+    const checked = await play(
+      [
+        { ...direct, state: 'disabled' },
+        { ...direct, state: 'enabled' },
+      ],
+      ['--check', '--diff'],
+    );
     assert.equal(checked.code, 0, checked.stdout);
     const [wouldStop, unchanged] = checked.results.map((r) => r.result);
     assert.equal(wouldStop?.changed, true);
@@ -219,7 +310,10 @@ describe('the rundock Ansible module', () => {
     const planned = wouldStop?.diff as { before: Record<string, unknown>; after: Record<string, unknown> };
     assert.equal(planned.before.status, 'running');
     assert.equal(planned.after.state, 'disabled');
-    assert.ok((planned.after.planned_actions as string[]).some((a) => a.startsWith('stop')), JSON.stringify(planned));
+    assert.ok(
+      (planned.after.planned_actions as string[]).some((a) => a.startsWith('stop')),
+      JSON.stringify(planned),
+    );
     assert.match(checked.stdout, /^\+\s+"planned_actions"/m, 'the diff is printed');
     const still = await inspectContainer(name);
     assert.equal(still?.Id, id);
@@ -275,7 +369,7 @@ describe('the rundock Ansible module', () => {
       });
     }
 
-    it('a failure while acting fails with rundock\'s message and exit status 1', async () => {
+    it("a failure while acting fails with rundock's message and exit status 1", async () => {
       const name = uniqueName('bad');
       const run = await adhoc(`name=${name} image=rundock-test/not-here:latest pull=never`);
       assert.equal(run.status, 'failed');

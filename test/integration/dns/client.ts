@@ -11,7 +11,14 @@ export const LOOPBACK = '127.0.0.1';
 export const DIG = process.env.RUNDOCK_TEST_DIG ?? '/usr/bin/dig';
 
 /** Response codes by number, as dig prints them. */
-export const RCODES: Readonly<Record<number, string>> = { 0: 'NOERROR', 1: 'FORMERR', 2: 'SERVFAIL', 3: 'NXDOMAIN', 4: 'NOTIMP', 5: 'REFUSED' };
+export const RCODES: Readonly<Record<number, string>> = {
+  0: 'NOERROR',
+  1: 'FORMERR',
+  2: 'SERVFAIL',
+  3: 'NXDOMAIN',
+  4: 'NOTIMP',
+  5: 'REFUSED',
+};
 
 /** A decoded reply with the bits tests look at. */
 export interface Reply {
@@ -43,7 +50,18 @@ export function queryBytes(name: string, type: string, o: QueryOptions = {}): Bu
   const additionals: Answer[] =
     o.edns === undefined
       ? []
-      : [{ name: '.', type: 'OPT', udpPayloadSize: o.edns, extendedRcode: 0, ednsVersion: 0, flags: o.dnssecOk === true ? 0x8000 : 0, flag_do: o.dnssecOk === true, options: [] }];
+      : [
+          {
+            name: '.',
+            type: 'OPT',
+            udpPayloadSize: o.edns,
+            extendedRcode: 0,
+            ednsVersion: 0,
+            flags: o.dnssecOk === true ? 0x8000 : 0,
+            flag_do: o.dnssecOk === true,
+            options: [],
+          },
+        ];
   return dnsPacket.encode({
     type: 'query',
     id: o.id ?? 0x1234,
@@ -60,7 +78,9 @@ export function decodeReply(raw: Buffer): Reply {
   try {
     packet = dnsPacket.decode(raw);
   } catch (error) {
-    throw new Error(`reply does not decode (${error instanceof Error ? error.message : String(error)}): ${raw.toString('hex')}`);
+    throw new Error(
+      `reply does not decode (${error instanceof Error ? error.message : String(error)}): ${raw.toString('hex')}`,
+    );
   }
   const flags = packet.flags ?? 0;
   const additionals = packet.additionals ?? [];
@@ -94,7 +114,12 @@ export function udpExchange(port: number, message: Buffer, waitMs = 1000): Promi
 }
 
 /** A query over UDP, decoded; throws when there is no reply within `waitMs`. */
-export async function udpQuery(port: number, name: string, type: string, o: QueryOptions & { waitMs?: number } = {}): Promise<Reply> {
+export async function udpQuery(
+  port: number,
+  name: string,
+  type: string,
+  o: QueryOptions & { waitMs?: number } = {},
+): Promise<Reply> {
   const reply = await udpExchange(port, queryBytes(name, type, o), o.waitMs ?? 1000);
   if (reply === undefined) throw new Error(`no UDP reply from 127.0.0.1:${port} to ${name} ${type}`);
   return decodeReply(reply);
@@ -107,7 +132,10 @@ export class UdpClient {
   private nextId = 1;
 
   /** `from`: the local address to send from (any 127.0.0.0/8 address is this host's). */
-  constructor(private readonly port: number, from?: string) {
+  constructor(
+    private readonly port: number,
+    from?: string,
+  ) {
     if (from !== undefined) this.socket.bind({ address: from, port: 0 });
     this.socket.on('message', (reply) => {
       if (reply.length < 2) return;
@@ -167,7 +195,12 @@ export function frame(message: Buffer): Buffer {
  * Writes `bytes` on a fresh TCP connection and collects the framed replies until `expect` of them arrived, the
  * server closed the connection, or `waitMs` passed. Resolves with the replies and whether the server closed.
  */
-export function tcpExchange(port: number, bytes: Buffer, expect: number, waitMs = 2000): Promise<{ replies: Buffer[]; closed: boolean }> {
+export function tcpExchange(
+  port: number,
+  bytes: Buffer,
+  expect: number,
+  waitMs = 2000,
+): Promise<{ replies: Buffer[]; closed: boolean }> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, LOOPBACK);
     const replies: Buffer[] = [];
@@ -249,7 +282,15 @@ export function dig(port: number, args: readonly string[], timeoutMs = 10_000): 
 
 /** Parses dig's default output format (header, flags, OPT pseudo-section, sections). */
 export function parseDig(stdout: string): DigResult {
-  const result: DigResult = { stdout, status: '', flags: [], answer: [], authority: [], additional: [], edns: undefined };
+  const result: DigResult = {
+    stdout,
+    status: '',
+    flags: [],
+    answer: [],
+    authority: [],
+    additional: [],
+    edns: undefined,
+  };
   let section: 'answer' | 'authority' | 'additional' | undefined;
   for (const line of stdout.split('\n')) {
     const status = /status: ([A-Z]+)/.exec(line);

@@ -60,7 +60,17 @@ export interface DnsProcess {
 export async function startDnsProcess(o: DnsProcessOptions): Promise<DnsProcess> {
   const port = o.port ?? (await freePort());
   const metricsPort = await freePort();
-  const args = ['dns', '--etcd', o.etcd, '--domain', o.domain, '--listen', `127.0.0.1:${port}`, '--metrics-listen', `127.0.0.1:${metricsPort}`];
+  const args = [
+    'dns',
+    '--etcd',
+    o.etcd,
+    '--domain',
+    o.domain,
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--metrics-listen',
+    `127.0.0.1:${metricsPort}`,
+  ];
   if (o.forward !== undefined) args.push('--forward', o.forward);
   if (o.defaultTtl !== undefined) args.push('--default-ttl', String(o.defaultTtl));
   if (o.workers !== undefined) args.push('--workers', String(o.workers));
@@ -115,9 +125,13 @@ export async function startDnsProcess(o: DnsProcessOptions): Promise<DnsProcess>
     signal: group,
   };
   try {
-    await waitAnswering(port, () => {
-      if (!running()) throw new Error(`rundock dns exited with ${child.exitCode ?? child.signalCode}:\n${logs}`);
-    }, o.startTimeoutMs ?? 20_000);
+    await waitAnswering(
+      port,
+      () => {
+        if (!running()) throw new Error(`rundock dns exited with ${child.exitCode ?? child.signalCode}:\n${logs}`);
+      },
+      o.startTimeoutMs ?? 20_000,
+    );
   } catch (error) {
     await dns.stop('SIGKILL');
     throw error;

@@ -13,7 +13,20 @@ import { Etcd3 } from 'etcd3';
 import { startAgent, waitFor, type AgentProcess } from '../agent-process.js';
 import { ADDRESSES, freePort, httpdCmd, IMAGE, removeContainers, rundock, uniqueName } from '../harness.js';
 import { startEtcd, type EtcdProcess } from '../registry/etcd-process.js';
-import { addressesOf, dataOf, decodeReply, dig, frame, queryBytes, tcpExchange, tcpQuery, udpExchange, udpQuery, UdpClient, type Reply } from './client.js';
+import {
+  addressesOf,
+  dataOf,
+  decodeReply,
+  dig,
+  frame,
+  queryBytes,
+  tcpExchange,
+  tcpQuery,
+  udpExchange,
+  udpQuery,
+  UdpClient,
+  type Reply,
+} from './client.js';
 import { startDnsProcess, type DnsProcess } from './dns-process.js';
 
 const DOMAIN = 's.test.example.com';
@@ -30,10 +43,15 @@ const BIG = 60;
 /** `ETCDCTL_API=3 etcdctl --endpoints URL ARGS...`, no shell; resolves to stdout, rejects on a non-zero exit. */
 function etcdctl(endpoint: string, args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(ETCDCTL, ['--endpoints', endpoint, ...args], { env: { ...process.env, ETCDCTL_API: '3' }, timeout: 20_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`etcdctl ${args.join(' ')}: ${error.message}\n${stderr}`));
-      else resolve(stdout);
-    });
+    execFile(
+      ETCDCTL,
+      ['--endpoints', endpoint, ...args],
+      { env: { ...process.env, ETCDCTL_API: '3' }, timeout: 20_000 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`etcdctl ${args.join(' ')}: ${error.message}\n${stderr}`));
+        else resolve(stdout);
+      },
+    );
   });
 }
 
@@ -47,27 +65,37 @@ describe('rundock dns with a real etcd', () => {
   /** A second `rundock dns`, for another domain and without --forward: the forwarding target. */
   let upstream: DnsProcess;
   let udp: UdpClient;
-  const put = (path: string, value: string): Promise<string> => etcdctl(etcd.endpoint, ['put', `${PREFIX}/${path}`, value]);
+  const put = (path: string, value: string): Promise<string> =>
+    etcdctl(etcd.endpoint, ['put', `${PREFIX}/${path}`, value]);
 
   /**
    * Polls a dns-packet query until `check` accepts the reply CONSECUTIVE times in a row (the server may answer
    * from several worker processes, each with its own view); resolves to the time waited.
    */
   const until = (name: string, type: string, check: (r: Reply) => boolean, timeoutMs = 5000): Promise<number> =>
-    waitFor(async () => {
-      for (let i = 0; i < CONSECUTIVE; i++) {
-        const reply = await udp.query(name, type, { edns: 1232 });
-        if (reply === undefined || !check(reply)) return false;
-      }
-      return true;
-    }, timeoutMs, 20);
+    waitFor(
+      async () => {
+        for (let i = 0; i < CONSECUTIVE; i++) {
+          const reply = await udp.query(name, type, { edns: 1232 });
+          if (reply === undefined || !check(reply)) return false;
+        }
+        return true;
+      },
+      timeoutMs,
+      20,
+    );
 
   before(async () => {
     etcd = await startEtcd();
     client = new Etcd3({ hosts: etcd.endpoint });
     // Written before the server starts: these come in through its initial load; later ones through its watch.
     await etcdctl(etcd.endpoint, ['put', `${PREFIX}/influxdb/node-back-1`, '{"host":"10.0.0.5","port":8086}']);
-    for (const [host, address] of [['h1', '10.0.1.1'], ['h2', '10.0.1.2'], ['h3', '10.0.1.3']]) await put(`web/${host}`, `{"host":"${address}","port":80}`);
+    for (const [host, address] of [
+      ['h1', '10.0.1.1'],
+      ['h2', '10.0.1.2'],
+      ['h3', '10.0.1.3'],
+    ])
+      await put(`web/${host}`, `{"host":"${address}","port":80}`);
     await put('notes/n1', '{"host":"10.0.2.1","text":"hello world"}');
     await put('pw/h1', '{"host":"10.0.3.1","port":1001,"priority":10,"weight":30}');
     await put('pw/h2', '{"host":"10.0.3.2","port":1002,"priority":10,"weight":10}');
@@ -78,11 +106,21 @@ describe('rundock dns with a real etcd', () => {
     await put('bad/addr', '{"host":"10.0.0.256","port":80}');
     await put('bad/port', '{"host":"10.0.5.2","port":"80"}');
     await put('bad/good', '{"host":"10.0.5.1","port":80}');
-    const ops = Array.from({ length: BIG }, (_, i) => client.put(`${PREFIX}/big/n${String(i).padStart(2, '0')}`).value(`{"host":"10.1.0.${i + 1}","port":9000}`));
-    await client.if(`${PREFIX}/big/n00`, 'Version', '==', 0).then(...ops).commit();
+    const ops = Array.from({ length: BIG }, (_, i) =>
+      client.put(`${PREFIX}/big/n${String(i).padStart(2, '0')}`).value(`{"host":"10.1.0.${i + 1}","port":9000}`),
+    );
+    await client
+      .if(`${PREFIX}/big/n00`, 'Version', '==', 0)
+      .then(...ops)
+      .commit();
     await etcdctl(etcd.endpoint, ['put', `${OTHER_PREFIX}/web/u1`, '{"host":"192.0.2.10","port":80}']);
     upstream = await startDnsProcess({ etcd: etcd.endpoint, domain: OTHER_DOMAIN });
-    dns = await startDnsProcess({ etcd: etcd.endpoint, domain: DOMAIN, defaultTtl: DEFAULT_TTL, forward: `127.0.0.1:${upstream.port}` });
+    dns = await startDnsProcess({
+      etcd: etcd.endpoint,
+      domain: DOMAIN,
+      defaultTtl: DEFAULT_TTL,
+      forward: `127.0.0.1:${upstream.port}`,
+    });
     udp = new UdpClient(dns.port);
   });
 
@@ -100,7 +138,12 @@ describe('rundock dns with a real etcd', () => {
     });
 
     it("answers the same on Node's dgram socket (RUNDOCK_DNS_UDP=node), forwarding included", async () => {
-      const fallback = await startDnsProcess({ etcd: etcd.endpoint, domain: DOMAIN, forward: `127.0.0.1:${upstream.port}`, env: { RUNDOCK_DNS_UDP: 'node' } });
+      const fallback = await startDnsProcess({
+        etcd: etcd.endpoint,
+        domain: DOMAIN,
+        forward: `127.0.0.1:${upstream.port}`,
+        env: { RUNDOCK_DNS_UDP: 'node' },
+      });
       try {
         assert.match(fallback.logs(), /"udp_engine":"dgram"/);
         for (const port of [dns.port, fallback.port]) {
@@ -122,26 +165,42 @@ describe('rundock dns with a real etcd', () => {
       const srv = await dig(dns.port, ['influxdb.s.test.example.com', 'SRV']);
       assert.equal(srv.status, 'NOERROR');
       assert.deepEqual(dataOf(srv.answer, 'SRV'), ['10 100 8086 node-back-1.influxdb.s.test.example.com.']);
-      assert.deepEqual(srv.additional.map((r) => `${r.name} ${r.type} ${r.data}`), ['node-back-1.influxdb.s.test.example.com. A 10.0.0.5']);
+      assert.deepEqual(
+        srv.additional.map((r) => `${r.name} ${r.type} ${r.data}`),
+        ['node-back-1.influxdb.s.test.example.com. A 10.0.0.5'],
+      );
     });
 
     it('answers the same through dns-packet over UDP and TCP', async () => {
-      for (const reply of [await udpQuery(dns.port, 'influxdb.s.test.example.com', 'SRV'), await tcpQuery(dns.port, 'influxdb.s.test.example.com', 'SRV')]) {
+      for (const reply of [
+        await udpQuery(dns.port, 'influxdb.s.test.example.com', 'SRV'),
+        await tcpQuery(dns.port, 'influxdb.s.test.example.com', 'SRV'),
+      ]) {
         assert.equal(reply.rcode, 'NOERROR');
         assert.deepEqual(
           reply.answers.map((r) => (r.type === 'SRV' ? r.data : undefined)),
           [{ priority: 10, weight: 100, port: 8086, target: 'node-back-1.influxdb.s.test.example.com' }],
         );
-        assert.deepEqual(reply.additionals.map((r) => [r.name, r.type, r.type === 'A' ? r.data : '']), [['node-back-1.influxdb.s.test.example.com', 'A', '10.0.0.5']]);
+        assert.deepEqual(
+          reply.additionals.map((r) => [r.name, r.type, r.type === 'A' ? r.data : '']),
+          [['node-back-1.influxdb.s.test.example.com', 'A', '10.0.0.5']],
+        );
       }
     });
 
     it('a second instance: the service answers both, each instance name answers its own', async () => {
       await etcdctl(etcd.endpoint, ['put', `${PREFIX}/influxdb/node-back-2`, '{"host":"10.0.0.6","port":8086}']);
       await until('influxdb.s.test.example.com', 'A', (r) => addressesOf(r).length === 2);
-      assert.deepEqual(sorted(dataOf((await dig(dns.port, ['influxdb.s.test.example.com', 'A'])).answer, 'A')), ['10.0.0.5', '10.0.0.6']);
-      assert.deepEqual(dataOf((await dig(dns.port, ['node-back-1.influxdb.s.test.example.com', 'A'])).answer, 'A'), ['10.0.0.5']);
-      assert.deepEqual(dataOf((await dig(dns.port, ['node-back-2.influxdb.s.test.example.com', 'A'])).answer, 'A'), ['10.0.0.6']);
+      assert.deepEqual(sorted(dataOf((await dig(dns.port, ['influxdb.s.test.example.com', 'A'])).answer, 'A')), [
+        '10.0.0.5',
+        '10.0.0.6',
+      ]);
+      assert.deepEqual(dataOf((await dig(dns.port, ['node-back-1.influxdb.s.test.example.com', 'A'])).answer, 'A'), [
+        '10.0.0.5',
+      ]);
+      assert.deepEqual(dataOf((await dig(dns.port, ['node-back-2.influxdb.s.test.example.com', 'A'])).answer, 'A'), [
+        '10.0.0.6',
+      ]);
       const one = await dig(dns.port, ['node-back-1.influxdb.s.test.example.com', 'SRV']);
       assert.deepEqual(dataOf(one.answer, 'SRV'), ['10 100 8086 node-back-1.influxdb.s.test.example.com.']);
     });
@@ -151,11 +210,19 @@ describe('rundock dns with a real etcd', () => {
         const r = await dig(dns.port, [name, 'A']);
         assert.equal(r.status, 'NOERROR', name);
         assert.deepEqual(sorted(dataOf(r.answer, 'A')), ['10.0.0.5', '10.0.0.6'], name);
-        assert.ok(r.answer.every((rr) => rr.name === `${name}.`), 'owned by the name asked');
+        assert.ok(
+          r.answer.every((rr) => rr.name === `${name}.`),
+          'owned by the name asked',
+        );
       }
-      assert.deepEqual(dataOf((await dig(dns.port, ['node-back-1.*.s.test.example.com', 'A'])).answer, 'A'), ['10.0.0.5']);
+      assert.deepEqual(dataOf((await dig(dns.port, ['node-back-1.*.s.test.example.com', 'A'])).answer, 'A'), [
+        '10.0.0.5',
+      ]);
       const srv = await udpQuery(dns.port, '*.influxdb.s.test.example.com', 'SRV');
-      assert.deepEqual(sorted(srv.answers.map((r) => (r.type === 'SRV' ? r.data.target : ''))), ['node-back-1.influxdb.s.test.example.com', 'node-back-2.influxdb.s.test.example.com']);
+      assert.deepEqual(sorted(srv.answers.map((r) => (r.type === 'SRV' ? r.data.target : ''))), [
+        'node-back-1.influxdb.s.test.example.com',
+        'node-back-2.influxdb.s.test.example.com',
+      ]);
       assert.equal((await dig(dns.port, ['*.nosuch.s.test.example.com', 'A'])).status, 'NXDOMAIN');
     });
 
@@ -164,7 +231,12 @@ describe('rundock dns with a real etcd', () => {
       assert.equal(r.status, 'NOERROR');
       assert.deepEqual(dataOf(r.answer, 'TXT'), ['"hello world"']);
       const packet = await udpQuery(dns.port, 'notes.s.test.example.com', 'TXT');
-      assert.deepEqual(packet.answers.map((a) => (a.type === 'TXT' ? Buffer.concat([a.data].flat().map((d) => Buffer.from(d))).toString() : '')), ['hello world']);
+      assert.deepEqual(
+        packet.answers.map((a) =>
+          a.type === 'TXT' ? Buffer.concat([a.data].flat().map((d) => Buffer.from(d))).toString() : '',
+        ),
+        ['hello world'],
+      );
     });
 
     it('SRV honours priority and weight (weights normalised per priority, as CoreDNS)', async () => {
@@ -174,7 +246,11 @@ describe('rundock dns with a real etcd', () => {
         '10 75 1001 h1.pw.s.test.example.com.',
         '20 100 1003 h3.pw.s.test.example.com.',
       ]);
-      assert.deepEqual(sorted(r.additional.map((a) => `${a.name} ${a.data}`)), ['h1.pw.s.test.example.com. 10.0.3.1', 'h2.pw.s.test.example.com. 10.0.3.2', 'h3.pw.s.test.example.com. 10.0.3.3']);
+      assert.deepEqual(sorted(r.additional.map((a) => `${a.name} ${a.data}`)), [
+        'h1.pw.s.test.example.com. 10.0.3.1',
+        'h2.pw.s.test.example.com. 10.0.3.2',
+        'h3.pw.s.test.example.com. 10.0.3.3',
+      ]);
     });
 
     it('rotates the answer order between queries (3 instances)', async () => {
@@ -192,18 +268,34 @@ describe('rundock dns with a real etcd', () => {
     });
 
     it('TTL from `ttl`, else --default-ttl (and 30 without the flag)', async () => {
-      assert.deepEqual((await dig(dns.port, ['ttlsvc.s.test.example.com', 'A'])).answer.map((r) => r.ttl), [77]);
-      assert.deepEqual((await dig(dns.port, ['node-back-1.influxdb.s.test.example.com', 'A'])).answer.map((r) => r.ttl), [DEFAULT_TTL]);
+      assert.deepEqual(
+        (await dig(dns.port, ['ttlsvc.s.test.example.com', 'A'])).answer.map((r) => r.ttl),
+        [77],
+      );
+      assert.deepEqual(
+        (await dig(dns.port, ['node-back-1.influxdb.s.test.example.com', 'A'])).answer.map((r) => r.ttl),
+        [DEFAULT_TTL],
+      );
       const srv = await udpQuery(dns.port, 'ttlsvc.s.test.example.com', 'SRV');
-      assert.deepEqual([...srv.answers, ...srv.additionals].map((r) => (r.type === 'OPT' ? -1 : r.ttl)), [77, 77]);
-      assert.deepEqual((await dig(upstream.port, ['web.s.other.example.net', 'A'])).answer.map((r) => r.ttl), [30], 'the upstream runs without --default-ttl');
+      assert.deepEqual(
+        [...srv.answers, ...srv.additionals].map((r) => (r.type === 'OPT' ? -1 : r.ttl)),
+        [77, 77],
+      );
+      assert.deepEqual(
+        (await dig(upstream.port, ['web.s.other.example.net', 'A'])).answer.map((r) => r.ttl),
+        [30],
+        'the upstream runs without --default-ttl',
+      );
     });
 
     it('an IPv6 host answers AAAA, and NODATA for A', async () => {
       const aaaa = await dig(dns.port, ['v6.s.test.example.com', 'AAAA']);
       assert.deepEqual(dataOf(aaaa.answer, 'AAAA'), ['2001:db8::5']);
       const srv = await dig(dns.port, ['v6.s.test.example.com', 'SRV']);
-      assert.deepEqual(srv.additional.map((r) => `${r.type} ${r.data}`), ['AAAA 2001:db8::5']);
+      assert.deepEqual(
+        srv.additional.map((r) => `${r.type} ${r.data}`),
+        ['AAAA 2001:db8::5'],
+      );
       const a = await dig(dns.port, ['v6.s.test.example.com', 'A']);
       assert.equal(a.status, 'NOERROR');
       assert.equal(a.answer.length, 0);
@@ -213,7 +305,10 @@ describe('rundock dns with a real etcd', () => {
       const r = await dig(dns.port, ['InFluxDB.S.Test.Example.Com', 'A']);
       assert.equal(r.status, 'NOERROR');
       assert.deepEqual(sorted(dataOf(r.answer, 'A')), ['10.0.0.5', '10.0.0.6']);
-      assert.ok(r.answer.every((rr) => rr.name === 'InFluxDB.S.Test.Example.Com.'), r.stdout);
+      assert.ok(
+        r.answer.every((rr) => rr.name === 'InFluxDB.S.Test.Example.Com.'),
+        r.stdout,
+      );
       const p = await udpQuery(dns.port, 'NODE-BACK-1.influxdb.S.TEST.example.COM', 'A');
       assert.deepEqual(addressesOf(p), ['10.0.0.5']);
       assert.equal(p.packet.questions?.[0]?.name, 'NODE-BACK-1.influxdb.S.TEST.example.COM');
@@ -226,8 +321,14 @@ describe('rundock dns with a real etcd', () => {
       assert.equal(r.status, 'NXDOMAIN');
       assert.ok(r.flags.includes('aa'));
       assert.equal(r.answer.length, 0);
-      assert.deepEqual(r.authority.map((a) => [a.name, a.type]), [['s.test.example.com.', 'SOA']]);
-      assert.match(r.authority[0]?.data ?? '', /^ns\.dns\.s\.test\.example\.com\. hostmaster\.s\.test\.example\.com\. \d+ 7200 1800 86400 30$/);
+      assert.deepEqual(
+        r.authority.map((a) => [a.name, a.type]),
+        [['s.test.example.com.', 'SOA']],
+      );
+      assert.match(
+        r.authority[0]?.data ?? '',
+        /^ns\.dns\.s\.test\.example\.com\. hostmaster\.s\.test\.example\.com\. \d+ 7200 1800 86400 30$/,
+      );
       assert.equal((await dig(dns.port, ['deeper.nosuch.s.test.example.com', 'SRV'])).status, 'NXDOMAIN');
     });
 
@@ -236,7 +337,11 @@ describe('rundock dns with a real etcd', () => {
         const r = await dig(dns.port, ['influxdb.s.test.example.com', type]);
         assert.equal(r.status, 'NOERROR', type);
         assert.equal(r.answer.length, 0, type);
-        assert.deepEqual(r.authority.map((a) => a.type), ['SOA'], type);
+        assert.deepEqual(
+          r.authority.map((a) => a.type),
+          ['SOA'],
+          type,
+        );
       }
     });
 
@@ -270,19 +375,36 @@ describe('rundock dns with a real etcd', () => {
       assert.deepEqual(dataOf(r.answer, 'A'), ['192.0.2.10']);
       const srv = await udpQuery(dns.port, 'WEB.s.other.example.net', 'SRV', { id: 4321 });
       assert.equal(srv.packet.id, 4321, 'under the client id');
-      assert.deepEqual(srv.answers.map((a) => (a.type === 'SRV' ? `${a.data.port} ${a.data.target}` : '')), ['80 u1.web.s.other.example.net']);
-      assert.equal((await dig(dns.port, ['nosuch.s.other.example.net', 'A'])).status, 'NXDOMAIN', 'negative answers relayed too');
-      assert.equal((await dig(dns.port, ['example.org', 'A'])).status, 'REFUSED', 'the upstream refuses it and that is relayed');
+      assert.deepEqual(
+        srv.answers.map((a) => (a.type === 'SRV' ? `${a.data.port} ${a.data.target}` : '')),
+        ['80 u1.web.s.other.example.net'],
+      );
+      assert.equal(
+        (await dig(dns.port, ['nosuch.s.other.example.net', 'A'])).status,
+        'NXDOMAIN',
+        'negative answers relayed too',
+      );
+      assert.equal(
+        (await dig(dns.port, ['example.org', 'A'])).status,
+        'REFUSED',
+        'the upstream refuses it and that is relayed',
+      );
     });
 
     it('ANY is not amplified: one small answer whatever the number of records', async () => {
       const query = queryBytes('big.s.test.example.com', 'ANY', { edns: 4096 });
-      for (const reply of [await udpExchange(dns.port, query), (await tcpExchange(dns.port, frame(query), 1)).replies[0]]) {
+      for (const reply of [
+        await udpExchange(dns.port, query),
+        (await tcpExchange(dns.port, frame(query), 1)).replies[0],
+      ]) {
         assert.ok(reply !== undefined);
         const r = decodeReply(reply);
         assert.equal(r.rcode, 'NOERROR');
         assert.ok(r.answers.length <= 1, `${r.answers.length} records`);
-        assert.ok(reply.length <= 2 * query.length, `ANY reply of ${reply.length} bytes to a ${query.length}-byte query`);
+        assert.ok(
+          reply.length <= 2 * query.length,
+          `ANY reply of ${reply.length} bytes to a ${query.length}-byte query`,
+        );
         assert.ok(!r.tc);
       }
       const viaDig = await dig(dns.port, ['big.s.test.example.com', 'ANY']);
@@ -343,7 +465,14 @@ describe('rundock dns with a real etcd', () => {
         ['reserved label type 0x40', Buffer.concat([header(1), Buffer.from([0x41, 0x61, 0, 0, 1, 0, 1])])],
         ['QDCOUNT 65535', Buffer.concat([header(0xffff).subarray(0, 4), Buffer.from([0xff, 0xff]), valid.subarray(6)])],
         ['ANCOUNT 9 with no answers', Buffer.concat([valid.subarray(0, 6), Buffer.from([0, 9]), valid.subarray(8)])],
-        ['name of 300 bytes', Buffer.concat([header(1), ...Array.from({ length: 5 }, () => Buffer.concat([Buffer.from([60]), Buffer.alloc(60, 0x61)])), Buffer.from([0, 0, 1, 0, 1])])],
+        [
+          'name of 300 bytes',
+          Buffer.concat([
+            header(1),
+            ...Array.from({ length: 5 }, () => Buffer.concat([Buffer.from([60]), Buffer.alloc(60, 0x61)])),
+            Buffer.from([0, 0, 1, 0, 1]),
+          ]),
+        ],
       ];
       for (const [what, bytes] of malformed) {
         const reply = await udpExchange(dns.port, bytes, 150);
@@ -352,13 +481,21 @@ describe('rundock dns with a real etcd', () => {
         assert.equal(r.rcode, 'FORMERR', `${what}: ${r.rcode}`);
         assert.equal(reply.readUInt16BE(0), bytes.readUInt16BE(0), `${what}: the id of the query`);
       }
-      const { replies, closed } = await tcpExchange(dns.port, Buffer.concat([frame(Buffer.from([1, 2, 3])), frame(header(1)), frame(valid)]), 3, 2000);
+      const { replies, closed } = await tcpExchange(
+        dns.port,
+        Buffer.concat([frame(Buffer.from([1, 2, 3])), frame(header(1)), frame(valid)]),
+        3,
+        2000,
+      );
       assert.ok(closed || replies.length > 0, 'TCP: replies or a closed connection');
       assert.ok(dns.alive(), 'the server survives');
       const after = decodeReply((await udpExchange(dns.port, valid)) ?? Buffer.alloc(0));
       assert.equal(after.packet.id, 0x4242);
       assert.deepEqual(sorted(addressesOf(after)), ['10.0.0.5', '10.0.0.6']);
-      assert.deepEqual(sorted(addressesOf(await tcpQuery(dns.port, 'influxdb.s.test.example.com', 'A'))), ['10.0.0.5', '10.0.0.6']);
+      assert.deepEqual(sorted(addressesOf(await tcpQuery(dns.port, 'influxdb.s.test.example.com', 'A'))), [
+        '10.0.0.5',
+        '10.0.0.6',
+      ]);
     });
 
     it('a label holding a dot is one label: the reply carries the question as asked, never another name', async () => {
@@ -366,7 +503,10 @@ describe('rundock dns with a real etcd', () => {
       // in the zone s.test.example.com (its fourth label from the right is not `s`), and it is not the name
       // influxdb.s.test.example.com either. A reply must echo the question byte for byte (RFC 1035 4.1.1).
       const question = (labels: string[]): Buffer =>
-        Buffer.concat([...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])), Buffer.from([0, 0, 1, 0, 1])]);
+        Buffer.concat([
+          ...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])),
+          Buffer.from([0, 0, 1, 0, 1]),
+        ]);
       const cases: [string, string[]][] = [
         ['influxdb\\.s.test.example.com', ['influxdb.s', 'test', 'example', 'com']],
         ['x.\\..s.test.example.com (a label that is one dot)', ['x', '.', 's', 'test', 'example', 'com']],
@@ -379,14 +519,18 @@ describe('rundock dns with a real etcd', () => {
         const reply = await udpExchange(dns.port, query, 300);
         if (reply === undefined) continue;
         const echoed = reply.subarray(12, 12 + q.length);
-        if (reply.readUInt16BE(4) === 1 && !echoed.equals(q)) failures.push(`${what}: question sent ${q.toString('hex')}, came back as ${echoed.toString('hex')} (reply ${reply.toString('hex')})`);
+        if (reply.readUInt16BE(4) === 1 && !echoed.equals(q))
+          failures.push(
+            `${what}: question sent ${q.toString('hex')}, came back as ${echoed.toString('hex')} (reply ${reply.toString('hex')})`,
+          );
         let decoded: Reply | undefined;
         try {
           decoded = decodeReply(reply);
         } catch (error) {
           failures.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
         }
-        if (decoded !== undefined && decoded.answers.length > 0) failures.push(`${what}: answered ${decoded.answers.map((a) => `${a.name} ${a.type}`).join(', ')}`);
+        if (decoded !== undefined && decoded.answers.length > 0)
+          failures.push(`${what}: answered ${decoded.answers.map((a) => `${a.name} ${a.type}`).join(', ')}`);
       }
       assert.deepEqual(failures, []);
       assert.ok(dns.alive());
@@ -406,12 +550,27 @@ describe('rundock dns with a real etcd', () => {
       await put('bad2/good', '{"host":"10.0.7.1"}');
       await put('bad2/flip', '{"host":"10.0.7.2"}');
       await until('bad2.s.test.example.com', 'A', (r) => r.answers.length === 2);
-      const bad = ['{"host":', '[]', 'null', '"10.0.7.9"', '{"host":"10.0.7.300"}', '{"host":"bad host name"}', '{"host":"10.0.7.3","port":70000}', '{"host":"10.0.7.3","ttl":-1}', '{"Host":"10.0.7.4","PORT":"1"}', '\u0000\u00ff'];
+      const bad = [
+        '{"host":',
+        '[]',
+        'null',
+        '"10.0.7.9"',
+        '{"host":"10.0.7.300"}',
+        '{"host":"bad host name"}',
+        '{"host":"10.0.7.3","port":70000}',
+        '{"host":"10.0.7.3","ttl":-1}',
+        '{"Host":"10.0.7.4","PORT":"1"}',
+        '\u0000\u00ff',
+      ];
       for (const value of bad) await client.put(`${PREFIX}/bad2/flip`).value(value);
       await put('bad2/last', '{"host":"10.0.7.5"}');
       await until('bad2.s.test.example.com', 'A', (r) => addressesOf(r).includes('10.0.7.5'));
       const answer = await dig(dns.port, ['bad2.s.test.example.com', 'A']);
-      assert.deepEqual(sorted(dataOf(answer.answer, 'A')), ['10.0.7.1', '10.0.7.5'], 'the invalid value dropped its key; the others stay');
+      assert.deepEqual(
+        sorted(dataOf(answer.answer, 'A')),
+        ['10.0.7.1', '10.0.7.5'],
+        'the invalid value dropped its key; the others stay',
+      );
       assert.ok(dns.alive());
       assert.match(dns.logs(), /bad2\/flip/, 'the skipped record is logged with its key');
       await put('bad2/flip', '{"host":"10.0.7.2"}');
@@ -427,7 +586,11 @@ describe('rundock dns with a real etcd', () => {
        * From just before the write is sent until a query sees it, queries in a tight loop (at most 2 s); the time of
        * the first of CONSECUTIVE answers in a row that all see it, so that every worker process has it.
        */
-      const visible = async (write: () => Promise<unknown>, seen: (r: Reply) => boolean, name: string): Promise<number> => {
+      const visible = async (
+        write: () => Promise<unknown>,
+        seen: (r: Reply) => boolean,
+        name: string,
+      ): Promise<number> => {
         const started = performance.now();
         await write();
         let firstSeen: number | undefined;
@@ -448,8 +611,24 @@ describe('rundock dns with a real etcd', () => {
       for (let i = 0; i < 10; i++) {
         const name = `fresh${i}.s.test.example.com`;
         const key = `${PREFIX}/fresh${i}/h1`;
-        puts.push(await visible(() => client.put(key).value(`{"host":"10.0.8.${i + 1}"}`).exec(), (r) => addressesOf(r)[0] === `10.0.8.${i + 1}`, name));
-        deletes.push(await visible(() => client.delete().key(key).exec(), (r) => r.rcode === 'NXDOMAIN', name));
+        puts.push(
+          await visible(
+            () =>
+              client
+                .put(key)
+                .value(`{"host":"10.0.8.${i + 1}"}`)
+                .exec(),
+            (r) => addressesOf(r)[0] === `10.0.8.${i + 1}`,
+            name,
+          ),
+        );
+        deletes.push(
+          await visible(
+            () => client.delete().key(key).exec(),
+            (r) => r.rcode === 'NXDOMAIN',
+            name,
+          ),
+        );
       }
       t.diagnostic(`put -> visible: ${puts.map(ms).join(', ')}`);
       t.diagnostic(`delete -> gone: ${deletes.map(ms).join(', ')}`);
@@ -473,7 +652,14 @@ describe('rundock dns with a real etcd', () => {
         assert.equal((await udpQuery(dns.port, 'nosuch.s.test.example.com', 'A')).rcode, 'NXDOMAIN');
         await new Promise((r) => setTimeout(r, 100));
       }
-      const state = await waitFor(async () => /^rundock_dns_watch_state(\{[^}]*\})? 2$/m.test(await metrics(dns)), 5000, 100).then(() => 'disconnected', () => 'not reported');
+      const state = await waitFor(
+        async () => /^rundock_dns_watch_state(\{[^}]*\})? 2$/m.test(await metrics(dns)),
+        5000,
+        100,
+      ).then(
+        () => 'disconnected',
+        () => 'not reported',
+      );
       t.diagnostic(`watch state while etcd was down: ${state}`);
       assert.ok(dns.alive());
       await etcd.start();
@@ -482,9 +668,16 @@ describe('rundock dns with a real etcd', () => {
       await put('afterdown/h1', '{"host":"10.0.10.1"}');
       await put('influxdb/node-back-2', '{"host":"10.0.0.7","port":8086}');
       await until('afterdown.s.test.example.com', 'A', (r) => addressesOf(r)[0] === '10.0.10.1', 30_000);
-      await until('influxdb.s.test.example.com', 'A', (r) => sorted(addressesOf(r)).join() === '10.0.0.5,10.0.0.7', 2000);
+      await until(
+        'influxdb.s.test.example.com',
+        'A',
+        (r) => sorted(addressesOf(r)).join() === '10.0.0.5,10.0.0.7',
+        2000,
+      );
       t.diagnostic(`changes visible again ${Date.now() - restarted} ms after etcd came back`);
-      const states = [...(await metrics(dns)).matchAll(/^rundock_dns_watch_state(?:\{[^}]*\})? (\d+)$/gm)].map((m) => m[1]);
+      const states = [...(await metrics(dns)).matchAll(/^rundock_dns_watch_state(?:\{[^}]*\})? (\d+)$/gm)].map(
+        (m) => m[1],
+      );
       assert.ok(states.length > 0 && states.every((v) => v === '1'), `watching again: ${states.join(',')}`);
     });
 
@@ -509,12 +702,22 @@ describe('rundock dns with a real etcd', () => {
       } finally {
         dns.signal('SIGCONT');
       }
-      const expected = (await client.getAll().prefix(`${PREFIX}/churn/`).strings());
+      const expected = await client.getAll().prefix(`${PREFIX}/churn/`).strings();
       const want = sorted(Object.values(expected).map((v) => (JSON.parse(v) as { host: string }).host));
-      const waited = await until('churn.s.test.example.com', 'A', (r) => sorted(addressesOf(r)).join() === want.join(), 15_000);
-      t.diagnostic(`view right ${waited} ms after the server resumed; reload logged: ${/reloading the zone/.test(dns.logs())}`);
+      const waited = await until(
+        'churn.s.test.example.com',
+        'A',
+        (r) => sorted(addressesOf(r)).join() === want.join(),
+        15_000,
+      );
+      t.diagnostic(
+        `view right ${waited} ms after the server resumed; reload logged: ${/reloading the zone/.test(dns.logs())}`,
+      );
       assert.equal((await udpQuery(dns.port, 'gone.churn.s.test.example.com', 'A')).rcode, 'NXDOMAIN');
-      assert.deepEqual(sorted(addressesOf(await udpQuery(dns.port, 'influxdb.s.test.example.com', 'A'))), ['10.0.0.5', '10.0.0.7']);
+      assert.deepEqual(sorted(addressesOf(await udpQuery(dns.port, 'influxdb.s.test.example.com', 'A'))), [
+        '10.0.0.5',
+        '10.0.0.7',
+      ]);
       // And it keeps following: a change after the reload arrives through the new watch.
       await put('churn/after', '{"host":"10.0.11.4"}');
       await until('after.churn.s.test.example.com', 'A', (r) => addressesOf(r)[0] === '10.0.11.4', 2000);
@@ -539,7 +742,17 @@ describe('rundock agent --dns with the embedded registry', () => {
   before(async () => {
     stateDir = await mkdtemp(join(tmpdir(), 'rundock-agent-dns-'));
     dnsPort = await freePort();
-    agent = await startAgent(['--domain', AGENT_DOMAIN, '--hostname', HOST, '--state-dir', stateDir, '--dns', `127.0.0.1:${dnsPort}`, ...ADDRESSES]);
+    agent = await startAgent([
+      '--domain',
+      AGENT_DOMAIN,
+      '--hostname',
+      HOST,
+      '--state-dir',
+      stateDir,
+      '--dns',
+      `127.0.0.1:${dnsPort}`,
+      ...ADDRESSES,
+    ]);
   });
   after(async () => {
     await agent?.stop('SIGKILL');
@@ -553,7 +766,23 @@ describe('rundock agent --dns with the embedded registry', () => {
     const port = await freePort();
     const fqdn = `${name}.${AGENT_DOMAIN}`;
     assert.equal((await dig(dnsPort, [fqdn, 'A'])).status, 'NXDOMAIN', 'nothing before the service runs');
-    const enabled = await rundock(['enable', name, '--image', IMAGE, '--cmd', httpdCmd(), '--announce', String(port), '--port', '8080', '--probe', 'tcp', '--probe-interval', '500ms', ...ADDRESSES]);
+    const enabled = await rundock([
+      'enable',
+      name,
+      '--image',
+      IMAGE,
+      '--cmd',
+      httpdCmd(),
+      '--announce',
+      String(port),
+      '--port',
+      '8080',
+      '--probe',
+      'tcp',
+      '--probe-interval',
+      '500ms',
+      ...ADDRESSES,
+    ]);
     assert.equal(enabled.code, 0, enabled.stderr);
     const waited = await waitFor(async () => (await dig(dnsPort, [fqdn, 'A'])).status === 'NOERROR', 15_000, 100);
     t.diagnostic(`answered ${waited} ms after enable returned`);
@@ -562,7 +791,10 @@ describe('rundock agent --dns with the embedded registry', () => {
     assert.ok(a.flags.includes('aa'));
     const srv = await dig(dnsPort, [fqdn, 'SRV']);
     assert.deepEqual(dataOf(srv.answer, 'SRV'), [`10 100 ${port} ${HOST}.${fqdn}.`]);
-    assert.deepEqual(srv.additional.map((r) => `${r.name} ${r.data}`), [`${HOST}.${fqdn}. 127.0.0.1`]);
+    assert.deepEqual(
+      srv.additional.map((r) => `${r.name} ${r.data}`),
+      [`${HOST}.${fqdn}. 127.0.0.1`],
+    );
     assert.equal(srv.answer[0]?.ttl, 10, 'the record TTL the agent writes (--record-ttl default 10)');
     const viaPacket = await udpQuery(dnsPort, `${HOST}.${fqdn}`, 'A');
     assert.deepEqual(addressesOf(viaPacket), ['127.0.0.1']);

@@ -18,7 +18,8 @@ import { startEtcd, type EtcdProcess } from '../registry/etcd-process.js';
 import { addressesOf, decodeReply, frame, LOOPBACK, queryBytes, tcpExchange, tcpQuery, udpQuery } from './client.js';
 import { startDnsProcess, type DnsProcess } from './dns-process.js';
 
-const SEED = process.env.RUNDOCK_FUZZ_SEED !== undefined ? Number(process.env.RUNDOCK_FUZZ_SEED) >>> 0 : randomInt(0, 2 ** 32);
+const SEED =
+  process.env.RUNDOCK_FUZZ_SEED !== undefined ? Number(process.env.RUNDOCK_FUZZ_SEED) >>> 0 : randomInt(0, 2 ** 32);
 const PACKETS = Number(process.env.RUNDOCK_FUZZ_PACKETS ?? 100_000);
 const SECONDS = Number(process.env.RUNDOCK_FUZZ_SECONDS ?? 60);
 const TCP_MESSAGES = 400;
@@ -61,10 +62,23 @@ class Rng {
 // ------------------------------------------------------------------------------------------------ packet builders --
 
 const NAMES = [
-  'influxdb.s.fuzz.example.com', 'node-back-1.influxdb.s.fuzz.example.com', 'big.s.fuzz.example.com', '*.big.s.fuzz.example.com',
-  'any.influxdb.s.fuzz.example.com', 's.fuzz.example.com', 'nosuch.s.fuzz.example.com', 'cname.s.fuzz.example.com',
-  'loop.s.fuzz.example.com', 'txt.s.fuzz.example.com', 'v6.s.fuzz.example.com', 'mail.s.fuzz.example.com',
-  'example.org', '', 'InFluxDB.S.Fuzz.Example.COM', 'a.b.c.d.e.f.g.s.fuzz.example.com', 'ns.dns.s.fuzz.example.com',
+  'influxdb.s.fuzz.example.com',
+  'node-back-1.influxdb.s.fuzz.example.com',
+  'big.s.fuzz.example.com',
+  '*.big.s.fuzz.example.com',
+  'any.influxdb.s.fuzz.example.com',
+  's.fuzz.example.com',
+  'nosuch.s.fuzz.example.com',
+  'cname.s.fuzz.example.com',
+  'loop.s.fuzz.example.com',
+  'txt.s.fuzz.example.com',
+  'v6.s.fuzz.example.com',
+  'mail.s.fuzz.example.com',
+  'example.org',
+  '',
+  'InFluxDB.S.Fuzz.Example.COM',
+  'a.b.c.d.e.f.g.s.fuzz.example.com',
+  'ns.dns.s.fuzz.example.com',
 ];
 /** Question types: the usual ones, meta types, and numbers nobody uses. */
 const TYPES = [1, 28, 33, 16, 15, 5, 2, 6, 12, 13, 255, 252, 251, 257, 41, 0, 65535, 99, 250, 249, 64, 65];
@@ -81,7 +95,10 @@ interface Opt {
 
 function labelsOf(name: string): Buffer {
   const parts = name === '' ? [] : name.split('.');
-  return Buffer.concat([...parts.map((p) => Buffer.concat([Buffer.from([Buffer.byteLength(p)]), Buffer.from(p)])), Buffer.from([0])]);
+  return Buffer.concat([
+    ...parts.map((p) => Buffer.concat([Buffer.from([Buffer.byteLength(p)]), Buffer.from(p)])),
+    Buffer.from([0]),
+  ]);
 }
 
 function optRecord(o: Opt): Buffer {
@@ -102,14 +119,24 @@ function validQuery(rng: Rng, id: number): Buffer {
   header.writeUInt16BE(rng.chance(0.8) ? 0x0100 : rng.int(0x10000) & 0x7fff, 2);
   header.writeUInt16BE(1, 4);
   let name = rng.pick(NAMES);
-  if (rng.chance(0.2)) name = `${rng.pick(['*', 'any', 'x', 'node-back-1', 'A-B', '_tcp', '_srv'])}${name === '' ? '' : '.'}${name}`;
+  if (rng.chance(0.2))
+    name = `${rng.pick(['*', 'any', 'x', 'node-back-1', 'A-B', '_tcp', '_srv'])}${name === '' ? '' : '.'}${name}`;
   const question = Buffer.concat([labelsOf(name), Buffer.from([0, 0, 0, 0])]);
   question.writeUInt16BE(rng.pick(TYPES), question.length - 4);
   question.writeUInt16BE(rng.pick(CLASSES), question.length - 2);
   const parts: Buffer[] = [header, question];
   if (rng.chance(0.5)) {
     const options = rng.chance(0.7) ? Buffer.alloc(0) : ednsOptions(rng);
-    parts.push(optRecord({ size: rng.pick([0, 1, 512, 1232, 4096, 65535, rng.int(0x10000)]), version: rng.chance(0.85) ? 0 : rng.int(256), flags: rng.chance(0.7) ? 0 : rng.int(0x10000), rcode: rng.chance(0.9) ? 0 : rng.int(256), options, name: Buffer.from([0]) }));
+    parts.push(
+      optRecord({
+        size: rng.pick([0, 1, 512, 1232, 4096, 65535, rng.int(0x10000)]),
+        version: rng.chance(0.85) ? 0 : rng.int(256),
+        flags: rng.chance(0.7) ? 0 : rng.int(0x10000),
+        rcode: rng.chance(0.9) ? 0 : rng.int(256),
+        options,
+        name: Buffer.from([0]),
+      }),
+    );
     header.writeUInt16BE(1, 10);
   }
   return Buffer.concat(parts);
@@ -147,99 +174,171 @@ function labelOffsets(packet: Buffer): number[] {
 type Mutator = (rng: Rng, packet: Buffer) => Buffer;
 
 const MUTATORS: readonly [string, Mutator][] = [
-  ['bit flips', (rng, p) => {
-    const out = Buffer.from(p);
-    for (let n = 1 + rng.int(8); n > 0 && out.length > 0; n--) {
-      const at = rng.int(out.length);
-      out[at] = (out[at] ?? 0) ^ (1 << rng.int(8));
-    }
-    return out;
-  }],
+  [
+    'bit flips',
+    (rng, p) => {
+      const out = Buffer.from(p);
+      for (let n = 1 + rng.int(8); n > 0 && out.length > 0; n--) {
+        const at = rng.int(out.length);
+        out[at] = (out[at] ?? 0) ^ (1 << rng.int(8));
+      }
+      return out;
+    },
+  ],
   ['truncation', (rng, p) => p.subarray(0, rng.int(p.length))],
   ['random bytes', (rng) => rng.bytes(rng.int(rng.chance(0.9) ? 600 : 4096))],
   ['random body after a query header', (rng, p) => Buffer.concat([p.subarray(0, 12), rng.bytes(rng.int(300))])],
-  ['overwritten bytes', (rng, p) => {
-    const out = Buffer.from(p);
-    for (let n = 1 + rng.int(4); n > 0 && out.length > 0; n--) out[rng.int(out.length)] = rng.pick([0, 0xff, 0x3f, 0x40, 0x80, 0xc0, 0x2e, rng.int(256)]);
-    return out;
-  }],
-  ['bad label length', (rng, p) => {
-    const out = Buffer.from(p);
-    const at = rng.pick(labelOffsets(out));
-    out[at] = rng.pick([63, 64, 127, 128, 191, 255, 0x41, rng.int(256), Math.min(255, out.length - at + rng.int(4))]);
-    return out;
-  }],
-  ['label bytes that are not hostname characters', (rng, p) => {
-    const out = Buffer.from(p);
-    const offsets = labelOffsets(out).filter((o) => (out[o] ?? 0) > 0 && (out[o] ?? 0) <= 63);
-    if (offsets.length === 0) return out;
-    const at = rng.pick(offsets);
-    out[at + 1 + rng.int(out[at] ?? 1)] = rng.pick([0x2e, 0x5c, 0x20, 0x00, 0xff, 0x2a, 0x22, 0x3b, 0x7f, 0xc3, rng.int(256)]);
-    return out;
-  }],
-  ['compression pointer', (rng, p) => {
-    const offsets = labelOffsets(p);
-    const at = rng.pick(offsets);
-    const target = rng.pick([12, at, at + 1, at + 2, rng.int(p.length + 8), 0, 0x3fff, 2, 11]);
-    const pointer = Buffer.from([0xc0 | ((target >> 8) & 0x3f), target & 0xff]);
-    return Buffer.concat([p.subarray(0, at), pointer, rng.chance(0.5) ? p.subarray(at) : p.subarray(p.length - 4)]);
-  }],
-  ['pointer loop', (rng, p) => {
-    const head = Buffer.alloc(12);
-    p.copy(head, 0, 0, 12);
-    head.writeUInt16BE(rng.int(3) + 1, 4);
-    // Two labels that point at each other, then type and class.
-    return Buffer.concat([head, Buffer.from([1, 0x61, 0xc0, 12, 0xc0, 14, 0, 1, 0, 1])]);
-  }],
-  ['huge counts', (rng, p) => {
-    const out = Buffer.from(p);
-    if (out.length < 12) return out;
-    for (const at of [4, 6, 8, 10]) if (rng.chance(0.5)) out.writeUInt16BE(rng.pick([0xffff, 0x8000, 2, 100, rng.int(0x10000)]), at);
-    return out;
-  }],
-  ['header flags', (rng, p) => {
-    const out = Buffer.from(p);
-    if (out.length >= 4) out.writeUInt16BE(rng.int(0x10000), 2);
-    return out;
-  }],
-  ['response bit set', (_rng, p) => {
-    const out = Buffer.from(p);
-    if (out.length >= 3) out[2] = (out[2] ?? 0) | 0x80;
-    return out;
-  }],
-  ['two OPT records or an OPT not at the root', (rng, p) => {
-    const opt = optRecord({ size: 4096, version: 0, flags: 0, rcode: 0, options: rng.chance(0.5) ? Buffer.alloc(0) : ednsOptions(rng), name: rng.chance(0.5) ? Buffer.from([0]) : Buffer.from([1, 0x61, 0]) });
-    const out = Buffer.concat([p, opt, rng.chance(0.5) ? opt : Buffer.alloc(0)]);
-    if (out.length >= 12) out.writeUInt16BE(Math.min(0xffff, out.readUInt16BE(10) + 1 + rng.int(2)), 10);
-    return out;
-  }],
-  ['several questions', (_rng, p) => {
-    const end = labelOffsets(p).at(-1);
-    if (end === undefined || p.length < end + 5) return p;
-    const question = p.subarray(12, end + 5);
-    const out = Buffer.concat([p.subarray(0, end + 5), question, question, p.subarray(end + 5)]);
-    out.writeUInt16BE(3, 4);
-    return out;
-  }],
-  ['answer records in a query', (rng, p) => {
-    const rr = Buffer.concat([Buffer.from([0xc0, 12, 0, rng.pick([1, 5, 6, 33, 41, 250]), 0, 1, 0, 0, 0, 30]), Buffer.from([0, 4]), rng.bytes(rng.chance(0.8) ? 4 : rng.int(20))]);
-    const out = Buffer.concat([p, rr]);
-    if (out.length >= 12) out.writeUInt16BE(rng.int(3), 6);
-    if (out.length >= 12) out.writeUInt16BE(rng.int(3), 8);
-    return out;
-  }],
-  ['splice of two queries', (rng, p) => {
-    const other = validQuery(rng, rng.int(0x10000));
-    return Buffer.concat([p.subarray(0, rng.int(p.length)), other.subarray(rng.int(other.length))]);
-  }],
-  ['long name', (rng, p) => {
-    const labels: Buffer[] = [];
-    for (let n = 2 + rng.int(10); n > 0; n--) {
-      const length = rng.pick([63, 62, 1, rng.int(64)]);
-      labels.push(Buffer.from([length]), Buffer.alloc(length, 0x61 + rng.int(26)));
-    }
-    return Buffer.concat([p.subarray(0, 12), ...labels, labelsOf(DOMAIN), Buffer.from([0, rng.pick([1, 33, 16]), 0, 1])]);
-  }],
+  [
+    'overwritten bytes',
+    (rng, p) => {
+      const out = Buffer.from(p);
+      for (let n = 1 + rng.int(4); n > 0 && out.length > 0; n--)
+        out[rng.int(out.length)] = rng.pick([0, 0xff, 0x3f, 0x40, 0x80, 0xc0, 0x2e, rng.int(256)]);
+      return out;
+    },
+  ],
+  [
+    'bad label length',
+    (rng, p) => {
+      const out = Buffer.from(p);
+      const at = rng.pick(labelOffsets(out));
+      out[at] = rng.pick([63, 64, 127, 128, 191, 255, 0x41, rng.int(256), Math.min(255, out.length - at + rng.int(4))]);
+      return out;
+    },
+  ],
+  [
+    'label bytes that are not hostname characters',
+    (rng, p) => {
+      const out = Buffer.from(p);
+      const offsets = labelOffsets(out).filter((o) => (out[o] ?? 0) > 0 && (out[o] ?? 0) <= 63);
+      if (offsets.length === 0) return out;
+      const at = rng.pick(offsets);
+      out[at + 1 + rng.int(out[at] ?? 1)] = rng.pick([
+        0x2e,
+        0x5c,
+        0x20,
+        0x00,
+        0xff,
+        0x2a,
+        0x22,
+        0x3b,
+        0x7f,
+        0xc3,
+        rng.int(256),
+      ]);
+      return out;
+    },
+  ],
+  [
+    'compression pointer',
+    (rng, p) => {
+      const offsets = labelOffsets(p);
+      const at = rng.pick(offsets);
+      const target = rng.pick([12, at, at + 1, at + 2, rng.int(p.length + 8), 0, 0x3fff, 2, 11]);
+      const pointer = Buffer.from([0xc0 | ((target >> 8) & 0x3f), target & 0xff]);
+      return Buffer.concat([p.subarray(0, at), pointer, rng.chance(0.5) ? p.subarray(at) : p.subarray(p.length - 4)]);
+    },
+  ],
+  [
+    'pointer loop',
+    (rng, p) => {
+      const head = Buffer.alloc(12);
+      p.copy(head, 0, 0, 12);
+      head.writeUInt16BE(rng.int(3) + 1, 4);
+      // Two labels that point at each other, then type and class.
+      return Buffer.concat([head, Buffer.from([1, 0x61, 0xc0, 12, 0xc0, 14, 0, 1, 0, 1])]);
+    },
+  ],
+  [
+    'huge counts',
+    (rng, p) => {
+      const out = Buffer.from(p);
+      if (out.length < 12) return out;
+      for (const at of [4, 6, 8, 10])
+        if (rng.chance(0.5)) out.writeUInt16BE(rng.pick([0xffff, 0x8000, 2, 100, rng.int(0x10000)]), at);
+      return out;
+    },
+  ],
+  [
+    'header flags',
+    (rng, p) => {
+      const out = Buffer.from(p);
+      if (out.length >= 4) out.writeUInt16BE(rng.int(0x10000), 2);
+      return out;
+    },
+  ],
+  [
+    'response bit set',
+    (_rng, p) => {
+      const out = Buffer.from(p);
+      if (out.length >= 3) out[2] = (out[2] ?? 0) | 0x80;
+      return out;
+    },
+  ],
+  [
+    'two OPT records or an OPT not at the root',
+    (rng, p) => {
+      const opt = optRecord({
+        size: 4096,
+        version: 0,
+        flags: 0,
+        rcode: 0,
+        options: rng.chance(0.5) ? Buffer.alloc(0) : ednsOptions(rng),
+        name: rng.chance(0.5) ? Buffer.from([0]) : Buffer.from([1, 0x61, 0]),
+      });
+      const out = Buffer.concat([p, opt, rng.chance(0.5) ? opt : Buffer.alloc(0)]);
+      if (out.length >= 12) out.writeUInt16BE(Math.min(0xffff, out.readUInt16BE(10) + 1 + rng.int(2)), 10);
+      return out;
+    },
+  ],
+  [
+    'several questions',
+    (_rng, p) => {
+      const end = labelOffsets(p).at(-1);
+      if (end === undefined || p.length < end + 5) return p;
+      const question = p.subarray(12, end + 5);
+      const out = Buffer.concat([p.subarray(0, end + 5), question, question, p.subarray(end + 5)]);
+      out.writeUInt16BE(3, 4);
+      return out;
+    },
+  ],
+  [
+    'answer records in a query',
+    (rng, p) => {
+      const rr = Buffer.concat([
+        Buffer.from([0xc0, 12, 0, rng.pick([1, 5, 6, 33, 41, 250]), 0, 1, 0, 0, 0, 30]),
+        Buffer.from([0, 4]),
+        rng.bytes(rng.chance(0.8) ? 4 : rng.int(20)),
+      ]);
+      const out = Buffer.concat([p, rr]);
+      if (out.length >= 12) out.writeUInt16BE(rng.int(3), 6);
+      if (out.length >= 12) out.writeUInt16BE(rng.int(3), 8);
+      return out;
+    },
+  ],
+  [
+    'splice of two queries',
+    (rng, p) => {
+      const other = validQuery(rng, rng.int(0x10000));
+      return Buffer.concat([p.subarray(0, rng.int(p.length)), other.subarray(rng.int(other.length))]);
+    },
+  ],
+  [
+    'long name',
+    (rng, p) => {
+      const labels: Buffer[] = [];
+      for (let n = 2 + rng.int(10); n > 0; n--) {
+        const length = rng.pick([63, 62, 1, rng.int(64)]);
+        labels.push(Buffer.from([length]), Buffer.alloc(length, 0x61 + rng.int(26)));
+      }
+      return Buffer.concat([
+        p.subarray(0, 12),
+        ...labels,
+        labelsOf(DOMAIN),
+        Buffer.from([0, rng.pick([1, 33, 16]), 0, 1]),
+      ]);
+    },
+  ],
 ];
 
 /** The next fuzz datagram: a mutation (or two) of a valid query, now and then a valid query as is. */
@@ -261,7 +360,8 @@ function fuzzPacket(rng: Rng, id: number): { packet: Buffer; how: string } {
 function problemWith(reply: Buffer, transport: 'udp' | 'tcp'): string | undefined {
   if (reply.length < 12) return `reply of ${reply.length} bytes`;
   if (((reply[2] ?? 0) & 0x80) === 0) return 'reply without the QR bit';
-  if (transport === 'udp' && reply.length > MAX_UDP_REPLY) return `UDP reply of ${reply.length} bytes (more than ${MAX_UDP_REPLY})`;
+  if (transport === 'udp' && reply.length > MAX_UDP_REPLY)
+    return `UDP reply of ${reply.length} bytes (more than ${MAX_UDP_REPLY})`;
   if ((reply.readUInt16BE(2) & 0xf) === 2) return 'SERVFAIL (an exception while answering: a bug)';
   try {
     dnsPacket.decode(reply);
@@ -283,7 +383,9 @@ class Problems {
     this.kinds.set(kind, entry);
   }
   summary(): string {
-    return [...this.kinds].map(([kind, { count, examples }]) => `- ${kind}: ${count} replies, e.g.\n  ${examples.join('\n  ')}`).join('\n');
+    return [...this.kinds]
+      .map(([kind, { count, examples }]) => `- ${kind}: ${count} replies, e.g.\n  ${examples.join('\n  ')}`)
+      .join('\n');
   }
 }
 
@@ -308,7 +410,8 @@ describe(`fuzzing rundock dns (seed ${SEED})`, () => {
         ['dns/ns/ns1', '{"host":"10.0.3.1"}'],
         ['dns/apex/a1', '{"host":"10.0.3.2"}'],
       ];
-      for (let i = 0; i < 80; i++) records.push([`big/n${i}`, `{"host":"10.1.${i >> 8}.${i & 255}","port":${9000 + i}}`]);
+      for (let i = 0; i < 80; i++)
+        records.push([`big/n${i}`, `{"host":"10.1.${i >> 8}.${i & 255}","port":${9000 + i}}`]);
       for (const [key, value] of records) await client.put(`${PREFIX}/${key}`).value(value);
     } finally {
       client.close();
@@ -333,7 +436,12 @@ describe(`fuzzing rundock dns (seed ${SEED})`, () => {
     let sentinel: { id: number; resolve: (reply: Buffer) => void } | undefined;
     socket.on('message', (reply: Buffer) => {
       // The window's closing query: its id and a question no fuzz packet asks (a name with the window number).
-      if (sentinel !== undefined && reply.length >= 2 && reply.readUInt16BE(0) === sentinel.id && reply.includes('sentinel')) {
+      if (
+        sentinel !== undefined &&
+        reply.length >= 2 &&
+        reply.readUInt16BE(0) === sentinel.id &&
+        reply.includes('sentinel')
+      ) {
         sentinel.resolve(reply);
         return;
       }
@@ -341,8 +449,13 @@ describe(`fuzzing rundock dns (seed ${SEED})`, () => {
       const problem = problemWith(reply, 'udp');
       if (problem !== undefined) {
         const id = reply.length >= 2 ? reply.readUInt16BE(0) : -1;
-        const sources = window.filter((w) => w.packet.length >= 2 && w.packet.readUInt16BE(0) === id).map((w) => `${w.how}: ${w.packet.toString('hex')}`);
-        problems.add(problem, `reply ${reply.toString('hex')}\n    to (one of): ${sources.join('\n      ') || '(no packet of this window has its id)'}`);
+        const sources = window
+          .filter((w) => w.packet.length >= 2 && w.packet.readUInt16BE(0) === id)
+          .map((w) => `${w.how}: ${w.packet.toString('hex')}`);
+        problems.add(
+          problem,
+          `reply ${reply.toString('hex')}\n    to (one of): ${sources.join('\n      ') || '(no packet of this window has its id)'}`,
+        );
       }
     });
     const started = Date.now();
@@ -367,16 +480,21 @@ describe(`fuzzing rundock dns (seed ${SEED})`, () => {
         sentinel = undefined;
         if (reply === undefined) {
           const last = window.map((w) => `${w.how}: ${w.packet.toString('hex')}`).join('\n  ');
-          assert.fail(`no answer to a valid query within 3 s after ${sent} packets (${REPLAY}); alive: ${dns.alive()}; the last window:\n  ${last}\n${dns.logs().slice(-3000)}`);
+          assert.fail(
+            `no answer to a valid query within 3 s after ${sent} packets (${REPLAY}); alive: ${dns.alive()}; the last window:\n  ${last}\n${dns.logs().slice(-3000)}`,
+          );
         }
         assert.equal(decodeReply(reply).rcode, 'NXDOMAIN', `the window's closing query (${REPLAY})`);
-        if (!dns.alive()) assert.fail(`rundock dns exited after ${sent} packets (${REPLAY}):\n${dns.logs().slice(-3000)}`);
+        if (!dns.alive())
+          assert.fail(`rundock dns exited after ${sent} packets (${REPLAY}):\n${dns.logs().slice(-3000)}`);
       }
     } finally {
       socket.close();
     }
     const seconds = (Date.now() - started) / 1000;
-    t.diagnostic(`${sent} datagrams in ${seconds.toFixed(1)} s (${Math.round(sent / seconds)}/s), ${replies} replies, ${windows} windows`);
+    t.diagnostic(
+      `${sent} datagrams in ${seconds.toFixed(1)} s (${Math.round(sent / seconds)}/s), ${replies} replies, ${windows} windows`,
+    );
     if (problems.count > 0) assert.fail(`bad replies over UDP (${REPLAY}):\n${problems.summary()}`);
     assert.ok(sent >= PACKETS, `only ${sent} of ${PACKETS} datagrams within ${SECONDS} s (${REPLAY})`);
     await answersCorrectly();
@@ -390,7 +508,8 @@ describe(`fuzzing rundock dns (seed ${SEED})`, () => {
     let replies = 0;
     while (messages < TCP_MESSAGES) {
       const batch: Buffer[] = [];
-      for (let i = 1 + rng.int(8); i > 0; i--, messages++) batch.push(frame(fuzzPacket(rng, rng.int(0x10000)).packet.subarray(0, 65535)));
+      for (let i = 1 + rng.int(8); i > 0; i--, messages++)
+        batch.push(frame(fuzzPacket(rng, rng.int(0x10000)).packet.subarray(0, 65535)));
       let bytes: Buffer = Buffer.concat(batch);
       const framing = rng.int(6);
       // 0: as is; 1: a length prefix longer than what follows; 2: zero-length frames; 3: cut mid-frame; 4: garbage.
@@ -403,7 +522,11 @@ describe(`fuzzing rundock dns (seed ${SEED})`, () => {
       replies += result.replies.length;
       for (const reply of result.replies) {
         const problem = problemWith(reply, 'tcp');
-        if (problem !== undefined) problems.add(problem, `reply ${reply.toString('hex')}\n    on connection ${connections} (framing ${framing}) after sending ${bytes.toString('hex').slice(0, 600)}`);
+        if (problem !== undefined)
+          problems.add(
+            problem,
+            `reply ${reply.toString('hex')}\n    on connection ${connections} (framing ${framing}) after sending ${bytes.toString('hex').slice(0, 600)}`,
+          );
       }
       assert.ok(dns.alive(), `rundock dns exited (${REPLAY})`);
     }
@@ -414,8 +537,15 @@ describe(`fuzzing rundock dns (seed ${SEED})`, () => {
 
   it('the server processes are the same ones (none died and was restarted) and nothing was logged as an error', async () => {
     assert.ok(dns.alive());
-    assert.deepEqual((await dns.pids()).sort(), [...pidsBefore].sort(), `the server's processes changed (a worker died?) (${REPLAY})`);
-    const errors = dns.logs().split('\n').filter((line) => /"level":(5|6)\d/.test(line));
+    assert.deepEqual(
+      (await dns.pids()).sort(),
+      [...pidsBefore].sort(),
+      `the server's processes changed (a worker died?) (${REPLAY})`,
+    );
+    const errors = dns
+      .logs()
+      .split('\n')
+      .filter((line) => /"level":(5|6)\d/.test(line));
     assert.deepEqual(errors.slice(0, 5), [], `error logs (${REPLAY})`);
   });
 

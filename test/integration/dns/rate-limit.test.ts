@@ -61,7 +61,12 @@ describe('rundock dns rate limit per client address', () => {
     const client = new Etcd3({ hosts: etcd.endpoint });
     await client.put('/skydns/com/example/limit/s/influxdb/node-back-1').value('{"host":"10.0.0.5","port":8086}');
     client.close();
-    limited = await startDnsProcess({ etcd: etcd.endpoint, domain: DOMAIN, workers: 1, args: ['--dns-rate-limit', String(RATE), '--dns-rate-limit-exempt', ''] });
+    limited = await startDnsProcess({
+      etcd: etcd.endpoint,
+      domain: DOMAIN,
+      workers: 1,
+      args: ['--dns-rate-limit', String(RATE), '--dns-rate-limit-exempt', ''],
+    });
     defaults = await startDnsProcess({ etcd: etcd.endpoint, domain: DOMAIN, workers: 1 });
   });
 
@@ -79,7 +84,9 @@ describe('rundock dns rate limit per client address', () => {
       new Promise<Tally>((resolve) => setTimeout(() => resolve(burst(limited.port, '127.0.0.3', 20)), 300)),
     ]);
     const seconds = (performance.now() - started) / 1000;
-    t.diagnostic(`busy client: ${JSON.stringify(busy)} in ${seconds.toFixed(2)} s; other client: ${JSON.stringify(other)}`);
+    t.diagnostic(
+      `busy client: ${JSON.stringify(busy)} in ${seconds.toFixed(2)} s; other client: ${JSON.stringify(other)}`,
+    );
     const allowed = 2 * RATE + Math.ceil(RATE * seconds);
     assert.ok(busy.answered <= allowed, `${busy.answered} answers to the busy client, at most ${allowed} allowed`);
     assert.ok(busy.answered >= 2 * RATE, `the burst size (${2 * RATE}) is answered, got ${busy.answered}`);
@@ -99,7 +106,11 @@ describe('rundock dns rate limit per client address', () => {
   it('a bad limit is refused with status 2, naming the flag', async () => {
     const { spawnSync } = await import('node:child_process');
     const { BIN } = await import('../harness.js');
-    const result = spawnSync(process.execPath, [BIN, 'dns', '--etcd', etcd.endpoint, '--domain', DOMAIN, '--dns-rate-limit-exempt', '10.0.0.0/40'], { encoding: 'utf8', env: { ...process.env, RUNDOCK_CONFIG: '/dev/null' } });
+    const result = spawnSync(
+      process.execPath,
+      [BIN, 'dns', '--etcd', etcd.endpoint, '--domain', DOMAIN, '--dns-rate-limit-exempt', '10.0.0.0/40'],
+      { encoding: 'utf8', env: { ...process.env, RUNDOCK_CONFIG: '/dev/null' } },
+    );
     assert.equal(result.status, 2);
     assert.match(result.stderr, /dns-rate-limit-exempt.*10\.0\.0\.0\/40/);
   });

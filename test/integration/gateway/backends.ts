@@ -28,26 +28,42 @@ export async function startBackend(name: string): Promise<Backend> {
   return {
     name,
     port,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 /** Puts `service`'s record from `host` as an agent would: `{"host":"127.0.0.1","port":PORT,"ttl":10}`. */
-export async function announce(client: Etcd3, domain: string, service: string, host: string, port: number): Promise<void> {
-  await client.put(recordKey(domain, service, host)).value(encodeRecord({ host: '127.0.0.1', port, ttl: 10 })).exec();
+export async function announce(
+  client: Etcd3,
+  domain: string,
+  service: string,
+  host: string,
+  port: number,
+): Promise<void> {
+  await client
+    .put(recordKey(domain, service, host))
+    .value(encodeRecord({ host: '127.0.0.1', port, ttl: 10 }))
+    .exec();
 }
 
 export async function withdraw(client: Etcd3, domain: string, service: string, host: string): Promise<void> {
-  await client.delete().key(recordKey(domain, service, host)).exec();
+  await client
+    .delete()
+    .key(recordKey(domain, service, host))
+    .exec();
 }
 
 /** GET http://127.0.0.1:PORT/ with `Host: hostname`; a refused connection is status 0. */
 export async function get(port: number, hostname: string, path = '/'): Promise<{ status: number; body: string }> {
   try {
-    const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { host: hostname }, signal: AbortSignal.timeout(5000) });
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+      headers: { host: hostname },
+      signal: AbortSignal.timeout(5000),
+    });
     return { status: response.status, body: await response.text() };
   } catch {
     return { status: 0, body: '' };
@@ -70,7 +86,11 @@ export function testLogger(): Logger {
 }
 
 /** A counter's or gauge's current value (with these labels), 0 when absent. */
-export async function metricValue(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+export async function metricValue(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
   const metric = registry.getSingleMetric(name);
   if (metric === undefined) return 0;
   const { values } = await metric.get();

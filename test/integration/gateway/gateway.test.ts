@@ -53,7 +53,11 @@ describe('rundock gateway (etcd + nginx)', () => {
     assert.equal((await get(g.port, 'grafana.example.com')).status, 502); // routed, nothing announced yet
     const started = performance.now();
     await announce(client, g.domain, 'grafana', 'node-back-1', backend(0).port);
-    await eventually('grafana answers through nginx', 2000, async () => (await get(g.port, 'grafana.example.com')).body === 'backend b1\n');
+    await eventually(
+      'grafana answers through nginx',
+      2000,
+      async () => (await get(g.port, 'grafana.example.com')).body === 'backend b1\n',
+    );
     const elapsed = performance.now() - started;
     assert.ok(elapsed < 2000, `took ${elapsed} ms`);
     assert.match(await readFile(g.file, 'utf8'), new RegExp(`server 127\\.0\\.0\\.1:${backend(0).port};`));
@@ -66,7 +70,11 @@ describe('rundock gateway (etcd + nginx)', () => {
     await eventually('both instances serve', 3000, async () => (await bodies(g, 'grafana.example.com', 4)).size === 2);
     await withdraw(client, g.domain, 'grafana', 'h1');
     // Old workers finish what they hold (a keep-alive connection may get one more answer from the old config).
-    await eventually('requests stop reaching b1', 2000, async () => (await bodies(g, 'grafana.example.com', 4)).has('backend b1') === false);
+    await eventually(
+      'requests stop reaching b1',
+      2000,
+      async () => (await bodies(g, 'grafana.example.com', 4)).has('backend b1') === false,
+    );
     assert.deepEqual(await bodies(g, 'grafana.example.com', 20), new Set(['backend b2']));
     assert.doesNotMatch(await readFile(g.file, 'utf8'), new RegExp(`:${backend(0).port};`));
   });
@@ -90,26 +98,44 @@ describe('rundock gateway (etcd + nginx)', () => {
     await writeFile(join(g.nginx.extraDir, 'clash.conf'), 'upstream rundock_clash { server 127.0.0.1:9; }\n');
     const good = await readFile(g.file, 'utf8');
     await announce(client, g.domain, 'clash', 'h1', backend(2).port);
-    await eventually('nginx -t failure counted', 3000, async () => (await metricValue(g.metrics, 'rundock_gateway_validation_failures_total')) >= 1);
+    await eventually(
+      'nginx -t failure counted',
+      3000,
+      async () => (await metricValue(g.metrics, 'rundock_gateway_validation_failures_total')) >= 1,
+    );
     assert.equal(await readFile(g.file, 'utf8'), good);
     assert.equal((await get(g.port, 'grafana.example.com')).body, 'backend b1\n');
     assert.equal(g.gateway.status().lastResult?.outcome, 'invalid');
     assert.match(g.gateway.status().lastResult?.error ?? '', /duplicate upstream "rundock_clash"/);
     await withdraw(client, g.domain, 'clash', 'h1');
     await announce(client, g.domain, 'grafana', 'h2', backend(1).port);
-    await eventually('the next valid change serves', 3000, async () => (await bodies(g, 'grafana.example.com', 4)).has('backend b2'));
+    await eventually('the next valid change serves', 3000, async () =>
+      (await bodies(g, 'grafana.example.com', 4)).has('backend b2'),
+    );
   });
 
   it('an invalid template leaves the previous config serving, is counted, and a fixed one applies', async () => {
-    const template = (marker: string): string => `{{upstream_blocks}}\n{{#routes}}server {\n    listen 127.0.0.1:PORT;\n    server_name {{hostname}};\n    location / { proxy_pass http://{{upstream}}; add_header X-Template ${marker}; }\n}\n{{/routes}}`;
+    const template = (marker: string): string =>
+      `{{upstream_blocks}}\n{{#routes}}server {\n    listen 127.0.0.1:PORT;\n    server_name {{hostname}};\n    location / { proxy_pass http://{{upstream}}; add_header X-Template ${marker}; }\n}\n{{/routes}}`;
     const g = await gatewayFor({ routes: ['grafana.example.com=grafana'], template: template('v1') });
     const templateFile = join(g.nginx.prefix, 'gateway.tmpl');
-    const header = async (): Promise<string | null> => (await fetch(`http://127.0.0.1:${g.port}/`, { headers: { host: 'grafana.example.com' } })).headers.get('x-template');
+    const header = async (): Promise<string | null> =>
+      (await fetch(`http://127.0.0.1:${g.port}/`, { headers: { host: 'grafana.example.com' } })).headers.get(
+        'x-template',
+      );
     await announce(client, g.domain, 'grafana', 'h1', backend(0).port);
-    await eventually('the template serves', 3000, async () => (await get(g.port, 'grafana.example.com')).status === 200 && (await header()) === 'v1');
+    await eventually(
+      'the template serves',
+      3000,
+      async () => (await get(g.port, 'grafana.example.com')).status === 200 && (await header()) === 'v1',
+    );
     await writeFile(templateFile, '{{#routes}}server_name {{hostname}};\n'); // never closed
     await announce(client, g.domain, 'grafana', 'h2', backend(1).port);
-    await eventually('the render failure is counted', 3000, async () => (await metricValue(g.metrics, 'rundock_gateway_renders_total', { outcome: 'error' })) >= 1);
+    await eventually(
+      'the render failure is counted',
+      3000,
+      async () => (await metricValue(g.metrics, 'rundock_gateway_renders_total', { outcome: 'error' })) >= 1,
+    );
     assert.equal(await header(), 'v1');
     assert.equal((await get(g.port, 'grafana.example.com')).status, 200);
     assert.match(g.gateway.status().lastResult?.error ?? '', /line 1: \{\{#routes\}\} is never closed/);
@@ -131,6 +157,8 @@ describe('rundock gateway (etcd + nginx)', () => {
     await etcd.start();
     await eventually('the feed watches again', 20_000, async () => g.gateway.status().feed === 'watching');
     await announce(client, g.domain, 'grafana', 'h2', backend(1).port);
-    await eventually('the new instance serves', 5000, async () => (await bodies(g, 'grafana.example.com', 4)).has('backend b2'));
+    await eventually('the new instance serves', 5000, async () =>
+      (await bodies(g, 'grafana.example.com', 4)).has('backend b2'),
+    );
   });
 });

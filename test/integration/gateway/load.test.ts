@@ -66,8 +66,12 @@ describe('rundock gateway under load', () => {
     const [closeResult, keepAliveResult] = await Promise.all([fresh, keepAlive]);
     const reloads = (await gateway.reloads()) - reloadsBefore;
     t.diagnostic(`reloads during the run: ${reloads}`);
-    t.diagnostic(`new connection per request: ${closeResult.requests} requests, ${closeResult.non2xx} non-2xx, socket errors ${JSON.stringify(closeResult.errors)}`);
-    t.diagnostic(`keep-alive connections: ${keepAliveResult.requests} requests, ${keepAliveResult.non2xx} non-2xx, socket errors ${JSON.stringify(keepAliveResult.errors)}`);
+    t.diagnostic(
+      `new connection per request: ${closeResult.requests} requests, ${closeResult.non2xx} non-2xx, socket errors ${JSON.stringify(closeResult.errors)}`,
+    );
+    t.diagnostic(
+      `keep-alive connections: ${keepAliveResult.requests} requests, ${keepAliveResult.non2xx} non-2xx, socket errors ${JSON.stringify(keepAliveResult.errors)}`,
+    );
     // Changes closer together than the debounce minimum are rightly merged into one reload on a busy machine.
     assert.ok(reloads >= CHANGES * 0.6, `only ${reloads} reloads for ${CHANGES} changes`);
     assert.ok(closeResult.requests > 1000, closeResult.output);

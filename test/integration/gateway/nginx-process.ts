@@ -31,13 +31,16 @@ export async function startNginx(workers = 2): Promise<NginxProcess> {
   await chmod(prefix, 0o755); // workers run as nobody and must reach the temp paths
   const confDir = join(prefix, 'conf', 'rundock');
   const extraDir = join(prefix, 'conf', 'extra');
-  for (const dir of [confDir, extraDir, join(prefix, 'logs'), join(prefix, 'tmp')]) await mkdir(dir, { recursive: true });
+  for (const dir of [confDir, extraDir, join(prefix, 'logs'), join(prefix, 'tmp')])
+    await mkdir(dir, { recursive: true });
   const conf = join(prefix, 'conf', 'nginx.conf');
   const pidFile = join(prefix, 'logs', 'nginx.pid');
   const errorLog = join(prefix, 'logs', 'error.log');
   await writeFile(conf, mainConfig(prefix, workers, pidFile, errorLog));
   const options: NginxOptions = { bin: NGINX_BIN, prefix: `${prefix}/`, conf, errorLog, pidFile, confirmMs: 5000 };
-  const child = spawn(NGINX_BIN, ['-p', `${prefix}/`, '-c', conf, '-e', errorLog, '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(NGINX_BIN, ['-p', `${prefix}/`, '-c', conf, '-e', errorLog, '-g', 'daemon off;'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const killOnExit = (): void => void child.kill('SIGKILL');
   process.once('exit', killOnExit);
   let stderr = '';

@@ -51,7 +51,17 @@ export async function setupGateway(o: SetupOptions): Promise<GatewayUnderTest> {
   const render = gatewayRenderOptions({ ...o, domain, listen: [`127.0.0.1:${port}`] });
   let gateway: Gateway;
   try {
-    gateway = await startGateway({ domain, source: o.source(domain), file, render, templateFile, nginx: nginx.options, debounce: { minQuietMs: 50, maxWaitMs: 500 }, metricsRegistry: metrics, log: testLogger() });
+    gateway = await startGateway({
+      domain,
+      source: o.source(domain),
+      file,
+      render,
+      templateFile,
+      nginx: nginx.options,
+      debounce: { minQuietMs: 50, maxWaitMs: 500 },
+      metricsRegistry: metrics,
+      log: testLogger(),
+    });
   } catch (error) {
     await nginx.stop();
     throw error;
@@ -62,7 +72,14 @@ export async function setupGateway(o: SetupOptions): Promise<GatewayUnderTest> {
   };
   await reloadedAfter(0);
   return {
-    domain, port, nginx, gateway, metrics, file, reloads, reloadedAfter,
+    domain,
+    port,
+    nginx,
+    gateway,
+    metrics,
+    file,
+    reloads,
+    reloadedAfter,
     stop: async () => {
       await gateway.stop();
       await nginx.stop();

@@ -41,10 +41,16 @@ async function until(what: string, timeoutMs: number, check: () => boolean | Pro
 describe('etcd with a member that stops answering', () => {
   it("the agent's records move to a new lease before the old one expires: never deleted", async () => {
     const domain = 'failover.test';
-    const records = new Map([[recordKey(domain, 'web', 'node-1'), encodeRecord({ host: '10.0.0.1', port: 80, ttl: 1 })]]);
+    const records = new Map([
+      [recordKey(domain, 'web', 'node-1'), encodeRecord({ host: '10.0.0.1', port: 80, ttl: 1 })],
+    ]);
     const moved: string[] = [];
     // Every endpoint is on loopback, so all are "local": the first member is used first, and that is the one frozen.
-    const registry = new EtcdRegistry({ hosts: cluster.endpoints, ttlSeconds: 6, listener: { leaseMoved: (from, to) => moved.push(`${from} -> ${to}`) } });
+    const registry = new EtcdRegistry({
+      hosts: cluster.endpoints,
+      ttlSeconds: 6,
+      listener: { leaseMoved: (from, to) => moved.push(`${from} -> ${to}`) },
+    });
     const deletes: string[] = [];
     const watcher = await observer.watch().prefix('/skydns/test/failover/').create();
     watcher.on('delete', (kv) => deletes.push(kv.key.toString()));
@@ -55,7 +61,11 @@ describe('etcd with a member that stops answering', () => {
       assert.ok(firstLease !== undefined && firstLease !== '0');
       cluster.members[0]?.pause();
       // The first lease's renewals go to the frozen member: wait until etcd has let it expire.
-      await until('the first lease expired', 3 * 6000, async () => (await observer.leaseClient.leaseTimeToLive({ ID: firstLease })).TTL === '-1');
+      await until(
+        'the first lease expired',
+        3 * 6000,
+        async () => (await observer.leaseClient.leaseTimeToLive({ ID: firstLease })).TTL === '-1',
+      );
       const kv = (await observer.get(key).exec()).kvs[0];
       assert.ok(kv !== undefined, 'the record is still in etcd');
       assert.notEqual(kv.lease, firstLease, 'attached to another lease');

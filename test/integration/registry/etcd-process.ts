@@ -47,10 +47,24 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdProcess>
   const endpoint = `${tls ? 'https' : 'http'}://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const args = [
-    '--name', 't', '--data-dir', dataDir,
-    '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
-    '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `t=${peer}`,
-    '--log-level', 'error', '--logger', 'zap',
+    '--name',
+    't',
+    '--data-dir',
+    dataDir,
+    '--listen-client-urls',
+    endpoint,
+    '--advertise-client-urls',
+    endpoint,
+    '--listen-peer-urls',
+    peer,
+    '--initial-advertise-peer-urls',
+    peer,
+    '--initial-cluster',
+    `t=${peer}`,
+    '--log-level',
+    'error',
+    '--logger',
+    'zap',
     ...(tls ? ['--cert-file', tls.certFile, '--key-file', tls.keyFile] : []),
     ...(tls?.clientCA ? ['--client-cert-auth', '--trusted-ca-file', tls.clientCA] : []),
     ...(options.extraArgs ?? []),
@@ -115,20 +129,42 @@ export async function startEtcdCluster(size = 3): Promise<EtcdCluster> {
     return {
       endpoint,
       process: spawnEtcd([
-        '--name', `m${i}`, '--data-dir', dataDirs[i] as string,
-        '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
-        '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer,
-        '--initial-cluster', initial, '--initial-cluster-state', 'new', '--initial-cluster-token', token,
-        '--log-level', 'error', '--logger', 'zap',
+        '--name',
+        `m${i}`,
+        '--data-dir',
+        dataDirs[i] as string,
+        '--listen-client-urls',
+        endpoint,
+        '--advertise-client-urls',
+        endpoint,
+        '--listen-peer-urls',
+        peer,
+        '--initial-advertise-peer-urls',
+        peer,
+        '--initial-cluster',
+        initial,
+        '--initial-cluster-state',
+        'new',
+        '--initial-cluster-token',
+        token,
+        '--log-level',
+        'error',
+        '--logger',
+        'zap',
       ]),
     };
   });
   const kill = async (): Promise<void> => {
-    await Promise.all(spawned.map(({ process: { child } }) => new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve(undefined);
-      child.once('exit', resolve);
-      child.kill('SIGKILL');
-    })));
+    await Promise.all(
+      spawned.map(
+        ({ process: { child } }) =>
+          new Promise((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve(undefined);
+            child.once('exit', resolve);
+            child.kill('SIGKILL');
+          }),
+      ),
+    );
     await Promise.all(dataDirs.map((d) => rm(d, { recursive: true, force: true })));
   };
   try {
@@ -165,14 +201,23 @@ function spawnEtcd(args: string[]): Spawned {
 }
 
 /** Polls `/health` until etcd answers healthy; fails fast if the process exits. */
-async function waitHealthy(endpoint: string, { child, stderr }: Spawned, tls?: EtcdTlsOptions['check'], timeoutMs = 20_000): Promise<void> {
+async function waitHealthy(
+  endpoint: string,
+  { child, stderr }: Spawned,
+  tls?: EtcdTlsOptions['check'],
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   child.once('exit', () => (exited = true));
   child.once('error', () => (exited = true));
   while (Date.now() < deadline && !exited) {
     try {
-      const body = JSON.parse(tls ? await httpsGet(`${endpoint}/health`, tls) : await (await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1000) })).text()) as { health?: string };
+      const body = JSON.parse(
+        tls
+          ? await httpsGet(`${endpoint}/health`, tls)
+          : await (await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1000) })).text(),
+      ) as { health?: string };
       if (body.health === 'true') return;
     } catch {
       // not listening yet
@@ -185,7 +230,11 @@ async function waitHealthy(endpoint: string, { child, stderr }: Spawned, tls?: E
 
 /** GET over TLS with a CA and optionally a client certificate (fetch takes neither). */
 async function httpsGet(url: string, tls: EtcdTlsOptions['check']): Promise<string> {
-  const [ca, cert, key] = await Promise.all([readFile(tls.caFile), tls.certFile ? readFile(tls.certFile) : undefined, tls.keyFile ? readFile(tls.keyFile) : undefined]);
+  const [ca, cert, key] = await Promise.all([
+    readFile(tls.caFile),
+    tls.certFile ? readFile(tls.certFile) : undefined,
+    tls.keyFile ? readFile(tls.keyFile) : undefined,
+  ]);
   return new Promise((resolve, reject) => {
     const req = httpsRequest(url, { ca, cert, key, timeout: 1000 }, (response) => {
       let body = '';
@@ -205,7 +254,9 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

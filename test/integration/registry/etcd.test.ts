@@ -58,7 +58,10 @@ function registry(): { registry: EtcdRegistry; events: string[] } {
     stateChanged: (state) => events.push(state),
     leaseReplaced: (before, after) => events.push(`replaced ${before} -> ${after}`),
   };
-  return { registry: new EtcdRegistry({ hosts: [etcd.endpoint], ttlSeconds: 2, listener, dialTimeoutMs: 2000 }), events };
+  return {
+    registry: new EtcdRegistry({ hosts: [etcd.endpoint], ttlSeconds: 2, listener, dialTimeoutMs: 2000 }),
+    events,
+  };
 }
 
 registryContract('EtcdRegistry', async () => {
@@ -118,7 +121,12 @@ describe('EtcdRegistry on a real etcd', () => {
   it('writes more records than one transaction may hold', async () => {
     const { registry: r } = registry();
     const prefix = `/skydns/test/etcd/big${Date.now().toString(36)}/`;
-    const records = new Map(Array.from({ length: 300 }, (_, i) => [`${prefix}s${i}/node-back-1`, `{"host":"10.0.${i >> 8}.${i & 255}","port":80}`]));
+    const records = new Map(
+      Array.from({ length: 300 }, (_, i) => [
+        `${prefix}s${i}/node-back-1`,
+        `{"host":"10.0.${i >> 8}.${i & 255}","port":80}`,
+      ]),
+    );
     await r.sync(records);
     assert.deepEqual(await read(prefix), records);
     await r.sync(new Map());
@@ -154,7 +162,9 @@ describe('EtcdRegistry on a real etcd', () => {
 
   it('replaces at once a lease etcd no longer knows when a sync finds out before the keep-alives do', async () => {
     const events: string[] = [];
-    const listener: RegistryListener = { leaseReplaced: (before, after) => events.push(`replaced ${before} -> ${after}`) };
+    const listener: RegistryListener = {
+      leaseReplaced: (before, after) => events.push(`replaced ${before} -> ${after}`),
+    };
     // A 30 s lease: its next keep-alive is 10 s away, so the sync is the first to meet the revoked lease.
     const r = new EtcdRegistry({ hosts: [etcd.endpoint], ttlSeconds: 30, listener });
     const { records } = fixture();
@@ -165,7 +175,11 @@ describe('EtcdRegistry on a real etcd', () => {
     await client.leaseClient.leaseRevoke({ ID: old });
     await r.sync(records);
     const leases = await Promise.all([first[0], second[0]].map(leaseOf));
-    assert.deepEqual(leases, [r.status().leaseId, r.status().leaseId], 'both records, the old one too, are on the new lease');
+    assert.deepEqual(
+      leases,
+      [r.status().leaseId, r.status().leaseId],
+      'both records, the old one too, are on the new lease',
+    );
     assert.notEqual(r.status().leaseId, old);
     assert.deepEqual(events, [`replaced ${old} -> ${r.status().leaseId}`]);
     await r.withdrawAll();
@@ -185,7 +199,11 @@ describe('EtcdRegistry on a real etcd', () => {
       assert.ok(Date.now() - start < 50, 'an unchanged set sends nothing, so it succeeds even with etcd down');
       const shorter = new Map([...records].slice(0, 1));
       start = Date.now();
-      await assert.rejects(r.sync(shorter), (error: unknown) => isRetryable(error) && (error as { code?: string }).code === 'RUNDOCK_E_REGISTRY_UNAVAILABLE');
+      await assert.rejects(
+        r.sync(shorter),
+        (error: unknown) =>
+          isRetryable(error) && (error as { code?: string }).code === 'RUNDOCK_E_REGISTRY_UNAVAILABLE',
+      );
       assert.ok(Date.now() - start < 3000, `a sync with etcd down rejected after ${Date.now() - start} ms`);
       await sleep(5000); // more than twice the TTL: the client gives the lease up
       assert.equal(r.status().state, 'disconnected');
@@ -198,8 +216,14 @@ describe('EtcdRegistry on a real etcd', () => {
       return kept !== undefined && kept !== old && kept === r.status().leaseId && removed === undefined;
     });
     assert.equal(r.status().state, 'connected');
-    assert.deepEqual(events.filter((e) => !e.startsWith('replaced')), ['connected', 'disconnected', 'connected']);
-    assert.ok(events.some((e) => e.startsWith(`replaced ${old} -> `)), events.join(', '));
+    assert.deepEqual(
+      events.filter((e) => !e.startsWith('replaced')),
+      ['connected', 'disconnected', 'connected'],
+    );
+    assert.ok(
+      events.some((e) => e.startsWith(`replaced ${old} -> `)),
+      events.join(', '),
+    );
     // The old lease, renewed by etcd's restart, expires now; the records moved off it and stay.
     await sleep(3500);
     assert.ok((await leaseOf(keys[0] ?? '')) !== undefined, 'the record outlives the old lease');

@@ -48,14 +48,20 @@ async function listenersOf(pid: number): Promise<Listener[]> {
     }
   }
   const found: Listener[] = [];
-  for (const [file, proto] of [['tcp', 'tcp'], ['tcp6', 'tcp'], ['udp', 'udp'], ['udp6', 'udp']] as const) {
+  for (const [file, proto] of [
+    ['tcp', 'tcp'],
+    ['tcp6', 'tcp'],
+    ['udp', 'udp'],
+    ['udp6', 'udp'],
+  ] as const) {
     const lines = (await readFile(`/proc/net/${file}`, 'utf8')).trim().split('\n').slice(1);
     for (const line of lines) {
       const f = line.trim().split(/\s+/);
       const [local = '', remote = '', state = '', inode = ''] = [f[1], f[2], f[3], f[9]];
       if (!inodes.has(inode)) continue;
       const listening = proto === 'tcp' ? state === '0A' : /^0+:0000$/.test(remote);
-      if (listening) found.push({ proto, ...(({ address, port }) => ({ local: address, port }))(decodeAddress(local)) });
+      if (listening)
+        found.push({ proto, ...(({ address, port }) => ({ local: address, port }))(decodeAddress(local)) });
     }
   }
   return found;
@@ -76,14 +82,49 @@ describe('listening sockets', () => {
     stateDir = await mkdtemp(join(tmpdir(), 'rundock-listen-'));
     confDir = await mkdtemp(join(tmpdir(), 'rundock-listen-nginx-'));
     agentDns = await freePort();
-    agent = await startAgent(['--etcd', etcd.endpoint, '--domain', DOMAIN, '--hostname', 'node-l1', '--dns', `127.0.0.1:${agentDns}`, ...ADDRESSES]);
+    agent = await startAgent([
+      '--etcd',
+      etcd.endpoint,
+      '--domain',
+      DOMAIN,
+      '--hostname',
+      'node-l1',
+      '--dns',
+      `127.0.0.1:${agentDns}`,
+      ...ADDRESSES,
+    ]);
     dns = await startDnsProcess({ etcd: etcd.endpoint, domain: DOMAIN, workers: 2 });
     gatewayStatus = await freePort();
-    gateway = spawn(process.execPath, [BIN, 'gateway', '--etcd', etcd.endpoint, '--domain', DOMAIN, '--nginx-conf-dir', confDir, '--nginx-pid-file', join(confDir, 'none.pid'), '--metrics-listen', `127.0.0.1:${gatewayStatus}`], {
-      env: { ...process.env, RUNDOCK_CONFIG: '/dev/null' },
-      stdio: 'ignore',
-    });
-    await waitFor(() => fetch(`http://127.0.0.1:${gatewayStatus}/status`).then((r) => r.ok, () => false), 15_000, 50);
+    gateway = spawn(
+      process.execPath,
+      [
+        BIN,
+        'gateway',
+        '--etcd',
+        etcd.endpoint,
+        '--domain',
+        DOMAIN,
+        '--nginx-conf-dir',
+        confDir,
+        '--nginx-pid-file',
+        join(confDir, 'none.pid'),
+        '--metrics-listen',
+        `127.0.0.1:${gatewayStatus}`,
+      ],
+      {
+        env: { ...process.env, RUNDOCK_CONFIG: '/dev/null' },
+        stdio: 'ignore',
+      },
+    );
+    await waitFor(
+      () =>
+        fetch(`http://127.0.0.1:${gatewayStatus}/status`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      15_000,
+      50,
+    );
   });
 
   after(async () => {
@@ -98,15 +139,33 @@ describe('listening sockets', () => {
   it('the agent with --dns listens on loopback only: its status endpoint, and DNS where told', async () => {
     const listeners = await listenersOf(agent.pid);
     const statusPort = Number(agent.status.split(':')[1]);
-    assert.deepEqual(listeners.filter((l) => l.local !== '127.0.0.1'), [], JSON.stringify(listeners));
-    assert.ok(listeners.some((l) => l.proto === 'tcp' && l.port === statusPort), 'its status endpoint');
-    assert.ok(listeners.some((l) => l.proto === 'udp' && l.port === agentDns) && listeners.some((l) => l.proto === 'tcp' && l.port === agentDns), 'its DNS, UDP and TCP');
+    assert.deepEqual(
+      listeners.filter((l) => l.local !== '127.0.0.1'),
+      [],
+      JSON.stringify(listeners),
+    );
+    assert.ok(
+      listeners.some((l) => l.proto === 'tcp' && l.port === statusPort),
+      'its status endpoint',
+    );
+    assert.ok(
+      listeners.some((l) => l.proto === 'udp' && l.port === agentDns) &&
+        listeners.some((l) => l.proto === 'tcp' && l.port === agentDns),
+      'its DNS, UDP and TCP',
+    );
   });
 
   it('rundock dns (primary and workers) listens only on the address it is told and its loopback metrics', async () => {
     const listeners = await listenersOf(dns.pid);
-    assert.deepEqual(listeners.filter((l) => l.local !== '127.0.0.1'), [], JSON.stringify(listeners));
-    assert.deepEqual([...new Set(listeners.map((l) => `${l.proto}:${l.port}`))].sort(), [`tcp:${dns.metricsPort}`, `tcp:${dns.port}`, `udp:${dns.port}`].sort());
+    assert.deepEqual(
+      listeners.filter((l) => l.local !== '127.0.0.1'),
+      [],
+      JSON.stringify(listeners),
+    );
+    assert.deepEqual(
+      [...new Set(listeners.map((l) => `${l.proto}:${l.port}`))].sort(),
+      [`tcp:${dns.metricsPort}`, `tcp:${dns.port}`, `udp:${dns.port}`].sort(),
+    );
   });
 
   it('rundock gateway listens only on its loopback metrics address', async () => {

@@ -13,7 +13,19 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
 import { startAgent, waitFor, type AgentProcess } from '../agent-process.js';
-import { ADDRESSES, BIN, docker, freePort, HTTPD, IMAGE, inspectContainer, removeContainers, rundock, rundockJson, uniqueName } from '../harness.js';
+import {
+  ADDRESSES,
+  BIN,
+  docker,
+  freePort,
+  HTTPD,
+  IMAGE,
+  inspectContainer,
+  removeContainers,
+  rundock,
+  rundockJson,
+  uniqueName,
+} from '../harness.js';
 import { startEtcd, type EtcdProcess } from '../registry/etcd-process.js';
 
 const DOMAIN = 's.sec.example.com';
@@ -40,21 +52,70 @@ async function cli(what: string, args: string[]): Promise<Record<string, unknown
   return result.json;
 }
 
-const enableArgs = (): string[] => ['enable', names.cli, '--image', IMAGE, '--cmd', HTTPD, '--announce', String(ports.cli), '--port', '8080', '--args', `--env-file ${envFile}`, ...ADDRESSES];
+const enableArgs = (): string[] => [
+  'enable',
+  names.cli,
+  '--image',
+  IMAGE,
+  '--cmd',
+  HTTPD,
+  '--announce',
+  String(ports.cli),
+  '--port',
+  '8080',
+  '--args',
+  `--env-file ${envFile}`,
+  ...ADDRESSES,
+];
 const applyFile = (): string => join(work, 'services.yml');
 const changedOf = (json: Record<string, unknown>): boolean => json.changed as boolean;
 
 /** ansible-playbook on this machine (local connection) with one rundock task; -v prints results, --diff the diffs. */
 function playbook(what: string, extra: string[] = []): Promise<{ code: number; out: string }> {
   const file = join(work, 'play.yml');
-  const task = { name: names.ansible, image: IMAGE, cmd: HTTPD, announce: ports.ansible, port: 8080, env_file: envFile, private_ip: '127.0.0.1', rundock_cmd: [process.execPath, BIN] };
-  writeFileSync(file, JSON.stringify([{ hosts: 'local', gather_facts: false, tasks: [{ name: 'deploy', rundock: task }] }]));
-  const env = { ...process.env, ...cliEnv, ANSIBLE_LIBRARY: LIBRARY, ANSIBLE_NOCOLOR: '1', ANSIBLE_LOCAL_TEMP: join(work, 'ansible-local'), ANSIBLE_REMOTE_TEMP: join(work, 'ansible-remote') };
+  const task = {
+    name: names.ansible,
+    image: IMAGE,
+    cmd: HTTPD,
+    announce: ports.ansible,
+    port: 8080,
+    env_file: envFile,
+    private_ip: '127.0.0.1',
+    rundock_cmd: [process.execPath, BIN],
+  };
+  writeFileSync(
+    file,
+    JSON.stringify([{ hosts: 'local', gather_facts: false, tasks: [{ name: 'deploy', rundock: task }] }]),
+  );
+  const env = {
+    ...process.env,
+    ...cliEnv,
+    ANSIBLE_LIBRARY: LIBRARY,
+    ANSIBLE_NOCOLOR: '1',
+    ANSIBLE_LOCAL_TEMP: join(work, 'ansible-local'),
+    ANSIBLE_REMOTE_TEMP: join(work, 'ansible-remote'),
+  };
   return new Promise((resolve) => {
-    execFile('ansible-playbook', ['-i', 'local,', '-c', 'local', '-e', 'ansible_python_interpreter=/usr/bin/python3', '-v', '--diff', ...extra, file], { cwd: work, env, timeout: 120_000 }, (error, stdout, stderr) => {
-      outputs.push({ what, text: stdout + stderr });
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out: stdout + stderr });
-    });
+    execFile(
+      'ansible-playbook',
+      [
+        '-i',
+        'local,',
+        '-c',
+        'local',
+        '-e',
+        'ansible_python_interpreter=/usr/bin/python3',
+        '-v',
+        '--diff',
+        ...extra,
+        file,
+      ],
+      { cwd: work, env, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        outputs.push({ what, text: stdout + stderr });
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out: stdout + stderr });
+      },
+    );
   });
 }
 
@@ -92,13 +153,57 @@ describe('secrets from env files', () => {
     envFile = join(work, 'web.env');
     writeEnvFile(secret);
     // Everything rundock runs with: debug logs, and a HOME and TMPDIR of its own, searched afterwards.
-    cliEnv = { RUNDOCK_LOG_LEVEL: 'debug', HOME: join(work, 'home'), TMPDIR: join(work, 'tmp'), RUNDOCK_PRIVATE_IP: '127.0.0.1', RUNDOCK_PUBLIC_IP: '127.0.0.1', RUNDOCK_CONFIG: '/dev/null' };
+    cliEnv = {
+      RUNDOCK_LOG_LEVEL: 'debug',
+      HOME: join(work, 'home'),
+      TMPDIR: join(work, 'tmp'),
+      RUNDOCK_PRIVATE_IP: '127.0.0.1',
+      RUNDOCK_PUBLIC_IP: '127.0.0.1',
+      RUNDOCK_CONFIG: '/dev/null',
+    };
     for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort();
-    writeFileSync(applyFile(), JSON.stringify({ services: [{ name: names.apply, image: IMAGE, cmd: HTTPD, announce: ports.apply, port: 8080, env_file: envFile }] }));
+    writeFileSync(
+      applyFile(),
+      JSON.stringify({
+        services: [
+          { name: names.apply, image: IMAGE, cmd: HTTPD, announce: ports.apply, port: 8080, env_file: envFile },
+        ],
+      }),
+    );
     etcd = await startEtcd();
     client = new Etcd3({ hosts: etcd.endpoint });
-    agent = await startAgent(['--etcd', etcd.endpoint, '--domain', DOMAIN, '--hostname', HOST, '--stable-after', '1s', '--resync-interval', '2s', ...ADDRESSES], cliEnv);
-    embeddedAgent = await startAgent(['--state-dir', join(work, 'state'), '--domain', DOMAIN, '--hostname', HOST, '--stable-after', '1s', '--resync-interval', '2s', ...ADDRESSES], cliEnv);
+    agent = await startAgent(
+      [
+        '--etcd',
+        etcd.endpoint,
+        '--domain',
+        DOMAIN,
+        '--hostname',
+        HOST,
+        '--stable-after',
+        '1s',
+        '--resync-interval',
+        '2s',
+        ...ADDRESSES,
+      ],
+      cliEnv,
+    );
+    embeddedAgent = await startAgent(
+      [
+        '--state-dir',
+        join(work, 'state'),
+        '--domain',
+        DOMAIN,
+        '--hostname',
+        HOST,
+        '--stable-after',
+        '1s',
+        '--resync-interval',
+        '2s',
+        ...ADDRESSES,
+      ],
+      cliEnv,
+    );
   });
 
   after(async () => {
@@ -118,10 +223,17 @@ describe('secrets from env files', () => {
     assert.equal(play.code, 0, play.out);
     assert.equal(recapChanged(play.out), 1, play.out);
     for (const name of Object.values(names)) {
-      assert.ok((await containerEnv(name)).includes(`DB_PASSWORD=${secret}`), `${name} has the secret in its environment`);
+      assert.ok(
+        (await containerEnv(name)).includes(`DB_PASSWORD=${secret}`),
+        `${name} has the secret in its environment`,
+      );
     }
     const recordKeys = Object.values(names).map((n) => `/skydns/com/example/sec/s/${n}/${HOST}`);
-    await waitFor(async () => (await Promise.all(recordKeys.map((k) => client.get(k).string()))).every((v) => v !== null), 10_000, 100);
+    await waitFor(
+      async () => (await Promise.all(recordKeys.map((k) => client.get(k).string()))).every((v) => v !== null),
+      10_000,
+      100,
+    );
     await cli('ps', ['ps', '--agent', agent.status]);
   });
 
@@ -135,14 +247,16 @@ describe('secrets from env files', () => {
   it('leaves the secret out of labels, etcd, the embedded registry, logs, --json output, Ansible output and files', async () => {
     const found: string[] = [];
     const search = (what: string, text: string): void => void (text.includes(secret) && found.push(what));
-    for (const c of await docker.listContainers({ all: true })) search(`labels of ${c.Names.join(',')}`, JSON.stringify(c.Labels));
+    for (const c of await docker.listContainers({ all: true }))
+      search(`labels of ${c.Names.join(',')}`, JSON.stringify(c.Labels));
     const all = await client.getAll().strings();
     assert.ok(Object.keys(all).length > 0, 'the agent wrote records');
     search('etcd', JSON.stringify(all));
     search('agent log (etcd)', agent.logs());
     search('agent log (embedded)', embeddedAgent.logs());
     for (const { what, text } of outputs) search(what, text);
-    for (const file of [...filesUnder(work)].filter((f) => f !== envFile)) search(`file ${file}`, readFileSync(file, 'utf8'));
+    for (const file of [...filesUnder(work)].filter((f) => f !== envFile))
+      search(`file ${file}`, readFileSync(file, 'utf8'));
     assert.deepEqual(found, []);
     assert.ok(agent.logs().includes('"level":20'), 'the agent logged at debug level');
   });
@@ -161,19 +275,36 @@ describe('secrets from env files', () => {
     assert.equal(recapChanged(play.out), 1, play.out);
     for (const name of Object.values(names)) {
       const env = await containerEnv(name);
-      assert.ok(env.includes(`DB_PASSWORD=${secret}`) && !env.includes(`DB_PASSWORD=${old}`), `${name} runs with the new value`);
+      assert.ok(
+        env.includes(`DB_PASSWORD=${secret}`) && !env.includes(`DB_PASSWORD=${old}`),
+        `${name} runs with the new value`,
+      );
     }
     assert.equal(changedOf(await cli('enable settled', enableArgs())), false);
     assert.equal(changedOf(await cli('apply settled', ['apply', applyFile()])), false);
     assert.equal(recapChanged((await playbook('ansible-playbook settled')).out), 0);
-    const texts = [...outputs.map((o) => o.text), agent.logs(), embeddedAgent.logs(), JSON.stringify(await client.getAll().strings())];
-    assert.ok(texts.every((t) => !t.includes(secret) && !t.includes(old)), 'neither value was printed, logged or announced');
+    const texts = [
+      ...outputs.map((o) => o.text),
+      agent.logs(),
+      embeddedAgent.logs(),
+      JSON.stringify(await client.getAll().strings()),
+    ];
+    assert.ok(
+      texts.every((t) => !t.includes(secret) && !t.includes(old)),
+      'neither value was printed, logged or announced',
+    );
   });
 
   it('writes no file that holds a secret (the digest key is derived, not stored), so none needs 0600', () => {
     const written = filesUnder(work).filter((f) => f !== envFile && !f.endsWith('.yml'));
-    assert.ok(written.some((f) => f.endsWith('registry.json')), 'the embedded registry wrote its state file');
-    assert.deepEqual(written.filter((f) => readFileSync(f, 'utf8').includes(secret)), []);
+    assert.ok(
+      written.some((f) => f.endsWith('registry.json')),
+      'the embedded registry wrote its state file',
+    );
+    assert.deepEqual(
+      written.filter((f) => readFileSync(f, 'utf8').includes(secret)),
+      [],
+    );
   });
 });
 
@@ -182,7 +313,9 @@ describe('Docker endpoint from the environment', () => {
     const ok = await rundockJson(['ps'], { DOCKER_HOST: 'unix:///var/run/docker.sock' });
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     assert.ok(Array.isArray((ok.json as { services?: unknown }).services));
-    const bad = await rundockJson<{ error: { code: string; message: string } }>(['ps'], { DOCKER_HOST: 'unix:///nonexistent' });
+    const bad = await rundockJson<{ error: { code: string; message: string } }>(['ps'], {
+      DOCKER_HOST: 'unix:///nonexistent',
+    });
     assert.equal(bad.code, 1);
     assert.equal(bad.json.error.code, 'RUNDOCK_E_DOCKER_UNREACHABLE');
     assert.match(bad.json.error.message, /unix:\/\/\/nonexistent \(DOCKER_HOST\)/);
@@ -191,10 +324,19 @@ describe('Docker endpoint from the environment', () => {
   });
 
   it('rejects an unusable DOCKER_HOST or a missing CA with exit 2, naming the variable and value', async () => {
-    const scheme = await rundockJson<{ error: { field: string; value: string } }>(['ps'], { DOCKER_HOST: 'npipe:////./pipe/docker_engine' });
+    const scheme = await rundockJson<{ error: { field: string; value: string } }>(['ps'], {
+      DOCKER_HOST: 'npipe:////./pipe/docker_engine',
+    });
     assert.equal(scheme.code, 2);
-    assert.deepEqual([scheme.json.error.field, scheme.json.error.value], ['DOCKER_HOST', 'npipe:////./pipe/docker_engine']);
-    const ca = await rundockJson<{ error: { field: string; value: string } }>(['ps'], { DOCKER_HOST: 'tcp://127.0.0.1:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/nonexistent/certs' });
+    assert.deepEqual(
+      [scheme.json.error.field, scheme.json.error.value],
+      ['DOCKER_HOST', 'npipe:////./pipe/docker_engine'],
+    );
+    const ca = await rundockJson<{ error: { field: string; value: string } }>(['ps'], {
+      DOCKER_HOST: 'tcp://127.0.0.1:2376',
+      DOCKER_TLS_VERIFY: '1',
+      DOCKER_CERT_PATH: '/nonexistent/certs',
+    });
     assert.equal(ca.code, 2);
     assert.deepEqual([ca.json.error.field, ca.json.error.value], ['DOCKER_CERT_PATH', '/nonexistent/certs']);
   });
