@@ -4,7 +4,9 @@ import { prepareService } from '../deploy/prepare.js';
 import { STATES, type State } from '../spec/schema.js';
 import { ValidationError } from '../shared/errors.js';
 import { validateService } from '../spec/validate.js';
-import { dockerRuntime, hostContext, type GlobalOptions } from './context.js';
+import { agentHandover } from '../deploy/handover.js';
+import { agentAddress, DEFAULT_STATUS_LISTEN, dockerRuntime, hostContext, type GlobalOptions } from './context.js';
+import { parseListen } from './listen.js';
 import { makeOutput } from './output.js';
 import { Progress } from './progress.js';
 
@@ -33,6 +35,8 @@ interface StateOptions {
   probeInterval?: string;
   probeTimeout?: string;
   timeout?: string;
+  drain?: string;
+  agent?: string;
   dryRun?: boolean;
 }
 
@@ -43,6 +47,7 @@ export function registerStateCommands(program: Command, run: (action: () => Prom
     const cmd = program.command(`${verb} <name>`).description(STATE_HELP[state]);
     if (state !== 'absent') addSpecOptions(cmd);
     cmd.option('--dry-run', 'show what would change and change nothing');
+    cmd.option('--agent <addr:port>', `the local agent's status address (default ${DEFAULT_STATUS_LISTEN}, or RUNDOCK_AGENT)`);
     cmd.action((name: string, opts: StateOptions) =>
       run(() => stateCommand(state, name, opts, program.opts<GlobalOptions>())),
     );
@@ -54,7 +59,7 @@ function addSpecOptions(cmd: Command): void {
     .option('--image <ref>', 'Docker image reference')
     .option('--args <string>', 'extra docker run options, tokenised without a shell ($PRIVATE_IP, $PUBLIC_IP expanded)')
     .option('--cmd <string>', 'the command the container runs (words split like a shell, without one)')
-    .option('--announce <port>', 'host port to publish and announce')
+    .option('--announce <port|auto>', 'host port to publish and announce; auto: Docker picks a free one (needs --port)')
     .option('--port <port>', 'container port (default: announce)')
     .addOption(
       new Option('--announce-as <where>', 'address to publish and announce on').choices([
@@ -75,7 +80,8 @@ function addSpecOptions(cmd: Command): void {
     .option('--probe <check>', 'health probe run by the agent when the image has no HEALTHCHECK: tcp or http:/path')
     .option('--probe-interval <duration>', 'time between probes (default 5s)')
     .option('--probe-timeout <duration>', 'time a probe may take (default 2s)')
-    .option('--timeout <seconds>', 'how long enable waits for running/healthy (default: from the health check)');
+    .option('--timeout <seconds>', 'how long enable waits for running/healthy (default: from the health check)')
+    .option('--drain <duration>', 'after a redeploy, how long the old container finishes requests in flight once every gateway dropped it (default 5s)');
 }
 
 /** Maps flags onto the spec's keys, keeping values as given so validation can name them. */
@@ -91,6 +97,7 @@ export function specFromFlags(state: State, name: string, o: StateOptions): Reco
     announce_as: o.announceAs,
     pull: o.pull,
     restart: o.restart,
+    drain: o.drain,
   };
   if (o.healthCmd !== undefined) {
     raw.health = {
@@ -113,6 +120,7 @@ async function stateCommand(state: State, name: string, o: StateOptions, global:
     dryRun: o.dryRun,
     reporter: progress,
     onPull: progress.pull(spec.image ?? ''),
+    handover: o.dryRun ? undefined : await agentHandover(parseListen('agent', agentAddress(o.agent, global))),
   });
   makeOutput(global.json ?? false).print(describeResult(result), result);
   return 0;

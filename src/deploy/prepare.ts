@@ -26,6 +26,8 @@ export interface PreparedService {
   seal?: ((key: Uint8Array) => DesiredContainer) | undefined;
   /** How long `enable` waits for the container to be ready. */
   waitTimeoutMs: number;
+  /** How long a replaced, withdrawn container keeps serving requests in flight before it is stopped. */
+  drainMs: number;
 }
 
 /**
@@ -37,7 +39,8 @@ export function prepareService(
   host: HostContext,
   waitTimeoutMs?: number,
 ): PreparedService {
-  if (spec.image === undefined || spec.state === 'absent') return { spec, waitTimeoutMs: waitTimeoutMs ?? 0 };
+  const drainMs = spec.drain === undefined ? DEFAULT_DRAIN_MS : Math.round(nanos(spec.drain) / 1e6);
+  if (spec.image === undefined || spec.state === 'absent') return { spec, waitTimeoutMs: waitTimeoutMs ?? 0, drainMs };
   const vars = { PRIVATE_IP: host.addresses.private, PUBLIC_IP: host.addresses.public };
   const run = parseArgs(spec.args, vars);
   const envFiles = [
@@ -62,8 +65,11 @@ export function prepareService(
     secret.length === 0
       ? undefined
       : (key: Uint8Array) => buildDesiredContainer({ ...input, envDigest: envDigest(key, secret) });
-  return { spec, desired, seal, waitTimeoutMs: waitTimeoutMs ?? defaultWaitMs(desired.body.Healthcheck) };
+  return { spec, desired, seal, waitTimeoutMs: waitTimeoutMs ?? defaultWaitMs(desired.body.Healthcheck), drainMs };
 }
+
+/** The drain time when the spec gives none: long enough for ordinary requests in flight to finish. */
+export const DEFAULT_DRAIN_MS = 5000;
 
 /** Docker's HEALTHCHECK from the spec: a string runs in the container's shell, a list is exec'd directly. */
 export function toHealthConfig(health: HealthSpec): Docker.HealthConfig {
