@@ -266,9 +266,11 @@ http {
     fastcgi_temp_path $p/tmp/fastcgi;
     uwsgi_temp_path $p/tmp/uwsgi;
     scgi_temp_path $p/tmp/scgi;
-    # An instance that vanished without being withdrawn yet (host cut off) costs at most this, then the next one.
+    # An instance that vanished without being withdrawn yet (host cut off) costs at most the connect timeout, and a
+    # request in flight to it when it vanished the read timeout (the stand-ins answer in milliseconds), then nginx
+    # passes the request to the next instance.
     proxy_connect_timeout 1s;
-    proxy_read_timeout 5s;
+    proxy_read_timeout 2s;
     proxy_next_upstream error timeout http_502 http_503;
     include $p/conf/rundock/*.conf;
 }
