@@ -88,7 +88,7 @@ export function decideAnnouncements(
   let recheckAt: number | undefined;
   for (const facts of instances) {
     const address = addressOf(facts, s);
-    const verdict = address === undefined ? 'nothing to announce (no announce port)' : unannouncedReason(facts, s, now);
+    const verdict = address === undefined ? noAddressReason(facts, s) : unannouncedReason(facts, s, now);
     if (verdict === undefined && address !== undefined) {
       const { ip, port } = address;
       records.set(
@@ -139,6 +139,18 @@ function describe(f: InstanceFacts): Omit<ServiceStatus, 'announced' | 'reason' 
     restarts: f.restartCount,
     ...(f.successor && { successor: true as const }),
   };
+}
+
+/** Why a container has no address to announce. */
+function noAddressReason(f: InstanceFacts, s: AnnounceSettings): string {
+  const { announceAs, announce, port } = f.labels;
+  if (announceAs === 'container' || announce === undefined) return 'nothing to announce (no announce port)';
+  const ip = s.addresses[announceAs];
+  if (ip === undefined) return `nothing to announce (this agent knows no ${announceAs} address)`;
+  const elsewhere = (f.published ?? [])
+    .filter((p) => p.containerPort === `${port}/tcp`)
+    .map((p) => `${p.hostIp}:${p.hostPort}`);
+  return `no port published on ${ip} for ${port}/tcp${elsewhere.length > 0 ? ` (published on ${elsewhere.join(', ')}: the deploy used another ${announceAs} address than this agent)` : ''}`;
 }
 
 function unannouncedReason(f: InstanceFacts, s: AnnounceSettings, now: number): string | undefined {

@@ -18,7 +18,6 @@ import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js'
 import type { EtcdConnection } from '../registry/etcd-connection.js';
 import { addRateLimitOptions, rateLimitFrom, type RateLimitFlags } from './rate-limit-flags.js';
 
-
 interface AgentFlags extends RateLimitFlags, GatewayRenderFlags, EtcdFlags {
   domain?: string;
   hostname?: string;

@@ -7,6 +7,7 @@ import { RundockError, ValidationError } from '../shared/errors.js';
 import { validateService } from '../spec/validate.js';
 import { agentHandover } from '../deploy/handover.js';
 import { agentAddress, DEFAULT_STATUS_LISTEN, dockerRuntime, hostContext, type GlobalOptions } from './context.js';
+import { historyOf, recordOutcome } from './history.js';
 import { parseListen } from './listen.js';
 import { makeOutput } from './output.js';
 import { Progress } from './progress.js';
@@ -19,7 +20,10 @@ export function registerApply(program: Command, run: (action: () => Promise<numb
       'put every service of a YAML file (- for standard input) into its state, in file order (all are validated first)',
     )
     .option('--dry-run', 'show the plan and change nothing')
-    .option('--agent <addr:port>', `the local agent's status address (default ${DEFAULT_STATUS_LISTEN}, or RUNDOCK_AGENT)`)
+    .option(
+      '--agent <addr:port>',
+      `the local agent's status address (default ${DEFAULT_STATUS_LISTEN}, or RUNDOCK_AGENT)`,
+    )
     .action((file: string, opts: { dryRun?: boolean; agent?: string }) =>
       run(() => apply(file, opts, program.opts<GlobalOptions>())),
     );
@@ -75,12 +79,19 @@ async function apply(file: string, opts: { dryRun?: boolean; agent?: string }, g
   const progress = new Progress(process.stderr, !global.json);
   const handover = dryRun ? undefined : await agentHandover(parseListen('agent', agentAddress(opts.agent, global)));
   const results: ServiceResult[] = [];
+  const history = historyOf(global);
   for (const p of prepared) {
     try {
-      results.push(
-        await converge(docker, p, { dryRun, reporter: progress, onPull: progress.pull(p.spec.image ?? ''), handover }),
-      );
+      const result = await converge(docker, p, {
+        dryRun,
+        reporter: progress,
+        onPull: progress.pull(p.spec.image ?? ''),
+        handover,
+      });
+      recordOutcome(history, p.spec, { result });
+      results.push(result);
     } catch (error) {
+      recordOutcome(history, p.spec, { error, specHash: p.desired?.hash });
       if (error instanceof RundockError) {
         const changed = error.details.changed === true || results.some((r) => r.changed);
         Object.assign(error.details, { service: p.spec.name, services: results, changed });

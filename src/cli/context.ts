@@ -35,7 +35,11 @@ export function hostContext(opts: GlobalOptions, env: NodeJS.ProcessEnv = proces
 export const DEFAULT_STATUS_LISTEN = '127.0.0.1:9476';
 
 /** The local agent's status address: `--agent`, RUNDOCK_AGENT, `status_listen` in the config file, or the default. */
-export function agentAddress(flag: string | undefined, global: GlobalOptions, env: NodeJS.ProcessEnv = process.env): string {
+export function agentAddress(
+  flag: string | undefined,
+  global: GlobalOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   return flag ?? env.RUNDOCK_AGENT ?? loadHostConfig(global.config, env).status_listen ?? DEFAULT_STATUS_LISTEN;
 }
 

@@ -4,6 +4,7 @@ import { registerAgent } from './agent.js';
 import { registerApply } from './apply.js';
 import { registerDns } from './dns.js';
 import { registerGateway } from './gateway.js';
+import { registerHistory } from './history.js';
 import { registerLogs } from './logs.js';
 import { reportError } from './output.js';
 import { registerPs } from './ps.js';
@@ -35,6 +36,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerPs(program, run);
   registerLogs(program, run);
   registerApply(program, run);
+  registerHistory(program, run);
   registerAgent(program, run);
   registerDns(program, run);
   registerGateway(program, run);

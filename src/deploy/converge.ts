@@ -1,5 +1,6 @@
 import type { DockerRuntime, ObservedContainer } from '../runtime/docker.js';
 import type { PullEvent } from '../runtime/pull.js';
+import { RundockError } from '../shared/errors.js';
 import { LABEL } from '../spec/labels.js';
 import { containerPort, type DesiredContainer } from '../plan/container-body.js';
 import { envDigestKey } from '../plan/env-digest.js';
@@ -57,7 +58,11 @@ export async function converge(
   const { spec } = prepared;
   const desired = prepared.seal === undefined ? prepared.desired : prepared.seal(envDigestKey(await docker.engineId()));
   const [image, all] = await Promise.all([
-    desired === undefined ? undefined : ensureImage(docker, spec.image ?? '', spec.pull, opts),
+    desired === undefined
+      ? undefined
+      : prepared.pinnedImageId !== undefined
+        ? pinnedImage(docker, prepared.pinnedImageId, spec.image ?? '')
+        : ensureImage(docker, spec.image ?? '', spec.pull, opts),
     docker.list(),
   ]);
   const observed = observedFrom(all, spec.name, image?.imageId);
@@ -89,6 +94,24 @@ export async function converge(
         : result.announced,
     address: executed.announced ?? null,
   };
+}
+
+/** A pinned image (a rollback's): it must still be on this host; nothing is pulled for it. */
+async function pinnedImage(
+  docker: DockerRuntime,
+  imageId: string,
+  ref: string,
+): Promise<{ imageId: string; pulled: false }> {
+  if ((await docker.imageId(imageId)) === undefined) {
+    throw new RundockError(
+      'RUNDOCK_E_IMAGE_MISSING',
+      `image ${imageId} (${ref} when it was deployed) is no longer on this host`,
+      {
+        details: { image: ref, image_id: imageId },
+      },
+    );
+  }
+  return { imageId, pulled: false };
 }
 
 /** The host port Docker bound for the container port on `ip` (an `auto` announce port). */

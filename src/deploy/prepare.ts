@@ -4,7 +4,8 @@ import { envDigest } from '../plan/env-digest.js';
 import type { HostAddresses } from '../runtime/host.js';
 import { parseArgs, splitWords } from '../spec/args/index.js';
 import { durationNanos } from '../spec/args/values.js';
-import type { ProbeLabel } from '../spec/labels.js';
+import { LABEL, type ProbeLabel } from '../spec/labels.js';
+import { hashOf } from '../plan/canonical.js';
 import type { HealthSpec, ProbeSpec, ServiceSpec } from '../spec/schema.js';
 import { readEnvFile } from './env-file.js';
 
@@ -28,6 +29,8 @@ export interface PreparedService {
   waitTimeoutMs: number;
   /** How long a replaced, withdrawn container keeps serving requests in flight before it is stopped. */
   drainMs: number;
+  /** The image ID to run instead of what the tag names now (a rollback to an earlier generation). */
+  pinnedImageId?: string | undefined;
 }
 
 /**
@@ -38,6 +41,7 @@ export function prepareService(
   spec: Readonly<ServiceSpec>,
   host: HostContext,
   waitTimeoutMs?: number,
+  pinnedImageId?: string,
 ): PreparedService {
   const drainMs = spec.drain === undefined ? DEFAULT_DRAIN_MS : Math.round(nanos(spec.drain) / 1e6);
   if (spec.image === undefined || spec.state === 'absent') return { spec, waitTimeoutMs: waitTimeoutMs ?? 0, drainMs };
@@ -60,12 +64,20 @@ export function prepareService(
   };
   const secret = secretEnv(input);
   // Built once now so that every check runs before anything touches the engine.
-  const desired = buildDesiredContainer({ ...input, envDigest: secret.length > 0 ? 'unsealed' : undefined });
-  const seal =
-    secret.length === 0
-      ? undefined
-      : (key: Uint8Array) => buildDesiredContainer({ ...input, envDigest: envDigest(key, secret) });
-  return { spec, desired, seal, waitTimeoutMs: waitTimeoutMs ?? defaultWaitMs(desired.body.Healthcheck), drainMs };
+  const build = (digest: string | undefined): DesiredContainer =>
+    pin(buildDesiredContainer({ ...input, envDigest: digest }), pinnedImageId);
+  const desired = build(secret.length > 0 ? 'unsealed' : undefined);
+  const seal = secret.length === 0 ? undefined : (key: Uint8Array) => build(envDigest(key, secret));
+  const waitMs = waitTimeoutMs ?? defaultWaitMs(desired.body.Healthcheck);
+  return { spec, desired, seal, waitTimeoutMs: waitMs, drainMs, pinnedImageId };
+}
+
+/** The container with its image given by ID (the labels keep the reference); the hash covers the ID. */
+function pin(desired: DesiredContainer, imageId: string | undefined): DesiredContainer {
+  if (imageId === undefined) return desired;
+  const body = { ...desired.body, Image: imageId };
+  const hash = hashOf({ pinned: imageId, spec: desired.hash });
+  return { ...desired, body: { ...body, Labels: { ...body.Labels, [LABEL.specHash]: hash } }, hash };
 }
 
 /** The drain time when the spec gives none: long enough for ordinary requests in flight to finish. */
