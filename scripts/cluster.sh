@@ -174,6 +174,7 @@ host_files() {
   echo '{}' >"$d/daemon.json"
   {
     echo "hostname: $h"
+    echo "state_dir: $d/state"
     echo "private_iface: eth1"
     if is_frontend "$h"; then echo "public_iface: eth0"; else echo "public_iface: eth1"; fi
   } >"$d/rundock.yml"
@@ -291,7 +292,7 @@ start_nginx() {
 
 start_gateway() {
   local h=$1 p; p=$(nginx_prefix "$1")
-  spawn gateway "$h" "${GATEWAY_CMD[@]}" gateway --etcd "$ETCD_ENDPOINTS" --domain "$DOMAIN" \
+  spawn gateway "$h" "${GATEWAY_CMD[@]}" gateway --etcd "$ETCD_ENDPOINTS" --domain "$DOMAIN" --hostname "$h" --lease-ttl "$LEASE_TTL" \
     --nginx-conf-dir "$p/conf/rundock" --upstream grafana=docker_grafana --route grafana.prod.example.com=grafana \
     --route-listen "${PUB[$h]}:80" --nginx-conf "$p/conf/nginx.conf" --nginx-prefix "$p/" \
     --nginx-error-log "$p/logs/error.log" --nginx-pid-file "$p/logs/nginx.pid" --min-wait 50ms --max-wait 500ms

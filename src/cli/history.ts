@@ -123,7 +123,9 @@ async function rollback(name: string, o: RollbackOptions, global: GlobalOptions)
     );
   }
   const spec = validateService({ ...target.spec, state: 'enabled', ...(o.drain !== undefined && { drain: o.drain }) });
-  const prepared = prepareService(spec, hostContext(global), timeoutMs(o.timeout), target.image_id);
+  // Pinned by ID only when the reference names another image now: otherwise the generation's container exactly.
+  const pin = (await docker.imageId(target.image)) === target.image_id ? undefined : target.image_id;
+  const prepared = prepareService(spec, hostContext(global), timeoutMs(o.timeout), pin);
   const progress = new Progress(process.stderr, !global.json);
   progress.step(`roll back ${name} to generation ${target.generation} (${target.image}, ${short(target.image_id)})`);
   const result = await converge(docker, prepared, {

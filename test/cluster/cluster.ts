@@ -267,6 +267,8 @@ export interface LoadReport {
   failed: { at: number; frontend: string; error: string }[];
   /** Responses per grafana instance (the body names its host). */
   byInstance: Record<string, number>;
+  /** Responses per grafana version (the body's `vN`), in the order first seen. */
+  byVersion: Record<string, number>;
   /** The slowest request, ms. */
   maxMs: number;
 }
@@ -283,7 +285,7 @@ export interface Load {
  * until `stop()` or `maxMs`; counts failures (an error, a timeout, or a status other than 200).
  */
 export function loadThroughFrontends(frontends: readonly Frontend[] = FRONTENDS, maxMs = 120_000): Load {
-  const report: LoadReport = { requests: 0, failures: 0, failed: [], byInstance: {}, maxMs: 0 };
+  const report: LoadReport = { requests: 0, failures: 0, failed: [], byInstance: {}, byVersion: {}, maxMs: 0 };
   const perFrontend = new Map<Frontend, number>(frontends.map((f) => [f, 0]));
   const started = Date.now();
   let stopped = false;
@@ -295,8 +297,9 @@ export function loadThroughFrontends(frontends: readonly Frontend[] = FRONTENDS,
         // then the next instance), so such a request counts as answered late, not as failed.
         const r = await httpGet(PUBLIC[frontend], '/', GRAFANA_HOST_HEADER, 80, 5000);
         if (r.status !== 200) throw new Error(`status ${r.status}`);
-        const instance = /grafana on (\S+)/.exec(r.body)?.[1] ?? '?';
+        const [, instance = '?', version = '?'] = /grafana on (\S+)(?: v(\S+))?/.exec(r.body) ?? [];
         report.byInstance[instance] = (report.byInstance[instance] ?? 0) + 1;
+        report.byVersion[version] = (report.byVersion[version] ?? 0) + 1;
       } catch (error) {
         report.failures++;
         report.failed.push({

@@ -8,6 +8,7 @@ clusterSuite();
 
 describe('the reference cluster as deployed', () => {
   it('a second run of the playbook changes nothing', async () => {
+    await cluster('deploy');
     const r = await cluster('deploy');
     const recap = r.stdout.slice(r.stdout.indexOf('PLAY RECAP'));
     assert.match(recap, /node-back-1\s+: ok=3\s+changed=0/);
