@@ -68,8 +68,8 @@ options:
       - C(auto) lets Docker pick a free port (I(port) is then required); the agent announces the port actually bound,
         so the DNS record, the SRV answer and the gateways' nginx upstreams carry it and nothing types it. A redeploy
         of an C(auto) service starts the new container beside the old one and withdraws the old one only once every
-        gateway serves the new one (no request dropped); a fixed port is withdrawn and drained first, then swapped -
-        use C(serial: 1) to roll it over several hosts.
+        gateway serves the new one (no request dropped); a fixed port is withdrawn and drained first, then swapped,
+        so roll it over several hosts one at a time (a play C(serial) of 1).
     type: raw
   port:
     description:
