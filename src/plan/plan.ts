@@ -94,8 +94,9 @@ export function planService(
     }
     plan.steps.push(...stopIfRunning(main).map((s) => step(s)));
   } else if (!main) {
-    plan.steps.push(step({ op: 'create', name, body: desired.body }, { op: 'remove', container: NEW }));
-    if (state === 'enabled') plan.steps.push(...startAndHandOver(NEW, announces(desired.body.Labels)));
+    // A first deploy that fails keeps its container (nothing to go back to), for `docker logs` and `docker inspect`.
+    plan.steps.push(step({ op: 'create', name, body: desired.body }));
+    if (state === 'enabled') plan.steps.push(...startAndHandOver(NEW, announces(desired.body.Labels), false));
   } else if (isCurrent(main, desired, observed.imageId)) {
     const ref = refOf(main);
     if (state !== 'enabled') plan.steps.push(...stopIfRunning(main).map((s) => step(s)));
@@ -147,10 +148,11 @@ function planReplace(
 }
 
 /** Start, wait until ready, then (when it announces anything) until announced and in every gateway. */
-function startAndHandOver(ref: ContainerRef, announced: boolean): PlannedStep[] {
+function startAndHandOver(ref: ContainerRef, announced: boolean, undoable = true): PlannedStep[] {
   const waits = announced ? (['wait', 'announced', 'served'] as const) : (['wait'] as const);
+  const start: Step = { op: 'start', container: ref };
   return [
-    step({ op: 'start', container: ref }, { op: 'stop', container: ref }),
+    undoable ? step(start, { op: 'stop', container: ref }) : step(start),
     ...waits.map((op) => step({ op, container: ref })),
   ];
 }
