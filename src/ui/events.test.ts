@@ -24,7 +24,10 @@ describe('diffEvents', () => {
   });
 
   it('a killed container: withdrawn, with the agent reason', () => {
-    const killed = backRecord([{ state: 'stopped', announced: false, reason: 'not running', address: undefined }]);
+    // Docker reports a stopped container with a health check as unhealthy: that is no separate news.
+    const killed = backRecord([
+      { state: 'stopped', health: 'unhealthy', announced: false, reason: 'not running', address: undefined },
+    ]);
     assert.deepEqual(diffEvents(model(), model(killed), AT), [event('withdrawn', 'grafana', 'not running')]);
   });
 

@@ -42,7 +42,9 @@ function changes(was: ServiceRow, is: ServiceRow): [EventKind, string][] {
       was.image === is.image ? `container ${is.container}` : `${was.image} -> ${is.image} (container ${is.container})`,
     ]);
   else if (is.restarts > was.restarts) out.push(['restarted', `${is.restarts} restarts`]);
-  if (is.health === 'unhealthy' && was.health !== 'unhealthy') out.push(['unhealthy', is.reason]);
+  // Docker marks a stopped container unhealthy too; its withdrawal says "not running", which is the news.
+  if (is.health === 'unhealthy' && was.health !== 'unhealthy' && is.state === 'running')
+    out.push(['unhealthy', is.reason]);
   if (is.announced && !was.announced) out.push(['announced', `at ${is.address ?? '?'}`]);
   else if (!is.announced && was.announced) out.push(['withdrawn', is.reason]);
   else if (is.announced && was.address !== is.address)
