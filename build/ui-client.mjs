@@ -19,6 +19,7 @@ export async function buildUiClient() {
     legalComments: 'eof',
     logLevel: 'warning',
   });
+  /** @param {string} ext */
   const text = (ext) => {
     const file = result.outputFiles.find((f) => f.path.endsWith(ext));
     if (!file) throw new Error(`the UI build made no ${ext} file`);

@@ -23,7 +23,11 @@ export function registerUi(program: Command, run: (action: () => Promise<number>
     'etcd endpoints, comma separated',
   )
     .option('--domain <domain>', 'the domain of the services, e.g. s.prod.example.com')
-    .option('--listen <addr:port>', 'where to serve the page (any non-loopback address needs a token)', DEFAULT_UI_LISTEN)
+    .option(
+      '--listen <addr:port>',
+      'where to serve the page (any non-loopback address needs a token)',
+      DEFAULT_UI_LISTEN,
+    )
     .option('--ui-token-file <file>', TOKEN_HELP)
     .action((flags: UiFlags) => run(() => runUi(flags, program.opts<GlobalOptions>())));
 }
@@ -31,7 +35,10 @@ export function registerUi(program: Command, run: (action: () => Promise<number>
 /** The agent's `--ui [addr:port]` and `--ui-token-file`: the same UI over the agent's own registry. */
 export function addAgentUiOptions(command: Command): Command {
   return command
-    .option('--ui [addr:port]', `also serve the web UI (default ${DEFAULT_UI_LISTEN}), over etcd or the embedded registry`)
+    .option(
+      '--ui [addr:port]',
+      `also serve the web UI (default ${DEFAULT_UI_LISTEN}), over etcd or the embedded registry`,
+    )
     .option('--ui-token-file <file>', `with --ui: ${TOKEN_HELP}`);
 }
 

@@ -56,7 +56,10 @@ describe('diffEvents', () => {
     const onlyInflux: HostRecord = { ...one, services: one.services.slice(1) };
     assert.deepEqual(diffEvents(model(onlyInflux), model(), AT), [event('announced', 'grafana', 'at 10.0.0.5:8087')]);
     assert.deepEqual(diffEvents(model(), model(onlyInflux), AT), [event('withdrawn', 'grafana', 'service removed')]);
-    const backGone = pageModel(DOMAIN, clusterView(DOMAIN, [['/rundock/hosts/node-front-1', JSON.stringify(frontRecord)]]));
+    const backGone = pageModel(
+      DOMAIN,
+      clusterView(DOMAIN, [['/rundock/hosts/node-front-1', JSON.stringify(frontRecord)]]),
+    );
     assert.deepEqual(diffEvents(model(), backGone, AT), [
       event('withdrawn', 'grafana', 'host gone (agent stopped or its lease expired)'),
       event('withdrawn', 'influxdb', 'host gone (agent stopped or its lease expired)'),

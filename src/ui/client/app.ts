@@ -58,8 +58,10 @@ export function App() {
       <h1>rundock <span class="domain">${model?.domain ?? ''}</span></h1>
       <p class=${`connection ${connection}`} role="status" aria-live="polite">${CONNECTION_TEXT[connection]}</p>
     </header>
-    ${state?.feed === 'disconnected' &&
-    html`<p class="banner" role="alert">The registry cannot be reached: this is the last view it gave.</p>`}
+    ${
+      state?.feed === 'disconnected' &&
+      html`<p class="banner" role="alert">The registry cannot be reached: this is the last view it gave.</p>`
+    }
     ${state?.feed === 'loading' && html`<p class="banner">Loading the registry…</p>`}
     <p class="summary">${summary(model?.hosts.length ?? 0, all.length, announced, model?.gateways.length ?? 0)}</p>
     <form class="tools" role="search" onSubmit=${(e: Event) => e.preventDefault()}>

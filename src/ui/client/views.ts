@@ -22,8 +22,10 @@ function Host({ host, filtered }: { host: HostCard; filtered: boolean }) {
         <span>rundock ${host.version}</span>
         <span>agent up since <time datetime=${host.startedAt}>${dateTime(host.startedAt)}</time></span>
       </p>
-      ${host.services.length === 0 &&
-      html`<p class="empty">${filtered ? 'No service matches the filter.' : 'No service containers.'}</p>`}
+      ${
+        host.services.length === 0 &&
+        html`<p class="empty">${filtered ? 'No service matches the filter.' : 'No service containers.'}</p>`
+      }
       <ul class="services">
         ${host.services.map((s) => html`<${Service} key=${s.service} host=${host.host} s=${s} />`)}
       </ul>
@@ -66,9 +68,11 @@ function Service({ host, s }: { host: string; s: ServiceRow }) {
         </dd>
         <dt>Gateways</dt>
         <dd class="gateways">
-          ${s.gateways.length === 0
-            ? 'none'
-            : s.gateways.map((g) => html`<span key=${g.gateway + g.upstream}>${g.gateway} (${g.upstream}) </span>`)}
+          ${
+            s.gateways.length === 0
+              ? 'none'
+              : s.gateways.map((g) => html`<span key=${g.gateway + g.upstream}>${g.gateway} (${g.upstream}) </span>`)
+          }
         </dd>
       </dl>
     </li>
@@ -100,18 +104,20 @@ export function GatewayList({ gateways }: { gateways: GatewayCard[] }) {
   return html`
     <section class="gateways-list" aria-labelledby="gateways-title">
       <h2 id="gateways-title">Gateways</h2>
-      ${gateways.length === 0
-        ? html`<p class="empty">No gateway reports.</p>`
-        : html`<ul>
-            ${gateways.map(
-              (g) => html`
-                <li key=${g.host} data-gateway=${g.host}>
-                  <strong>${g.host}</strong>: ${`${g.upstreams} upstreams, ${g.servers} servers; revision ${g.revision} `}
-                  applied <time datetime=${g.appliedAt}>${dateTime(g.appliedAt)}</time>
-                </li>
-              `,
-            )}
-          </ul>`}
+      ${
+        gateways.length === 0
+          ? html`<p class="empty">No gateway reports.</p>`
+          : html`<ul>
+              ${gateways.map(
+                (g) => html`
+                  <li key=${g.host} data-gateway=${g.host}>
+                    <strong>${g.host}</strong>${`: ${g.upstreams} upstreams, ${g.servers} servers, applied `}
+                    <time datetime=${g.appliedAt}>${dateTime(g.appliedAt)}</time>${` (revision ${g.revision})`}
+                  </li>
+                `,
+              )}
+            </ul>`
+      }
     </section>
   `;
 }
@@ -121,16 +127,20 @@ export function OtherRecords({ records, skipped }: { records: OtherRecord[]; ski
   return html`
     <section class="other" aria-labelledby="other-title">
       <h2 id="other-title">Other records</h2>
-      ${records.length > 0 &&
-      html`<p>DNS records no host record lists as a service (<code>--announce-self</code>, written by others):</p>
-        <ul>
-          ${records.map((r) => html`<li key=${r.name + r.host}><code>${r.name}</code> from ${r.host}: ${r.target}</li>`)}
-        </ul>`}
-      ${skipped.length > 0 &&
-      html`<p>Records that could not be read:</p>
-        <ul>
-          ${skipped.map((key) => html`<li key=${key}><code>${key}</code></li>`)}
-        </ul>`}
+      ${
+        records.length > 0 &&
+        html`<p>DNS records no host record lists as a service (<code>--announce-self</code>, written by others):</p>
+          <ul>
+            ${records.map((r) => html`<li key=${r.name + r.host}><code>${r.name}</code> from ${r.host}: ${r.target}</li>`)}
+          </ul>`
+      }
+      ${
+        skipped.length > 0 &&
+        html`<p>Records that could not be read:</p>
+          <ul>
+            ${skipped.map((key) => html`<li key=${key}><code>${key}</code></li>`)}
+          </ul>`
+      }
     </section>
   `;
 }

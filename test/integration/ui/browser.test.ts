@@ -72,10 +72,7 @@ describe('web UI in headless Chromium (etcd, rundock ui)', () => {
     assert.equal(await text(page, `${killed} .health`), 'healthy');
     assert.equal(await text(page, `${killed} .address`), `127.0.0.1:${ports.killed}`);
     assert.equal(await text(page, `${killed} .image`), IMAGE);
-    assert.equal(
-      await text(page, `${killed} .dns`),
-      `${names.killed}.${DOMAIN} ${HOST}.${names.killed}.${DOMAIN}`,
-    );
+    assert.equal(await text(page, `${killed} .dns`), `${names.killed}.${DOMAIN} ${HOST}.${names.killed}.${DOMAIN}`);
     assert.equal(await text(page, `${killed} .gateways`), 'none');
     await page.waitForSelector(`.event-list li[data-kind="announced"][data-service="${names.killed}"]`);
     // What a gateway reports (the gateway writes it; here the test does): the page says which one serves it.
