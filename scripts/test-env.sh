@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs (Debian packages), starts and stops the real services rundock's tests need:
-# dockerd, a local image registry on 127.0.0.1:5000, and the test images built from busybox-static. Also chromium, for the web UI's browser test (test/integration/ui).
+# dockerd, a local image registry on 127.0.0.1:5000, and the test images built from busybox-static;
+# chromium is for the web UI's browser test (test/integration/ui).
 # Idempotent: `up` starts only what is not running and records what it started; `down` stops only that.
 set -euo pipefail
 STATE_DIR=${RUNDOCK_TEST_STATE:-/tmp/rundock-test-env}

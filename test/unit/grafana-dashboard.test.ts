@@ -49,9 +49,7 @@ describe('Grafana dashboard', () => {
     const defined = definedMetrics();
     assert.ok(defined.has('rundock_agent_registry_connected') && defined.has('rundock_dns_query_duration_seconds'));
     const used = panels.flatMap((p) => (p.targets ?? []).flatMap((t) => [...t.expr.matchAll(/rundock_[a-z_]+/g)]));
-    const unknown = used
-      .map((m) => m[0].replace(/_(bucket|sum|count)$/, ''))
-      .filter((name) => !defined.has(name));
+    const unknown = used.map((m) => m[0].replace(/_(bucket|sum|count)$/, '')).filter((name) => !defined.has(name));
     assert.deepEqual([...new Set(unknown)], []);
     const components = new Set(used.map((m) => m[0].split('_')[1]));
     assert.deepEqual([...components].sort(), ['agent', 'dns', 'gateway']);
