@@ -42,12 +42,38 @@ describe('diffEvents', () => {
     assert.deepEqual(diffEvents(model(sick), model(), AT), [event('announced', 'grafana', 'at 10.0.0.5:8087')]);
   });
 
-  it('a restart by its policy, and a redeploy (new container, new image)', () => {
+  it('a restart by its policy', () => {
     const restarted = backRecord([{ restarts: 2 }]);
     assert.deepEqual(diffEvents(model(), model(restarted), AT), [event('restarted', 'grafana', '2 restarts')]);
-    const redeployed = backRecord([{ container: `ffff${GRAFANA_ID.slice(4)}`, image: 'grafana:v2', restarts: 0 }]);
-    assert.deepEqual(diffEvents(model(restarted), model(redeployed), AT), [
-      event('redeployed', 'grafana', 'grafana:local -> grafana:v2 (container ffff0e6f3b2a)'),
+  });
+
+  it('a redeploy that replaces the container at once: old withdrawn, new announced, redeployed', () => {
+    const redeployed = backRecord([{ container: `ffff${GRAFANA_ID.slice(4)}`, image: 'grafana:v2' }]);
+    assert.deepEqual(diffEvents(model(), model(redeployed), AT), [
+      event('withdrawn', 'grafana', 'container replaced'),
+      event('announced', 'grafana', 'at 10.0.0.5:8087'),
+      event('redeployed', 'grafana', 'grafana:local -> grafana:v2 (container 9c1d0e6f3b2a -> ffff0e6f3b2a)'),
+    ]);
+  });
+
+  it('an overlapping redeploy, step by step: successor announced, old withdrawn, then it takes over', () => {
+    const newId = `ffff${GRAFANA_ID.slice(4)}`;
+    const withSuccessor = (oldAnnounced: boolean): HostRecord => {
+      const back = backRecord([oldAnnounced ? {} : { announced: false, reason: 'draining', address: undefined }]);
+      const old = back.services[0];
+      assert.ok(old);
+      const next = { ...old, container: newId, announced: true, address: '10.0.0.5:31000', successor: true as const };
+      back.services.splice(1, 0, { ...next, reason: 'running and healthy' });
+      return back;
+    };
+    const steps = [model(), model(withSuccessor(true)), model(withSuccessor(false))];
+    const done = backRecord([{ container: newId, address: '10.0.0.5:31000' }]);
+    steps.push(model(done));
+    const seen = steps.slice(1).map((m, i) => diffEvents(steps[i], m, AT));
+    assert.deepEqual(seen, [
+      [event('announced', 'grafana', 'at 10.0.0.5:31000 (the new container of a redeploy)')],
+      [event('withdrawn', 'grafana', 'draining')],
+      [event('redeployed', 'grafana', '(container 9c1d0e6f3b2a -> ffff0e6f3b2a)')],
     ]);
   });
 

@@ -7,12 +7,6 @@
 /** Where the registry feed stands: loading, following changes, or showing its last view while the registry is away. */
 export type FeedState = 'loading' | 'watching' | 'disconnected';
 
-/** A gateway whose upstream `upstream` lists a service instance's announced address. */
-export interface GatewayRef {
-  gateway: string;
-  upstream: string;
-}
-
 /** One service container of a host, as its agent reports it in the host record. */
 export interface ServiceRow {
   service: string;
@@ -23,14 +17,19 @@ export interface ServiceRow {
   /** Docker's health status, else the agent probe's verdict; null with neither. */
   health: string | null;
   restarts: number;
+  /** The new container of an overlapping redeploy, announced beside the service's current one until it takes over. */
+  successor: boolean;
   announced: boolean;
   reason: string;
   /** `IP:PORT` announced; null when not announced. */
   address: string | null;
-  /** The names DNS answers with this instance: `<service>.<domain>` and `<host>.<service>.<domain>`; none unless its record is in the registry. */
+  /**
+   * The names DNS answers with this instance while its record is in the registry: `<service>.<domain>` and
+   * `<host>.<service>.<domain>` (a redeploy's successor also `<container>.<host>.<service>.<domain>`); else none.
+   */
   dnsNames: string[];
-  /** The gateways serving this instance (its address in one of their upstreams). */
-  gateways: GatewayRef[];
+  /** The gateways whose report lists this instance's address among the service's servers (what their nginx serves). */
+  gateways: string[];
 }
 
 /** One host, from its agent's host record (/rundock/hosts/<host>), which exists while the agent lives. */
@@ -51,12 +50,14 @@ export interface OtherRecord {
   target: string;
 }
 
-/** What one gateway reported applying (/rundock/gateways/<gateway host>). */
+/** What one gateway reported its nginx serves (/rundock/gateways/<gateway host>). */
 export interface GatewayCard {
   host: string;
+  /** The registry revision of the records it rendered. */
   revision: number;
+  /** When nginx was reloaded with them. */
   appliedAt: string;
-  upstreams: number;
+  services: number;
   servers: number;
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { pageModel } from './page-model.js';
+import { pageModel, serverForm } from './page-model.js';
 import { clusterView } from './records.js';
 import { backRecord, DOMAIN, entries, frontRecord } from './records-fixture.js';
 
@@ -23,11 +23,12 @@ describe('pageModel', () => {
               state: 'running',
               health: 'healthy',
               restarts: 0,
+              successor: false,
               announced: true,
               reason: 'running and healthy',
               address: '10.0.0.5:8087',
               dnsNames: ['grafana.s.prod.example.com', 'node-back-1.grafana.s.prod.example.com'],
-              gateways: [{ gateway: 'node-front-1', upstream: 'docker_grafana' }],
+              gateways: ['node-front-1'],
             },
             {
               service: 'influxdb',
@@ -36,6 +37,7 @@ describe('pageModel', () => {
               state: 'running',
               health: 'healthy',
               restarts: 0,
+              successor: false,
               announced: true,
               reason: 'running and healthy',
               address: '10.0.0.5:8086',
@@ -53,7 +55,7 @@ describe('pageModel', () => {
         },
       ],
       gateways: [
-        { host: 'node-front-1', revision: 42, appliedAt: '2026-11-28T09:12:45.001Z', upstreams: 2, servers: 1 },
+        { host: 'node-front-1', revision: 42, appliedAt: '2026-11-28T09:12:45.001Z', services: 2, servers: 1 },
       ],
       otherRecords: [{ name: 'www.s.prod.example.com', host: 'node-front-1', target: '203.0.113.10' }],
       skipped: [],
@@ -82,7 +84,7 @@ describe('pageModel', () => {
       ['/rundock/hosts/node-a', '{not json'],
       ['/rundock/hosts/node-b', JSON.stringify(frontRecord)],
       ['/rundock/hosts/Node_C', JSON.stringify({ ...frontRecord, host: 'Node_C' })],
-      ['/rundock/gateways/gw-1', '{"host":"gw-1","revision":"7","applied_at":"x","upstreams":{}}'],
+      ['/rundock/gateways/gw-1', '{"host":"gw-1","revision":"7","applied_at":"x","services":{}}'],
       ['/skydns/com/example/prod/s/web/node-a', '{"host":"10.0.0.256","port":80}'],
       ['/skydns/com/example/other/web/node-a', '{"host":"10.0.0.1","port":80}'],
       ['/rundock/something-else', 'x'],
@@ -100,6 +102,68 @@ describe('pageModel', () => {
         '/skydns/com/example/prod/s/web/node-a',
       ],
     });
+  });
+
+  it('a redeploy overlapping the old container: the successor has its own record, names and gateways', () => {
+    const back = backRecord();
+    const old = back.services[0];
+    assert.ok(old);
+    const next = {
+      ...old,
+      container: `ffff${old.container.slice(4)}`,
+      address: '10.0.0.5:31000',
+      successor: true as const,
+    };
+    back.services.splice(1, 0, next);
+    const all: [string, string][] = [
+      ...entries(back).filter(([key]) => !key.startsWith('/rundock/gateways/')),
+      ['/skydns/com/example/prod/s/grafana/node-back-1/ffff0e6f3b2a', '{"host":"10.0.0.5","port":31000,"ttl":10}'],
+      [
+        '/rundock/gateways/node-front-1',
+        JSON.stringify({
+          host: 'node-front-1',
+          revision: 43,
+          applied_at: 'x',
+          services: { grafana: ['10.0.0.5:31000'] },
+        }),
+      ],
+    ];
+    const rows = pageModel(DOMAIN, clusterView(DOMAIN, all)).hosts[0]?.services ?? [];
+    assert.deepEqual(
+      rows.map((r) => [r.container, r.successor, r.address, r.dnsNames, r.gateways]),
+      [
+        [
+          '9c1d0e6f3b2a',
+          false,
+          '10.0.0.5:8087',
+          ['grafana.s.prod.example.com', 'node-back-1.grafana.s.prod.example.com'],
+          [],
+        ],
+        [
+          'ffff0e6f3b2a',
+          true,
+          '10.0.0.5:31000',
+          [
+            'grafana.s.prod.example.com',
+            'node-back-1.grafana.s.prod.example.com',
+            'ffff0e6f3b2a.node-back-1.grafana.s.prod.example.com',
+          ],
+          ['node-front-1'],
+        ],
+        [
+          '3f2a7b9c0d1e',
+          false,
+          '10.0.0.5:8086',
+          ['influxdb.s.prod.example.com', 'node-back-1.influxdb.s.prod.example.com'],
+          [],
+        ],
+      ],
+    );
+  });
+
+  it('matches an IPv6 address to the bracketed form gateways report', () => {
+    assert.equal(serverForm('fd00::5:8086'), '[fd00::5]:8086');
+    assert.equal(serverForm('10.0.0.5:8086'), '10.0.0.5:8086');
   });
 
   it('sends no field the host record does not have: an extra field written by someone is dropped', () => {

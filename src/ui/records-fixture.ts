@@ -67,7 +67,7 @@ export function entries(back: HostRecord = backRecord()): [string, string][] {
         host: 'node-front-1',
         revision: 42,
         applied_at: '2026-11-28T09:12:45.001Z',
-        upstreams: { docker_grafana: ['10.0.0.5:8087'], docker_influxdb: [] },
+        services: { grafana: ['10.0.0.5:8087'], influxdb: [] },
       }),
     ],
   ];

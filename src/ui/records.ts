@@ -5,10 +5,9 @@
  */
 import { z } from 'zod';
 import { decodeRecord } from '../registry/record.js';
-import { HOSTS_PREFIX, parseRecordKey } from '../registry/path.js';
+import { GATEWAYS_PREFIX, HOSTS_PREFIX, parseRecordKey } from '../registry/path.js';
+import { decodeServingReport, type ServingReport } from '../registry/serving-report.js';
 
-/** Where gateways report what they applied (written by the gateway, one key per gateway host). */
-export const GATEWAYS_PREFIX = '/rundock/gateways/';
 /** rundock's own subtree: host records and gateway reports. */
 export const RUNDOCK_PREFIX = '/rundock/';
 
@@ -31,6 +30,8 @@ export const hostRecordSchema = z.object({
       state: z.enum(['running', 'restarting', 'stopped']),
       health: z.string().optional(),
       restarts: z.number().int().nonnegative(),
+      /** The new container of an overlapping redeploy, announced beside the service's current one. */
+      successor: z.boolean().optional(),
       announced: z.boolean(),
       reason: z.string(),
       address: z.string().optional(),
@@ -39,19 +40,15 @@ export const hostRecordSchema = z.object({
 });
 export type HostRecordView = z.infer<typeof hostRecordSchema>;
 
-/** A gateway's report of the upstreams it applied: `{"host", "revision", "applied_at", "upstreams": {name: ["ip:port"]}}`. */
-export const gatewayReportSchema = z.object({
-  host: z.string(),
-  revision: z.number().int().nonnegative(),
-  applied_at: z.string(),
-  upstreams: z.record(z.string(), z.array(z.string())),
-});
-export type GatewayReport = z.infer<typeof gatewayReportSchema>;
+/** A gateway's report (src/registry/serving-report.ts): each rendered service's servers, `ip:port`. */
+export type GatewayReport = ServingReport;
 
 /** One DNS record of the domain in rundock's layout: `<service>.<domain>` from `host`, answering with `target`. */
 export interface DnsEntry {
   service: string;
   host: string;
+  /** A redeploy's second instance on the host (the new container's short ID), below the host's record. */
+  instance?: string | undefined;
   target: string;
 }
 
@@ -70,30 +67,32 @@ export interface ClusterView {
 export function clusterView(domain: string, entries: Iterable<readonly [string, string]>): ClusterView {
   const view: ClusterView = { hosts: [], dns: [], gateways: [], skipped: [] };
   for (const [key, value] of entries) {
-    if (key.startsWith(HOSTS_PREFIX)) readKeyed(key, HOSTS_PREFIX, value, hostRecordSchema, view.hosts, view.skipped);
-    else if (key.startsWith(GATEWAYS_PREFIX))
-      readKeyed(key, GATEWAYS_PREFIX, value, gatewayReportSchema, view.gateways, view.skipped);
-    else readDns(domain, key, value, view);
+    if (key.startsWith(HOSTS_PREFIX)) {
+      const parsed = hostRecordSchema.safeParse(parseJson(value));
+      keep(key, HOSTS_PREFIX, parsed.success ? parsed.data : undefined, view.hosts, view.skipped);
+    } else if (key.startsWith(GATEWAYS_PREFIX)) {
+      keep(key, GATEWAYS_PREFIX, decodeServingReport(value), view.gateways, view.skipped);
+    } else readDns(domain, key, value, view);
   }
   view.hosts.sort((a, b) => compare(a.host, b.host));
   view.gateways.sort((a, b) => compare(a.host, b.host));
-  view.dns.sort((a, b) => compare(a.service, b.service) || compare(a.host, b.host));
+  view.dns.sort(
+    (a, b) => compare(a.service, b.service) || compare(a.host, b.host) || compare(a.instance ?? '', b.instance ?? ''),
+  );
   view.skipped.sort(compare);
   return view;
 }
 
-/** A JSON value under `prefix<label>` whose `host` field must equal the label (a copied key is not trusted). */
-function readKeyed<T extends { host: string }>(
+/** A value read under `prefix<label>` is kept when its `host` equals the label (a copied key is not trusted). */
+function keep<T extends { host: string }>(
   key: string,
   prefix: string,
-  value: string,
-  schema: z.ZodType<T>,
+  value: T | undefined,
   into: T[],
   skipped: string[],
 ): void {
   const label = key.slice(prefix.length);
-  const parsed = LABEL.test(label) ? schema.safeParse(parseJson(value)) : undefined;
-  if (parsed?.success === true && parsed.data.host === label) into.push(parsed.data);
+  if (value !== undefined && LABEL.test(label) && value.host === label) into.push(value);
   else skipped.push(key);
 }
 
@@ -108,7 +107,7 @@ function readDns(domain: string, key: string, value: string, view: ClusterView):
   const { host, port } = decoded.record;
   // As the agent writes a host record's `address`, so the two compare equal.
   const target = port === undefined ? host : `${host}:${port}`;
-  view.dns.push({ service: where.service, host: where.host, target });
+  view.dns.push({ service: where.service, host: where.host, instance: where.instance, target });
 }
 
 function parseJson(text: string): unknown {

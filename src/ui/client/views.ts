@@ -27,7 +27,7 @@ function Host({ host, filtered }: { host: HostCard; filtered: boolean }) {
         html`<p class="empty">${filtered ? 'No service matches the filter.' : 'No service containers.'}</p>`
       }
       <ul class="services">
-        ${host.services.map((s) => html`<${Service} key=${s.service} host=${host.host} s=${s} />`)}
+        ${host.services.map((s) => html`<${Service} key=${s.container} host=${host.host} s=${s} />`)}
       </ul>
     </article>
   `;
@@ -39,12 +39,14 @@ function Service({ host, s }: { host: string; s: ServiceRow }) {
     <li
       class=${`service ${s.announced ? 'is-announced' : 'is-withdrawn'}`}
       data-service=${s.service}
+      data-container=${s.container}
       data-host=${host}
       data-announced=${String(s.announced)}
       data-health=${health}
     >
       <div class="service-head">
         <h4>${s.service}</h4>
+        ${s.successor && html`<span class="badge new">new container (redeploy)</span>`}
         <span class=${`badge ${s.announced ? 'ok' : 'bad'}`}>${s.announced ? 'announced' : 'not announced'}</span>
       </div>
       <dl class="facts">
@@ -67,13 +69,7 @@ function Service({ host, s }: { host: string; s: ServiceRow }) {
           ${s.dnsNames.length === 0 ? 'no record' : s.dnsNames.map((n) => html`<code key=${n}>${n}</code> `)}
         </dd>
         <dt>Gateways</dt>
-        <dd class="gateways">
-          ${
-            s.gateways.length === 0
-              ? 'none'
-              : s.gateways.map((g) => html`<span key=${g.gateway + g.upstream}>${g.gateway} (${g.upstream}) </span>`)
-          }
-        </dd>
+        <dd class="gateways">${s.gateways.length === 0 ? 'none' : s.gateways.join(', ')}</dd>
       </dl>
     </li>
   `;
@@ -111,7 +107,7 @@ export function GatewayList({ gateways }: { gateways: GatewayCard[] }) {
               ${gateways.map(
                 (g) => html`
                   <li key=${g.host} data-gateway=${g.host}>
-                    <strong>${g.host}</strong>${`: ${g.upstreams} upstreams, ${g.servers} servers, applied `}
+                    <strong>${g.host}</strong>${`: ${g.services} services, ${g.servers} servers, reloaded `}
                     <time datetime=${g.appliedAt}>${dateTime(g.appliedAt)}</time>${` (revision ${g.revision})`}
                   </li>
                 `,

@@ -76,12 +76,10 @@ describe('web UI in headless Chromium (etcd, rundock ui)', () => {
     assert.equal(await text(page, `${killed} .gateways`), 'none');
     await page.waitForSelector(`.event-list li[data-kind="announced"][data-service="${names.killed}"]`);
     // What a gateway reports (the gateway writes it; here the test does): the page says which one serves it.
-    const report = { host: 'ui-gw-1', revision: 1, applied_at: new Date().toISOString(), upstreams: {} as object };
-    report.upstreams = { [`docker_${names.web}`]: [`127.0.0.1:${ports.web}`] };
+    const services = { [names.web]: [`127.0.0.1:${ports.web}`], [names.killed]: [] };
+    const report = { host: 'ui-gw-1', revision: 1, applied_at: new Date().toISOString(), services };
     await client.put('/rundock/gateways/ui-gw-1').value(JSON.stringify(report));
-    await page.waitForSelector(`${row(names.web)} .gateways:has-text("ui-gw-1 (docker_${names.web})")`, {
-      timeout: 2000,
-    });
+    await page.waitForSelector(`${row(names.web)} .gateways:text-is("ui-gw-1")`, { timeout: 2000 });
     assert.equal(await text(page, '.gateways-list li[data-gateway="ui-gw-1"] strong'), 'ui-gw-1');
   });
 
