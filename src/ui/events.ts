@@ -45,7 +45,7 @@ export function diffEvents(previous: PageModel | undefined, next: PageModel, at:
         `at ${is.row.address ?? '?'}${is.row.successor ? ' (the new container of a redeploy)' : ''}`,
       );
   }
-  for (const [host, service, was, is] of replaced(previous, next)) {
+  for (const [host, was, is] of replaced(previous, next)) {
     const images = was.image === is.image ? '' : `${was.image} -> ${is.image} `;
     emit({ host, row: is }, 'redeployed', `${images}(container ${was.container} -> ${is.container})`);
   }
@@ -74,8 +74,8 @@ function byContainer(model: PageModel): Map<string, Instance> {
   return map;
 }
 
-/** Services whose current (not successor) container is another one than before: [host, service, was, is]. */
-function replaced(previous: PageModel, next: PageModel): [string, string, ServiceRow, ServiceRow][] {
+/** Services whose current (not successor) container is another one than before: [host, was, is]. */
+function replaced(previous: PageModel, next: PageModel): [string, ServiceRow, ServiceRow][] {
   const current = (model: PageModel): Map<string, [string, ServiceRow]> =>
     new Map(
       model.hosts.flatMap((h) =>
@@ -87,6 +87,6 @@ function replaced(previous: PageModel, next: PageModel): [string, string, Servic
   const before = current(previous);
   return [...current(next)].flatMap(([key, [host, is]]) => {
     const was = before.get(key)?.[1];
-    return was !== undefined && was.container !== is.container ? [[host, is.service, was, is]] : [];
+    return was !== undefined && was.container !== is.container ? [[host, was, is]] : [];
   });
 }
