@@ -114,7 +114,7 @@ describe('pageModel', () => {
       address: '10.0.0.5:31000',
       successor: true as const,
     };
-    back.services.splice(1, 0, next);
+    back.services.unshift(next); // the agent may list it first: the page puts it after the current one
     const all: [string, string][] = [
       ...entries(back).filter(([key]) => !key.startsWith('/rundock/gateways/')),
       ['/skydns/com/example/prod/s/grafana/node-back-1/ffff0e6f3b2a', '{"host":"10.0.0.5","port":31000,"ttl":10}'],

@@ -2,7 +2,7 @@
  * The cluster view -> the page model (src/ui/model.ts). Pure. Every field the browser sees is picked here by name:
  * host records carry no secret, and this keeps it so (no container environment, no labels, no record spread).
  */
-import type { ClusterView, DnsEntry, GatewayReport, HostRecordView } from './records.js';
+import { compare, type ClusterView, type DnsEntry, type GatewayReport, type HostRecordView } from './records.js';
 import type { GatewayCard, HostCard, OtherRecord, PageModel, ServiceRow } from './model.js';
 
 /** Builds the page model of `domain` (with or without its trailing dot) from a cluster view. */
@@ -44,7 +44,7 @@ function hostCard(
     addresses: { public: h.addresses.public ?? null, private: h.addresses.private ?? null },
     version: h.version,
     startedAt: h.started_at,
-    services: h.services.map((s): ServiceRow => {
+    services: [...h.services].sort(byServiceThenSuccessor).map((s): ServiceRow => {
       const address = s.announced ? (s.address ?? null) : null;
       const container = s.container.slice(0, 12);
       const successor = s.successor === true;
@@ -66,6 +66,11 @@ function hostCard(
       };
     }),
   };
+}
+
+/** By service name; a redeploy's successor after the service's current container. */
+function byServiceThenSuccessor(a: HostRecordView['services'][number], b: HostRecordView['services'][number]): number {
+  return compare(a.service, b.service) || Number(a.successor === true) - Number(b.successor === true);
 }
 
 /** An `ip:port` as gateways report servers: IPv6 in brackets (the host record writes it without). */

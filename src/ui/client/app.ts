@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { HostCard, ServiceRow, UiState } from '../model.js';
-import { html } from './html.js';
+import { count, html } from './html.js';
 import { EventList, GatewayList, HostSection, OtherRecords } from './views.js';
 
 type Connection = 'connecting' | 'live' | 'reconnecting';
@@ -26,8 +26,8 @@ function matches(host: HostCard, s: ServiceRow, filter: string): boolean {
 }
 
 function summary(hosts: number, services: number, announced: number, gateways: number): string {
-  const parts = [`${hosts} hosts`, `${services} services`, `${announced} announced`];
-  return [...parts, `${services - announced} not announced`, `${gateways} gateways`].join(' · ');
+  const parts = [count(hosts, 'host'), count(services, 'service'), `${announced} announced`];
+  return [...parts, `${services - announced} not announced`, count(gateways, 'gateway')].join(' · ');
 }
 
 export function App() {

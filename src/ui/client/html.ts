@@ -12,3 +12,8 @@ export function dateTime(at: string): string {
   const date = new Date(at);
   return Number.isNaN(date.getTime()) ? at : date.toLocaleString([], { hour12: false });
 }
+
+/** `1 host`, `2 hosts`. */
+export function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

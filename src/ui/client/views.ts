@@ -1,6 +1,6 @@
 /** The page's sections: hosts with their services, the event list, gateways, and records nothing else shows. */
 import type { GatewayCard, HostCard, OtherRecord, ServiceRow, UiEvent } from '../model.js';
-import { clock, dateTime, html } from './html.js';
+import { clock, count, dateTime, html } from './html.js';
 
 export function HostSection({ hosts, filtered }: { hosts: HostCard[]; filtered: boolean }) {
   return html`
@@ -107,7 +107,8 @@ export function GatewayList({ gateways }: { gateways: GatewayCard[] }) {
               ${gateways.map(
                 (g) => html`
                   <li key=${g.host} data-gateway=${g.host}>
-                    <strong>${g.host}</strong>${`: ${g.services} services, ${g.servers} servers, reloaded `}
+                    <strong>${g.host}</strong
+                    >${`: ${count(g.services, 'service')}, ${count(g.servers, 'server')}, reloaded `}
                     <time datetime=${g.appliedAt}>${dateTime(g.appliedAt)}</time>${` (revision ${g.revision})`}
                   </li>
                 `,
