@@ -83,15 +83,26 @@ describe('web UI in headless Chromium (etcd, rundock ui)', () => {
     assert.equal(await text(page, '.gateways-list li[data-gateway="ui-gw-1"] strong'), 'ui-gw-1');
   });
 
-  it('shows a killed container withdrawn within 2 s, without a reload', async () => {
-    const started = Date.now();
-    await docker.getContainer(names.killed).kill();
-    await page.waitForSelector(row(names.killed, false), { timeout: 2000 });
-    await page.waitForSelector(`.event-list li[data-kind="withdrawn"][data-service="${names.killed}"]`, {
-      timeout: Math.max(1, 2000 - (Date.now() - started)),
+  it('shows a killed container withdrawn within 2 s, without a reload', async (t) => {
+    // Where the time goes, for the failure message: the kill request, the agent's write to etcd, the page.
+    const watcher = await client.watch().key(`/rundock/hosts/${HOST}`).create();
+    const times: Record<string, number> = {};
+    watcher.on('put', (kv) => {
+      const record = JSON.parse(kv.value.toString()) as { services: { service: string; announced: boolean }[] };
+      if (record.services.some((s) => s.service === names.killed && !s.announced)) times.registry ??= since();
     });
-    const waited = Date.now() - started;
-    assert.ok(waited <= 2000, `withdrawn on the page ${waited} ms after docker kill`);
+    const started = Date.now();
+    const since = (): number => Date.now() - started;
+    await docker.getContainer(names.killed).kill();
+    times.killed = since();
+    await page.waitForSelector(row(names.killed, false), { timeout: 10_000 });
+    times.row = since();
+    await page.waitForSelector(`.event-list li[data-kind="withdrawn"][data-service="${names.killed}"]`);
+    times.event = since();
+    await watcher.cancel();
+    const waited = Math.max(times.row, times.event);
+    t.diagnostic(`ms after docker kill: ${JSON.stringify(times)}`);
+    assert.ok(waited <= 2000, `withdrawn on the page ${waited} ms after docker kill: ${JSON.stringify(times)} (ms)`);
     assert.equal(await page.getAttribute('html', 'data-test-document'), 'first', 'the page was reloaded');
     assert.equal(await text(page, `${row(names.killed)} .badge`), 'not announced');
     assert.equal(await text(page, `${row(names.killed)} .address`), '—');
@@ -117,7 +128,7 @@ describe('web UI in headless Chromium (etcd, rundock ui)', () => {
     assert.equal(await page.locator(row(names.killed)).count(), 1);
     await problems.uncheck();
     const unnamed = await page.evaluate(() =>
-      [...document.querySelectorAll('input, button, select, textarea, a[href]')]
+      Array.from(document.querySelectorAll('input, button, select, textarea, a[href]'))
         .filter((el) => {
           const labels = (el as HTMLInputElement).labels;
           const named = (labels !== null && labels !== undefined && labels.length > 0) || el.hasAttribute('aria-label');
