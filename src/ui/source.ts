@@ -66,8 +66,8 @@ async function followEmbedded(
   sink.replaceAll(relevant(await registry.list('/')));
   const unsubscribe = registry.onChange((records) => sink.replaceAll(relevant(records)));
   hub.setFeed('watching');
-  return async () => {
+  return (): Promise<void> => {
     unsubscribe();
-    await Promise.resolve();
+    return Promise.resolve();
   };
 }
