@@ -5,8 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { buildNative } from './native.mjs';
+import { buildUiClient } from './ui-client.mjs';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+// The web UI's page (Preact + htm, src/ui/client) goes inside the bundle: `rundock ui` serves it without a CDN.
+const uiAssets = await buildUiClient();
 
 const lazy = (file) => new URL(`./lazy/${file}`, import.meta.url).pathname;
 
@@ -22,7 +26,7 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   legalComments: 'none',
-  define: { RUNDOCK_VERSION: JSON.stringify(version) },
+  define: { RUNDOCK_VERSION: JSON.stringify(version), RUNDOCK_UI_ASSETS: JSON.stringify(uiAssets) },
   logLevel: 'warning',
   logOverride: { 'unsupported-require-call': 'silent' },
   alias: {

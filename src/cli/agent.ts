@@ -17,6 +17,7 @@ import { parseListen } from './listen.js';
 import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js';
 import type { EtcdConnection } from '../registry/etcd-connection.js';
 import { addRateLimitOptions, rateLimitFrom, type RateLimitFlags } from './rate-limit-flags.js';
+import { addAgentUiOptions, agentUiOptions } from './ui.js';
 
 interface AgentFlags extends RateLimitFlags, GatewayRenderFlags, EtcdFlags {
   domain?: string;
@@ -33,6 +34,8 @@ interface AgentFlags extends RateLimitFlags, GatewayRenderFlags, EtcdFlags {
   dns?: string;
   forward?: string;
   announceSelf?: string;
+  ui?: string | boolean;
+  uiTokenFile?: string;
 }
 
 export function registerAgent(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
@@ -68,7 +71,7 @@ export function registerAgent(program: Command, run: (action: () => Promise<numb
     .option('--announce-self <name>', "announce this host's public address as <name>.<domain> (frontend failover)")
     .option('--keep-records', 'on SIGTERM leave records to expire with the lease instead of withdrawing them');
   // With --nginx-conf-dir the agent also runs the gateway (as `rundock gateway`), from the same registry.
-  addGatewayOptions(addRateLimitOptions(command)).action((flags: AgentFlags) =>
+  addAgentUiOptions(addGatewayOptions(addRateLimitOptions(command))).action((flags: AgentFlags) =>
     run(() => runAgent(flags, program.opts<GlobalOptions>())),
   );
 }
@@ -82,6 +85,7 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
     throw new ValidationError('domain', domain, 'is required (--domain or domain in the config file)');
   domainPrefix(domain);
   const rateLimit = rateLimitFrom(flags);
+  const uiOptions = agentUiOptions(flags, domain);
   const log = logger('agent');
   const metrics = new AgentMetrics();
   const etcd = etcdConnection(flags, config);
@@ -144,12 +148,16 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
           log: logger('gateway'),
           serving: { host: name, publish: (report) => agent.publish(gatewayKey(name), encodeServingReport(report)) },
         });
+  const ui =
+    uiOptions === undefined
+      ? undefined
+      : await (await import('../ui/ui.js')).startUi({ ...uiOptions, source, log: logger('ui') });
   const onHup = (): void => gateway?.refresh();
   process.on('SIGHUP', onHup);
   const server = await startStatusServer(
     parseListen('status-listen', flags.statusListen ?? config.status_listen ?? DEFAULT_STATUS_LISTEN),
     metrics.registry,
-    () => ({ ...agent.status(), dns: dns?.status(), gateway: gateway?.status() }),
+    () => ({ ...agent.status(), dns: dns?.status(), gateway: gateway?.status(), ui: ui?.status() }),
     { '/gateways': () => gatewayReports(registry) },
   );
   await agent.start();
@@ -170,6 +178,7 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
   log.info({ signal, withdraw }, 'agent stopping');
   process.off('SIGHUP', onHup);
   await agent.stop(withdraw);
+  await ui?.stop();
   await gateway?.stop();
   await dns?.stop();
   await server.close();

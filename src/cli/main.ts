@@ -9,6 +9,7 @@ import { registerLogs } from './logs.js';
 import { reportError } from './output.js';
 import { registerPs } from './ps.js';
 import { registerStateCommands } from './state.js';
+import { registerUi } from './ui.js';
 
 /** Runs the rundock CLI with `argv` (without node and script) and resolves to the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -40,6 +41,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerAgent(program, run);
   registerDns(program, run);
   registerGateway(program, run);
+  registerUi(program, run);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   try {
     await program.parseAsync(argv, { from: 'user' });
