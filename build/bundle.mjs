@@ -33,6 +33,7 @@ await build({
     ssh2: lazy('ssh2.cjs'),
     '@grpc/grpc-js': lazy('grpc-js.cjs'),
     '@grpc/proto-loader': lazy('proto-loader.cjs'),
+    protobufjs: lazy('protobufjs.cjs'),
   },
   external: ['cpu-features', 'etcd3'],
   banner: {

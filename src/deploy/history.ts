@@ -6,7 +6,7 @@
  */
 import { mkdirSync, openSync, fsyncSync, closeSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ServiceSpec } from '../spec/schema.js';
 
 /** How many generations are kept per service. */

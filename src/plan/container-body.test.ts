@@ -19,7 +19,9 @@ function input(spec: Record<string, unknown>, over: Partial<BodyInput> = {}): Bo
 
 describe('buildDesiredContainer', () => {
   it('publishes announce on the private address to the container port, names the hostname and labels the spec', () => {
-    const { body, hash, published } = buildDesiredContainer(input({ name: 'grafana', announce: 8087, port: 80 }));
+    const { body, hash, published, snapshot } = buildDesiredContainer(
+      input({ name: 'grafana', announce: 8087, port: 80 }),
+    );
     assert.deepEqual(published, { ip: '10.0.0.2', port: 8087 });
     assert.deepEqual(body, {
       Image: 'grafana:local',
@@ -37,8 +39,17 @@ describe('buildDesiredContainer', () => {
         'io.rundock.announce': '8087',
         'io.rundock.port': '80',
         'io.rundock.version': '0.1.0',
+        'io.rundock.spec': snapshot,
       },
     });
+    // The spec label is what the hash covers: the body without the spec-hash, version and spec labels.
+    const {
+      'io.rundock.spec-hash': _h,
+      'io.rundock.version': _v,
+      'io.rundock.spec': _s,
+      ...labels
+    } = body.Labels ?? {};
+    assert.deepEqual(JSON.parse(snapshot ?? ''), { ...body, Labels: labels });
   });
 
   it('publishes nothing for announce_as container', () => {
@@ -98,5 +109,21 @@ describe('buildDesiredContainer', () => {
         field: 'announce_as',
       },
     );
+  });
+
+  it('keeps secret env values out of every label: the spec label holds their names and the keyed digest', () => {
+    const { body, snapshot } = buildDesiredContainer(
+      input(
+        { name: 'web', announce: 80 },
+        {
+          envFromFiles: ['TOKEN=hunter2'],
+          envDigest: 'hmac-sha256:00',
+          run: { body: { HostConfig: {}, Env: ['MODE=prod'] }, envFiles: [] },
+        },
+      ),
+    );
+    assert.deepEqual(body.Env, ['TOKEN=hunter2', 'MODE=prod']);
+    assert.ok(!JSON.stringify(body.Labels).includes('hunter2'));
+    assert.deepEqual((JSON.parse(snapshot ?? '') as { Env: string[] }).Env, ['TOKEN', 'MODE=prod']);
   });
 });

@@ -10,6 +10,7 @@ import { ConnectionState, messageOf } from './connection-state.js';
 import { distrustStream, etcdClient } from './etcd-client.js';
 import { etcdClientOptions, type EtcdConnection } from './etcd-connection.js';
 import { EtcdDiagnoser, type EtcdAccessError } from './etcd-diagnose.js';
+import { plainEtcdReason } from './etcd-message.js';
 import { LeaseHolder } from './etcd-lease.js';
 import { applyChanges, chunk, markUnknown, planSync, type Change, type Written } from './diff.js';
 import { RegistryUnavailableError } from './errors.js';
@@ -243,9 +244,9 @@ export class EtcdRegistry implements Registry {
       return access;
     }
     this.connection.disconnected(error);
-    return new RegistryUnavailableError(`etcd (${this.hosts}) cannot be reached: ${messageOf(error)}`, {
+    return new RegistryUnavailableError(`etcd (${this.hosts}) cannot be reached: ${plainEtcdReason(error)}`, {
       cause: error,
-      details: { hosts: this.hosts },
+      details: { hosts: this.hosts, etcd_error: messageOf(error) },
     });
   }
 

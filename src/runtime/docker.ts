@@ -21,6 +21,15 @@ export interface ObservedContainer {
   status: string;
   imageId: string;
   mounts: readonly ObservedMount[];
+  /** The host ports Docker publishes for it (running containers only, as `docker ps` shows them). */
+  ports: readonly ListedPort[];
+}
+
+/** A published port as the container listing shows it. */
+export interface ListedPort {
+  hostIp: string;
+  hostPort: number;
+  protocol: string;
 }
 
 /** A container port published on the host, as Docker bound it (NetworkSettings.Ports). */
@@ -49,6 +58,10 @@ export interface ContainerState {
   ip?: string | undefined;
   /** The ports Docker published on the host for it, as bound (a requested port 0 shows the one picked). */
   published: PublishedPort[];
+  /** Its Docker health check, from the image or the create body; undefined without one. */
+  healthcheck?: Docker.HealthConfig | undefined;
+  /** `host`, `bridge`, `container:<id>`, a network's name... */
+  networkMode: string;
 }
 
 /** The Docker Engine adapter: the only code that talks to dockerd. Errors come out as RundockError. */
@@ -143,6 +156,8 @@ export class DockerRuntime {
       labels: info.Config.Labels ?? {},
       ip: networks.map((n) => n.IPAddress).find((ip) => ip !== ''),
       published: publishedPorts(info.NetworkSettings.Ports),
+      healthcheck: info.Config.Healthcheck,
+      networkMode: info.HostConfig.NetworkMode ?? '',
     };
   }
 
@@ -183,5 +198,8 @@ function toObserved(c: Docker.ContainerInfo): ObservedContainer {
     status: c.State,
     imageId: c.ImageID,
     mounts: (c.Mounts ?? []).map((m) => ({ type: m.Type, name: m.Name, source: m.Source, destination: m.Destination })),
+    ports: (c.Ports ?? [])
+      .filter((p) => p.PublicPort !== undefined && p.PublicPort > 0)
+      .map((p) => ({ hostIp: p.IP ?? '', hostPort: p.PublicPort, protocol: p.Type })),
   };
 }

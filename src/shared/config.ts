@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { RundockError, ValidationError } from './errors.js';
 
 /** The default config file; RUNDOCK_CONFIG or --config name another. */

@@ -11,6 +11,8 @@ export const LABEL = {
   announceAs: 'io.rundock.announce-as',
   version: 'io.rundock.version',
   probe: 'io.rundock.probe',
+  /** The create body the spec hash covers, as canonical JSON, secret env entries as names only. */
+  spec: 'io.rundock.spec',
 } as const;
 
 export const LABEL_PREFIX = 'io.rundock.';

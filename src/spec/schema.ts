@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isImageReference } from './image-ref.js';
 
 /** The four states of a service, as in the original Ansible module. */
@@ -7,6 +7,8 @@ export type State = (typeof STATES)[number];
 
 const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
+const ENV_ENTRY = /^[^=\s]+(=[\s\S]*)?$/;
+const ENV_MESSAGE = 'must be KEY=VALUE or KEY (a name without =, taken from the environment)';
 const RESTART = /^(?:no|always|unless-stopped|on-failure(?::\d+)?)$/;
 
 const port = z
@@ -58,6 +60,10 @@ export const serviceSchema = z
     health: healthSchema.optional(),
     probe: probeSchema.optional(),
     env_file: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
+    /** `KEY=VALUE`, or `KEY` taking its value from rundock's environment: `docker run -e`, after args' own `-e`. */
+    env: z
+      .union([z.string().regex(ENV_ENTRY, ENV_MESSAGE), z.array(z.string().regex(ENV_ENTRY, ENV_MESSAGE))])
+      .optional(),
     /** How long a replaced container keeps serving in-flight requests after every gateway has dropped it. */
     drain: duration.optional(),
   })

@@ -3,7 +3,7 @@
  * DNS records (/skydns/...) and gateway reports (/rundock/gateways/<host>). Pure; an unreadable entry is skipped and
  * its key reported, never its value.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { decodeRecord } from '../registry/record.js';
 import { GATEWAYS_PREFIX, HOSTS_PREFIX, parseRecordKey } from '../registry/path.js';
 import { decodeServingReport, type ServingReport } from '../registry/serving-report.js';
