@@ -54,7 +54,7 @@ export async function checkHostPorts(
     throw new ValidationError(
       b.field,
       `${b.ip}:${b.port}`,
-      `${b.ip}:${b.port}/${b.protocol} is already in use on this host by ${by}; pick another port or stop what holds it (ss -lntup)`,
+      `is already in use on this host (${b.protocol}) by ${by}; pick another port or stop what holds it (ss -lntup)`,
       'RUNDOCK_E_PORT_IN_USE',
     );
   }

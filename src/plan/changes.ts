@@ -50,7 +50,7 @@ const ORDER = ['image', 'image_id', 'cmd', 'entrypoint', 'env', 'published', 'an
 
 function byOrder(x: string, y: string): number {
   const rank = (f: string): number => {
-    const i = ORDER.indexOf(f.split('.')[0] ?? f);
+    const i = ORDER.indexOf(f.startsWith('env') ? 'env' : (f.split('.')[0] ?? f));
     return i === -1 ? ORDER.length : i;
   };
   return rank(x) - rank(y) || (x < y ? -1 : x > y ? 1 : 0);
