@@ -25,7 +25,11 @@ export function readServicesFile(file: string): ServiceEntry[] {
   if (Array.isArray(services)) {
     return services.map((raw: unknown, i) => {
       const name = (raw as { name?: unknown } | null)?.name;
-      return { where: typeof name === 'string' && name !== '' ? `services.${name}.` : `services[${i}].`, raw };
+      // Named by the service where the name reads as one word; `services[i].` otherwise.
+      return {
+        where: typeof name === 'string' && /^[^.\s[\]]+$/.test(name) ? `services.${name}.` : `services[${i}].`,
+        raw,
+      };
     });
   }
   if (services !== null && typeof services === 'object') {
