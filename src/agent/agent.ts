@@ -92,11 +92,18 @@ export class Agent {
     this.writer.retryNow();
   }
 
-  /** What `rundock ps` and GET /status show. */
-  status(): { host: string; domain: string; registry: ReturnType<Registry['status']>; services: ServiceStatus[] } {
+  /** What `rundock ps` and GET /status show; `enable` and `apply` publish on `addresses` (docs/cli.md). */
+  status(): {
+    host: string;
+    domain: string;
+    addresses: AnnounceSettings['addresses'];
+    registry: ReturnType<Registry['status']>;
+    services: ServiceStatus[];
+  } {
     return {
       host: this.o.settings.host,
       domain: this.o.settings.domain,
+      addresses: this.o.settings.addresses,
       registry: this.o.registry.status(),
       services: this.lastStatuses,
     };
