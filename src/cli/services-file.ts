@@ -52,7 +52,10 @@ function readText(file: string): string {
         : code === 'EISDIR'
           ? 'is a directory'
           : `cannot be read (${code ?? String(error)})`;
-    throw new ValidationError('file', file, `${file === '-' ? 'standard input' : file} ${why}`, 'RUNDOCK_E_CONFIG');
+    throw new RundockError('RUNDOCK_E_CONFIG', `${file === '-' ? 'standard input' : file} ${why}`, {
+      cause: error,
+      details: { field: 'file', value: file },
+    });
   }
 }
 

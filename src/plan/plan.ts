@@ -1,4 +1,4 @@
-import { RundockError } from '../shared/errors.js';
+import { RundockError, ValidationError } from '../shared/errors.js';
 import { LABEL } from '../spec/labels.js';
 import type { CreateBody } from '../spec/run-options.js';
 import type { State } from '../spec/schema.js';
@@ -123,6 +123,14 @@ export function withChanged(plan: Plan): Plan {
  * handed over like any start) or stopped.
  */
 function asItIs(name: string, state: State, main: ObservedContainer | undefined): PlannedStep[] {
+  if (!main && state !== 'disabled') {
+    // Not a failure: the command line lacks what it takes to create the service.
+    throw new ValidationError(
+      'image',
+      undefined,
+      `is required: service ${name} is not deployed on this host, so there is no container to ${state === 'enabled' ? 'start' : 'keep'} as it is`,
+    );
+  }
   if (!main) throw notDeployed(name);
   if (state !== 'enabled') return stopIfRunning(main).map((s) => step(s));
   return isRunning(main)
