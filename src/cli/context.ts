@@ -76,7 +76,7 @@ export function deployHost(
     const source = given.ip ?? given.iface;
     if (source !== undefined && host.addresses[kind] !== theirs) {
       throw new ValidationError(
-        source.name,
+        fieldName(source),
         host.addresses[kind] ?? source.value,
         `differs from the ${kind} address ${theirs} that the agent at ${agent.base} announces services on: a service published there would not be reachable where it is announced; leave ${source.name} out (the agent's address is used), or restart the agent with ${host.addresses[kind] ?? source.value}`,
         'RUNDOCK_E_ADDRESS_MISMATCH',
@@ -163,11 +163,14 @@ export function dockerRuntime(): DockerRuntime {
 }
 
 function checkedIp(given: Given | undefined): string | undefined {
-  if (given !== undefined && isIP(given.value) !== 4) {
-    const field = given.name.startsWith('--') ? given.name.slice(2) : given.name;
-    throw new ValidationError(field, given.value, 'must be an IPv4 address');
-  }
+  if (given !== undefined && isIP(given.value) !== 4)
+    throw new ValidationError(fieldName(given), given.value, 'must be an IPv4 address');
   return given?.value;
+}
+
+/** A setting as an error's field: a flag without its dashes (`private-ip`), else its name as given. */
+function fieldName(given: Given): string {
+  return given.name.startsWith('--') ? given.name.slice(2) : given.name;
 }
 
 /** The help text of every command's --agent. */
