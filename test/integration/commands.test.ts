@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { dockerView, type DockerView } from './docker-view.js';
 import {
   ADDRESSES,
   freePort,
@@ -113,12 +114,103 @@ describe('apply', () => {
   });
 });
 
+describe('apply and the services a file does not mention', () => {
+  const base = uniqueName('prune');
+  const [web, worker, old] = [`${base}-web`, `${base}-worker`, `${base}-old`];
+  let view: DockerView;
+  let env: NodeJS.ProcessEnv;
+  before(async () => {
+    // The proxy shows rundock this test's containers only: --prune never sees anyone else's on the shared engine.
+    view = await dockerView([base]);
+    env = { DOCKER_HOST: view.host, RUNDOCK_STATE_DIR: join(tmpdir(), `${base}-state`) };
+  });
+  after(async () => {
+    await removeContainers(web, worker, old);
+    await view?.close();
+  });
+  const file = (names: string[]): string => {
+    const path = join(tmpdir(), `${base}-${names.length}.yml`);
+    const entries = names.map((n) => `  ${n}:\n    state: present\n    image: ${IMAGE}\n    cmd: [sleep, "3600"]\n`);
+    writeFileSync(path, `services:\n${entries.join('')}`);
+    return path;
+  };
+
+  it('warns about them, removes them with --prune (shown in --dry-run), and leaves the rest alone', async () => {
+    assert.equal((await rundockJson(['apply', file([web, worker, old]), ...ADDRESSES], env)).code, 0);
+    const webId = (await inspectContainer(web))?.Id;
+    const only = file([web]);
+
+    const warned = await rundock(['apply', only, ...ADDRESSES], env);
+    assert.equal(warned.code, 0, warned.stderr);
+    assert.match(
+      warned.stderr,
+      new RegExp(`services ${old}, ${worker} on this host are not in .*: left as they are \\(--prune removes them\\)`),
+    );
+    const listed = await rundockJson<{ unmentioned: string[]; pruned: string[] }>(['apply', only, ...ADDRESSES], env);
+    assert.deepEqual([listed.json.unmentioned, listed.json.pruned], [[old, worker], []]);
+    assert.equal(listed.stderr, '', 'with --json the warning is in the document only');
+
+    const dry = await rundockJson<{ changed: boolean; services: { name: string; state: string; actions: string[] }[] }>(
+      ['apply', only, '--prune', '--dry-run', ...ADDRESSES],
+      env,
+    );
+    assert.equal(dry.json.changed, true);
+    const planned = dry.json.services.filter((s) => s.state === 'absent').map((s) => [s.name, s.actions.at(-1)]);
+    assert.deepEqual(
+      planned.map(([n]) => n),
+      [old, worker],
+    );
+    assert.ok(
+      planned.every(([, last]) => last?.startsWith('remove')),
+      JSON.stringify(planned),
+    );
+    assert.ok(await inspectContainer(old), 'a dry run removes nothing');
+
+    const pruned = await rundockJson<{ changed: boolean; pruned: string[] }>(
+      ['apply', only, '--prune', ...ADDRESSES],
+      env,
+    );
+    assert.equal(pruned.code, 0, pruned.stdout);
+    assert.deepEqual(pruned.json.pruned, [old, worker]);
+    assert.equal(await inspectContainer(old), undefined);
+    assert.equal(await inspectContainer(worker), undefined);
+    assert.equal((await inspectContainer(web))?.Id, webId, "the file's service is untouched");
+    const again = await rundockJson<{ changed: boolean; pruned: string[] }>(
+      ['apply', only, '--prune', ...ADDRESSES],
+      env,
+    );
+    assert.deepEqual([again.json.changed, again.json.pruned], [false, []]);
+  });
+});
+
 describe('help', () => {
   it('every command has --help', async () => {
-    for (const command of ['enable', 'present', 'disable', 'absent', 'ps', 'logs', 'apply']) {
+    for (const command of ['enable', 'present', 'disable', 'absent', 'restart', 'ps', 'logs', 'exec', 'apply']) {
       const result = await rundock([command, '--help']);
       assert.equal(result.code, 0, command);
       assert.match(result.stdout, /Usage: rundock/);
     }
+  });
+
+  it('says what --timeout bounds per command, and the environment variable of each option that has one', async () => {
+    const present = (await rundock(['present', '--help'])).stdout.replace(/\s+/g, ' ');
+    assert.match(
+      present,
+      /--timeout <seconds> when it replaces a running container: how long to wait for every gateway to drop it/,
+    );
+    assert.doesNotMatch(present, /how long enable waits/);
+    const enable = (await rundock(['enable', '--help'])).stdout.replace(/\s+/g, ' ');
+    assert.match(enable, /--agent <addr:port> .*env RUNDOCK_AGENT/);
+    assert.match(enable, /--env-file <file>/);
+    assert.match(enable, /-e, --env <KEY\[=VALUE\]>/);
+    const top = (await rundock(['--help'])).stdout.replace(/\s+/g, ' ');
+    for (const variable of [
+      'RUNDOCK_CONFIG',
+      'RUNDOCK_PUBLIC_IP',
+      'RUNDOCK_PRIVATE_IP',
+      'RUNDOCK_PUBLIC_IFACE',
+      'RUNDOCK_PRIVATE_IFACE',
+    ])
+      assert.ok(top.includes(variable), variable);
   });
 });
