@@ -326,6 +326,31 @@ describe('the rundock Ansible module', () => {
     await assertState(name, 'disabled');
   });
 
+  it('check mode with diff names the fields that differ, before and after, and never a secret value', async () => {
+    const name = uniqueName('ans');
+    created.push(name);
+    const secrets = join(tmpdir(), `${name}.env`);
+    writeFileSync(secrets, 'API_KEY=ansible-s3cr3t\n');
+    const [p1, p2] = [await freePort(), await freePort()];
+    const spec = { name, image: IMAGE, cmd: HTTPD, port: 8080, env_file: secrets, env: ['MODE=a'] };
+    assert.equal((await play([{ ...spec, announce: p1 }])).code, 0);
+    writeFileSync(secrets, 'API_KEY=ansible-s3cr3t-rotated\n');
+    const checked = await play([{ ...spec, announce: p2, env: ['MODE=b'] }], ['--check', '--diff']);
+    assert.equal(checked.code, 0, checked.stdout);
+    const result = checked.results[0]?.result ?? {};
+    const diff = result.diff as {
+      before: { fields: Record<string, string> };
+      after: { fields: Record<string, string> };
+    };
+    assert.equal(diff.before.fields.published, `127.0.0.1:${p1}->8080/tcp`);
+    assert.equal(diff.after.fields.published, `127.0.0.1:${p2}->8080/tcp`);
+    assert.deepEqual([diff.before.fields['env.MODE'], diff.after.fields['env.MODE']], ['a', 'b']);
+    assert.ok('env (secret values)' in diff.after.fields, 'a changed env file shows as its digest');
+    assert.ok((result.changes as { field: string }[]).some((c) => c.field === 'announce'));
+    assert.doesNotMatch(checked.stdout + JSON.stringify(checked.results), /s3cr3t/);
+    assert.match(checked.stdout, /^\+\s+"published": "127\.0\.0\.1:\d+->8080\/tcp"/m, 'the diff is printed');
+  });
+
   describe('bad input fails naming the parameter, and creates nothing', () => {
     const image = `image=${IMAGE}`;
     const ansibleLevel: [string, (n: string) => string, RegExp][] = [
