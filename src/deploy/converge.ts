@@ -46,7 +46,7 @@ export async function converge(
   const result = plannedResult(prepared, desired, plan, observed.main, image, opts.dryRun ?? false);
   // Before anything changes, and in a dry run too: a busy port would otherwise fail only at start.
   if (desired !== undefined && plan.steps.some((s) => s.step.op === 'create'))
-    await checkHostPorts(bindingsOf(desired, observed), othersThan(all, observed));
+    await checkHostPorts(bindingsOf(desired, observed), othersThan(all, observed), ownOf(observed));
   if (opts.dryRun) return result;
   const executed = await executePlan(docker, plan, {
     service: spec.name,
@@ -97,9 +97,14 @@ function bindingsOf(desired: DesiredContainer, observed: Observed): HostBinding[
   return fixed === undefined || own ? [] : [{ ...fixed, protocol: 'tcp', field: 'announce' }];
 }
 
-/** Every container but the service's own (its current one and an interrupted swap's leftovers). */
+/** The service's own containers: its current one and an interrupted swap's leftovers. */
+function ownOf(observed: Observed): ObservedContainer[] {
+  return [...(observed.main === undefined ? [] : [observed.main]), ...observed.leftovers];
+}
+
+/** Every container but the service's own. */
 function othersThan(all: readonly ObservedContainer[], observed: Observed): ObservedContainer[] {
-  const own = new Set([observed.main?.id, ...observed.leftovers.map((c) => c.id)]);
+  const own = new Set(ownOf(observed).map((c) => c.id));
   return all.filter((c) => !own.has(c.id));
 }
 

@@ -40,15 +40,18 @@ export function hostBindings(body: CreateBody, announced: { ip: string; port: nu
 /**
  * Throws RUNDOCK_E_PORT_IN_USE (exit 2) for the first binding another container publishes or a socket holds.
  * @param others every container on the engine except the service's own.
+ * @param own the service's own containers: what they publish is theirs to give up (the redeploy stops them first).
  */
 export async function checkHostPorts(
   bindings: readonly HostBinding[],
   others: readonly ObservedContainer[],
+  own: readonly ObservedContainer[],
 ): Promise<void> {
+  const publishes = (c: ObservedContainer, b: HostBinding): boolean =>
+    c.ports.some((p) => p.hostPort === b.port && p.protocol === b.protocol && overlaps(p.hostIp, b.ip));
   for (const b of bindings) {
-    const holder = others.find((c) =>
-      c.ports.some((p) => p.hostPort === b.port && p.protocol === b.protocol && overlaps(p.hostIp, b.ip)),
-    );
+    if (own.some((c) => publishes(c, b))) continue;
+    const holder = others.find((c) => publishes(c, b));
     const by = holder !== undefined ? `container ${holder.name} (${holder.id.slice(0, 12)})` : await socketHolder(b);
     if (by === undefined) continue;
     throw new ValidationError(
