@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { converge } from '../deploy/converge.js';
 import { prepareService } from '../deploy/prepare.js';
-import { STATES, type ServiceSpec, type State } from '../spec/schema.js';
+import type { ServiceSpec, State } from '../spec/schema.js';
 import { ValidationError } from '../shared/errors.js';
 import { bareService, validateService } from '../spec/validate.js';
 import { STATE_SUMMARIES } from './commands.js';
@@ -78,7 +78,8 @@ const SPEC_FLAGS = [
 
 /** Registers `rundock enable|present|disable|absent NAME [options]`. */
 export function registerStateCommands(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
-  for (const state of STATES) {
+  // In the order `rundock --help` lists them (commands.ts).
+  for (const state of ['enabled', 'present', 'disabled', 'absent'] as const) {
     const verb = VERBS[state];
     const cmd = program.command(`${verb} <name>`).description(STATE_SUMMARIES[verb]);
     if (state !== 'absent') addSpecOptions(cmd, state);

@@ -26,6 +26,7 @@ export function plainEtcdReason(error: unknown): string {
       .replace(/^\d+ [A-Z_]+: /, '')
       .replace(/\s*Resolution note:.*$/s, '')
       .replace(/\.?\s*Last error:.*$/s, '')
-      .trim() || 'unknown error'
+      .trim()
+      .replace(/\.$/, '') || 'unknown error'
   );
 }

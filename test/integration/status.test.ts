@@ -211,9 +211,9 @@ describe('status that tells the truth (with an agent)', () => {
     const human = await rundock([...v2, '--dry-run'], env);
     assert.match(
       human.stdout,
-      new RegExp(`^  ~ published: 127\\.0\\.0\\.1:${p1}->8080/tcp -> 127\\.0\\.0\\.1:${p2}->8080/tcp$`, 'm'),
+      new RegExp(`^ {2}~ published: 127\\.0\\.0\\.1:${p1}->8080/tcp -> 127\\.0\\.0\\.1:${p2}->8080/tcp$`, 'm'),
     );
-    assert.match(human.stdout, /^  ~ health: /m);
+    assert.match(human.stdout, /^ {2}~ health: /m);
     const same = await rundockJson<{ changed: boolean; changes: unknown[] }>([...v1, '--dry-run'], env);
     assert.deepEqual([same.json.changed, same.json.changes], [false, []]);
   });
