@@ -40,10 +40,14 @@ export async function executePlan(docker: DockerRuntime, plan: Plan, opts: Execu
       try {
         await run.do(planned.step);
       } catch (error) {
-        const restored = await run.undo(undo.reverse().flat());
+        const failures = await run.undo(undo.reverse().flat());
         if (error instanceof RundockError && undo.length > 0) {
-          error.details.rolled_back = restored;
-          if (restored) error.message += '\nthe previous container was restored';
+          error.details.rolled_back = failures.length === 0;
+          if (failures.length === 0) error.message += '\nthe previous container was restored';
+          else {
+            error.details.rollback_failures = failures;
+            error.message += `\nrestoring the previous container failed: ${failures.join('; ')}`;
+          }
         }
         throw error;
       }
@@ -125,17 +129,17 @@ class StepRunner {
     else await this.handOver(step.op, id);
   }
 
-  /** Best effort: every undo step is tried; true when all succeeded. */
-  async undo(steps: readonly Step[]): Promise<boolean> {
-    let ok = true;
+  /** Best effort: every undo step is tried; returns what failed (`step: reason`), empty when all succeeded. */
+  async undo(steps: readonly Step[]): Promise<string[]> {
+    const failures: string[] = [];
     for (const s of steps) {
       try {
         await this.do(s);
-      } catch {
-        ok = false;
+      } catch (error) {
+        failures.push(`${describeStep(s)}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
-    return ok;
+    return failures;
   }
 
   private waitReady(id: string): Promise<ContainerState> {
