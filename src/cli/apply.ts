@@ -77,7 +77,9 @@ async function apply(file: string, opts: { dryRun?: boolean; agent?: string }, g
   }
   const docker = dockerRuntime();
   const progress = new Progress(process.stderr, !global.json);
-  const handover = dryRun ? undefined : await agentHandover(parseListen('agent', agentAddress(opts.agent, global)));
+  let agent: ReturnType<typeof agentHandover> | undefined;
+  const handover = (): ReturnType<typeof agentHandover> =>
+    (agent ??= agentHandover(parseListen('agent', agentAddress(opts.agent, global))));
   const results: ServiceResult[] = [];
   const history = historyOf(global);
   for (const p of prepared) {

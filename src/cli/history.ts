@@ -131,7 +131,7 @@ async function rollback(name: string, o: RollbackOptions, global: GlobalOptions)
   const result = await converge(docker, prepared, {
     dryRun: o.dryRun,
     reporter: progress,
-    handover: o.dryRun ? undefined : await agentHandover(parseListen('agent', agentAddress(o.agent, global))),
+    handover: () => agentHandover(parseListen('agent', agentAddress(o.agent, global))),
   });
   const warning = recordOutcome(history, spec, { result, rollbackOf: target.generation });
   makeOutput(global.json ?? false).print(

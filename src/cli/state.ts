@@ -128,7 +128,7 @@ async function stateCommand(state: State, name: string, o: StateOptions, global:
     dryRun: o.dryRun,
     reporter: progress,
     onPull: progress.pull(spec.image ?? ''),
-    handover: o.dryRun ? undefined : await agentHandover(parseListen('agent', agentAddress(o.agent, global))),
+    handover: () => agentHandover(parseListen('agent', agentAddress(o.agent, global))),
   }).catch((error: unknown) => {
     recordOutcome(history, spec, { error, specHash: prepared.desired?.hash });
     throw error;

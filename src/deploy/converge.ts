@@ -15,8 +15,11 @@ export interface ConvergeOptions {
   dryRun?: boolean | undefined;
   reporter?: Reporter | undefined;
   onPull?: ((event: PullEvent) => void) | undefined;
-  /** The host's agent, to wait for announcements and gateways; without one, Docker's readiness is all. */
-  handover?: Handover | undefined;
+  /**
+   * Finds the host's agent, to wait for announcements and gateways; asked only when the plan waits on them (a no-op
+   * never does). Without one, Docker's readiness is all.
+   */
+  handover?: (() => Promise<Handover | undefined>) | undefined;
 }
 
 /** A service's container as reported in results (`--json` and Ansible facts). */
@@ -73,7 +76,7 @@ export async function converge(
     service: spec.name,
     waitTimeoutMs: prepared.waitTimeoutMs,
     drainMs: prepared.drainMs,
-    handover: opts.handover,
+    handover: handsOver(plan) ? await opts.handover?.() : undefined,
     reporter: opts.reporter,
   });
   if (spec.state === 'absent') return result;
@@ -158,6 +161,12 @@ function baseResult(
           }
         : null,
   };
+}
+
+/** Whether the plan waits on the agent or the gateways. */
+function handsOver(plan: Plan): boolean {
+  const ops = new Set(['announced', 'served', 'withdrawn']);
+  return [...plan.steps.map((s) => s.step), ...plan.cleanup].some((s) => ops.has(s.op));
 }
 
 function isWait(s: { op: string }): boolean {
