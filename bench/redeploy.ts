@@ -36,6 +36,8 @@ interface Outcome {
   wallMs: number[];
   /** Wall time minus (the new container healthy, counted from the command's start) minus the drain. */
   overheadMs: number[];
+  /** Of that, Docker's stop and removal of the old container. */
+  stopRemoveMs: number[];
   handover: string;
 }
 
@@ -135,6 +137,7 @@ async function runScenario(scenario: Scenario, redeploys: number, routePort: num
   const wallMs: number[] = [];
   const overheadMs: number[] = [];
   const gapMs: number[] = [];
+  const stopRemoveMs: number[] = [];
   let handover = '';
   for (let i = 1; i <= redeploys; i++) {
     const gap = emptyUpstreamTime(
@@ -150,9 +153,13 @@ async function runScenario(scenario: Scenario, redeploys: number, routePort: num
     const healthyAt = await healthyTime(String((r.json.after as { id: string }).id));
     wallMs.push(wall);
     overheadMs.push(wall - (healthyAt - started) - 1000);
+    const timings = r.json.timings as { action: string; ms: number }[];
+    const took = (op: string): number =>
+      timings.findLast((t) => t.action.startsWith(`${op} ${scenario.service} (`))?.ms ?? 0;
+    stopRemoveMs.push(took('stop') + took('remove'));
     progress(`${scenario.name}: redeploy ${i}/${redeploys} in ${Math.round(wall)} ms`);
   }
-  return { scenario, wrk: await wrk.stop(), wallMs, overheadMs, gapMs, handover };
+  return { scenario, wrk: await wrk.stop(), wallMs, overheadMs, stopRemoveMs, gapMs, handover };
 }
 
 /** Samples the rendered file every 2 ms until stopped: the time `upstream` had no server. */
@@ -221,7 +228,7 @@ function startWrk(port: number, host: string, keepAlive: boolean): { stop(): Pro
 
 function report(outcomes: Outcome[], redeploys: number): string {
   const ms = (v: number): string => `${Math.round(v)} ms`;
-  const rows = outcomes.map(({ scenario, wrk, wallMs, overheadMs, gapMs, handover }) => [
+  const rows = outcomes.map(({ scenario, wrk, wallMs, overheadMs, stopRemoveMs, gapMs, handover }) => [
     scenario.name,
     handover,
     String(wrk.requests),
@@ -231,6 +238,7 @@ function report(outcomes: Outcome[], redeploys: number): string {
     `${ms(median(gapMs))} (max ${ms(Math.max(...gapMs))})`,
     `${ms(median(wallMs))} (max ${ms(Math.max(...wallMs))})`,
     `${ms(median(overheadMs))} (p95 ${ms(percentile(overheadMs, 95))})`,
+    ms(median(stopRemoveMs)),
   ]);
   return [
     `Run of ${new Date().toISOString().slice(0, 10)}: ${redeploys} redeploys per scenario under wrk (2 threads, 8 connections) through nginx, drain ${DRAIN}, Docker health check every 500 ms.`,
@@ -243,8 +251,10 @@ function report(outcomes: Outcome[], redeploys: number): string {
         'non-2xx',
         'socket errors',
         'p99 latency',
+        'no server in nginx, per redeploy (median)',
         'redeploy wall time (median)',
-        'wall - (new container healthy + drain)',
+        'wall - (new container healthy + drain), median',
+        'of which Docker stops and removes the old container',
       ],
       rows,
     ),

@@ -39,6 +39,8 @@ export interface ServiceResult {
   changed: boolean;
   dry_run: boolean;
   actions: string[];
+  /** How long each step took, in order, ms (empty in a dry run or when nothing ran). */
+  timings: { action: string; ms: number }[];
   pulled: boolean;
   before: ContainerSummary | null;
   after: ContainerSummary | null;
@@ -96,6 +98,7 @@ export async function converge(
         ? { ...result.announced, port: bound }
         : result.announced,
     address: executed.announced ?? null,
+    timings: executed.timings,
   };
 }
 
@@ -146,6 +149,7 @@ function baseResult(
     changed: plan.changed,
     dry_run: dryRun,
     actions: steps.map(describeStep),
+    timings: [],
     pulled,
     before: main ? summarize(main) : null,
     after: null,

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerState, DockerRuntime } from '../runtime/docker.js';
 import { lastLogLines } from '../runtime/logs.js';
@@ -28,6 +29,8 @@ export interface Executed {
   containerId?: string | undefined;
   ready?: ContainerState | undefined;
   announced?: string | undefined;
+  /** How long each step took, in order (undo steps included), ms. */
+  timings: { action: string; ms: number }[];
 }
 
 /** Runs a plan's steps against the engine; when one fails, undoes the steps done before it, newest first. */
@@ -59,7 +62,12 @@ export async function executePlan(docker: DockerRuntime, plan: Plan, opts: Execu
     if (error instanceof RundockError) error.details.changed = run.changed;
     throw error;
   }
-  return { containerId: run.newId ?? run.lastTouched, ready: run.ready, announced: run.announcedAddress };
+  return {
+    containerId: run.newId ?? run.lastTouched,
+    ready: run.ready,
+    announced: run.announcedAddress,
+    timings: run.timings,
+  };
 }
 
 /** A one-line description of a step, for progress and `--dry-run`. */
@@ -95,6 +103,7 @@ class StepRunner {
   changed = false;
   ready: ContainerState | undefined;
   announcedAddress: string | undefined;
+  readonly timings: { action: string; ms: number }[] = [];
   /** Where the agent announced each container before the plan ran (by ID). */
   private addresses = new Map<string, string>();
 
@@ -110,6 +119,15 @@ class StepRunner {
   }
 
   async do(step: Step): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.act(step);
+    } finally {
+      this.timings.push({ action: describeStep(step), ms: Math.round(performance.now() - started) });
+    }
+  }
+
+  private async act(step: Step): Promise<void> {
     this.opts.reporter?.step?.(describeStep(step));
     if (step.op === 'create') {
       this.changed = true;
