@@ -148,7 +148,10 @@ async function runScenario(scenario: Scenario, redeploys: number, routePort: num
     const r = await enable(i);
     const wall = nowMs() - started;
     gapMs.push(await gap.stop());
-    if (r.code !== 0) throw new Error(`redeploy ${i} failed: ${r.stdout}`);
+    if (r.code !== 0) {
+      const warnings = (agent?.logs() ?? '').split('\n').filter((l) => /"level":[4-6]0/.test(l));
+      throw new Error(`redeploy ${i} failed: ${r.stdout}\nthe agent's warnings:\n${warnings.slice(-20).join('\n')}`);
+    }
     handover = String(r.json.handover);
     const healthyAt = await healthyTime(String((r.json.after as { id: string }).id));
     wallMs.push(wall);
@@ -157,7 +160,9 @@ async function runScenario(scenario: Scenario, redeploys: number, routePort: num
     const took = (op: string): number =>
       timings.findLast((t) => t.action.startsWith(`${op} ${scenario.service} (`))?.ms ?? 0;
     stopRemoveMs.push(took('stop') + took('remove'));
-    progress(`${scenario.name}: redeploy ${i}/${redeploys} in ${Math.round(wall)} ms`);
+    progress(
+      `${scenario.name}: redeploy ${i}/${redeploys} at +${Math.round((started - wrk.startedAt) / 1000)} s took ${Math.round(wall)} ms`,
+    );
   }
   return { scenario, wrk: await wrk.stop(), wallMs, overheadMs, stopRemoveMs, gapMs, handover };
 }
@@ -194,6 +199,10 @@ async function healthyTime(id: string): Promise<number> {
 }
 
 interface WrkResult {
+  /** Responses by status, `200=1234,502=3`. */
+  statuses: string;
+  /** When (s since wrk started) each non-2xx response came, `12:502,...` (the first 200 per thread). */
+  failedAt: string;
   requests: number;
   non2xx: number;
   socketErrors: string;
@@ -201,17 +210,30 @@ interface WrkResult {
 }
 
 /** wrk through nginx until stopped (SIGINT makes it print its summary). */
-function startWrk(port: number, host: string, keepAlive: boolean): { stop(): Promise<WrkResult> } {
+function startWrk(port: number, host: string, keepAlive: boolean): { startedAt: number; stop(): Promise<WrkResult> } {
   const headers = ['-H', `Host: ${host}`, ...(keepAlive ? [] : ['-H', 'Connection: close'])];
   const child = spawn(
     'wrk',
-    ['-t', '2', '-c', '8', '-d', '600s', '--latency', ...headers, `http://127.0.0.1:${port}/`],
+    [
+      '-t',
+      '2',
+      '-c',
+      '8',
+      '-d',
+      '600s',
+      '--latency',
+      '-s',
+      new URL('./wrk-status.lua', import.meta.url).pathname,
+      ...headers,
+      `http://127.0.0.1:${port}/`,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise((resolve) => child.once('exit', resolve));
   return {
+    startedAt: nowMs(),
     async stop() {
       child.kill('SIGINT');
       await exited;
@@ -221,6 +243,8 @@ function startWrk(port: number, host: string, keepAlive: boolean): { stop(): Pro
         non2xx: number(/Non-2xx or 3xx responses: (\d+)/),
         socketErrors: /Socket errors: (.*)/.exec(out)?.[1] ?? 'none',
         p99: /99%\s+(\S+)/.exec(out)?.[1] ?? '?',
+        statuses: /STATUSES (.*)/.exec(out)?.[1] ?? '',
+        failedAt: /FAILED_AT (.*)/.exec(out)?.[1] ?? '',
       };
     },
   };
@@ -232,7 +256,14 @@ function report(outcomes: Outcome[], redeploys: number): string {
     scenario.name,
     handover,
     String(wrk.requests),
-    String(wrk.non2xx),
+    `${wrk.non2xx}${
+      wrk.non2xx > 0
+        ? ` (${wrk.statuses
+            .split(',')
+            .filter((x) => !x.startsWith('200='))
+            .join(', ')}; at ${wrk.failedAt.split(',').slice(0, 5).join(' ')} s)`
+        : ''
+    }`,
     wrk.socketErrors,
     wrk.p99,
     `${ms(median(gapMs))} (max ${ms(Math.max(...gapMs))})`,
