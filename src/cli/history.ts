@@ -3,7 +3,8 @@ import { converge, type ServiceResult } from '../deploy/converge.js';
 import { agentHandover } from '../deploy/handover.js';
 import { History, type Generation } from '../deploy/history.js';
 import { prepareService } from '../deploy/prepare.js';
-import type { DockerRuntime } from '../runtime/docker.js';
+import type {} from '../runtime/docker.js';
+import type { ContainerEngine } from '../runtime/engine.js';
 import { loadHostConfig } from '../shared/config.js';
 import { RundockError } from '../shared/errors.js';
 import { LABEL } from '../spec/labels.js';
@@ -146,7 +147,7 @@ async function rollback(name: string, o: RollbackOptions, global: GlobalOptions)
 
 /** The service's container now: its ID, spec hash and image ID. */
 async function currentOf(
-  docker: DockerRuntime,
+  docker: ContainerEngine,
   name: string,
 ): Promise<{ id: string; specHash: string; imageId: string } | undefined> {
   const main = (await docker.list(LABEL.service)).find((c) => c.name === name);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { decodeLabels, LABEL } from '../spec/labels.js';
-import type { DockerRuntime, ObservedContainer } from '../runtime/docker.js';
+import type { ObservedContainer } from '../runtime/docker.js';
+import type { ContainerEngine } from '../runtime/engine.js';
 import type { HostRecord, ServiceStatus } from '../agent/announce.js';
 import { HOSTS_PREFIX } from '../registry/path.js';
 import { ValidationError } from '../shared/errors.js';
@@ -70,7 +71,7 @@ async function agentStatus(listen: string): Promise<Map<string, ServiceStatus> |
 }
 
 async function toRow(
-  docker: DockerRuntime,
+  docker: ContainerEngine,
   c: ObservedContainer,
   addresses: { public?: string | undefined; private?: string | undefined },
   agent: ServiceStatus | undefined,

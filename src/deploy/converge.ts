@@ -1,4 +1,5 @@
-import type { DockerRuntime, ObservedContainer } from '../runtime/docker.js';
+import type { ObservedContainer } from '../runtime/docker.js';
+import type { ContainerEngine } from '../runtime/engine.js';
 import type { PullEvent } from '../runtime/pull.js';
 import { RundockError } from '../shared/errors.js';
 import { LABEL } from '../spec/labels.js';
@@ -56,7 +57,7 @@ export interface ServiceResult {
 
 /** Puts one prepared service into its state: pull per policy, observe, plan, then (unless dry run) act. */
 export async function converge(
-  docker: DockerRuntime,
+  docker: ContainerEngine,
   prepared: PreparedService,
   opts: ConvergeOptions = {},
 ): Promise<ServiceResult> {
@@ -104,7 +105,7 @@ export async function converge(
 
 /** A pinned image (a rollback's): it must still be on this host; nothing is pulled for it. */
 async function pinnedImage(
-  docker: DockerRuntime,
+  docker: ContainerEngine,
   imageId: string,
   ref: string,
 ): Promise<{ imageId: string; pulled: false }> {
@@ -122,7 +123,7 @@ async function pinnedImage(
 
 /** The host port Docker bound for the container port on `ip` (an `auto` announce port). */
 async function boundPort(
-  docker: DockerRuntime,
+  docker: ContainerEngine,
   id: string,
   ip: string,
   port: number | undefined,

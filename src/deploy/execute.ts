@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ContainerState, DockerRuntime } from '../runtime/docker.js';
-import { lastLogLines } from '../runtime/logs.js';
+import type { ContainerState } from '../runtime/docker.js';
+import type { ContainerEngine } from '../runtime/engine.js';
 import { waitUntilReady } from '../runtime/wait.js';
 import { RundockError } from '../shared/errors.js';
 import type { ContainerRef, Plan, Step } from '../plan/plan.js';
@@ -34,7 +34,7 @@ export interface Executed {
 }
 
 /** Runs a plan's steps against the engine; when one fails, undoes the steps done before it, newest first. */
-export async function executePlan(docker: DockerRuntime, plan: Plan, opts: ExecuteOptions): Promise<Executed> {
+export async function executePlan(docker: ContainerEngine, plan: Plan, opts: ExecuteOptions): Promise<Executed> {
   const run = new StepRunner(docker, opts);
   await run.learnAddresses(plan);
   const undo: Step[][] = [];
@@ -108,7 +108,7 @@ class StepRunner {
   private addresses = new Map<string, string>();
 
   constructor(
-    private readonly docker: DockerRuntime,
+    private readonly docker: ContainerEngine,
     private readonly opts: ExecuteOptions,
   ) {}
 
@@ -199,9 +199,9 @@ class StepRunner {
 }
 
 /** The error with the container's last log lines appended, as a failed start reports them. */
-async function withLogs(docker: DockerRuntime, id: string, error: unknown): Promise<unknown> {
+async function withLogs(docker: ContainerEngine, id: string, error: unknown): Promise<unknown> {
   if (!(error instanceof RundockError)) return error;
-  const logs = await lastLogLines(docker.engine, id).catch(() => '');
+  const logs = await docker.lastLogLines(id).catch(() => '');
   error.message += logs ? `\n--- last log lines ---\n${logs}` : '\n(no log output)';
   error.details.logs = logs;
   return error;
