@@ -1,4 +1,4 @@
-// What `npm pack` ships (the release tarball, docs/install.md): only the bundle and what it reads at run time, and a
+// What `npm pack` ships (the release tarball, docs/release.md): only the bundle and what it reads at run time, and a
 // manifest that makes `npm install -g ./rundock-<version>.tgz` fetch and run nothing. Needs a build (npm run build).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

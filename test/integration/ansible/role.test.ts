@@ -87,7 +87,8 @@ async function playbook(...args: string[]): Promise<{ code: number; out: string;
   });
   const out = `${result.stdout}\n${result.stderr}`;
   const line = /^role-h1\s+:\s+(.*)$/m.exec(out)?.[1] ?? '';
-  const recap = Object.fromEntries([...line.matchAll(/(\w+)=(\d+)/g)].map((m) => [m[1], Number(m[2])]));
+  const recap: Record<string, number> = {};
+  for (const [, key, count] of line.matchAll(/(\w+)=(\d+)/g)) if (key !== undefined) recap[key] = Number(count);
   return { code: result.code, out, recap };
 }
 
