@@ -4,13 +4,15 @@
 // - the commands' code is one bundle; etcd3 (with gRPC and protobuf) is reached only through dynamic imports, which
 //   become files loaded by the commands that talk to etcd; its .proto files are copied to dist/proto/etcd3/;
 // - ssh2, which only an ssh:// DOCKER_HOST needs, is its own CommonJS bundle (dist/ssh2.cjs), loaded on first use;
-// - dockerode's BuildKit session (gRPC) is left out: rundock never builds images.
+// - dockerode's BuildKit session (gRPC) is left out: rundock never builds images;
+// - the web UI's page (Preact + htm) is built for the browser and embedded as text (RUNDOCK_UI_ASSETS).
 // `--release` (npm pack's prepack) also requires the UDP addon for linux-x64 glibc, so a release never lacks it.
 // Output is flat (dist/*.mjs), so every file's `require` and `import.meta.url` resolve against dist/ itself.
 import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 import { buildNative } from './native.mjs';
 import { dockerodeBuildKitStub, etcd3ProtoPath } from './plugins.mjs';
+import { buildUiClient } from './ui-client.mjs';
 import { buildCommit } from './version.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -22,6 +24,9 @@ const common = { bundle: true, platform: 'node', target: 'node20', legalComments
 
 rmSync(`${root}dist`, { recursive: true, force: true });
 
+// The web UI's page (Preact + htm, src/ui/client) goes inside the bundle: `rundock ui` serves it without a CDN.
+const uiAssets = await buildUiClient();
+
 await build({
   ...common,
   entryPoints: { rundock: 'src/cli/main.ts' },
@@ -31,7 +36,11 @@ await build({
   splitting: true,
   format: 'esm',
   sourcemap: 'linked',
-  define: { RUNDOCK_VERSION: JSON.stringify(version), RUNDOCK_COMMIT: JSON.stringify(buildCommit(root)) },
+  define: {
+    RUNDOCK_VERSION: JSON.stringify(version),
+    RUNDOCK_COMMIT: JSON.stringify(buildCommit(root)),
+    RUNDOCK_UI_ASSETS: JSON.stringify(uiAssets),
+  },
   logOverride: { 'unsupported-require-call': 'silent' },
   alias: { ssh2: new URL('./lazy/ssh2.cjs', import.meta.url).pathname },
   plugins: [dockerodeBuildKitStub, etcd3ProtoPath],

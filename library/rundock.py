@@ -65,11 +65,21 @@ options:
   announce:
     description:
       - The host port to publish (on the address chosen by I(announce_as)) and to announce in DNS.
-    type: int
+      - C(auto) lets Docker pick a free port (I(port) is then required); the agent announces the port actually bound,
+        so the DNS record, the SRV answer and the gateways' nginx upstreams carry it and nothing types it. A redeploy
+        of an C(auto) service starts the new container beside the old one and withdraws the old one only once every
+        gateway serves the new one (no request dropped); a fixed port is withdrawn and drained first, then swapped,
+        so roll it over several hosts one at a time (a play C(serial) of 1).
+    type: raw
   port:
     description:
-      - The container port behind I(announce). Defaults to I(announce).
+      - The container port behind I(announce). Defaults to I(announce) (required with C(announce=auto)).
     type: int
+  drain:
+    description:
+      - On a redeploy, how long the old container keeps finishing requests in flight once every gateway has dropped
+        it, before it is stopped (a duration such as C(5s), or a number of seconds). rundock's default is C(5s).
+    type: raw
   announce_as:
     description:
       - Which address the service is published on and announced with. C(private) and C(public) are the host's
@@ -239,7 +249,8 @@ image_id:
   type: str
   sample: sha256:e86cd604cf90...
 published:
-  description: Host address and port of I(announce) as C(ip:port); null when nothing is published.
+  description: Host address and port of I(announce) as C(ip:port) (with C(announce=auto), the port Docker bound;
+    C(ip:auto) in check mode); null when nothing is published.
   returned: success
   type: str
   sample: 10.0.0.3:8086
@@ -248,6 +259,17 @@ announced:
   returned: success
   type: dict
   sample: {"as": "private", "port": 8086}
+address:
+  description: The address (C(ip:port)) the host's agent announced the service at before the module returned; null
+    when no agent runs on the host (rundock then waits for Docker's readiness only) or nothing is announced.
+  returned: success
+  type: str
+  sample: 10.0.0.3:32768
+handover:
+  description: How a running container was replaced - C(overlap) or C(withdraw-first); null when none was.
+  returned: success
+  type: str
+  sample: overlap
 health:
   description: Docker's health status when the container has a health check, else null.
   returned: success
@@ -288,7 +310,7 @@ from ansible.module_utils.six import string_types
 
 # The parameters that are keys of rundock's service spec, passed on unchanged; the others drive the module.
 SPEC_KEYS = ('name', 'state', 'image', 'args', 'cmd', 'announce', 'port', 'announce_as', 'pull', 'restart',
-             'health', 'probe', 'env_file')
+             'health', 'probe', 'env_file', 'drain')
 DURATION_KEYS = ('interval', 'timeout', 'start_period')
 NUMBER = re.compile(r'^\d+(\.\d+)?$')
 
@@ -298,7 +320,7 @@ ARGUMENT_SPEC = dict(
     image=dict(type='str'),
     args=dict(type='str'),
     cmd=dict(type='raw'),
-    announce=dict(type='int'),
+    announce=dict(type='raw'),
     port=dict(type='int'),
     announce_as=dict(type='str', default='private', choices=['public', 'private', 'container']),
     pull=dict(type='str', choices=['always', 'missing', 'never']),
@@ -321,6 +343,7 @@ ARGUMENT_SPEC = dict(
     # Paths, not secrets: the values stay on the managed host, read by rundock and passed to the container only.
     # Explicitly not no_log, so a wrong path is visible in the result.
     env_file=dict(type='raw', no_log=False),
+    drain=dict(type='raw'),
     rundock_cmd=dict(type='list', elements='str', default=['rundock']),
     private_ip=dict(type='str'),
     public_ip=dict(type='str'),
@@ -336,6 +359,17 @@ def string_or_list(module, key, value):
     module.fail_json(msg='{0}: must be a string or a list of strings (got {1!r})'.format(key, value))
 
 
+def announce_port(module, value):
+    """A port number (also as the string of key=value syntax) or auto, else a failure naming the parameter."""
+    if isinstance(value, bool):
+        module.fail_json(msg='announce: must be a port number or auto (got {0!r})'.format(value))
+    if isinstance(value, int) or value == 'auto':
+        return value
+    if isinstance(value, string_types) and re.match(r'^\d+$', value):
+        return int(value)
+    module.fail_json(msg='announce: must be a port number or auto (got {0!r})'.format(value))
+
+
 def durations(section):
     """Durations given as plain numbers (also the strings of key=value syntax) become seconds, as rundock takes them."""
     for key in DURATION_KEYS:
@@ -349,6 +383,10 @@ def build_spec(module):
     """The rundock service spec: the spec parameters that were given, under the same keys."""
     params = module.params
     spec = dict((k, params[k]) for k in SPEC_KEYS if params.get(k) is not None)
+    if 'announce' in spec:
+        spec['announce'] = announce_port(module, spec['announce'])
+    if 'drain' in spec and isinstance(spec['drain'], string_types) and NUMBER.match(spec['drain']):
+        spec['drain'] = float(spec['drain']) if '.' in spec['drain'] else int(spec['drain'])
     if 'cmd' in spec:
         spec['cmd'] = string_or_list(module, 'cmd', spec['cmd'])
     if 'env_file' in spec:
@@ -453,6 +491,8 @@ def main():
         image_id=container.get('image_id') if container else None,
         published='{0}:{1}'.format(published['ip'], published['port']) if published else None,
         announced=service.get('announced'),
+        address=service.get('address'),
+        handover=service.get('handover'),
         health=service.get('health'),
         actions=service.get('actions') or [],
         rundock=service,

@@ -5,6 +5,8 @@
 #                                then deploy influxdb and grafana with the Ansible module (test/cluster/deploy.yml)
 #   scripts/cluster.sh down      stop everything it started, remove namespaces, links and the state directory
 #   scripts/cluster.sh status    what runs, per host
+#   scripts/cluster.sh keep-logs DIR   a copy of every component's log (also on down with RUNDOCK_CLUSTER_LOGS=DIR)
+#   scripts/cluster.sh digest    the warnings and errors rundock's components logged
 #   scripts/cluster.sh deploy    run the playbook again (prints Ansible's recap)
 #   scripts/cluster.sh start|stop|kill COMPONENT HOST   one component (agent etcd dockerd nginx gateway dns)
 #   scripts/cluster.sh link HOST up|down                cut a host off its networks or plug it back
@@ -22,6 +24,9 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 STATE=${RUNDOCK_CLUSTER_STATE:-/tmp/rundock-cluster}
 DOMAIN=s.prod.example.com
 LEASE_TTL=${RUNDOCK_CLUSTER_LEASE_TTL:-15}
+# Debug logs trace every record each DNS server and gateway receives and every Docker event an agent handles: what
+# explains a missing record after a failed run.
+LOG_LEVEL=${RUNDOCK_CLUSTER_LOG_LEVEL:-debug}
 NET=rdk-net
 HOSTS=(node-front-1 node-front-2 node-back-1)
 FRONTENDS=(node-front-1 node-front-2)
@@ -81,7 +86,7 @@ spawn() {
   if alive "$pf"; then return 0; fi
   mkdir -p "$STATE/pids" "$STATE/logs"
   setsid nsenter --net="/var/run/netns/$host" env DOCKER_HOST="unix://$(dsock "$host")" RUNDOCK_CONFIG="$(hostdir "$host")/rundock.yml" \
-    "$@" >>"$STATE/logs/$comp-$host.log" 2>&1 </dev/null &
+    RUNDOCK_LOG_LEVEL="$LOG_LEVEL" "$@" >>"$STATE/logs/$comp-$host.log" 2>&1 </dev/null &
   echo $! >"$pf"
 }
 
@@ -169,6 +174,7 @@ host_files() {
   echo '{}' >"$d/daemon.json"
   {
     echo "hostname: $h"
+    echo "state_dir: $d/state"
     echo "private_iface: eth1"
     if is_frontend "$h"; then echo "public_iface: eth0"; else echo "public_iface: eth1"; fi
   } >"$d/rundock.yml"
@@ -261,9 +267,11 @@ http {
     fastcgi_temp_path $p/tmp/fastcgi;
     uwsgi_temp_path $p/tmp/uwsgi;
     scgi_temp_path $p/tmp/scgi;
-    # An instance that vanished without being withdrawn yet (host cut off) costs at most this, then the next one.
+    # An instance that vanished without being withdrawn yet (host cut off) costs at most the connect timeout, and a
+    # request in flight to it when it vanished the read timeout (the stand-ins answer in milliseconds), then nginx
+    # passes the request to the next instance.
     proxy_connect_timeout 1s;
-    proxy_read_timeout 5s;
+    proxy_read_timeout 2s;
     proxy_next_upstream error timeout http_502 http_503;
     include $p/conf/rundock/*.conf;
 }
@@ -284,7 +292,7 @@ start_nginx() {
 
 start_gateway() {
   local h=$1 p; p=$(nginx_prefix "$1")
-  spawn gateway "$h" "${GATEWAY_CMD[@]}" gateway --etcd "$ETCD_ENDPOINTS" --domain "$DOMAIN" \
+  spawn gateway "$h" "${GATEWAY_CMD[@]}" gateway --etcd "$ETCD_ENDPOINTS" --domain "$DOMAIN" --hostname "$h" --lease-ttl "$LEASE_TTL" \
     --nginx-conf-dir "$p/conf/rundock" --upstream grafana=docker_grafana --route grafana.prod.example.com=grafana \
     --route-listen "${PUB[$h]}:80" --nginx-conf "$p/conf/nginx.conf" --nginx-prefix "$p/" \
     --nginx-error-log "$p/logs/error.log" --nginx-pid-file "$p/logs/nginx.pid" --min-wait 50ms --max-wait 500ms
@@ -364,6 +372,27 @@ host_down() { # a host's containers, engine and etcd member
   log "$h stopped in $((SECONDS - t)) s"
 }
 
+# keep_logs DIR: a copy of every component's log and both nginx error logs
+keep_logs() {
+  [ -d "$STATE/logs" ] || return 0
+  mkdir -p "$1"
+  cp -r "$STATE/logs/." "$1/"
+  local h
+  for h in "${FRONTENDS[@]}"; do cp "$(nginx_prefix "$h")/logs/error.log" "$1/nginx-error-$h.log" 2>/dev/null || true; done
+  log "logs kept in $1"
+}
+
+# digest: what rundock's components warned about (JSON lines of level warn and above), with their times, per log
+digest() {
+  local f
+  for f in "$STATE"/logs/{agent,dns,gateway}-*.log; do
+    [ -f "$f" ] || continue
+    local lines; lines=$(grep -E '"level":(40|50|60)' "$f" | cut -c1-400 || true)
+    [ -n "$lines" ] && printf '== %s (warnings and errors)\n%s\n' "$(basename "$f")" "$lines"
+  done
+  return 0
+}
+
 down() {
   local h
   for h in "${FRONTENDS[@]}"; do stop_component gateway "$h"; stop_component nginx "$h"; done
@@ -376,11 +405,7 @@ down() {
     # Mounts a killed dockerd left behind (overlay layers, shm) would keep the directory busy.
     grep -F " $STATE/" /proc/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
     # RUNDOCK_CLUSTER_LOGS=DIR keeps every component's log (and nginx's error logs) for a look after the run.
-    if [ -n "${RUNDOCK_CLUSTER_LOGS:-}" ] && [ -d "$STATE/logs" ]; then
-      mkdir -p "$RUNDOCK_CLUSTER_LOGS"
-      cp -r "$STATE/logs/." "$RUNDOCK_CLUSTER_LOGS/"
-      for h in "${FRONTENDS[@]}"; do cp "$(nginx_prefix "$h")/logs/error.log" "$RUNDOCK_CLUSTER_LOGS/nginx-error-$h.log" 2>/dev/null || true; done
-    fi
+    [ -n "${RUNDOCK_CLUSTER_LOGS:-}" ] && keep_logs "$RUNDOCK_CLUSTER_LOGS"
     rm -rf "$STATE"
   fi
   log "down: nothing of the cluster is left"
@@ -407,6 +432,8 @@ case "$cmd" in
   up) up ;;
   down) down ;;
   status) status ;;
+  keep-logs) keep_logs "$1" ;;
+  digest) digest ;;
   deploy) deploy "$@" ;;
   start) start_component "$1" "$2" ;;
   stop) stop_component "$1" "$2" "${3:-}" ;;

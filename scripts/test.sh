@@ -14,4 +14,4 @@ bash scripts/test-release.sh
 # The reference cluster end to end (docs/RELIABILITY.md): three hosts as network namespaces, faults one at a time.
 trap 'bash scripts/cluster.sh down; bash scripts/test-env.sh down' EXIT
 bash scripts/cluster.sh up
-npm run test:cluster
+bash scripts/cluster-test.sh   # keeps every component's log under test-output/ when a test fails

@@ -3,6 +3,7 @@ import type { ContainerState, DockerRuntime } from '../runtime/docker.js';
 import { containerEvents, type ContainerEvent } from '../runtime/events.js';
 import type { Registry } from '../registry/registry.js';
 import { backoffDelay } from '../shared/backoff.js';
+import { nextName } from '../plan/plan.js';
 import { decodeLabels, LABEL } from '../spec/labels.js';
 import {
   addressOf,
@@ -13,7 +14,8 @@ import {
 } from './announce.js';
 import type { AgentMetrics } from './metrics.js';
 import { Prober } from './probe.js';
-import { RegistryWriter } from './registry-writer.js';
+import { RegistryWriter } from '../registry/writer.js';
+import { SKYDNS_PREFIX } from '../registry/path.js';
 
 export interface AgentOptions {
   docker: DockerRuntime;
@@ -37,12 +39,25 @@ export class Agent {
   private resyncTimer: NodeJS.Timeout | undefined;
   private recheckTimer: NodeJS.Timeout | undefined;
   private lastStatuses: ServiceStatus[] = [];
+  /** Records other parts of this process publish through the agent (the gateway's report), by key. */
+  private readonly published = new Map<string, string>();
   private eventLoop: Promise<void> | undefined;
   private refreshTickets = 0;
   private readonly latestRefresh = new Map<string, number>();
 
   constructor(private readonly o: AgentOptions) {
-    this.writer = new RegistryWriter(o.registry, o.metrics, o.log);
+    this.writer = new RegistryWriter(o.registry, o.log, {
+      synced: (records) => {
+        o.metrics.registryConnected.set(1);
+        o.metrics.registrySyncs.inc({ outcome: 'ok' });
+        o.metrics.recordsAnnounced.set([...records.keys()].filter((k) => k.startsWith(SKYDNS_PREFIX)).length);
+      },
+      failed: () => {
+        o.metrics.registryConnected.set(0);
+        o.metrics.registrySyncs.inc({ outcome: 'error' });
+        o.metrics.registryErrors.inc();
+      },
+    });
   }
 
   /** Resyncs once, then follows events until stop(). Resolves once the first resync is done. */
@@ -67,6 +82,12 @@ export class Agent {
   }
 
   /** Called when the registry is reachable again: pending records are written now, not after the backoff. */
+  /** Writes `value` at `key` with the agent's own records, on its lease (the embedded gateway's report). */
+  publish(key: string, value: string): void {
+    this.published.set(key, value);
+    if (this.eventLoop !== undefined) this.reconcile(); // before start, the first resync writes it
+  }
+
   registryReconnected(): void {
     this.writer.retryNow();
   }
@@ -149,10 +170,15 @@ export class Agent {
     }
   }
 
-  /** Records a container's facts; false when it is not a service container (e.g. a swap's temporary one). */
+  /**
+   * Records a container's facts; false when it is not a service container. Of a redeploy's temporary containers,
+   * the new one (`<service>_rundock_next`) is announced beside the current one; the old one (`_rundock_old`) is not:
+   * renaming the current container is how a redeploy withdraws it.
+   */
   private remember(state: ContainerState): boolean {
     const labels = decodeLabels(state.labels);
-    if (!labels || labels.service !== state.name) return false;
+    const successor = labels !== undefined && state.name === nextName(labels.service);
+    if (!labels || (labels.service !== state.name && !successor)) return false;
     const facts: InstanceFacts = {
       id: state.id,
       labels,
@@ -162,6 +188,8 @@ export class Agent {
       startedAt: Date.parse(state.startedAt),
       dockerHealth: state.health,
       containerIp: state.ip,
+      published: state.published,
+      successor,
     };
     this.facts.set(state.id, facts);
     this.updateProber(facts);
@@ -206,7 +234,7 @@ export class Agent {
     this.lastStatuses = decided.statuses;
     this.o.metrics.servicesSeen.set({ announced: 'true' }, decided.statuses.filter((s) => s.announced).length);
     this.o.metrics.servicesSeen.set({ announced: 'false' }, decided.statuses.filter((s) => !s.announced).length);
-    this.writer.write(decided.records);
+    this.writer.write(new Map([...decided.records, ...this.published]));
     clearTimeout(this.recheckTimer);
     if (decided.recheckAt !== undefined)
       this.recheckTimer = setTimeout(() => this.reconcile(), decided.recheckAt - now + 10);

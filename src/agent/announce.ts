@@ -1,5 +1,6 @@
-import { recordKey, hostKey } from '../registry/path.js';
+import { hostKey, instanceKey, recordKey } from '../registry/path.js';
 import { encodeRecord } from '../registry/record.js';
+import type { PublishedPort } from '../runtime/docker.js';
 import type { LabelledService } from '../spec/labels.js';
 
 /** What the agent knows about one service container, from inspect and its own probe. */
@@ -16,6 +17,10 @@ export interface InstanceFacts {
   /** The agent's probe result when the service has a probe and no HEALTHCHECK. */
   probeHealth?: 'healthy' | 'unhealthy' | 'unknown' | undefined;
   containerIp?: string | undefined;
+  /** The host ports Docker bound for it: where an `auto` announce port comes from. */
+  published?: readonly PublishedPort[] | undefined;
+  /** The new container of a redeploy that overlaps the old one (`<service>_rundock_next`): announced beside it. */
+  successor?: boolean | undefined;
 }
 
 export interface AnnounceSettings {
@@ -45,6 +50,8 @@ export interface ServiceStatus {
   /** Docker's health status, else the agent probe's verdict; absent without either. */
   health?: string | undefined;
   restarts: number;
+  /** The new container of an overlapping redeploy, announced beside the service's current one. */
+  successor?: true | undefined;
   announced: boolean;
   reason: string;
   address?: string | undefined;
@@ -81,11 +88,11 @@ export function decideAnnouncements(
   let recheckAt: number | undefined;
   for (const facts of instances) {
     const address = addressOf(facts, s);
-    const verdict = address === undefined ? 'nothing to announce (no announce port)' : unannouncedReason(facts, s, now);
+    const verdict = address === undefined ? noAddressReason(facts, s) : unannouncedReason(facts, s, now);
     if (verdict === undefined && address !== undefined) {
       const { ip, port } = address;
       records.set(
-        recordKey(s.domain, facts.labels.service, s.host),
+        keyOf(facts, s),
         encodeRecord({ host: ip, port, ttl: s.ttl, priority: s.priority, weight: s.weight }),
       );
       statuses.push({ ...describe(facts), announced: true, reason: 'running and healthy', address: `${ip}:${port}` });
@@ -114,6 +121,12 @@ export function decideAnnouncements(
   return { records, statuses, recheckAt };
 }
 
+/** The service's record on this host; a redeploy's new container has one below it until it takes the service's name. */
+function keyOf(f: InstanceFacts, s: AnnounceSettings): string {
+  const service = f.labels.service;
+  return f.successor ? instanceKey(s.domain, service, s.host, f.id.slice(0, 12)) : recordKey(s.domain, service, s.host);
+}
+
 function describe(f: InstanceFacts): Omit<ServiceStatus, 'announced' | 'reason' | 'address'> {
   const state = f.restarting ? 'restarting' : f.running ? 'running' : 'stopped';
   const health = f.dockerHealth ?? f.probeHealth;
@@ -124,7 +137,20 @@ function describe(f: InstanceFacts): Omit<ServiceStatus, 'announced' | 'reason' 
     state,
     ...(health !== undefined && { health }),
     restarts: f.restartCount,
+    ...(f.successor && { successor: true as const }),
   };
+}
+
+/** Why a container has no address to announce. */
+function noAddressReason(f: InstanceFacts, s: AnnounceSettings): string {
+  const { announceAs, announce, port } = f.labels;
+  if (announceAs === 'container' || announce === undefined) return 'nothing to announce (no announce port)';
+  const ip = s.addresses[announceAs];
+  if (ip === undefined) return `nothing to announce (this agent knows no ${announceAs} address)`;
+  const elsewhere = (f.published ?? [])
+    .filter((p) => p.containerPort === `${port}/tcp`)
+    .map((p) => `${p.hostIp}:${p.hostPort}`);
+  return `no port published on ${ip} for ${port}/tcp${elsewhere.length > 0 ? ` (published on ${elsewhere.join(', ')}: the deploy used another ${announceAs} address than this agent)` : ''}`;
 }
 
 function unannouncedReason(f: InstanceFacts, s: AnnounceSettings, now: number): string | undefined {
@@ -143,7 +169,10 @@ function unannouncedReason(f: InstanceFacts, s: AnnounceSettings, now: number): 
   return undefined;
 }
 
-/** The address to announce: the host's private/public address and `announce`, or the container's own and `port`. */
+/**
+ * The address to announce: the host's private/public address and `announce` (with `auto`, the host port Docker bound
+ * for the container port on that address), or the container's own address and `port`.
+ */
 export function addressOf(f: InstanceFacts, s: AnnounceSettings): { ip: string; port: number } | undefined {
   const { announceAs, announce, port } = f.labels;
   if (announceAs === 'container') {
@@ -151,5 +180,10 @@ export function addressOf(f: InstanceFacts, s: AnnounceSettings): { ip: string; 
     return ip !== undefined && port !== undefined ? { ip, port } : undefined;
   }
   const ip = s.addresses[announceAs];
-  return ip !== undefined && announce !== undefined ? { ip, port: announce } : undefined;
+  if (ip === undefined || announce === undefined) return undefined;
+  if (announce !== 'auto') return { ip, port: announce };
+  const bound = f.published?.find(
+    (p) => p.containerPort === `${port}/tcp` && (p.hostIp === ip || p.hostIp === '0.0.0.0'),
+  );
+  return bound === undefined || !(bound.hostPort > 0) ? undefined : { ip, port: bound.hostPort };
 }

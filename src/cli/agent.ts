@@ -1,24 +1,23 @@
 import type { Command } from 'commander';
 import { Agent } from '../agent/agent.js';
 import { AgentMetrics } from '../agent/metrics.js';
-import { startStatusServer } from '../agent/status-server.js';
+import { startStatusServer } from '../shared/status-server.js';
 import { EmbeddedRegistry } from '../registry/embedded.js';
-import { checkLabel, domainPrefix } from '../registry/path.js';
+import { checkLabel, domainPrefix, gatewayKey, GATEWAYS_PREFIX } from '../registry/path.js';
+import { decodeServingReport, encodeServingReport, type ServingReport } from '../registry/serving-report.js';
 import type { Registry } from '../registry/registry.js';
 import { DEFAULT_DNS_LISTEN, startDnsService } from '../dns/service.js';
 import { loadHostConfig } from '../shared/config.js';
 import { ValidationError } from '../shared/errors.js';
 import { logger } from '../shared/log.js';
 import { durationNanos } from '../spec/args/values.js';
-import { dockerRuntime, hostContext, type GlobalOptions } from './context.js';
+import { DEFAULT_STATUS_LISTEN, dockerRuntime, hostContext, type GlobalOptions } from './context.js';
 import { addGatewayOptions, gatewayRenderOptions, type GatewayRenderFlags } from './gateway.js';
 import { parseListen } from './listen.js';
 import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js';
 import type { EtcdConnection } from '../registry/etcd-connection.js';
 import { addRateLimitOptions, rateLimitFrom, type RateLimitFlags } from './rate-limit-flags.js';
-
-/** Where the agent serves /status and /metrics unless told otherwise; `rundock ps` asks it there. */
-export const DEFAULT_STATUS_LISTEN = '127.0.0.1:9476';
+import { addAgentUiOptions, agentUiOptions } from './ui.js';
 
 interface AgentFlags extends RateLimitFlags, GatewayRenderFlags, EtcdFlags {
   domain?: string;
@@ -35,6 +34,8 @@ interface AgentFlags extends RateLimitFlags, GatewayRenderFlags, EtcdFlags {
   dns?: string;
   forward?: string;
   announceSelf?: string;
+  ui?: string | boolean;
+  uiTokenFile?: string;
 }
 
 export function registerAgent(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
@@ -70,7 +71,7 @@ export function registerAgent(program: Command, run: (action: () => Promise<numb
     .option('--announce-self <name>', "announce this host's public address as <name>.<domain> (frontend failover)")
     .option('--keep-records', 'on SIGTERM leave records to expire with the lease instead of withdrawing them');
   // With --nginx-conf-dir the agent also runs the gateway (as `rundock gateway`), from the same registry.
-  addGatewayOptions(addRateLimitOptions(command)).action((flags: AgentFlags) =>
+  addAgentUiOptions(addGatewayOptions(addRateLimitOptions(command))).action((flags: AgentFlags) =>
     run(() => runAgent(flags, program.opts<GlobalOptions>())),
   );
 }
@@ -84,6 +85,7 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
     throw new ValidationError('domain', domain, 'is required (--domain or domain in the config file)');
   domainPrefix(domain);
   const rateLimit = rateLimitFrom(flags);
+  const uiOptions = agentUiOptions(flags, domain);
   const log = logger('agent');
   const metrics = new AgentMetrics();
   const etcd = etcdConnection(flags, config);
@@ -140,13 +142,23 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
       ? undefined
       : await (
           await import('../gateway/gateway.js')
-        ).startGateway({ ...gatewayOptions, metricsRegistry: metrics.registry, log: logger('gateway') });
+        ).startGateway({
+          ...gatewayOptions,
+          metricsRegistry: metrics.registry,
+          log: logger('gateway'),
+          serving: { host: name, publish: (report) => agent.publish(gatewayKey(name), encodeServingReport(report)) },
+        });
+  const ui =
+    uiOptions === undefined
+      ? undefined
+      : await (await import('../ui/ui.js')).startUi({ ...uiOptions, source, log: logger('ui') });
   const onHup = (): void => gateway?.refresh();
   process.on('SIGHUP', onHup);
   const server = await startStatusServer(
     parseListen('status-listen', flags.statusListen ?? config.status_listen ?? DEFAULT_STATUS_LISTEN),
     metrics.registry,
-    () => ({ ...agent.status(), dns: dns?.status(), gateway: gateway?.status() }),
+    () => ({ ...agent.status(), dns: dns?.status(), gateway: gateway?.status(), ui: ui?.status() }),
+    { '/gateways': () => gatewayReports(registry) },
   );
   await agent.start();
   log.info(
@@ -166,6 +178,7 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
   log.info({ signal, withdraw }, 'agent stopping');
   process.off('SIGHUP', onHup);
   await agent.stop(withdraw);
+  await ui?.stop();
   await gateway?.stop();
   await dns?.stop();
   await server.close();
@@ -208,6 +221,12 @@ async function makeRegistry(
       },
     },
   });
+}
+
+/** Every gateway's report of what its nginx serves (GET /gateways): what a redeploy waits on. */
+async function gatewayReports(registry: Registry): Promise<{ gateways: ServingReport[] }> {
+  const values = [...(await registry.list(GATEWAYS_PREFIX)).values()];
+  return { gateways: values.flatMap((v) => decodeServingReport(v) ?? []) };
 }
 
 function announceSelf(name: string | undefined, publicIp: string | undefined): string | undefined {

@@ -5,7 +5,10 @@ import { converge, type ServiceResult } from '../deploy/converge.js';
 import { prepareService, type HostContext, type PreparedService } from '../deploy/prepare.js';
 import { RundockError, ValidationError } from '../shared/errors.js';
 import { validateService } from '../spec/validate.js';
-import { dockerRuntime, hostContext, type GlobalOptions } from './context.js';
+import { agentHandover } from '../deploy/handover.js';
+import { agentAddress, DEFAULT_STATUS_LISTEN, dockerRuntime, hostContext, type GlobalOptions } from './context.js';
+import { historyOf, recordOutcome } from './history.js';
+import { parseListen } from './listen.js';
 import { makeOutput } from './output.js';
 import { Progress } from './progress.js';
 import { describeResult } from './state.js';
@@ -17,8 +20,12 @@ export function registerApply(program: Command, run: (action: () => Promise<numb
       'put every service of a YAML file (- for standard input) into its state, in file order (all are validated first)',
     )
     .option('--dry-run', 'show the plan and change nothing')
-    .action((file: string, opts: { dryRun?: boolean }) =>
-      run(() => apply(file, opts.dryRun ?? false, program.opts<GlobalOptions>())),
+    .option(
+      '--agent <addr:port>',
+      `the local agent's status address (default ${DEFAULT_STATUS_LISTEN}, or RUNDOCK_AGENT)`,
+    )
+    .action((file: string, opts: { dryRun?: boolean; agent?: string }) =>
+      run(() => apply(file, opts, program.opts<GlobalOptions>())),
     );
 }
 
@@ -58,7 +65,8 @@ function prepareAt(raw: unknown, where: string, host: HostContext): PreparedServ
   }
 }
 
-async function apply(file: string, dryRun: boolean, global: GlobalOptions): Promise<number> {
+async function apply(file: string, opts: { dryRun?: boolean; agent?: string }, global: GlobalOptions): Promise<number> {
+  const dryRun = opts.dryRun ?? false;
   const host = hostContext(global);
   const prepared = readServicesFile(file).map((raw, i) => prepareAt(raw, `services[${i}].`, host));
   const names = new Set<string>();
@@ -69,13 +77,23 @@ async function apply(file: string, dryRun: boolean, global: GlobalOptions): Prom
   }
   const docker = dockerRuntime();
   const progress = new Progress(process.stderr, !global.json);
+  let agent: ReturnType<typeof agentHandover> | undefined;
+  const handover = (): ReturnType<typeof agentHandover> =>
+    (agent ??= agentHandover(parseListen('agent', agentAddress(opts.agent, global))));
   const results: ServiceResult[] = [];
+  const history = historyOf(global);
   for (const p of prepared) {
     try {
-      results.push(
-        await converge(docker, p, { dryRun, reporter: progress, onPull: progress.pull(p.spec.image ?? '') }),
-      );
+      const result = await converge(docker, p, {
+        dryRun,
+        reporter: progress,
+        onPull: progress.pull(p.spec.image ?? ''),
+        handover,
+      });
+      recordOutcome(history, p.spec, { result });
+      results.push(result);
     } catch (error) {
+      recordOutcome(history, p.spec, { error, specHash: p.desired?.hash });
       if (error instanceof RundockError) {
         const changed = error.details.changed === true || results.some((r) => r.changed);
         Object.assign(error.details, { service: p.spec.name, services: results, changed });

@@ -31,6 +31,18 @@ export function hostContext(opts: GlobalOptions, env: NodeJS.ProcessEnv = proces
   return { name: hostName(env.RUNDOCK_HOSTNAME ?? config.hostname), addresses, version: VERSION };
 }
 
+/** Where the agent serves /status unless told otherwise; `ps`, `enable` and `apply` ask it there. */
+export const DEFAULT_STATUS_LISTEN = '127.0.0.1:9476';
+
+/** The local agent's status address: `--agent`, RUNDOCK_AGENT, `status_listen` in the config file, or the default. */
+export function agentAddress(
+  flag: string | undefined,
+  global: GlobalOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  return flag ?? env.RUNDOCK_AGENT ?? loadHostConfig(global.config, env).status_listen ?? DEFAULT_STATUS_LISTEN;
+}
+
 /** The engine adapter, at the endpoint DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH name (runtime/endpoint.ts). */
 export function dockerRuntime(): DockerRuntime {
   return new DockerRuntime();

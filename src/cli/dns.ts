@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Registry } from 'prom-client';
-import { startStatusServer } from '../agent/status-server.js';
+import { startStatusServer } from '../shared/status-server.js';
 import { DEFAULT_DNS_LISTEN, startDnsService } from '../dns/service.js';
 import { loadHostConfig } from '../shared/config.js';
 import { ValidationError } from '../shared/errors.js';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 // Static: a dynamic import of this CommonJS module from the bundle has no named exports.
 import { Registry } from 'prom-client';
-import { startStatusServer } from '../agent/status-server.js';
+import { startStatusServer } from '../shared/status-server.js';
 import { loadHostConfig, type HostConfig } from '../shared/config.js';
 import { ValidationError } from '../shared/errors.js';
 import { logger } from '../shared/log.js';
@@ -14,6 +14,13 @@ import type { GlobalOptions } from './context.js';
 import { withConfigSection, type OptionSource } from './config-flags.js';
 import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js';
 import { parseListen } from './listen.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { EtcdConnection } from '../registry/etcd-connection.js';
+import { checkLabel, gatewayKey } from '../registry/path.js';
+import { encodeServingReport, type ServingReport } from '../registry/serving-report.js';
+import { RegistryWriter } from '../registry/writer.js';
+import { hostName } from '../runtime/host.js';
 
 /** Where the gateway serves /metrics and /status unless told otherwise. */
 export const DEFAULT_GATEWAY_STATUS_LISTEN = '127.0.0.1:9478';
@@ -40,6 +47,8 @@ export interface GatewayRenderFlags {
 
 interface GatewayFlags extends GatewayRenderFlags, EtcdFlags {
   domain?: string;
+  hostname?: string;
+  leaseTtl?: string;
   metricsListen: string;
 }
 
@@ -56,6 +65,8 @@ export function registerGateway(program: Command, run: (action: () => Promise<nu
     'etcd endpoints, comma separated',
   )
     .option('--domain <domain>', 'the domain of the services, e.g. s.prod.example.com')
+    .option('--hostname <name>', "this gateway's name in its report of what nginx serves (default: system hostname)")
+    .option('--lease-ttl <seconds>', 'the report outlives a gateway that died this long (default 30)')
     .option('--metrics-listen <addr:port>', 'loopback address for /metrics and /status', DEFAULT_GATEWAY_STATUS_LISTEN);
   addGatewayOptions(command).action((flags: GatewayFlags, self: Command) =>
     run(() => runGateway(flags, (key) => self.getOptionValueSource(key), program.opts<GlobalOptions>())),
@@ -99,12 +110,17 @@ export function addGatewayOptions(command: Command): Command {
 async function runGateway(given: GatewayFlags, sourceOf: OptionSource, global: GlobalOptions): Promise<number> {
   const config = loadHostConfig(global.config);
   const flags = withConfigSection(given, sourceOf, config.gateway);
-  const options = await gatewayOptions(flags, config);
+  const { options, etcd, host, leaseTtl } = await gatewayOptions(flags, config);
   const statusListen = parseListen('metrics-listen', flags.metricsListen);
   const log = logger('gateway');
   const metricsRegistry = new Registry();
   const { startGateway } = await import('../gateway/gateway.js');
-  const gateway = await startGateway({ ...options, metricsRegistry, log });
+  const reports = await reportWriter(etcd, leaseTtl, log);
+  const serving = {
+    host,
+    publish: (r: ServingReport) => reports.writer.write(new Map([[gatewayKey(host), encodeServingReport(r)]])),
+  };
+  const gateway = await startGateway({ ...options, metricsRegistry, log, serving });
   const status = await startStatusServer(statusListen, metricsRegistry, () => gateway.status());
   log.info(
     { domain: options.domain, file: options.file, status: `${status.address.address}:${status.address.port}` },
@@ -118,21 +134,51 @@ async function runGateway(given: GatewayFlags, sourceOf: OptionSource, global: G
   });
   process.off('SIGHUP', onHup);
   await gateway.stop();
+  await reports.stop();
   await status.close();
   return 0;
+}
+
+/** Writes the gateway's report to etcd on a lease of its own, so it vanishes with a gateway that died. */
+async function reportWriter(
+  etcd: EtcdConnection,
+  leaseTtl: number,
+  log: Logger,
+): Promise<{ writer: RegistryWriter; stop(): Promise<void> }> {
+  const { EtcdRegistry } = await import('../registry/etcd.js');
+  const registry = new EtcdRegistry({ ...etcd, ttlSeconds: leaseTtl });
+  const writer = new RegistryWriter(registry, log);
+  return {
+    writer,
+    async stop() {
+      await writer.stop();
+      // The report is deleted at once; if etcd does not answer within 3 s it expires with the lease.
+      await Promise.race([registry.withdrawAll().catch(() => undefined), sleep(3000)]);
+      await registry.close();
+    },
+  };
 }
 
 /** Checks every flag (and the config file's domain and etcd) before anything starts. */
 async function gatewayOptions(
   flags: GatewayFlags,
   config: HostConfig,
-): Promise<Omit<GatewayOptions, 'log' | 'metricsRegistry'>> {
+): Promise<{
+  options: Omit<GatewayOptions, 'log' | 'metricsRegistry'>;
+  etcd: EtcdConnection;
+  host: string;
+  leaseTtl: number;
+}> {
   const domain = flags.domain ?? config.domain;
   if (domain === undefined)
     throw new ValidationError('domain', domain, 'is required (--domain or domain in the config file)');
   const etcd = etcdConnection(flags, config);
   if (etcd === undefined) throw new ValidationError('etcd', etcd, 'is required (--etcd or etcd in the config file)');
-  return gatewayRenderOptions(flags, domain, { etcd });
+  const host = checkLabel('hostname', hostName(flags.hostname ?? config.hostname));
+  const leaseTtl = flags.leaseTtl === undefined ? (config.lease_ttl ?? 30) : Number(flags.leaseTtl);
+  if (!Number.isInteger(leaseTtl) || leaseTtl < 2)
+    throw new ValidationError('lease-ttl', flags.leaseTtl, 'must be a whole number of seconds, at least 2');
+  return { options: await gatewayRenderOptions(flags, domain, { etcd }), etcd, host, leaseTtl };
 }
 
 /** Checks the rendering and nginx flags; `source` is where the records come from. */

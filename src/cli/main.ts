@@ -4,10 +4,12 @@ import { registerAgent } from './agent.js';
 import { registerApply } from './apply.js';
 import { registerDns } from './dns.js';
 import { registerGateway } from './gateway.js';
+import { registerHistory } from './history.js';
 import { registerLogs } from './logs.js';
 import { reportError } from './output.js';
 import { registerPs } from './ps.js';
 import { registerStateCommands } from './state.js';
+import { registerUi } from './ui.js';
 
 /** Runs the rundock CLI with `argv` (without node and script) and resolves to the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -35,9 +37,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerPs(program, run);
   registerLogs(program, run);
   registerApply(program, run);
+  registerHistory(program, run);
   registerAgent(program, run);
   registerDns(program, run);
   registerGateway(program, run);
+  registerUi(program, run);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -4,8 +4,7 @@ import type { DockerRuntime, ObservedContainer } from '../runtime/docker.js';
 import type { HostRecord, ServiceStatus } from '../agent/announce.js';
 import { HOSTS_PREFIX } from '../registry/path.js';
 import { ValidationError } from '../shared/errors.js';
-import { DEFAULT_STATUS_LISTEN } from './agent.js';
-import { dockerRuntime, hostContext, type GlobalOptions } from './context.js';
+import { agentAddress, DEFAULT_STATUS_LISTEN, dockerRuntime, hostContext, type GlobalOptions } from './context.js';
 import { loadHostConfig } from '../shared/config.js';
 import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js';
 import { makeOutput } from './output.js';
@@ -50,7 +49,7 @@ async function ps(opts: PsOptions, global: GlobalOptions): Promise<number> {
   const host = hostContext(global);
   const [listed, agentView] = await Promise.all([
     docker.list(LABEL.service),
-    agentStatus(opts.agent ?? DEFAULT_STATUS_LISTEN),
+    agentStatus(agentAddress(opts.agent, global)),
   ]);
   const containers = listed.filter((c) => c.name === c.labels[LABEL.service]);
   const rows = await Promise.all(containers.map((c) => toRow(docker, c, host.addresses, agentView?.get(c.name))));
@@ -64,7 +63,7 @@ async function agentStatus(listen: string): Promise<Map<string, ServiceStatus> |
   try {
     const response = await fetch(`http://${listen}/status`, { signal: AbortSignal.timeout(500) });
     const body = (await response.json()) as { services?: ServiceStatus[] };
-    return new Map((body.services ?? []).map((s) => [s.service, s]));
+    return new Map((body.services ?? []).filter((s) => s.successor !== true).map((s) => [s.service, s]));
   } catch {
     return undefined;
   }

@@ -4,7 +4,10 @@ import { prepareService } from '../deploy/prepare.js';
 import { STATES, type State } from '../spec/schema.js';
 import { ValidationError } from '../shared/errors.js';
 import { validateService } from '../spec/validate.js';
-import { dockerRuntime, hostContext, type GlobalOptions } from './context.js';
+import { agentHandover } from '../deploy/handover.js';
+import { agentAddress, DEFAULT_STATUS_LISTEN, dockerRuntime, hostContext, type GlobalOptions } from './context.js';
+import { historyOf, recordOutcome } from './history.js';
+import { parseListen } from './listen.js';
 import { makeOutput } from './output.js';
 import { Progress } from './progress.js';
 
@@ -33,6 +36,8 @@ interface StateOptions {
   probeInterval?: string;
   probeTimeout?: string;
   timeout?: string;
+  drain?: string;
+  agent?: string;
   dryRun?: boolean;
 }
 
@@ -43,6 +48,10 @@ export function registerStateCommands(program: Command, run: (action: () => Prom
     const cmd = program.command(`${verb} <name>`).description(STATE_HELP[state]);
     if (state !== 'absent') addSpecOptions(cmd);
     cmd.option('--dry-run', 'show what would change and change nothing');
+    cmd.option(
+      '--agent <addr:port>',
+      `the local agent's status address (default ${DEFAULT_STATUS_LISTEN}, or RUNDOCK_AGENT)`,
+    );
     cmd.action((name: string, opts: StateOptions) =>
       run(() => stateCommand(state, name, opts, program.opts<GlobalOptions>())),
     );
@@ -54,7 +63,7 @@ function addSpecOptions(cmd: Command): void {
     .option('--image <ref>', 'Docker image reference')
     .option('--args <string>', 'extra docker run options, tokenised without a shell ($PRIVATE_IP, $PUBLIC_IP expanded)')
     .option('--cmd <string>', 'the command the container runs (words split like a shell, without one)')
-    .option('--announce <port>', 'host port to publish and announce')
+    .option('--announce <port|auto>', 'host port to publish and announce; auto: Docker picks a free one (needs --port)')
     .option('--port <port>', 'container port (default: announce)')
     .addOption(
       new Option('--announce-as <where>', 'address to publish and announce on').choices([
@@ -75,7 +84,11 @@ function addSpecOptions(cmd: Command): void {
     .option('--probe <check>', 'health probe run by the agent when the image has no HEALTHCHECK: tcp or http:/path')
     .option('--probe-interval <duration>', 'time between probes (default 5s)')
     .option('--probe-timeout <duration>', 'time a probe may take (default 2s)')
-    .option('--timeout <seconds>', 'how long enable waits for running/healthy (default: from the health check)');
+    .option('--timeout <seconds>', 'how long enable waits for running/healthy (default: from the health check)')
+    .option(
+      '--drain <duration>',
+      'after a redeploy, how long the old container finishes requests in flight once every gateway dropped it (default 5s)',
+    );
 }
 
 /** Maps flags onto the spec's keys, keeping values as given so validation can name them. */
@@ -91,6 +104,7 @@ export function specFromFlags(state: State, name: string, o: StateOptions): Reco
     announce_as: o.announceAs,
     pull: o.pull,
     restart: o.restart,
+    drain: o.drain,
   };
   if (o.healthCmd !== undefined) {
     raw.health = {
@@ -109,12 +123,26 @@ async function stateCommand(state: State, name: string, o: StateOptions, global:
   const spec = validateService(specFromFlags(state, name, o));
   const prepared = prepareService(spec, hostContext(global), timeoutMs(o.timeout));
   const progress = new Progress(process.stderr, !global.json);
+  const history = historyOf(global);
   const result = await converge(dockerRuntime(), prepared, {
     dryRun: o.dryRun,
     reporter: progress,
     onPull: progress.pull(spec.image ?? ''),
+    handover: () => agentHandover(parseListen('agent', agentAddress(o.agent, global))),
+  }).catch((error: unknown) => {
+    recordOutcome(history, spec, { error, specHash: prepared.desired?.hash });
+    throw error;
   });
-  makeOutput(global.json ?? false).print(describeResult(result), result);
+  const warning = recordOutcome(history, spec, { result });
+  makeOutput(global.json ?? false).print(
+    `${describeResult(result)}${
+      warning
+        ? `
+${warning}`
+        : ''
+    }`,
+    result,
+  );
   return 0;
 }
 
@@ -132,7 +160,7 @@ export function numeric(value: string | undefined): number | string | undefined 
   return value !== undefined && /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
 }
 
-function timeoutMs(seconds: string | undefined): number | undefined {
+export function timeoutMs(seconds: string | undefined): number | undefined {
   if (seconds === undefined) return undefined;
   const n = Number(seconds);
   if (!(n > 0)) throw new ValidationError('timeout', seconds, 'must be a positive number of seconds');

@@ -4,7 +4,8 @@ import { envDigest } from '../plan/env-digest.js';
 import type { HostAddresses } from '../runtime/host.js';
 import { parseArgs, splitWords } from '../spec/args/index.js';
 import { durationNanos } from '../spec/args/values.js';
-import type { ProbeLabel } from '../spec/labels.js';
+import { LABEL, type ProbeLabel } from '../spec/labels.js';
+import { hashOf } from '../plan/canonical.js';
 import type { HealthSpec, ProbeSpec, ServiceSpec } from '../spec/schema.js';
 import { readEnvFile } from './env-file.js';
 
@@ -26,6 +27,10 @@ export interface PreparedService {
   seal?: ((key: Uint8Array) => DesiredContainer) | undefined;
   /** How long `enable` waits for the container to be ready. */
   waitTimeoutMs: number;
+  /** How long a replaced, withdrawn container keeps serving requests in flight before it is stopped. */
+  drainMs: number;
+  /** The image ID to run instead of what the tag names now (a rollback to an earlier generation). */
+  pinnedImageId?: string | undefined;
 }
 
 /**
@@ -36,8 +41,10 @@ export function prepareService(
   spec: Readonly<ServiceSpec>,
   host: HostContext,
   waitTimeoutMs?: number,
+  pinnedImageId?: string,
 ): PreparedService {
-  if (spec.image === undefined || spec.state === 'absent') return { spec, waitTimeoutMs: waitTimeoutMs ?? 0 };
+  const drainMs = spec.drain === undefined ? DEFAULT_DRAIN_MS : Math.round(nanos(spec.drain) / 1e6);
+  if (spec.image === undefined || spec.state === 'absent') return { spec, waitTimeoutMs: waitTimeoutMs ?? 0, drainMs };
   const vars = { PRIVATE_IP: host.addresses.private, PUBLIC_IP: host.addresses.public };
   const run = parseArgs(spec.args, vars);
   const envFiles = [
@@ -57,13 +64,24 @@ export function prepareService(
   };
   const secret = secretEnv(input);
   // Built once now so that every check runs before anything touches the engine.
-  const desired = buildDesiredContainer({ ...input, envDigest: secret.length > 0 ? 'unsealed' : undefined });
-  const seal =
-    secret.length === 0
-      ? undefined
-      : (key: Uint8Array) => buildDesiredContainer({ ...input, envDigest: envDigest(key, secret) });
-  return { spec, desired, seal, waitTimeoutMs: waitTimeoutMs ?? defaultWaitMs(desired.body.Healthcheck) };
+  const build = (digest: string | undefined): DesiredContainer =>
+    pin(buildDesiredContainer({ ...input, envDigest: digest }), pinnedImageId);
+  const desired = build(secret.length > 0 ? 'unsealed' : undefined);
+  const seal = secret.length === 0 ? undefined : (key: Uint8Array) => build(envDigest(key, secret));
+  const waitMs = waitTimeoutMs ?? defaultWaitMs(desired.body.Healthcheck);
+  return { spec, desired, seal, waitTimeoutMs: waitMs, drainMs, pinnedImageId };
 }
+
+/** The container with its image given by ID (the labels keep the reference); the hash covers the ID. */
+function pin(desired: DesiredContainer, imageId: string | undefined): DesiredContainer {
+  if (imageId === undefined) return desired;
+  const body = { ...desired.body, Image: imageId };
+  const hash = hashOf({ pinned: imageId, spec: desired.hash });
+  return { ...desired, body: { ...body, Labels: { ...body.Labels, [LABEL.specHash]: hash } }, hash };
+}
+
+/** The drain time when the spec gives none: long enough for ordinary requests in flight to finish. */
+export const DEFAULT_DRAIN_MS = 5000;
 
 /** Docker's HEALTHCHECK from the spec: a string runs in the container's shell, a list is exec'd directly. */
 export function toHealthConfig(health: HealthSpec): Docker.HealthConfig {

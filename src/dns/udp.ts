@@ -98,7 +98,8 @@ async function bindDgram(o: UdpOptions, respond: (message: Buffer, address: stri
     if (result instanceof Promise)
       result.then(
         (bytes) => reply(bytes, from),
-        () => undefined,
+        // Answering never rejects by design (a forwarder failure becomes SERVFAIL): a rejection here is a bug.
+        (error: unknown) => o.log.error({ err: error, client: from.address }, 'answering a query failed'),
       );
     else reply(result, from);
   });

@@ -15,7 +15,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { startStatusServer } from '../agent/status-server.js';
+import { startStatusServer } from '../shared/status-server.js';
 import type { FeedState } from '../registry/feed-etcd.js';
 import type { DnsWorkerSettings } from './worker.js';
 import { Supervisor, type Slot } from './workers-supervisor.js';

@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { FeedState } from '../registry/feed-etcd.js';
+import type { ServingReport } from '../registry/serving-report.js';
 import { backoffDelay } from '../shared/backoff.js';
 import { ValidationError } from '../shared/errors.js';
 import { ConfigApplier } from './apply.js';
@@ -19,10 +20,10 @@ import { DEFAULT_DEBOUNCE, Debouncer, type DebounceOptions } from './debounce.js
 import { GATEWAY_WATCH_STATE, GatewayMetrics } from './metrics.js';
 import { NginxControl, type NginxOptions } from './nginx.js';
 import type { RenderOptions } from './options.js';
-import { planUpstreams } from './render.js';
+import { planUpstreams, type UpstreamPlan } from './render.js';
 import { GatewayReport, type ReportStatus } from './report.js';
-import { snapshotFromRecords } from './snapshot.js';
-import { RecordView, startFeed, type GatewaySource } from './source.js';
+import { hostPort, snapshotFromRecords } from './snapshot.js';
+import { RecordView, startFeed, type GatewaySource, type RunningFeed } from './source.js';
 import { renderConfig } from './template-context.js';
 import { compileTemplate, type Template } from './template.js';
 
@@ -39,6 +40,11 @@ export interface GatewayOptions {
   readonly debounce?: DebounceOptions | undefined;
   /** Registers the gateway's metrics here (e.g. the agent's registry); default: a registry of its own. */
   readonly metricsRegistry?: MetricsRegistry | undefined;
+  /**
+   * Where the gateway reports what its nginx serves after each reload (the registry key of `host`'s report, see
+   * registry/serving-report.ts), so that a redeploy can wait for every gateway. Without it, nothing is reported.
+   */
+  readonly serving?: { readonly host: string; publish(report: ServingReport): void } | undefined;
   readonly log: Logger;
 }
 
@@ -99,7 +105,9 @@ class GatewayRunner implements Gateway {
   private readonly view = new RecordView(() => this.debouncer.trigger());
   private readonly debouncer: Debouncer;
   private feed: FeedState = 'loading';
-  private stopFeed: () => Promise<void> | void = () => undefined;
+  private running: RunningFeed = { stop: () => undefined, revision: () => 0 };
+  /** The services and servers last reported (serving), as text: a report is published only when they change. */
+  private reported: string | undefined;
   /** Services of the last applied text: they stay (as placeholders) while hand-written config may reference them. */
   private kept: string[] = [];
   private readonly report: GatewayReport;
@@ -121,7 +129,7 @@ class GatewayRunner implements Gateway {
   async start(): Promise<void> {
     if (await this.file.recover())
       this.o.log.warn({ file: this.o.file }, 'an interrupted install was undone: the previous file is back');
-    this.stopFeed = await startFeed(
+    this.running = await startFeed(
       this.o.source,
       this.o.domain,
       this.view,
@@ -152,7 +160,7 @@ class GatewayRunner implements Gateway {
 
   async stop(): Promise<void> {
     clearTimeout(this.retryTimer);
-    await this.stopFeed();
+    await this.running.stop();
     await this.debouncer.stop();
   }
 
@@ -181,8 +189,20 @@ class GatewayRunner implements Gateway {
     // The file on disk now names these upstreams; hand-written config may reference them from here on.
     if (result.outcome === 'reloaded' || result.outcome === 'reload_failed') this.kept = plans.map((p) => p.service);
     this.report.applied(result, plans, performance.now() - started);
+    if (result.outcome === 'reloaded' || result.outcome === 'unchanged') this.publishServing(plans);
     if (result.outcome === 'reloaded') this.retries = 0;
     if (result.outcome === 'reload_failed') this.scheduleRetry();
+  }
+
+  /** Reports the servers nginx now has for each rendered service, when they differ from the last report. */
+  private publishServing(plans: readonly UpstreamPlan[]): void {
+    if (this.o.serving === undefined) return;
+    const services = Object.fromEntries(plans.map((p) => [p.service, p.instances.map(hostPort)]));
+    const text = JSON.stringify(services);
+    if (text === this.reported) return;
+    this.reported = text;
+    const applied_at = new Date().toISOString();
+    this.o.serving.publish({ host: this.o.serving.host, revision: this.running.revision(), applied_at, services });
   }
 
   private scheduleRetry(): void {

@@ -23,13 +23,24 @@ describe('snapshotFromRecords', () => {
     ]);
   });
 
+  it("includes a redeploy's second instance below the host's record", () => {
+    const { snapshot } = snapshotFromRecords(DOMAIN, [
+      [recordKey(DOMAIN, 'web', 'node-1'), '{"host":"10.0.0.5","port":32768}'],
+      [`${recordKey(DOMAIN, 'web', 'node-1')}/3f2a7b9c0d1e`, '{"host":"10.0.0.5","port":32769}'],
+    ]);
+    assert.deepEqual(snapshot.services.get('web'), [
+      { instance: 'node-1', address: '10.0.0.5', port: 32768 },
+      { instance: 'node-1/3f2a7b9c0d1e', address: '10.0.0.5', port: 32769 },
+    ]);
+  });
+
   it('skips, with a reason, records without a port, with bad JSON, with a host name, or at another depth', () => {
     const { snapshot, skipped } = snapshotFromRecords(DOMAIN, [
       [recordKey(DOMAIN, 'a', 'h1'), '{"host":"10.0.0.5"}'],
       [recordKey(DOMAIN, 'b', 'h1'), '{"host":"10.0.0.5",'],
       [recordKey(DOMAIN, 'c', 'h1'), '{"host":"10.0.0.5","port":"80"}'],
       [recordKey(DOMAIN, 'd', 'h1'), '{"host":"db.example.com","port":5432}'],
-      ['/skydns/com/example/prod/s/dns/ns/x', '{"host":"10.0.0.1","port":53}'],
+      ['/skydns/com/example/prod/s/dns/ns/x/y', '{"host":"10.0.0.1","port":53}'],
       [recordKey(DOMAIN, 'e', 'h1'), '{"host":"10.0.0.7","port":80}'],
     ]);
     assert.deepEqual(

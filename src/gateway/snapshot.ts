@@ -9,7 +9,7 @@ import { decodeRecord } from '../registry/record.js';
 
 /** One announced instance of a service: where nginx sends requests. */
 export interface UpstreamInstance {
-  /** The host label of the record key (`node-back-1`). */
+  /** The host label of the record key (`node-back-1`), with a redeploy's second instance after it (`node-back-1/3f2a7b9c0d1e`). */
   readonly instance: string;
   /** The announced IP address (IPv4, or IPv6 without brackets). */
   readonly address: string;
@@ -69,7 +69,7 @@ function instanceOf(
 ): { service: string; instance: UpstreamInstance } | SkippedRecord {
   const parsed = parseRecordKey(domain, key);
   if (parsed === undefined)
-    return { key, reason: 'not_a_service_key', detail: 'not /skydns/<domain>/<service>/<host>' };
+    return { key, reason: 'not_a_service_key', detail: 'not /skydns/<domain>/<service>/<host>[/<instance>]' };
   const decoded = decodeRecord(value);
   if (!decoded.ok) return { key, reason: 'invalid', detail: decoded.error.message };
   const { host, port, weight } = decoded.record;
@@ -77,10 +77,9 @@ function instanceOf(
   // A host name would make nginx resolve it while loading the config: one unresolvable name would fail `nginx -t`
   // and block every later change, so only addresses become servers.
   if (isIP(host) === 0) return { key, reason: 'host_name', detail: `host ${host} is a name, not an address` };
+  const name = parsed.instance === undefined ? parsed.host : `${parsed.host}/${parsed.instance}`;
   const instance: UpstreamInstance =
-    weight === undefined
-      ? { instance: parsed.host, address: host, port }
-      : { instance: parsed.host, address: host, port, weight };
+    weight === undefined ? { instance: name, address: host, port } : { instance: name, address: host, port, weight };
   return { service: parsed.service, instance };
 }
 

@@ -47,6 +47,12 @@ export class RecordView implements ZoneSink {
   }
 }
 
+/** A started feed: how to stop it, and the registry revision its view reflects (0 for a test's own feed). */
+export interface RunningFeed {
+  stop(): Promise<void> | void;
+  revision(): number;
+}
+
 /** Starts the source's feed into `sink`; resolves once its first load was attempted (etcd keeps retrying after). */
 export async function startFeed(
   source: GatewaySource,
@@ -54,12 +60,12 @@ export async function startFeed(
   sink: ZoneSink,
   onState: (state: FeedState) => void,
   log: Logger,
-): Promise<() => Promise<void> | void> {
-  if ('feed' in source) return source.feed(sink, onState);
+): Promise<RunningFeed> {
+  if ('feed' in source) return { stop: await source.feed(sink, onState), revision: () => 0 };
   if ('embedded' in source) {
     const embedded = await feedFromEmbedded(source.embedded, domain, sink);
     onState('watching');
-    return embedded.stop;
+    return { stop: embedded.stop, revision: embedded.serial };
   }
   // Imported on demand: etcd3 and grpc load only in processes that talk to etcd.
   const { EtcdZoneFeed } = await import('../registry/feed-etcd.js');
@@ -72,5 +78,5 @@ export async function startFeed(
     onState,
   });
   await feed.start();
-  return () => feed.stop();
+  return { stop: () => feed.stop(), revision: () => feed.revision() };
 }

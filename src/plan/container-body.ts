@@ -24,11 +24,14 @@ export interface BodyInput {
   version: string;
 }
 
-/** The container rundock wants: its Engine API create body, the hash of what defines it, and its published address. */
+/**
+ * The container rundock wants: its Engine API create body, the hash of what defines it, and its published address
+ * (the port is `auto` until Docker has bound one).
+ */
 export interface DesiredContainer {
   body: CreateBody;
   hash: string;
-  published?: { ip: string; port: number } | undefined;
+  published?: { ip: string; port: number | 'auto' } | undefined;
 }
 
 /** Builds the Engine API create body for a service. Pure: equal inputs give an equal body and hash. */
@@ -69,9 +72,9 @@ export function secretEnv(input: Pick<BodyInput, 'envFromFiles' | 'run'>): strin
   return [...input.envFromFiles, ...(input.run.inheritedEnv ?? [])];
 }
 
-/** The container port: `port`, defaulting to `announce`. */
+/** The container port: `port`, defaulting to a fixed `announce`. */
 export function containerPort(spec: Pick<ServiceSpec, 'port' | 'announce'>): number | undefined {
-  return spec.port ?? spec.announce;
+  return spec.port ?? (spec.announce === 'auto' ? undefined : spec.announce);
 }
 
 function sharesNetworkNamespace(mode: string | undefined): boolean {
@@ -89,7 +92,10 @@ function restartPolicy(
   return retries === undefined ? { Name: name } : { Name: name, MaximumRetryCount: Number(retries) };
 }
 
-/** Publishes `announce` on the private or public address to the container port; `container` publishes nothing. */
+/**
+ * Publishes `announce` on the private or public address to the container port; `container` publishes nothing. With
+ * `auto` the binding names no host port, so Docker picks a free one (the agent announces what it bound).
+ */
 function publishAnnounce(body: CreateBody, input: BodyInput): DesiredContainer['published'] {
   const { spec } = input;
   const port = containerPort(spec);
@@ -104,6 +110,12 @@ function publishAnnounce(body: CreateBody, input: BodyInput): DesiredContainer['
     );
   }
   if (body.HostConfig.NetworkMode === 'host') {
+    if (spec.announce === 'auto')
+      throw new ValidationError(
+        'announce',
+        'auto',
+        'needs a published port, and with --network host nothing is published: give the port the service listens on',
+      );
     if (port !== spec.announce)
       throw new ValidationError(
         'port',
@@ -117,7 +129,10 @@ function publishAnnounce(body: CreateBody, input: BodyInput): DesiredContainer['
   const bindings = body.HostConfig.PortBindings as Record<string, { HostIp: string; HostPort: string }[]> | undefined;
   body.HostConfig.PortBindings = {
     ...bindings,
-    [key]: [...(bindings?.[key] ?? []), { HostIp: ip, HostPort: String(spec.announce) }],
+    [key]: [
+      ...(bindings?.[key] ?? []),
+      { HostIp: ip, HostPort: spec.announce === 'auto' ? '' : String(spec.announce) },
+    ],
   };
   return { ip, port: spec.announce };
 }

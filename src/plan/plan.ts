@@ -9,21 +9,39 @@ import { carryAnonymousVolumes } from './volumes.js';
 /** A container a step acts on: one observed by ID, or the one this plan creates. */
 export type ContainerRef = { id: string; name: string } | 'new';
 
+/**
+ * One step. Besides the engine calls, four wait on the rest of the system through the host's agent (deploy/handover):
+ * `announced` until the agent has the container's record in the registry, `served` until every gateway that renders
+ * the service has the container's address in its upstream, `withdrawn` until none has it any more, `drain` for the
+ * drain time after that (in-flight requests finish). `wait` waits for Docker: running, and healthy when checked.
+ */
 export type Step =
   | { op: 'create'; name: string; body: CreateBody }
   | { op: 'start' | 'stop' | 'remove'; container: ContainerRef }
   | { op: 'rename'; container: ContainerRef; to: string }
-  | { op: 'wait'; container: ContainerRef };
+  | { op: 'wait' | 'announced' | 'served' | 'withdrawn' | 'drain'; container: ContainerRef };
+
+/** A step and the steps that undo it should a later step fail. */
+export interface PlannedStep {
+  step: Step;
+  undo: Step[];
+}
 
 /**
- * Steps in three phases. `prepare` and `swap` run in order; if a swap step fails, `rollback` restores the old
- * container. `cleanup` runs after the new container is in place.
+ * How a running service is replaced: `overlap` starts the new container beside the old one and withdraws the old one
+ * once the new one serves; `withdraw-first` (a fixed host port both cannot bind at once, or nothing announced)
+ * withdraws and drains the old one, then swaps.
+ */
+export type Handover = 'overlap' | 'withdraw-first';
+
+/**
+ * Steps in order; when one fails, the undo steps of those done before it run in reverse order, so the old container
+ * is back as it was. `cleanup` runs once the new container is in place; a failure there is reported, never undone.
  */
 export interface Plan {
   changed: boolean;
-  prepare: Step[];
-  swap: Step[];
-  rollback: Step[];
+  handover?: Handover | undefined;
+  steps: PlannedStep[];
   cleanup: Step[];
 }
 
@@ -43,6 +61,9 @@ export interface Observed {
 export const nextName = (name: string): string => `${name}_rundock_next`;
 export const oldName = (name: string): string => `${name}_rundock_old`;
 
+const NEW = 'new' as const;
+const step = (s: Step, ...undo: Step[]): PlannedStep => ({ step: s, undo });
+
 /**
  * Decides the steps that put service `name` into `state`. Pure. `desired` is absent for `absent` and for a bare
  * `disabled`, which then acts on the existing container only.
@@ -61,41 +82,34 @@ export function planService(
       { details: { container: main.id } },
     );
   }
-  const plan: Plan = {
-    changed: false,
-    prepare: observed.leftovers.map((c) => removeStep(c)),
-    swap: [],
-    rollback: [],
-    cleanup: [],
-  };
+  const plan: Plan = { changed: false, steps: observed.leftovers.map((c) => step(removeStep(c))), cleanup: [] };
   if (state === 'absent') {
-    if (main) plan.swap.push(...stopIfRunning(main), removeStep(main));
+    if (main) plan.steps.push(...stopIfRunning(main).map((s) => step(s)), step(removeStep(main)));
   } else if (desired === undefined) {
-    if (!main)
+    if (!main) {
       throw new RundockError(
         'RUNDOCK_E_NOT_FOUND',
         `service ${name} is not deployed on this host; give --image to create it`,
       );
-    plan.swap.push(...stopIfRunning(main));
+    }
+    plan.steps.push(...stopIfRunning(main).map((s) => step(s)));
   } else if (!main) {
-    plan.prepare.push({ op: 'create', name, body: desired.body });
-    if (state === 'enabled') plan.swap.push({ op: 'start', container: 'new' }, { op: 'wait', container: 'new' });
+    // A first deploy that fails keeps its container (nothing to go back to), for `docker logs` and `docker inspect`.
+    plan.steps.push(step({ op: 'create', name, body: desired.body }));
+    if (state === 'enabled') plan.steps.push(...startAndHandOver(NEW, announces(desired.body.Labels), false));
   } else if (isCurrent(main, desired, observed.imageId)) {
     const ref = refOf(main);
-    if (state === 'enabled')
-      plan.swap.push(...(isRunning(main) ? [] : [{ op: 'start', container: ref } as const]), {
-        op: 'wait',
-        container: ref,
-      });
-    else plan.swap.push(...stopIfRunning(main));
+    if (state !== 'enabled') plan.steps.push(...stopIfRunning(main).map((s) => step(s)));
+    else if (isRunning(main)) plan.steps.push(step({ op: 'wait', container: ref }));
+    else plan.steps.push(...startAndHandOver(ref, announces(main.labels)));
   } else {
     planReplace(plan, name, state, desired, observed, main);
   }
-  plan.changed = [...plan.prepare, ...plan.swap, ...plan.cleanup].some((step) => step.op !== 'wait');
+  plan.changed = [...plan.steps.map((s) => s.step), ...plan.cleanup].some((s) => s.op === 'create' || isEngineCall(s));
   return plan;
 }
 
-/** Create the new container beside the old one, then swap names; the old one is removed only once the new one runs. */
+/** Create the new container beside the old one; the old one is removed only once the new one is in place. */
 function planReplace(
   plan: Plan,
   name: string,
@@ -106,20 +120,77 @@ function planReplace(
 ): void {
   const old = refOf(main);
   const body = carryAnonymousVolumes(desired.body, [main, ...observed.leftovers], observed.sharedVolumes);
-  plan.prepare.push({ op: 'create', name: nextName(name), body });
-  plan.swap.push(
-    ...stopIfRunning(main),
-    { op: 'rename', container: old, to: oldName(name) },
-    { op: 'rename', container: 'new', to: name },
-  );
-  if (state === 'enabled') plan.swap.push({ op: 'start', container: 'new' }, { op: 'wait', container: 'new' });
+  const newAnnounces = announces(body.Labels);
+  const renames = [
+    step({ op: 'rename', container: old, to: oldName(name) }, { op: 'rename', container: old, to: name }),
+    step({ op: 'rename', container: NEW, to: name }, { op: 'rename', container: NEW, to: nextName(name) }),
+  ] as const;
+  plan.steps.push(step({ op: 'create', name: nextName(name), body }, { op: 'remove', container: NEW }));
+  if (state !== 'enabled' || !isRunning(main)) {
+    plan.steps.push(...stopIfRunning(main).map((s) => step(s, { op: 'start', container: old })), ...renames);
+    if (state === 'enabled') plan.steps.push(...startAndHandOver(NEW, newAnnounces));
+  } else if (canOverlap(body)) {
+    plan.handover = 'overlap';
+    plan.steps.push(...startAndHandOver(NEW, newAnnounces), ...renames);
+    plan.cleanup.push(...withdraw(old, main), { op: 'stop', container: old });
+  } else {
+    plan.handover = 'withdraw-first';
+    // Renamed, the old container is no longer the service's: the agent withdraws its record.
+    plan.steps.push(
+      renames[0],
+      ...withdraw(old, main).map((s) => step(s)),
+      step({ op: 'stop', container: old }, { op: 'start', container: old }),
+      renames[1],
+      ...startAndHandOver(NEW, newAnnounces),
+    );
+  }
   plan.cleanup.push(removeStep(main));
-  plan.rollback.push({ op: 'remove', container: 'new' }, { op: 'rename', container: old, to: name });
-  if (isRunning(main)) plan.rollback.push({ op: 'start', container: old });
+}
+
+/** Start, wait until ready, then (when it announces anything) until announced and in every gateway. */
+function startAndHandOver(ref: ContainerRef, announced: boolean, undoable = true): PlannedStep[] {
+  const waits = announced ? (['wait', 'announced', 'served'] as const) : (['wait'] as const);
+  const start: Step = { op: 'start', container: ref };
+  return [
+    undoable ? step(start, { op: 'stop', container: ref }) : step(start),
+    ...waits.map((op) => step({ op, container: ref })),
+  ];
+}
+
+/** Until no gateway serves the old container, then the drain time; nothing when it announced nothing. */
+function withdraw(old: ContainerRef, main: ObservedContainer): Step[] {
+  return announces(main.labels)
+    ? [
+        { op: 'withdrawn', container: old },
+        { op: 'drain', container: old },
+      ]
+    : [];
+}
+
+/** Whether a container with these labels has a record announced for it (when running and healthy). */
+export function announces(labels: Readonly<Record<string, string>> | undefined): boolean {
+  const l = labels ?? {};
+  return l[LABEL.announce] !== undefined || (l[LABEL.announceAs] === 'container' && l[LABEL.port] !== undefined);
+}
+
+/**
+ * Whether the new container can run beside the old one: it binds no fixed host port (`announce: auto`, or announced
+ * with the container's own address) and shares no host network, and it announces something to hand over.
+ */
+export function canOverlap(body: CreateBody): boolean {
+  if (body.HostConfig.NetworkMode === 'host') return false;
+  const bindings = Object.values(body.HostConfig.PortBindings ?? {}) as ({ HostPort?: string }[] | null)[];
+  const fixed = (b: { HostPort?: string }): boolean =>
+    b.HostPort !== undefined && b.HostPort !== '' && b.HostPort !== '0';
+  return !bindings.some((list) => (list ?? []).some(fixed)) && announces(body.Labels);
 }
 
 function isCurrent(main: ObservedContainer, desired: DesiredContainer, imageId: string | undefined): boolean {
   return main.labels[LABEL.specHash] === desired.hash && imageId !== undefined && main.imageId === imageId;
+}
+
+function isEngineCall(s: Step): boolean {
+  return s.op === 'start' || s.op === 'stop' || s.op === 'remove' || s.op === 'rename';
 }
 
 /** Running, or being restarted by its restart policy: either way supervised. */

@@ -34,6 +34,8 @@ export interface EtcdZoneFeedOptions extends EtcdConnection {
   failOnAccessError?: boolean;
   /** How often the view is checked against etcd (ms, default 1000); see EtcdZoneFeed. 0 turns the check off. */
   verifyEveryMs?: number;
+  /** The key prefix to load and watch instead of the domain's /skydns subtree (the web UI also follows /rundock/). */
+  prefix?: string;
 }
 
 /** What a check sees: the number of keys under the prefix and the newest mod revision among them (0: none). */
@@ -91,7 +93,7 @@ export class EtcdZoneFeed {
         return { deadline: Date.now() + (small ? CHECK_TIMEOUT_MS : loadTimeoutMs(this.count)) };
       },
     });
-    this.prefix = domainPrefix(o.domain);
+    this.prefix = o.prefix ?? domainPrefix(o.domain);
   }
 
   /** The etcd revision the view reflects (the SOA serial). */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { domainPrefix, hostKey, nameOfKey, parseRecordKey, recordKey, servicePrefix } from './path.js';
+import { domainPrefix, hostKey, instanceKey, nameOfKey, parseRecordKey, recordKey, servicePrefix } from './path.js';
 
 describe('recordKey', () => {
   it('lays out the DESIGN.md example as SkyDNS does', () => {
@@ -75,6 +75,16 @@ describe('nameOfKey', () => {
 });
 
 describe('parseRecordKey', () => {
+  it("reads a redeploy's second instance below the host's record", () => {
+    const key = instanceKey('s.prod.example.com', 'web', 'node-1', '3f2a7b9c0d1e');
+    assert.equal(key, '/skydns/com/example/prod/s/web/node-1/3f2a7b9c0d1e');
+    assert.deepEqual(parseRecordKey('s.prod.example.com', key), {
+      service: 'web',
+      host: 'node-1',
+      instance: '3f2a7b9c0d1e',
+    });
+  });
+
   it('splits a record key of the domain into service and host', () => {
     assert.deepEqual(parseRecordKey('s.prod.example.com', '/skydns/com/example/prod/s/influxdb/node-back-1'), {
       service: 'influxdb',
@@ -87,7 +97,8 @@ describe('parseRecordKey', () => {
     for (const key of [
       '/skydns/com/example/prod/t/influxdb/h',
       '/skydns/com/example/prod/s/influxdb',
-      '/skydns/com/example/prod/s/a/b/c',
+      '/skydns/com/example/prod/s/a/b/c/d',
+      '/skydns/com/example/prod/s/a/b/C',
       '/skydns/com/example/prod/s/_tcp/h',
     ]) {
       assert.equal(parseRecordKey(domain, key), undefined, key);

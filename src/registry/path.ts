@@ -9,6 +9,8 @@ import { ValidationError } from '../shared/errors.js';
 export const SKYDNS_PREFIX = '/skydns/';
 /** Root of rundock's own cluster view; kept outside the DNS subtree so DNS servers never answer for it. */
 export const HOSTS_PREFIX = '/rundock/hosts/';
+/** Where each gateway reports what its nginx serves (docs/records.md). */
+export const GATEWAYS_PREFIX = '/rundock/gateways/';
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const LABEL_RULE = 'must be lowercase DNS labels: a-z, 0-9 and inner hyphens, at most 63 characters each';
@@ -55,6 +57,20 @@ export function recordKey(domain: string, service: string, host: string): string
   return `${servicePrefix(domain, service)}${checkLabel('hostname', host)}`;
 }
 
+/**
+ * The key of a second instance of `service` on `host` while a redeploy overlaps the old and the new container:
+ * `/skydns/com/example/prod/s/web/node-1/3f2a7b9c0d1e`, below the host's own record. `node-1.web.<domain>` and
+ * `web.<domain>` answer with both while both exist (SkyDNS answers a name with every record at or below it).
+ */
+export function instanceKey(domain: string, service: string, host: string, instance: string): string {
+  return `${recordKey(domain, service, host)}/${checkLabel('instance', instance)}`;
+}
+
+/** The key of `host`'s gateway report: `/rundock/gateways/<host>`. */
+export function gatewayKey(host: string): string {
+  return `${GATEWAYS_PREFIX}${checkLabel('hostname', host)}`;
+}
+
 /** The key of rundock's own record of `host` (its cluster view): `/rundock/hosts/<host>`, never inside /skydns. */
 export function hostKey(host: string): string {
   return `${HOSTS_PREFIX}${checkLabel('hostname', host)}`;
@@ -75,13 +91,19 @@ export function nameOfKey(key: string): string {
 }
 
 /**
- * The service and host of a record key written in rundock's layout under `domain`, or undefined for any other key
- * (another domain, a deeper or shallower path, a segment that is not a lowercase DNS label).
+ * The service and host (and, for a redeploy's second instance, the instance) of a record key written in rundock's
+ * layout under `domain`, or undefined for any other key (another domain, a deeper or shallower path, a segment that
+ * is not a lowercase DNS label).
  */
-export function parseRecordKey(domain: string, key: string): { service: string; host: string } | undefined {
+export function parseRecordKey(
+  domain: string,
+  key: string,
+): { service: string; host: string; instance?: string } | undefined {
   const prefix = domainPrefix(domain);
   if (!key.startsWith(prefix)) return undefined;
-  const [service, host, ...rest] = key.slice(prefix.length).split('/');
+  const [service, host, instance, ...rest] = key.slice(prefix.length).split('/');
   if (service === undefined || host === undefined || rest.length > 0) return undefined;
-  return LABEL.test(service) && LABEL.test(host) ? { service, host } : undefined;
+  if (!LABEL.test(service) || !LABEL.test(host)) return undefined;
+  if (instance === undefined) return { service, host };
+  return LABEL.test(instance) ? { service, host, instance } : undefined;
 }

@@ -23,6 +23,14 @@ export interface ObservedContainer {
   mounts: readonly ObservedMount[];
 }
 
+/** A container port published on the host, as Docker bound it (NetworkSettings.Ports). */
+export interface PublishedPort {
+  /** `8080/tcp` */
+  containerPort: string;
+  hostIp: string;
+  hostPort: number;
+}
+
 /** Detailed state of one container, from inspect. */
 export interface ContainerState {
   id: string;
@@ -39,6 +47,8 @@ export interface ContainerState {
   labels: Readonly<Record<string, string>>;
   /** The container's address on its first network with one (none with --network host). */
   ip?: string | undefined;
+  /** The ports Docker published on the host for it, as bound (a requested port 0 shows the one picked). */
+  published: PublishedPort[];
 }
 
 /** The Docker Engine adapter: the only code that talks to dockerd. Errors come out as RundockError. */
@@ -132,6 +142,7 @@ export class DockerRuntime {
       imageId: info.Image,
       labels: info.Config.Labels ?? {},
       ip: networks.map((n) => n.IPAddress).find((ip) => ip !== ''),
+      published: publishedPorts(info.NetworkSettings.Ports),
     };
   }
 
@@ -155,6 +166,13 @@ export class DockerRuntime {
       throw engineError(what, error, this.endpoint);
     }
   }
+}
+
+function publishedPorts(ports: Docker.ContainerInspectInfo['NetworkSettings']['Ports'] | undefined): PublishedPort[] {
+  const bound = Object.entries(ports ?? {}) as [string, { HostIp: string; HostPort: string }[] | null][];
+  return bound.flatMap(([containerPort, bindings]) =>
+    (bindings ?? []).map((b) => ({ containerPort, hostIp: b.HostIp, hostPort: Number(b.HostPort) })),
+  );
 }
 
 function toObserved(c: Docker.ContainerInfo): ObservedContainer {

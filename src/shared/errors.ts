@@ -26,6 +26,12 @@ export const ERROR_CODES = {
   RUNDOCK_E_DOCKER_UNREACHABLE: { exit: 1, summary: 'the Docker engine cannot be reached' },
   RUNDOCK_E_START_FAILED: { exit: 1, summary: 'the container did not stay running after start' },
   RUNDOCK_E_UNHEALTHY: { exit: 1, summary: 'the container did not become healthy in time' },
+  RUNDOCK_E_GATEWAY_TIMEOUT: {
+    exit: 1,
+    summary: 'a gateway did not serve a new instance (or drop an old one) in time during a redeploy',
+  },
+  RUNDOCK_E_AGENT: { exit: 1, summary: "the host's agent stopped answering during a redeploy" },
+  RUNDOCK_E_NO_ROLLBACK: { exit: 2, summary: 'there is no earlier generation of the service to roll back to' },
   RUNDOCK_E_REGISTRY_UNAVAILABLE: {
     exit: 1,
     summary: 'the registry (etcd, or the embedded registry state file) cannot be reached or written',

@@ -30,7 +30,8 @@ export interface LabelledService {
   service: string;
   specHash: string;
   image: string;
-  announce?: number | undefined;
+  /** The announced host port, or `auto`: the one Docker bound for `port`. */
+  announce?: number | 'auto' | undefined;
   port?: number | undefined;
   announceAs: 'private' | 'public' | 'container';
   probe?: ProbeLabel | undefined;
@@ -58,7 +59,7 @@ export function decodeLabels(labels: Readonly<Record<string, string>>): Labelled
     service,
     specHash: labels[LABEL.specHash] ?? '',
     image: labels[LABEL.image] ?? '',
-    announce: optionalPort(labels[LABEL.announce]),
+    announce: labels[LABEL.announce] === 'auto' ? 'auto' : optionalPort(labels[LABEL.announce]),
     port: optionalPort(labels[LABEL.port]),
     announceAs: announceAs === 'public' || announceAs === 'container' ? announceAs : 'private',
     probe: decodeProbe(labels[LABEL.probe]),

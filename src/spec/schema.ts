@@ -49,7 +49,8 @@ export const serviceSchema = z
       .optional(),
     args: z.string().default(''),
     cmd: z.union([z.string(), z.array(z.string())]).optional(),
-    announce: port.optional(),
+    /** The host port to publish and announce, or `auto`: Docker picks a free one and the agent announces it. */
+    announce: z.union([port, z.literal('auto')], { error: 'must be a port number or auto' }).optional(),
     port: port.optional(),
     announce_as: z.enum(['private', 'public', 'container']).default('private'),
     pull: z.enum(['always', 'missing', 'never']).default('missing'),
@@ -57,6 +58,8 @@ export const serviceSchema = z
     health: healthSchema.optional(),
     probe: probeSchema.optional(),
     env_file: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
+    /** How long a replaced container keeps serving in-flight requests after every gateway has dropped it. */
+    drain: duration.optional(),
   })
   .superRefine((spec, ctx) => {
     if ((spec.state === 'present' || spec.state === 'enabled') && spec.image === undefined) {
@@ -64,6 +67,22 @@ export const serviceSchema = z
         code: 'custom',
         path: ['image'],
         message: `is required for state ${spec.state}`,
+        input: undefined,
+      });
+    }
+    if (spec.announce === 'auto' && spec.announce_as === 'container') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['announce'],
+        message: 'auto picks a host port to publish, and announce_as container publishes none: leave announce out',
+        input: spec.announce,
+      });
+    }
+    if (spec.announce === 'auto' && spec.port === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['port'],
+        message: 'is required with announce auto (the container port to publish)',
         input: undefined,
       });
     }

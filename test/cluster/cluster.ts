@@ -153,21 +153,33 @@ export async function etcdLeader(): Promise<Host> {
   return host;
 }
 
-/** Watches PREFIX with `etcdctl watch` until `stop()`; resolves with every event line etcd sent. */
-export function etcdWatch(prefix: string): { stop(): Promise<string[]> } {
+export interface EtcdEvent {
+  type: 'PUT' | 'DELETE';
+  key: string;
+}
+
+/** Watches PREFIX with `etcdctl watch` until `stop()`; resolves with every event etcd sent (type and key). */
+export function etcdWatch(prefix: string): { stop(): Promise<EtcdEvent[]> } {
   const child = spawn('etcdctl', ['--endpoints', ETCD.join(','), 'watch', '--prefix', prefix], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise((r) => child.once('exit', r));
-  const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  const guard = setTimeout(() => child.kill('SIGKILL'), 180_000);
   return {
     async stop() {
       clearTimeout(guard);
       child.kill('SIGTERM');
       await exited;
-      return out.split('\n').filter((l) => l !== '');
+      // etcdctl prints each event as its type, its key and its value, a line each.
+      const lines = out.split('\n');
+      const events: EtcdEvent[] = [];
+      lines.forEach((line, i) => {
+        if ((line === 'PUT' || line === 'DELETE') && lines[i + 1] !== undefined)
+          events.push({ type: line, key: lines[i + 1] ?? '' });
+      });
+      return events;
     },
   };
 }
@@ -255,29 +267,39 @@ export interface LoadReport {
   failed: { at: number; frontend: string; error: string }[];
   /** Responses per grafana instance (the body names its host). */
   byInstance: Record<string, number>;
+  /** Responses per grafana version (the body's `vN`), in the order first seen. */
+  byVersion: Record<string, number>;
   /** The slowest request, ms. */
   maxMs: number;
+}
+
+/** A load running through the frontends until stopped. */
+export interface Load {
+  /** Resolves once every frontend has answered `count` more requests (any outcome) from now; rejects after 20 s. */
+  more(count: number): Promise<void>;
+  stop(): Promise<LoadReport>;
 }
 
 /**
  * Requests grafana through every frontend's nginx (one sequential loop per frontend, a new connection each time)
  * until `stop()` or `maxMs`; counts failures (an error, a timeout, or a status other than 200).
  */
-export function loadThroughFrontends(
-  frontends: readonly Frontend[] = FRONTENDS,
-  maxMs = 90_000,
-): { stop(): Promise<LoadReport> } {
-  const report: LoadReport = { requests: 0, failures: 0, failed: [], byInstance: {}, maxMs: 0 };
+export function loadThroughFrontends(frontends: readonly Frontend[] = FRONTENDS, maxMs = 120_000): Load {
+  const report: LoadReport = { requests: 0, failures: 0, failed: [], byInstance: {}, byVersion: {}, maxMs: 0 };
+  const perFrontend = new Map<Frontend, number>(frontends.map((f) => [f, 0]));
   const started = Date.now();
   let stopped = false;
   const loop = async (frontend: Frontend): Promise<void> => {
     while (!stopped && Date.now() - started < maxMs) {
       const t = Date.now();
       try {
-        const r = await httpGet(PUBLIC[frontend], '/', GRAFANA_HOST_HEADER);
+        // Longer than nginx's own bound for a request in flight to an instance that vanished (read timeout 2 s,
+        // then the next instance), so such a request counts as answered late, not as failed.
+        const r = await httpGet(PUBLIC[frontend], '/', GRAFANA_HOST_HEADER, 80, 5000);
         if (r.status !== 200) throw new Error(`status ${r.status}`);
-        const instance = /grafana on (\S+)/.exec(r.body)?.[1] ?? '?';
+        const [, instance = '?', version = '?'] = /grafana on (\S+)(?: v(\S+))?/.exec(r.body) ?? [];
         report.byInstance[instance] = (report.byInstance[instance] ?? 0) + 1;
+        report.byVersion[version] = (report.byVersion[version] ?? 0) + 1;
       } catch (error) {
         report.failures++;
         report.failed.push({
@@ -287,12 +309,22 @@ export function loadThroughFrontends(
         });
       }
       report.requests++;
+      perFrontend.set(frontend, (perFrontend.get(frontend) ?? 0) + 1);
       report.maxMs = Math.max(report.maxMs, Date.now() - t);
       await sleep(10);
     }
   };
   const loops = Promise.all(frontends.map(loop));
   return {
+    async more(count) {
+      const targets = new Map([...perFrontend].map(([f, n]) => [f, n + count]));
+      await waitFor(
+        `${count} more requests through every frontend`,
+        () => [...targets].every(([f, n]) => (perFrontend.get(f) ?? 0) >= n),
+        20_000,
+        10,
+      );
+    },
     async stop() {
       stopped = true;
       await loops;

@@ -1,11 +1,18 @@
 import type { Logger } from 'pino';
-import type { Registry } from '../registry/registry.js';
 import { backoffDelay } from '../shared/backoff.js';
-import type { AgentMetrics } from './metrics.js';
+import { isRetryable } from './errors.js';
+import type { Registry } from './registry.js';
+
+/** What a writer reports after each sync (the agent turns it into metrics). Called synchronously. */
+export interface WriterListener {
+  synced?(records: ReadonlyMap<string, string>): void;
+  failed?(error: unknown): void;
+}
 
 /**
- * Writes the agent's desired records to the registry: one sync at a time, the newest desired set wins, and a failed
- * sync is retried with backoff until the registry is back. Containers are never touched when the registry is down.
+ * Writes a process's desired records to the registry: one sync at a time, the newest desired set wins, and a failed
+ * sync is retried with backoff until the registry is back. Used by the agent (its records) and the gateway (its
+ * report); nothing else waits on it, so containers are never touched when the registry is down.
  */
 export class RegistryWriter {
   private pending: ReadonlyMap<string, string> | undefined;
@@ -15,11 +22,11 @@ export class RegistryWriter {
 
   constructor(
     private readonly registry: Registry,
-    private readonly metrics: AgentMetrics,
     private readonly log: Logger,
+    private readonly listener: WriterListener = {},
   ) {}
 
-  /** Asks for `records` to be the agent's records; returns at once. */
+  /** Asks for `records` to be the process's records; returns at once. */
   write(records: ReadonlyMap<string, string>): void {
     this.pending = records;
     this.kick();
@@ -54,23 +61,21 @@ export class RegistryWriter {
   private async sync(records: ReadonlyMap<string, string>): Promise<void> {
     try {
       await this.registry.sync(records);
-      this.metrics.registryConnected.set(1);
-      this.metrics.registrySyncs.inc({ outcome: 'ok' });
-      this.metrics.recordsAnnounced.set([...records.keys()].filter((k) => k.startsWith('/skydns/')).length);
+      this.listener.synced?.(records);
       if (this.failures > 0)
         this.log.info({ after_failures: this.failures }, 'registry reachable again; records written');
       this.failures = 0;
     } catch (error) {
-      this.metrics.registryConnected.set(0);
-      this.metrics.registrySyncs.inc({ outcome: 'error' });
-      this.metrics.registryErrors.inc();
+      this.listener.failed?.(error);
+      if (!isRetryable(error)) {
+        // A record the registry refuses (or that rundock refuses to write) fails the same way every time.
+        this.log.error({ err: error }, 'registry refused the records; not retrying until they change');
+        return;
+      }
       this.pending ??= records;
       const delay = backoffDelay(this.failures++, 500, 10_000);
       const level = this.failures === 1 ? 'warn' : 'debug';
-      this.log[level](
-        { err: error, retry_in_ms: delay, failures: this.failures },
-        'registry sync failed; containers untouched, retrying',
-      );
+      this.log[level]({ err: error, retry_in_ms: delay, failures: this.failures }, 'registry sync failed; retrying');
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;
         this.kick();

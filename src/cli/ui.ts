@@ -1,0 +1,81 @@
+import type { Command } from 'commander';
+import { loadHostConfig } from '../shared/config.js';
+import { ValidationError } from '../shared/errors.js';
+import { logger } from '../shared/log.js';
+import { DEFAULT_UI_LISTEN, TOKEN_ENV, uiOptions, type UiOptions } from '../ui/options.js';
+import type { GlobalOptions } from './context.js';
+import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js';
+
+interface UiFlags extends EtcdFlags {
+  domain?: string;
+  listen: string;
+  uiTokenFile?: string;
+}
+
+const TOKEN_HELP = `file holding the token (first line) that every request must carry; required off loopback (or ${TOKEN_ENV})`;
+
+/** Adds `rundock ui`: the read-only web dashboard of the cluster, from etcd. */
+export function registerUi(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
+  addEtcdOptions(
+    program
+      .command('ui')
+      .description('serve a read-only live web view of every host and service in the registry; runs in the foreground'),
+    'etcd endpoints, comma separated',
+  )
+    .option('--domain <domain>', 'the domain of the services, e.g. s.prod.example.com')
+    .option(
+      '--listen <addr:port>',
+      'where to serve the page (any non-loopback address needs a token)',
+      DEFAULT_UI_LISTEN,
+    )
+    .option('--ui-token-file <file>', TOKEN_HELP)
+    .action((flags: UiFlags) => run(() => runUi(flags, program.opts<GlobalOptions>())));
+}
+
+/** The agent's `--ui [addr:port]` and `--ui-token-file`: the same UI over the agent's own registry. */
+export function addAgentUiOptions(command: Command): Command {
+  return command
+    .option(
+      '--ui [addr:port]',
+      `also serve the web UI (default ${DEFAULT_UI_LISTEN}), over etcd or the embedded registry`,
+    )
+    .option('--ui-token-file <file>', `with --ui: ${TOKEN_HELP}`);
+}
+
+/** The agent's UI options, checked before anything starts; undefined without --ui. */
+export function agentUiOptions(
+  flags: { ui?: string | boolean; uiTokenFile?: string },
+  domain: string,
+): UiOptions | undefined {
+  if (flags.ui === undefined || flags.ui === false) {
+    if (flags.uiTokenFile !== undefined) throw new ValidationError('ui-token-file', flags.uiTokenFile, 'needs --ui');
+    return undefined;
+  }
+  const listen = flags.ui === true ? DEFAULT_UI_LISTEN : flags.ui;
+  return uiOptions({ domain, listen, tokenFile: flags.uiTokenFile, listenFlag: 'ui' });
+}
+
+async function runUi(flags: UiFlags, global: GlobalOptions): Promise<number> {
+  const config = loadHostConfig(global.config);
+  const domain = flags.domain ?? config.domain;
+  if (domain === undefined)
+    throw new ValidationError('domain', domain, 'is required (--domain or domain in the config file)');
+  const options = uiOptions({ domain, listen: flags.listen, tokenFile: flags.uiTokenFile });
+  const etcd = etcdConnection(flags, config);
+  if (etcd === undefined)
+    throw new ValidationError(
+      'etcd',
+      etcd,
+      'is required (--etcd or etcd in the config file); on a single machine run rundock agent --ui',
+    );
+  const log = logger('ui');
+  const { startUi } = await import('../ui/ui.js');
+  const ui = await startUi({ ...options, source: { etcd }, log });
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  log.info('web UI stopping');
+  await ui.stop();
+  return 0;
+}

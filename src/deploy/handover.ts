@@ -1,0 +1,138 @@
+/**
+ * What a deploy waits on beyond Docker: the host's agent (is the new container announced?) and, through the agent's
+ * view of the registry, every gateway (does its nginx serve the new address, and no longer the old one?). The agent
+ * answers on its status address (docs/records.md): GET /status lists its service containers with the address each
+ * is announced at, GET /gateways the reports every running gateway keeps in the registry.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ServingReport } from '../registry/serving-report.js';
+import { RundockError } from '../shared/errors.js';
+
+/** Progress text while waiting, e.g. for a terminal. */
+export type Progress = (text: string) => void;
+
+export interface Handover {
+  /** Where the agent announces each container of `service` now, by container ID (`ip:port`). */
+  addresses(service: string): Promise<Map<string, string>>;
+  /** Waits until the agent announces the container; resolves to its address. RUNDOCK_E_UNHEALTHY after the time. */
+  announced(containerId: string, timeoutMs: number, progress?: Progress): Promise<string>;
+  /** Waits until every gateway that renders `service` has `address` in its upstream. */
+  served(service: string, address: string, timeoutMs: number, progress?: Progress): Promise<void>;
+  /** Waits until no gateway has `address` in `service`'s upstream any more. */
+  withdrawn(service: string, address: string, timeoutMs: number, progress?: Progress): Promise<void>;
+}
+
+/** One service container as the agent reports it (GET /status). */
+interface AgentService {
+  service: string;
+  container: string;
+  announced: boolean;
+  reason: string;
+  address?: string;
+}
+
+const POLL_MS = 100;
+
+/** The agent at `listen` (its status address), or undefined when no agent answers there. */
+export async function agentHandover(listen: { host: string; port: number }): Promise<Handover | undefined> {
+  const base = `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}`;
+  const ok = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(1000) }).then(
+    (r) => r.ok,
+    () => false,
+  );
+  return ok ? new AgentHandover(base) : undefined;
+}
+
+class AgentHandover implements Handover {
+  constructor(private readonly base: string) {}
+
+  async addresses(service: string): Promise<Map<string, string>> {
+    const services = await this.services();
+    return new Map(
+      services
+        .filter((s) => s.service === service && s.announced && s.address)
+        .map((s) => [s.container, s.address ?? '']),
+    );
+  }
+
+  async announced(containerId: string, timeoutMs: number, progress?: Progress): Promise<string> {
+    let last: AgentService | undefined;
+    const address = await this.poll(timeoutMs, async () => {
+      last = (await this.services()).find((s) => s.container === containerId);
+      if (last !== undefined)
+        progress?.(`waiting for the agent to announce ${containerId.slice(0, 12)}: ${last.reason}`);
+      return last?.announced === true ? last.address : undefined;
+    });
+    if (address !== undefined) return address;
+    throw new RundockError(
+      'RUNDOCK_E_UNHEALTHY',
+      `container ${containerId.slice(0, 12)} was not announced within ${Math.round(timeoutMs / 1000)} s: ${last?.reason ?? 'the agent does not list it'}`,
+      { details: { container: containerId, reason: last?.reason } },
+    );
+  }
+
+  served(service: string, address: string, timeoutMs: number, progress?: Progress): Promise<void> {
+    return this.untilGateways(service, timeoutMs, progress, (servers) => servers.includes(address), `serve ${address}`);
+  }
+
+  withdrawn(service: string, address: string, timeoutMs: number, progress?: Progress): Promise<void> {
+    return this.untilGateways(service, timeoutMs, progress, (servers) => !servers.includes(address), `drop ${address}`);
+  }
+
+  /** Waits until `done` holds for the servers of `service` of every gateway that renders it. */
+  private async untilGateways(
+    service: string,
+    timeoutMs: number,
+    progress: Progress | undefined,
+    done: (servers: string[]) => boolean,
+    what: string,
+  ): Promise<void> {
+    let lagging: string[] = [];
+    const finished = await this.poll(timeoutMs, async () => {
+      const reports = await this.gateways();
+      lagging = reports
+        .filter((r) => r.services[service] !== undefined && !done(r.services[service] ?? []))
+        .map((r) => r.host);
+      if (lagging.length > 0) progress?.(`waiting for gateway ${lagging.join(', ')} to ${what}`);
+      return lagging.length === 0 ? true : undefined;
+    });
+    if (finished) return;
+    throw new RundockError(
+      'RUNDOCK_E_GATEWAY_TIMEOUT',
+      `gateway ${lagging.join(', ')} did not ${what} for ${service} within ${Math.round(timeoutMs / 1000)} s (is its nginx reloading? see its log)`,
+      { details: { service, gateways: lagging } },
+    );
+  }
+
+  /** Calls `check` until it gives a value or `timeoutMs` passes; an agent that stops answering fails at once. */
+  private async poll<T>(timeoutMs: number, check: () => Promise<T | undefined>): Promise<T | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await check();
+      if (value !== undefined || Date.now() >= deadline) return value;
+      await sleep(POLL_MS);
+    }
+  }
+
+  private async services(): Promise<AgentService[]> {
+    return ((await this.get('/status')) as { services?: AgentService[] }).services ?? [];
+  }
+
+  private async gateways(): Promise<ServingReport[]> {
+    return ((await this.get('/gateways')) as { gateways?: ServingReport[] }).gateways ?? [];
+  }
+
+  private async get(path: string): Promise<unknown> {
+    try {
+      const response = await fetch(`${this.base}${path}`, { signal: AbortSignal.timeout(5000) });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return await response.json();
+    } catch (error) {
+      throw new RundockError(
+        'RUNDOCK_E_AGENT',
+        `the agent at ${this.base} stopped answering (${path}): ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * What ran when: every deploy that changed a service's container on this host, kept as generations in
+ * `<state dir>/services/<name>.json` (written atomically, survives reboots), so that `rundock rollback` can deploy the
+ * previous one again and `rundock history` can list them. A generation keeps the spec as given: env file paths and
+ * the names of inherited `-e KEY` variables, never their values.
+ */
+import { mkdirSync, openSync, fsyncSync, closeSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { ServiceSpec } from '../spec/schema.js';
+
+/** How many generations are kept per service. */
+const KEEP = 20;
+
+const generationSchema = z.object({
+  generation: z.number().int(),
+  deployed_at: z.string(),
+  image: z.string(),
+  image_id: z.string(),
+  spec_hash: z.string(),
+  container: z.string(),
+  /** `deployed`, or `reverted` when the new container never served and the old one was kept. */
+  result: z.enum(['deployed', 'reverted']),
+  /** The error code of a reverted deploy. */
+  error: z.string().optional(),
+  /** The generation a rollback returned to. */
+  rollback_of: z.number().int().optional(),
+  spec: z.record(z.string(), z.unknown()),
+});
+
+export type Generation = z.infer<typeof generationSchema>;
+
+const fileSchema = z.object({ service: z.string(), generations: z.array(generationSchema) });
+
+/** The generations of every service deployed from this host, in a directory of its own. */
+export class History {
+  private readonly dir: string;
+
+  constructor(stateDir: string) {
+    this.dir = join(stateDir, 'services');
+  }
+
+  /** The service's generations, oldest first; none for a service never deployed (or an unreadable file). */
+  read(service: string): Generation[] {
+    try {
+      const parsed = fileSchema.safeParse(JSON.parse(readFileSync(this.file(service), 'utf8')));
+      return parsed.success ? parsed.data.generations : [];
+    } catch {
+      return [];
+    }
+  }
+
+  /** Appends a generation (numbered after the last one) and returns it. Throws when the file cannot be written. */
+  record(
+    service: string,
+    entry: Omit<Generation, 'generation' | 'deployed_at'> & { spec: Readonly<ServiceSpec> },
+  ): Generation {
+    const generations = this.read(service);
+    const generation: Generation = {
+      ...entry,
+      spec: { ...entry.spec },
+      generation: (generations.at(-1)?.generation ?? 0) + 1,
+      deployed_at: new Date().toISOString(),
+    };
+    this.write(service, [...generations, generation].slice(-KEEP));
+    return generation;
+  }
+
+  /** The latest deployed generation that differs from what runs now (spec hash and image ID), if any. */
+  previous(service: string, current: { spec_hash: string; image_id: string } | undefined): Generation | undefined {
+    const deployed = this.read(service).filter((g) => g.result === 'deployed');
+    const isCurrent = (g: Generation): boolean => g.spec_hash === current?.spec_hash && g.image_id === current.image_id;
+    const at = deployed.findLastIndex(isCurrent);
+    return deployed.slice(0, at < 0 ? deployed.length : at).findLast((g) => !isCurrent(g));
+  }
+
+  private write(service: string, generations: Generation[]): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const file = this.file(service);
+    const temp = `${file}.tmp-${process.pid}`;
+    writeFileSync(temp, `${JSON.stringify({ service, generations }, null, 2)}\n`, { mode: 0o600 });
+    const fd = openSync(temp, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, file);
+    const dirFd = openSync(this.dir, 'r');
+    try {
+      fsyncSync(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
+  }
+
+  private file(service: string): string {
+    return join(this.dir, `${service}.json`);
+  }
+}

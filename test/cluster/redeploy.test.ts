@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  cluster,
+  DOMAIN,
+  engine,
+  figure,
+  httpGet,
+  loadThroughFrontends,
+  PRIVATE,
+  resolveA,
+  run,
+  SCRIPT,
+  waitFor,
+  type Host,
+} from './cluster.js';
+import { BACK, clusterSuite, loadLine } from './checks.js';
+
+/** Redeploys through the playbook on the reference cluster. */
+clusterSuite();
+
+const GRAFANA_HOSTS: Host[] = ['node-back-1', 'node-front-2'];
+const RUNDOCK_BIN = process.env.RUNDOCK_CLUSTER_BIN ?? new URL('../../bin/rundock.js', import.meta.url).pathname;
+/** The version each grafana instance serves, asked directly. */
+const versions = async (): Promise<string[]> =>
+  Promise.all(
+    GRAFANA_HOSTS.map(async (h) => /v(\S+)/.exec((await httpGet(PRIVATE[h], '/', undefined, 8087)).body)?.[1] ?? '?'),
+  );
+const ids = async (): Promise<string[]> =>
+  Promise.all(GRAFANA_HOSTS.map(async (h) => (await engine(h).getContainer('grafana').inspect()).Id));
+const recapOf = (stdout: string): string => stdout.slice(stdout.indexOf('PLAY RECAP'));
+
+describe('redeploys', () => {
+  it('a rolling redeploy of grafana over both hosts (playbook, serial: 1): no request fails through either frontend', async () => {
+    const load = loadThroughFrontends();
+    await load.more(5);
+    const t0 = Date.now();
+    const r = await cluster('deploy', '-e', 'grafana_version=2');
+    const deployMs = Date.now() - t0;
+    await load.more(20);
+    const report = await load.stop();
+    figure(
+      `rolling redeploy of grafana (serial: 1, fixed port: withdrawn, drained 1 s, swapped, served again, one host at a time): playbook ${deployMs} ms; ${loadLine(report)}; answered by version ${JSON.stringify(report.byVersion)}`,
+    );
+    assert.match(recapOf(r.stdout), /node-back-1\s+: ok=3\s+changed=1/);
+    assert.match(recapOf(r.stdout), /node-front-2\s+: ok=1\s+changed=1/);
+    assert.deepEqual(await versions(), ['2', '2']);
+    assert.equal(report.failures, 0, loadLine(report));
+  });
+
+  it('a redeploy whose new version never turns healthy stops at the first host; the old one keeps serving', async () => {
+    const before = await ids();
+    const load = loadThroughFrontends();
+    await load.more(5);
+    const r = await run(
+      'bash',
+      [SCRIPT, 'deploy', '-e', 'grafana_version=3', '-e', 'grafana_health_path=/missing'],
+      180_000,
+    );
+    await load.more(20);
+    const report = await load.stop();
+    figure(
+      `redeploy of grafana that never turns healthy: playbook failed on the first host (exit ${r.code}); ${loadLine(report)}; answered by version ${JSON.stringify(report.byVersion)}`,
+    );
+    assert.notEqual(r.code, 0);
+    assert.match(recapOf(r.stdout), /node-back-1\s+: ok=\d+\s+changed=\d+\s+unreachable=0\s+failed=1/);
+    assert.match(r.stdout, /RUNDOCK_E_UNHEALTHY/);
+    assert.deepEqual(await ids(), before, 'the same containers');
+    assert.deepEqual(await versions(), ['2', '2']);
+    assert.equal(report.failures, 0, loadLine(report));
+  });
+
+  it('rundock rollback, one host at a time: back to the previous version, no request fails', async () => {
+    const load = loadThroughFrontends();
+    await load.more(5);
+    for (const h of GRAFANA_HOSTS) {
+      const r = await cluster('exec', h, process.execPath, RUNDOCK_BIN, 'rollback', 'grafana', '--json');
+      assert.equal((JSON.parse(r.stdout) as { rolled_back_to: number }).rolled_back_to, 1, r.stdout);
+    }
+    await load.more(20);
+    const report = await load.stop();
+    figure(
+      `rollback of grafana on both hosts, one after the other: ${loadLine(report)}; answered by version ${JSON.stringify(report.byVersion)}`,
+    );
+    assert.deepEqual(await versions(), ['1', '1']);
+    assert.equal(report.failures, 0, loadLine(report));
+    assert.match(
+      recapOf((await cluster('deploy')).stdout),
+      /node-front-2\s+: ok=1\s+changed=0/,
+      "back to the playbook's own spec",
+    );
+  });
+
+  it("a redeploy with a new image behind the same tag keeps influxdb's data", async () => {
+    const back = engine(BACK);
+    const point = `point-${Date.now()}`;
+    const influx = back.getContainer('influxdb');
+    const exec = await influx.exec({ Cmd: ['sh', '-c', `echo ${point} > /www/points.txt`] });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    await new Promise((r) => (stream.on('end', r), stream.resume()));
+    await waitFor(
+      'the data point is served',
+      async () => (await httpGet(PRIVATE[BACK], '/points.txt', undefined, 8086)).body.trim() === point,
+      5000,
+      50,
+    );
+    const oldImage = (await influx.inspect()).Image;
+    // A new image under the same tag: the old one plus a version file.
+    const builder = await back.createContainer({
+      Image: 'rundock-cluster/influxdb:latest',
+      Cmd: ['sh', '-c', `echo v-${point} > /version`],
+      HostConfig: { NetworkMode: 'host' },
+    });
+    await builder.start();
+    await builder.wait();
+    await builder.commit({ repo: 'rundock-cluster/influxdb', tag: 'latest' });
+    await builder.remove();
+    const t0 = Date.now();
+    const r = await cluster('deploy');
+    const deployMs = Date.now() - t0;
+    assert.match(r.stdout.slice(r.stdout.indexOf('PLAY RECAP')), /node-back-1\s+: ok=3\s+changed=1/);
+    const info = await influx.inspect();
+    assert.notEqual(info.Image, oldImage, 'influxdb runs the new image');
+    const served = await httpGet(PRIVATE[BACK], '/points.txt', undefined, 8086);
+    await waitFor(
+      'influxdb announced again',
+      async () => Array.isArray(await resolveA(`influxdb.${DOMAIN}`)),
+      15_000,
+      50,
+    );
+    figure(
+      `redeploy of influxdb with a new image ID under the same tag through the playbook: ${deployMs} ms; data point served after it: ${served.body.trim() === point}`,
+    );
+    assert.equal(served.status, 200);
+    assert.equal(served.body.trim(), point);
+    assert.ok(
+      (await back.listContainers({ all: true })).some((c) => c.Names.includes('/data.influxdb')),
+      'data.influxdb kept',
+    );
+  });
+});
