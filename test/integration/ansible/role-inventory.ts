@@ -1,7 +1,8 @@
 /**
  * The inventory of the role's test (role.test.ts): one host, role-h1, in every group of examples/hosts (frontends,
- * backends, etcd, dns), reached with a local connection and a python3 that runs inside its network namespace. The
- * services are busybox stand-ins on --network host, as test/cluster/deploy.yml runs them (the engine has no bridge).
+ * backends, etcd, dns, influxdb, grafana), reached with a local connection and a python3 that runs inside its
+ * network namespace. The services are busybox stand-ins on --network host, as test/cluster/deploy.yml runs them
+ * (the engine has no bridge).
  */
 import type { NetnsHost } from './netns-host.js';
 
@@ -51,7 +52,7 @@ export function inventory(o: { host: NetnsHost; tarball: string; domain: string;
   return JSON.stringify({
     all: {
       hosts: { 'role-h1': vars },
-      children: { frontends: member, backends: member, etcd: member, dns: member },
+      children: { frontends: member, backends: member, etcd: member, dns: member, influxdb: member, grafana: member },
     },
   });
 }
