@@ -11,7 +11,7 @@
 #      so every worker process has it)
 # p99 is computed from dnsperf -v, which prints every query's latency (bench/dns-perf.ts latency; a lost query counts
 # as slower than any answer). rundock is run three ways: the default (one process, batched UDP through
-# dist/udp_batch.node), --workers 2 (Node's dgram sockets in two processes), and one process on Node's dgram socket.
+# dist/udp_batch-linux-x64-glibc.node), --workers 2 (Node's dgram sockets in two processes), and one process on Node's dgram socket.
 #
 # Needs: npm run build; /usr/bin/etcd; dnsperf, dnsmasq (Debian: dnsperf, dnsmasq-base), dig.
 # Usage: bash bench/dns-perf.sh [SECONDS]           (default 20; everything on 127.0.0.1, nothing left running)
@@ -119,7 +119,7 @@ stop_rundock() { # stop_rundock PID
   kill -KILL -- -"$1" 2>/dev/null || true
 }
 
-# default: one process, batched UDP (dist/udp_batch.node); --workers 2: two processes on Node's dgram sockets;
+# default: one process, batched UDP (dist/udp_batch-linux-x64-glibc.node); --workers 2: two processes on Node's dgram sockets;
 # dgram: one process on Node's dgram socket (RUNDOCK_DNS_UDP=node), what the addon saves.
 CONFIGS=("default" "--workers 2" "dgram")
 [ -n "${RUNDOCK_EXTRA:-}" ] && CONFIGS+=("$RUNDOCK_EXTRA")

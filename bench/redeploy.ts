@@ -36,6 +36,8 @@ interface Outcome {
   wallMs: number[];
   /** Wall time minus (the new container healthy, counted from the command's start) minus the drain. */
   overheadMs: number[];
+  /** Of that, Docker's stop and removal of the old container. */
+  stopRemoveMs: number[];
   handover: string;
 }
 
@@ -94,7 +96,11 @@ async function main(): Promise<void> {
     `127.0.0.1:${routePort}`,
   ]);
   const outcomes: Outcome[] = [];
-  for (const scenario of scenarios) outcomes.push(await runScenario(scenario, redeploys, routePort));
+  // BENCH_SCENARIO=overlap|keep-alive|fixed runs one scenario only (to hunt a rare failure with more redeploys).
+  const only = process.env.BENCH_SCENARIO;
+  for (const scenario of scenarios)
+    if (only === undefined || scenario.name.includes(only))
+      outcomes.push(await runScenario(scenario, redeploys, routePort));
   console.log(report(outcomes, redeploys));
 }
 
@@ -135,6 +141,7 @@ async function runScenario(scenario: Scenario, redeploys: number, routePort: num
   const wallMs: number[] = [];
   const overheadMs: number[] = [];
   const gapMs: number[] = [];
+  const stopRemoveMs: number[] = [];
   let handover = '';
   for (let i = 1; i <= redeploys; i++) {
     const gap = emptyUpstreamTime(
@@ -145,14 +152,23 @@ async function runScenario(scenario: Scenario, redeploys: number, routePort: num
     const r = await enable(i);
     const wall = nowMs() - started;
     gapMs.push(await gap.stop());
-    if (r.code !== 0) throw new Error(`redeploy ${i} failed: ${r.stdout}`);
+    if (r.code !== 0) {
+      const warnings = (agent?.logs() ?? '').split('\n').filter((l) => /"level":[4-6]0/.test(l));
+      throw new Error(`redeploy ${i} failed: ${r.stdout}\nthe agent's warnings:\n${warnings.slice(-20).join('\n')}`);
+    }
     handover = String(r.json.handover);
     const healthyAt = await healthyTime(String((r.json.after as { id: string }).id));
     wallMs.push(wall);
     overheadMs.push(wall - (healthyAt - started) - 1000);
-    progress(`${scenario.name}: redeploy ${i}/${redeploys} in ${Math.round(wall)} ms`);
+    const timings = r.json.timings as { action: string; ms: number }[];
+    const took = (op: string): number =>
+      timings.findLast((t) => t.action.startsWith(`${op} ${scenario.service} (`))?.ms ?? 0;
+    stopRemoveMs.push(took('stop') + took('remove'));
+    progress(
+      `${scenario.name}: redeploy ${i}/${redeploys} at +${Math.round((started - wrk.startedAt) / 1000)} s took ${Math.round(wall)} ms`,
+    );
   }
-  return { scenario, wrk: await wrk.stop(), wallMs, overheadMs, gapMs, handover };
+  return { scenario, wrk: await wrk.stop(), wallMs, overheadMs, stopRemoveMs, gapMs, handover };
 }
 
 /** Samples the rendered file every 2 ms until stopped: the time `upstream` had no server. */
@@ -187,6 +203,10 @@ async function healthyTime(id: string): Promise<number> {
 }
 
 interface WrkResult {
+  /** Responses by status, `200=1234,502=3`. */
+  statuses: string;
+  /** When (s since wrk started) each non-2xx response came, `12:502,...` (the first 200 per thread). */
+  failedAt: string;
   requests: number;
   non2xx: number;
   socketErrors: string;
@@ -194,17 +214,30 @@ interface WrkResult {
 }
 
 /** wrk through nginx until stopped (SIGINT makes it print its summary). */
-function startWrk(port: number, host: string, keepAlive: boolean): { stop(): Promise<WrkResult> } {
+function startWrk(port: number, host: string, keepAlive: boolean): { startedAt: number; stop(): Promise<WrkResult> } {
   const headers = ['-H', `Host: ${host}`, ...(keepAlive ? [] : ['-H', 'Connection: close'])];
   const child = spawn(
     'wrk',
-    ['-t', '2', '-c', '8', '-d', '600s', '--latency', ...headers, `http://127.0.0.1:${port}/`],
+    [
+      '-t',
+      '2',
+      '-c',
+      '8',
+      '-d',
+      '600s',
+      '--latency',
+      '-s',
+      new URL('./wrk-status.lua', import.meta.url).pathname,
+      ...headers,
+      `http://127.0.0.1:${port}/`,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise((resolve) => child.once('exit', resolve));
   return {
+    startedAt: nowMs(),
     async stop() {
       child.kill('SIGINT');
       await exited;
@@ -214,6 +247,8 @@ function startWrk(port: number, host: string, keepAlive: boolean): { stop(): Pro
         non2xx: number(/Non-2xx or 3xx responses: (\d+)/),
         socketErrors: /Socket errors: (.*)/.exec(out)?.[1] ?? 'none',
         p99: /99%\s+(\S+)/.exec(out)?.[1] ?? '?',
+        statuses: /STATUSES (.*)/.exec(out)?.[1] ?? '',
+        failedAt: /FAILED_AT (.*)/.exec(out)?.[1] ?? '',
       };
     },
   };
@@ -221,16 +256,24 @@ function startWrk(port: number, host: string, keepAlive: boolean): { stop(): Pro
 
 function report(outcomes: Outcome[], redeploys: number): string {
   const ms = (v: number): string => `${Math.round(v)} ms`;
-  const rows = outcomes.map(({ scenario, wrk, wallMs, overheadMs, gapMs, handover }) => [
+  const rows = outcomes.map(({ scenario, wrk, wallMs, overheadMs, stopRemoveMs, gapMs, handover }) => [
     scenario.name,
     handover,
     String(wrk.requests),
-    String(wrk.non2xx),
+    `${wrk.non2xx}${
+      wrk.non2xx > 0
+        ? ` (${wrk.statuses
+            .split(',')
+            .filter((x) => !x.startsWith('200='))
+            .join(', ')}; at ${wrk.failedAt.split(',').slice(0, 5).join(' ')} s)`
+        : ''
+    }`,
     wrk.socketErrors,
     wrk.p99,
     `${ms(median(gapMs))} (max ${ms(Math.max(...gapMs))})`,
     `${ms(median(wallMs))} (max ${ms(Math.max(...wallMs))})`,
     `${ms(median(overheadMs))} (p95 ${ms(percentile(overheadMs, 95))})`,
+    ms(median(stopRemoveMs)),
   ]);
   return [
     `Run of ${new Date().toISOString().slice(0, 10)}: ${redeploys} redeploys per scenario under wrk (2 threads, 8 connections) through nginx, drain ${DRAIN}, Docker health check every 500 ms.`,
@@ -243,8 +286,10 @@ function report(outcomes: Outcome[], redeploys: number): string {
         'non-2xx',
         'socket errors',
         'p99 latency',
+        'no server in nginx, per redeploy (median)',
         'redeploy wall time (median)',
-        'wall - (new container healthy + drain)',
+        'wall - (new container healthy + drain), median',
+        'of which Docker stops and removes the old container',
       ],
       rows,
     ),

@@ -6,7 +6,7 @@
 set -euo pipefail
 STATE_DIR=${RUNDOCK_TEST_STATE:-/tmp/rundock-test-env}
 REGISTRY_ADDR=127.0.0.1:5000
-PACKAGES=(docker.io docker-registry apache2-utils busybox-static etcd-server etcd-client ansible-core nginx wrk dnsutils dnsperf dnsmasq-base iproute2 chromium)
+PACKAGES=(docker.io docker-registry apache2-utils busybox-static etcd-server etcd-client ansible-core nginx wrk dnsutils dnsperf dnsmasq-base iproute2 chromium runit systemd curl)
 mkdir -p "$STATE_DIR"
 
 log() { printf '[test-env] %s\n' "$*" >&2; }

@@ -8,6 +8,9 @@ bash scripts/test-env.sh up
 trap 'bash scripts/test-env.sh down' EXIT
 npm run build
 npm test
+# The release tarball as users install it: npm pack, npm install -g into a temporary prefix, the state-command tests
+# and a rundock dns smoke test against the installed rundock.
+bash scripts/test-release.sh
 # The reference cluster end to end (docs/RELIABILITY.md): three hosts as network namespaces, faults one at a time.
 trap 'bash scripts/cluster.sh down; bash scripts/test-env.sh down' EXIT
 bash scripts/cluster.sh up

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import type { ContainerState, DockerRuntime } from '../runtime/docker.js';
-import { containerEvents, type ContainerEvent } from '../runtime/events.js';
+import type { ContainerState } from '../runtime/docker.js';
+import type { ContainerEngine } from '../runtime/engine.js';
+import type { ContainerEvent } from '../runtime/events.js';
 import type { Registry } from '../registry/registry.js';
 import { backoffDelay } from '../shared/backoff.js';
 import { nextName } from '../plan/plan.js';
@@ -18,7 +19,7 @@ import { RegistryWriter } from '../registry/writer.js';
 import { SKYDNS_PREFIX } from '../registry/path.js';
 
 export interface AgentOptions {
-  docker: DockerRuntime;
+  docker: ContainerEngine;
   registry: Registry;
   settings: AnnounceSettings;
   metrics: AgentMetrics;
@@ -113,7 +114,7 @@ export class Agent {
   private async followEvents(onFirstResync: () => void): Promise<void> {
     for (let attempt = 0; !this.abort.signal.aborted; attempt++) {
       try {
-        const events = containerEvents(this.o.docker.engine, LABEL.service, this.abort.signal, async () => {
+        const events = this.o.docker.events(LABEL.service, this.abort.signal, async () => {
           await this.resync(attempt === 0 ? 'start' : 'reconnect');
           onFirstResync();
           attempt = 0;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { converge, type ServiceResult } from '../deploy/converge.js';
 import { prepareService, type PreparedService } from '../deploy/prepare.js';
-import type { DockerRuntime } from '../runtime/docker.js';
+import type { ContainerEngine } from '../runtime/engine.js';
 import { RundockError } from '../shared/errors.js';
 import { LABEL } from '../spec/labels.js';
 import { bareService } from '../spec/validate.js';
@@ -82,7 +82,7 @@ async function applyOne(
 }
 
 /** The services rundock runs on this host (by their containers' labels) that are not in `mentioned`, sorted. */
-async function unmentionedServices(docker: DockerRuntime, mentioned: ReadonlySet<string>): Promise<string[]> {
+async function unmentionedServices(docker: ContainerEngine, mentioned: ReadonlySet<string>): Promise<string[]> {
   const containers = await docker.list(LABEL.service);
   const services = containers.filter((c) => c.name === c.labels[LABEL.service]).map((c) => c.name);
   return [...new Set(services)].filter((name) => !mentioned.has(name)).sort();

@@ -1,19 +1,19 @@
 import type { History } from '../deploy/history.js';
 import { localAgent, type Handover, type LocalAgent } from '../deploy/handover.js';
 import type { HostContext } from '../deploy/prepare.js';
-import type { DockerRuntime } from '../runtime/docker.js';
+import type { ContainerEngine } from '../runtime/engine.js';
 import { agentListen, deployHost, dockerRuntime, type GlobalOptions } from './context.js';
 import { historyOf } from './history-store.js';
 import { Progress } from './progress.js';
 
 /** Everything a command that deploys (enable, present, disable, restart, apply, rollback) works with. */
 export interface DeployContext {
-  docker: DockerRuntime;
+  docker: ContainerEngine;
   host: HostContext;
   /** The host's agent when one answers at its status address. */
   agent: LocalAgent | undefined;
-  /** The agent's hand-over, unless this is a dry run (which waits for nothing). */
-  handover: Handover | undefined;
+  /** The agent's hand-over, for converge to take when the plan waits on it; none in a dry run (it waits for nothing). */
+  handover: (() => Promise<Handover | undefined>) | undefined;
   progress: Progress;
   history: History;
 }
@@ -32,7 +32,7 @@ export async function deployContext(
     docker: dockerRuntime(),
     host: deployHost(global, agent),
     agent,
-    handover: dryRun ? undefined : agent?.handover,
+    handover: dryRun ? undefined : () => Promise.resolve(agent?.handover),
     progress: new Progress(process.stderr, !global.json),
     history: historyOf(global),
   };

@@ -6,6 +6,7 @@ import { loadHostConfig } from '../shared/config.js';
 import { ValidationError } from '../shared/errors.js';
 import { logger } from '../shared/log.js';
 import type { GlobalOptions } from './context.js';
+import { withConfigSection, type OptionSource } from './config-flags.js';
 import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js';
 import { parseListen } from './listen.js';
 import { addRateLimitOptions, rateLimitFrom, type RateLimitFlags } from './rate-limit-flags.js';
@@ -40,14 +41,17 @@ export function registerDns(program: Command, run: (action: () => Promise<number
       '--workers <n>',
       "processes answering queries, each with its own copy of the zone and Node's UDP sockets (default 1: one process, batched UDP)",
     );
-  addRateLimitOptions(command).action((flags: DnsFlags) => run(() => runDns(flags, program.opts<GlobalOptions>())));
+  addRateLimitOptions(command).action((flags: DnsFlags, self: Command) =>
+    run(() => runDns(flags, (key) => self.getOptionValueSource(key), program.opts<GlobalOptions>())),
+  );
 }
 
-async function runDns(flags: DnsFlags, global: GlobalOptions): Promise<number> {
+async function runDns(given: DnsFlags, sourceOf: OptionSource, global: GlobalOptions): Promise<number> {
   // A worker forked by `--workers N` (it re-runs this command line): it serves what the primary resolved.
   const worker = await import('../dns/worker.js');
   if (worker.isDnsWorker()) return worker.runDnsWorker(logger('dns'));
   const config = loadHostConfig(global.config);
+  const flags = withConfigSection(given, sourceOf, config.dns);
   const domain = flags.domain ?? config.domain;
   if (domain === undefined)
     throw new ValidationError('domain', domain, 'is required (--domain or domain in the config file)');

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 // Static: a dynamic import of this CommonJS module from the bundle has no named exports.
 import { Registry } from 'prom-client';
 import { startStatusServer } from '../shared/status-server.js';
-import { loadHostConfig } from '../shared/config.js';
+import { loadHostConfig, type HostConfig } from '../shared/config.js';
 import { ValidationError } from '../shared/errors.js';
 import { logger } from '../shared/log.js';
 import { durationNanos } from '../spec/args/values.js';
@@ -11,6 +11,7 @@ import type { GatewayOptions } from '../gateway/gateway.js';
 import type { NginxOptions } from '../gateway/nginx.js';
 import type { GatewaySource } from '../gateway/source.js';
 import type { GlobalOptions } from './context.js';
+import { withConfigSection, type OptionSource } from './config-flags.js';
 import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js';
 import { parseListen } from './listen.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -67,8 +68,8 @@ export function registerGateway(program: Command, run: (action: () => Promise<nu
     .option('--hostname <name>', "this gateway's name in its report of what nginx serves (default: system hostname)")
     .option('--lease-ttl <seconds>', 'the report outlives a gateway that died this long (default 30)')
     .option('--metrics-listen <addr:port>', 'loopback address for /metrics and /status', DEFAULT_GATEWAY_STATUS_LISTEN);
-  addGatewayOptions(command).action((flags: GatewayFlags) =>
-    run(() => runGateway(flags, program.opts<GlobalOptions>())),
+  addGatewayOptions(command).action((flags: GatewayFlags, self: Command) =>
+    run(() => runGateway(flags, (key) => self.getOptionValueSource(key), program.opts<GlobalOptions>())),
   );
 }
 
@@ -106,8 +107,10 @@ export function addGatewayOptions(command: Command): Command {
     .option('--max-wait <duration>', 'render at the latest this long after the first change', '2s');
 }
 
-async function runGateway(flags: GatewayFlags, global: GlobalOptions): Promise<number> {
-  const { options, etcd, host, leaseTtl } = await gatewayOptions(flags, global);
+async function runGateway(given: GatewayFlags, sourceOf: OptionSource, global: GlobalOptions): Promise<number> {
+  const config = loadHostConfig(global.config);
+  const flags = withConfigSection(given, sourceOf, config.gateway);
+  const { options, etcd, host, leaseTtl } = await gatewayOptions(flags, config);
   const statusListen = parseListen('metrics-listen', flags.metricsListen);
   const log = logger('gateway');
   const metricsRegistry = new Registry();
@@ -159,14 +162,13 @@ async function reportWriter(
 /** Checks every flag (and the config file's domain and etcd) before anything starts. */
 async function gatewayOptions(
   flags: GatewayFlags,
-  global: GlobalOptions,
+  config: HostConfig,
 ): Promise<{
   options: Omit<GatewayOptions, 'log' | 'metricsRegistry'>;
   etcd: EtcdConnection;
   host: string;
   leaseTtl: number;
 }> {
-  const config = loadHostConfig(global.config);
   const domain = flags.domain ?? config.domain;
   if (domain === undefined)
     throw new ValidationError('domain', domain, 'is required (--domain or domain in the config file)');

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { converge } from '../deploy/converge.js';
 import type { Generation } from '../deploy/history.js';
 import { prepareService } from '../deploy/prepare.js';
-import type { DockerRuntime } from '../runtime/docker.js';
+import type { ContainerEngine } from '../runtime/engine.js';
 import { RundockError } from '../shared/errors.js';
 import { LABEL } from '../spec/labels.js';
 import { validateService } from '../spec/validate.js';
@@ -88,7 +88,7 @@ async function rollback(name: string, o: RollbackOptions, global: GlobalOptions)
 
 /** The service's container now: its ID, spec hash and image ID. */
 async function currentOf(
-  docker: DockerRuntime,
+  docker: ContainerEngine,
   name: string,
 ): Promise<{ id: string; specHash: string; imageId: string } | undefined> {
   const main = (await docker.list(LABEL.service)).find((c) => c.name === name);

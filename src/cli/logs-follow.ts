@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Writable } from 'node:stream';
 import { nextName, oldName } from '../plan/plan.js';
-import type { DockerRuntime, ObservedContainer } from '../runtime/docker.js';
-import { streamLogs, type LogOptions } from '../runtime/logs.js';
+import type { ObservedContainer } from '../runtime/docker.js';
+import type { ContainerEngine } from '../runtime/engine.js';
+import type { LogOptions } from '../runtime/logs.js';
 import { LABEL } from '../spec/labels.js';
 
 /** How long the service must show no running container, and no redeploy in progress, before following ends. */
@@ -16,7 +17,7 @@ const POLL_MS = 250;
  * service has no running container and no redeploy is in progress (`disable`, `absent`), saying so through `note`.
  */
 export async function followService(
-  docker: DockerRuntime,
+  docker: ContainerEngine,
   name: string,
   first: ObservedContainer,
   opts: LogOptions,
@@ -25,7 +26,7 @@ export async function followService(
   let current = first.id;
   let streamOpts: LogOptions = { ...opts, follow: true };
   for (;;) {
-    await streamLogs(docker.engine, current, streamOpts, io.out, io.err);
+    await docker.streamLogs(current, streamOpts, io.out, io.err);
     const ended = Date.now() / 1000;
     if (opts.until !== undefined && Number(opts.until) <= ended) return;
     const next = await successor(docker, name);
@@ -40,7 +41,7 @@ export async function followService(
 }
 
 /** The service's running container (a redeploy's new one while it is still `_rundock_next`), once there is one. */
-async function successor(docker: DockerRuntime, name: string): Promise<ObservedContainer | undefined> {
+async function successor(docker: ContainerEngine, name: string): Promise<ObservedContainer | undefined> {
   let quietSince: number | undefined;
   for (;;) {
     const all = await docker.list(`${LABEL.service}=${name}`);

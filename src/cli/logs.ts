@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { RundockError, ValidationError } from '../shared/errors.js';
-import { streamLogs, type LogOptions } from '../runtime/logs.js';
+import type { LogOptions } from '../runtime/logs.js';
 import { LABEL } from '../spec/labels.js';
 import { validateService } from '../spec/validate.js';
 import { dockerRuntime, type GlobalOptions } from './context.js';
@@ -54,7 +54,7 @@ async function logs(name: string, opts: LogsOptions, global: GlobalOptions): Pro
     if (!json || process.stderr.isTTY) process.stderr.write(`rundock: ${text}\n`);
   };
   if (opts.follow) await followService(docker, name, container, options, { out, err, note });
-  else await streamLogs(docker.engine, container.id, options, out, err);
+  else await docker.streamLogs(container.id, options, out, err);
   if (json) await Promise.all([out, err].map((w) => new Promise((resolve) => w.end(resolve))));
   return 0;
 }

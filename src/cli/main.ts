@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { VERSION } from '../shared/version.js';
+import { versionText } from '../shared/version.js';
 import { COMMANDS, commandWord, type Register } from './commands.js';
 import { reportError } from './output.js';
 
@@ -18,7 +18,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   const program = new Command('rundock')
     .description('Docker containers as supervised, discoverable services')
-    .version(VERSION)
+    .version(versionText())
     .option('--json', 'print machine-readable JSON on stdout')
     .option('--config <file>', 'config file (default /etc/rundock/config.yml; env RUNDOCK_CONFIG)')
     .option('--public-ip <ip>', "this host's public address ($PUBLIC_IP; env RUNDOCK_PUBLIC_IP)")

@@ -1,11 +1,12 @@
-import type { DockerRuntime, ObservedContainer } from '../runtime/docker.js';
+import type { ObservedContainer } from '../runtime/docker.js';
+import type { ContainerEngine } from '../runtime/engine.js';
 import type { PullEvent } from '../runtime/pull.js';
 import { RundockError } from '../shared/errors.js';
 import type { DesiredContainer } from '../plan/container-body.js';
 import { envDigestKey } from '../plan/env-digest.js';
-import { isRunning, planService, type Observed } from '../plan/plan.js';
+import { isRunning, planService, type Observed, type Plan } from '../plan/plan.js';
 import { planRestart } from '../plan/restart.js';
-import { executePlan, type Reporter } from './execute.js';
+import { executePlan, type Executed, type Reporter } from './execute.js';
 import type { Handover } from './handover.js';
 import { ensureImage } from './image.js';
 import { observedFrom } from './observe.js';
@@ -19,15 +20,18 @@ export interface ConvergeOptions {
   dryRun?: boolean | undefined;
   reporter?: Reporter | undefined;
   onPull?: ((event: PullEvent) => void) | undefined;
-  /** The host's agent, to wait for announcements and gateways; without one, Docker's readiness is all. */
-  handover?: Handover | undefined;
+  /**
+   * Finds the host's agent, to wait for announcements and gateways; asked only when the plan waits on them (a no-op
+   * never does). Without one, Docker's readiness is all.
+   */
+  handover?: (() => Promise<Handover | undefined>) | undefined;
   /** Restart the service's container as it is (`rundock restart`) instead of putting the spec in place. */
   restart?: boolean | undefined;
 }
 
 /** Puts one prepared service into its state: pull per policy, observe, plan, check, then (unless dry run) act. */
 export async function converge(
-  docker: DockerRuntime,
+  docker: ContainerEngine,
   prepared: PreparedService,
   opts: ConvergeOptions = {},
 ): Promise<ServiceResult> {
@@ -52,7 +56,7 @@ export async function converge(
     service: spec.name,
     waitTimeoutMs: prepared.waitTimeoutMs ?? (await existingWaitMs(docker, observed.main)),
     drainMs: prepared.drainMs,
-    handover: opts.handover,
+    handover: handsOver(plan) ? await opts.handover?.() : undefined,
     reporter: opts.reporter,
   });
   if (spec.state === 'absent') return result;
@@ -61,12 +65,12 @@ export async function converge(
 
 /** The result once the plan ran: the container now, its health, the port Docker bound, where it is announced. */
 async function finalResult(
-  docker: DockerRuntime,
+  docker: ContainerEngine,
   result: ServiceResult,
   id: string | undefined,
   desired: DesiredContainer | undefined,
   port: number | undefined,
-  executed: { ready?: { health?: string | undefined } | undefined; announced?: string | undefined },
+  executed: Executed,
 ): Promise<ServiceResult> {
   const now = id === undefined ? undefined : (await docker.list()).find((c) => c.id === id);
   const bound =
@@ -83,7 +87,14 @@ async function finalResult(
         ? { ...result.announced, port: bound }
         : result.announced,
     address: executed.announced ?? null,
+    timings: executed.timings,
   };
+}
+
+/** Whether the plan waits on the agent or the gateways. */
+function handsOver(plan: Plan): boolean {
+  const ops = new Set(['announced', 'served', 'withdrawn']);
+  return [...plan.steps.map((s) => s.step), ...plan.cleanup].some((s) => ops.has(s.op));
 }
 
 /** The fixed host ports the new container binds; with `--network host`, the announced port it will listen on. */
@@ -109,13 +120,13 @@ function othersThan(all: readonly ObservedContainer[], observed: Observed): Obse
 }
 
 /** How long to wait for a container started as it is: from its own health check. */
-async function existingWaitMs(docker: DockerRuntime, main: ObservedContainer | undefined): Promise<number> {
+async function existingWaitMs(docker: ContainerEngine, main: ObservedContainer | undefined): Promise<number> {
   return defaultWaitMs(main === undefined ? undefined : (await docker.inspect(main.id)).healthcheck);
 }
 
 /** A pinned image (a rollback's): it must still be on this host; nothing is pulled for it. */
 async function pinnedImage(
-  docker: DockerRuntime,
+  docker: ContainerEngine,
   imageId: string,
   ref: string,
 ): Promise<{ imageId: string; pulled: false }> {
@@ -133,7 +144,7 @@ async function pinnedImage(
 
 /** The host port Docker bound for the container port on `ip` (an `auto` announce port). */
 async function boundPort(
-  docker: DockerRuntime,
+  docker: ContainerEngine,
   id: string,
   ip: string,
   port: number | undefined,

@@ -1,6 +1,7 @@
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ContainerState, DockerRuntime } from '../runtime/docker.js';
-import { lastLogLines } from '../runtime/logs.js';
+import type { ContainerState } from '../runtime/docker.js';
+import type { ContainerEngine } from '../runtime/engine.js';
 import { waitUntilReady } from '../runtime/wait.js';
 import { RundockError } from '../shared/errors.js';
 import type { ContainerRef, Plan, Step } from '../plan/plan.js';
@@ -28,10 +29,12 @@ export interface Executed {
   containerId?: string | undefined;
   ready?: ContainerState | undefined;
   announced?: string | undefined;
+  /** How long each step took, in order (undo steps included), ms. */
+  timings: { action: string; ms: number }[];
 }
 
 /** Runs a plan's steps against the engine; when one fails, undoes the steps done before it, newest first. */
-export async function executePlan(docker: DockerRuntime, plan: Plan, opts: ExecuteOptions): Promise<Executed> {
+export async function executePlan(docker: ContainerEngine, plan: Plan, opts: ExecuteOptions): Promise<Executed> {
   const run = new StepRunner(docker, opts);
   await run.learnAddresses(plan);
   const undo: Step[][] = [];
@@ -40,10 +43,14 @@ export async function executePlan(docker: DockerRuntime, plan: Plan, opts: Execu
       try {
         await run.do(planned.step);
       } catch (error) {
-        const restored = await run.undo(undo.reverse().flat());
+        const failures = await run.undo(undo.reverse().flat());
         if (error instanceof RundockError && undo.length > 0) {
-          error.details.rolled_back = restored;
-          if (restored) error.message += '\nthe previous container was restored';
+          error.details.rolled_back = failures.length === 0;
+          if (failures.length === 0) error.message += '\nthe previous container was restored';
+          else {
+            error.details.rollback_failures = failures;
+            error.message += `\nrestoring the previous container failed: ${failures.join('; ')}`;
+          }
         }
         throw error;
       }
@@ -55,7 +62,12 @@ export async function executePlan(docker: DockerRuntime, plan: Plan, opts: Execu
     if (error instanceof RundockError) error.details.changed = run.changed;
     throw error;
   }
-  return { containerId: run.newId ?? run.lastTouched, ready: run.ready, announced: run.announcedAddress };
+  return {
+    containerId: run.newId ?? run.lastTouched,
+    ready: run.ready,
+    announced: run.announcedAddress,
+    timings: run.timings,
+  };
 }
 
 /** A one-line description of a step, for progress and `--dry-run`. */
@@ -91,11 +103,12 @@ class StepRunner {
   changed = false;
   ready: ContainerState | undefined;
   announcedAddress: string | undefined;
+  readonly timings: { action: string; ms: number }[] = [];
   /** Where the agent announced each container before the plan ran (by ID). */
   private addresses = new Map<string, string>();
 
   constructor(
-    private readonly docker: DockerRuntime,
+    private readonly docker: ContainerEngine,
     private readonly opts: ExecuteOptions,
   ) {}
 
@@ -106,6 +119,15 @@ class StepRunner {
   }
 
   async do(step: Step): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.act(step);
+    } finally {
+      this.timings.push({ action: describeStep(step), ms: Math.round(performance.now() - started) });
+    }
+  }
+
+  private async act(step: Step): Promise<void> {
     this.opts.reporter?.step?.(describeStep(step));
     if (step.op === 'create') {
       this.changed = true;
@@ -125,17 +147,17 @@ class StepRunner {
     else await this.handOver(step.op, id);
   }
 
-  /** Best effort: every undo step is tried; true when all succeeded. */
-  async undo(steps: readonly Step[]): Promise<boolean> {
-    let ok = true;
+  /** Best effort: every undo step is tried; returns what failed (`step: reason`), empty when all succeeded. */
+  async undo(steps: readonly Step[]): Promise<string[]> {
+    const failures: string[] = [];
     for (const s of steps) {
       try {
         await this.do(s);
-      } catch {
-        ok = false;
+      } catch (error) {
+        failures.push(`${describeStep(s)}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
-    return ok;
+    return failures;
   }
 
   private waitReady(id: string): Promise<ContainerState> {
@@ -177,9 +199,9 @@ class StepRunner {
 }
 
 /** The error with the container's last log lines appended, as a failed start reports them. */
-async function withLogs(docker: DockerRuntime, id: string, error: unknown): Promise<unknown> {
+async function withLogs(docker: ContainerEngine, id: string, error: unknown): Promise<unknown> {
   if (!(error instanceof RundockError)) return error;
-  const logs = await lastLogLines(docker.engine, id).catch(() => '');
+  const logs = await docker.lastLogLines(id).catch(() => '');
   error.message += logs ? `\n--- last log lines ---\n${logs}` : '\n(no log output)';
   error.details.logs = logs;
   return error;

@@ -1,5 +1,6 @@
-import type { DockerRuntime } from '../runtime/docker.js';
-import { pullImage, type PullEvent } from '../runtime/pull.js';
+import type {} from '../runtime/docker.js';
+import type { ContainerEngine } from '../runtime/engine.js';
+import type { PullEvent } from '../runtime/pull.js';
 import { RundockError } from '../shared/errors.js';
 
 export type PullPolicy = 'always' | 'missing' | 'never';
@@ -9,7 +10,7 @@ export type PullPolicy = 'always' | 'missing' | 'never';
  * pull). `pulled` tells whether a pull ran.
  */
 export async function ensureImage(
-  docker: DockerRuntime,
+  docker: ContainerEngine,
   ref: string,
   policy: PullPolicy,
   opts: { dryRun?: boolean | undefined; onPull?: ((event: PullEvent) => void) | undefined },
@@ -23,7 +24,7 @@ export async function ensureImage(
   if (policy === 'never' || (policy === 'missing' && present !== undefined) || opts.dryRun) {
     return { imageId: present, pulled: false };
   }
-  await pullImage(docker.engine, ref, opts.onPull);
+  await docker.pull(ref, opts.onPull);
   const imageId = await docker.imageId(ref);
   if (imageId === undefined)
     throw new RundockError('RUNDOCK_E_PULL_FAILED', `pulling ${ref} reported success but the image is not present`);

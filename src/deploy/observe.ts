@@ -1,19 +1,6 @@
-import type { DockerRuntime, ObservedContainer } from '../runtime/docker.js';
+import type { ObservedContainer } from '../runtime/docker.js';
 import { LABEL } from '../spec/labels.js';
 import { nextName, oldName, type Observed } from '../plan/plan.js';
-
-/**
- * Observes one service on the engine with a single container listing and an image inspect: its container, the
- * leftovers of an interrupted swap, and the volumes other containers share.
- */
-export async function observeService(
-  docker: DockerRuntime,
-  name: string,
-  image: string | undefined,
-): Promise<Observed> {
-  const [all, imageId] = await Promise.all([docker.list(), image === undefined ? undefined : docker.imageId(image)]);
-  return observedFrom(all, name, imageId);
-}
 
 /** Splits a listing of every container into what `planService` needs for service `name`. */
 export function observedFrom(all: readonly ObservedContainer[], name: string, imageId: string | undefined): Observed {

@@ -24,6 +24,8 @@ export interface ServiceResult {
   changed: boolean;
   dry_run: boolean;
   actions: string[];
+  /** How long each step took, in order, ms (empty in a dry run or when nothing ran). */
+  timings: { action: string; ms: number }[];
   /** The spec fields that differ from the container there, before and after (never a secret value). */
   changes: FieldChange[];
   pulled: boolean;
@@ -61,6 +63,7 @@ export function plannedResult(
     changed: plan.changed,
     dry_run: dryRun,
     actions: steps.map(describeStep),
+    timings: [],
     changes: replaces
       ? specChanges(
           { labels: main.labels, imageId: main.imageId },

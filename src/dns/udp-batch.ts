@@ -1,8 +1,9 @@
 /**
- * Loads the batched UDP addon (native/udp_batch.c; build/native.mjs compiles it into dist/udp_batch.node). Without
- * it (not built, another platform, or RUNDOCK_DNS_UDP=node) the server uses Node's dgram sockets.
+ * Loads the batched UDP addon (native/udp_batch.c; build/native.mjs compiles it into
+ * dist/udp_batch-<platform>-<arch>-<libc>.node, a release carries linux-x64-glibc). Without one for the running
+ * platform (not built, another platform, or RUNDOCK_DNS_UDP=node) the server uses Node's dgram sockets.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -26,24 +27,38 @@ export type BatchHandler = (
   count: number,
 ) => (Buffer | undefined)[];
 
-/** Where the addon is, relative to this module: the bundle (dist/), a chunk of it (dist/chunks/), or the sources. */
-const CANDIDATES = ['./udp_batch.node', '../udp_batch.node', '../../dist/udp_batch.node'];
+/**
+ * The platform an addon must be built for to load here, as build/native.mjs names its output: `linux-x64-glibc`.
+ * A glibc build does not load under musl, and an x64 one not on arm64: the file name says which it is.
+ */
+export function platformTag(): string {
+  if (process.platform !== 'linux') return `${process.platform}-${process.arch}`;
+  const header = process.report.getReport() as { header?: { glibcVersionRuntime?: string } };
+  return `linux-${process.arch}-${header.header?.glibcVersionRuntime === undefined ? 'musl' : 'glibc'}`;
+}
+
+/** Where the addon is, relative to this module: the bundle (dist/*.mjs) or the sources (src/dns/). */
+const DIRECTORIES = ['./', '../../dist/'];
 
 let loaded: { addon: UdpBatchAddon | undefined; reason: string } | undefined;
 
 /** The addon, or undefined with the reason it is not used. Loaded once. */
 export function udpBatchAddon(): { addon: UdpBatchAddon | undefined; reason: string } {
-  loaded ??= load();
+  loaded ??= load(platformTag());
   return loaded;
 }
 
-function load(): { addon: UdpBatchAddon | undefined; reason: string } {
+function load(tag: string): { addon: UdpBatchAddon | undefined; reason: string } {
   if (process.env.RUNDOCK_DNS_UDP === 'node') return { addon: undefined, reason: 'RUNDOCK_DNS_UDP=node' };
-  const path = CANDIDATES.map((relative) => fileURLToPath(new URL(relative, import.meta.url))).find((candidate) =>
+  const name = `udp_batch-${tag}.node`;
+  const path = DIRECTORIES.map((dir) => fileURLToPath(new URL(dir + name, import.meta.url))).find((candidate) =>
     existsSync(candidate),
   );
-  if (path === undefined)
-    return { addon: undefined, reason: 'dist/udp_batch.node was not built (see build/native.mjs)' };
+  if (path === undefined) {
+    const others = DIRECTORIES.flatMap((dir) => prebuilt(fileURLToPath(new URL(dir, import.meta.url))));
+    const built = others.length === 0 ? 'none was built (see build/native.mjs)' : `there is ${others.join(', ')}`;
+    return { addon: undefined, reason: `no ${name} for this platform (${tag}): ${built}` };
+  }
   try {
     return { addon: createRequire(import.meta.url)(path) as UdpBatchAddon, reason: path };
   } catch (error) {
@@ -51,5 +66,14 @@ function load(): { addon: UdpBatchAddon | undefined; reason: string } {
       addon: undefined,
       reason: `${path} does not load: ${error instanceof Error ? error.message : String(error)}`,
     };
+  }
+}
+
+/** The addons in `dir` (for the reason given when none matches). */
+function prebuilt(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((file) => /^udp_batch-.+\.node$/.test(file));
+  } catch {
+    return [];
   }
 }

@@ -213,6 +213,19 @@ describe('planService', () => {
     assert.equal(describeStep(plan.steps[0]!.step), 'remove web_rundock_next (dead00000000)');
   });
 
+  it("a service whose swap was interrupted after the old container was renamed keeps that container's volumes", () => {
+    const anon = 'a'.repeat(64);
+    const old = container({
+      name: 'web_rundock_old',
+      status: 'exited',
+      mounts: [{ type: 'volume', name: anon, source: '', destination: '/data' }],
+    });
+    const plan = planService('web', 'enabled', desired, observed(undefined, { leftovers: [old] }));
+    const create = plan.steps[1]?.step;
+    assert.ok(create?.op === 'create');
+    assert.deepEqual(create.body.HostConfig.Binds, [`${anon}:/data`]);
+  });
+
   it('refuses a container of the same name that rundock did not create', () => {
     assert.throws(() => planService('web', 'absent', undefined, observed(container({ labels: {} }))), {
       code: 'RUNDOCK_E_FOREIGN_CONTAINER',

@@ -83,7 +83,9 @@ export function planService(
     plan.steps.push(...asItIs(name, state, main));
   } else if (!main) {
     // A first deploy that fails keeps its container (nothing to go back to), for `docker logs` and `docker inspect`.
-    plan.steps.push(step({ op: 'create', name, body: desired.body }));
+    // An interrupted swap's leftovers (removed first) hand their anonymous volumes on, as a replaced container does.
+    const body = carryAnonymousVolumes(desired.body, observed.leftovers, observed.sharedVolumes);
+    plan.steps.push(step({ op: 'create', name, body }));
     if (state === 'enabled') plan.steps.push(...startAndHandOver(NEW, announces(desired.body.Labels), false));
   } else if (isCurrent(main, desired, observed.imageId)) {
     const ref = refOf(main);

@@ -29,8 +29,9 @@ export class ConnectionState {
   notify(call: (listener: RegistryListener) => void): void {
     try {
       call(this.listener);
-    } catch {
-      // ignored by contract (RegistryListener): listeners report, they do not steer
+    } catch (error) {
+      // Listeners report, they do not steer (RegistryListener): the caller goes on, and the bug shows as a warning.
+      process.emitWarning(error instanceof Error ? error : new Error(String(error)), 'RundockListenerError');
     }
   }
 

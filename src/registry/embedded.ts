@@ -106,8 +106,9 @@ export class EmbeddedRegistry implements Registry {
     for (const listener of [...this.listeners]) {
       try {
         listener(records);
-      } catch {
-        // A subscriber's failure must not stop the others or the write; subscribers handle their own errors.
+      } catch (error) {
+        // A subscriber's failure must not stop the others or the write, but it is a bug and must show.
+        process.emitWarning(error instanceof Error ? error : new Error(String(error)), 'RundockListenerError');
       }
     }
   }

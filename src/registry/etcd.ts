@@ -223,14 +223,13 @@ export class EtcdRegistry implements Registry {
 
   /** Re-puts the desired set under a new lease, retrying with backoff until it succeeds or the registry closes. */
   private async recover(): Promise<void> {
-    let delay = RECOVERY_FIRST_DELAY_MS;
-    while (!this.closing.signal.aborted) {
+    for (let attempt = 0; !this.closing.signal.aborted; attempt++) {
       try {
         await this.serial.run(() => this.reconcile());
         return;
       } catch {
+        const delay = backoffDelay(attempt, RECOVERY_FIRST_DELAY_MS, RECOVERY_MAX_DELAY_MS);
         await sleep(delay, undefined, { signal: this.closing.signal }).catch(() => undefined);
-        delay = Math.min(delay * 2, RECOVERY_MAX_DELAY_MS);
       }
     }
   }

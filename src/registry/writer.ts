@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { backoffDelay } from '../shared/backoff.js';
+import { isRetryable } from './errors.js';
 import type { Registry } from './registry.js';
 
 /** What a writer reports after each sync (the agent turns it into metrics). Called synchronously. */
@@ -66,6 +67,11 @@ export class RegistryWriter {
       this.failures = 0;
     } catch (error) {
       this.listener.failed?.(error);
+      if (!isRetryable(error)) {
+        // A record the registry refuses (or that rundock refuses to write) fails the same way every time.
+        this.log.error({ err: error }, 'registry refused the records; not retrying until they change');
+        return;
+      }
       this.pending ??= records;
       const delay = backoffDelay(this.failures++, 500, 10_000);
       const level = this.failures === 1 ? 'warn' : 'debug';

@@ -1,7 +1,12 @@
 import { homedir } from 'node:os';
 import type Docker from 'dockerode';
 import type { CreateBody } from '../spec/run-options.js';
+import type { Writable } from 'node:stream';
 import { engineError, statusOf } from './docker-errors.js';
+import type { ContainerEngine } from './engine.js';
+import { containerEvents, type ContainerEvent } from './events.js';
+import { lastLogLines, streamLogs, type LogOptions } from './logs.js';
+import { pullImage, type PullEvent } from './pull.js';
 import { connectEngine, dockerEndpoint } from './endpoint.js';
 
 /** A mount as the engine lists it. */
@@ -65,7 +70,7 @@ export interface ContainerState {
 }
 
 /** The Docker Engine adapter: the only code that talks to dockerd. Errors come out as RundockError. */
-export class DockerRuntime {
+export class DockerRuntime implements ContainerEngine {
   readonly engine: Docker;
   /** The endpoint as error messages name it, e.g. `unix:///var/run/docker.sock (DOCKER_HOST unset)`. */
   readonly endpoint: string;
@@ -159,6 +164,22 @@ export class DockerRuntime {
       healthcheck: info.Config.Healthcheck,
       networkMode: info.HostConfig.NetworkMode ?? '',
     };
+  }
+
+  async pull(ref: string, onEvent?: (event: PullEvent) => void): Promise<void> {
+    await pullImage(this.engine, ref, onEvent, this.endpoint);
+  }
+
+  events(label: string, signal: AbortSignal, onOpen?: () => Promise<void>): AsyncGenerator<ContainerEvent> {
+    return containerEvents(this.engine, label, signal, onOpen);
+  }
+
+  streamLogs(id: string, opts: LogOptions, out: Writable, err: Writable): Promise<void> {
+    return streamLogs(this.engine, id, opts, out, err);
+  }
+
+  lastLogLines(id: string, lines?: number): Promise<string> {
+    return lastLogLines(this.engine, id, lines);
   }
 
   /** Inspects a container; undefined when it no longer exists. */

@@ -61,6 +61,9 @@ export async function* containerEvents(
         if (event) yield event;
       }
     }
+  } catch (error) {
+    // Aborting destroys the stream under the loop ("premature close"): that is the end asked for, not a failure.
+    if (!signal.aborted) throw error;
   } finally {
     signal.removeEventListener('abort', close);
     close();

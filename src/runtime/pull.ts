@@ -22,13 +22,17 @@ export async function pullImage(
   engine: Docker,
   ref: string,
   onEvent: (event: PullEvent) => void = () => {},
+  endpoint?: string,
 ): Promise<void> {
   const authconfig = await pullAuth(ref);
   let stream: NodeJS.ReadableStream;
   try {
     stream = (await engine.pull(ref, authconfig === undefined ? {} : { authconfig })) as NodeJS.ReadableStream;
   } catch (error) {
-    throw pullFailed(ref, engineError(`pull ${ref}`, error).message, error);
+    const converted = engineError(`pull ${ref}`, error, endpoint);
+    // The engine not answering is not a failed pull: say what it is (start dockerd, or fix DOCKER_HOST).
+    if (converted.code === 'RUNDOCK_E_DOCKER_UNREACHABLE') throw converted;
+    throw pullFailed(ref, converted.message, error);
   }
   let streamError: string | undefined;
   await new Promise<void>((resolve, reject) => {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RundockError } from '../shared/errors.js';
-import type { ContainerState, DockerRuntime } from './docker.js';
-import { lastLogLines } from './logs.js';
+import type { ContainerState } from './docker.js';
+import type { ContainerEngine } from './engine.js';
 
 export interface WaitOptions {
   /** Give up after this long. */
@@ -17,7 +17,7 @@ export interface WaitOptions {
  * Waits until the container runs and, when it has a health check, until Docker reports it healthy.
  * Fails with the container's last log lines when it exits, keeps restarting, turns unhealthy or times out.
  */
-export async function waitUntilReady(docker: DockerRuntime, id: string, opts: WaitOptions): Promise<ContainerState> {
+export async function waitUntilReady(docker: ContainerEngine, id: string, opts: WaitOptions): Promise<ContainerState> {
   const started = Date.now();
   const settleMs = opts.settleMs ?? 500;
   for (;;) {
@@ -53,12 +53,12 @@ function describe(state: ContainerState): string {
 }
 
 async function failure(
-  docker: DockerRuntime,
+  docker: ContainerEngine,
   state: ContainerState,
   reason: string,
   code?: 'RUNDOCK_E_UNHEALTHY',
 ): Promise<RundockError> {
-  const logs = await lastLogLines(docker.engine, state.id);
+  const logs = await docker.lastLogLines(state.id);
   const errorCode = code ?? (state.health === 'unhealthy' ? 'RUNDOCK_E_UNHEALTHY' : 'RUNDOCK_E_START_FAILED');
   const message = `container ${state.id.slice(0, 12)} ${reason}${logs ? `\n--- last log lines ---\n${logs}` : '\n(no log output)'}`;
   return new RundockError(errorCode, message, { details: { container: state.id, logs } });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
+import { dnsConfigSchema, gatewayConfigSchema } from './config-sections.js';
 import { RundockError, ValidationError } from './errors.js';
 
 /** The default config file; RUNDOCK_CONFIG or --config name another. */
@@ -36,6 +37,9 @@ export const hostConfigSchema = z.strictObject({
   status_listen: z.string().min(1).optional(),
   withdraw_on_exit: z.boolean().optional(),
   announce_self: z.string().min(1).optional(),
+  // `rundock dns` and `rundock gateway` run as services without flags (config-sections.ts).
+  dns: dnsConfigSchema.optional(),
+  gateway: gatewayConfigSchema.optional(),
 });
 
 export type HostConfig = Readonly<z.infer<typeof hostConfigSchema>>;
@@ -59,7 +63,7 @@ export function loadHostConfig(path: string | undefined, env: NodeJS.ProcessEnv 
   const result = hostConfigSchema.safeParse(parseYaml(text) ?? {}, { reportInput: true });
   if (!result.success) {
     const issue = result.error.issues[0];
-    const key = issue?.code === 'unrecognized_keys' ? issue.keys[0] : issue?.path.join('.');
+    const key = issue?.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]].join('.') : issue?.path.join('.');
     throw new ValidationError(
       `${file}: ${key ?? '?'}`,
       issue?.input,
@@ -67,5 +71,10 @@ export function loadHostConfig(path: string | undefined, env: NodeJS.ProcessEnv 
       'RUNDOCK_E_CONFIG',
     );
   }
-  return Object.freeze(result.data);
+  const { dns, gateway } = result.data;
+  return Object.freeze({
+    ...result.data,
+    ...(dns && { dns: Object.freeze(dns) }),
+    ...(gateway && { gateway: Object.freeze(gateway) }),
+  });
 }

@@ -13,10 +13,3 @@ const REFERENCE = new RegExp(`^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPON
 export function isImageReference(ref: string): boolean {
   return ref.length > 0 && ref.length <= 512 && REFERENCE.test(ref);
 }
-
-/** The reference with `:latest` added when it names neither a tag nor a digest, as `docker pull` does. */
-export function withDefaultTag(ref: string): string {
-  if (ref.includes('@')) return ref;
-  const lastSlash = ref.lastIndexOf('/');
-  return ref.slice(lastSlash + 1).includes(':') ? ref : `${ref}:latest`;
-}

@@ -3,8 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 
-/** The CLI as users run it: the built bin/rundock.js (the test command builds first). */
-export const BIN = fileURLToPath(new URL('../../bin/rundock.js', import.meta.url));
+/**
+ * The CLI as users run it: the built bin/rundock.js (the test command builds first), or the one RUNDOCK_BIN names,
+ * e.g. `rundock` as `npm install -g` put it from the release tarball (scripts/test-release.sh).
+ */
+export const BIN = process.env.RUNDOCK_BIN || fileURLToPath(new URL('../../bin/rundock.js', import.meta.url));
 export const IMAGE = 'rundock-test/busybox:latest';
 export const REGISTRY = '127.0.0.1:5000';
 export const docker = new Docker();
@@ -57,9 +60,12 @@ export async function rundockJson<T = Record<string, unknown>>(
   return { ...result, json };
 }
 
-/** A service name unique to this run, so tests never meet each other's containers. */
+/**
+ * A service name unique to this run, so tests never meet each other's containers. RUNDOCK_TEST_NAME_PREFIX (a DNS
+ * label start, e.g. `ci-`) goes in front, to tell apart the containers of test runs sharing one dockerd.
+ */
 export function uniqueName(prefix = 't'): string {
-  return `${prefix}-${randomBytes(4).toString('hex')}`;
+  return `${process.env.RUNDOCK_TEST_NAME_PREFIX ?? ''}${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
 /** The container named `name`, or undefined. */

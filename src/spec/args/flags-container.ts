@@ -4,8 +4,7 @@ import { invalid } from './fail.js';
 import { type FlagDef, listFlag, valueFlag } from './flag-types.js';
 import { parseExpose, parsePublish } from './ports.js';
 import { appended, parseInteger, requireAbsolute } from './values.js';
-
-const RESERVED_LABEL_PREFIX = 'io.rundock.';
+import { LABEL_PREFIX as RESERVED_LABEL_PREFIX } from '../labels.js';
 
 /** `-e K=V`, or `-e K` taking K from rundock's own environment (skipped when unset), as `docker run` does. */
 function env(value: string): string | undefined {

@@ -190,11 +190,11 @@ describe('the rundock Ansible module', () => {
     assert.match(fromCollection.stdout, /RUNDOCK\.RUNDOCK\.RUNDOCK/);
   });
 
-  it('the reference cluster example passes ansible-playbook --syntax-check', async () => {
+  it('the reference cluster example passes ansible-playbook --syntax-check (role.test.ts runs it)', async () => {
     const check = await ansible('ansible-playbook', [
       '-i',
       join(REPO, 'examples/hosts'),
-      join(REPO, 'examples/reference-cluster.yml'),
+      join(REPO, 'examples/site.yml'),
       '--syntax-check',
     ]);
     assert.equal(check.code, 0, `${check.stdout}\n${check.stderr}`);
@@ -349,6 +349,33 @@ describe('the rundock Ansible module', () => {
     assert.ok((result.changes as { field: string }[]).some((c) => c.field === 'announce'));
     assert.doesNotMatch(checked.stdout + JSON.stringify(checked.results), /s3cr3t/);
     assert.match(checked.stdout, /^\+\s+"published": "127\.0\.0\.1:\d+->8080\/tcp"/m, 'the diff is printed');
+  });
+
+  it('announce=auto: check mode plans it, a run publishes the port Docker bound, a repeat changes nothing, a redeploy overlaps', async () => {
+    const name = uniqueName('ansauto');
+    created.push(name);
+    const spec = { name, image: IMAGE, cmd: HTTPD, announce: 'auto', port: 8080, rundock_cmd: [process.execPath, BIN] };
+    const dry = await play([spec], ['--check', '--diff']);
+    assert.equal(dry.code, 0, dry.stdout);
+    assert.equal(dry.results[0]?.result.changed, true);
+    assert.equal(dry.results[0]?.result.published, '127.0.0.1:auto');
+    assert.deepEqual(await containersOf(name), [], 'check mode created nothing');
+    const run = await play([spec]);
+    assert.equal(run.code, 0, run.stdout);
+    const bound = (await inspectContainer(name))?.NetworkSettings.Ports['8080/tcp']?.[0]?.HostPort;
+    assert.equal(run.results[0]?.result.published, `127.0.0.1:${bound}`);
+    assert.deepEqual(run.results[0]?.result.announced, { as: 'private', port: Number(bound) });
+    assert.equal((await httpGet(Number(bound))).status, 200);
+    const again = await play([spec]);
+    assert.equal(again.results[0]?.result.changed, false, 'a second run changes nothing');
+    const redeploy = await play([{ ...spec, args: '-e VERSION=2' }], ['--diff']);
+    assert.equal(redeploy.code, 0, redeploy.stdout);
+    assert.equal(redeploy.results[0]?.result.handover, 'overlap');
+    assert.deepEqual(
+      (await containersOf(name)).map((c) => c.Names[0]),
+      [`/${name}`],
+      'the old container is gone',
+    );
   });
 
   describe('bad input fails naming the parameter, and creates nothing', () => {

@@ -134,7 +134,7 @@ describe('rundock dns with a real etcd', () => {
 
   describe('UDP engines', () => {
     it('serves UDP in batches (recvmmsg/sendmmsg) by default', () => {
-      assert.match(dns.logs(), /"udp_engine":"batch"/, 'dist/udp_batch.node is built by npm run build');
+      assert.match(dns.logs(), /"udp_engine":"batch"/, 'dist/udp_batch-<platform>.node is built by npm run build');
     });
 
     it("answers the same on Node's dgram socket (RUNDOCK_DNS_UDP=node), forwarding included", async () => {
@@ -652,15 +652,8 @@ describe('rundock dns with a real etcd', () => {
         assert.equal((await udpQuery(dns.port, 'nosuch.s.test.example.com', 'A')).rcode, 'NXDOMAIN');
         await new Promise((r) => setTimeout(r, 100));
       }
-      const state = await waitFor(
-        async () => /^rundock_dns_watch_state(\{[^}]*\})? 2$/m.test(await metrics(dns)),
-        5000,
-        100,
-      ).then(
-        () => 'disconnected',
-        () => 'not reported',
-      );
-      t.diagnostic(`watch state while etcd was down: ${state}`);
+      // The feed says it is disconnected (metric value 2) while it answers from its last view.
+      await waitFor(async () => /^rundock_dns_watch_state(\{[^}]*\})? 2$/m.test(await metrics(dns)), 5000, 100);
       assert.ok(dns.alive());
       await etcd.start();
       t.diagnostic(`etcd down for ${Date.now() - downAt} ms`);

@@ -12,7 +12,7 @@ import { registerGateway } from '../../../src/cli/gateway.js';
 import { ValidationError } from '../../../src/shared/errors.js';
 
 /** Runs `gateway ARGS...` and returns what its action threw (every case here must throw before starting). */
-async function gatewayError(args: readonly string[]): Promise<unknown> {
+async function gatewayError(args: readonly string[], config = '/dev/null'): Promise<unknown> {
   let thrown: unknown;
   const program = new Command('rundock').option('--config <file>').exitOverride();
   registerGateway(program, async (action) => {
@@ -22,11 +22,17 @@ async function gatewayError(args: readonly string[]): Promise<unknown> {
       thrown = error;
     }
   });
-  await program.parseAsync(['--config', '/dev/null', 'gateway', ...args], { from: 'user' });
+  await program.parseAsync(['--config', config, 'gateway', ...args], { from: 'user' });
   return thrown;
 }
 
 const BROKEN_TEMPLATE = join(mkdtempSync(join(tmpdir(), 'rundock-gw-cli-')), 'broken.tmpl');
+/** A config file whose gateway section holds every setting, as a service without flags reads it (packaging/). */
+const CONFIG = join(dirname(BROKEN_TEMPLATE), 'config.yml');
+writeFileSync(
+  CONFIG,
+  'domain: s.prod.example.com\netcd: http://127.0.0.1:1\ngateway: {nginx_conf_dir: /tmp, route: [grafana], min_wait: 1s}\n',
+);
 writeFileSync(BROKEN_TEMPLATE, '{{#services}}upstream {{upstream}} {}\n');
 after(() => rmSync(dirname(BROKEN_TEMPLATE), { recursive: true, force: true }));
 
@@ -55,4 +61,11 @@ describe('rundock gateway flags', () => {
       assert.equal(error.exitCode, 2);
     });
   }
+
+  it("takes every setting from the config file's gateway section, a flag winning over its key", async () => {
+    const fromConfig = await gatewayError([], CONFIG);
+    assert.ok(fromConfig instanceof ValidationError && fromConfig.field === 'route', String(fromConfig));
+    const flagWins = await gatewayError(['--route', 'grafana.example.com=grafana', '--min-wait', 'soon'], CONFIG);
+    assert.ok(flagWins instanceof ValidationError && flagWins.field === 'min-wait', String(flagWins));
+  });
 });

@@ -194,11 +194,10 @@ describe('EtcdRegistry on a real etcd', () => {
     const old = r.status().leaseId;
     await etcd.stop();
     try {
-      let start = Date.now();
+      // An unchanged set sends nothing, so it succeeds even with etcd down.
       await r.sync(records);
-      assert.ok(Date.now() - start < 50, 'an unchanged set sends nothing, so it succeeds even with etcd down');
       const shorter = new Map([...records].slice(0, 1));
-      start = Date.now();
+      const start = Date.now();
       await assert.rejects(
         r.sync(shorter),
         (error: unknown) =>

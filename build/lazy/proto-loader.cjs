@@ -1,1 +1,0 @@
-module.exports = require('./grpc.cjs').lazy('@grpc/proto-loader');

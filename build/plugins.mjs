@@ -1,0 +1,46 @@
+// esbuild plugins for build/bundle.mjs: the two places where a bundled package reads files beside its own sources.
+import { readFile } from 'node:fs/promises';
+
+/**
+ * etcd3 loads its gRPC definitions from `${__dirname}/../proto/rpc.proto`. In the bundle they are in
+ * dist/proto/etcd3/, and every output file sits in dist/, so the path is resolved by the output file's own `require`
+ * (the bundle's banner makes it with createRequire(import.meta.url)). import.meta itself would turn this CommonJS
+ * file into an ES module in esbuild's eyes.
+ */
+/** @type {import('esbuild').Plugin} */
+export const etcd3ProtoPath = {
+  name: 'etcd3-proto-path',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]etcd3[\\/]lib[\\/]connection-pool\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const from = '`${__dirname}/../proto/rpc.proto`';
+      if (!source.includes(from)) throw new Error(`etcd3 changed: ${args.path} no longer loads ${from}`);
+      const to = "require.resolve('./proto/etcd3/rpc.proto')";
+      return { contents: source.replace(from, to), loader: 'js' };
+    });
+  },
+};
+
+/**
+ * dockerode's BuildKit support (session: gRPC; build status: protobufjs and its own .proto files) is only reached by
+ * image builds, which rundock never does. Its imports resolve to a stand-in that says so if anything ever reaches
+ * it, which also keeps protobufjs out of the code every command loads. etcd3's imports stay the real ones.
+ */
+/** @type {import('esbuild').Plugin} */
+export const dockerodeBuildKitStub = {
+  name: 'dockerode-buildkit-stub',
+  setup(build) {
+    build.onResolve({ filter: /^(@grpc\/grpc-js|@grpc\/proto-loader|protobufjs)$/ }, (args) =>
+      /[\\/]node_modules[\\/]dockerode[\\/]/.test(args.importer)
+        ? { path: args.path, namespace: 'buildkit-stub' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'buildkit-stub' }, (args) => ({
+      contents: `module.exports = new Proxy({}, { get(_target, key) {
+        if (typeof key === 'symbol' || key === '__esModule') return undefined;
+        throw new Error(${JSON.stringify(`${args.path} is not in rundock's bundle: rundock never builds images`)});
+      } });`,
+      loader: 'js',
+    }));
+  },
+};

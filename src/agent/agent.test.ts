@@ -1,0 +1,162 @@
+/**
+ * The agent's decisions against the in-memory engine (runtime/memory-engine.ts, which passes the real engine's
+ * contract) and the embedded registry in a temporary directory: what it announces, holds back, withdraws and re-adopts.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import pino from 'pino';
+import { instanceKey, recordKey } from '../registry/path.js';
+import { EmbeddedRegistry } from '../registry/embedded.js';
+import { MemoryEngine } from '../runtime/memory-engine.js';
+import { encodeLabels, LABEL } from '../spec/labels.js';
+import type { CreateBody } from '../spec/run-options.js';
+import { Agent } from './agent.js';
+import { AgentMetrics } from './metrics.js';
+
+const DOMAIN = 's.unit.example.com';
+const HOST = 'node-1';
+const KEY = recordKey(DOMAIN, 'web', HOST);
+
+let dir: string;
+let engine: MemoryEngine;
+let registry: EmbeddedRegistry;
+let agents: Agent[];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'rundock-agent-unit-'));
+  engine = new MemoryEngine();
+  engine.addImage('web:1');
+  agents = [];
+});
+
+afterEach(async () => {
+  for (const agent of agents) await agent.stop(false).catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new agent, over a new instance of the registry in the same directory (as after a restart); `registry` is its. */
+async function startAgent(stableMs = 10_000): Promise<Agent> {
+  registry = new EmbeddedRegistry({ stateDir: dir });
+  const agent = new Agent({
+    docker: engine,
+    registry,
+    metrics: new AgentMetrics(),
+    log: pino({ level: 'silent' }),
+    settings: {
+      domain: DOMAIN,
+      host: HOST,
+      addresses: { private: '10.0.0.2' },
+      ttl: 10,
+      stableMs,
+      version: 'test',
+      startedAt: 'now',
+    },
+  });
+  agents.push(agent);
+  await agent.start();
+  return agent;
+}
+
+/** A service container: `announce` published on the private address, a Docker health check unless `checked` is false. */
+function body(o: { announce?: number | 'auto'; restart?: string; checked?: boolean } = {}): CreateBody {
+  const announce = o.announce ?? 8080;
+  return {
+    Image: 'web:1',
+    Labels: {
+      ...encodeLabels({ service: 'web', image: 'web:1', announce, port: 8080, announceAs: 'private' }),
+      [LABEL.specHash]: 'h',
+    },
+    ...(o.checked !== false && { Healthcheck: { Test: ['CMD', 'true'] } }),
+    HostConfig: {
+      RestartPolicy: { Name: o.restart ?? 'unless-stopped' },
+      PortBindings: { '8080/tcp': [{ HostIp: '10.0.0.2', HostPort: announce === 'auto' ? '' : String(announce) }] },
+    },
+  };
+}
+
+/** The records in the registry now (the embedded registry's own view). */
+const records = async (): Promise<Map<string, string>> => registry.list('/skydns/');
+
+/** Resolves once `check` holds (every 5 ms, at most 2 s of real time). */
+async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`${what}: not within 2 s`);
+}
+
+/** Lets every pending event and write of the agent run (the agent reacts without timers). */
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+};
+
+describe('Agent', () => {
+  it('announces a container once Docker reports it healthy, at the private address and its port', async () => {
+    const id = await engine.create('web', body());
+    await engine.start(id);
+    await startAgent();
+    await settle();
+    assert.equal((await records()).has(KEY), false, 'not while the health check is starting');
+    engine.health(id, 'healthy');
+    await until('announced', async () => (await records()).get(KEY) === '{"host":"10.0.0.2","port":8080,"ttl":10}');
+  });
+
+  it('withdraws a container on its die event', async () => {
+    const id = await engine.create('web', body({ restart: 'no' }));
+    await engine.start(id);
+    engine.health(id, 'healthy');
+    await startAgent();
+    await until('announced', async () => (await records()).has(KEY));
+    engine.crash(id);
+    await until('withdrawn', async () => !(await records()).has(KEY));
+  });
+
+  it('holds back a container its policy restarted until it has stayed up for stable-after', async () => {
+    const id = await engine.create('web', body({ checked: false }));
+    await engine.start(id);
+    const agent = await startAgent(300);
+    await until('announced once up 300 ms', async () => (await records()).has(KEY));
+    engine.crash(id);
+    await until('withdrawn at once', async () => !(await records()).has(KEY));
+    assert.match(agent.status().services[0]?.reason ?? '', /restarted 1 times; announced once up/);
+    await until('announced again once stable', async () => (await records()).has(KEY));
+  });
+
+  it('re-adopts the running containers when it starts again, without touching them', async () => {
+    const id = await engine.create('web', body());
+    await engine.start(id);
+    engine.health(id, 'healthy');
+    const first = await startAgent();
+    await until('announced', async () => (await records()).has(KEY));
+    await first.stop(true);
+    assert.equal((await new EmbeddedRegistry({ stateDir: dir }).list('/skydns/')).has(KEY), false, 'withdrawn on stop');
+    const before = await engine.inspect(id);
+    await startAgent();
+    await until('announced again', async () => (await records()).has(KEY));
+    assert.deepEqual(await engine.inspect(id), before, 'the container untouched');
+  });
+
+  it("announces a redeploy's new container beside the current one, then at the host's record once it takes the name", async () => {
+    const old = await engine.create('web', body({ announce: 'auto' }));
+    await engine.start(old);
+    engine.health(old, 'healthy');
+    await startAgent();
+    await until('the current one announced', async () => (await records()).has(KEY));
+    const next = await engine.create('web_rundock_next', body({ announce: 'auto' }));
+    await engine.start(next);
+    engine.health(next, 'healthy');
+    const second = instanceKey(DOMAIN, 'web', HOST, next.slice(0, 12));
+    await until('both announced', async () => (await records()).has(second) && (await records()).has(KEY));
+    const newPort = (await engine.inspect(next)).published[0]?.hostPort;
+    await engine.rename(old, 'web_rundock_old');
+    await engine.rename(next, 'web');
+    await until('the new one at the host record alone', async () => {
+      const now = await records();
+      return !now.has(second) && now.get(KEY) === `{"host":"10.0.0.2","port":${newPort},"ttl":10}`;
+    });
+  });
+});

@@ -1,0 +1,178 @@
+/**
+ * The role rundock.rundock.host and examples/site.yml applied by a real ansible-playbook to a throwaway host: a
+ * network namespace with its own dockerd (netns-host.ts), reached through a python3 that runs inside it, with
+ * rundock_root under a temporary folder (the machine's filesystem is shared). One host plays every part of the
+ * reference cluster: etcd member, agent, rundock dns, nginx + gateway, and the backend running influxdb and grafana
+ * (busybox stand-ins). Checked: a check-mode run on the bare host (changes reported, nothing written), the real run
+ * (DNS answers, nginx proxies, the frontend announced), a second run and a second check-mode run with changed=0, a
+ * new release replacing the old one, and the NodeSource source in check mode (its key from a local file: no network
+ * here).
+ * Not covered: systemd (PID 1 here is not systemd), Debian's service scripts for docker, etcd and nginx (under
+ * rundock_root the role runs etcd and nginx under runit and the caller owns dockerd), a real NodeSource install,
+ * Debian's nodejs package, and /etc itself.
+ * Needs root, ip, nsenter, dockerd, containerd, ansible-playbook (scripts/test-env.sh up) and a build or RUNDOCK_TARBALL.
+ */
+import assert from 'node:assert/strict';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { IMAGE } from '../harness.js';
+import { createNetnsHost, run, waitFor, type NetnsHost } from './netns-host.js';
+import { inventory } from './role-inventory.js';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+/** The namespace and the /24 it takes; override where another test or a person uses them. */
+const NETNS = process.env.RUNDOCK_ROLE_TEST_NETNS ?? 'rundock-role';
+const ADDRESS = `${process.env.RUNDOCK_ROLE_TEST_NET ?? '10.79.0'}.2`;
+const DOMAIN = 's.role.example.com';
+
+const dir = mkdtempSync(join(tmpdir(), 'rundock-role-'));
+let host: NetnsHost | undefined;
+let hosts = '';
+let tarballPath = '';
+
+before(async () => {
+  tarballPath = process.env.RUNDOCK_TARBALL ?? (await pack());
+  host = await createNetnsHost(NETNS, ADDRESS, dir, IMAGE);
+  hosts = join(dir, 'hosts.yml');
+  writeFileSync(hosts, inventory({ host, tarball: tarballPath, domain: DOMAIN, image: IMAGE }));
+});
+
+after(async () => {
+  await host?.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The tarball of the current build (`npm pack` without its prepack rebuild). */
+async function pack(): Promise<string> {
+  const out = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir, REPO]);
+  assert.equal(out.code, 0, out.stderr);
+  return join(dir, (JSON.parse(out.stdout) as [{ filename: string }])[0].filename);
+}
+
+/** Another release: the same tarball with a line added to its README (tar, no shell). */
+async function repack(tarball: string): Promise<string> {
+  const unpacked = join(dir, 'repack');
+  mkdirSync(unpacked);
+  assert.equal((await run('tar', ['-xzf', tarball, '-C', unpacked])).code, 0);
+  appendFileSync(join(unpacked, 'package/README.md'), "\nrepacked by the role's test\n");
+  const out = join(dir, 'rundock-repacked.tgz');
+  assert.equal((await run('tar', ['-czf', out, '-C', unpacked, 'package'])).code, 0);
+  return out;
+}
+
+/** ansible-playbook examples/site.yml against the namespace host; resolves with the output and the host's recap. */
+async function playbook(...args: string[]): Promise<{ code: number; out: string; recap: Record<string, number> }> {
+  const env = {
+    ...process.env,
+    ANSIBLE_NOCOLOR: '1',
+    ANSIBLE_RETRY_FILES_ENABLED: '0',
+    ANSIBLE_LOCAL_TEMP: join(dir, 'ansible-local'),
+    ANSIBLE_REMOTE_TEMP: join(dir, 'ansible-remote'),
+  };
+  const result = await run('ansible-playbook', ['-i', hosts, join(REPO, 'examples/site.yml'), ...args], {
+    env,
+    timeoutMs: 900_000,
+  });
+  const out = `${result.stdout}\n${result.stderr}`;
+  const line = /^role-h1\s+:\s+(.*)$/m.exec(out)?.[1] ?? '';
+  const recap: Record<string, number> = {};
+  for (const [, key, count] of line.matchAll(/(\w+)=(\d+)/g)) if (key !== undefined) recap[key] = Number(count);
+  return { code: result.code, out, recap };
+}
+
+/** What `dig +short` inside the namespace answers from the host's rundock dns. */
+async function dig(name: string, type = 'A'): Promise<string> {
+  const out = await host!.exec(['dig', '+short', '+time=1', '+tries=1', `@${ADDRESS}`, name, type]);
+  return out.stdout.trim();
+}
+
+describe('role rundock.rundock.host and examples/site.yml on a bare host', { timeout: 1_800_000 }, () => {
+  it('check mode on the bare host reports what it would do and writes nothing', async () => {
+    const check = await playbook('--check', '--diff');
+    assert.equal(check.code, 0, check.out);
+    assert.equal(check.recap.failed, 0, check.out);
+    assert.ok((check.recap.changed ?? 0) > 0, check.out);
+    assert.match(check.out, /domain: s\.role\.example\.com/, 'the diff shows the config file');
+    assert.ok(!existsSync(host!.root), `check mode created ${host!.root}`);
+  });
+
+  it('the real run makes it a rundock host: etcd, agent, DNS, nginx + gateway, influxdb and grafana', async () => {
+    const first = await playbook('--diff');
+    assert.equal(first.code, 0, first.out);
+    const version = await host!.exec([join(host!.root, 'usr/local/bin/rundock'), '--version']);
+    assert.match(version.stdout, /^\d+\.\d+\.\d+( \(commit [0-9a-f]+(-modified)?\))?$/m, version.stderr);
+    const sv = await host!.exec(['sh', '-c', `sv status ${host!.root}/etc/sv/*`]);
+    for (const service of ['rundock-agent', 'rundock-dns', 'rundock-gateway', 'rundock-etcd', 'rundock-nginx'])
+      assert.match(sv.stdout, new RegExp(`^run: [^:]*/${service}: `, 'm'), sv.stdout);
+    await waitFor(async () => (await dig(`influxdb.${DOMAIN}`)) === ADDRESS, 60_000, 'influxdb in DNS');
+    assert.match(await dig(`grafana.${DOMAIN}`, 'SRV'), new RegExp(`^10 100 8087 role-h1\\.grafana\\.${DOMAIN}\\.$`));
+    assert.equal(await dig(`www.${DOMAIN}`), ADDRESS, 'the frontend announces itself');
+    const curl = ['curl', '-s', '-H', 'Host: grafana.role.example.com', `http://${ADDRESS}/`];
+    await waitFor(async () => (await host!.exec(curl)).stdout.includes('grafana on role-h1'), 60_000, 'nginx route');
+    const rendered = readFileSync(join(host!.root, 'etc/nginx/rundock/rundock-upstreams.conf'), 'utf8');
+    assert.match(rendered, new RegExp(`upstream docker_grafana \\{\\n\\s+server ${ADDRESS}:8087;`));
+    assert.deepEqual(readdirSync(join(host!.root, 'opt/rundock/releases')).length, 1);
+  });
+
+  it('a second run changes nothing, in check mode neither', async () => {
+    const second = await playbook();
+    assert.equal(second.code, 0, second.out);
+    assert.deepEqual([second.recap.changed, second.recap.failed], [0, 0], second.out);
+    const check = await playbook('--check', '--diff');
+    assert.equal(check.code, 0, check.out);
+    assert.deepEqual([check.recap.changed, check.recap.failed], [0, 0], check.out);
+  });
+
+  it('a new release replaces the old one: unpacked beside it, switched to, the old one removed', async () => {
+    const releases = join(host!.root, 'opt/rundock/releases');
+    const [old] = readdirSync(releases);
+    const tarball = await repack(tarballPath);
+    const upgrade = await playbook('-e', `rundock_tarball=${tarball}`);
+    assert.equal(upgrade.code, 0, upgrade.out);
+    assert.ok((upgrade.recap.changed ?? 0) > 0, upgrade.out);
+    const now = readdirSync(releases);
+    assert.equal(now.length, 1);
+    assert.notEqual(now[0], old);
+    assert.match(
+      readFileSync(join(host!.root, 'opt/rundock/current/README.md'), 'utf8'),
+      /repacked by the role's test/,
+    );
+    await waitFor(
+      async () => (await dig(`influxdb.${DOMAIN}`)) === ADDRESS,
+      60_000,
+      'influxdb in DNS after the upgrade',
+    );
+  });
+
+  it('NodeSource as the source of Node.js, in check mode: the repository it would add, nothing written', async () => {
+    const key = join(dir, 'nodesource-test.asc');
+    writeFileSync(key, '-----BEGIN PGP PUBLIC KEY BLOCK-----\n(a stand-in: check mode never installs it)\n');
+    const sources = '/etc/apt/sources.list.d/nodesource.sources';
+    const before = existsSync(sources) ? readFileSync(sources, 'utf8') : undefined;
+    const check = await playbook(
+      '--check',
+      '--diff',
+      '-e',
+      'rundock_nodejs_source=nodesource',
+      '-e',
+      `rundock_nodesource_key_url=file://${key}`,
+    );
+    assert.equal(check.code, 0, check.out);
+    assert.match(check.out, /URIs: https:\/\/deb\.nodesource\.com\/node_20\.x/);
+    assert.match(check.out, /Signed-By: \/etc\/apt\/keyrings\/nodesource\.asc/);
+    assert.match(check.out, /Pin: origin deb\.nodesource\.com/);
+    assert.equal(existsSync(sources) ? readFileSync(sources, 'utf8') : undefined, before, 'check mode wrote to apt');
+  });
+});

@@ -1,0 +1,69 @@
+// What `npm pack` ships (the release tarball, docs/release.md): only the bundle and what it reads at run time, and a
+// manifest that makes `npm install -g ./rundock-<version>.tgz` fetch and run nothing. Needs a build (npm run build).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { platformTag } from '../../src/dns/udp-batch.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+/** Every path the tarball may hold. Anything else (a test, a bench, a source map, build scripts) fails the test. */
+const ALLOWED: RegExp[] = [
+  /^package\.json$/,
+  /^README\.md$/,
+  /^bin\/rundock\.js$/,
+  /^dist\/rundock\.mjs$/, // the CLI
+  /^dist\/[a-z0-9-]+-[A-Z0-9]{8}\.mjs$/, // its chunks (esbuild's [name]-[hash])
+  /^dist\/ssh2\.cjs$/, // ssh2, loaded for an ssh:// DOCKER_HOST
+  /^dist\/proto\/etcd3\/(rpc|kv|auth)\.proto$/, // etcd3's gRPC definitions
+  /^dist\/udp_batch-linux-x64-glibc\.node$/, // the prebuilt UDP addon (a release requires it: build/native.mjs)
+];
+/** What the tarball cannot work without. */
+const REQUIRED = [
+  'package.json',
+  'bin/rundock.js',
+  'dist/rundock.mjs',
+  'dist/ssh2.cjs',
+  'dist/proto/etcd3/rpc.proto',
+  'dist/proto/etcd3/kv.proto',
+  'dist/proto/etcd3/auth.proto',
+];
+
+/** The files `npm pack --dry-run --json` lists, without running prepack (no rebuild). */
+function packedFiles(): string[] {
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
+  const [pack] = JSON.parse(out) as [{ files: { path: string }[] }];
+  return pack.files.map((f) => f.path).sort();
+}
+
+describe('the release tarball', () => {
+  it('holds only allowed paths, and every required one', () => {
+    assert.ok(existsSync(`${root}dist/rundock.mjs`), 'dist/ is not built: run npm run build first');
+    const files = packedFiles();
+    assert.deepEqual(
+      files.filter((path) => !ALLOWED.some((pattern) => pattern.test(path))),
+      [],
+      'files in the tarball that no pattern allows',
+    );
+    assert.deepEqual(
+      REQUIRED.filter((path) => !files.includes(path)),
+      [],
+    );
+  });
+
+  it('has a manifest without dependencies or install-time scripts: installing fetches and runs nothing', () => {
+    const manifest = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as Record<string, unknown>;
+    for (const key of ['dependencies', 'optionalDependencies', 'peerDependencies', 'bundleDependencies'])
+      assert.equal(manifest[key], undefined, key);
+    const scripts = Object.keys(manifest.scripts as Record<string, string>);
+    for (const hook of ['preinstall', 'install', 'postinstall', 'prepare'])
+      assert.ok(!scripts.includes(hook), `scripts.${hook}`);
+  });
+
+  it('names the addon for the platform the loader looks for (build/native.mjs and src/dns/udp-batch.ts agree)', async () => {
+    const build = (await import(`${root}build/native.mjs`)) as { platformTag: () => string; RELEASE_TAG: string };
+    assert.equal(build.platformTag(), platformTag());
+    assert.equal(build.RELEASE_TAG, 'linux-x64-glibc');
+  });
+});
