@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { LocalAgent } from '../deploy/handover.js';
+import { loadConfig } from './config-cache.js';
 import { agentListen, deployHost } from './context.js';
 
 const env = { RUNDOCK_CONFIG: '/dev/null' };
@@ -11,6 +12,7 @@ const agent = (addresses: { public?: string; private?: string } | undefined): Lo
 });
 
 describe('the host for a deploy', () => {
+  before(() => loadConfig({}, env));
   it("takes the agent's addresses when nothing else is given", () => {
     const host = deployHost({}, agent({ private: '10.0.0.2', public: '203.0.113.1' }), env);
     assert.deepEqual(host.addresses, { private: '10.0.0.2', public: '203.0.113.1' });

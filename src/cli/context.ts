@@ -2,11 +2,14 @@ import { isIP } from 'node:net';
 import { ValidationError } from '../shared/errors.js';
 import { DockerRuntime } from '../runtime/docker.js';
 import { hostName, selectAddresses, type HostAddresses } from '../runtime/host.js';
-import { loadHostConfig, type HostConfig } from '../shared/config.js';
+import type { HostConfig } from '../shared/config.js';
+import { configOf } from './config-cache.js';
 import { VERSION } from '../shared/version.js';
 import type { HostContext } from '../deploy/prepare.js';
 import type { LocalAgent } from '../deploy/handover.js';
 import { parseListen } from './listen.js';
+
+export { configOf } from './config-cache.js';
 
 /** Options every command accepts (see docs/cli.md). */
 export interface GlobalOptions {
@@ -25,15 +28,6 @@ interface Given {
 }
 
 type Kind = 'public' | 'private';
-
-/** The config file, read once per path and process. */
-const configs = new Map<string, HostConfig>();
-export function configOf(global: GlobalOptions, env: NodeJS.ProcessEnv = process.env): HostConfig {
-  const key = global.config ?? env.RUNDOCK_CONFIG ?? '';
-  const config = configs.get(key) ?? loadHostConfig(global.config, env);
-  configs.set(key, config);
-  return config;
-}
 
 /**
  * This host as rundock sees it. Precedence for each address: flag, then RUNDOCK_PUBLIC_IP/RUNDOCK_PRIVATE_IP,

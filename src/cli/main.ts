@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { versionText } from '../shared/version.js';
 import { COMMANDS, commandWord, type Register } from './commands.js';
+import { loadConfig } from './config-cache.js';
 import { reportError } from './output.js';
 
 /** Runs the rundock CLI with `argv` (without node and script) and resolves to the exit status. */
@@ -9,14 +10,16 @@ export async function main(argv: readonly string[]): Promise<number> {
   // Words after `--` belong to a command run in a container (exec), not to rundock.
   const end = argv.indexOf('--');
   const json = (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+  const program = new Command('rundock');
   const run = async (action: () => Promise<number>): Promise<void> => {
     try {
+      await loadConfig(program.opts<{ config?: string }>());
       exitCode = await action();
     } catch (error) {
       exitCode = reportError(error, json);
     }
   };
-  const program = new Command('rundock')
+  program
     .description('Docker containers as supervised, discoverable services')
     .version(versionText())
     .option('--json', 'print machine-readable JSON on stdout')

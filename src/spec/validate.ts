@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type { $ZodError, $ZodIssue } from 'zod/v4/core';
 import { ValidationError, ValidationErrors } from '../shared/errors.js';
 import { closest } from '../shared/suggest.js';
 import { healthSchema, probeSchema, serviceSchema, type ServiceSpec, type State } from './schema.js';
@@ -23,13 +23,13 @@ export function bareService(name: string, state: State, extra: Record<string, un
 }
 
 /** Converts the first zod issue into a ValidationError with a dotted field path. */
-export function toValidationError(error: z.ZodError, where = ''): ValidationError {
+export function toValidationError(error: $ZodError, where = ''): ValidationError {
   const issue = error.issues[0];
   return issue === undefined ? new ValidationError(where || 'spec', undefined, 'is invalid') : fromIssue(issue, where);
 }
 
 /** Every zod issue as a ValidationError (a ValidationErrors when there are several). */
-export function toValidationErrors(error: z.ZodError, where = ''): ValidationError {
+export function toValidationErrors(error: $ZodError, where = ''): ValidationError {
   const all = error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
       ? issue.keys.map((key) => fromIssue({ ...issue, keys: [key] }, where))
@@ -45,7 +45,7 @@ const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   probe: Object.keys(probeSchema.shape),
 };
 
-function fromIssue(issue: z.core.$ZodIssue, where: string): ValidationError {
+function fromIssue(issue: $ZodIssue, where: string): ValidationError {
   const path = issue.path.map(String).join('.');
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '?';

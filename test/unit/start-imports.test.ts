@@ -25,9 +25,11 @@ it('the CLI entry loads no command statically: --version and --help load nothing
   assert.deepEqual(imports('cli/main.ts').sort(), [
     '../shared/version.js',
     './commands.js',
+    './config-cache.js',
     './output.js',
     'commander',
   ]);
   assert.deepEqual(imports('cli/commands.ts'), []);
+  assert.deepEqual(imports('cli/config-cache.ts'), ['../shared/config-file.js'], 'YAML and zod load only for a file');
   assert.deepEqual(imports('cli/output.ts').sort(), ['../shared/errors.js', 'commander']);
 });
