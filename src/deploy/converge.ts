@@ -1,4 +1,4 @@
-import type { ObservedContainer } from '../runtime/docker.js';
+import type { ObservedContainer, PublishedPort } from '../runtime/docker.js';
 import type { ContainerEngine } from '../runtime/engine.js';
 import type { PullEvent } from '../runtime/pull.js';
 import { RundockError } from '../shared/errors.js';
@@ -12,7 +12,7 @@ import { ensureImage } from './image.js';
 import { observedFrom } from './observe.js';
 import { checkHostPorts, hostBindings, type HostBinding } from './ports.js';
 import { defaultWaitMs, type PreparedService } from './prepare.js';
-import { plannedResult, summarize, type ServiceResult } from './result.js';
+import { plannedResult, summarize, type ContainerSummary, type ServiceResult } from './result.js';
 
 export type { ContainerSummary, ServiceResult } from './result.js';
 
@@ -72,14 +72,17 @@ async function finalResult(
   port: number | undefined,
   executed: Executed,
 ): Promise<ServiceResult> {
-  const now = id === undefined ? undefined : (await docker.list()).find((c) => c.id === id);
+  // Nothing changed: the container is the one observed before, and the wait's inspect has its bound ports.
+  const now = !result.changed && result.before?.id === id ? result.before : await summaryOf(docker, id);
   const bound =
     id !== undefined && desired?.published?.port === 'auto'
-      ? await boundPort(docker, id, desired.published.ip, port)
+      ? executed.ready?.id === id
+        ? boundOn(executed.ready.published, desired.published.ip, port)
+        : await boundPort(docker, id, desired.published.ip, port)
       : undefined;
   return {
     ...result,
-    after: now ? summarize(now) : null,
+    after: now ?? null,
     health: executed.ready?.health ?? null,
     published: result.published && bound !== undefined ? { ...result.published, port: bound } : result.published,
     announced:
@@ -142,6 +145,12 @@ async function pinnedImage(
   return { imageId, pulled: false };
 }
 
+/** The container `id` as results summarize it, from a fresh listing. */
+async function summaryOf(docker: ContainerEngine, id: string | undefined): Promise<ContainerSummary | undefined> {
+  const found = id === undefined ? undefined : (await docker.list()).find((c) => c.id === id);
+  return found && summarize(found);
+}
+
 /** The host port Docker bound for the container port on `ip` (an `auto` announce port). */
 async function boundPort(
   docker: ContainerEngine,
@@ -149,7 +158,10 @@ async function boundPort(
   ip: string,
   port: number | undefined,
 ): Promise<number | undefined> {
-  const state = await docker.inspectIfExists(id);
-  return state?.published.find((p) => p.containerPort === `${port}/tcp` && (p.hostIp === ip || p.hostIp === '0.0.0.0'))
+  return boundOn((await docker.inspectIfExists(id))?.published ?? [], ip, port);
+}
+
+function boundOn(published: readonly PublishedPort[], ip: string, port: number | undefined): number | undefined {
+  return published.find((p) => p.containerPort === `${port}/tcp` && (p.hostIp === ip || p.hostIp === '0.0.0.0'))
     ?.hostPort;
 }
