@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help, type Option } from 'commander';
 import { versionText } from '../shared/version.js';
 import { COMMANDS, commandWord, type Register } from './commands.js';
 import { loadConfig } from './config-cache.js';
@@ -28,7 +28,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--private-ip <ip>', "this host's private address ($PRIVATE_IP; env RUNDOCK_PRIVATE_IP)")
     .option('--public-iface <name>', 'take the public address from this interface (env RUNDOCK_PUBLIC_IFACE)')
     .option('--private-iface <name>', 'take the private address from this interface (env RUNDOCK_PRIVATE_IFACE)')
-    .exitOverride();
+    .exitOverride()
+    .configureHelp({ optionDescription });
   try {
     await registerCommands(program, commandWord(argv), run);
     // A usage error is reported once, by reportError: one line (with commander's suggestion), no help text.
@@ -60,4 +61,14 @@ async function registerCommands(
       for (const [name, summary] of entry.summaries) program.command(name).description(summary);
     }
   }
+}
+
+/**
+ * An option's help text. A repeatable option's empty list is no default worth showing: `(default: [])` beside a
+ * description that gives the real default (`--route-listen`: default 80) read as two defaults.
+ */
+function optionDescription(this: Help, option: Option): string {
+  const text = Help.prototype.optionDescription.call(this, option);
+  const none = Array.isArray(option.defaultValue) && option.defaultValue.length === 0;
+  return none ? text.replace(/ \(default: \[\]\)$/, '') : text;
 }

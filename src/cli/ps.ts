@@ -4,7 +4,14 @@ import { localAgent } from '../deploy/handover.js';
 import { HOSTS_PREFIX } from '../registry/path.js';
 import { ValidationError } from '../shared/errors.js';
 import { LABEL } from '../spec/labels.js';
-import { AGENT_HELP, agentListen, configOf, dockerRuntime, hostContext, type GlobalOptions } from './context.js';
+import {
+  DEFAULT_STATUS_LISTEN,
+  agentListen,
+  configOf,
+  dockerRuntime,
+  hostContext,
+  type GlobalOptions,
+} from './context.js';
 import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js';
 import { makeOutput } from './output.js';
 import { formatTable, psTable, serviceRow } from './ps-row.js';
@@ -22,7 +29,10 @@ export function registerPs(program: Command, run: (action: () => Promise<number>
     .description(
       'list the services on this host: state, health, restarts, published address, and whether (and why not) the agent announces them',
     )
-    .option('--agent <addr:port>', AGENT_HELP)
+    .option(
+      '--agent <addr:port>',
+      `the local agent's status address, for ANNOUNCED (default ${DEFAULT_STATUS_LISTEN}; env RUNDOCK_AGENT, or status_listen in the config file)`,
+    )
     .option('--all', "every host's services, from the registry's host records (needs --etcd)");
   addEtcdOptions(command, 'etcd endpoints, comma separated, for --all').action((opts: PsOptions) =>
     run(() => (opts.all ? psAll(opts, program.opts<GlobalOptions>()) : ps(opts, program.opts<GlobalOptions>()))),

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -203,6 +204,12 @@ describe('help', () => {
     assert.match(enable, /--agent <addr:port> .*env RUNDOCK_AGENT/);
     assert.match(enable, /--env-file <file>/);
     assert.match(enable, /-e, --env <KEY\[=VALUE\]>/);
+    const gateway = (await rundock(['gateway', '--help'])).stdout.replace(/\s+/g, ' ');
+    assert.match(
+      gateway,
+      /--route-listen <\[addr:\]port> listen address of route servers \(repeatable; default 80\) --/,
+    );
+    assert.doesNotMatch(gateway, /default: \[\]/, 'one default each');
     const top = (await rundock(['--help'])).stdout.replace(/\s+/g, ' ');
     for (const variable of [
       'RUNDOCK_CONFIG',
@@ -212,5 +219,53 @@ describe('help', () => {
       'RUNDOCK_PRIVATE_IFACE',
     ])
       assert.ok(top.includes(variable), variable);
+  });
+});
+
+describe('errors that point to the fix', () => {
+  it('an address in use names the address and port', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    const stateDir = mkdtempSync(join(tmpdir(), 'rundock-listen-'));
+    try {
+      const result = await rundock([
+        'agent',
+        '--domain',
+        's.listen.example.com',
+        '--state-dir',
+        stateDir,
+        '--status-listen',
+        `127.0.0.1:${port}`,
+        ...ADDRESSES,
+      ]);
+      assert.equal(result.code, 1);
+      assert.match(
+        result.stderr,
+        new RegExp(
+          `rundock: cannot listen on 127\\.0\\.0\\.1:${port}: the address is already in use .*\\(EADDRINUSE\\) \\[RUNDOCK_E_LISTEN\\]`,
+        ),
+      );
+    } finally {
+      holder.close();
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+
+  it('etcd out of reach is one sentence a person can act on, without gRPC internals', async () => {
+    const port = await freePort();
+    const result = await rundockJson<{ error: { code: string; message: string; etcd_error: string } }>([
+      'ps',
+      '--all',
+      '--etcd',
+      `http://127.0.0.1:${port}`,
+    ]);
+    assert.equal(result.code, 1);
+    assert.equal(result.json.error.code, 'RUNDOCK_E_REGISTRY_UNAVAILABLE');
+    assert.equal(
+      result.json.error.message,
+      `etcd (http://127.0.0.1:${port}) cannot be reached: connection refused at 127.0.0.1:${port} (is etcd running there?)`,
+    );
+    assert.match(result.json.error.etcd_error, /UNAVAILABLE/, 'the raw text stays in the details');
   });
 });
