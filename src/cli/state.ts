@@ -35,6 +35,7 @@ interface StateOptions {
   probe?: string;
   probeInterval?: string;
   probeTimeout?: string;
+  restartUnhealthy?: string;
   timeout?: string;
   drain?: string;
   agent?: string;
@@ -84,6 +85,10 @@ function addSpecOptions(cmd: Command): void {
     .option('--probe <check>', 'health probe run by the agent when the image has no HEALTHCHECK: tcp or http:/path')
     .option('--probe-interval <duration>', 'time between probes (default 5s)')
     .option('--probe-timeout <duration>', 'time a probe may take (default 2s)')
+    .option(
+      '--restart-unhealthy <n>',
+      'the agent restarts the container after N failed checks in a row (health check or probe), with backoff',
+    )
     .option('--timeout <seconds>', 'how long enable waits for running/healthy (default: from the health check)')
     .option(
       '--drain <duration>',
@@ -105,6 +110,7 @@ export function specFromFlags(state: State, name: string, o: StateOptions): Reco
     pull: o.pull,
     restart: o.restart,
     drain: o.drain,
+    restart_unhealthy: numeric(o.restartUnhealthy),
   };
   if (o.healthCmd !== undefined) {
     raw.health = {

@@ -60,6 +60,13 @@ export const serviceSchema = z
     env_file: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
     /** How long a replaced container keeps serving in-flight requests after every gateway has dropped it. */
     drain: duration.optional(),
+    /** After this many failed checks in a row (Docker health check or probe), the agent restarts the container. */
+    restart_unhealthy: z
+      .number({ error: 'must be a whole number of failed checks, at least 1' })
+      .int('must be a whole number of failed checks, at least 1')
+      .min(1, 'must be a whole number of failed checks, at least 1')
+      .max(1000, 'must be at most 1000')
+      .optional(),
   })
   .superRefine((spec, ctx) => {
     if ((spec.state === 'present' || spec.state === 'enabled') && spec.image === undefined) {
