@@ -25,6 +25,8 @@ export interface ServiceRow {
   /** From the local agent's /status; null when no agent answers. */
   announced: boolean | null;
   reason: string | null;
+  /** With restart_unhealthy: the agent's restarts of the container for failing its checks; else null. */
+  unhealthy_restarts: number | null;
 }
 
 interface PsOptions extends EtcdFlags {
@@ -92,6 +94,7 @@ async function toRow(
     published: ip !== undefined && labels?.announce !== undefined ? `${ip}:${labels.announce}` : null,
     announced: agent?.announced ?? null,
     reason: agent?.reason ?? null,
+    unhealthy_restarts: agent?.unhealthy_restarts ?? null,
   };
 }
 
@@ -103,7 +106,7 @@ function table(rows: readonly ServiceRow[]): string {
     r.name,
     r.status,
     r.health ?? '-',
-    String(r.restarts),
+    r.unhealthy_restarts ? `${r.restarts} (+${r.unhealthy_restarts} unhealthy)` : String(r.restarts),
     r.image,
     r.published ?? (r.announce_as === 'container' ? 'container' : '-'),
     announced(r),
