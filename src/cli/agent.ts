@@ -89,6 +89,8 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
   const rateLimit = rateLimitFrom(flags);
   const uiOptions = agentUiOptions(flags, domain);
   const log = logger('agent');
+  // From here on a signal stops the agent cleanly, during its start too.
+  const stopping = stopSignal(log);
   const metrics = new AgentMetrics();
   const etcd = etcdConnection(flags, config);
   const reconnected = { notify: (): void => undefined };
@@ -163,17 +165,12 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
     () => ({ ...agent.status(), dns: dns?.status(), gateway: gateway?.status(), ui: ui?.status() }),
     { '/gateways': () => gatewayReports(registry) },
   );
-  await agent.start();
-  log.info(
-    {
-      host: name,
-      domain,
-      registry: etcd ? 'etcd' : 'embedded',
-      status: `${server.address.address}:${server.address.port}`,
-    },
-    'agent started',
-  );
-  const signal = await stopSignal(log);
+  // The first resync waits on Docker: a signal does not wait for it (the stop aborts Docker's requests).
+  if ((await Promise.race([agent.start(), stopping])) === undefined) {
+    const status = `${server.address.address}:${server.address.port}`;
+    log.info({ host: name, domain, registry: etcd ? 'etcd' : 'embedded', status }, 'agent started');
+  }
+  const signal = await stopping;
   const withdraw = !(flags.keepRecords ?? config.withdraw_on_exit === false);
   log.info({ signal, withdraw }, 'agent stopping');
   process.off('SIGHUP', onHup);

@@ -88,6 +88,8 @@ async function runDns(given: DnsFlags, sourceOf: OptionSource, global: GlobalOpt
     });
   }
   const metricsRegistry = new Registry();
+  // From here on a signal stops the server cleanly, during its start too (the first load is bounded).
+  const stopping = stopSignal(log);
   const dns = await startDnsService({
     domain,
     listen,
@@ -112,7 +114,7 @@ async function runDns(given: DnsFlags, sourceOf: OptionSource, global: GlobalOpt
     },
     'dns serving',
   );
-  const signal = await stopSignal(log);
+  const signal = await stopping;
   log.info({ signal }, 'dns stopping');
   const steps = [
     { name: 'stop the DNS server', run: () => dns.stop() },

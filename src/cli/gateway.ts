@@ -115,6 +115,8 @@ async function runGateway(given: GatewayFlags, sourceOf: OptionSource, global: G
   const { options, etcd, host, leaseTtl } = await gatewayOptions(flags, config);
   const statusListen = parseListen('metrics-listen', flags.metricsListen);
   const log = logger('gateway');
+  // From here on a signal stops the gateway cleanly, during its start too (the first load is bounded).
+  const stopping = stopSignal(log);
   const metricsRegistry = new Registry();
   const { startGateway } = await import('../gateway/gateway.js');
   const reports = await reportWriter(etcd, leaseTtl, log);
@@ -130,7 +132,7 @@ async function runGateway(given: GatewayFlags, sourceOf: OptionSource, global: G
   );
   const onHup = (): void => gateway.refresh();
   process.on('SIGHUP', onHup);
-  const signal = await stopSignal(log);
+  const signal = await stopping;
   log.info({ signal }, 'gateway stopping');
   process.off('SIGHUP', onHup);
   // The report goes first: a redeploy waiting on this gateway must not count it as serving any more.

@@ -27,9 +27,9 @@ export function withdrawStep(registry: Registry, leaseTtl: number, what = 'recor
         await registry.withdrawAll(signal);
       } catch (error) {
         const lease = before.leaseId === undefined ? '' : ` with lease ${before.leaseId} within ${leaseTtl} s`;
-        const message = error instanceof Error ? error.message : String(error);
         const count = `${before.written} ${before.written === 1 ? 'key' : 'keys'}`;
-        throw new Error(`${what} not withdrawn (${count}); they expire${lease}: ${message}`, { cause: error });
+        // The log shows the cause's message after this one (pino's error serializer).
+        throw new Error(`${what} not withdrawn (${count}); they expire${lease}`, { cause: error });
       }
     },
   };

@@ -109,8 +109,9 @@ export async function runDnsCluster(o: DnsClusterOptions): Promise<number> {
     dns = await startDnsCluster(o, interrupted.signal);
   } catch (error) {
     // Stopped while starting: the workers are gone, as asked.
-    if (interrupted.signal.aborted) return 0;
-    throw error;
+    if (!interrupted.signal.aborted) throw error;
+    o.log.info({ unfinished: [] }, 'stopped');
+    return 0;
   }
   o.log.info(
     { domain: o.settings.domain, listen: dns.listen, forward: o.settings.forward ?? null, workers: o.workers },
