@@ -192,13 +192,8 @@ export class EtcdRegistry implements Registry {
 
   /** One transaction: all of `changes` or none. Until etcd confirms, their keys count as unknown. */
   private async commit(changes: Change[], leaseId: string | undefined, options?: CallOptions): Promise<void> {
-    const success = changes.map((c): IRequestOp =>
-      c.op === 'put'
-        ? { request_put: { key: Buffer.from(c.key), value: Buffer.from(c.value), lease: leaseId } }
-        : { request_delete_range: { key: Buffer.from(c.key) } },
-    );
     markUnknown(this.written, changes);
-    await this.client.kv.txn({ success }, options);
+    await this.client.kv.txn({ success: txnOps(changes, leaseId) }, options);
     // Puts made with a lease lost meanwhile stay unknown: they would expire with it, so recovery puts them again.
     const stale = leaseId !== undefined && this.lease.id !== leaseId;
     applyChanges(this.written, stale ? changes.filter((c) => c.op === 'delete') : changes);
@@ -251,7 +246,7 @@ export class EtcdRegistry implements Registry {
     void this.recover().finally(() => (this.recovering = false));
   }
 
-  /** Re-puts the desired set under a new lease, retrying with backoff until it succeeds or the registry closes. */
+  /** Re-puts the desired set under a new lease, retrying with backoff until it succeeds or the registry stops. */
   private async recover(): Promise<void> {
     for (let attempt = 0; !this.stopping(); attempt++) {
       try {
@@ -289,4 +284,13 @@ export class EtcdRegistry implements Registry {
   private assertOpen(): void {
     if (this.closing.signal.aborted) throw new Error('EtcdRegistry used after close()');
   }
+}
+
+/** The operations of one transaction: puts with the lease, deletes of single keys. */
+function txnOps(changes: readonly Change[], leaseId: string | undefined): IRequestOp[] {
+  return changes.map((c): IRequestOp =>
+    c.op === 'put'
+      ? { request_put: { key: Buffer.from(c.key), value: Buffer.from(c.value), lease: leaseId } }
+      : { request_delete_range: { key: Buffer.from(c.key) } },
+  );
 }
