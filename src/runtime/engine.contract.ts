@@ -68,8 +68,9 @@ export function engineContract(implementation: string, makeSubject: () => Promis
     });
 
     it('restarts a running container: the same container, started again, its restart count unchanged', async () => {
-      const { engine, name } = await s();
-      const id = await engine.create(name('r'), await body());
+      const subject = await s();
+      const engine = subject.engine;
+      const id = await engine.create(subject.name('r'), await body());
       await engine.start(id);
       const before = await engine.inspect(id);
       await new Promise((r) => setTimeout(r, 20)); // a start time of its own
