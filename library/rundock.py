@@ -143,6 +143,16 @@ options:
       unhealthy_threshold:
         description: Failures before the service is withdrawn. rundock's default is 3.
         type: int
+  restart_unhealthy:
+    description:
+      - After this many failed checks in a row (the Docker health check, else the agent's I(probe)), the rundock agent
+        restarts the container, with the container's stop timeout. Docker never restarts a container for failing its
+        health check; its restart policy only sees the process exit.
+      - Restarts are spaced by an exponential backoff (at once, then 10 s, 20 s, ... up to 5 min; reset once the
+        container has stayed healthy for 5 min). The container is announced only once healthy and up for the agent's
+        C(--stable-after), so one that keeps failing is withdrawn and restarted, not flapping in DNS.
+      - Without it the agent withdraws an unhealthy container and leaves it running.
+    type: int
   env_file:
     description:
       - One or more env files in C(docker run --env-file) format, read on the managed host by rundock. Use absolute
@@ -329,7 +339,7 @@ from ansible.module_utils.six import string_types
 
 # The parameters that are keys of rundock's service spec, passed on unchanged; the others drive the module.
 SPEC_KEYS = ('name', 'state', 'image', 'args', 'cmd', 'announce', 'port', 'announce_as', 'pull', 'restart',
-             'health', 'probe', 'env_file', 'env', 'drain')
+             'health', 'probe', 'env_file', 'env', 'drain', 'restart_unhealthy')
 DURATION_KEYS = ('interval', 'timeout', 'start_period')
 NUMBER = re.compile(r'^\d+(\.\d+)?$')
 
@@ -364,6 +374,7 @@ ARGUMENT_SPEC = dict(
     env_file=dict(type='raw', no_log=False),
     env=dict(type='list', elements='str', no_log=False),
     drain=dict(type='raw'),
+    restart_unhealthy=dict(type='int'),
     rundock_cmd=dict(type='list', elements='str', default=['rundock']),
     private_ip=dict(type='str'),
     public_ip=dict(type='str'),

@@ -23,6 +23,8 @@ export interface ServiceRow {
   /** From the local agent's /status; null when no agent answers. */
   announced: boolean | null;
   reason: string | null;
+  /** With restart_unhealthy: the agent's restarts of the container for failing its checks; else null. */
+  unhealthy_restarts: number | null;
 }
 
 /**
@@ -53,6 +55,7 @@ export function serviceRow(
     network: state.networkMode,
     announced: agent === undefined ? null : (agent.status?.announced ?? false),
     reason: agent === undefined ? null : (agent.status?.reason ?? unlistedReason(state)),
+    unhealthy_restarts: agent?.status?.unhealthy_restarts ?? null,
   };
 }
 
@@ -95,7 +98,9 @@ export function psTable(rows: readonly ServiceRow[]): string {
       : r.network === 'host'
         ? `${r.published} (host network)`
         : r.published;
-  const lines = rows.map((r) => [r.name, r.status, health(r), String(r.restarts), r.image, published(r), announced(r)]);
+  const restarts = (r: ServiceRow): string =>
+    r.unhealthy_restarts ? `${r.restarts} (+${r.unhealthy_restarts} unhealthy)` : String(r.restarts);
+  const lines = rows.map((r) => [r.name, r.status, health(r), restarts(r), r.image, published(r), announced(r)]);
   return formatTable(header, lines);
 }
 

@@ -48,6 +48,7 @@ interface StateOptions {
   probe?: string;
   probeInterval?: string;
   probeTimeout?: string;
+  restartUnhealthy?: string;
   timeout?: string;
   drain?: string;
   agent?: string;
@@ -74,6 +75,7 @@ const SPEC_FLAGS = [
   'probe',
   'probeInterval',
   'probeTimeout',
+  'restartUnhealthy',
 ] as const satisfies readonly (keyof StateOptions)[];
 
 /** Registers `rundock enable|present|disable|absent NAME [options]`. */
@@ -129,6 +131,10 @@ function addSpecOptions(cmd: Command, state: State): void {
     .option('--probe <check>', 'health probe run by the agent when the image has no HEALTHCHECK: tcp or http:/path')
     .option('--probe-interval <duration>', 'time between probes (default 5s)')
     .option('--probe-timeout <duration>', 'time a probe may take (default 2s)')
+    .option(
+      '--restart-unhealthy <n>',
+      'the agent restarts the container after N failed checks in a row (health check or probe), with backoff',
+    )
     .option('--timeout <seconds>', TIMEOUT_HELP[state])
     .option(
       '--drain <duration>',
@@ -153,6 +159,7 @@ export function specFromFlags(state: State, name: string, o: StateOptions): Reco
     pull: o.pull,
     restart: o.restart,
     drain: o.drain,
+    restart_unhealthy: numeric(o.restartUnhealthy),
   };
   if (o.healthCmd !== undefined) {
     raw.health = {

@@ -32,6 +32,8 @@ export interface AgentService {
   address?: string;
   health?: string;
   successor?: boolean;
+  /** With restart_unhealthy: the agent's restarts of this container for failing its checks. */
+  unhealthy_restarts?: number;
 }
 
 /** The agent's GET /status, as far as the CLI reads it. */

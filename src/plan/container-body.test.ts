@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { decodeLabels } from '../spec/labels.js';
 import { validateService } from '../spec/validate.js';
 import { buildDesiredContainer, type BodyInput } from './container-body.js';
 
@@ -50,6 +51,21 @@ describe('buildDesiredContainer', () => {
       ...labels
     } = body.Labels ?? {};
     assert.deepEqual(JSON.parse(snapshot ?? ''), { ...body, Labels: labels });
+  });
+
+  it('carries restart_unhealthy in io.rundock.restart-unhealthy, which the agent decodes; a bad value is refused by name', () => {
+    const { body } = buildDesiredContainer(input({ name: 'web', announce: 80, restart_unhealthy: 3 }));
+    assert.equal(body.Labels?.['io.rundock.restart-unhealthy'], '3');
+    assert.equal(decodeLabels(body.Labels ?? {})?.restartUnhealthy, 3);
+    assert.equal(
+      decodeLabels({ 'io.rundock.service': 'web', 'io.rundock.restart-unhealthy': '0' })?.restartUnhealthy,
+      undefined,
+    );
+    for (const bad of [0, 1.5, 'three'])
+      assert.throws(() => validateService({ name: 'web', image: 'web:1', restart_unhealthy: bad }), {
+        code: 'RUNDOCK_E_INVALID_SPEC',
+        message: /^restart_unhealthy: must be a whole number of failed checks, at least 1/,
+      });
   });
 
   it('publishes nothing for announce_as container', () => {

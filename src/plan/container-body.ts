@@ -61,6 +61,7 @@ export function buildDesiredContainer(input: BodyInput): DesiredContainer {
     port: containerPort(spec),
     announceAs: spec.announce_as,
     probe: input.probe,
+    restartUnhealthy: spec.restart_unhealthy,
   });
   body.Labels = { ...body.Labels, ...labels };
   // The hash covers the whole body, rundock's labels included (the agent acts on them); not rundock's version; and

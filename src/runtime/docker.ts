@@ -54,6 +54,10 @@ export interface ContainerState {
   restarting: boolean;
   exitCode: number;
   health?: string | undefined;
+  /** Docker's count of health checks failed in a row (State.Health.FailingStreak); with a health check only. */
+  failingStreak?: number | undefined;
+  /** The health check's interval, ms (Docker's default 30 s when the check sets none); with a health check only. */
+  healthIntervalMs?: number | undefined;
   lastHealthOutput?: string | undefined;
   restartCount: number;
   startedAt: string;
@@ -99,11 +103,14 @@ export class DockerRuntime implements ContainerEngine {
     return this.id;
   }
 
-  /** Every container on the engine, running or not; only those carrying `label` (`key` or `key=value`) when given. */
-  async list(label?: string): Promise<ObservedContainer[]> {
+  /**
+   * Every container on the engine, running or not; only those carrying `label` (`key` or `key=value`) when given.
+   * `signal` aborts the request (as for inspect and restart): a stopping agent never waits on a hung engine.
+   */
+  async list(label?: string, signal?: AbortSignal): Promise<ObservedContainer[]> {
     const filters = label === undefined ? undefined : { label: [label] };
     const list = await this.call('list containers', () =>
-      this.engine.listContainers({ all: true, ...(filters && { filters }) }),
+      this.engine.listContainers({ all: true, ...(filters && { filters }), ...(signal && { abortSignal: signal }) }),
     );
     return list.map(toObserved);
   }
@@ -133,6 +140,15 @@ export class DockerRuntime implements ContainerEngine {
     await this.call(`stop ${id}`, () => this.engine.getContainer(id).stop(opts), [304]);
   }
 
+  /**
+   * Restarts the container as `docker restart` does, with the container's own stop signal and timeout (no `t`: the
+   * engine takes the container's StopTimeout, 10 s by default). `signal` aborts the request, not the restart.
+   */
+  async restart(id: string, signal?: AbortSignal): Promise<void> {
+    const options = signal === undefined ? {} : { abortSignal: signal };
+    await this.call(`restart ${id}`, () => this.engine.getContainer(id).restart(options));
+  }
+
   /** Removes the container; its volumes are always kept (v: false). */
   async remove(id: string): Promise<void> {
     await this.call(`remove ${id}`, () => this.engine.getContainer(id).remove({ v: false, force: true }), [404]);
@@ -142,8 +158,9 @@ export class DockerRuntime implements ContainerEngine {
     await this.call(`rename ${id} to ${name}`, () => this.engine.getContainer(id).rename({ name }));
   }
 
-  async inspect(id: string): Promise<ContainerState> {
-    const info = await this.call(`inspect ${id}`, () => this.engine.getContainer(id).inspect());
+  async inspect(id: string, signal?: AbortSignal): Promise<ContainerState> {
+    const options = signal === undefined ? {} : { abortSignal: signal };
+    const info = await this.call(`inspect ${id}`, () => this.engine.getContainer(id).inspect(options));
     const health = info.State.Health;
     const networks = Object.values(info.NetworkSettings.Networks ?? {});
     return {
@@ -154,6 +171,9 @@ export class DockerRuntime implements ContainerEngine {
       restarting: info.State.Restarting,
       exitCode: info.State.ExitCode,
       health: health?.Status,
+      failingStreak: health?.FailingStreak,
+      healthIntervalMs:
+        health === undefined ? undefined : Math.round((info.Config.Healthcheck?.Interval || 30e9) / 1e6),
       lastHealthOutput: health?.Log.at(-1)?.Output,
       restartCount: info.RestartCount,
       startedAt: info.State.StartedAt,
@@ -183,9 +203,9 @@ export class DockerRuntime implements ContainerEngine {
   }
 
   /** Inspects a container; undefined when it no longer exists. */
-  async inspectIfExists(id: string): Promise<ContainerState | undefined> {
+  async inspectIfExists(id: string, signal?: AbortSignal): Promise<ContainerState | undefined> {
     try {
-      return await this.inspect(id);
+      return await this.inspect(id, signal);
     } catch (error) {
       if (statusOf((error as { cause?: unknown }).cause) === 404) return undefined;
       throw error;

@@ -67,6 +67,15 @@ export const serviceSchema = z
     env: z.optional(z.union([envEntry(), z.array(envEntry())])),
     /** How long a replaced container keeps serving in-flight requests after every gateway has dropped it. */
     drain: z.optional(duration),
+    /** After this many failed checks in a row (Docker health check or probe), the agent restarts the container. */
+    restart_unhealthy: z.optional(
+      z
+        .int({ error: 'must be a whole number of failed checks, at least 1' })
+        .check(
+          z.minimum(1, 'must be a whole number of failed checks, at least 1'),
+          z.maximum(1000, 'must be at most 1000'),
+        ),
+    ),
   })
   .check(
     z.superRefine((spec, ctx) => {

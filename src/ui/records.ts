@@ -105,6 +105,7 @@ function readDns(domain: string, key: string, value: string, view: ClusterView):
     return;
   }
   const { host, port } = decoded.record;
+  if (host === undefined) return; // a TXT record (text only): DNS answers it, it names no instance
   // As the agent writes a host record's `address`, so the two compare equal.
   const target = port === undefined ? host : `${host}:${port}`;
   view.dns.push({ service: where.service, host: where.host, instance: where.instance, target });

@@ -236,6 +236,15 @@ describe('the rundock Ansible module', () => {
     assert.equal((await inspectContainer(name))?.Id, info.Id);
   });
 
+  it('restart_unhealthy reaches the container as the label the agent reads', async () => {
+    const name = uniqueName('ans');
+    created.push(name);
+    const run = await adhoc(`name=${name} image=${IMAGE} state=present restart_unhealthy=3`);
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    assert.equal(run.result.changed, true);
+    assert.equal((await inspectContainer(name))?.Config.Labels?.['io.rundock.restart-unhealthy'], '3');
+  });
+
   it('every state transition puts the container in its state; changed is true, then false on repeat', async () => {
     const name = uniqueName('ans');
     created.push(name);
@@ -385,6 +394,7 @@ describe('the rundock Ansible module', () => {
       ['announce=notanumber', (n) => `name=${n} ${image} announce=notanumber`, /announce/],
       ['missing name', () => `${image} announce=8086`, /missing required arguments: name/],
       ['enabled without image', (n) => `name=${n} state=enabled`, /image/],
+      ['restart_unhealthy=three', (n) => `name=${n} ${image} restart_unhealthy=three`, /restart_unhealthy/],
     ];
     for (const [what, args, named] of ansibleLevel) {
       it(`Ansible rejects ${what} before rundock runs`, async () => {
@@ -403,6 +413,7 @@ describe('the rundock Ansible module', () => {
     const rundockLevel: [string, (n: string) => string, string, string][] = [
       ['args=--frobnicate', (n) => `name=${n} ${image} args=--frobnicate`, 'args', '--frobnicate'],
       ['name=Bad_Name', () => `name=Bad_Name ${image}`, 'name', 'Bad_Name'],
+      ['restart_unhealthy=0', (n) => `name=${n} ${image} restart_unhealthy=0`, 'restart_unhealthy', '0'],
       ['shell syntax in args', (n) => `name=${n} ${image} args="-e A=b; touch ${marker}"`, 'args', ';'],
     ];
     for (const [what, args, field, value] of rundockLevel) {
