@@ -147,6 +147,32 @@ describe('status that tells the truth (with an agent)', () => {
     );
   });
 
+  it('restart withdraws the service through the agent, then has it announced again; a bare enable too', async () => {
+    const name = uniqueName('st');
+    created.push(name);
+    const spec = ['--image', IMAGE, '--cmd', HTTPD, '--announce', 'auto', '--port', '8080', '--probe', 'http:/'];
+    const first = await rundockJson<{ after: { id: string } }>(
+      ['enable', name, ...spec, '--probe-interval', '200ms'],
+      env,
+    );
+    assert.equal(first.code, 0, first.stdout);
+    const restarted = await rundockJson<{ handover: string; address: string; after: { id: string } }>(
+      ['restart', name, '--drain', '0s', '--timeout', '30'],
+      env,
+    );
+    assert.equal(restarted.code, 0, restarted.stdout);
+    assert.equal(restarted.json.handover, 'withdraw-first');
+    assert.equal(restarted.json.after.id, first.json.after.id, 'the same container');
+    assert.match(restarted.json.address, /^127\.0\.0\.1:\d+$/, 'announced again before restart returned');
+    assert.equal((await psRow(name)).announced, true);
+
+    assert.equal((await rundockJson(['disable', name], env)).code, 0);
+    assert.equal((await psRow(name)).reason, 'not running');
+    const bare = await rundockJson<{ address: string }>(['enable', name, '--timeout', '30'], env);
+    assert.equal(bare.code, 0, bare.stdout);
+    assert.match(bare.json.address, /^127\.0\.0\.1:\d+$/, 'a bare enable waits for the announcement too');
+  });
+
   it('enable publishes on the address the agent announces; another one given is refused before any change', async () => {
     const name = uniqueName('st');
     created.push(name);
