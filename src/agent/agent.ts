@@ -12,6 +12,7 @@ import { Probes } from './probes.js';
 import { UnhealthyRestarter } from './restarter.js';
 import { RegistryWriter } from '../registry/writer.js';
 import { SKYDNS_PREFIX } from '../registry/path.js';
+import { Condition, type ConditionStatus } from '../shared/condition.js';
 
 export interface AgentOptions {
   docker: ContainerEngine;
@@ -34,6 +35,8 @@ export class Agent {
   private readonly probes: Probes;
   private readonly restarter: UnhealthyRestarter;
   private readonly writer: RegistryWriter;
+  /** Docker out of reach (restarting, its socket gone): logged as one outage; readiness reads it. */
+  private readonly docker: Condition;
   private readonly abort = new AbortController();
   private resyncTimer: NodeJS.Timeout | undefined;
   private recheckTimer: NodeJS.Timeout | undefined;
@@ -45,6 +48,7 @@ export class Agent {
   private readonly latestRefresh = new Map<string, number>();
 
   constructor(private readonly o: AgentOptions) {
+    this.docker = new Condition(o.log, 'docker', 'containers are left as they are, records as they were');
     this.writer = new RegistryWriter(o.registry, o.log, {
       synced: (records) => {
         o.metrics.registryConnected.set(1);
@@ -121,6 +125,7 @@ export class Agent {
     domain: string;
     addresses: AnnounceSettings['addresses'];
     registry: ReturnType<Registry['status']>;
+    docker: ConditionStatus;
     services: ServiceStatus[];
   } {
     return {
@@ -128,8 +133,14 @@ export class Agent {
       domain: this.o.settings.domain,
       addresses: this.o.settings.addresses,
       registry: this.o.registry.status(),
+      docker: this.docker.status(),
       services: this.lastStatuses,
     };
+  }
+
+  /** Why the agent cannot announce what runs now (GET /readyz): Docker or the registry out of reach. */
+  notReady(): string[] {
+    return [this.docker.notReady(), this.writer.condition.notReady()].filter((r) => r !== undefined);
   }
 
   /** Opens the event stream, resyncs, handles events; on a dropped stream reconnects with backoff and resyncs again. */
@@ -144,7 +155,7 @@ export class Agent {
         for await (const event of events) this.onEvent(event);
       } catch (error) {
         if (this.abort.signal.aborted) return;
-        this.o.log.warn({ err: error }, 'docker event stream failed');
+        this.docker.failed(error, { stream: 'events' });
       }
       if (this.abort.signal.aborted) return;
       this.o.metrics.eventStreamReconnects.inc();
@@ -181,9 +192,10 @@ export class Agent {
       const seen = new Set<string>();
       for (const state of states) if (state && this.remember(state)) seen.add(state.id);
       for (const id of [...this.facts.keys()]) if (!seen.has(id)) this.forget(id);
+      this.docker.recovered({ containers: containers.length });
     } catch (error) {
       if (signal.aborted) return;
-      this.o.log.warn({ err: error, reason }, 'resync failed');
+      this.docker.failed(error, { resync: reason });
     }
     this.reconcile();
   }

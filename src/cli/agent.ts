@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { Agent } from '../agent/agent.js';
 import { AgentMetrics } from '../agent/metrics.js';
 import { startStatusServer } from '../shared/status-server.js';
+import { feedNotReady } from '../registry/feed-readiness.js';
 import { EmbeddedRegistry } from '../registry/embedded.js';
 import { checkLabel, domainPrefix, gatewayKey, GATEWAYS_PREFIX } from '../registry/path.js';
 import { decodeServingReport, encodeServingReport, type ServingReport } from '../registry/serving-report.js';
@@ -164,6 +165,11 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
     metrics.registry,
     () => ({ ...agent.status(), dns: dns?.status(), gateway: gateway?.status(), ui: ui?.status() }),
     { '/gateways': () => gatewayReports(registry) },
+    () => [
+      ...agent.notReady(),
+      ...(dns === undefined ? [] : feedNotReady(dns.status().feed).map((r) => `dns ${r}`)),
+      ...(gateway?.notReady() ?? []).map((r) => `gateway ${r}`),
+    ],
   );
   // The first resync waits on Docker: a signal does not wait for it (the stop aborts Docker's requests).
   if ((await Promise.race([agent.start(), stopping])) === undefined) {

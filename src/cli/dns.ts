@@ -9,7 +9,11 @@ import { stopSignal, stopWithin } from '../shared/shutdown.js';
 import type { GlobalOptions } from './context.js';
 import { withConfigSection, type OptionSource } from './config-flags.js';
 import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js';
-import { parseListen } from './listen.js';
+import { feedNotReady } from '../registry/feed-readiness.js';
+import { parseListen, statusListenHelp, statusListenOf } from './listen.js';
+
+/** Where `rundock dns` serves /metrics, /status, /healthz and /readyz unless told otherwise. */
+const DEFAULT_DNS_STATUS_LISTEN = '127.0.0.1:9477';
 import { addRateLimitOptions, rateLimitFrom, type RateLimitFlags } from './rate-limit-flags.js';
 
 interface DnsFlags extends RateLimitFlags, EtcdFlags {
@@ -18,6 +22,7 @@ interface DnsFlags extends RateLimitFlags, EtcdFlags {
   forward?: string;
   defaultTtl?: string;
   metricsListen?: string;
+  statusListen?: string;
   workers?: string;
 }
 
@@ -37,7 +42,8 @@ export function registerDns(program: Command, run: (action: () => Promise<number
     .option('--listen <addr:port>', `UDP and TCP address (default ${DEFAULT_DNS_LISTEN})`)
     .option('--forward <ip:port>', 'forward names outside the zone to this resolver (default: refuse them)')
     .option('--default-ttl <seconds>', 'TTL of records without their own (default 30)')
-    .option('--metrics-listen <addr:port>', 'loopback address for /metrics and /status (default 127.0.0.1:9477)')
+    .option('--status-listen <addr:port>', statusListenHelp(DEFAULT_DNS_STATUS_LISTEN)[0])
+    .option('--metrics-listen <addr:port>', statusListenHelp(DEFAULT_DNS_STATUS_LISTEN)[1])
     .option(
       '--workers <n>',
       "processes answering queries, each with its own copy of the zone and Node's UDP sockets (default 1: one process, batched UDP)",
@@ -73,7 +79,7 @@ async function runDns(given: DnsFlags, sourceOf: OptionSource, global: GlobalOpt
   const rateLimit = rateLimitFrom(flags);
   const log = logger('dns');
   const listen = parseListen('listen', flags.listen ?? DEFAULT_DNS_LISTEN);
-  const statusListen = parseListen('metrics-listen', flags.metricsListen ?? '127.0.0.1:9477');
+  const statusListen = statusListenOf(flags, DEFAULT_DNS_STATUS_LISTEN);
   if (workerCount > 1) {
     // Refuse now, with the reason, what every worker would otherwise fail on (wrong CA, expired cert, bad password).
     const { checkEtcdAccess } = await import('../registry/etcd-check.js');
@@ -100,12 +106,16 @@ async function runDns(given: DnsFlags, sourceOf: OptionSource, global: GlobalOpt
     metricsRegistry,
     log,
   });
-  const status = await startStatusServer(statusListen, metricsRegistry, () => dns.status()).catch(
-    async (error: unknown) => {
-      await dns.stop();
-      throw error;
-    },
-  );
+  const status = await startStatusServer(
+    statusListen,
+    metricsRegistry,
+    () => dns.status(),
+    {},
+    () => feedNotReady(dns.status().feed),
+  ).catch(async (error: unknown) => {
+    await dns.stop();
+    throw error;
+  });
   log.info(
     {
       domain,

@@ -13,7 +13,7 @@ import type { GatewaySource } from '../gateway/source.js';
 import type { GlobalOptions } from './context.js';
 import { withConfigSection, type OptionSource } from './config-flags.js';
 import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js';
-import { parseListen } from './listen.js';
+import { statusListenHelp, statusListenOf, type StatusListenFlags } from './listen.js';
 import type { Logger } from 'pino';
 import type { EtcdConnection } from '../registry/etcd-connection.js';
 import { checkLabel, gatewayKey } from '../registry/path.js';
@@ -41,17 +41,16 @@ export interface GatewayRenderFlags {
   nginxConf?: string;
   nginxPrefix?: string;
   nginxErrorLog?: string;
-  nginxPidFile: string;
+  nginxPidFile?: string;
   nginxReload: string;
   minWait: string;
   maxWait: string;
 }
 
-interface GatewayFlags extends GatewayRenderFlags, EtcdFlags {
+interface GatewayFlags extends GatewayRenderFlags, EtcdFlags, StatusListenFlags {
   domain?: string;
   hostname?: string;
   leaseTtl?: string;
-  metricsListen: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -69,7 +68,8 @@ export function registerGateway(program: Command, run: (action: () => Promise<nu
     .option('--domain <domain>', 'the domain of the services, e.g. s.prod.example.com')
     .option('--hostname <name>', "this gateway's name in its report of what nginx serves (default: system hostname)")
     .option('--lease-ttl <seconds>', 'the report outlives a gateway that died this long (default 30)')
-    .option('--metrics-listen <addr:port>', 'loopback address for /metrics and /status', DEFAULT_GATEWAY_STATUS_LISTEN);
+    .option('--status-listen <addr:port>', statusListenHelp(DEFAULT_GATEWAY_STATUS_LISTEN)[0])
+    .option('--metrics-listen <addr:port>', statusListenHelp(DEFAULT_GATEWAY_STATUS_LISTEN)[1]);
   addGatewayOptions(command).action((flags: GatewayFlags, self: Command) =>
     run(() => runGateway(flags, (key) => self.getOptionValueSource(key), program.opts<GlobalOptions>())),
   );
@@ -103,7 +103,10 @@ export function addGatewayOptions(command: Command): Command {
     .option('--nginx-conf <file>', "main nginx config tested with nginx -t (default: nginx's own)")
     .option('--nginx-prefix <dir>', 'nginx prefix path (-p)')
     .option('--nginx-error-log <file>', 'error log for nginx -t (-e)')
-    .option('--nginx-pid-file <file>', 'pid file of the nginx master', '/run/nginx.pid')
+    .option(
+      '--nginx-pid-file <file>',
+      'pid file of the nginx master (default: the one its configuration names, nginx -T)',
+    )
     .option('--nginx-reload <how>', 'signal (SIGHUP to the master) or command (nginx -s reload)', 'signal')
     .option('--min-wait <duration>', 'render once changes are quiet this long', '200ms')
     .option('--max-wait <duration>', 'render at the latest this long after the first change', '2s');
@@ -113,7 +116,7 @@ async function runGateway(given: GatewayFlags, sourceOf: OptionSource, global: G
   const config = loadHostConfig(global.config);
   const flags = withConfigSection(given, sourceOf, config.gateway);
   const { options, etcd, host, leaseTtl } = await gatewayOptions(flags, config);
-  const statusListen = parseListen('metrics-listen', flags.metricsListen);
+  const statusListen = statusListenOf(flags, DEFAULT_GATEWAY_STATUS_LISTEN);
   const log = logger('gateway');
   // From here on a signal stops the gateway cleanly, during its start too (the first load is bounded).
   const stopping = stopSignal(log);
@@ -125,7 +128,13 @@ async function runGateway(given: GatewayFlags, sourceOf: OptionSource, global: G
     publish: (r: ServingReport) => reports.writer.write(new Map([[gatewayKey(host), encodeServingReport(r)]])),
   };
   const gateway = await startGateway({ ...options, metricsRegistry, log, serving });
-  const status = await startStatusServer(statusListen, metricsRegistry, () => gateway.status());
+  const status = await startStatusServer(
+    statusListen,
+    metricsRegistry,
+    () => gateway.status(),
+    {},
+    () => gateway.notReady(),
+  );
   log.info(
     { domain: options.domain, file: options.file, status: `${status.address.address}:${status.address.port}` },
     'gateway started',

@@ -17,6 +17,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { stopSignal, stopWithin } from '../shared/shutdown.js';
+import { feedNotReady } from '../registry/feed-readiness.js';
 import { startStatusServer } from '../shared/status-server.js';
 import type { FeedState } from '../registry/feed-etcd.js';
 import type { DnsWorkerSettings } from './worker.js';
@@ -74,7 +75,13 @@ export interface DnsCluster {
 export async function startDnsCluster(o: DnsClusterOptions, abort?: AbortSignal): Promise<DnsCluster> {
   const supervisor = new Supervisor(o);
   // First, so that a --metrics-listen conflict fails before any fork.
-  const statusServer = await startStatusServer(o.statusListen, supervisor.registry, () => supervisor.status());
+  const statusServer = await startStatusServer(
+    o.statusListen,
+    supervisor.registry,
+    () => supervisor.status(),
+    {},
+    () => feedNotReady(supervisor.status().feed),
+  );
   const stop = async (): Promise<void> => {
     await supervisor.stop();
     await statusServer.close();

@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { FeedState } from '../registry/feed-etcd.js';
+import { feedNotReady } from '../registry/feed-readiness.js';
 import type { ServingReport } from '../registry/serving-report.js';
 import { backoffDelay } from '../shared/backoff.js';
 import { ValidationError } from '../shared/errors.js';
@@ -63,6 +64,8 @@ export interface GatewayStatus extends ReportStatus {
 export interface Gateway {
   readonly metrics: GatewayMetrics;
   status(): GatewayStatus;
+  /** Why it cannot keep nginx in step with the registry now (GET /readyz); empty when it can. */
+  notReady(): string[];
   /** Renders again soon even without a registry change (e.g. on SIGHUP, after fixing nginx or the template). */
   refresh(): void;
   /** Resolves once no change waits and no render runs (tests, benchmarks). */
@@ -154,6 +157,12 @@ class GatewayRunner implements Gateway {
       ...this.report.status(),
       reloadPending: this.applier.reloadPending,
     };
+  }
+
+  notReady(): string[] {
+    const nginx = this.report.nginx.notReady();
+    const invalid = this.report.status().lastResult?.outcome === 'invalid' ? ['nginx -t refused the last render'] : [];
+    return [...feedNotReady(this.feed), ...(nginx === undefined ? [] : [nginx]), ...invalid];
   }
 
   refresh(): void {

@@ -14,7 +14,7 @@ after(async () => {
 });
 
 describe('NginxControl.reload', () => {
-  it('never signals a process that is not nginx (a stale pid file), nor without a pid file', async () => {
+  it('never signals a process that is not nginx (a stale pid file), nor one nginx -T cannot name', async () => {
     const pidFile = join(dir, 'stale.pid');
     await writeFile(pidFile, `${process.pid}\n`);
     await assert.rejects(new NginxControl({ bin: 'nginx', pidFile }).reload(), /not nginx/);
@@ -22,7 +22,11 @@ describe('NginxControl.reload', () => {
       new NginxControl({ bin: 'nginx', pidFile: join(dir, 'missing.pid') }).reload(),
       /cannot read the nginx pid file/,
     );
-    await assert.rejects(new NginxControl({ bin: 'nginx' }).reload(), /needs the pid file/);
+    const conf = join(dir, 'missing.conf');
+    await assert.rejects(
+      new NginxControl({ bin: 'nginx', conf }).reload(),
+      /nginx -T failed, so the pid file is unknown/,
+    );
   });
 });
 

@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
+import { findPidFile } from './nginx-pid.js';
 
 /** How to reach the nginx that includes the rendered file. */
 export interface NginxOptions {
@@ -17,7 +18,7 @@ export interface NginxOptions {
   readonly prefix?: string | undefined;
   /** Error log during `nginx -t` and `-s reload` (`-e`, nginx >= 1.19.5), e.g. when the default path is not writable. */
   readonly errorLog?: string | undefined;
-  /** The master's pid file: needed for `signal` reloads and for confirming any reload. */
+  /** The master's pid file, for `signal` reloads and for confirming any reload; found with `nginx -T` when unset. */
   readonly pidFile?: string | undefined;
   /** `signal`: SIGHUP to the master (default; nginx parses the config once). `command`: `nginx -s reload`. */
   readonly reload?: 'signal' | 'command';
@@ -49,6 +50,9 @@ export function nginxArgs(o: NginxOptions, action: 'test' | 'reload'): string[] 
 
 /** Runs `nginx -t` and reloads nginx. */
 export class NginxControl {
+  /** The pid file nginx -T named, until reading it fails (the configuration may have changed). */
+  private foundPidFile: string | undefined;
+
   /** `stopping` ends what runs when it aborts: `nginx -t` or `-s reload` is killed, a reload no longer confirmed. */
   constructor(
     readonly options: NginxOptions,
@@ -72,7 +76,14 @@ export class NginxControl {
    * appeared, from the signal.
    */
   async reload(): Promise<{ confirmed: boolean; startedMs?: number }> {
-    const pid = this.options.pidFile === undefined ? undefined : await readPid(this.options.pidFile);
+    const pid = await this.pidFile()
+      .then(readPid)
+      .catch((error: unknown) => {
+        this.foundPidFile = undefined;
+        // `nginx -s reload` finds the master itself; the reload is then only not confirmed.
+        if (this.options.reload === 'command') return undefined;
+        throw error;
+      });
     const before = pid === undefined ? undefined : await workersOf(pid);
     const signalled = performance.now();
     await this.signal(pid);
@@ -91,6 +102,20 @@ export class NginxControl {
     return { confirmed: true, startedMs };
   }
 
+  /** --nginx-pid-file, else the pid file nginx's configuration names (nginx-pid.ts). */
+  async pidFile(): Promise<string> {
+    if (this.options.pidFile !== undefined) return this.options.pidFile;
+    if (this.foundPidFile === undefined) {
+      const { bin, timeoutMs, prefix } = this.options;
+      const runNginx = (args: readonly string[]) => run(bin, args, timeoutMs ?? 60_000, this.stopping);
+      const base = nginxArgs(this.options, 'test').slice(2);
+      this.foundPidFile = await findPidFile(runNginx, base, prefix).catch((error: unknown) => {
+        throw new NginxReloadError(error instanceof Error ? error.message : String(error));
+      });
+    }
+    return this.foundPidFile;
+  }
+
   private async signal(pid: number | undefined): Promise<void> {
     if ((this.options.reload ?? 'signal') === 'command') {
       const args = nginxArgs(this.options, 'reload');
@@ -98,11 +123,11 @@ export class NginxControl {
       if (result.code !== 0) throw new NginxReloadError(`${this.options.bin} -s reload failed: ${result.output}`);
       return;
     }
-    if (pid === undefined) throw new NginxReloadError('signal reload needs the pid file of the nginx master (pidFile)');
+    if (pid === undefined) throw new NginxReloadError('a signal reload needs the pid of the nginx master');
     try {
       process.kill(pid, 'SIGHUP');
     } catch (error) {
-      throw new NginxReloadError(`cannot signal the nginx master (pid ${pid} from ${this.options.pidFile})`, {
+      throw new NginxReloadError(`cannot signal the nginx master (pid ${pid})`, {
         cause: error,
       });
     }
@@ -143,6 +168,8 @@ async function readPid(path: string): Promise<number> {
   } catch (error) {
     throw new NginxReloadError(`cannot read the nginx pid file ${path} (is nginx running?)`, { cause: error });
   }
+  // nginx -t itself leaves an empty pid file where nginx has not run.
+  if (text.trim() === '') throw new NginxReloadError(`the nginx pid file ${path} is empty (is nginx running?)`);
   const pid = Number(text.trim());
   if (!Number.isInteger(pid) || pid <= 1)
     throw new NginxReloadError(`the nginx pid file ${path} holds no pid (${JSON.stringify(text.trim())})`);

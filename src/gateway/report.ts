@@ -3,6 +3,7 @@
  * Skipped records are logged once each, not at every render.
  */
 import type { Logger } from 'pino';
+import { Condition } from '../shared/condition.js';
 import type { ApplyResult } from './apply.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { UpstreamPlan } from './render.js';
@@ -23,12 +24,16 @@ const SKIP_REASONS = ['invalid', 'text_only', 'no_port', 'host_name', 'not_a_ser
 export class GatewayReport {
   private current: ReportStatus = { upstreams: 0, servers: 0, skipped: 0 };
   private skippedLogged = new Map<string, string>();
+  /** nginx not running, its pid file empty, its binary missing: one outage in the log, not a line per retry. */
+  readonly nginx: Condition;
 
   constructor(
     private readonly metrics: GatewayMetrics,
     private readonly log: Logger,
     private readonly file: string,
-  ) {}
+  ) {
+    this.nginx = new Condition(log, 'nginx', 'the rendered file waits on disk and the reload is retried');
+  }
 
   status(): ReportStatus {
     return this.current;
@@ -74,11 +79,10 @@ export class GatewayReport {
       return;
     }
     this.remember(result.outcome, result.error);
-    const message =
-      result.outcome === 'error'
-        ? 'cannot install the config or run nginx; the previous file stays'
-        : 'nginx reload failed; retrying';
-    this.log.error({ err: result.error, file: this.file }, message);
+    const what = result.outcome === 'error' ? 'cannot install the config or run nginx -t' : 'reload failed';
+    this.nginx.failed(`${what}: ${result.error instanceof Error ? result.error.message : String(result.error)}`, {
+      file: this.file,
+    });
   }
 
   private reloaded(
@@ -100,6 +104,7 @@ export class GatewayReport {
       lastReload: { at: new Date().toISOString(), durationMs: Math.round(elapsedMs) },
     };
     this.remember('reloaded');
+    this.nginx.recovered();
     this.log.info(
       {
         upstreams,

@@ -6,6 +6,8 @@ import { abandonOn } from './etcd-abandon.js';
 import { distrustStream, etcdClient } from './etcd-client.js';
 import { etcdClientOptions, type EtcdConnection } from './etcd-connection.js';
 import { EtcdDiagnoser } from './etcd-diagnose.js';
+import { plainEtcdReason } from './etcd-message.js';
+import { Condition } from '../shared/condition.js';
 
 /** Where a feed stands: loading the subtree, following changes, or serving its last view while etcd is away. */
 export type FeedState = 'loading' | 'watching' | 'disconnected';
@@ -81,6 +83,8 @@ export class EtcdZoneFeed {
   private readonly diagnoser: EtcdDiagnoser;
   /** Ends every call and stream of the feed on stop(), whatever the member it waits on. */
   private readonly stopping = new AbortController();
+  /** etcd out of reach: one warning when it starts, one a minute, one line when it ends; readiness reads it. */
+  readonly etcd: Condition;
 
   constructor(private readonly o: EtcdZoneFeedOptions) {
     // A zone of 100k records is a ~10 MB range reply; gRPC's default 4 MiB limit would refuse it forever.
@@ -98,6 +102,7 @@ export class EtcdZoneFeed {
       },
     });
     this.prefix = o.prefix ?? domainPrefix(o.domain);
+    this.etcd = new Condition(o.log, 'etcd', 'answering from the last view');
   }
 
   /** The etcd revision the view reflects (the SOA serial). */
@@ -148,6 +153,7 @@ export class EtcdZoneFeed {
       this.watcher = await this.watch(this.currentRevision + 1, WATCH_CREATE_TIMEOUT_MS);
       this.attempts = 0;
       this.o.onState?.('watching');
+      this.etcd.recovered();
       this.o.log.info({ records: response.kvs.length, revision: this.currentRevision }, 'zone loaded; watching');
       return undefined;
     } catch (error) {
@@ -155,10 +161,7 @@ export class EtcdZoneFeed {
       const access = this.diagnoser.diagnose(error);
       const delay = backoffDelay(this.attempts++, 250, 5000);
       if (access !== undefined && this.o.failOnAccessError === true && this.attempts === 1) return access;
-      this.o.log.warn(
-        { err: access ?? error, code: access?.code, retry_in_ms: delay },
-        `zone load failed; answering from the last view${access ? `: ${access.message}` : ''}`,
-      );
+      this.etcd.failed(access?.message ?? `zone load failed: ${plainEtcdReason(error)}`, { code: access?.code });
       this.o.onState?.('disconnected');
       setTimeout(() => void this.reload(), delay).unref();
       return access;
@@ -196,11 +199,11 @@ export class EtcdZoneFeed {
     });
     watcher.on('disconnected', (error: unknown) => {
       if (this.stopped) return;
-      this.o.log.warn({ err: error }, 'watch disconnected; answering from the last view while it reconnects');
+      this.etcd.failed(`watch disconnected: ${plainEtcdReason(error)}`);
       this.o.onState?.('disconnected');
     });
     watcher.on('connected', () => {
-      this.o.log.info({ revision: this.currentRevision }, 'watch reconnected');
+      this.etcd.recovered({ revision: this.currentRevision });
       this.o.onState?.('watching');
     });
     watcher.on('error', (error) => {
@@ -218,8 +221,10 @@ export class EtcdZoneFeed {
     try {
       const response = await this.client.getAll().prefix(this.prefix).sort('Mod', 'Descend').limit(1).exec();
       this.compare({ count: Number(response.count), newestModRevision: Number(response.kvs[0]?.mod_revision ?? 0) });
-    } catch {
-      // etcd unreachable: the watch's own reconnects cover that
+      this.etcd.recovered();
+    } catch (error) {
+      // etcd unreachable: the watch's own reconnects recover the view; this counts the outage
+      if (!this.stopped) this.etcd.failed(plainEtcdReason(error));
     } finally {
       this.verifying = false;
     }

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { backoffDelay } from '../shared/backoff.js';
+import { Condition } from '../shared/condition.js';
 import { isRetryable } from './errors.js';
+import { plainEtcdReason } from './etcd-message.js';
 import type { Registry } from './registry.js';
 
 /** What a writer reports after each sync (the agent turns it into metrics). Called synchronously. */
@@ -20,12 +22,16 @@ export class RegistryWriter {
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private stopped = false;
+  /** The registry out of reach: one warning when it starts, one a minute, one line when it ends. */
+  readonly condition: Condition;
 
   constructor(
     private readonly registry: Registry,
     private readonly log: Logger,
     private readonly listener: WriterListener = {},
-  ) {}
+  ) {
+    this.condition = new Condition(log, 'registry', 'records are written once it answers');
+  }
 
   /** Asks for `records` to be the process's records; returns at once. */
   write(records: ReadonlyMap<string, string>): void {
@@ -66,8 +72,7 @@ export class RegistryWriter {
     try {
       await this.registry.sync(records);
       this.listener.synced?.(records);
-      if (this.failures > 0)
-        this.log.info({ after_failures: this.failures }, 'registry reachable again; records written');
+      this.condition.recovered({ records: records.size });
       this.failures = 0;
     } catch (error) {
       if (this.stopped) return; // abandoned by the stop, not a registry failure
@@ -79,8 +84,7 @@ export class RegistryWriter {
       }
       this.pending ??= records;
       const delay = backoffDelay(this.failures++, 500, 10_000);
-      const level = this.failures === 1 ? 'warn' : 'debug';
-      this.log[level]({ err: error, retry_in_ms: delay, failures: this.failures }, 'registry sync failed; retrying');
+      this.condition.failed(`sync failed: ${plainEtcdReason(error)}`, { retry_in_ms: delay });
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;
         this.kick();

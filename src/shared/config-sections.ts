@@ -16,6 +16,7 @@ export const dnsConfigSchema = z.strictObject({
   listen: z.optional(text),
   forward: z.optional(text),
   default_ttl: z.optional(count(0)),
+  status_listen: z.optional(text),
   metrics_listen: z.optional(text),
   workers: z.optional(count(1)),
   dns_rate_limit: z.optional(count(0)),
@@ -41,6 +42,7 @@ export const gatewayConfigSchema = z.strictObject({
   nginx_reload: z.optional(z.enum(['signal', 'command'])),
   min_wait: z.optional(text),
   max_wait: z.optional(text),
+  status_listen: z.optional(text),
   metrics_listen: z.optional(text),
 });
 

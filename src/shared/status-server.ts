@@ -5,18 +5,23 @@ import type { Registry as MetricsRegistry } from 'prom-client';
 /** More JSON endpoints: path -> what to answer (a rejection answers 500 with its message). */
 export type JsonRoutes = Readonly<Record<string, () => unknown>>;
 
+/** Why the daemon cannot do its job now (Docker or etcd out of reach, nginx not reloading); empty when it can. */
+export type NotReady = () => readonly string[];
+
 /**
- * Serves GET /metrics (Prometheus text), GET /status (JSON), GET /healthz and any `routes` (JSON) on a loopback
- * address; every daemon (agent, dns, gateway) uses it. A handler that throws answers 500 with its message.
+ * Serves GET /metrics (Prometheus text), GET /status (JSON), GET /healthz (liveness: the process answers), GET /readyz
+ * (readiness: 200 `ready`, or 503 with one reason per line) and any `routes` (JSON) on a loopback address; every
+ * daemon (agent, dns, gateway) uses it. A handler that throws answers 500 with its message.
  */
 export async function startStatusServer(
   listen: { host: string; port: number },
   metrics: MetricsRegistry,
   status: () => unknown,
   routes: JsonRoutes = {},
+  notReady: NotReady = () => [],
 ): Promise<{ address: AddressInfo; close: () => Promise<void> }> {
   const server = http.createServer((request, response) => {
-    void handle(request.url ?? '/', metrics, { '/status': status, ...routes })
+    void handle(request.url ?? '/', metrics, { '/status': status, ...routes }, notReady)
       .catch((error: unknown) => ({
         code: 500,
         type: 'text/plain',
@@ -46,10 +51,16 @@ async function handle(
   url: string,
   metrics: MetricsRegistry,
   routes: JsonRoutes,
+  notReady: NotReady,
 ): Promise<{ code: number; type: string; body: string }> {
   const path = url.split('?')[0] ?? '/';
   if (path === '/metrics') return { code: 200, type: metrics.contentType, body: await metrics.metrics() };
   if (path === '/healthz') return { code: 200, type: 'text/plain', body: 'ok\n' };
+  if (path === '/readyz') {
+    const reasons = notReady();
+    if (reasons.length === 0) return { code: 200, type: 'text/plain', body: 'ready\n' };
+    return { code: 503, type: 'text/plain', body: `not ready\n${reasons.map((r) => `${r}\n`).join('')}` };
+  }
   const route = routes[path];
   if (route !== undefined) return { code: 200, type: 'application/json', body: `${JSON.stringify(await route())}\n` };
   return { code: 404, type: 'text/plain', body: 'not found\n' };

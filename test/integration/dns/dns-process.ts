@@ -68,7 +68,7 @@ export async function startDnsProcess(o: DnsProcessOptions): Promise<DnsProcess>
     o.domain,
     '--listen',
     `127.0.0.1:${port}`,
-    '--metrics-listen',
+    '--status-listen',
     `127.0.0.1:${metricsPort}`,
   ];
   if (o.forward !== undefined) args.push('--forward', o.forward);

@@ -147,7 +147,8 @@ describe('rundock dns with a real etcd', () => {
         env: { RUNDOCK_DNS_UDP: 'node' },
       });
       try {
-        assert.match(fallback.logs(), /"udp_engine":"dgram"/);
+        // The line may reach the pipe a moment after the port answers.
+        await waitFor(async () => Promise.resolve(/"udp_engine":"dgram"/.test(fallback.logs())), 5000, 50);
         for (const port of [dns.port, fallback.port]) {
           assert.deepEqual(sorted(addressesOf(await udpQuery(port, 'influxdb.s.test.example.com', 'A'))), ['10.0.0.5']);
           assert.equal((await udpQuery(port, 'nosuch.s.test.example.com', 'A')).rcode, 'NXDOMAIN');
@@ -665,6 +666,13 @@ describe('rundock dns with a real etcd', () => {
       // The feed says it is disconnected (metric value 2) while it answers from its last view.
       await waitFor(async () => /^rundock_dns_watch_state(\{[^}]*\})? 2$/m.test(await metrics(dns)), 5000, 100);
       assert.ok(dns.alive());
+      // Alive, not ready, and why; the outage is one warning in the log however many retries it takes.
+      const readyz = await fetch(`http://127.0.0.1:${dns.metricsPort}/readyz`);
+      assert.equal(readyz.status, 503);
+      assert.match(await readyz.text(), /^not ready\nregistry: etcd out of reach, serving the last view\n$/);
+      assert.equal((await fetch(`http://127.0.0.1:${dns.metricsPort}/healthz`)).status, 200);
+      await new Promise((r) => setTimeout(r, 3000)); // several reconnects and checks fail meanwhile
+      assert.equal(etcdConditionLines(dns, 'etcd unavailable').length, 1, 'one warning for the outage');
       await etcd.start();
       t.diagnostic(`etcd down for ${Date.now() - downAt} ms`);
       const restarted = Date.now();
@@ -682,6 +690,9 @@ describe('rundock dns with a real etcd', () => {
         (m) => m[1],
       );
       assert.ok(states.length > 0 && states.every((v) => v === '1'), `watching again: ${states.join(',')}`);
+      assert.equal((await fetch(`http://127.0.0.1:${dns.metricsPort}/readyz`)).status, 200);
+      assert.ok(etcdConditionLines(dns, 'etcd available again').length >= 1, 'the end of the outage is logged');
+      assert.ok(!dns.logs().includes('"stack"'), 'no stack trace for an expected condition');
     });
 
     it('a compaction past the revision the server watched from: it reloads and its view is right, without a restart', async (t) => {
@@ -727,6 +738,14 @@ describe('rundock dns with a real etcd', () => {
     });
   });
 });
+
+/** The log lines of a `rundock dns` process about etcd's availability, by message prefix. */
+function etcdConditionLines(dns: DnsProcess, prefix: string): string[] {
+  return dns
+    .logs()
+    .split('\n')
+    .filter((line) => line.includes('"condition":"etcd"') && line.includes(`"msg":"${prefix}`));
+}
 
 /** The Prometheus text of a `rundock dns` process. */
 async function metrics(dns: DnsProcess): Promise<string> {
