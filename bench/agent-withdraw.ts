@@ -69,10 +69,10 @@ interface Sample {
 
 /** Resolves with the time (ms, from the event's timeNano) of the container's next `die` event. */
 async function nextDieEvent(name: string, signal: AbortSignal): Promise<{ at: Promise<number> }> {
-  const stream = (await docker.getEvents({
+  const stream = await docker.getEvents({
     filters: { type: ['container'], container: [name], event: ['die'] },
     abortSignal: signal,
-  })) as NodeJS.ReadableStream;
+  });
   const at = new Promise<number>((resolve, reject) => {
     let buffered = '';
     stream.on('data', (chunk: Buffer) => {

@@ -38,7 +38,7 @@ function reply(result: ReturnType<QueryHandler['handle']>): Buffer {
 describe('QueryHandler', () => {
   it('answers from the zone, with the round-robin offset moving between queries', () => {
     const h = handler();
-    h.handle(query('web.s.prod.example.com'), 'udp');
+    void h.handle(query('web.s.prod.example.com'), 'udp');
     const decoded = dnsPacket.decode(reply(h.handle(query('web.s.prod.example.com'), 'udp')));
     assert.deepEqual(
       decoded.answers?.map((r) => r.type === 'A' && r.data),

@@ -113,7 +113,7 @@ export class DnsMetrics {
   observe(qtype: string, rcode: string, seconds: number): void {
     const type = QTYPES.has(qtype) ? qtype : 'other';
     let byRcode = this.pending.get(type);
-    if (byRcode === undefined) this.pending.set(type, (byRcode = new Map()));
+    if (byRcode === undefined) this.pending.set(type, (byRcode = new Map<string, { n: number }>()));
     const count = byRcode.get(rcode);
     if (count === undefined) byRcode.set(rcode, { n: 1 });
     else count.n++;

@@ -86,7 +86,7 @@ async function dig(port: number, ...args: string[]): Promise<string> {
 
 const decode = (reply: Buffer | undefined): Packet & { rcode?: string; flag_tc?: boolean } => {
   assert.ok(reply !== undefined, 'a reply');
-  return dnsPacket.decode(reply) as Packet & { rcode?: string; flag_tc?: boolean };
+  return dnsPacket.decode(reply);
 };
 const addresses = (p: Packet): string[] => (p.answers ?? []).map((r) => (r.type === 'A' ? r.data : r.type));
 

@@ -97,7 +97,7 @@ export class NginxControl {
     const startedMs = performance.now() - signalled;
     // The new config is loaded; old workers are told to stop 100 ms later. Not seeing that is no failure.
     await this.until(deadline, pid, async (now) =>
-      (await Promise.all([...before].map((old) => !now.has(old) || retiring(old)))).every(Boolean),
+      (await Promise.all([...before].map(async (old) => !now.has(old) || (await retiring(old))))).every(Boolean),
     );
     return { confirmed: true, startedMs };
   }

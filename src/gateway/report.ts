@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { Condition } from '../shared/condition.js';
+import { messageOf } from '../shared/errors.js';
 import type { ApplyResult } from './apply.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { UpstreamPlan } from './render.js';
@@ -80,7 +81,7 @@ export class GatewayReport {
     }
     this.remember(result.outcome, result.error);
     const what = result.outcome === 'error' ? 'cannot install the config or run nginx -t' : 'reload failed';
-    this.nginx.failed(`${what}: ${result.error instanceof Error ? result.error.message : String(result.error)}`, {
+    this.nginx.failed(`${what}: ${messageOf(result.error)}`, {
       file: this.file,
     });
   }
@@ -119,10 +120,7 @@ export class GatewayReport {
 
   private remember(outcome: string, error?: unknown): void {
     const at = new Date().toISOString();
-    const lastResult =
-      error === undefined
-        ? { outcome, at }
-        : { outcome, at, error: error instanceof Error ? error.message : String(error) };
+    const lastResult = error === undefined ? { outcome, at } : { outcome, at, error: messageOf(error) };
     this.current = { ...this.current, lastResult };
   }
 }

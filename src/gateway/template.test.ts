@@ -77,9 +77,9 @@ describe('templateContext and renderConfig', () => {
     assert.deepEqual(context.routes, [
       { hostname: 'grafana.example.com', service: 'grafana', upstream: 'docker_grafana' },
     ]);
-    assert.match(String(context.upstream_blocks), /^upstream docker_grafana \{$/m);
-    assert.doesNotMatch(String(context.upstream_blocks), /server_name/);
-    assert.match(String(context.route_blocks), /server_name grafana\.example\.com;/);
+    assert.match(context.upstream_blocks as string, /^upstream docker_grafana \{$/m);
+    assert.doesNotMatch(context.upstream_blocks as string, /server_name/);
+    assert.match(context.route_blocks as string, /server_name grafana\.example\.com;/);
   });
 
   it('renders a user template into the exact text', () => {

@@ -1,4 +1,5 @@
 /** Connection state bookkeeping shared by registry implementations: state, last error, listener calls. */
+import { messageOf } from '../shared/errors.js';
 import type { RegistryListener, RegistryState } from './registry.js';
 
 /** Tracks connected/disconnected and the last error, telling the listener about each change of state. */
@@ -40,9 +41,4 @@ export class ConnectionState {
     this.state = state;
     this.notify((l) => l.stateChanged?.(state, error));
   }
-}
-
-/** The message of an error, or the value as text. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

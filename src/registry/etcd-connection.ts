@@ -241,9 +241,9 @@ function quietIpServernameWarning(): void {
   if (warningFiltered) return;
   warningFiltered = true;
   const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
     const code = typeof rest[0] === 'object' && rest[0] !== null ? (rest[0] as { code?: string }).code : rest[1];
     if (code === 'DEP0123') return;
     emit(warning, ...rest);
-  }) as typeof process.emitWarning;
+  };
 }

@@ -7,7 +7,8 @@ import type { CallOptions } from '@grpc/grpc-js';
 import { EtcdLeaseInvalidError, type Etcd3, type IRequestOp } from 'etcd3';
 import { backoffDelay } from '../shared/backoff.js';
 import { ValidationError } from '../shared/errors.js';
-import { ConnectionState, messageOf } from './connection-state.js';
+import { ConnectionState } from './connection-state.js';
+import { messageOf } from '../shared/errors.js';
 import { abandonedMessage, abandonOn, boundedCallOptions, isAbandoned, untilAbandoned } from './etcd-abandon.js';
 import { distrustStream, etcdClient } from './etcd-client.js';
 import { etcdClientOptions, type EtcdConnection } from './etcd-connection.js';
@@ -134,8 +135,10 @@ export class EtcdRegistry implements Registry {
     const options = boundedCallOptions(signal, Math.min(this.timeoutMs, WITHDRAW_ATTEMPT_MS));
     const withdrawal = this.serial.run(async () => {
       if (!this.closing.signal.aborted) this.work = new AbortController();
-      let failure: unknown;
-      await this.reconcile(options).catch((error: unknown) => (failure = error));
+      let failure: Error | undefined;
+      await this.reconcile(options).catch((error: unknown) => {
+        failure = error instanceof Error ? error : new Error(messageOf(error));
+      });
       this.lostLeaseId = undefined;
       this.movedFromLeaseId = undefined;
       // revoke() stops the keep-alives first: if etcd cannot be told, the records still expire with the TTL.
@@ -228,7 +231,10 @@ export class EtcdRegistry implements Registry {
       const old = await this.lease.replace().catch((error: unknown) => Promise.reject(this.unavailable(error)));
       this.movedFromLeaseId ??= old;
       for (const key of this.written.keys()) this.written.set(key, null);
-      await this.reconcile().catch((error: unknown) => (this.startRecovery(), Promise.reject(error)));
+      await this.reconcile().catch((error: unknown) => {
+        this.startRecovery();
+        throw error;
+      });
     };
     void this.serial
       .run(move)

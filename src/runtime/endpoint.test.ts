@@ -107,7 +107,10 @@ describe('engineOptions', () => {
       files({ '/c/ca.pem': 'CA', '/c/cert.pem': 'CERT', '/c/key.pem': 'KEY' }),
     );
     assert.equal(o.protocol, 'https');
-    assert.deepEqual([o.ca?.toString(), o.cert?.toString(), o.key?.toString()], ['CA', 'CERT', 'KEY']);
+    assert.deepEqual(
+      [o.ca?.toString(), o.cert?.toString(), (o.key as Buffer | undefined)?.toString()],
+      ['CA', 'CERT', 'KEY'],
+    );
     assert.equal(o.agent?.options.rejectUnauthorized, true);
   });
 

@@ -15,7 +15,7 @@ export interface EngineSubject {
   /** A label unique to this run: containers carrying it are this suite's. */
   label: string;
   /** A name unique to this run and this `suffix`. */
-  name(suffix: string): string;
+  name: (suffix: string) => string;
   cleanup(): Promise<void>;
 }
 

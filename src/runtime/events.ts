@@ -38,10 +38,10 @@ export async function* containerEvents(
 ): AsyncGenerator<ContainerEvent> {
   let stream: NodeJS.ReadableStream;
   try {
-    stream = (await engine.getEvents({
+    stream = await engine.getEvents({
       filters: { type: ['container'], label: [label], event: WATCHED_ACTIONS },
       abortSignal: signal,
-    })) as NodeJS.ReadableStream;
+    });
   } catch (error) {
     throw engineError('subscribe to events', error);
   }

@@ -206,10 +206,8 @@ export class MemoryEngine implements ContainerEngine {
 
   /** Port bindings as Docker makes them: an empty host port gets the next free one. */
   private bind(body: CreateBody): PublishedPort[] {
-    const bindings = Object.entries(body.HostConfig.PortBindings ?? {}) as [
-      string,
-      { HostIp?: string; HostPort?: string }[],
-    ][];
+    const declared = (body.HostConfig.PortBindings ?? {}) as Record<string, { HostIp?: string; HostPort?: string }[]>;
+    const bindings = Object.entries(declared);
     return bindings.flatMap(([containerPort, list]) =>
       list.map((b) => ({
         containerPort,

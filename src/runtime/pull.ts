@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { RundockError } from '../shared/errors.js';
+import { messageOf, RundockError } from '../shared/errors.js';
 import { engineError } from './docker-errors.js';
 import { pullAuth } from './registry-auth.js';
 
@@ -27,7 +27,7 @@ export async function pullImage(
   const authconfig = await pullAuth(ref);
   let stream: NodeJS.ReadableStream;
   try {
-    stream = (await engine.pull(ref, authconfig === undefined ? {} : { authconfig })) as NodeJS.ReadableStream;
+    stream = await engine.pull(ref, authconfig === undefined ? {} : { authconfig });
   } catch (error) {
     const converted = engineError(`pull ${ref}`, error, endpoint);
     // The engine not answering is not a failed pull: say what it is (start dockerd, or fix DOCKER_HOST).
@@ -38,7 +38,7 @@ export async function pullImage(
   await new Promise<void>((resolve, reject) => {
     engine.modem.followProgress(
       stream,
-      (error: unknown) => (error ? reject(pullFailed(ref, String(error), error)) : resolve()),
+      (error: unknown) => (error ? reject(pullFailed(ref, messageOf(error), error)) : resolve()),
       (event: PullEvent) => {
         const message = event.errorDetail?.message ?? event.error;
         if (message !== undefined) streamError ??= message;

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { messageOf } from './errors.js';
 
 /** Where a condition stands, as /status shows it. */
 export interface ConditionStatus {
@@ -80,6 +81,6 @@ export class Condition {
 
 /** A failure as one line: the message of an Error (its first line), else the value. */
 function reasonOf(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = messageOf(error);
   return text.split('\n')[0] ?? text;
 }

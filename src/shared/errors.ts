@@ -134,3 +134,9 @@ function formatValue(value: unknown): string {
   // JSON.stringify gives undefined only for functions and symbols, which never reach here as input.
   return JSON.stringify(value) ?? typeof value;
 }
+
+/** The message of an error, or the value as text (a string thrown or rejected). */
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error));
+}

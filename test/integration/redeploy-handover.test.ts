@@ -22,7 +22,6 @@ import {
   IMAGE,
   inspectContainer,
   removeContainers,
-  rundock,
   rundockJson,
   uniqueName,
 } from './harness.js';

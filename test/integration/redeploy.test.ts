@@ -29,7 +29,9 @@ async function pushVariant(ref: string, text: string): Promise<string> {
   await builder.remove();
   const stream = await docker.getImage(ref).push({ authconfig: {} as never });
   await new Promise<void>((resolve, reject) =>
-    docker.modem.followProgress(stream, (e: unknown) => (e ? reject(e) : resolve())),
+    docker.modem.followProgress(stream, (e: unknown) =>
+      e ? reject(e instanceof Error ? e : new Error(JSON.stringify(e))) : resolve(),
+    ),
   );
   return image.Id;
 }

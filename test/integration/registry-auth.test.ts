@@ -60,7 +60,7 @@ describe('pulling from a registry that requires a login', () => {
     await new Promise<void>((resolve, reject) =>
       docker.modem.followProgress(
         stream,
-        (e: unknown) => (e ? reject(e) : resolve()),
+        (e: unknown) => (e ? reject(e instanceof Error ? e : new Error(JSON.stringify(e))) : resolve()),
         (event: { error?: string }) => event.error && reject(new Error(event.error)),
       ),
     );

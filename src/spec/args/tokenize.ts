@@ -9,6 +9,8 @@ import { hostAddressUnknown, shellSyntax } from './fail.js';
 
 const OPEN = '\u0000VAR:';
 const CLOSE = '\u0000';
+// NUL marks a variable: no argument text can hold one (execve arguments are C strings).
+// eslint-disable-next-line no-control-regex
 const SENTINEL = /\u0000VAR:([^\u0000]*)\u0000/g;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const HOST_VARS = ['PRIVATE_IP', 'PUBLIC_IP'] as const;

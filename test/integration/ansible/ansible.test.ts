@@ -222,7 +222,7 @@ describe('the rundock Ansible module', () => {
     assert.equal(first.result.image_id, info.Image);
     assert.deepEqual(info.HostConfig.VolumesFrom, [data]);
     assert.deepEqual(
-      info.HostConfig.PortBindings?.['8083/tcp'],
+      (info.HostConfig.PortBindings as Record<string, unknown> | undefined)?.['8083/tcp'],
       [{ HostIp: '127.0.0.1', HostPort: String(ui) }],
       '$PRIVATE_IP expanded by rundock',
     );

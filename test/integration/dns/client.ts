@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect } from 'node:net';
-import dnsPacket, { type Answer, type DecodedPacket, type OptAnswer, type Packet, type RecordType } from 'dns-packet';
+import dnsPacket, { type Answer, type DecodedPacket, type OptAnswer, type RecordType } from 'dns-packet';
 
 export const LOOPBACK = '127.0.0.1';
 export const DIG = process.env.RUNDOCK_TEST_DIG ?? '/usr/bin/dig';
