@@ -45,6 +45,14 @@ describe('decideAnnouncements', () => {
     assert.deepEqual(recordOf([container]), { host: '172.17.0.5', port: 80, ttl: 10 });
   });
 
+  it('a stopped auto-port container is "not running", not "no port published" (a stopped container binds nothing)', () => {
+    const auto = { ...facts().labels, announce: 'auto' as const, port: 8080 };
+    const reason = (over: Partial<InstanceFacts>): string | undefined =>
+      decideAnnouncements([facts({ labels: auto, published: [], ...over })], settings, NOW).statuses[0]?.reason;
+    assert.equal(reason({ running: false }), 'not running');
+    assert.match(reason({}) ?? '', /^no port published on 10\.0\.0\.2 for 8080\/tcp/);
+  });
+
   it('writes priority and weight when configured', () => {
     assert.deepEqual(recordOf([facts()], { ...settings, priority: 10, weight: 5 }), {
       host: '10.0.0.2',

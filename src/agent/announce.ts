@@ -116,7 +116,9 @@ export function decideAnnouncements(
   let recheckAt: number | undefined;
   for (const facts of instances) {
     const address = addressOf(facts, s);
-    const verdict = address === undefined ? noAddressReason(facts, s) : unannouncedReason(facts, s, now);
+    // A stopped container has no binding either: "not running" is the reason then, not the missing port.
+    const live = facts.running && !facts.restarting;
+    const verdict = address === undefined && live ? noAddressReason(facts, s) : unannouncedReason(facts, s, now);
     if (verdict === undefined && address !== undefined) {
       const { ip, port } = address;
       records.set(
