@@ -1,7 +1,8 @@
 /** decideAnnouncements with restart_unhealthy: what the host record and `rundock ps` say of the agent's restarts. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideAnnouncements, type AnnounceSettings, type InstanceFacts, type ServiceStatus } from './announce.js';
+import { decideAnnouncements, type AnnounceSettings, type InstanceFacts } from './announce.js';
+import type { ServiceStatus } from '../registry/host-record.js';
 
 const settings: AnnounceSettings = {
   domain: 's.prod.example.com',

@@ -1,5 +1,6 @@
 import { hostKey, instanceKey, recordKey } from '../registry/path.js';
 import { encodeRecord } from '../registry/record.js';
+import type { HostRecord, ServiceStatus } from '../registry/host-record.js';
 import type { PublishedPort } from '../runtime/docker.js';
 import type { LabelledService } from '../spec/labels.js';
 
@@ -61,37 +62,6 @@ export interface AnnounceSettings {
   startedAt: string;
   /** A frontend announces its public address under this name, so `<name>.<domain>` resolves to live frontends only. */
   announceSelf?: string | undefined;
-}
-
-/** Why a service is or is not announced; shown by `rundock ps`, the status endpoint and the host record. */
-export interface ServiceStatus {
-  service: string;
-  container: string;
-  /** The image reference the service was deployed with. */
-  image: string;
-  /** running | restarting | stopped */
-  state: 'running' | 'restarting' | 'stopped';
-  /** Docker's health status, else the agent probe's verdict; absent without either. */
-  health?: string | undefined;
-  restarts: number;
-  /** The new container of an overlapping redeploy, announced beside the service's current one. */
-  successor?: true | undefined;
-  /** With restart_unhealthy: the agent's restarts of this container for failing its checks. */
-  unhealthy_restarts?: number | undefined;
-  /** When the agent last restarted it for that, RFC 3339 UTC. */
-  last_unhealthy_restart?: string | undefined;
-  announced: boolean;
-  reason: string;
-  address?: string | undefined;
-}
-
-/** The JSON of a host record (/rundock/hosts/<host>), on the agent's lease: the key exists while the agent lives. */
-export interface HostRecord {
-  host: string;
-  addresses: { public?: string | undefined; private?: string | undefined };
-  version: string;
-  started_at: string;
-  services: ServiceStatus[];
 }
 
 export interface Announcements {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { HostRecord } from '../agent/announce.js';
+import { decodeHostRecord, type HostRecord } from '../registry/host-record.js';
 import { localAgent } from '../deploy/handover.js';
 import { HOSTS_PREFIX } from '../registry/path.js';
 import { ValidationError } from '../shared/errors.js';
@@ -67,8 +67,10 @@ async function psAll(opts: PsOptions, global: GlobalOptions): Promise<number> {
   const { EtcdRegistry } = await import('../registry/etcd.js');
   const registry = new EtcdRegistry(connection);
   try {
+    // A record that is not a host record (another version's, a hand-written key) is left out, not a crash.
     const hosts = [...(await registry.list(HOSTS_PREFIX)).values()]
-      .map((text) => JSON.parse(text) as HostRecord)
+      .map(decodeHostRecord)
+      .filter((h): h is HostRecord => h !== undefined)
       .sort((a, b) => a.host.localeCompare(b.host));
     const lines = hosts.flatMap((h) =>
       h.services.map((s) => [h.host, s.service, s.announced ? 'yes' : 'no', s.address ?? '-', s.reason]),

@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { checkLabel, domainLabels } from '../registry/path.js';
 import { ValidationError } from '../shared/errors.js';
+import { DNS_LABEL_SOURCE } from '../shared/dns-label.js';
 
 /** nginx's load-balancing method of an upstream. */
 export type Balance =
@@ -68,7 +69,7 @@ export const DEFAULT_SETTINGS: UpstreamSettings = Object.freeze({
 });
 
 const UPSTREAM_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
-const HOSTNAME = /^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const HOSTNAME = new RegExp(`^(?:\\*\\.)?(?:${DNS_LABEL_SOURCE}\\.)*${DNS_LABEL_SOURCE}$`);
 const TIME = /^[0-9]{1,9}(?:ms|s|m|h|d)?$/;
 const HASH_KEY = /^(?:[A-Za-z0-9_.:/-]|\$[A-Za-z_][A-Za-z0-9_]*|\$\{[A-Za-z_][A-Za-z0-9_]*\})+$/;
 

@@ -4,6 +4,7 @@
  * The layout is documented in docs/records.md.
  */
 import { ValidationError } from '../shared/errors.js';
+import { DNS_LABEL } from '../shared/dns-label.js';
 
 /** Root of the DNS subtree, as SkyDNS and CoreDNS's etcd plugin read it by default (`path /skydns`). */
 export const SKYDNS_PREFIX = '/skydns/';
@@ -12,12 +13,11 @@ export const HOSTS_PREFIX = '/rundock/hosts/';
 /** Where each gateway reports what its nginx serves (docs/records.md). */
 export const GATEWAYS_PREFIX = '/rundock/gateways/';
 
-const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const LABEL_RULE = 'must be lowercase DNS labels: a-z, 0-9 and inner hyphens, at most 63 characters each';
 
 /** Checks one DNS label (a service or host name); `field` names it in the error. */
 export function checkLabel(field: string, value: string): string {
-  if (!LABEL.test(value))
+  if (!DNS_LABEL.test(value))
     throw new ValidationError(
       field,
       value,
@@ -33,7 +33,7 @@ export function checkLabel(field: string, value: string): string {
 export function domainLabels(domain: string): string[] {
   const bare = domain.endsWith('.') ? domain.slice(0, -1) : domain;
   const labels = bare.split('.');
-  if (bare.length === 0 || bare.length > 253 || !labels.every((l) => LABEL.test(l)))
+  if (bare.length === 0 || bare.length > 253 || !labels.every((l) => DNS_LABEL.test(l)))
     throw new ValidationError('domain', domain, LABEL_RULE);
   return labels;
 }
@@ -103,7 +103,7 @@ export function parseRecordKey(
   if (!key.startsWith(prefix)) return undefined;
   const [service, host, instance, ...rest] = key.slice(prefix.length).split('/');
   if (service === undefined || host === undefined || rest.length > 0) return undefined;
-  if (!LABEL.test(service) || !LABEL.test(host)) return undefined;
+  if (!DNS_LABEL.test(service) || !DNS_LABEL.test(host)) return undefined;
   if (instance === undefined) return { service, host };
-  return LABEL.test(instance) ? { service, host, instance } : undefined;
+  return DNS_LABEL.test(instance) ? { service, host, instance } : undefined;
 }

@@ -4,6 +4,7 @@ import './zod-messages.js';
 import { dnsConfigSchema, gatewayConfigSchema } from './config-sections.js';
 import { readConfigFile } from './config-file.js';
 import { ValidationError } from './errors.js';
+import { DNS_LABEL } from './dns-label.js';
 
 export { DEFAULT_CONFIG_PATH, readConfigFile } from './config-file.js';
 
@@ -14,7 +15,7 @@ const whole = (min: number, max?: number): z.ZodMiniNumberFormat =>
 
 /** Host settings from the config file (snake_case keys); unknown keys are rejected. */
 export const hostConfigSchema = z.strictObject({
-  hostname: z.optional(z.string().check(z.regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a DNS label'))),
+  hostname: z.optional(z.string().check(z.regex(DNS_LABEL, 'must be a DNS label'))),
   public_ip: z.optional(ipv4),
   private_ip: z.optional(ipv4),
   public_iface: z.optional(text()),

@@ -1,12 +1,12 @@
 import * as z from 'zod/mini';
 import '../shared/zod-messages.js';
 import { isImageReference } from './image-ref.js';
+import { DNS_LABEL } from '../shared/dns-label.js';
 
 /** The four states of a service, as in the original Ansible module. */
 export const STATES = ['present', 'enabled', 'disabled', 'absent'] as const;
 export type State = (typeof STATES)[number];
 
-const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
 const ENV_ENTRY = /^[^=\s]+(=[\s\S]*)?$/;
 const ENV_MESSAGE = 'must be KEY=VALUE or KEY (a name without =, taken from the environment)';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { HostRecord } from '../agent/announce.js';
+import type { HostRecord } from '../registry/host-record.js';
 import { diffEvents } from './events.js';
 import { pageModel } from './page-model.js';
 import { clusterView } from './records.js';

@@ -1,5 +1,5 @@
 /** Registry entries of the reference cluster, for the UI's unit tests. */
-import type { HostRecord } from '../agent/announce.js';
+import type { HostRecord } from '../registry/host-record.js';
 
 export const DOMAIN = 's.prod.example.com';
 export const INFLUX_ID = '3f2a7b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a';

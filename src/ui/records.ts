@@ -3,42 +3,17 @@
  * DNS records (/skydns/...) and gateway reports (/rundock/gateways/<host>). Pure; an unreadable entry is skipped and
  * its key reported, never its value.
  */
-import * as z from 'zod';
 import { decodeRecord } from '../registry/record.js';
+import { DNS_LABEL } from '../shared/dns-label.js';
+import { hostRecordSchema, type HostRecord } from '../registry/host-record.js';
 import { GATEWAYS_PREFIX, HOSTS_PREFIX, parseRecordKey } from '../registry/path.js';
 import { decodeServingReport, type ServingReport } from '../registry/serving-report.js';
 
 /** rundock's own subtree: host records and gateway reports. */
 export const RUNDOCK_PREFIX = '/rundock/';
 
-const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-
-/**
- * The host record as the page reads it (the agent writes it: HostRecord in src/agent/announce.ts, docs/records.md).
- * Unknown fields are dropped here, so nothing the agent adds later reaches the browser unseen.
- */
-export const hostRecordSchema = z.object({
-  host: z.string(),
-  addresses: z.object({ public: z.string().optional(), private: z.string().optional() }),
-  version: z.string(),
-  started_at: z.string(),
-  services: z.array(
-    z.object({
-      service: z.string(),
-      container: z.string(),
-      image: z.string(),
-      state: z.enum(['running', 'restarting', 'stopped']),
-      health: z.string().optional(),
-      restarts: z.number().int().nonnegative(),
-      /** The new container of an overlapping redeploy, announced beside the service's current one. */
-      successor: z.boolean().optional(),
-      announced: z.boolean(),
-      reason: z.string(),
-      address: z.string().optional(),
-    }),
-  ),
-});
-export type HostRecordView = z.infer<typeof hostRecordSchema>;
+/** The host record as the page reads it: the registry's schema (src/registry/host-record.ts, docs/records.md). */
+export type HostRecordView = HostRecord;
 
 /** A gateway's report (src/registry/serving-report.ts): each rendered service's servers, `ip:port`. */
 export type GatewayReport = ServingReport;
@@ -92,7 +67,7 @@ function keep<T extends { host: string }>(
   skipped: string[],
 ): void {
   const label = key.slice(prefix.length);
-  if (value !== undefined && LABEL.test(label) && value.host === label) into.push(value);
+  if (value !== undefined && DNS_LABEL.test(label) && value.host === label) into.push(value);
   else skipped.push(key);
 }
 
