@@ -14,7 +14,6 @@ import { startGateway, type Gateway } from '../src/gateway/gateway.js';
 import { gatewayRenderOptions } from '../src/gateway/options.js';
 import {
   announce,
-  eventually,
   freePort,
   get,
   startBackend,
@@ -22,6 +21,7 @@ import {
   withdraw,
   type Backend,
 } from '../test/integration/gateway/backends.js';
+import { orFalse, waitFor } from '../test/support/wait.js';
 import { startNginx, type NginxProcess } from '../test/integration/gateway/nginx-process.js';
 import { startEtcd, type EtcdProcess } from '../test/integration/registry/etcd-process.js';
 import { median, percentile, progress, runBench, sleep, table } from './common.js';
@@ -57,10 +57,11 @@ async function main(): Promise<void> {
     const host = `node-${i}`;
     const started = performance.now();
     await announce(client, DOMAIN, 'grafana', host, backend.port);
-    await eventually(
-      `${backend.name} answers`,
+    await waitFor(
+      orFalse(async () => (await get(port, HOST)).body === `backend ${backend.name}\n`),
       5000,
-      async () => (await get(port, HOST)).body === `backend ${backend.name}\n`,
+      20,
+      `${backend.name} answers`,
     );
     samples.push(performance.now() - started);
     progress(`run ${i + 1}: ${samples.at(-1)?.toFixed(0)} ms`);

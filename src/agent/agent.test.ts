@@ -15,6 +15,7 @@ import { encodeLabels, LABEL } from '../spec/labels.js';
 import type { CreateBody } from '../spec/run-options.js';
 import { Agent } from './agent.js';
 import { AgentMetrics } from './metrics.js';
+import { waitFor } from '../../test/support/wait.js';
 
 const DOMAIN = 's.unit.example.com';
 const HOST = 'node-1';
@@ -90,15 +91,6 @@ function body(
 /** The records in the registry now (the embedded registry's own view). */
 const records = async (): Promise<Map<string, string>> => registry.list('/skydns/');
 
-/** Resolves once `check` holds (every 5 ms, at most 2 s of real time). */
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`${what}: not within 2 s`);
-}
-
 /** Lets every pending event and write of the agent run (the agent reacts without timers). */
 const settle = async (): Promise<void> => {
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
@@ -112,7 +104,12 @@ describe('Agent', () => {
     await settle();
     assert.equal((await records()).has(KEY), false, 'not while the health check is starting');
     engine.health(id, 'healthy');
-    await until('announced', async () => (await records()).get(KEY) === '{"host":"10.0.0.2","port":8080,"ttl":10}');
+    await waitFor(
+      async () => (await records()).get(KEY) === '{"host":"10.0.0.2","port":8080,"ttl":10}',
+      2000,
+      5,
+      'announced',
+    );
   });
 
   it('withdraws a container on its die event', async () => {
@@ -120,20 +117,20 @@ describe('Agent', () => {
     await engine.start(id);
     engine.health(id, 'healthy');
     await startAgent();
-    await until('announced', async () => (await records()).has(KEY));
+    await waitFor(async () => (await records()).has(KEY), 2000, 5, 'announced');
     engine.crash(id);
-    await until('withdrawn', async () => !(await records()).has(KEY));
+    await waitFor(async () => !(await records()).has(KEY), 2000, 5, 'withdrawn');
   });
 
   it('holds back a container its policy restarted until it has stayed up for stable-after', async () => {
     const id = await engine.create('web', body({ checked: false }));
     await engine.start(id);
     const agent = await startAgent(300);
-    await until('announced once up 300 ms', async () => (await records()).has(KEY));
+    await waitFor(async () => (await records()).has(KEY), 2000, 5, 'announced once up 300 ms');
     engine.crash(id);
-    await until('withdrawn at once', async () => !(await records()).has(KEY));
+    await waitFor(async () => !(await records()).has(KEY), 2000, 5, 'withdrawn at once');
     assert.match(agent.status().services[0]?.reason ?? '', /restarted 1 times; announced once up/);
-    await until('announced again once stable', async () => (await records()).has(KEY));
+    await waitFor(async () => (await records()).has(KEY), 2000, 5, 'announced again once stable');
   });
 
   it('restarts a container whose checks keep failing (restart_unhealthy), and announces it once healthy again', async () => {
@@ -141,17 +138,17 @@ describe('Agent', () => {
     await engine.start(id);
     engine.health(id, 'healthy');
     const agent = await startAgent(0);
-    await until('announced', async () => (await records()).has(KEY));
+    await waitFor(async () => (await records()).has(KEY), 2000, 5, 'announced');
     engine.health(id, 'unhealthy', 1);
-    await until('withdrawn', async () => !(await records()).has(KEY));
+    await waitFor(async () => !(await records()).has(KEY), 2000, 5, 'withdrawn');
     assert.match(agent.status().services[0]?.reason ?? '', /1 of 2 failed checks before the agent restarts it/);
     const started = (await engine.inspect(id)).startedAt;
     await new Promise((r) => setTimeout(r, 20)); // a start time of its own
     engine.health(id, 'unhealthy', 2);
-    await until('restarted', async () => (await engine.inspect(id)).startedAt !== started);
+    await waitFor(async () => (await engine.inspect(id)).startedAt !== started, 2000, 5, 'restarted');
     assert.equal((await engine.inspect(id)).health, 'starting');
     engine.health(id, 'healthy');
-    await until('announced again', async () => (await records()).has(KEY));
+    await waitFor(async () => (await records()).has(KEY), 2000, 5, 'announced again');
     assert.equal(agent.status().services[0]?.unhealthy_restarts, 1);
   });
 
@@ -160,12 +157,12 @@ describe('Agent', () => {
     await engine.start(id);
     engine.health(id, 'healthy');
     const first = await startAgent();
-    await until('announced', async () => (await records()).has(KEY));
+    await waitFor(async () => (await records()).has(KEY), 2000, 5, 'announced');
     await first.stop(true);
     assert.equal((await new EmbeddedRegistry({ stateDir: dir }).list('/skydns/')).has(KEY), false, 'withdrawn on stop');
     const before = await engine.inspect(id);
     await startAgent();
-    await until('announced again', async () => (await records()).has(KEY));
+    await waitFor(async () => (await records()).has(KEY), 2000, 5, 'announced again');
     assert.deepEqual(await engine.inspect(id), before, 'the container untouched');
   });
 
@@ -174,18 +171,23 @@ describe('Agent', () => {
     await engine.start(old);
     engine.health(old, 'healthy');
     await startAgent();
-    await until('the current one announced', async () => (await records()).has(KEY));
+    await waitFor(async () => (await records()).has(KEY), 2000, 5, 'the current one announced');
     const next = await engine.create('web_rundock_next', body({ announce: 'auto' }));
     await engine.start(next);
     engine.health(next, 'healthy');
     const second = instanceKey(DOMAIN, 'web', HOST, next.slice(0, 12));
-    await until('both announced', async () => (await records()).has(second) && (await records()).has(KEY));
+    await waitFor(async () => (await records()).has(second) && (await records()).has(KEY), 2000, 5, 'both announced');
     const newPort = (await engine.inspect(next)).published[0]?.hostPort;
     await engine.rename(old, 'web_rundock_old');
     await engine.rename(next, 'web');
-    await until('the new one at the host record alone', async () => {
-      const now = await records();
-      return !now.has(second) && now.get(KEY) === `{"host":"10.0.0.2","port":${newPort},"ttl":10}`;
-    });
+    await waitFor(
+      async () => {
+        const now = await records();
+        return !now.has(second) && now.get(KEY) === `{"host":"10.0.0.2","port":${newPort},"ttl":10}`;
+      },
+      2000,
+      5,
+      'the new one at the host record alone',
+    );
   });
 });

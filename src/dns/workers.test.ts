@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import dnsPacket from 'dns-packet';
 import pino from 'pino';
 import { startDnsCluster, type DnsCluster, type DnsClusterOptions } from './workers.js';
+import { waitFor } from '../../test/support/wait.js';
 
 const HOST = '127.0.0.1';
 const DOMAIN = 's.workers.example.com';
@@ -56,14 +57,6 @@ async function get(cluster: DnsCluster, path: string): Promise<string> {
   return response.text();
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
@@ -107,10 +100,15 @@ describe('DNS workers (node:cluster)', { timeout: 90_000 }, () => {
     assert.equal(served.workers.length, 2);
 
     process.kill(pids[0] as number, 'SIGKILL');
-    await until('the dead worker to be replaced', () => {
-      const first = cluster.status().workers[0];
-      return first?.state === 'ready' && first.restarts === 1 && first.pid !== pids[0];
-    });
+    await waitFor(
+      () => {
+        const first = cluster.status().workers[0];
+        return first?.state === 'ready' && first.restarts === 1 && first.pid !== pids[0];
+      },
+      20_000,
+      100,
+      'the dead worker to be replaced',
+    );
     assert.match(await get(cluster, '/metrics'), /^rundock_dns_worker_restarts_total 1$/m);
     assert.deepEqual(new Set(await ask(port, 10)), new Set(['NXDOMAIN']));
 

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { BIN, freePort } from './harness.js';
+import { waitFor } from '../support/wait.js';
 
 /** A `rundock agent` child process for tests, with its status address. */
 export interface AgentProcess {
@@ -11,19 +12,7 @@ export interface AgentProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Polls `check` every `everyMs` until it returns true; resolves to the time waited, rejects after `timeoutMs`. */
-export async function waitFor(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-  everyMs = 20,
-): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await check()) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+export { waitFor } from '../support/wait.js';
 
 /** Starts `rundock agent ARGS...` and resolves once its status endpoint answers (its first resync is done). */
 export async function startAgent(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {

@@ -8,6 +8,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitFor } from '../../support/wait.js';
 
 export interface NetnsHost {
   name: string;
@@ -114,7 +115,7 @@ async function start(
     ],
     'containerd.log',
   );
-  await waitFor(() => Promise.resolve(existsSync(containerdSock)), 30_000, 'containerd');
+  await waitFor(() => Promise.resolve(existsSync(containerdSock)), 30_000, 250, 'containerd');
   daemon(
     [
       'dockerd',
@@ -141,6 +142,7 @@ async function start(
   await waitFor(
     async () => (await run(docker[0] ?? 'docker', [...docker.slice(1), 'info'])).code === 0,
     60_000,
+    250,
     'dockerd',
   );
   await loadImage(image, dockerSock);
@@ -180,14 +182,6 @@ function loadImage(image: string, dockerSock: string): Promise<void> {
   });
 }
 
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not ready after ${timeoutMs} ms`);
-    await sleep(250);
-  }
-}
-
 /** The pids of the processes in namespace NAME (all started by this test: the role's runsvdir tree, the engine). */
 async function pidsIn(name: string): Promise<number[]> {
   const out = await run('ip', ['netns', 'pids', name]);
@@ -219,10 +213,11 @@ async function destroy(
     await waitFor(
       () => Promise.resolve(child.exitCode !== null || child.signalCode !== null),
       30_000,
+      250,
       'engine stop',
     ).catch(() => child.kill('SIGKILL'));
   }
-  await waitFor(async () => (await pidsIn(name)).length === 0, 20_000, 'services stop').catch(async () => {
+  await waitFor(async () => (await pidsIn(name)).length === 0, 20_000, 250, 'services stop').catch(async () => {
     for (const pid of await pidsIn(name)) process.kill(pid, 'SIGKILL');
     await sleep(500);
   });

@@ -28,7 +28,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { IMAGE } from '../harness.js';
-import { createNetnsHost, run, waitFor, type NetnsHost } from './netns-host.js';
+import { createNetnsHost, run, type NetnsHost } from './netns-host.js';
+import { waitFor } from '../../support/wait.js';
 import { inventory } from './role-inventory.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -116,11 +117,16 @@ describe('role rundock.rundock.host and examples/site.yml on a bare host', { tim
     const sv = await host!.exec(['sh', '-c', `sv status ${host!.root}/etc/sv/*`]);
     for (const service of ['rundock-agent', 'rundock-dns', 'rundock-gateway', 'rundock-etcd', 'rundock-nginx'])
       assert.match(sv.stdout, new RegExp(`^run: [^:]*/${service}: `, 'm'), sv.stdout);
-    await waitFor(async () => (await dig(`influxdb.${DOMAIN}`)) === ADDRESS, 60_000, 'influxdb in DNS');
+    await waitFor(async () => (await dig(`influxdb.${DOMAIN}`)) === ADDRESS, 60_000, 250, 'influxdb in DNS');
     assert.match(await dig(`grafana.${DOMAIN}`, 'SRV'), new RegExp(`^10 100 8087 role-h1\\.grafana\\.${DOMAIN}\\.$`));
     assert.equal(await dig(`www.${DOMAIN}`), ADDRESS, 'the frontend announces itself');
     const curl = ['curl', '-s', '-H', 'Host: grafana.role.example.com', `http://${ADDRESS}/`];
-    await waitFor(async () => (await host!.exec(curl)).stdout.includes('grafana on role-h1'), 60_000, 'nginx route');
+    await waitFor(
+      async () => (await host!.exec(curl)).stdout.includes('grafana on role-h1'),
+      60_000,
+      250,
+      'nginx route',
+    );
     const rendered = readFileSync(join(host!.root, 'etc/nginx/rundock/rundock-upstreams.conf'), 'utf8');
     assert.match(rendered, new RegExp(`upstream docker_grafana \\{\\n\\s+server ${ADDRESS}:8087;`));
     assert.deepEqual(readdirSync(join(host!.root, 'opt/rundock/releases')).length, 1);
@@ -152,6 +158,7 @@ describe('role rundock.rundock.host and examples/site.yml on a bare host', { tim
     await waitFor(
       async () => (await dig(`influxdb.${DOMAIN}`)) === ADDRESS,
       60_000,
+      250,
       'influxdb in DNS after the upgrade',
     );
   });

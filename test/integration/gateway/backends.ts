@@ -4,7 +4,6 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Etcd3 } from 'etcd3';
 import pino, { type Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -68,16 +67,6 @@ export async function get(port: number, hostname: string, path = '/'): Promise<{
   } catch {
     return { status: 0, body: '' };
   }
-}
-
-/** Polls `check` every 20 ms until it returns true; fails after `timeoutMs`. Resolves to the time it took, ms. */
-export async function eventually(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<number> {
-  const start = performance.now();
-  while (performance.now() - start < timeoutMs) {
-    if (await check().catch(() => false)) return performance.now() - start;
-    await sleep(20);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
 }
 
 /** Logs of the gateway under test: silent unless RUNDOCK_LOG_LEVEL says otherwise. */

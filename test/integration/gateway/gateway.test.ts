@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
 import { startEtcd, type EtcdProcess } from '../registry/etcd-process.js';
-import { announce, eventually, get, metricValue, startBackend, withdraw, type Backend } from './backends.js';
+import { announce, get, metricValue, startBackend, withdraw, type Backend } from './backends.js';
+import { orFalse, waitFor } from '../../support/wait.js';
 import { setupGateway, type GatewayUnderTest } from './setup.js';
 
 let etcd: EtcdProcess;
@@ -53,10 +54,11 @@ describe('rundock gateway (etcd + nginx)', () => {
     assert.equal((await get(g.port, 'grafana.example.com')).status, 502); // routed, nothing announced yet
     const started = performance.now();
     await announce(client, g.domain, 'grafana', 'node-back-1', backend(0).port);
-    await eventually(
-      'grafana answers through nginx',
+    await waitFor(
+      orFalse(async () => (await get(g.port, 'grafana.example.com')).body === 'backend b1\n'),
       2000,
-      async () => (await get(g.port, 'grafana.example.com')).body === 'backend b1\n',
+      20,
+      'grafana answers through nginx',
     );
     const elapsed = performance.now() - started;
     assert.ok(elapsed < 2000, `took ${elapsed} ms`);
@@ -67,13 +69,19 @@ describe('rundock gateway (etcd + nginx)', () => {
     const g = await gatewayFor({ routes: ['grafana.example.com=grafana'] });
     await announce(client, g.domain, 'grafana', 'h1', backend(0).port);
     await announce(client, g.domain, 'grafana', 'h2', backend(1).port);
-    await eventually('both instances serve', 3000, async () => (await bodies(g, 'grafana.example.com', 4)).size === 2);
+    await waitFor(
+      orFalse(async () => (await bodies(g, 'grafana.example.com', 4)).size === 2),
+      3000,
+      20,
+      'both instances serve',
+    );
     await withdraw(client, g.domain, 'grafana', 'h1');
     // Old workers finish what they hold (a keep-alive connection may get one more answer from the old config).
-    await eventually(
-      'requests stop reaching b1',
+    await waitFor(
+      orFalse(async () => (await bodies(g, 'grafana.example.com', 4)).has('backend b1') === false),
       2000,
-      async () => (await bodies(g, 'grafana.example.com', 4)).has('backend b1') === false,
+      20,
+      'requests stop reaching b1',
     );
     assert.deepEqual(await bodies(g, 'grafana.example.com', 20), new Set(['backend b2']));
     assert.doesNotMatch(await readFile(g.file, 'utf8'), new RegExp(`:${backend(0).port};`));
@@ -93,15 +101,21 @@ describe('rundock gateway (etcd + nginx)', () => {
   it('a render that fails nginx -t leaves the previous config serving, is counted, and the next valid change applies', async () => {
     const g = await gatewayFor({ routes: ['grafana.example.com=grafana'] });
     await announce(client, g.domain, 'grafana', 'h1', backend(0).port);
-    await eventually('grafana serves', 3000, async () => (await get(g.port, 'grafana.example.com')).status === 200);
+    await waitFor(
+      orFalse(async () => (await get(g.port, 'grafana.example.com')).status === 200),
+      3000,
+      20,
+      'grafana serves',
+    );
     // A hand-written snippet that is fine today but clashes with the upstream a new service `clash` will get.
     await writeFile(join(g.nginx.extraDir, 'clash.conf'), 'upstream rundock_clash { server 127.0.0.1:9; }\n');
     const good = await readFile(g.file, 'utf8');
     await announce(client, g.domain, 'clash', 'h1', backend(2).port);
-    await eventually(
-      'nginx -t failure counted',
+    await waitFor(
+      orFalse(async () => (await metricValue(g.metrics, 'rundock_gateway_validation_failures_total')) >= 1),
       3000,
-      async () => (await metricValue(g.metrics, 'rundock_gateway_validation_failures_total')) >= 1,
+      20,
+      'nginx -t failure counted',
     );
     assert.equal(await readFile(g.file, 'utf8'), good);
     assert.equal((await get(g.port, 'grafana.example.com')).body, 'backend b1\n');
@@ -109,8 +123,11 @@ describe('rundock gateway (etcd + nginx)', () => {
     assert.match(g.gateway.status().lastResult?.error ?? '', /duplicate upstream "rundock_clash"/);
     await withdraw(client, g.domain, 'clash', 'h1');
     await announce(client, g.domain, 'grafana', 'h2', backend(1).port);
-    await eventually('the next valid change serves', 3000, async () =>
-      (await bodies(g, 'grafana.example.com', 4)).has('backend b2'),
+    await waitFor(
+      orFalse(async () => (await bodies(g, 'grafana.example.com', 4)).has('backend b2')),
+      3000,
+      20,
+      'the next valid change serves',
     );
   });
 
@@ -124,41 +141,66 @@ describe('rundock gateway (etcd + nginx)', () => {
         'x-template',
       );
     await announce(client, g.domain, 'grafana', 'h1', backend(0).port);
-    await eventually(
-      'the template serves',
+    await waitFor(
+      orFalse(async () => (await get(g.port, 'grafana.example.com')).status === 200 && (await header()) === 'v1'),
       3000,
-      async () => (await get(g.port, 'grafana.example.com')).status === 200 && (await header()) === 'v1',
+      20,
+      'the template serves',
     );
     await writeFile(templateFile, '{{#routes}}server_name {{hostname}};\n'); // never closed
     await announce(client, g.domain, 'grafana', 'h2', backend(1).port);
-    await eventually(
-      'the render failure is counted',
+    await waitFor(
+      orFalse(async () => (await metricValue(g.metrics, 'rundock_gateway_renders_total', { outcome: 'error' })) >= 1),
       3000,
-      async () => (await metricValue(g.metrics, 'rundock_gateway_renders_total', { outcome: 'error' })) >= 1,
+      20,
+      'the render failure is counted',
     );
     assert.equal(await header(), 'v1');
     assert.equal((await get(g.port, 'grafana.example.com')).status, 200);
     assert.match(g.gateway.status().lastResult?.error ?? '', /line 1: \{\{#routes\}\} is never closed/);
     await writeFile(templateFile, template('v2').replaceAll('PORT', String(g.port)));
     await withdraw(client, g.domain, 'grafana', 'h2');
-    await eventually('the fixed template serves', 3000, async () => (await header()) === 'v2');
+    await waitFor(
+      orFalse(async () => (await header()) === 'v2'),
+      3000,
+      20,
+      'the fixed template serves',
+    );
   });
 
   it('with etcd unreachable the last good config keeps serving; changes apply once it is back', async () => {
     const g = await gatewayFor({ routes: ['grafana.example.com=grafana'] });
     await announce(client, g.domain, 'grafana', 'h1', backend(0).port);
-    await eventually('grafana serves', 3000, async () => (await get(g.port, 'grafana.example.com')).status === 200);
+    await waitFor(
+      orFalse(async () => (await get(g.port, 'grafana.example.com')).status === 200),
+      3000,
+      20,
+      'grafana serves',
+    );
     await g.gateway.idle(); // new workers may serve before the reload that started them is counted
     const reloads = await g.reloads();
     await etcd.stop();
-    await eventually('the feed reports the outage', 10_000, async () => g.gateway.status().feed !== 'watching');
+    await waitFor(
+      orFalse(async () => g.gateway.status().feed !== 'watching'),
+      10_000,
+      20,
+      'the feed reports the outage',
+    );
     assert.equal((await get(g.port, 'grafana.example.com')).body, 'backend b1\n');
     assert.equal(await g.reloads(), reloads);
     await etcd.start();
-    await eventually('the feed watches again', 20_000, async () => g.gateway.status().feed === 'watching');
+    await waitFor(
+      orFalse(async () => g.gateway.status().feed === 'watching'),
+      20_000,
+      20,
+      'the feed watches again',
+    );
     await announce(client, g.domain, 'grafana', 'h2', backend(1).port);
-    await eventually('the new instance serves', 5000, async () =>
-      (await bodies(g, 'grafana.example.com', 4)).has('backend b2'),
+    await waitFor(
+      orFalse(async () => (await bodies(g, 'grafana.example.com', 4)).has('backend b2')),
+      5000,
+      20,
+      'the new instance serves',
     );
   });
 });

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
 import { startEtcd, type EtcdProcess } from '../registry/etcd-process.js';
-import { announce, eventually, get, startBackend, withdraw, type Backend } from './backends.js';
+import { announce, get, startBackend, withdraw, type Backend } from './backends.js';
+import { orFalse, waitFor } from '../../support/wait.js';
 import { setupGateway, type GatewayUnderTest } from './setup.js';
 import { runWrk } from './wrk.js';
 
@@ -51,7 +52,12 @@ describe('rundock gateway under load', () => {
     const gateway = g;
     await announce(client, gateway.domain, 'grafana', 'h1', port(0));
     await announce(client, gateway.domain, 'grafana', 'h2', port(1));
-    await eventually('h1 and h2 serve', 3000, async () => (await get(gateway.port, HOST)).status === 200);
+    await waitFor(
+      orFalse(async () => (await get(gateway.port, HOST)).status === 200),
+      3000,
+      20,
+      'h1 and h2 serve',
+    );
     const url = `http://127.0.0.1:${gateway.port}/`;
     // New connections (every request its own) and keep-alive connections, side by side.
     const fresh = runWrk({ url, seconds: SECONDS, connections: 8, headers: [`Host: ${HOST}`, 'Connection: close'] });

@@ -8,7 +8,8 @@ import { Registry } from 'prom-client';
 import { startGateway, type Gateway } from '../../../src/gateway/gateway.js';
 import { gatewayRenderOptions, type RenderOptionsInput } from '../../../src/gateway/options.js';
 import type { GatewaySource } from '../../../src/gateway/source.js';
-import { eventually, freePort, metricValue, testLogger } from './backends.js';
+import { freePort, metricValue, testLogger } from './backends.js';
+import { orFalse, waitFor } from '../../support/wait.js';
 import { startNginx, type NginxProcess } from './nginx-process.js';
 
 export interface GatewayUnderTest {
@@ -68,7 +69,12 @@ export async function setupGateway(o: SetupOptions): Promise<GatewayUnderTest> {
   }
   const reloads = (): Promise<number> => metricValue(metrics, 'rundock_gateway_reloads_total', { outcome: 'ok' });
   const reloadedAfter = async (count: number, timeoutMs = 5000): Promise<void> => {
-    await eventually(`more than ${count} reloads`, timeoutMs, async () => (await reloads()) > count);
+    await waitFor(
+      orFalse(async () => (await reloads()) > count),
+      timeoutMs,
+      20,
+      `more than ${count} reloads`,
+    );
   };
   await reloadedAfter(0);
   return {

@@ -11,6 +11,7 @@ import { EtcdZoneFeed } from '../../../src/registry/feed-etcd.js';
 import { recordKey } from '../../../src/registry/path.js';
 import { encodeRecord } from '../../../src/registry/record.js';
 import { startEtcdCluster, type EtcdCluster } from './etcd-process.js';
+import { waitFor } from '../../support/wait.js';
 
 let cluster: EtcdCluster;
 /** A client on the members that stay up. */
@@ -27,16 +28,6 @@ after(async () => {
 });
 
 const silent = pino({ level: 'silent' });
-
-/** Resolves once `check` is true (polled every 50 ms); rejects after `timeoutMs`. Resolves to the time it took. */
-async function until(what: string, timeoutMs: number, check: () => boolean | Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await check()) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('etcd with a member that stops answering', () => {
   it("the agent's records move to a new lease before the old one expires: never deleted", async () => {
@@ -61,10 +52,11 @@ describe('etcd with a member that stops answering', () => {
       assert.ok(firstLease !== undefined && firstLease !== '0');
       cluster.members[0]?.pause();
       // The first lease's renewals go to the frozen member: wait until etcd has let it expire.
-      await until(
-        'the first lease expired',
-        3 * 6000,
+      await waitFor(
         async () => (await observer.leaseClient.leaseTimeToLive({ ID: firstLease })).TTL === '-1',
+        3 * 6000,
+        50,
+        'the first lease expired',
       );
       const kv = (await observer.get(key).exec()).kvs[0];
       assert.ok(kv !== undefined, 'the record is still in etcd');
@@ -89,14 +81,18 @@ describe('etcd with a member that stops answering', () => {
     const first = new Etcd3({ hosts: cluster.endpoints[0] ?? '' });
     try {
       // The first member serves again after an earlier test froze it: the sync below goes to it, and sticks.
-      await until('the first member answers', 20_000, () =>
-        first
-          .get('/')
-          .exec()
-          .then(
-            () => true,
-            () => false,
-          ),
+      await waitFor(
+        () =>
+          first
+            .get('/')
+            .exec()
+            .then(
+              () => true,
+              () => false,
+            ),
+        20_000,
+        50,
+        'the first member answers',
       );
       await registry.sync(record(80));
       cluster.members[0]?.pause();
@@ -138,10 +134,10 @@ describe('etcd with a member that stops answering', () => {
       const put = Date.now();
       await observer.put(key).value(encodeRecord({ host: '10.0.0.2', port: 80, ttl: 1 }));
       // gRPC's keep-alive ping alone would notice the dead connection only after about 7 s.
-      const ms = await until('the feed has the new record', 5000, () => view.has(key));
+      const ms = await waitFor(() => view.has(key), 5000, 50, 'the feed has the new record');
       assert.ok(Date.now() - put < 5000, `${ms} ms`);
       await observer.delete().key(key);
-      await until('the feed drops the deleted record', 5000, () => !view.has(key));
+      await waitFor(() => !view.has(key), 5000, 50, 'the feed drops the deleted record');
     } finally {
       cluster.members[0]?.resume();
       await feed.stop();

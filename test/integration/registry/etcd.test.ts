@@ -9,6 +9,7 @@ import { encodeRecord } from '../../../src/registry/record.js';
 import { registryContract } from '../../../src/registry/registry.contract.js';
 import type { RegistryListener } from '../../../src/registry/registry.js';
 import { startEtcd, type EtcdProcess } from './etcd-process.js';
+import { waitFor } from '../../support/wait.js';
 
 let etcd: EtcdProcess;
 let client: Etcd3;
@@ -28,16 +29,6 @@ async function read(prefix: string): Promise<Map<string, string>> {
 /** The lease a key is attached to ('0' for none), or undefined when the key does not exist. */
 async function leaseOf(key: string): Promise<string | undefined> {
   return (await client.get(key).exec()).kvs[0]?.lease;
-}
-
-/** Polls `check` every 100 ms until it returns true; fails after `timeoutMs`. Resolves to the time it took. */
-async function eventually(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<number> {
-  const start = Date.now();
-  while (Date.now() - start < timeoutMs) {
-    if (await check().catch(() => false)) return Date.now() - start;
-    await sleep(100);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
 }
 
 let seq = 0;
@@ -114,7 +105,7 @@ describe('EtcdRegistry on a real etcd', () => {
     await r.close();
     const [first] = records.keys();
     assert.ok(first !== undefined && (await leaseOf(first)) !== undefined, 'still there right after close');
-    const took = await eventually('the records expired', 6000, async () => (await leaseOf(first)) === undefined);
+    const took = await waitFor(async () => (await leaseOf(first)) === undefined, 6000, 20, 'the records expired');
     assert.ok(took <= 4000, `expired after ${took} ms`);
   });
 
@@ -151,10 +142,15 @@ describe('EtcdRegistry on a real etcd', () => {
     await r.sync(records);
     const old = r.status().leaseId;
     await client.leaseClient.leaseRevoke({ ID: old });
-    await eventually('the records are back on a new lease', 5000, async () => {
-      const leases = await Promise.all([...records.keys()].map(leaseOf));
-      return leases.every((l) => l !== undefined && l !== old && l === r.status().leaseId);
-    });
+    await waitFor(
+      async () => {
+        const leases = await Promise.all([...records.keys()].map(leaseOf));
+        return leases.every((l) => l !== undefined && l !== old && l === r.status().leaseId);
+      },
+      5000,
+      20,
+      'the records are back on a new lease',
+    );
     assert.ok(events.includes(`replaced ${old} -> ${r.status().leaseId}`), events.join(', '));
     await r.withdrawAll();
     await r.close();
@@ -210,10 +206,15 @@ describe('EtcdRegistry on a real etcd', () => {
       await etcd.start();
     }
     // The desired set is the last one given (one record): it is written, and the removed one deleted.
-    await eventually('the desired record is back on a new lease', 10_000, async () => {
-      const [kept, removed] = await Promise.all(keys.map(leaseOf));
-      return kept !== undefined && kept !== old && kept === r.status().leaseId && removed === undefined;
-    });
+    await waitFor(
+      async () => {
+        const [kept, removed] = await Promise.all(keys.map(leaseOf));
+        return kept !== undefined && kept !== old && kept === r.status().leaseId && removed === undefined;
+      },
+      10_000,
+      20,
+      'the desired record is back on a new lease',
+    );
     assert.equal(r.status().state, 'connected');
     assert.deepEqual(
       events.filter((e) => !e.startsWith('replaced')),
