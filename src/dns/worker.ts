@@ -7,7 +7,7 @@ import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { EtcdConnection } from '../registry/etcd-connection.js';
-import type { FeedState } from '../registry/feed-etcd.js';
+import type { FeedState } from '../registry/feed.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { stopSignal, stopWithin } from '../shared/shutdown.js';
 import { startDnsService } from './service.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
-import type { FeedState, ZoneSink } from '../registry/feed-etcd.js';
+import type { FeedState, ZoneSink } from '../registry/feed.js';
 import { recordKey } from '../registry/path.js';
 import { startGateway, type Gateway } from './gateway.js';
 import { gatewayRenderOptions } from './options.js';

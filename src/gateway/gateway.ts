@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
-import type { FeedState } from '../registry/feed-etcd.js';
+import type { FeedState } from '../registry/feed.js';
 import { feedNotReady } from '../registry/feed-readiness.js';
 import type { ServingReport } from '../registry/serving-report.js';
 import { backoffDelay } from '../shared/backoff.js';
