@@ -46,9 +46,10 @@ export function viewBehind(view: { count: number; revision: number }, etcd: Pref
 }
 
 /**
- * Keeps a ZoneSink equal to a prefix in etcd (a domain's /skydns subtree, /rundock/): loads it once, then follows a watch from the next
- * revision, so queries are answered from memory and never wait on etcd. A canceled watch (compacted revision) or a
- * failed load starts over with a full reload; while etcd is unreachable the sink keeps its last view.
+ * Keeps a ZoneSink equal to a prefix in etcd (a domain's /skydns subtree, /rundock/): loads it once, then follows a
+ * watch from the next revision, so queries are answered from memory and never wait on etcd. A canceled watch
+ * (compacted revision) or a failed load starts over with a full reload; while etcd is unreachable the sink keeps its
+ * last view. One per prefix per process (feeds.ts), its sink the FanOutFeed every consumer follows.
  *
  * A watch on a member that stops answering (cut off from this host) stays silent, without an error, until gRPC's
  * keep-alive ping gives up on the connection (about 7 s). So once a second the feed asks etcd (any member with a
