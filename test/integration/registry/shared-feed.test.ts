@@ -48,7 +48,7 @@ describe('agent with --dns, --nginx-conf-dir and --ui over etcd: one feed per pr
     await etcd?.kill();
   });
 
-  it('/status lists one feed for the domain, followed by DNS, gateway and UI; both serve a record put in etcd', async () => {
+  it('/status lists one feed for the domain, followed by DNS, gateway and UI; both serve a record put in etcd', async (t) => {
     await client.put(recordKey(DOMAIN, 'web', 'node-1')).value('{"host":"10.0.0.5","port":8087}');
     await waitFor(
       async () => addressesOf(await udpQuery(dnsPort, `web.${DOMAIN}`, 'A')).join() === '10.0.0.5',
@@ -63,6 +63,7 @@ describe('agent with --dns, --nginx-conf-dir and --ui over etcd: one feed per pr
       dns?: { feed: string; records: number };
       gateway?: { feed: string; records: number };
     };
+    t.diagnostic(`feeds: ${JSON.stringify(status.feeds)}`);
     const domainFeeds = status.feeds.filter((f) => f.prefix === domainPrefix(DOMAIN));
     assert.equal(domainFeeds.length, 1, JSON.stringify(status.feeds));
     const [feed] = domainFeeds;
