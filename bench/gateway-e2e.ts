@@ -12,6 +12,7 @@ import { Etcd3 } from 'etcd3';
 import { DEFAULT_DEBOUNCE } from '../src/gateway/debounce.js';
 import { startGateway, type Gateway } from '../src/gateway/gateway.js';
 import { gatewayRenderOptions } from '../src/gateway/options.js';
+import { ProcessFeeds } from '../src/registry/feeds.js';
 import {
   announce,
   freePort,
@@ -33,6 +34,7 @@ let etcd: EtcdProcess | undefined;
 let nginx: NginxProcess | undefined;
 let gateway: Gateway | undefined;
 let client: Etcd3 | undefined;
+let feeds: ProcessFeeds | undefined;
 const backends: Backend[] = [];
 
 async function main(): Promise<void> {
@@ -43,9 +45,10 @@ async function main(): Promise<void> {
   client = new Etcd3({ hosts: [etcd.endpoint] });
   const port = await freePort();
   const render = gatewayRenderOptions({ domain: DOMAIN, routes: [`${HOST}=grafana`], listen: [`127.0.0.1:${port}`] });
+  feeds = new ProcessFeeds({ source: { etcd: { hosts: [etcd.endpoint] } }, log: testLogger() });
   gateway = await startGateway({
     domain: DOMAIN,
-    source: { etcd: { hosts: [etcd.endpoint] } },
+    feeds,
     file: join(nginx.confDir, 'upstreams.conf'),
     render,
     nginx: nginx.options,
@@ -90,6 +93,7 @@ async function main(): Promise<void> {
 
 void runBench(main, async () => {
   await gateway?.stop();
+  await feeds?.stop();
   await nginx?.stop();
   client?.close();
   await etcd?.kill();

@@ -4,6 +4,7 @@ import { AgentMetrics } from '../agent/metrics.js';
 import { startStatusServer } from '../shared/status-server.js';
 import { feedNotReady } from '../registry/feed-readiness.js';
 import { EmbeddedRegistry } from '../registry/embedded.js';
+import { ProcessFeeds } from '../registry/feeds.js';
 import { checkLabel, domainPrefix, gatewayKey, GATEWAYS_PREFIX } from '../registry/path.js';
 import { decodeServingReport, encodeServingReport, type ServingReport } from '../registry/serving-report.js';
 import type { Registry } from '../registry/registry.js';
@@ -123,20 +124,23 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
     },
   });
   reconnected.notify = () => agent.registryReconnected();
-  // Inside the agent, DNS and gateway retry TLS/auth failures like the registry does: the agent never exits on them.
-  const source =
-    registry instanceof EmbeddedRegistry
-      ? { embedded: registry }
-      : { etcd: etcd ?? { hosts: [] }, retryAccessErrors: true };
-  const gatewayOptions =
-    flags.nginxConfDir === undefined ? undefined : await gatewayRenderOptions(flags, domain, source);
+  // One feed per prefix for DNS, gateway and UI together. Inside the agent the feeds retry TLS/auth failures like
+  // the registry does: the agent never exits on them.
+  const feeds = new ProcessFeeds({
+    source:
+      registry instanceof EmbeddedRegistry
+        ? { embedded: registry }
+        : { etcd: etcd ?? { hosts: [] }, retryAccessErrors: true },
+    log: logger('feed'),
+  });
+  const gatewayOptions = flags.nginxConfDir === undefined ? undefined : await gatewayRenderOptions(flags, domain);
   const dns =
     flags.dns === undefined
       ? undefined
       : await startDnsService({
           domain,
           listen: parseListen('dns', flags.dns),
-          source,
+          feeds,
           forward: flags.forward,
           rateLimit,
           defaultTtl: seconds('record-ttl', flags.recordTtl, config.record_ttl ?? 10),
@@ -150,6 +154,7 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
           await import('../gateway/gateway.js')
         ).startGateway({
           ...gatewayOptions,
+          feeds,
           metricsRegistry: metrics.registry,
           log: logger('gateway'),
           serving: { host: name, publish: (report) => agent.publish(gatewayKey(name), encodeServingReport(report)) },
@@ -157,13 +162,19 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
   const ui =
     uiOptions === undefined
       ? undefined
-      : await (await import('../ui/ui.js')).startUi({ ...uiOptions, source, log: logger('ui') });
+      : await (await import('../ui/ui.js')).startUi({ ...uiOptions, feeds, log: logger('ui') });
   const onHup = (): void => gateway?.refresh();
   process.on('SIGHUP', onHup);
   const server = await startStatusServer(
     parseListen('status-listen', flags.statusListen ?? config.status_listen ?? DEFAULT_STATUS_LISTEN),
     metrics.registry,
-    () => ({ ...agent.status(), dns: dns?.status(), gateway: gateway?.status(), ui: ui?.status() }),
+    () => ({
+      ...agent.status(),
+      dns: dns?.status(),
+      gateway: gateway?.status(),
+      ui: ui?.status(),
+      feeds: feeds.status(),
+    }),
     { '/gateways': () => gatewayReports(registry) },
     () => [
       ...agent.notReady(),
@@ -180,7 +191,7 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
   const withdraw = !(flags.keepRecords ?? config.withdraw_on_exit === false);
   log.info({ signal, withdraw }, 'agent stopping');
   process.off('SIGHUP', onHup);
-  const steps = agentStopSteps({ agent, registry, withdraw, leaseTtl, gateway, dns, ui, status: server });
+  const steps = agentStopSteps({ agent, registry, withdraw, leaseTtl, gateway, dns, ui, feeds, status: server });
   await stopWithin(steps, { log });
   return 0;
 }

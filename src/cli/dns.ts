@@ -10,6 +10,7 @@ import type { GlobalOptions } from './context.js';
 import { withConfigSection, type OptionSource } from './config-flags.js';
 import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js';
 import { feedNotReady } from '../registry/feed-readiness.js';
+import { ProcessFeeds } from '../registry/feeds.js';
 import { parseListen, statusListenHelp, statusListenOf } from './listen.js';
 
 /** Where `rundock dns` serves /metrics, /status, /healthz and /readyz unless told otherwise. */
@@ -96,15 +97,19 @@ async function runDns(given: DnsFlags, sourceOf: OptionSource, global: GlobalOpt
   const metricsRegistry = new Registry();
   // From here on a signal stops the server cleanly, during its start too (the first load is bounded).
   const stopping = stopSignal(log);
+  const feeds = new ProcessFeeds({ source: { etcd }, log });
   const dns = await startDnsService({
     domain,
     listen,
-    source: { etcd },
+    feeds,
     forward: flags.forward,
     defaultTtl,
     rateLimit,
     metricsRegistry,
     log,
+  }).catch(async (error: unknown) => {
+    await feeds.stop();
+    throw error;
   });
   const status = await startStatusServer(
     statusListen,
@@ -114,6 +119,7 @@ async function runDns(given: DnsFlags, sourceOf: OptionSource, global: GlobalOpt
     () => feedNotReady(dns.status().feed),
   ).catch(async (error: unknown) => {
     await dns.stop();
+    await feeds.stop();
     throw error;
   });
   log.info(
@@ -128,6 +134,7 @@ async function runDns(given: DnsFlags, sourceOf: OptionSource, global: GlobalOpt
   log.info({ signal }, 'dns stopping');
   const steps = [
     { name: 'stop the DNS server', run: () => dns.stop() },
+    { name: 'stop the record feed', run: () => feeds.stop() },
     { name: 'close the status server', run: () => status.close() },
   ];
   await stopWithin(steps, { log });

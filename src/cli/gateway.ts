@@ -9,7 +9,6 @@ import { logger } from '../shared/log.js';
 import { durationNanos } from '../spec/args/values.js';
 import type { GatewayOptions } from '../gateway/gateway.js';
 import type { NginxOptions } from '../gateway/nginx.js';
-import type { GatewaySource } from '../gateway/source.js';
 import type { GlobalOptions } from './context.js';
 import { withConfigSection, type OptionSource } from './config-flags.js';
 import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js';
@@ -19,6 +18,7 @@ import type { EtcdConnection } from '../registry/etcd-connection.js';
 import { checkLabel, gatewayKey } from '../registry/path.js';
 import { encodeServingReport, type ServingReport } from '../registry/serving-report.js';
 import { RegistryWriter } from '../registry/writer.js';
+import { ProcessFeeds } from '../registry/feeds.js';
 import type { Registry as RecordRegistry } from '../registry/registry.js';
 import { hostName } from '../runtime/host.js';
 import { stopSignal, stopWithin } from '../shared/shutdown.js';
@@ -127,7 +127,14 @@ async function runGateway(given: GatewayFlags, sourceOf: OptionSource, global: G
     host,
     publish: (r: ServingReport) => reports.writer.write(new Map([[gatewayKey(host), encodeServingReport(r)]])),
   };
-  const gateway = await startGateway({ ...options, metricsRegistry, log, serving });
+  // Started by the gateway's first ask, after it checked its directory and template.
+  const feeds = new ProcessFeeds({ source: { etcd }, log });
+  const gateway = await startGateway({ ...options, feeds, metricsRegistry, log, serving }).catch(
+    async (error: unknown) => {
+      await feeds.stop();
+      throw error;
+    },
+  );
   const status = await startStatusServer(
     statusListen,
     metricsRegistry,
@@ -150,6 +157,7 @@ async function runGateway(given: GatewayFlags, sourceOf: OptionSource, global: G
     [
       withdrawStep(reports.registry, leaseTtl, 'report'),
       { name: 'stop the gateway', run: (s) => gateway.stop(s) },
+      { name: 'stop the record feed', run: () => feeds.stop() },
       { name: 'close the registry', run: () => reports.registry.close() },
       { name: 'close the status server', run: () => status.close() },
     ],
@@ -174,7 +182,7 @@ async function gatewayOptions(
   flags: GatewayFlags,
   config: HostConfig,
 ): Promise<{
-  options: Omit<GatewayOptions, 'log' | 'metricsRegistry'>;
+  options: GatewaySettings;
   etcd: EtcdConnection;
   host: string;
   leaseTtl: number;
@@ -188,15 +196,14 @@ async function gatewayOptions(
   const leaseTtl = flags.leaseTtl === undefined ? (config.lease_ttl ?? 30) : Number(flags.leaseTtl);
   if (!Number.isInteger(leaseTtl) || leaseTtl < 2)
     throw new ValidationError('lease-ttl', flags.leaseTtl, 'must be a whole number of seconds, at least 2');
-  return { options: await gatewayRenderOptions(flags, domain, { etcd }), etcd, host, leaseTtl };
+  return { options: await gatewayRenderOptions(flags, domain), etcd, host, leaseTtl };
 }
 
-/** Checks the rendering and nginx flags; `source` is where the records come from. */
-export async function gatewayRenderOptions(
-  flags: GatewayRenderFlags,
-  domain: string,
-  source: GatewaySource,
-): Promise<Omit<GatewayOptions, 'log' | 'metricsRegistry'>> {
+/** The gateway's settings from flags: all but where the records come from (the process's feeds) and the logger. */
+export type GatewaySettings = Omit<GatewayOptions, 'log' | 'metricsRegistry' | 'feeds'>;
+
+/** Checks the rendering and nginx flags. */
+export async function gatewayRenderOptions(flags: GatewayRenderFlags, domain: string): Promise<GatewaySettings> {
   if (flags.nginxConfDir === undefined)
     throw new ValidationError('nginx-conf-dir', undefined, 'is required: the directory of the rendered file');
   const reload = flags.nginxReload;
@@ -227,7 +234,6 @@ export async function gatewayRenderOptions(
   };
   return {
     domain,
-    source,
     file: join(flags.nginxConfDir, flags.file),
     render,
     templateFile: flags.template,

@@ -44,15 +44,18 @@ export function agentStopSteps(o: {
   gateway?: Gateway | undefined;
   dns?: DnsService | undefined;
   ui?: { stop(): Promise<void> } | undefined;
+  /** The record feeds DNS, gateway and UI follow: stopped once none of them does any more. */
+  feeds?: { stop(): Promise<void> } | undefined;
   status: Closable;
 }): StopStep[] {
   const steps: StopStep[] = [{ name: 'stop following Docker', run: () => o.agent.stopFollowing() }];
   if (o.withdraw) steps.push(withdrawStep(o.registry, o.leaseTtl));
   steps.push({ name: 'close the registry', run: () => o.registry.close() });
-  const { gateway, dns, ui } = o;
+  const { gateway, dns, ui, feeds } = o;
   if (ui !== undefined) steps.push({ name: 'stop the web UI', run: () => ui.stop() });
   if (gateway !== undefined) steps.push({ name: 'stop the gateway', run: (signal) => gateway.stop(signal) });
   if (dns !== undefined) steps.push({ name: 'stop the DNS server', run: () => dns.stop() });
+  if (feeds !== undefined) steps.push({ name: 'stop the record feeds', run: () => feeds.stop() });
   steps.push({ name: 'close the status server', run: () => o.status.close() });
   return steps;
 }

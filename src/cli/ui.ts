@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadHostConfig } from '../shared/config.js';
 import { ValidationError } from '../shared/errors.js';
 import { logger } from '../shared/log.js';
+import { ProcessFeeds } from '../registry/feeds.js';
 import { DEFAULT_UI_LISTEN, TOKEN_ENV, uiOptions, type UiOptions } from '../ui/options.js';
 import type { GlobalOptions } from './context.js';
 import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js';
@@ -70,12 +71,17 @@ async function runUi(flags: UiFlags, global: GlobalOptions): Promise<number> {
     );
   const log = logger('ui');
   const { startUi } = await import('../ui/ui.js');
-  const ui = await startUi({ ...options, source: { etcd }, log });
+  const feeds = new ProcessFeeds({ source: { etcd }, log });
+  const ui = await startUi({ ...options, feeds, log }).catch(async (error: unknown) => {
+    await feeds.stop();
+    throw error;
+  });
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
   log.info('web UI stopping');
   await ui.stop();
+  await feeds.stop();
   return 0;
 }

@@ -1,9 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
-import type { EmbeddedRegistry } from '../registry/embedded.js';
-import { feedFromEmbedded } from '../registry/feed-embedded.js';
-import type { FeedState } from '../registry/feed-etcd.js';
-import type { EtcdSource } from '../registry/etcd-connection.js';
+import type { FeedProvider, FeedState } from '../registry/feed.js';
+import { domainPrefix } from '../registry/path.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { DnsMetrics, WATCH_STATE } from './metrics.js';
 import { startDnsServer, type DnsServer } from './server.js';
@@ -15,8 +13,8 @@ export const DEFAULT_DNS_LISTEN = '127.0.0.1:8053';
 export interface DnsServiceOptions {
   domain: string;
   listen: { host: string; port: number };
-  /** Records from etcd (load + watch), or from the agent's own embedded registry. */
-  source: EtcdSource | { embedded: EmbeddedRegistry };
+  /** The process's record feeds (registry/feeds.ts): the service follows the domain's, shared with others. */
+  feeds: FeedProvider;
   forward?: string | undefined;
   defaultTtl: number;
   /** Per-client UDP response rate limit (rate-limit.ts). */
@@ -37,39 +35,20 @@ export interface DnsService {
   stop(): Promise<void>;
 }
 
-/** Starts the DNS server for one domain with its view fed from etcd or the embedded registry. */
+/** Starts the DNS server for one domain, its view fed by the process's feed of the domain (etcd or embedded). */
 export async function startDnsService(o: DnsServiceOptions): Promise<DnsService> {
   const metrics = new DnsMetrics(o.metricsRegistry);
   const index = new ZoneIndex(o.domain, {
     onBadRecord: (key, reason) => o.log.warn({ key, reason }, 'record skipped'),
   });
-  let feed: FeedState = 'loading';
+  let feedState: FeedState = 'loading';
   const onState = (state: FeedState): void => {
-    feed = state;
+    feedState = state;
     metrics.watchState.set(WATCH_STATE[state]);
   };
-  let serial: () => number;
-  let stopFeed: () => Promise<void> | void;
-  if ('etcd' in o.source) {
-    // Imported on demand: etcd3 and grpc load only in processes that talk to etcd.
-    const { EtcdZoneFeed } = await import('../registry/feed-etcd.js');
-    const etcdFeed = new EtcdZoneFeed({
-      ...o.source.etcd,
-      failOnAccessError: o.source.retryAccessErrors !== true,
-      domain: o.domain,
-      sink: index,
-      log: o.log,
-      onState,
-    });
-    await etcdFeed.start();
-    serial = () => etcdFeed.revision();
-    stopFeed = () => etcdFeed.stop();
-  } else {
-    const embedded = await feedFromEmbedded(o.source.embedded, o.domain, index);
-    onState('watching');
-    serial = embedded.serial;
-    stopFeed = embedded.stop;
-  }
+  // The feed's first load was attempted (etcd keeps retrying after); its view reaches the index at once.
+  const feed = await o.feeds.feed(domainPrefix(o.domain));
+  const unsubscribe = feed.subscribe(index, onState);
   let server: DnsServer;
   try {
     server = await startDnsServer({
@@ -77,23 +56,23 @@ export async function startDnsService(o: DnsServiceOptions): Promise<DnsService>
       zones: index,
       forward: o.forward,
       defaultTtl: o.defaultTtl,
-      serial,
+      serial: () => feed.revision(),
       metrics,
       shared: o.clusterWorker,
       rateLimit: o.rateLimit,
       log: o.log,
     });
   } catch (error) {
-    await stopFeed();
+    unsubscribe();
     throw error;
   }
   return {
     server,
     index,
-    status: () => ({ domain: o.domain, records: index.size, feed }),
+    status: () => ({ domain: o.domain, records: index.size, feed: feedState }),
     stop: async () => {
       await server.close();
-      await stopFeed();
+      unsubscribe();
     },
   };
 }

@@ -7,7 +7,8 @@ import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { EtcdConnection } from '../registry/etcd-connection.js';
-import type { FeedState } from '../registry/feed-etcd.js';
+import type { FeedState } from '../registry/feed.js';
+import { ProcessFeeds } from '../registry/feeds.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { stopSignal, stopWithin } from '../shared/shutdown.js';
 import { startDnsService } from './service.js';
@@ -60,12 +61,14 @@ export async function runDnsWorker(baseLog: Logger): Promise<number> {
     if (process.connected) process.send?.(message, undefined, {}, () => then?.());
     else then?.();
   };
+  // One feed per process: each worker follows the domain on its own, as a process of its own must.
+  const feeds = new ProcessFeeds({ source: { etcd: settings.etcd }, log });
   let dns: Awaited<ReturnType<typeof startDnsService>>;
   try {
     dns = await startDnsService({
       domain: settings.domain,
       listen: settings.listen,
-      source: { etcd: settings.etcd },
+      feeds,
       forward: settings.forward,
       defaultTtl: settings.defaultTtl,
       rateLimit: settings.rateLimit,
@@ -74,6 +77,7 @@ export async function runDnsWorker(baseLog: Logger): Promise<number> {
       log,
     });
   } catch (error) {
+    await feeds.stop();
     // The primary reports it, once for all workers.
     send({ rundockDns: 'failed', message: error instanceof Error ? error.message : String(error) }, () =>
       process.exit(1),
@@ -98,7 +102,11 @@ export async function runDnsWorker(baseLog: Logger): Promise<number> {
   await stopSignal(log);
   clearInterval(timer);
   // Well under the primary's 3 s before it kills a worker.
-  await stopWithin([{ name: 'stop the DNS server', run: () => dns.stop() }], { log, budgetMs: 2000 });
+  const steps = [
+    { name: 'stop the DNS server', run: () => dns.stop() },
+    { name: 'stop the record feed', run: () => feeds.stop() },
+  ];
+  await stopWithin(steps, { log, budgetMs: 2000 });
   process.exit(0);
 }
 

@@ -19,7 +19,7 @@ import type { Logger } from 'pino';
 import { stopSignal, stopWithin } from '../shared/shutdown.js';
 import { feedNotReady } from '../registry/feed-readiness.js';
 import { startStatusServer } from '../shared/status-server.js';
-import type { FeedState } from '../registry/feed-etcd.js';
+import type { FeedState } from '../registry/feed.js';
 import type { DnsWorkerSettings } from './worker.js';
 import { Supervisor, type Slot } from './workers-supervisor.js';
 

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
-import type { FeedState, ZoneSink } from '../registry/feed-etcd.js';
-import { recordKey } from '../registry/path.js';
+import { FanOutFeed, type FeedState, type ZoneSink } from '../registry/feed.js';
+import { domainPrefix, recordKey } from '../registry/path.js';
 import { startGateway, type Gateway } from './gateway.js';
 import { gatewayRenderOptions } from './options.js';
 
@@ -33,20 +33,19 @@ async function start(
   nginx: '/bin/true' | '/bin/false',
   name: string,
 ): Promise<{ gateway: Gateway; sink: ZoneSink; setState: (s: FeedState) => void; file: string }> {
-  let sink: ZoneSink | undefined;
-  let setState: ((s: FeedState) => void) | undefined;
+  // The fan-out alone, without a driver: the test writes the records and sets the state.
+  const feed = new FanOutFeed(domainPrefix(DOMAIN));
   const file = join(dir, `${name}.conf`);
   const gateway = await startGateway({
     domain: DOMAIN,
-    source: { feed: async (s, onState) => ((sink = s), (setState = onState), onState('loading'), () => undefined) },
+    feeds: { feed: () => Promise.resolve(feed) },
     file,
     render: gatewayRenderOptions({ domain: DOMAIN, upstreams: ['api'] }),
     nginx: { bin: nginx, reload: 'command' },
     debounce: { minQuietMs: 10, maxWaitMs: 50 },
     log: pino({ level: 'silent' }),
   });
-  if (sink === undefined || setState === undefined) throw new Error('feed not started');
-  return { gateway, sink, setState, file };
+  return { gateway, sink: feed, setState: (state) => feed.setState(state), file };
 }
 
 async function settle(gateway: Gateway): Promise<void> {

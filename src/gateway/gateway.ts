@@ -10,7 +10,8 @@ import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
-import type { FeedState } from '../registry/feed-etcd.js';
+import type { FeedProvider, FeedState, RecordFeed } from '../registry/feed.js';
+import { domainPrefix } from '../registry/path.js';
 import { feedNotReady } from '../registry/feed-readiness.js';
 import type { ServingReport } from '../registry/serving-report.js';
 import { backoffDelay } from '../shared/backoff.js';
@@ -24,14 +25,15 @@ import type { RenderOptions } from './options.js';
 import { planUpstreams, type UpstreamPlan } from './render.js';
 import { GatewayReport, type ReportStatus } from './report.js';
 import { hostPort, snapshotFromRecords } from './snapshot.js';
-import { RecordView, startFeed, type GatewaySource, type RunningFeed } from './source.js';
+import { RecordView } from './source.js';
 import { renderConfig } from './template-context.js';
 import { compileTemplate, type Template } from './template.js';
 
 /** What startGateway needs; the CLI builds it from flags, the agent from its own settings. */
 export interface GatewayOptions {
   readonly domain: string;
-  readonly source: GatewaySource;
+  /** The process's record feeds (registry/feeds.ts): the gateway follows the domain's, shared with others. */
+  readonly feeds: FeedProvider;
   /** The rendered file (include it in nginx's `http {}`); staging files are written beside it. */
   readonly file: string;
   readonly render: RenderOptions;
@@ -112,7 +114,7 @@ class GatewayRunner implements Gateway {
   private readonly view = new RecordView(() => this.debouncer.trigger());
   private readonly debouncer: Debouncer;
   private feed: FeedState = 'loading';
-  private running: RunningFeed = { stop: () => undefined, revision: () => 0 };
+  private following: { feed: RecordFeed; unsubscribe: () => void } | undefined;
   /** The services and servers last reported (serving), as text: a report is published only when they change. */
   private reported: string | undefined;
   /** Services of the last applied text: they stay (as placeholders) while hand-written config may reference them. */
@@ -138,13 +140,8 @@ class GatewayRunner implements Gateway {
   async start(): Promise<void> {
     if (await this.file.recover())
       this.o.log.warn({ file: this.o.file }, 'an interrupted install was undone: the previous file is back');
-    this.running = await startFeed(
-      this.o.source,
-      this.o.domain,
-      this.view,
-      (state) => this.onFeedState(state),
-      this.o.log,
-    );
+    const feed = await this.o.feeds.feed(domainPrefix(this.o.domain));
+    this.following = { feed, unsubscribe: feed.subscribe(this.view, (state) => this.onFeedState(state)) };
   }
 
   status(): GatewayStatus {
@@ -175,7 +172,7 @@ class GatewayRunner implements Gateway {
 
   async stop(signal?: AbortSignal): Promise<void> {
     clearTimeout(this.retryTimer);
-    await this.running.stop();
+    this.following?.unsubscribe();
     const giveUp = (): void => this.stopping.abort(signal?.reason);
     if (signal?.aborted === true) giveUp();
     else signal?.addEventListener('abort', giveUp, { once: true });
@@ -221,7 +218,12 @@ class GatewayRunner implements Gateway {
     if (text === this.reported) return;
     this.reported = text;
     const applied_at = new Date().toISOString();
-    this.o.serving.publish({ host: this.o.serving.host, revision: this.running.revision(), applied_at, services });
+    this.o.serving.publish({
+      host: this.o.serving.host,
+      revision: this.following?.feed.revision() ?? 0,
+      applied_at,
+      services,
+    });
   }
 
   private scheduleRetry(): void {

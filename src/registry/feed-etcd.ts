@@ -1,6 +1,5 @@
 import type { Etcd3, Watcher } from 'etcd3';
 import type { Logger } from 'pino';
-import { domainPrefix } from './path.js';
 import { backoffDelay } from '../shared/backoff.js';
 import { abandonOn } from './etcd-abandon.js';
 import { distrustStream, etcdClient } from './etcd-client.js';
@@ -8,16 +7,7 @@ import { etcdClientOptions, type EtcdConnection } from './etcd-connection.js';
 import { EtcdDiagnoser } from './etcd-diagnose.js';
 import { plainEtcdReason } from './etcd-message.js';
 import { Condition } from '../shared/condition.js';
-
-/** Where a feed stands: loading the subtree, following changes, or serving its last view while etcd is away. */
-export type FeedState = 'loading' | 'watching' | 'disconnected';
-
-/** What a feed writes into: an in-memory view of the records (the DNS server's zone index, the gateway's upstreams). */
-export interface ZoneSink {
-  replaceAll(entries: Iterable<[string, string]>): void;
-  put(key: string, value: string): void;
-  delete(key: string): void;
-}
+import type { FeedDriver, FeedState, ZoneSink } from './feed.js';
 
 /** Deadline of each attempt of a small request (the check), ms; the etcd3 client then tries another member. */
 const CHECK_TIMEOUT_MS = 1000;
@@ -26,7 +16,8 @@ const loadTimeoutMs = (records: number): number => 2000 + records / 10;
 const WATCH_CREATE_TIMEOUT_MS = 3000;
 
 export interface EtcdZoneFeedOptions extends EtcdConnection {
-  domain: string;
+  /** The key prefix to load and watch: a domain's /skydns subtree (path.ts domainPrefix), or /rundock/ for the UI. */
+  prefix: string;
   sink: ZoneSink;
   log: Logger;
   onState?: (state: FeedState) => void;
@@ -37,8 +28,6 @@ export interface EtcdZoneFeedOptions extends EtcdConnection {
   failOnAccessError?: boolean;
   /** How often the view is checked against etcd (ms, default 1000); see EtcdZoneFeed. 0 turns the check off. */
   verifyEveryMs?: number;
-  /** The key prefix to load and watch instead of the domain's /skydns subtree (the web UI also follows /rundock/). */
-  prefix?: string;
 }
 
 /** What a check sees: the number of keys under the prefix and the newest mod revision among them (0: none). */
@@ -57,9 +46,10 @@ export function viewBehind(view: { count: number; revision: number }, etcd: Pref
 }
 
 /**
- * Keeps a ZoneSink equal to the domain's /skydns subtree in etcd: loads it once, then follows a watch from the next
- * revision, so queries are answered from memory and never wait on etcd. A canceled watch (compacted revision) or a
- * failed load starts over with a full reload; while etcd is unreachable the sink keeps its last view.
+ * Keeps a ZoneSink equal to a prefix in etcd (a domain's /skydns subtree, /rundock/): loads it once, then follows a
+ * watch from the next revision, so queries are answered from memory and never wait on etcd. A canceled watch
+ * (compacted revision) or a failed load starts over with a full reload; while etcd is unreachable the sink keeps its
+ * last view. One per prefix per process (feeds.ts), its sink the FanOutFeed every consumer follows.
  *
  * A watch on a member that stops answering (cut off from this host) stays silent, without an error, until gRPC's
  * keep-alive ping gives up on the connection (about 7 s). So once a second the feed asks etcd (any member with a
@@ -67,7 +57,7 @@ export function viewBehind(view: { count: number; revision: number }, etcd: Pref
  * delivering anything in between, it reloads through another connection: the view is never more than about two
  * seconds behind etcd while some member answers.
  */
-export class EtcdZoneFeed {
+export class EtcdZoneFeed implements FeedDriver {
   private readonly client: Etcd3;
   private readonly prefix: string;
   private watcher: Watcher | undefined;
@@ -101,7 +91,7 @@ export class EtcdZoneFeed {
         return { deadline: Date.now() + (small ? CHECK_TIMEOUT_MS : loadTimeoutMs(this.count)), interceptors };
       },
     });
-    this.prefix = o.prefix ?? domainPrefix(o.domain);
+    this.prefix = o.prefix;
     this.etcd = new Condition(o.log, 'etcd', 'answering from the last view');
   }
 

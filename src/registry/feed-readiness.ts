@@ -1,4 +1,4 @@
-import type { FeedState } from './feed-etcd.js';
+import type { FeedState } from './feed.js';
 
 /** Why a process that serves from a feed is not ready (GET /readyz): its view is not loaded, or etcd went away. */
 export function feedNotReady(state: FeedState | undefined): string[] {

@@ -4,7 +4,7 @@
  * arrive together (an agent's transaction: host record and DNS record) are coalesced into one state.
  */
 import type { Logger } from 'pino';
-import type { ZoneSink } from '../registry/feed-etcd.js';
+import type { ZoneSink } from '../registry/feed.js';
 import { diffEvents } from './events.js';
 import type { FeedState, PageModel, UiEvent, UiState } from './model.js';
 import { pageModel } from './page-model.js';

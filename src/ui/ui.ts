@@ -1,6 +1,6 @@
 /**
- * startUi: the web UI wired together: a feed (etcd or the embedded registry) into the hub, the hub's states to the
- * HTTP server's event streams. `rundock ui` and `rundock agent --ui` both run it.
+ * startUi: the web UI wired together: the process's feeds (etcd or the embedded registry) into the hub, the hub's
+ * states to the HTTP server's event streams. `rundock ui` and `rundock agent --ui` both run it.
  */
 import type { Logger } from 'pino';
 import { uiFiles } from './assets.js';
@@ -8,10 +8,12 @@ import { UiHub } from './hub.js';
 import type { FeedState } from './model.js';
 import type { UiOptions } from './options.js';
 import { startUiServer } from './server.js';
-import { startUiFeed, type UiSource } from './source.js';
+import type { FeedProvider } from '../registry/feed.js';
+import { followUiFeeds } from './source.js';
 
 export interface StartUiOptions extends UiOptions {
-  source: UiSource;
+  /** The process's record feeds (registry/feeds.ts); in an agent, shared with DNS and the gateway. */
+  feeds: FeedProvider;
   log: Logger;
 }
 
@@ -38,9 +40,9 @@ export async function startUi(o: StartUiOptions): Promise<RunningUi> {
     subscribe: (listener) => hub.subscribe(listener),
     log: o.log,
   });
-  let stopFeed: () => Promise<void>;
+  let unfollow: () => void;
   try {
-    stopFeed = await startUiFeed(o.source, o.domain, hub, o.log);
+    unfollow = await followUiFeeds(o.feeds, o.domain, hub);
   } catch (error) {
     await server.close();
     throw error;
@@ -51,7 +53,7 @@ export async function startUi(o: StartUiOptions): Promise<RunningUi> {
   return {
     status: () => ({ url, feed: hub.state().feed, clients: server.clients(), token: o.token !== undefined }),
     stop: async () => {
-      await stopFeed();
+      unfollow();
       hub.close();
       await server.close();
     },

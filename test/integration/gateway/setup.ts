@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { startGateway, type Gateway } from '../../../src/gateway/gateway.js';
 import { gatewayRenderOptions, type RenderOptionsInput } from '../../../src/gateway/options.js';
-import type { GatewaySource } from '../../../src/gateway/source.js';
+import { ProcessFeeds, type FeedSource } from '../../../src/registry/feeds.js';
 import { freePort, metricValue, testLogger } from './backends.js';
 import { orFalse, waitFor } from '../../support/wait.js';
 import { startNginx, type NginxProcess } from './nginx-process.js';
@@ -35,7 +35,7 @@ export function freshDomain(): string {
 }
 
 export interface SetupOptions extends Omit<RenderOptionsInput, 'domain' | 'listen'> {
-  source: (domain: string) => GatewaySource;
+  source: (domain: string) => FeedSource;
   /** A template written to a file (PORT replaced by the route port) and passed as templateFile. */
   template?: string;
 }
@@ -50,11 +50,12 @@ export async function setupGateway(o: SetupOptions): Promise<GatewayUnderTest> {
   if (templateFile !== undefined) await writeFile(templateFile, (o.template ?? '').replaceAll('PORT', String(port)));
   const metrics = new Registry();
   const render = gatewayRenderOptions({ ...o, domain, listen: [`127.0.0.1:${port}`] });
+  const feeds = new ProcessFeeds({ source: o.source(domain), log: testLogger() });
   let gateway: Gateway;
   try {
     gateway = await startGateway({
       domain,
-      source: o.source(domain),
+      feeds,
       file,
       render,
       templateFile,
@@ -64,6 +65,7 @@ export async function setupGateway(o: SetupOptions): Promise<GatewayUnderTest> {
       log: testLogger(),
     });
   } catch (error) {
+    await feeds.stop();
     await nginx.stop();
     throw error;
   }
@@ -88,6 +90,7 @@ export async function setupGateway(o: SetupOptions): Promise<GatewayUnderTest> {
     reloadedAfter,
     stop: async () => {
       await gateway.stop();
+      await feeds.stop();
       await nginx.stop();
     },
   };

@@ -8,7 +8,7 @@ import { Etcd3 } from 'etcd3';
 import pino from 'pino';
 import { EtcdRegistry } from '../../../src/registry/etcd.js';
 import { EtcdZoneFeed } from '../../../src/registry/feed-etcd.js';
-import { recordKey } from '../../../src/registry/path.js';
+import { domainPrefix, recordKey } from '../../../src/registry/path.js';
 import { encodeRecord } from '../../../src/registry/record.js';
 import { startEtcdCluster, type EtcdCluster } from './etcd-process.js';
 import { waitFor } from '../../support/wait.js';
@@ -119,7 +119,7 @@ describe('etcd with a member that stops answering', () => {
     const view = new Map<string, string>();
     const feed = new EtcdZoneFeed({
       hosts: cluster.endpoints,
-      domain,
+      prefix: domainPrefix(domain),
       log: silent,
       sink: {
         replaceAll: (entries) => (view.clear(), [...entries].forEach(([k, v]) => view.set(k, v))),
