@@ -251,14 +251,15 @@ release_tarball() {
     'const p = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(`${p.name} ${p.version}`)') ($t)"
 }
 
-# playbook ARG...: examples/site.yml on the cluster's inventory (its variables read RUNDOCK_CLUSTER_*).
+# playbook ARG...: examples/site.yml on the cluster's inventory, with this script's settings as extra variables.
 playbook() {
   local a=$STATE/ansible
   mkdir -p "$a"
-  RUNDOCK_CLUSTER_STATE=$STATE RUNDOCK_CLUSTER_LEASE_TTL=$LEASE_TTL RUNDOCK_CLUSTER_LOG_LEVEL=$LOG_LEVEL \
-    ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_HOST_KEY_CHECKING=0 ANSIBLE_PIPELINING=1 \
+  printf '{"rundock_cluster_state": "%s", "rundock_cluster_lease_ttl": %d, "rundock_cluster_log_level": "%s"}\n' \
+    "$STATE" "$LEASE_TTL" "$LOG_LEVEL" >"$a/cluster.json"
+  ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_HOST_KEY_CHECKING=0 ANSIBLE_PIPELINING=1 \
     ANSIBLE_LOCAL_TEMP="$a/tmp-local" ANSIBLE_REMOTE_TEMP="$a/tmp-remote" \
-    ansible-playbook -i "$INVENTORY" "$PLAYBOOK" "$@"
+    ansible-playbook -i "$INVENTORY" "$PLAYBOOK" -e "@$a/cluster.json" "$@"
 }
 
 # recap LOG: the PLAY RECAP lines of an ansible-playbook output, one per host ("HOST ok=N changed=N ...").
