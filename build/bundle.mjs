@@ -11,7 +11,7 @@
 import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 import { buildNative } from './native.mjs';
-import { dockerodeBuildKitStub, etcd3ProtoPath } from './plugins.mjs';
+import { dockerodeBuildKitStub, etcd3ProtoPath, nodeStreams } from './plugins.mjs';
 import { buildUiClient } from './ui-client.mjs';
 import { buildCommit } from './version.mjs';
 
@@ -43,7 +43,7 @@ await build({
   },
   logOverride: { 'unsupported-require-call': 'silent' },
   alias: { ssh2: new URL('./lazy/ssh2.cjs', import.meta.url).pathname },
-  plugins: [dockerodeBuildKitStub, etcd3ProtoPath],
+  plugins: [dockerodeBuildKitStub, etcd3ProtoPath, nodeStreams],
   external: ['cpu-features'],
   banner: {
     js: "import { createRequire as __rundockCreateRequire } from 'node:module'; const require = __rundockCreateRequire(import.meta.url);",

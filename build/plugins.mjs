@@ -22,18 +22,21 @@ export const etcd3ProtoPath = {
 };
 
 /**
- * dockerode's BuildKit support (session: gRPC; build status: protobufjs and its own .proto files) is only reached by
- * image builds, which rundock never does. Its imports resolve to a stand-in that says so if anything ever reaches
- * it, which also keeps protobufjs out of the code every command loads. etcd3's imports stay the real ones.
+ * dockerode's BuildKit support (session: gRPC; build status: protobufjs and its own .proto files) and its build
+ * context packing (tar-fs, @balena/dockerignore) are only reached by image builds, which rundock never does. Their
+ * imports resolve to a stand-in that says so if anything ever reaches it, which also keeps them out of the code every
+ * command loads (docs/BENCHMARKS.md, "CLI start"). etcd3's imports stay the real ones.
  */
 /** @type {import('esbuild').Plugin} */
 export const dockerodeBuildKitStub = {
   name: 'dockerode-buildkit-stub',
   setup(build) {
-    build.onResolve({ filter: /^(@grpc\/grpc-js|@grpc\/proto-loader|protobufjs)$/ }, (args) =>
-      /[\\/]node_modules[\\/]dockerode[\\/]/.test(args.importer)
-        ? { path: args.path, namespace: 'buildkit-stub' }
-        : undefined,
+    build.onResolve(
+      { filter: /^(@grpc\/grpc-js|@grpc\/proto-loader|protobufjs|tar-fs|@balena\/dockerignore)$/ },
+      (args) =>
+        /[\\/]node_modules[\\/]dockerode[\\/]/.test(args.importer)
+          ? { path: args.path, namespace: 'buildkit-stub' }
+          : undefined,
     );
     build.onLoad({ filter: /.*/, namespace: 'buildkit-stub' }, (args) => ({
       contents: `module.exports = new Proxy({}, { get(_target, key) {
@@ -42,5 +45,22 @@ export const dockerodeBuildKitStub = {
       } });`,
       loader: 'js',
     }));
+  },
+};
+
+/**
+ * docker-modem takes its Duplex stream (for hijacked exec and attach connections) from readable-stream, a copy of
+ * Node's own stream module for old Node versions; Node 20's is the same API. Its import resolves to Node's, which
+ * keeps 90 KB out of the code every command loads.
+ */
+/** @type {import('esbuild').Plugin} */
+export const nodeStreams = {
+  name: 'node-streams',
+  setup(build) {
+    build.onResolve({ filter: /^readable-stream$/ }, (args) =>
+      /[\\/]node_modules[\\/]docker-modem[\\/]/.test(args.importer)
+        ? { path: 'node:stream', external: true }
+        : undefined,
+    );
   },
 };

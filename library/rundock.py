@@ -143,6 +143,16 @@ options:
       unhealthy_threshold:
         description: Failures before the service is withdrawn. rundock's default is 3.
         type: int
+  restart_unhealthy:
+    description:
+      - After this many failed checks in a row (the Docker health check, else the agent's I(probe)), the rundock agent
+        restarts the container, with the container's stop timeout. Docker never restarts a container for failing its
+        health check; its restart policy only sees the process exit.
+      - Restarts are spaced by an exponential backoff (at once, then 10 s, 20 s, ... up to 5 min; reset once the
+        container has stayed healthy for 5 min). The container is announced only once healthy and up for the agent's
+        C(--stable-after), so one that keeps failing is withdrawn and restarted, not flapping in DNS.
+      - Without it the agent withdraws an unhealthy container and leaves it running.
+    type: int
   env_file:
     description:
       - One or more env files in C(docker run --env-file) format, read on the managed host by rundock. Use absolute
@@ -153,6 +163,15 @@ options:
       - The parameter holds paths, not secrets, so it is not C(no_log); values given inline in I(args) as C(-e KEY=VALUE)
         are part of I(args) and are shown wherever I(args) is (results, C(-v) output, logs).
     type: raw
+  env:
+    description:
+      - Environment variables as C(KEY=VALUE), after those of I(env_file) and I(args), as C(docker run -e) adds
+        them. A bare C(KEY) takes its value from rundock's environment on the managed host and is then treated as a
+        secret, like an env file's values.
+      - Values given as C(KEY=VALUE) are shown wherever the task's parameters are (results, C(-v) output, logs), so
+        never put a secret there; use I(env_file).
+    type: list
+    elements: str
   rundock_cmd:
     description:
       - How to run rundock on the managed host, as a list of words (the program and any leading arguments), for
@@ -173,7 +192,8 @@ options:
     type: str
 notes:
   - Supports check mode (runs C(rundock apply --dry-run), changes nothing, reports what would change) and diff mode
-    (before and after summaries of the container; in check mode the planned actions).
+    (before and after summaries of the container, and the fields that differ with their values before and after;
+    in check mode the planned actions). A secret value never appears, only a changed digest of the secret values.
   - Works with the original module's C(key=value) ad-hoc syntax, for example
     C(ansible node-back-1 -m rundock -a 'name=influxdb image=influxdb:1.8 args="-p $PRIVATE_IP:8083:8083" announce=8086').
 seealso:
@@ -281,6 +301,13 @@ actions:
   type: list
   elements: str
   sample: ["create influxdb from influxdb:1.8", "start the new container", "wait until the new container is ready"]
+changes:
+  description: The spec fields that differ from the container there (also in check mode), each with its value before
+    and after, empty unless the container is (or would be) replaced. Secret values never appear, only their digest.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"field": "image", "before": "influxdb:1.8", "after": "influxdb:1.8.10"}]
 rundock:
   description: rundock's full JSON result for the service (see docs/cli.md, "JSON result").
   returned: success
@@ -296,7 +323,9 @@ rc:
   type: int
 diff:
   description: Before and after summaries of the container (C(status), C(container_id), C(image), C(image_id),
-    C(spec_hash)); in check mode, after holds the target C(state) and the C(planned_actions).
+    C(spec_hash)) and, under C(fields), every spec field that differs with its value before and after (C(image),
+    C(image_id), C(env.KEY), C(env (secret values)) as a digest, C(published), C(health), C(announce), ...); in check
+    mode, after holds the target C(state) and the C(planned_actions).
   returned: in diff mode
   type: dict
 '''
@@ -310,7 +339,7 @@ from ansible.module_utils.six import string_types
 
 # The parameters that are keys of rundock's service spec, passed on unchanged; the others drive the module.
 SPEC_KEYS = ('name', 'state', 'image', 'args', 'cmd', 'announce', 'port', 'announce_as', 'pull', 'restart',
-             'health', 'probe', 'env_file', 'drain')
+             'health', 'probe', 'env_file', 'env', 'drain', 'restart_unhealthy')
 DURATION_KEYS = ('interval', 'timeout', 'start_period')
 NUMBER = re.compile(r'^\d+(\.\d+)?$')
 
@@ -343,7 +372,9 @@ ARGUMENT_SPEC = dict(
     # Paths, not secrets: the values stay on the managed host, read by rundock and passed to the container only.
     # Explicitly not no_log, so a wrong path is visible in the result.
     env_file=dict(type='raw', no_log=False),
+    env=dict(type='list', elements='str', no_log=False),
     drain=dict(type='raw'),
+    restart_unhealthy=dict(type='int'),
     rundock_cmd=dict(type='list', elements='str', default=['rundock']),
     private_ip=dict(type='str'),
     public_ip=dict(type='str'),
@@ -417,8 +448,9 @@ def rundock_argv(module):
 
 
 def strip_entry_prefix(text):
-    """rundock reads a services file: `services[0].` names the one entry; without it the text names the parameter."""
-    return re.sub(r'services\[0\]\.', '', text) if isinstance(text, string_types) else text
+    """rundock reads a services file: `services.NAME.` (or `services[0].`) names the one entry; without it the text
+    names the parameter."""
+    return re.sub(r'services(\[\d+\]|\.[^.\s]+)\.', '', text) if isinstance(text, string_types) else text
 
 
 def error_message(error):
@@ -441,6 +473,17 @@ def container_view(summary, state=None):
 
 
 def make_diff(service):
+    diff = plain_diff(service)
+    # The spec fields that differ, by name, each with its value before and after (rundock never puts a secret value
+    # there: a changed secret shows as its keyed digest).
+    changes = service.get('changes') or []
+    if changes:
+        diff['before']['fields'] = dict((c['field'], c['before']) for c in changes)
+        diff['after']['fields'] = dict((c['field'], c['after']) for c in changes)
+    return diff
+
+
+def plain_diff(service):
     before = container_view(service.get('before'))
     if not service.get('dry_run'):
         return dict(before=before, after=container_view(service.get('after')))
@@ -495,6 +538,7 @@ def main():
         handover=service.get('handover'),
         health=service.get('health'),
         actions=service.get('actions') or [],
+        changes=service.get('changes') or [],
         rundock=service,
     )
     if module._diff:

@@ -84,6 +84,7 @@ host_env() { echo "DOCKER_HOST=unix://$(dsock "$1")" "RUNDOCK_CONFIG=$(rootdir "
 alive() { # alive PIDFILE: the recorded process runs
   [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
 }
+any_alive() { local f; for f in "$STATE"/pids/*.pid; do alive "$f" && return 0; done; return 1; }
 
 # spawn COMPONENT HOST CMD...: starts CMD detached inside HOST's namespace, output to its log, pid recorded.
 # nsenter and env exec, so the recorded pid is CMD's own. For the engines only; the role runs everything else.
@@ -292,6 +293,12 @@ deploy_logged() {
 up() {
   [ "$(id -u)" = 0 ] || die "must run as root (namespaces, dockerd)"
   install_packages
+  if [ -d "$STATE" ] && ! any_alive; then
+    # A run that was killed before its down (a CI timeout, a reboot) left engines' data, containers and images:
+    # start from nothing, as a fresh machine would.
+    log "removing what an earlier run left in $STATE (none of it runs)"
+    down
+  fi
   mkdir -p "$STATE/pids" "$STATE/logs"
   release_tarball
   log "network: namespaces ${HOSTS[*]} on 10.77.0.0/24 (private) and 10.78.0.0/24 (public)"

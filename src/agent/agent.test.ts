@@ -61,12 +61,22 @@ async function startAgent(stableMs = 10_000): Promise<Agent> {
 }
 
 /** A service container: `announce` published on the private address, a Docker health check unless `checked` is false. */
-function body(o: { announce?: number | 'auto'; restart?: string; checked?: boolean } = {}): CreateBody {
+function body(
+  o: { announce?: number | 'auto'; restart?: string; checked?: boolean; restartUnhealthy?: number } = {},
+): CreateBody {
   const announce = o.announce ?? 8080;
+  const { restartUnhealthy } = o;
   return {
     Image: 'web:1',
     Labels: {
-      ...encodeLabels({ service: 'web', image: 'web:1', announce, port: 8080, announceAs: 'private' }),
+      ...encodeLabels({
+        service: 'web',
+        image: 'web:1',
+        announce,
+        port: 8080,
+        announceAs: 'private',
+        restartUnhealthy,
+      }),
       [LABEL.specHash]: 'h',
     },
     ...(o.checked !== false && { Healthcheck: { Test: ['CMD', 'true'] } }),
@@ -124,6 +134,25 @@ describe('Agent', () => {
     await until('withdrawn at once', async () => !(await records()).has(KEY));
     assert.match(agent.status().services[0]?.reason ?? '', /restarted 1 times; announced once up/);
     await until('announced again once stable', async () => (await records()).has(KEY));
+  });
+
+  it('restarts a container whose checks keep failing (restart_unhealthy), and announces it once healthy again', async () => {
+    const id = await engine.create('web', body({ restartUnhealthy: 2 }));
+    await engine.start(id);
+    engine.health(id, 'healthy');
+    const agent = await startAgent(0);
+    await until('announced', async () => (await records()).has(KEY));
+    engine.health(id, 'unhealthy', 1);
+    await until('withdrawn', async () => !(await records()).has(KEY));
+    assert.match(agent.status().services[0]?.reason ?? '', /1 of 2 failed checks before the agent restarts it/);
+    const started = (await engine.inspect(id)).startedAt;
+    await new Promise((r) => setTimeout(r, 20)); // a start time of its own
+    engine.health(id, 'unhealthy', 2);
+    await until('restarted', async () => (await engine.inspect(id)).startedAt !== started);
+    assert.equal((await engine.inspect(id)).health, 'starting');
+    engine.health(id, 'healthy');
+    await until('announced again', async () => (await records()).has(KEY));
+    assert.equal(agent.status().services[0]?.unhealthy_restarts, 1);
   });
 
   it('re-adopts the running containers when it starts again, without touching them', async () => {

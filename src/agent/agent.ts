@@ -6,15 +6,10 @@ import type { Registry } from '../registry/registry.js';
 import { backoffDelay } from '../shared/backoff.js';
 import { nextName } from '../plan/plan.js';
 import { decodeLabels, LABEL } from '../spec/labels.js';
-import {
-  addressOf,
-  decideAnnouncements,
-  type AnnounceSettings,
-  type InstanceFacts,
-  type ServiceStatus,
-} from './announce.js';
+import { decideAnnouncements, type AnnounceSettings, type InstanceFacts, type ServiceStatus } from './announce.js';
 import type { AgentMetrics } from './metrics.js';
-import { Prober } from './probe.js';
+import { Probes } from './probes.js';
+import { UnhealthyRestarter } from './restarter.js';
 import { RegistryWriter } from '../registry/writer.js';
 import { SKYDNS_PREFIX } from '../registry/path.js';
 
@@ -30,11 +25,14 @@ export interface AgentOptions {
 
 /**
  * The per-host agent: follows Docker's events for rundock's containers and keeps the registry holding exactly the
- * records of the running, healthy, stable ones. It keeps no state of its own beyond what Docker and the registry hold.
+ * records of the running, healthy, stable ones; restarts the containers of services with restart_unhealthy that
+ * keep failing their checks. It keeps no state of its own beyond what Docker and the registry hold, but for those
+ * restarts' count and backoff.
  */
 export class Agent {
   private readonly facts = new Map<string, InstanceFacts>();
-  private readonly probers = new Map<string, Prober>();
+  private readonly probes: Probes;
+  private readonly restarter: UnhealthyRestarter;
   private readonly writer: RegistryWriter;
   private readonly abort = new AbortController();
   private resyncTimer: NodeJS.Timeout | undefined;
@@ -59,9 +57,20 @@ export class Agent {
         o.metrics.registryErrors.inc();
       },
     });
+    this.probes = new Probes(o.settings, this.facts, (_id, ok, changed) => {
+      o.metrics.probeResults.inc({ result: ok ? 'success' : 'failure' });
+      if (changed) this.reconcile();
+    });
+    this.restarter = new UnhealthyRestarter({
+      restart: (id) => o.docker.restart(id, this.abort.signal),
+      refresh: (id) => void this.refresh(id),
+      reconcile: () => this.reconcile(),
+      log: o.log,
+      metrics: o.metrics,
+    });
   }
 
-  /** Resyncs once, then follows events until stop(). Resolves once the first resync is done. */
+  /** Resyncs once, then follows events until stopFollowing(). Resolves once the first resync is done. */
   async start(): Promise<void> {
     const ready = new Promise<void>((resolve) => {
       this.eventLoop = this.followEvents(resolve);
@@ -70,34 +79,54 @@ export class Agent {
     this.resyncTimer = setInterval(() => void this.resync('periodic'), this.o.resyncMs ?? 60_000);
   }
 
-  /** Stops following Docker; with `withdraw`, deletes this agent's records at once, else leaves them to the lease. */
-  async stop(withdraw: boolean): Promise<void> {
-    this.abort.abort();
+  /**
+   * Stops following Docker, probing and restarting: every request to the engine under way is aborted, so this
+   * never waits on a hung engine; nothing more is written to the registry (the caller then withdraws what the
+   * agent wrote, or not, and closes the registry).
+   */
+  async stopFollowing(): Promise<void> {
+    this.abort.abort(new Error('the agent is stopping'));
     clearInterval(this.resyncTimer);
     clearTimeout(this.recheckTimer);
-    for (const prober of this.probers.values()) prober.stop();
+    this.probes.stopAll();
+    this.restarter.stop();
+    this.writer.stop();
     await this.eventLoop;
-    await this.writer.stop();
-    if (withdraw) await this.o.registry.withdrawAll();
-    await this.o.registry.close();
   }
 
-  /** Called when the registry is reachable again: pending records are written now, not after the backoff. */
+  /** The whole stop for callers without steps (tests): stopFollowing, withdraw when asked, close the registry. */
+  async stop(withdraw: boolean, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.stopFollowing();
+      if (withdraw) await this.o.registry.withdrawAll(signal);
+    } finally {
+      await this.o.registry.close();
+    }
+  }
+
   /** Writes `value` at `key` with the agent's own records, on its lease (the embedded gateway's report). */
   publish(key: string, value: string): void {
     this.published.set(key, value);
     if (this.eventLoop !== undefined) this.reconcile(); // before start, the first resync writes it
   }
 
+  /** Called when the registry is reachable again: pending records are written now, not after the backoff. */
   registryReconnected(): void {
     this.writer.retryNow();
   }
 
-  /** What `rundock ps` and GET /status show. */
-  status(): { host: string; domain: string; registry: ReturnType<Registry['status']>; services: ServiceStatus[] } {
+  /** What `rundock ps` and GET /status show; `enable` and `apply` publish on `addresses` (docs/cli.md). */
+  status(): {
+    host: string;
+    domain: string;
+    addresses: AnnounceSettings['addresses'];
+    registry: ReturnType<Registry['status']>;
+    services: ServiceStatus[];
+  } {
     return {
       host: this.o.settings.host,
       domain: this.o.settings.domain,
+      addresses: this.o.settings.addresses,
       registry: this.o.registry.status(),
       services: this.lastStatuses,
     };
@@ -145,13 +174,15 @@ export class Agent {
   /** Re-reads every rundock container from the engine, replacing what the agent knew. */
   async resync(reason: string): Promise<void> {
     this.o.metrics.resyncs.inc({ reason });
+    const signal = this.abort.signal;
     try {
-      const containers = await this.o.docker.list(LABEL.service);
-      const states = await Promise.all(containers.map((c) => this.o.docker.inspectIfExists(c.id)));
+      const containers = await this.o.docker.list(LABEL.service, signal);
+      const states = await Promise.all(containers.map((c) => this.o.docker.inspectIfExists(c.id, signal)));
       const seen = new Set<string>();
       for (const state of states) if (state && this.remember(state)) seen.add(state.id);
       for (const id of [...this.facts.keys()]) if (!seen.has(id)) this.forget(id);
     } catch (error) {
+      if (signal.aborted) return;
       this.o.log.warn({ err: error, reason }, 'resync failed');
     }
     this.reconcile();
@@ -162,11 +193,12 @@ export class Agent {
     const ticket = ++this.refreshTickets;
     this.latestRefresh.set(id, ticket);
     try {
-      const state = await this.o.docker.inspectIfExists(id);
+      const state = await this.o.docker.inspectIfExists(id, this.abort.signal);
       if (this.latestRefresh.get(id) !== ticket) return;
       if (!state || !this.remember(state)) this.forget(id);
       this.reconcile();
     } catch (error) {
+      if (this.abort.signal.aborted) return;
       this.o.log.warn({ err: error, container: id.slice(0, 12) }, 'inspect failed; the next resync retries');
     }
   }
@@ -188,49 +220,29 @@ export class Agent {
       restartCount: state.restartCount,
       startedAt: Date.parse(state.startedAt),
       dockerHealth: state.health,
+      failingStreak: state.failingStreak,
+      healthIntervalMs: state.healthIntervalMs,
       containerIp: state.ip,
       published: state.published,
       successor,
     };
     this.facts.set(state.id, facts);
-    this.updateProber(facts);
+    this.probes.update(facts);
     return true;
   }
 
   private forget(id: string): void {
     this.facts.delete(id);
     this.latestRefresh.delete(id);
-    this.probers.get(id)?.stop();
-    this.probers.delete(id);
-  }
-
-  /** Runs the spec's probe while the container runs without a Docker health check; its verdict joins the facts. */
-  private updateProber(facts: InstanceFacts): void {
-    const probe = facts.labels.probe;
-    const target = addressOf(facts, this.o.settings);
-    const existing = this.probers.get(facts.id);
-    const wanted = probe !== undefined && target !== undefined && facts.running && facts.dockerHealth === undefined;
-    if (existing && wanted && existing.target.ip === target.ip && existing.target.port === target.port) {
-      facts.probeHealth = existing.health;
-      return;
-    }
-    existing?.stop();
-    this.probers.delete(facts.id);
-    if (!wanted) return;
-    const prober = new Prober(target, probe, (ok, health, changed) => {
-      this.o.metrics.probeResults.inc({ result: ok ? 'success' : 'failure' });
-      const current = this.facts.get(facts.id);
-      if (current) current.probeHealth = health;
-      if (changed) this.reconcile();
-    });
-    facts.probeHealth = 'unknown';
-    this.probers.set(facts.id, prober);
-    prober.start();
+    this.probes.stop(id);
+    this.restarter.forget(id);
   }
 
   /** Decides the records from the facts and hands them to the writer; re-decides when a restarted container turns stable. */
   private reconcile(): void {
+    if (this.abort.signal.aborted) return;
     const now = Date.now();
+    this.restarter.consider(this.facts.values(), now);
     const decided = decideAnnouncements(this.facts.values(), this.o.settings, now);
     this.lastStatuses = decided.statuses;
     this.o.metrics.servicesSeen.set({ announced: 'true' }, decided.statuses.filter((s) => s.announced).length);

@@ -16,11 +16,35 @@ export interface InstanceFacts {
   dockerHealth?: string | undefined;
   /** The agent's probe result when the service has a probe and no HEALTHCHECK. */
   probeHealth?: 'healthy' | 'unhealthy' | 'unknown' | undefined;
+  /** Docker's count of health checks failed in a row, with a Docker health check. */
+  failingStreak?: number | undefined;
+  /** The Docker health check's interval, ms: how often a failing container is inspected again. */
+  healthIntervalMs?: number | undefined;
+  /** The probe's failures in a row, when the agent probes the container. */
+  probeFailures?: number | undefined;
+  /** The agent's restarts of this container for failing its checks (restart_unhealthy), as the restarter keeps them. */
+  unhealthyRestarts?: UnhealthyRestarts | undefined;
   containerIp?: string | undefined;
   /** The host ports Docker bound for it: where an `auto` announce port comes from. */
   published?: readonly PublishedPort[] | undefined;
   /** The new container of a redeploy that overlaps the old one (`<service>_rundock_next`): announced beside it. */
   successor?: boolean | undefined;
+}
+
+/** Where the agent stands with restarting one unhealthy container (restart_unhealthy); see restart-policy.ts. */
+export interface UnhealthyRestarts {
+  /** Checks failed in a row, as last seen. */
+  failures: number;
+  /** The service's restart_unhealthy: failures that make a restart due. */
+  threshold: number;
+  /** Restarts the agent made of this container. */
+  count: number;
+  /** When it made the last one, ms since the epoch. */
+  lastAt?: number | undefined;
+  /** A restart is under way. */
+  restarting: boolean;
+  /** When the next restart is due while it keeps failing (backoff), ms since the epoch. */
+  nextAt?: number | undefined;
 }
 
 export interface AnnounceSettings {
@@ -52,6 +76,10 @@ export interface ServiceStatus {
   restarts: number;
   /** The new container of an overlapping redeploy, announced beside the service's current one. */
   successor?: true | undefined;
+  /** With restart_unhealthy: the agent's restarts of this container for failing its checks. */
+  unhealthy_restarts?: number | undefined;
+  /** When the agent last restarted it for that, RFC 3339 UTC. */
+  last_unhealthy_restart?: string | undefined;
   announced: boolean;
   reason: string;
   address?: string | undefined;
@@ -130,6 +158,8 @@ function keyOf(f: InstanceFacts, s: AnnounceSettings): string {
 function describe(f: InstanceFacts): Omit<ServiceStatus, 'announced' | 'reason' | 'address'> {
   const state = f.restarting ? 'restarting' : f.running ? 'running' : 'stopped';
   const health = f.dockerHealth ?? f.probeHealth;
+  const agent: Pick<UnhealthyRestarts, 'count' | 'lastAt'> | undefined =
+    f.labels.restartUnhealthy === undefined ? undefined : (f.unhealthyRestarts ?? { count: 0 });
   return {
     service: f.labels.service,
     container: f.id,
@@ -138,6 +168,8 @@ function describe(f: InstanceFacts): Omit<ServiceStatus, 'announced' | 'reason' 
     ...(health !== undefined && { health }),
     restarts: f.restartCount,
     ...(f.successor && { successor: true as const }),
+    ...(agent !== undefined && { unhealthy_restarts: agent.count }),
+    ...(agent?.lastAt !== undefined && { last_unhealthy_restart: new Date(agent.lastAt).toISOString() }),
   };
 }
 
@@ -156,17 +188,36 @@ function noAddressReason(f: InstanceFacts, s: AnnounceSettings): string {
 function unannouncedReason(f: InstanceFacts, s: AnnounceSettings, now: number): string | undefined {
   if (f.restarting) return `restarting (${f.restartCount} restarts)`;
   if (!f.running) return 'not running';
-  if (f.dockerHealth !== undefined && f.dockerHealth !== 'healthy') return `health check: ${f.dockerHealth}`;
+  if (f.dockerHealth !== undefined && f.dockerHealth !== 'healthy')
+    return `health check: ${f.dockerHealth}${restartNote(f.unhealthyRestarts)}`;
   if (f.dockerHealth === undefined && f.probeHealth !== undefined && f.probeHealth !== 'healthy')
-    return `probe: ${f.probeHealth}`;
-  // Without health evidence (no check, no probe), staying up is the evidence; after a restart it is required anyway.
+    return `probe: ${f.probeHealth}${restartNote(f.unhealthyRestarts)}`;
+  // Without health evidence (no check, no probe), staying up is the evidence; after a restart it is required anyway,
+  // whether Docker's policy or the agent (restart_unhealthy) restarted it: a container that keeps failing soon
+  // after it turns healthy is never announced, rather than flapping in DNS.
   const proven = f.dockerHealth === 'healthy' || (f.dockerHealth === undefined && f.probeHealth === 'healthy');
+  const restarts = f.restartCount + (f.unhealthyRestarts?.count ?? 0);
   const up = now - f.startedAt;
-  if (up < s.stableMs && (f.restartCount > 0 || !proven)) {
-    const why = f.restartCount > 0 ? `restarted ${f.restartCount} times` : 'no health check or probe';
+  if (up < s.stableMs && (restarts > 0 || !proven)) {
+    const why = restarts > 0 ? `restarted ${restarts} times` : 'no health check or probe';
     return `${why}; announced once up for ${Math.round(s.stableMs / 1000)} s`;
   }
   return undefined;
+}
+
+/**
+ * What the agent does about a failing container with restart_unhealthy, for the reason. Times are absolute, so the
+ * text (and the host record) does not change while nothing happens.
+ */
+function restartNote(r: UnhealthyRestarts | undefined): string {
+  if (r === undefined) return '';
+  const restarted = r.count > 0 ? `restarted ${r.count} times by the agent` : '';
+  if (r.restarting) return ` (the agent restarts it: ${r.failures} failed checks in a row)`;
+  if (r.nextAt !== undefined)
+    return ` (${restarted}; next restart at ${new Date(r.nextAt).toISOString().replace(/\.\d+Z$/, 'Z')})`;
+  if (r.failures > 0)
+    return ` (${r.failures} of ${r.threshold} failed checks before the agent restarts it${restarted && `; ${restarted}`})`;
+  return restarted === '' ? '' : ` (${restarted})`;
 }
 
 /**

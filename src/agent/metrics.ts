@@ -58,6 +58,12 @@ export class AgentMetrics {
     help: 'Leases whose renewals came late: records moved to a new lease before the old one expired',
     registers: [this.registry],
   });
+  readonly unhealthyRestarts = new Counter({
+    name: 'rundock_agent_unhealthy_restarts_total',
+    help: 'Containers the agent restarted after failing their checks (restart_unhealthy), by service and outcome',
+    labelNames: ['service', 'outcome'],
+    registers: [this.registry],
+  });
   readonly registryConnected = new Gauge({
     name: 'rundock_agent_registry_connected',
     help: '1 while the registry is reachable',

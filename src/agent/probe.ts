@@ -63,6 +63,11 @@ export class Prober {
     return this.current;
   }
 
+  /** Probes failed in a row, since the last success (restart_unhealthy counts them). */
+  get failureStreak(): number {
+    return this.failures;
+  }
+
   start(): void {
     if (this.timer === undefined) this.schedule(0);
   }

@@ -10,6 +10,7 @@ import { DEFAULT_DNS_LISTEN, startDnsService } from '../dns/service.js';
 import { loadHostConfig } from '../shared/config.js';
 import { ValidationError } from '../shared/errors.js';
 import { logger } from '../shared/log.js';
+import { stopSignal, stopWithin } from '../shared/shutdown.js';
 import { durationNanos } from '../spec/args/values.js';
 import { DEFAULT_STATUS_LISTEN, dockerRuntime, hostContext, type GlobalOptions } from './context.js';
 import { addGatewayOptions, gatewayRenderOptions, type GatewayRenderFlags } from './gateway.js';
@@ -17,6 +18,7 @@ import { parseListen } from './listen.js';
 import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js';
 import type { EtcdConnection } from '../registry/etcd-connection.js';
 import { addRateLimitOptions, rateLimitFrom, type RateLimitFlags } from './rate-limit-flags.js';
+import { agentStopSteps } from './stop-steps.js';
 import { addAgentUiOptions, agentUiOptions } from './ui.js';
 
 interface AgentFlags extends RateLimitFlags, GatewayRenderFlags, EtcdFlags {
@@ -87,12 +89,15 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
   const rateLimit = rateLimitFrom(flags);
   const uiOptions = agentUiOptions(flags, domain);
   const log = logger('agent');
+  // From here on a signal stops the agent cleanly, during its start too.
+  const stopping = stopSignal(log);
   const metrics = new AgentMetrics();
   const etcd = etcdConnection(flags, config);
   const reconnected = { notify: (): void => undefined };
+  const leaseTtl = seconds('lease-ttl', flags.leaseTtl, config.lease_ttl ?? 30);
   const registry = await makeRegistry(
     etcd,
-    seconds('lease-ttl', flags.leaseTtl, config.lease_ttl ?? 30),
+    leaseTtl,
     flags.stateDir ?? config.state_dir ?? '/var/lib/rundock',
     metrics,
     () => reconnected.notify(),
@@ -160,28 +165,17 @@ async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<numbe
     () => ({ ...agent.status(), dns: dns?.status(), gateway: gateway?.status(), ui: ui?.status() }),
     { '/gateways': () => gatewayReports(registry) },
   );
-  await agent.start();
-  log.info(
-    {
-      host: name,
-      domain,
-      registry: etcd ? 'etcd' : 'embedded',
-      status: `${server.address.address}:${server.address.port}`,
-    },
-    'agent started',
-  );
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  // The first resync waits on Docker: a signal does not wait for it (the stop aborts Docker's requests).
+  if ((await Promise.race([agent.start(), stopping])) === undefined) {
+    const status = `${server.address.address}:${server.address.port}`;
+    log.info({ host: name, domain, registry: etcd ? 'etcd' : 'embedded', status }, 'agent started');
+  }
+  const signal = await stopping;
   const withdraw = !(flags.keepRecords ?? config.withdraw_on_exit === false);
   log.info({ signal, withdraw }, 'agent stopping');
   process.off('SIGHUP', onHup);
-  await agent.stop(withdraw);
-  await ui?.stop();
-  await gateway?.stop();
-  await dns?.stop();
-  await server.close();
+  const steps = agentStopSteps({ agent, registry, withdraw, leaseTtl, gateway, dns, ui, status: server });
+  await stopWithin(steps, { log });
   return 0;
 }
 

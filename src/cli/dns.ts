@@ -5,6 +5,7 @@ import { DEFAULT_DNS_LISTEN, startDnsService } from '../dns/service.js';
 import { loadHostConfig } from '../shared/config.js';
 import { ValidationError } from '../shared/errors.js';
 import { logger } from '../shared/log.js';
+import { stopSignal, stopWithin } from '../shared/shutdown.js';
 import type { GlobalOptions } from './context.js';
 import { withConfigSection, type OptionSource } from './config-flags.js';
 import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js';
@@ -87,6 +88,8 @@ async function runDns(given: DnsFlags, sourceOf: OptionSource, global: GlobalOpt
     });
   }
   const metricsRegistry = new Registry();
+  // From here on a signal stops the server cleanly, during its start too (the first load is bounded).
+  const stopping = stopSignal(log);
   const dns = await startDnsService({
     domain,
     listen,
@@ -111,11 +114,12 @@ async function runDns(given: DnsFlags, sourceOf: OptionSource, global: GlobalOpt
     },
     'dns serving',
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
-  await dns.stop();
-  await status.close();
+  const signal = await stopping;
+  log.info({ signal }, 'dns stopping');
+  const steps = [
+    { name: 'stop the DNS server', run: () => dns.stop() },
+    { name: 'close the status server', run: () => status.close() },
+  ];
+  await stopWithin(steps, { log });
   return 0;
 }

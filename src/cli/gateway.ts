@@ -14,13 +14,15 @@ import type { GlobalOptions } from './context.js';
 import { withConfigSection, type OptionSource } from './config-flags.js';
 import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js';
 import { parseListen } from './listen.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { EtcdConnection } from '../registry/etcd-connection.js';
 import { checkLabel, gatewayKey } from '../registry/path.js';
 import { encodeServingReport, type ServingReport } from '../registry/serving-report.js';
 import { RegistryWriter } from '../registry/writer.js';
+import type { Registry as RecordRegistry } from '../registry/registry.js';
 import { hostName } from '../runtime/host.js';
+import { stopSignal, stopWithin } from '../shared/shutdown.js';
+import { withdrawStep } from './stop-steps.js';
 
 /** Where the gateway serves /metrics and /status unless told otherwise. */
 export const DEFAULT_GATEWAY_STATUS_LISTEN = '127.0.0.1:9478';
@@ -113,6 +115,8 @@ async function runGateway(given: GatewayFlags, sourceOf: OptionSource, global: G
   const { options, etcd, host, leaseTtl } = await gatewayOptions(flags, config);
   const statusListen = parseListen('metrics-listen', flags.metricsListen);
   const log = logger('gateway');
+  // From here on a signal stops the gateway cleanly, during its start too (the first load is bounded).
+  const stopping = stopSignal(log);
   const metricsRegistry = new Registry();
   const { startGateway } = await import('../gateway/gateway.js');
   const reports = await reportWriter(etcd, leaseTtl, log);
@@ -128,14 +132,20 @@ async function runGateway(given: GatewayFlags, sourceOf: OptionSource, global: G
   );
   const onHup = (): void => gateway.refresh();
   process.on('SIGHUP', onHup);
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
+  const signal = await stopping;
+  log.info({ signal }, 'gateway stopping');
   process.off('SIGHUP', onHup);
-  await gateway.stop();
-  await reports.stop();
-  await status.close();
+  // The report goes first: a redeploy waiting on this gateway must not count it as serving any more.
+  reports.writer.stop();
+  await stopWithin(
+    [
+      withdrawStep(reports.registry, leaseTtl, 'report'),
+      { name: 'stop the gateway', run: (s) => gateway.stop(s) },
+      { name: 'close the registry', run: () => reports.registry.close() },
+      { name: 'close the status server', run: () => status.close() },
+    ],
+    { log },
+  );
   return 0;
 }
 
@@ -144,19 +154,10 @@ async function reportWriter(
   etcd: EtcdConnection,
   leaseTtl: number,
   log: Logger,
-): Promise<{ writer: RegistryWriter; stop(): Promise<void> }> {
+): Promise<{ writer: RegistryWriter; registry: RecordRegistry }> {
   const { EtcdRegistry } = await import('../registry/etcd.js');
   const registry = new EtcdRegistry({ ...etcd, ttlSeconds: leaseTtl });
-  const writer = new RegistryWriter(registry, log);
-  return {
-    writer,
-    async stop() {
-      await writer.stop();
-      // The report is deleted at once; if etcd does not answer within 3 s it expires with the lease.
-      await Promise.race([registry.withdrawAll().catch(() => undefined), sleep(3000)]);
-      await registry.close();
-    },
-  };
+  return { writer: new RegistryWriter(registry, log), registry };
 }
 
 /** Checks every flag (and the config file's domain and etcd) before anything starts. */

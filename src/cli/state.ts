@@ -1,27 +1,40 @@
+import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { converge, type ServiceResult } from '../deploy/converge.js';
+import { converge } from '../deploy/converge.js';
 import { prepareService } from '../deploy/prepare.js';
-import { STATES, type State } from '../spec/schema.js';
+import type { ServiceSpec, State } from '../spec/schema.js';
 import { ValidationError } from '../shared/errors.js';
-import { validateService } from '../spec/validate.js';
-import { agentHandover } from '../deploy/handover.js';
-import { agentAddress, DEFAULT_STATUS_LISTEN, dockerRuntime, hostContext, type GlobalOptions } from './context.js';
-import { historyOf, recordOutcome } from './history.js';
-import { parseListen } from './listen.js';
+import { bareService, validateService } from '../spec/validate.js';
+import { STATE_SUMMARIES } from './commands.js';
+import { AGENT_HELP, type GlobalOptions } from './context.js';
+import { deployContext } from './deploy-context.js';
+import { describeResult, numeric, timeoutMs } from './describe.js';
+import { recordOutcome } from './history-store.js';
 import { makeOutput } from './output.js';
-import { Progress } from './progress.js';
 
-const STATE_HELP: Record<State, string> = {
-  enabled: 'create or update the service and keep it running (returns once it runs and is healthy)',
-  present: 'create or update the service, not running',
-  disabled: 'stop the service; the container is kept',
-  absent: 'remove the container; volumes and data containers are kept',
+const VERBS: Record<State, keyof typeof STATE_SUMMARIES> = {
+  enabled: 'enable',
+  present: 'present',
+  disabled: 'disable',
+  absent: 'absent',
 };
 
+/** What --timeout bounds, per command: only `enable` waits for the service to run. */
+const TIMEOUT_HELP: Record<State, string> = {
+  enabled:
+    'how long to wait for running/healthy, then for the announcement and each gateway (default: from the health check, at least 30)',
+  present: 'when it replaces a running container: how long to wait for every gateway to drop it (default 30)',
+  disabled: 'when it replaces a running container: how long to wait for every gateway to drop it (default 30)',
+  absent: '',
+};
+
+/** The flags as commander hands them over. */
 interface StateOptions {
   image?: string;
   args?: string;
   cmd?: string;
+  env?: string[];
+  envFile?: string[];
   announce?: string;
   port?: string;
   announceAs?: string;
@@ -35,34 +48,68 @@ interface StateOptions {
   probe?: string;
   probeInterval?: string;
   probeTimeout?: string;
+  restartUnhealthy?: string;
   timeout?: string;
   drain?: string;
   agent?: string;
   dryRun?: boolean;
 }
 
+/** The flags that make up a spec: with none of them, `enable NAME` starts the container as it is. */
+const SPEC_FLAGS = [
+  'image',
+  'args',
+  'cmd',
+  'env',
+  'envFile',
+  'announce',
+  'port',
+  'announceAs',
+  'pull',
+  'restart',
+  'healthCmd',
+  'healthInterval',
+  'healthTimeout',
+  'healthRetries',
+  'healthStartPeriod',
+  'probe',
+  'probeInterval',
+  'probeTimeout',
+  'restartUnhealthy',
+] as const satisfies readonly (keyof StateOptions)[];
+
 /** Registers `rundock enable|present|disable|absent NAME [options]`. */
 export function registerStateCommands(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
-  for (const state of STATES) {
-    const verb = state === 'enabled' ? 'enable' : state === 'disabled' ? 'disable' : state;
-    const cmd = program.command(`${verb} <name>`).description(STATE_HELP[state]);
-    if (state !== 'absent') addSpecOptions(cmd);
-    cmd.option('--dry-run', 'show what would change and change nothing');
-    cmd.option(
-      '--agent <addr:port>',
-      `the local agent's status address (default ${DEFAULT_STATUS_LISTEN}, or RUNDOCK_AGENT)`,
-    );
+  // In the order `rundock --help` lists them (commands.ts).
+  for (const state of ['enabled', 'present', 'disabled', 'absent'] as const) {
+    const verb = VERBS[state];
+    const cmd = program.command(`${verb} <name>`).description(STATE_SUMMARIES[verb]);
+    if (state !== 'absent') addSpecOptions(cmd, state);
+    cmd.option('--dry-run', 'show what would change (and which fields differ) and change nothing');
+    cmd.option('--agent <addr:port>', AGENT_HELP);
     cmd.action((name: string, opts: StateOptions) =>
       run(() => stateCommand(state, name, opts, program.opts<GlobalOptions>())),
     );
   }
 }
 
-function addSpecOptions(cmd: Command): void {
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function addSpecOptions(cmd: Command, state: State): void {
   cmd
     .option('--image <ref>', 'Docker image reference')
     .option('--args <string>', 'extra docker run options, tokenised without a shell ($PRIVATE_IP, $PUBLIC_IP expanded)')
     .option('--cmd <string>', 'the command the container runs (words split like a shell, without one)')
+    .option(
+      '-e, --env <KEY[=VALUE]>',
+      'environment variable; KEY alone takes its value from here (repeatable)',
+      collect,
+    )
+    .option(
+      '--env-file <file>',
+      'read environment variables from a file in docker run --env-file format (repeatable)',
+      collect,
+    )
     .option('--announce <port|auto>', 'host port to publish and announce; auto: Docker picks a free one (needs --port)')
     .option('--port <port>', 'container port (default: announce)')
     .addOption(
@@ -84,10 +131,14 @@ function addSpecOptions(cmd: Command): void {
     .option('--probe <check>', 'health probe run by the agent when the image has no HEALTHCHECK: tcp or http:/path')
     .option('--probe-interval <duration>', 'time between probes (default 5s)')
     .option('--probe-timeout <duration>', 'time a probe may take (default 2s)')
-    .option('--timeout <seconds>', 'how long enable waits for running/healthy (default: from the health check)')
+    .option(
+      '--restart-unhealthy <n>',
+      'the agent restarts the container after N failed checks in a row (health check or probe), with backoff',
+    )
+    .option('--timeout <seconds>', TIMEOUT_HELP[state])
     .option(
       '--drain <duration>',
-      'after a redeploy, how long the old container finishes requests in flight once every gateway dropped it (default 5s)',
+      'on a redeploy, how long the old container finishes requests in flight once every gateway dropped it (default 5s)',
     );
 }
 
@@ -99,12 +150,16 @@ export function specFromFlags(state: State, name: string, o: StateOptions): Reco
     image: o.image,
     args: o.args,
     cmd: o.cmd,
+    // Resolved now: the spec is kept in the history and a rollback may run from another directory.
+    env_file: o.envFile?.map((file) => resolve(file)),
+    env: o.env,
     announce: numeric(o.announce),
     port: numeric(o.port),
     announce_as: o.announceAs,
     pull: o.pull,
     restart: o.restart,
     drain: o.drain,
+    restart_unhealthy: numeric(o.restartUnhealthy),
   };
   if (o.healthCmd !== undefined) {
     raw.health = {
@@ -119,50 +174,36 @@ export function specFromFlags(state: State, name: string, o: StateOptions): Reco
   return JSON.parse(JSON.stringify(raw)) as Record<string, unknown>;
 }
 
+/**
+ * The spec the command line gives. Without any spec flag, the service as it is: `enable NAME` starts its container
+ * with the spec it carries, `present`/`disable NAME` stop it. With some, the flags are the whole spec, image included.
+ */
+export function specOf(state: State, name: string, o: StateOptions): Readonly<ServiceSpec> {
+  if (state === 'absent' || SPEC_FLAGS.every((flag) => o[flag] === undefined)) return bareService(name, state);
+  if (o.image === undefined && (state === 'enabled' || state === 'present')) {
+    throw new ValidationError(
+      'image',
+      undefined,
+      `is required with spec options: they replace the container's whole spec (without any, \`rundock ${VERBS[state]} ${name}\` acts on the container as it is)`,
+    );
+  }
+  return validateService(specFromFlags(state, name, o));
+}
+
 async function stateCommand(state: State, name: string, o: StateOptions, global: GlobalOptions): Promise<number> {
-  const spec = validateService(specFromFlags(state, name, o));
-  const prepared = prepareService(spec, hostContext(global), timeoutMs(o.timeout));
-  const progress = new Progress(process.stderr, !global.json);
-  const history = historyOf(global);
-  const result = await converge(dockerRuntime(), prepared, {
+  const spec = specOf(state, name, o);
+  const ctx = await deployContext(o.agent, global, o.dryRun ?? false);
+  const prepared = prepareService(spec, ctx.host, timeoutMs(o.timeout));
+  const result = await converge(ctx.docker, prepared, {
     dryRun: o.dryRun,
-    reporter: progress,
-    onPull: progress.pull(spec.image ?? ''),
-    handover: () => agentHandover(parseListen('agent', agentAddress(o.agent, global))),
+    reporter: ctx.progress,
+    onPull: ctx.progress.pull(spec.image ?? ''),
+    handover: ctx.handover,
   }).catch((error: unknown) => {
-    recordOutcome(history, spec, { error, specHash: prepared.desired?.hash });
+    recordOutcome(ctx.history, spec, { error, specHash: prepared.desired?.hash });
     throw error;
   });
-  const warning = recordOutcome(history, spec, { result });
-  makeOutput(global.json ?? false).print(
-    `${describeResult(result)}${
-      warning
-        ? `
-${warning}`
-        : ''
-    }`,
-    result,
-  );
+  const warning = recordOutcome(ctx.history, spec, { result });
+  makeOutput(global.json ?? false).print(`${describeResult(result)}${warning ? `\n${warning}` : ''}`, result);
   return 0;
-}
-
-/** One human line per service: what changed, or that nothing did. */
-export function describeResult(r: ServiceResult): string {
-  const where = r.published ? ` at ${r.published.ip}:${r.published.port}` : '';
-  const verdict = r.dry_run ? (r.changed ? 'would change' : 'would not change') : r.changed ? 'changed' : 'unchanged';
-  const health = r.health ? `, ${r.health}` : '';
-  const actions = r.actions.length > 0 && r.changed ? `\n${r.actions.map((a) => `  - ${a}`).join('\n')}` : '';
-  return `${r.name}: ${r.state}${where}${health} (${verdict})${actions}`;
-}
-
-/** A decimal string becomes a number; anything else stays a string so validation reports it as given. */
-export function numeric(value: string | undefined): number | string | undefined {
-  return value !== undefined && /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
-}
-
-export function timeoutMs(seconds: string | undefined): number | undefined {
-  if (seconds === undefined) return undefined;
-  const n = Number(seconds);
-  if (!(n > 0)) throw new ValidationError('timeout', seconds, 'must be a positive number of seconds');
-  return n * 1000;
 }

@@ -1,16 +1,20 @@
-import type { ObservedContainer } from '../runtime/docker.js';
+import type { ObservedContainer, PublishedPort } from '../runtime/docker.js';
 import type { ContainerEngine } from '../runtime/engine.js';
 import type { PullEvent } from '../runtime/pull.js';
 import { RundockError } from '../shared/errors.js';
-import { LABEL } from '../spec/labels.js';
-import { containerPort, type DesiredContainer } from '../plan/container-body.js';
+import type { DesiredContainer } from '../plan/container-body.js';
 import { envDigestKey } from '../plan/env-digest.js';
-import { planService, type Plan } from '../plan/plan.js';
-import { describeStep, executePlan, type Reporter } from './execute.js';
+import { isRunning, planService, type Observed, type Plan } from '../plan/plan.js';
+import { planRestart } from '../plan/restart.js';
+import { executePlan, type Executed, type Reporter } from './execute.js';
 import type { Handover } from './handover.js';
 import { ensureImage } from './image.js';
 import { observedFrom } from './observe.js';
-import type { PreparedService } from './prepare.js';
+import { checkHostPorts, hostBindings, type HostBinding } from './ports.js';
+import { defaultWaitMs, type PreparedService } from './prepare.js';
+import { plannedResult, summarize, type ContainerSummary, type ServiceResult } from './result.js';
+
+export type { ContainerSummary, ServiceResult } from './result.js';
 
 export interface ConvergeOptions {
   dryRun?: boolean | undefined;
@@ -21,41 +25,11 @@ export interface ConvergeOptions {
    * never does). Without one, Docker's readiness is all.
    */
   handover?: (() => Promise<Handover | undefined>) | undefined;
+  /** Restart the service's container as it is (`rundock restart`) instead of putting the spec in place. */
+  restart?: boolean | undefined;
 }
 
-/** A service's container as reported in results (`--json` and Ansible facts). */
-export interface ContainerSummary {
-  id: string;
-  name: string;
-  status: string;
-  image: string;
-  image_id: string;
-  spec_hash: string;
-}
-
-/** The outcome of one service; its fields are the documented `--json` shape. */
-export interface ServiceResult {
-  name: string;
-  state: string;
-  changed: boolean;
-  dry_run: boolean;
-  actions: string[];
-  /** How long each step took, in order, ms (empty in a dry run or when nothing ran). */
-  timings: { action: string; ms: number }[];
-  pulled: boolean;
-  before: ContainerSummary | null;
-  after: ContainerSummary | null;
-  health: string | null;
-  /** Where the service is published on the host; `auto` until Docker has bound a port (a dry run). */
-  published: { ip: string; port: number | 'auto' } | null;
-  announced: { as: string; port: number | 'auto' | null } | null;
-  /** How the running container was replaced, if it was. */
-  handover: 'overlap' | 'withdraw-first' | null;
-  /** The address the agent announced the service at (`ip:port`), once it did; null without an agent. */
-  address: string | null;
-}
-
-/** Puts one prepared service into its state: pull per policy, observe, plan, then (unless dry run) act. */
+/** Puts one prepared service into its state: pull per policy, observe, plan, check, then (unless dry run) act. */
 export async function converge(
   docker: ContainerEngine,
   prepared: PreparedService,
@@ -72,26 +46,43 @@ export async function converge(
     docker.list(),
   ]);
   const observed = observedFrom(all, spec.name, image?.imageId);
-  const plan = planService(spec.name, spec.state, desired, observed);
-  const result = baseResult(prepared, desired, plan, observed.main, image?.pulled ?? false, opts.dryRun ?? false);
+  const plan = opts.restart ? planRestart(spec.name, observed) : planService(spec.name, spec.state, desired, observed);
+  const result = plannedResult(prepared, desired, plan, observed.main, image, opts.dryRun ?? false);
+  // Before anything changes, and in a dry run too: a busy port would otherwise fail only at start.
+  if (desired !== undefined && plan.steps.some((s) => s.step.op === 'create'))
+    await checkHostPorts(bindingsOf(desired, observed), othersThan(all, observed), ownOf(observed));
   if (opts.dryRun) return result;
   const executed = await executePlan(docker, plan, {
     service: spec.name,
-    waitTimeoutMs: prepared.waitTimeoutMs,
+    waitTimeoutMs: prepared.waitTimeoutMs ?? (await existingWaitMs(docker, observed.main)),
     drainMs: prepared.drainMs,
     handover: handsOver(plan) ? await opts.handover?.() : undefined,
     reporter: opts.reporter,
   });
   if (spec.state === 'absent') return result;
-  const id = executed.containerId ?? observed.main?.id;
-  const now = id === undefined ? undefined : (await docker.list()).find((c) => c.id === id);
+  return finalResult(docker, result, executed.containerId ?? observed.main?.id, desired, spec.port, executed);
+}
+
+/** The result once the plan ran: the container now, its health, the port Docker bound, where it is announced. */
+async function finalResult(
+  docker: ContainerEngine,
+  result: ServiceResult,
+  id: string | undefined,
+  desired: DesiredContainer | undefined,
+  port: number | undefined,
+  executed: Executed,
+): Promise<ServiceResult> {
+  // Nothing changed: the container is the one observed before, and the wait's inspect has its bound ports.
+  const now = !result.changed && result.before?.id === id ? result.before : await summaryOf(docker, id);
   const bound =
     id !== undefined && desired?.published?.port === 'auto'
-      ? await boundPort(docker, id, desired.published.ip, spec.port)
+      ? executed.ready?.id === id
+        ? boundOn(executed.ready.published, desired.published.ip, port)
+        : await boundPort(docker, id, desired.published.ip, port)
       : undefined;
   return {
     ...result,
-    after: now ? summarize(now) : null,
+    after: now ?? null,
     health: executed.ready?.health ?? null,
     published: result.published && bound !== undefined ? { ...result.published, port: bound } : result.published,
     announced:
@@ -101,6 +92,39 @@ export async function converge(
     address: executed.announced ?? null,
     timings: executed.timings,
   };
+}
+
+/** Whether the plan waits on the agent or the gateways. */
+function handsOver(plan: Plan): boolean {
+  const ops = new Set(['announced', 'served', 'withdrawn']);
+  return [...plan.steps.map((s) => s.step), ...plan.cleanup].some((s) => ops.has(s.op));
+}
+
+/** The fixed host ports the new container binds; with `--network host`, the announced port it will listen on. */
+function bindingsOf(desired: DesiredContainer, observed: Observed): HostBinding[] {
+  const { published } = desired;
+  const fixed =
+    published !== undefined && published.port !== 'auto' ? { ip: published.ip, port: published.port } : undefined;
+  if (published?.network !== 'host') return hostBindings(desired.body, fixed);
+  // The service's own running container holds its port until the redeploy stops it.
+  const own = [observed.main, ...observed.leftovers].some((c) => c !== undefined && isRunning(c));
+  return fixed === undefined || own ? [] : [{ ...fixed, protocol: 'tcp', field: 'announce' }];
+}
+
+/** The service's own containers: its current one and an interrupted swap's leftovers. */
+function ownOf(observed: Observed): ObservedContainer[] {
+  return [...(observed.main === undefined ? [] : [observed.main]), ...observed.leftovers];
+}
+
+/** Every container but the service's own. */
+function othersThan(all: readonly ObservedContainer[], observed: Observed): ObservedContainer[] {
+  const own = new Set(ownOf(observed).map((c) => c.id));
+  return all.filter((c) => !own.has(c.id));
+}
+
+/** How long to wait for a container started as it is: from its own health check. */
+async function existingWaitMs(docker: ContainerEngine, main: ObservedContainer | undefined): Promise<number> {
+  return defaultWaitMs(main === undefined ? undefined : (await docker.inspect(main.id)).healthcheck);
 }
 
 /** A pinned image (a rollback's): it must still be on this host; nothing is pulled for it. */
@@ -121,6 +145,12 @@ async function pinnedImage(
   return { imageId, pulled: false };
 }
 
+/** The container `id` as results summarize it, from a fresh listing. */
+async function summaryOf(docker: ContainerEngine, id: string | undefined): Promise<ContainerSummary | undefined> {
+  const found = id === undefined ? undefined : (await docker.list()).find((c) => c.id === id);
+  return found && summarize(found);
+}
+
 /** The host port Docker bound for the container port on `ip` (an `auto` announce port). */
 async function boundPort(
   docker: ContainerEngine,
@@ -128,63 +158,10 @@ async function boundPort(
   ip: string,
   port: number | undefined,
 ): Promise<number | undefined> {
-  const state = await docker.inspectIfExists(id);
-  return state?.published.find((p) => p.containerPort === `${port}/tcp` && (p.hostIp === ip || p.hostIp === '0.0.0.0'))
+  return boundOn((await docker.inspectIfExists(id))?.published ?? [], ip, port);
+}
+
+function boundOn(published: readonly PublishedPort[], ip: string, port: number | undefined): number | undefined {
+  return published.find((p) => p.containerPort === `${port}/tcp` && (p.hostIp === ip || p.hostIp === '0.0.0.0'))
     ?.hostPort;
-}
-
-function baseResult(
-  prepared: PreparedService,
-  desired: DesiredContainer | undefined,
-  plan: Plan,
-  main: ObservedContainer | undefined,
-  pulled: boolean,
-  dryRun: boolean,
-): ServiceResult {
-  const { spec } = prepared;
-  const steps = [...plan.steps.map((s) => s.step), ...plan.cleanup].filter((s) => plan.changed || !isWait(s));
-  const announces = spec.announce_as === 'container' ? containerPort(spec) !== undefined : spec.announce !== undefined;
-  return {
-    name: spec.name,
-    state: spec.state,
-    changed: plan.changed,
-    dry_run: dryRun,
-    actions: steps.map(describeStep),
-    timings: [],
-    pulled,
-    before: main ? summarize(main) : null,
-    after: null,
-    health: null,
-    published: desired?.published ?? null,
-    handover: plan.handover ?? null,
-    address: null,
-    announced:
-      announces && spec.state === 'enabled'
-        ? {
-            as: spec.announce_as,
-            port: spec.announce_as === 'container' ? (containerPort(spec) ?? null) : (spec.announce ?? null),
-          }
-        : null,
-  };
-}
-
-/** Whether the plan waits on the agent or the gateways. */
-function handsOver(plan: Plan): boolean {
-  const ops = new Set(['announced', 'served', 'withdrawn']);
-  return [...plan.steps.map((s) => s.step), ...plan.cleanup].some((s) => ops.has(s.op));
-}
-
-function isWait(s: { op: string }): boolean {
-  return s.op === 'wait' || s.op === 'announced' || s.op === 'served';
-}
-
-function summarize(c: ObservedContainer): ContainerSummary {
-  return {
-    id: c.id,
-    name: c.name,
-    status: c.status,
-    image: c.labels[LABEL.image] ?? '',
-    image_id: c.imageId,
-    spec_hash: c.labels[LABEL.specHash] ?? '',
-  };
 }

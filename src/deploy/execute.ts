@@ -43,8 +43,9 @@ export async function executePlan(docker: ContainerEngine, plan: Plan, opts: Exe
       try {
         await run.do(planned.step);
       } catch (error) {
-        const failures = await run.undo(undo.reverse().flat());
-        if (error instanceof RundockError && undo.length > 0) {
+        const toUndo = undo.reverse().flat();
+        const failures = await run.undo(toUndo);
+        if (error instanceof RundockError && toUndo.length > 0) {
           error.details.rolled_back = failures.length === 0;
           if (failures.length === 0) error.message += '\nthe previous container was restored';
           else {

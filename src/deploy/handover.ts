@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServingReport } from '../registry/serving-report.js';
 import { RundockError } from '../shared/errors.js';
+import { getJson } from '../shared/http-json.js';
 
 /** Progress text while waiting, e.g. for a terminal. */
 export type Progress = (text: string) => void;
@@ -23,24 +24,51 @@ export interface Handover {
 }
 
 /** One service container as the agent reports it (GET /status). */
-interface AgentService {
+export interface AgentService {
   service: string;
   container: string;
   announced: boolean;
   reason: string;
   address?: string;
+  health?: string;
+  successor?: boolean;
+  /** With restart_unhealthy: the agent's restarts of this container for failing its checks. */
+  unhealthy_restarts?: number;
+}
+
+/** The agent's GET /status, as far as the CLI reads it. */
+export interface AgentStatus {
+  host?: string;
+  domain?: string;
+  /** The addresses it announces services on; absent from agents before rundock kept them there. */
+  addresses?: { public?: string | undefined; private?: string | undefined };
+  services: AgentService[];
+}
+
+/** The host's agent, found answering at its status address. */
+export interface LocalAgent {
+  /** `http://ADDR:PORT`, as messages name it. */
+  base: string;
+  status: AgentStatus;
+  handover: Handover;
 }
 
 const POLL_MS = 100;
 
-/** The agent at `listen` (its status address), or undefined when no agent answers there. */
-export async function agentHandover(listen: { host: string; port: number }): Promise<Handover | undefined> {
+/** The agent at `listen` (its status address) with its status, or undefined when no agent answers there. */
+export async function localAgent(listen: { host: string; port: number }): Promise<LocalAgent | undefined> {
   const base = `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}`;
-  const ok = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(1000) }).then(
-    (r) => r.ok,
-    () => false,
+  const status = await getJson(`${base}/status`, 1000).then(
+    (body) => toStatus(body),
+    () => undefined,
   );
-  return ok ? new AgentHandover(base) : undefined;
+  return status === undefined ? undefined : { base, status, handover: new AgentHandover(base) };
+}
+
+function toStatus(body: unknown): AgentStatus | undefined {
+  if (body === null || typeof body !== 'object') return undefined;
+  const s = body as Partial<AgentStatus>;
+  return { ...s, services: Array.isArray(s.services) ? s.services : [] };
 }
 
 class AgentHandover implements Handover {
@@ -124,9 +152,7 @@ class AgentHandover implements Handover {
 
   private async get(path: string): Promise<unknown> {
     try {
-      const response = await fetch(`${this.base}${path}`, { signal: AbortSignal.timeout(5000) });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      return await response.json();
+      return await getJson(`${this.base}${path}`, 5000);
     } catch (error) {
       throw new RundockError(
         'RUNDOCK_E_AGENT',

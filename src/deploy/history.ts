@@ -6,14 +6,14 @@
  */
 import { mkdirSync, openSync, fsyncSync, closeSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ServiceSpec } from '../spec/schema.js';
 
 /** How many generations are kept per service. */
 const KEEP = 20;
 
 const generationSchema = z.object({
-  generation: z.number().int(),
+  generation: z.int(),
   deployed_at: z.string(),
   image: z.string(),
   image_id: z.string(),
@@ -22,9 +22,9 @@ const generationSchema = z.object({
   /** `deployed`, or `reverted` when the new container never served and the old one was kept. */
   result: z.enum(['deployed', 'reverted']),
   /** The error code of a reverted deploy. */
-  error: z.string().optional(),
+  error: z.optional(z.string()),
   /** The generation a rollback returned to. */
-  rollback_of: z.number().int().optional(),
+  rollback_of: z.optional(z.int()),
   spec: z.record(z.string(), z.unknown()),
 });
 

@@ -5,7 +5,8 @@ import type { HostAddresses } from '../runtime/host.js';
 import { parseArgs, splitWords } from '../spec/args/index.js';
 import { durationNanos } from '../spec/args/values.js';
 import { LABEL, type ProbeLabel } from '../spec/labels.js';
-import { hashOf } from '../plan/canonical.js';
+import { canonicalJson, hashOf } from '../plan/canonical.js';
+import type { RunOptions } from '../spec/run-options.js';
 import type { HealthSpec, ProbeSpec, ServiceSpec } from '../spec/schema.js';
 import { readEnvFile } from './env-file.js';
 
@@ -25,8 +26,11 @@ export interface PreparedService {
    * placeholder digest, and this builds the real one under the engine's digest key (converge does, before planning).
    */
   seal?: ((key: Uint8Array) => DesiredContainer) | undefined;
-  /** How long `enable` waits for the container to be ready. */
-  waitTimeoutMs: number;
+  /**
+   * How long `enable` waits for the container to be ready; undefined for a service given without its image (a bare
+   * `enable NAME`): then it follows from the existing container's health check.
+   */
+  waitTimeoutMs?: number | undefined;
   /** How long a replaced, withdrawn container keeps serving requests in flight before it is stopped. */
   drainMs: number;
   /** The image ID to run instead of what the tag names now (a rollback to an earlier generation). */
@@ -44,9 +48,9 @@ export function prepareService(
   pinnedImageId?: string,
 ): PreparedService {
   const drainMs = spec.drain === undefined ? DEFAULT_DRAIN_MS : Math.round(nanos(spec.drain) / 1e6);
-  if (spec.image === undefined || spec.state === 'absent') return { spec, waitTimeoutMs: waitTimeoutMs ?? 0, drainMs };
+  if (spec.image === undefined || spec.state === 'absent') return { spec, waitTimeoutMs, drainMs };
   const vars = { PRIVATE_IP: host.addresses.private, PUBLIC_IP: host.addresses.public };
-  const run = parseArgs(spec.args, vars);
+  const run = withSpecEnv(parseArgs(spec.args, vars), toList(spec.env));
   const envFiles = [
     ...toList(spec.env_file).map((p) => [p, 'env_file'] as const),
     ...run.envFiles.map((p) => [p, 'args'] as const),
@@ -72,12 +76,42 @@ export function prepareService(
   return { spec, desired, seal, waitTimeoutMs: waitMs, drainMs, pinnedImageId };
 }
 
+/**
+ * The spec's own `env` entries, after those of args, as `docker run` puts `-e` after `--env-file`: `KEY=VALUE` as
+ * given, a bare `KEY` from rundock's environment (skipped when unset), secret like env-file values.
+ */
+export function withSpecEnv(
+  run: RunOptions,
+  entries: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): RunOptions {
+  if (entries.length === 0) return run;
+  const added: string[] = [];
+  const inherited: string[] = [];
+  for (const entry of entries) {
+    if (entry.includes('=')) added.push(entry);
+    else if (env[entry] !== undefined) {
+      added.push(`${entry}=${env[entry]}`);
+      inherited.push(`${entry}=${env[entry]}`);
+    }
+  }
+  if (added.length === 0) return run;
+  const inheritedEnv = [...(run.inheritedEnv ?? []), ...inherited];
+  return {
+    ...run,
+    body: { ...run.body, Env: [...(run.body.Env ?? []), ...added] },
+    ...(inheritedEnv.length > 0 && { inheritedEnv }),
+  };
+}
+
 /** The container with its image given by ID (the labels keep the reference); the hash covers the ID. */
 function pin(desired: DesiredContainer, imageId: string | undefined): DesiredContainer {
   if (imageId === undefined) return desired;
   const body = { ...desired.body, Image: imageId };
   const hash = hashOf({ pinned: imageId, spec: desired.hash });
-  return { ...desired, body: { ...body, Labels: { ...body.Labels, [LABEL.specHash]: hash } }, hash };
+  const snapshot = canonicalJson({ ...(JSON.parse(desired.snapshot ?? '{}') as object), Image: imageId });
+  const labels = { ...body.Labels, [LABEL.specHash]: hash, [LABEL.spec]: snapshot };
+  return { ...desired, body: { ...body, Labels: labels }, hash, snapshot };
 }
 
 /** The drain time when the spec gives none: long enough for ordinary requests in flight to finish. */
@@ -110,7 +144,7 @@ export function toProbeLabel(probe: ProbeSpec): ProbeLabel {
 }
 
 /** Long enough for Docker to decide: start period plus every retry at the check's interval, and a margin. */
-function defaultWaitMs(health: Docker.HealthConfig | undefined): number {
+export function defaultWaitMs(health: Docker.HealthConfig | undefined): number {
   if (health === undefined || health.Test?.[0] === 'NONE') return 30_000;
   const ms = (ns: number | undefined, fallbackS: number): number => (ns ? ns / 1e6 : fallbackS * 1000);
   const perTry = ms(health.Interval, 30) + ms(health.Timeout, 30);

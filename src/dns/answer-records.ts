@@ -44,6 +44,7 @@ function ordered(entries: readonly ZoneEntry[], ctx: BuildContext): readonly Zon
  * CNAME is kept only if it leads to addresses (CoreDNS); outside the zone the CNAME is answered alone and the
  * client's resolver follows it (CoreDNS asks its upstream instead: this server does not recurse).
  * A CNAME to the name itself or below it is a loop in SkyDNS semantics and is skipped, as CoreDNS does.
+ * TXT records (text and no address) answer nothing here.
  */
 export function addressAnswers(
   owner: string,
@@ -54,34 +55,32 @@ export function addressAnswers(
 ): Answer[] {
   const out: Answer[] = [];
   const seen = new Set<string>();
-  const lookupName = owner.toLowerCase();
+  const follow = (target: string, records: readonly ZoneEntry[], next: string[]): Answer[] =>
+    addressAnswers(target, records, family, ctx, next);
   for (const entry of ordered(entries, ctx)) {
     if (entry.family === family) {
       if (seen.has(entry.address)) continue;
       seen.add(entry.address);
       out.push({ name: owner, type: family === 4 ? 'A' : 'AAAA', ttl: ttlOf(entry, ctx), data: entry.address });
-    } else if (entry.family === 0) {
-      out.push(...cnameAnswers(owner, lookupName, entry, family, ctx, chain));
+    } else if (entry.hostType === 'CNAME') {
+      out.push(...cnameAnswers(owner, entry, ctx, chain, follow));
     }
   }
   return out;
 }
 
-function cnameAnswers(
-  owner: string,
-  lookupName: string,
-  entry: ZoneEntry,
-  family: 4 | 6,
-  ctx: BuildContext,
-  chain: string[],
-): Answer[] {
-  const target = bare(entry.record.host).toLowerCase();
-  if (isAtOrBelow(target, lookupName) || chain.length >= MAX_CHAIN || chain.includes(target)) return [];
-  const cname: Answer = { name: owner, type: 'CNAME', ttl: ttlOf(entry, ctx), data: bare(entry.record.host) };
+/** Answers for a CNAME's target inside the zone, from its records; `chain` holds the names followed so far. */
+type Follow = (target: string, records: readonly ZoneEntry[], chain: string[]) => Answer[];
+
+/** The CNAME `entry` makes for `owner`, followed inside the zone by `follow` (kept only if that answers something). */
+function cnameAnswers(owner: string, entry: ZoneEntry, ctx: BuildContext, chain: string[], follow: Follow): Answer[] {
+  const host = bare(entry.record.host ?? '');
+  const target = host.toLowerCase();
+  if (isAtOrBelow(target, owner.toLowerCase()) || chain.length >= MAX_CHAIN || chain.includes(target)) return [];
+  const cname: Answer = { name: owner, type: 'CNAME', ttl: ttlOf(entry, ctx), data: host };
   if (!ctx.index.inZone(target)) return [cname];
   const match = ctx.index.find(target, ctx.maxRecords);
-  const next =
-    match === undefined ? [] : addressAnswers(bare(entry.record.host), match.records, family, ctx, [...chain, target]);
+  const next = match === undefined ? [] : follow(host, match.records, [...chain, target]);
   return next.length === 0 ? [] : [cname, ...next];
 }
 
@@ -106,6 +105,8 @@ export function srvAnswers(owner: string, entries: readonly ZoneEntry[], ctx: Bu
   const out: WithAdditionals = { answers: [], additionals: [] };
   const seen = new Set<string>();
   for (const entry of list) {
+    // A TXT record counts in the weights above but is no SRV target (CoreDNS: no case for it in SRV).
+    if (entry.hostType === 'TXT') continue;
     const target = targetOf(entry);
     const port = entry.record.port ?? 0;
     if (seen.has(`${target} ${port}`)) continue;
@@ -124,7 +125,7 @@ export function mxAnswers(owner: string, entries: readonly ZoneEntry[], ctx: Bui
   const out: WithAdditionals = { answers: [], additionals: [] };
   const seen = new Set<string>();
   for (const entry of ordered(entries, ctx)) {
-    if (entry.record.mail !== true) continue;
+    if (entry.record.mail !== true || entry.hostType === 'TXT') continue;
     const exchange = targetOf(entry);
     if (seen.has(exchange)) continue;
     seen.add(exchange);
@@ -139,12 +140,26 @@ export function mxAnswers(owner: string, entries: readonly ZoneEntry[], ctx: Bui
   return out;
 }
 
-/** TXT answers from records with `text`, split in 255-byte strings (CoreDNS's split255). */
-export function txtAnswers(owner: string, entries: readonly ZoneEntry[], ctx: BuildContext): Answer[] {
+/**
+ * TXT answers, as CoreDNS's TXT: a TXT record (text and no address host) answers its text, split in 255-byte
+ * strings (split255), each text once; a host name without text is a CNAME, followed inside the zone as for A; an
+ * address record answers nothing, whatever its text.
+ */
+export function txtAnswers(
+  owner: string,
+  entries: readonly ZoneEntry[],
+  ctx: BuildContext,
+  chain: string[] = [],
+): Answer[] {
   const out: Answer[] = [];
+  const seen = new Set<string>();
+  const follow = (target: string, records: readonly ZoneEntry[], next: string[]): Answer[] =>
+    txtAnswers(target, records, ctx, next);
   for (const entry of ordered(entries, ctx)) {
+    if (entry.hostType === 'CNAME') out.push(...cnameAnswers(owner, entry, ctx, chain, follow));
     const text = entry.record.text;
-    if (text === undefined) continue;
+    if (entry.hostType !== 'TXT' || text === undefined || seen.has(text)) continue;
+    seen.add(text);
     const bytes = Buffer.from(text);
     const chunks: Buffer[] = [];
     for (let at = 0; at < bytes.length; at += 255) chunks.push(bytes.subarray(at, at + 255));
@@ -185,7 +200,7 @@ function priorityOf(entry: ZoneEntry): number {
 
 /** SRV target / MX exchange: the key's name for an address, else the host; minus `targetstrip` leading labels. */
 function targetOf(entry: ZoneEntry): string {
-  const name = entry.family === 0 ? bare(entry.record.host) : entry.name;
+  const name = entry.family === 0 ? bare(entry.record.host ?? '') : entry.name;
   const strip = entry.record.targetstrip ?? 0;
   if (strip === 0) return name;
   const labels = name.split('.');

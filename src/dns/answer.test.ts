@@ -156,7 +156,7 @@ describe('answer: addresses', () => {
   });
 });
 
-describe('answer: SRV, TXT, MX', () => {
+describe('answer: SRV, MX (TXT: answer-txt.test.ts)', () => {
   it('answers SRV with CoreDNS defaults: priority 10, weights normalised, targets from keys, addresses in additional', () => {
     const q = query('influxdb.s.prod.example.com', 'SRV');
     const target1 = 'node-back-1.influxdb.s.prod.example.com';
@@ -216,31 +216,6 @@ describe('answer: SRV, TXT, MX', () => {
       'strip.s.prod.example.com',
     );
     assert.deepEqual(stripped.additionals, [a('strip.s.prod.example.com', '10.0.0.9', 60)]);
-  });
-
-  it('answers TXT from text, split in 255-byte strings, and NODATA where there is none', () => {
-    const long = 'x'.repeat(300);
-    const index = zone({
-      'info/a': { host: '10.0.0.1', text: 'hello' },
-      'info/b': { host: '10.0.0.2', text: long },
-      'plain/a': { host: '10.0.0.3' },
-    });
-    const q = query('info.s.prod.example.com', 'TXT');
-    assert.deepEqual(
-      answer(index, q, settings),
-      response(q, 0, {
-        answers: [
-          { name: 'info.s.prod.example.com', type: 'TXT', ttl: 60, data: [Buffer.from('hello')] },
-          {
-            name: 'info.s.prod.example.com',
-            type: 'TXT',
-            ttl: 60,
-            data: [Buffer.from('x'.repeat(255)), Buffer.from('x'.repeat(45))],
-          },
-        ],
-      }),
-    );
-    assert.deepEqual(answer(index, query('plain.s.prod.example.com', 'TXT'), settings).authorities, [SOA]);
   });
 
   it('answers MX from records with mail', () => {

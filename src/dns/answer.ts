@@ -101,9 +101,9 @@ function nameAnswers(question: Question, ctx: BuildContext): Sections {
   const match = ctx.index.find(question.name, ctx.maxRecords);
   if (match === undefined) return { rcode: RCODE.NXDOMAIN, answers: [], authorities: [], additionals: [] };
   const owner = question.name;
-  const records = applyGroup(match.records);
   // dns-packet's RecordType has no ANY, though it decodes type 255 as 'ANY'.
   const type: string = question.type;
+  const records = applyGroup(eligible(match.records, type));
   switch (type) {
     case 'A':
       return ok(addressAnswers(owner, records, 4, ctx));
@@ -116,7 +116,7 @@ function nameAnswers(question: Question, ctx: BuildContext): Sections {
     case 'TXT':
       return ok(txtAnswers(owner, records, ctx));
     case 'CNAME':
-      return ok(cnameOf(owner, match.exact, ctx));
+      return ok(cnameOf(owner, eligible(match.exact, type), ctx));
     case 'ANY':
       return ok(anyAnswer(owner));
     default:
@@ -154,10 +154,24 @@ function apexAnswers(question: Question, ctx: BuildContext, settings: AnswerSett
   }
 }
 
-/** A CNAME query answers only the record exactly at the name, and only when its host is a name (CoreDNS). */
+/**
+ * The records a query of `type` considers, before grouping, as CoreDNS's etcd plugin selects them (shouldInclude):
+ * for TXT every record with text or a host, for any other type every record with a host. A record with only text
+ * takes no part in anything but TXT: not in the group decision, nor in SRV weights.
+ */
+function eligible(records: readonly ZoneEntry[], type: string): readonly ZoneEntry[] {
+  const include = (e: ZoneEntry): boolean =>
+    e.record.host !== undefined || (type === 'TXT' && e.record.text !== undefined);
+  return records.every(include) ? records : records.filter(include);
+}
+
+/**
+ * A CNAME query answers only the record exactly at the name, and only when its host is a name (CoreDNS), with text
+ * or without.
+ */
 function cnameOf(owner: string, exact: readonly ZoneEntry[], ctx: BuildContext): Answer[] {
   const entry = exact[0];
-  if (entry === undefined || entry.family !== 0) return [];
+  if (entry === undefined || entry.family !== 0 || entry.record.host === undefined) return [];
   return [{ name: owner, type: 'CNAME', ttl: ttlOf(entry, ctx), data: bare(entry.record.host) }];
 }
 

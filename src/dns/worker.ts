@@ -9,6 +9,7 @@ import { Registry } from 'prom-client';
 import type { EtcdConnection } from '../registry/etcd-connection.js';
 import type { FeedState } from '../registry/feed-etcd.js';
 import type { RateLimitOptions } from './rate-limit.js';
+import { stopSignal, stopWithin } from '../shared/shutdown.js';
 import { startDnsService } from './service.js';
 
 /** What every worker serves: resolved once by the primary and handed over, so all workers serve the same thing. */
@@ -94,12 +95,10 @@ export async function runDnsWorker(baseLog: Logger): Promise<number> {
       },
     );
   });
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
+  await stopSignal(log);
   clearInterval(timer);
-  await dns.stop();
+  // Well under the primary's 3 s before it kills a worker.
+  await stopWithin([{ name: 'stop the DNS server', run: () => dns.stop() }], { log, budgetMs: 2000 });
   process.exit(0);
 }
 

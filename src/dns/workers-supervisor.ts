@@ -16,7 +16,8 @@ const RESTART_MAX_MS = 30_000;
 const STABLE_AFTER_MS = 60_000;
 /** Consecutive young deaths of one slot after which the primary gives up (exit 1). */
 const MAX_FAILURES = 10;
-const SHUTDOWN_TIMEOUT_MS = 10_000;
+/** Under the stop's budget (shared/shutdown.ts): a worker that has not exited by then is killed. */
+const SHUTDOWN_TIMEOUT_MS = 3000;
 
 export interface Slot {
   /** 1..N: the `worker` label and log field; kept across restarts. */

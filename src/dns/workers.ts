@@ -9,12 +9,14 @@
  *
  * The primary restarts a worker that dies, after a backoff (0.5 s doubling to 30 s, reset once a worker has run 60
  * s); a slot whose workers die young 10 times in a row stops the whole server (exit 1) for its supervisor to see.
- * SIGTERM/SIGINT are forwarded to the workers; the primary returns 0 once they have exited (SIGKILL after 10 s).
+ * SIGTERM/SIGINT are forwarded to the workers; the primary returns 0 once they have exited (SIGKILL after 3 s, so
+ * that the whole server is gone within 5 s of the signal, as every long-running command).
  * It serves --metrics-listen: /metrics sums the workers' counters and histograms (prom-client's aggregation),
  * keeps their gauges apart under a `worker` label, and adds its own; /status lists every worker.
  */
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { stopSignal, stopWithin } from '../shared/shutdown.js';
 import { startStatusServer } from '../shared/status-server.js';
 import type { FeedState } from '../registry/feed-etcd.js';
 import type { DnsWorkerSettings } from './worker.js';
@@ -92,33 +94,35 @@ export async function startDnsCluster(o: DnsClusterOptions, abort?: AbortSignal)
   };
 }
 
-/** `rundock dns --workers N`: runs the primary until SIGTERM/SIGINT; resolves to the exit status. */
+/**
+ * `rundock dns --workers N`: runs the primary until SIGTERM/SIGINT; resolves to the exit status. A second signal
+ * exits at once (shared/shutdown.ts); the workers get the first one too, from the terminal or from the primary.
+ */
 export async function runDnsCluster(o: DnsClusterOptions): Promise<number> {
   const interrupted = new AbortController();
-  const onSignal = (): void => interrupted.abort();
-  const signalled = new Promise<'signal'>((resolve) =>
-    interrupted.signal.addEventListener('abort', () => resolve('signal')),
-  );
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  const signalled = stopSignal(o.log).then((signal) => {
+    interrupted.abort();
+    return signal;
+  });
+  let dns: DnsCluster;
   try {
-    let dns: DnsCluster;
-    try {
-      dns = await startDnsCluster(o, interrupted.signal);
-    } catch (error) {
-      // Stopped while starting: the workers are gone, as asked.
-      if (interrupted.signal.aborted) return 0;
-      throw error;
-    }
-    o.log.info(
-      { domain: o.settings.domain, listen: dns.listen, forward: o.settings.forward ?? null, workers: o.workers },
-      'dns serving',
-    );
-    const outcome = await Promise.race([signalled, dns.fatal]);
-    await dns.stop();
-    return outcome === 'fatal' ? 1 : 0;
-  } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    dns = await startDnsCluster(o, interrupted.signal);
+  } catch (error) {
+    // Stopped while starting: the workers are gone, as asked.
+    if (!interrupted.signal.aborted) throw error;
+    o.log.info({ unfinished: [] }, 'stopped');
+    return 0;
   }
+  o.log.info(
+    { domain: o.settings.domain, listen: dns.listen, forward: o.settings.forward ?? null, workers: o.workers },
+    'dns serving',
+  );
+  const outcome = await Promise.race([signalled, dns.fatal]);
+  if (outcome === 'fatal') {
+    await dns.stop();
+    return 1;
+  }
+  o.log.info({ signal: outcome }, 'dns stopping');
+  await stopWithin([{ name: 'stop the DNS workers', run: () => dns.stop() }], { log: o.log });
+  return 0;
 }

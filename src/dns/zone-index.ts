@@ -16,10 +16,16 @@ export interface ZoneEntry {
   /** The name the key answers for, lowercase, without trailing dot (`node-back-1.influxdb.s.prod.example.com`). */
   readonly name: string;
   readonly record: SkydnsRecord;
-  /** 4 or 6 for an address host (an IPv4-mapped IPv6 address counts as 4, as Go's To4 says), 0 for a host name. */
+  /** 4 or 6 for an address host (an IPv4-mapped IPv6 address counts as 4, as Go's To4 says), else 0. */
   readonly family: 0 | 4 | 6;
-  /** The address to answer with (`host`, or the IPv4 part of a mapped address); empty for a host name. */
+  /** The address to answer with (`host`, or the IPv4 part of a mapped address); empty for anything else. */
   readonly address: string;
+  /**
+   * What the record answers as, as CoreDNS's msg.Service.HostType decides it: an address host is `A` or `AAAA`; a
+   * host that is no address (a name, or none) is `TXT` when the record has text, else `CNAME`. So a record with
+   * only `text`, or a name and text, answers TXT queries and no others; an address record's text is never answered.
+   */
+  readonly hostType: 'A' | 'AAAA' | 'CNAME' | 'TXT';
   /** Labels below the apex; CoreDNS's Group compares key lengths, which this orders the same way. */
   readonly depth: number;
 }
@@ -207,12 +213,15 @@ interface Located {
 }
 
 function entryOf(key: string, { name, path }: Located, record: SkydnsRecord): ZoneEntry {
-  const mapped = MAPPED_V4.exec(record.host)?.[1];
+  const depth = path.length;
+  const host = record.host ?? '';
+  const mapped = MAPPED_V4.exec(host)?.[1];
   if (mapped !== undefined && isIP(mapped) === 4)
-    return { key, name, record, family: 4, address: mapped, depth: path.length };
-  const kind = isIP(record.host);
-  const family = kind === 4 ? 4 : kind === 6 ? 6 : 0;
-  return { key, name, record, family, address: family === 0 ? '' : record.host, depth: path.length };
+    return { key, name, record, family: 4, address: mapped, hostType: 'A', depth };
+  const kind = isIP(host);
+  if (kind !== 0)
+    return { key, name, record, family: kind === 4 ? 4 : 6, address: host, hostType: kind === 4 ? 'A' : 'AAAA', depth };
+  return { key, name, record, family: 0, address: '', hostType: record.text === undefined ? 'CNAME' : 'TXT', depth };
 }
 
 function exactMatch(node: TrieNode<ZoneEntry> | undefined): ZoneMatch | undefined {

@@ -4,6 +4,8 @@
  * is kept and makes one more run after it, so no change is ever dropped.
  */
 
+import { settledOrAborted } from '../shared/abort.js';
+
 /** When a debounced run starts. */
 export interface DebounceOptions {
   /** Quiet time after the last change, ms (default 200). */
@@ -64,13 +66,16 @@ export class Debouncer {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Drops waiting changes and waits for a run under way to finish. */
-  async stop(): Promise<void> {
+  /**
+   * Drops waiting changes and waits for a run under way to finish, or until `signal` aborts: the caller has then
+   * told the run to give up (the gateway kills the nginx it runs), and stops waiting for it.
+   */
+  async stop(signal?: AbortSignal): Promise<void> {
     this.stopped = true;
     this.firstChange = undefined;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    await this.running;
+    if (this.running !== undefined) await settledOrAborted(this.running, signal);
     this.notifyIdle();
   }
 

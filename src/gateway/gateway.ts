@@ -67,7 +67,11 @@ export interface Gateway {
   refresh(): void;
   /** Resolves once no change waits and no render runs (tests, benchmarks). */
   idle(): Promise<void>;
-  stop(): Promise<void>;
+  /**
+   * Stops following the registry and waits for a render under way; when `signal` aborts, that render's nginx is
+   * killed (the file it was installing is put back as it was) and the wait ends.
+   */
+  stop(signal?: AbortSignal): Promise<void>;
 }
 
 /** Starts the gateway; throws a ValidationError (nothing started) for an unusable directory or template. */
@@ -113,12 +117,14 @@ class GatewayRunner implements Gateway {
   private readonly report: GatewayReport;
   private retries = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Aborted when a stop's time is up: an nginx -t or reload under way is killed, and the previous file stays. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly o: GatewayOptions) {
     this.metrics = new GatewayMetrics(o.metricsRegistry);
     this.report = new GatewayReport(this.metrics, o.log, o.file);
     this.file = new ConfigFile(o.file);
-    this.applier = new ConfigApplier(this.file, new NginxControl(o.nginx));
+    this.applier = new ConfigApplier(this.file, new NginxControl(o.nginx, this.stopping.signal));
     this.debouncer = new Debouncer(
       () => this.renderAndApply(),
       (error) => o.log.error({ err: error }, 'render failed unexpectedly'),
@@ -158,10 +164,14 @@ class GatewayRunner implements Gateway {
     return this.debouncer.idle();
   }
 
-  async stop(): Promise<void> {
+  async stop(signal?: AbortSignal): Promise<void> {
     clearTimeout(this.retryTimer);
     await this.running.stop();
-    await this.debouncer.stop();
+    const giveUp = (): void => this.stopping.abort(signal?.reason);
+    if (signal?.aborted === true) giveUp();
+    else signal?.addEventListener('abort', giveUp, { once: true });
+    await this.debouncer.stop(signal);
+    signal?.removeEventListener('abort', giveUp);
   }
 
   private onFeedState(state: FeedState): void {

@@ -72,7 +72,7 @@ export class GatewayMetrics {
     });
     for (const outcome of ['changed', 'unchanged', 'error']) this.renders.inc({ outcome }, 0);
     for (const outcome of ['ok', 'invalid', 'reload_failed', 'error']) this.reloads.inc({ outcome }, 0);
-    for (const reason of ['invalid', 'no_port', 'host_name', 'not_a_service_key'])
+    for (const reason of ['invalid', 'text_only', 'no_port', 'host_name', 'not_a_service_key'])
       this.recordsSkipped.labels(reason).set(0);
   }
 }

@@ -49,11 +49,16 @@ export function nginxArgs(o: NginxOptions, action: 'test' | 'reload'): string[] 
 
 /** Runs `nginx -t` and reloads nginx. */
 export class NginxControl {
-  constructor(readonly options: NginxOptions) {}
+  /** `stopping` ends what runs when it aborts: `nginx -t` or `-s reload` is killed, a reload no longer confirmed. */
+  constructor(
+    readonly options: NginxOptions,
+    private readonly stopping?: AbortSignal,
+  ) {}
 
   /** Tests the whole configuration as it is on disk now. Never throws for a failed test; throws if nginx cannot run. */
   async test(): Promise<NginxTestResult> {
-    const result = await run(this.options.bin, nginxArgs(this.options, 'test'), this.options.timeoutMs ?? 60_000);
+    const args = nginxArgs(this.options, 'test');
+    const result = await run(this.options.bin, args, this.options.timeoutMs ?? 60_000, this.stopping);
     if (result.code === 0) return { ok: true };
     if (result.code === undefined) throw new Error(`${this.options.bin} -t could not run: ${result.output}`);
     return { ok: false, output: result.output };
@@ -88,7 +93,8 @@ export class NginxControl {
 
   private async signal(pid: number | undefined): Promise<void> {
     if ((this.options.reload ?? 'signal') === 'command') {
-      const result = await run(this.options.bin, nginxArgs(this.options, 'reload'), this.options.timeoutMs ?? 60_000);
+      const args = nginxArgs(this.options, 'reload');
+      const result = await run(this.options.bin, args, this.options.timeoutMs ?? 60_000, this.stopping);
       if (result.code !== 0) throw new NginxReloadError(`${this.options.bin} -s reload failed: ${result.output}`);
       return;
     }
@@ -112,6 +118,8 @@ export class NginxControl {
     done: (children: ReadonlySet<number>) => boolean | Promise<boolean>,
   ): Promise<boolean> {
     while (performance.now() < deadline) {
+      if (this.stopping?.aborted === true)
+        throw new NginxReloadError('the gateway stopped before nginx was seen to reload');
       await new Promise((resolve) => setTimeout(resolve, 5));
       const children = await workersOf(pid);
       if (children === undefined) throw new NginxReloadError(`the nginx master (pid ${pid}) is gone`);
@@ -160,14 +168,15 @@ async function workersOf(pid: number): Promise<Set<number> | undefined> {
   }
 }
 
-/** Runs a program without a shell; `code` undefined when it could not start or timed out. */
+/** Runs a program without a shell; `code` undefined when it could not start, timed out or was aborted. */
 function run(
   bin: string,
   args: readonly string[],
   timeoutMs: number,
+  signal: AbortSignal | undefined,
 ): Promise<{ code: number | undefined; output: string }> {
   return new Promise((resolve) => {
-    execFile(bin, args, { timeout: timeoutMs, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+    execFile(bin, args, { timeout: timeoutMs, maxBuffer: 1 << 20, signal }, (error, stdout, stderr) => {
       const output = `${stderr}${stdout}`.trim();
       if (error === null) resolve({ code: 0, output });
       else resolve({ code: typeof error.code === 'number' ? error.code : undefined, output: output || error.message });

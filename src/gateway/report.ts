@@ -17,7 +17,7 @@ export interface ReportStatus {
   readonly lastReload?: { readonly at: string; readonly durationMs: number };
 }
 
-const SKIP_REASONS = ['invalid', 'no_port', 'host_name', 'not_a_service_key'] as const;
+const SKIP_REASONS = ['invalid', 'text_only', 'no_port', 'host_name', 'not_a_service_key'] as const;
 
 /** Accounts for renders and applies. */
 export class GatewayReport {
@@ -41,8 +41,10 @@ export class GatewayReport {
     for (const s of list) {
       byReason.set(s.reason, (byReason.get(s.reason) ?? 0) + 1);
       now.set(s.key, s.detail);
+      // A TXT record is a record like any other, only not one for nginx: worth a note, not a warning.
+      const level = s.reason === 'text_only' ? 'info' : 'warn';
       if (this.skippedLogged.get(s.key) !== s.detail)
-        this.log.warn({ key: s.key, reason: s.reason, detail: s.detail }, 'record left out of the upstreams');
+        this.log[level]({ key: s.key, reason: s.reason, detail: s.detail }, 'record left out of the upstreams');
     }
     this.skippedLogged = now;
     for (const [reason, count] of byReason) this.metrics.recordsSkipped.set({ reason }, count);

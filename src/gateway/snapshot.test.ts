@@ -50,6 +50,21 @@ describe('snapshotFromRecords', () => {
     assert.deepEqual([...snapshot.services.keys()], ['e']);
   });
 
+  it('skips a TXT record (text, no host) with a reason that says so', () => {
+    const { snapshot, skipped } = snapshotFromRecords(DOMAIN, [
+      [recordKey(DOMAIN, 'web', 'note'), '{"text":"v=1 owner=ops"}'],
+      [recordKey(DOMAIN, 'web', 'h1'), '{"host":"10.0.0.7","port":80}'],
+    ]);
+    assert.deepEqual(skipped, [
+      {
+        key: recordKey(DOMAIN, 'web', 'note'),
+        reason: 'text_only',
+        detail: 'a TXT record (text, no host): DNS serves it, nginx has no address in it',
+      },
+    ]);
+    assert.deepEqual(snapshot.services.get('web'), [{ instance: 'h1', address: '10.0.0.7', port: 80 }]);
+  });
+
   it('keeps one server per address when two records announce the same one', () => {
     const { snapshot } = snapshotFromRecords(DOMAIN, [
       [recordKey(DOMAIN, 'a', 'h2'), '{"host":"10.0.0.5","port":80}'],

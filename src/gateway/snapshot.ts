@@ -24,7 +24,7 @@ export interface UpstreamSnapshot {
 }
 
 /** Why a record under the domain does not become an upstream server. */
-export type SkipReason = 'invalid' | 'no_port' | 'host_name' | 'not_a_service_key';
+export type SkipReason = 'invalid' | 'text_only' | 'no_port' | 'host_name' | 'not_a_service_key';
 
 /** A record left out of the snapshot, with the reason (counted in metrics and logged). */
 export interface SkippedRecord {
@@ -73,6 +73,12 @@ function instanceOf(
   const decoded = decodeRecord(value);
   if (!decoded.ok) return { key, reason: 'invalid', detail: decoded.error.message };
   const { host, port, weight } = decoded.record;
+  if (host === undefined)
+    return {
+      key,
+      reason: 'text_only',
+      detail: 'a TXT record (text, no host): DNS serves it, nginx has no address in it',
+    };
   if (port === undefined) return { key, reason: 'no_port', detail: 'the record has no port' };
   // A host name would make nginx resolve it while loading the config: one unresolvable name would fail `nginx -t`
   // and block every later change, so only addresses become servers.

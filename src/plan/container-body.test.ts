@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { decodeLabels } from '../spec/labels.js';
 import { validateService } from '../spec/validate.js';
 import { buildDesiredContainer, type BodyInput } from './container-body.js';
 
@@ -19,7 +20,9 @@ function input(spec: Record<string, unknown>, over: Partial<BodyInput> = {}): Bo
 
 describe('buildDesiredContainer', () => {
   it('publishes announce on the private address to the container port, names the hostname and labels the spec', () => {
-    const { body, hash, published } = buildDesiredContainer(input({ name: 'grafana', announce: 8087, port: 80 }));
+    const { body, hash, published, snapshot } = buildDesiredContainer(
+      input({ name: 'grafana', announce: 8087, port: 80 }),
+    );
     assert.deepEqual(published, { ip: '10.0.0.2', port: 8087 });
     assert.deepEqual(body, {
       Image: 'grafana:local',
@@ -37,8 +40,32 @@ describe('buildDesiredContainer', () => {
         'io.rundock.announce': '8087',
         'io.rundock.port': '80',
         'io.rundock.version': '0.1.0',
+        'io.rundock.spec': snapshot,
       },
     });
+    // The spec label is what the hash covers: the body without the spec-hash, version and spec labels.
+    const {
+      'io.rundock.spec-hash': _h,
+      'io.rundock.version': _v,
+      'io.rundock.spec': _s,
+      ...labels
+    } = body.Labels ?? {};
+    assert.deepEqual(JSON.parse(snapshot ?? ''), { ...body, Labels: labels });
+  });
+
+  it('carries restart_unhealthy in io.rundock.restart-unhealthy, which the agent decodes; a bad value is refused by name', () => {
+    const { body } = buildDesiredContainer(input({ name: 'web', announce: 80, restart_unhealthy: 3 }));
+    assert.equal(body.Labels?.['io.rundock.restart-unhealthy'], '3');
+    assert.equal(decodeLabels(body.Labels ?? {})?.restartUnhealthy, 3);
+    assert.equal(
+      decodeLabels({ 'io.rundock.service': 'web', 'io.rundock.restart-unhealthy': '0' })?.restartUnhealthy,
+      undefined,
+    );
+    for (const bad of [0, 1.5, 'three'])
+      assert.throws(() => validateService({ name: 'web', image: 'web:1', restart_unhealthy: bad }), {
+        code: 'RUNDOCK_E_INVALID_SPEC',
+        message: /^restart_unhealthy: must be a whole number of failed checks, at least 1/,
+      });
   });
 
   it('publishes nothing for announce_as container', () => {
@@ -98,5 +125,21 @@ describe('buildDesiredContainer', () => {
         field: 'announce_as',
       },
     );
+  });
+
+  it('keeps secret env values out of every label: the spec label holds their names and the keyed digest', () => {
+    const { body, snapshot } = buildDesiredContainer(
+      input(
+        { name: 'web', announce: 80 },
+        {
+          envFromFiles: ['TOKEN=hunter2'],
+          envDigest: 'hmac-sha256:00',
+          run: { body: { HostConfig: {}, Env: ['MODE=prod'] }, envFiles: [] },
+        },
+      ),
+    );
+    assert.deepEqual(body.Env, ['TOKEN=hunter2', 'MODE=prod']);
+    assert.ok(!JSON.stringify(body.Labels).includes('hunter2'));
+    assert.deepEqual((JSON.parse(snapshot ?? '') as { Env: string[] }).Env, ['TOKEN', 'MODE=prod']);
   });
 });

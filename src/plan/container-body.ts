@@ -3,7 +3,7 @@ import { ValidationError } from '../shared/errors.js';
 import { encodeLabels, LABEL, type ProbeLabel } from '../spec/labels.js';
 import type { CreateBody, RunOptions } from '../spec/run-options.js';
 import type { ServiceSpec } from '../spec/schema.js';
-import { hashOf } from './canonical.js';
+import { canonicalJson, hashOf } from './canonical.js';
 import { hashInput } from './env-digest.js';
 
 /** Everything the container body is derived from; gathered by the I/O layer, used here without I/O. */
@@ -31,7 +31,10 @@ export interface BodyInput {
 export interface DesiredContainer {
   body: CreateBody;
   hash: string;
-  published?: { ip: string; port: number | 'auto' } | undefined;
+  /** With `--network host` nothing is published: the service listens on `ip:port` itself (`network: 'host'`). */
+  published?: { ip: string; port: number | 'auto'; network?: 'host' } | undefined;
+  /** What the hash covers, as canonical JSON (secret env entries as names only): the `io.rundock.spec` label. */
+  snapshot?: string | undefined;
 }
 
 /** Builds the Engine API create body for a service. Pure: equal inputs give an equal body and hash. */
@@ -58,13 +61,17 @@ export function buildDesiredContainer(input: BodyInput): DesiredContainer {
     port: containerPort(spec),
     announceAs: spec.announce_as,
     probe: input.probe,
+    restartUnhealthy: spec.restart_unhealthy,
   });
   body.Labels = { ...body.Labels, ...labels };
   // The hash covers the whole body, rundock's labels included (the agent acts on them); not rundock's version; and
-  // of secret env entries only their names and keyed digest.
-  const hash = hashOf(hashInput(body, secretEnv(input), input.envDigest));
-  body.Labels = { ...body.Labels, [LABEL.specHash]: hash, [LABEL.version]: input.version };
-  return { body, hash, published };
+  // of secret env entries only their names and keyed digest. The same text is kept in a label, so a later run can
+  // name the fields that differ (plan/changes.ts) without ever holding a secret value.
+  const covered = hashInput(body, secretEnv(input), input.envDigest);
+  const hash = hashOf(covered);
+  const snapshot = canonicalJson(covered);
+  body.Labels = { ...body.Labels, [LABEL.specHash]: hash, [LABEL.version]: input.version, [LABEL.spec]: snapshot };
+  return { body, hash, published, snapshot };
 }
 
 /** The env entries whose values are secret, in body.Env order: env files first, then `-e KEY` taken from the environment. */
@@ -105,7 +112,7 @@ function publishAnnounce(body: CreateBody, input: BodyInput): DesiredContainer['
     throw new ValidationError(
       'announce_as',
       spec.announce_as,
-      `needs this host's ${spec.announce_as} address; set --${spec.announce_as}-ip`,
+      `needs this host's ${spec.announce_as} address; set --${spec.announce_as}-ip or RUNDOCK_${spec.announce_as.toUpperCase()}_IP`,
       'RUNDOCK_E_HOST_ADDRESS',
     );
   }
@@ -122,7 +129,7 @@ function publishAnnounce(body: CreateBody, input: BodyInput): DesiredContainer['
         port,
         `must equal announce (${spec.announce}) with --network host: nothing is published`,
       );
-    return { ip, port: spec.announce };
+    return { ip, port: spec.announce, network: 'host' };
   }
   const key = `${port}/tcp`;
   body.ExposedPorts = { ...body.ExposedPorts, [key]: {} };

@@ -16,6 +16,7 @@ function container(over: Partial<ObservedContainer> = {}): ObservedContainer {
     status: 'running',
     imageId: 'sha256:i1',
     mounts: [],
+    ports: [],
     ...over,
   };
 }

@@ -1,4 +1,4 @@
-import { RundockError } from '../shared/errors.js';
+import { RundockError, ValidationError } from '../shared/errors.js';
 import { LABEL } from '../spec/labels.js';
 import type { CreateBody } from '../spec/run-options.js';
 import type { State } from '../spec/schema.js';
@@ -62,7 +62,8 @@ export const nextName = (name: string): string => `${name}_rundock_next`;
 export const oldName = (name: string): string => `${name}_rundock_old`;
 
 const NEW = 'new' as const;
-const step = (s: Step, ...undo: Step[]): PlannedStep => ({ step: s, undo });
+/** A step and its undo steps. */
+export const step = (s: Step, ...undo: Step[]): PlannedStep => ({ step: s, undo });
 
 /**
  * Decides the steps that put service `name` into `state`. Pure. `desired` is absent for `absent` and for a bare
@@ -75,24 +76,11 @@ export function planService(
   observed: Observed,
 ): Plan {
   const { main } = observed;
-  if (main !== undefined && main.labels[LABEL.service] !== name) {
-    throw new RundockError(
-      'RUNDOCK_E_FOREIGN_CONTAINER',
-      `a container named ${name} exists that rundock did not create (${main.id.slice(0, 12)}); remove or rename it first`,
-      { details: { container: main.id } },
-    );
-  }
-  const plan: Plan = { changed: false, steps: observed.leftovers.map((c) => step(removeStep(c))), cleanup: [] };
+  const plan = cleanPlan(name, observed);
   if (state === 'absent') {
     if (main) plan.steps.push(...stopIfRunning(main).map((s) => step(s)), step(removeStep(main)));
   } else if (desired === undefined) {
-    if (!main) {
-      throw new RundockError(
-        'RUNDOCK_E_NOT_FOUND',
-        `service ${name} is not deployed on this host; give --image to create it`,
-      );
-    }
-    plan.steps.push(...stopIfRunning(main).map((s) => step(s)));
+    plan.steps.push(...asItIs(name, state, main));
   } else if (!main) {
     // A first deploy that fails keeps its container (nothing to go back to), for `docker logs` and `docker inspect`.
     // An interrupted swap's leftovers (removed first) hand their anonymous volumes on, as a replaced container does.
@@ -107,8 +95,58 @@ export function planService(
   } else {
     planReplace(plan, name, state, desired, observed, main);
   }
+  return withChanged(plan);
+}
+
+/**
+ * A plan that first removes what an interrupted run left behind; refuses a container of the service's name that
+ * rundock did not create (RUNDOCK_E_FOREIGN_CONTAINER).
+ */
+export function cleanPlan(name: string, observed: Observed): Plan {
+  const { main } = observed;
+  if (main !== undefined && main.labels[LABEL.service] !== name) {
+    throw new RundockError(
+      'RUNDOCK_E_FOREIGN_CONTAINER',
+      `a container named ${name} exists that rundock did not create (${main.id.slice(0, 12)}); remove or rename it first`,
+      { details: { container: main.id } },
+    );
+  }
+  return { changed: false, steps: observed.leftovers.map((c) => step(removeStep(c))), cleanup: [] };
+}
+
+/** The plan with `changed` set: true when any step creates a container or calls the engine to change one. */
+export function withChanged(plan: Plan): Plan {
   plan.changed = [...plan.steps.map((s) => s.step), ...plan.cleanup].some((s) => s.op === 'create' || isEngineCall(s));
   return plan;
+}
+
+/**
+ * A service given without its spec (a bare `enable NAME`, `disable NAME`): its container as it is, started (and
+ * handed over like any start) or stopped.
+ */
+function asItIs(name: string, state: State, main: ObservedContainer | undefined): PlannedStep[] {
+  if (!main && state !== 'disabled') {
+    // Not a failure: the command line lacks what it takes to create the service.
+    throw new ValidationError(
+      'image',
+      undefined,
+      `is required: service ${name} is not deployed on this host, so there is no container to ${state === 'enabled' ? 'start' : 'keep'} as it is`,
+    );
+  }
+  if (!main) throw notDeployed(name);
+  if (state !== 'enabled') return stopIfRunning(main).map((s) => step(s));
+  return isRunning(main)
+    ? [step({ op: 'wait', container: refOf(main) })]
+    : startAndHandOver(refOf(main), announces(main.labels));
+}
+
+/** RUNDOCK_E_NOT_FOUND: nothing to act on without a spec. */
+export function notDeployed(name: string): RundockError {
+  return new RundockError(
+    'RUNDOCK_E_NOT_FOUND',
+    `service ${name} is not deployed on this host; give --image (and the rest of its spec) to create it`,
+    { details: { service: name } },
+  );
 }
 
 /** Create the new container beside the old one; the old one is removed only once the new one is in place. */
@@ -150,7 +188,7 @@ function planReplace(
 }
 
 /** Start, wait until ready, then (when it announces anything) until announced and in every gateway. */
-function startAndHandOver(ref: ContainerRef, announced: boolean, undoable = true): PlannedStep[] {
+export function startAndHandOver(ref: ContainerRef, announced: boolean, undoable = true): PlannedStep[] {
   const waits = announced ? (['wait', 'announced', 'served'] as const) : (['wait'] as const);
   const start: Step = { op: 'start', container: ref };
   return [
@@ -160,7 +198,7 @@ function startAndHandOver(ref: ContainerRef, announced: boolean, undoable = true
 }
 
 /** Until no gateway serves the old container, then the drain time; nothing when it announced nothing. */
-function withdraw(old: ContainerRef, main: ObservedContainer): Step[] {
+export function withdraw(old: ContainerRef, main: ObservedContainer): Step[] {
   return announces(main.labels)
     ? [
         { op: 'withdrawn', container: old },
@@ -181,7 +219,9 @@ export function announces(labels: Readonly<Record<string, string>> | undefined):
  */
 export function canOverlap(body: CreateBody): boolean {
   if (body.HostConfig.NetworkMode === 'host') return false;
-  const bindings = Object.values(body.HostConfig.PortBindings ?? {}) as ({ HostPort?: string }[] | null)[];
+  // dockerode types PortBindings as any.
+  const map = (body.HostConfig.PortBindings ?? {}) as Record<string, { HostPort?: string }[] | null>;
+  const bindings = Object.values(map);
   const fixed = (b: { HostPort?: string }): boolean =>
     b.HostPort !== undefined && b.HostPort !== '' && b.HostPort !== '0';
   return !bindings.some((list) => (list ?? []).some(fixed)) && announces(body.Labels);
@@ -191,7 +231,7 @@ function isCurrent(main: ObservedContainer, desired: DesiredContainer, imageId: 
   return main.labels[LABEL.specHash] === desired.hash && imageId !== undefined && main.imageId === imageId;
 }
 
-function isEngineCall(s: Step): boolean {
+export function isEngineCall(s: Step): boolean {
   return s.op === 'start' || s.op === 'stop' || s.op === 'remove' || s.op === 'rename';
 }
 
@@ -200,7 +240,7 @@ export function isRunning(c: Pick<ObservedContainer, 'status'>): boolean {
   return c.status === 'running' || c.status === 'restarting' || c.status === 'paused';
 }
 
-function refOf(c: ObservedContainer): ContainerRef {
+export function refOf(c: ObservedContainer): ContainerRef {
   return { id: c.id, name: c.name };
 }
 

@@ -9,6 +9,7 @@
  * atomically) while the old one still holds them. A healthy host's records never vanish because the member its
  * stream happened to use went away.
  */
+import type { CallOptions } from '@grpc/grpc-js';
 import type { Etcd3, Lease } from 'etcd3';
 
 /** What happens to the lease, as the holder reports it. Called synchronously; handlers must return quickly. */
@@ -86,12 +87,15 @@ export class LeaseHolder {
     return held.id;
   }
 
-  /** Revokes the current lease (its records go at once); rejects when etcd cannot be told (they expire with it). */
-  async revoke(): Promise<void> {
+  /**
+   * Revokes the current lease (its records go at once); rejects when etcd cannot be told (they expire with it).
+   * `options` bound the request (a deadline, an interceptor that abandons it).
+   */
+  async revoke(options?: CallOptions): Promise<void> {
     const held = this.held;
     if (!held) return;
     this.drop();
-    await held.lease.revoke();
+    await held.lease.revoke(options);
   }
 
   private async grant(): Promise<Held> {

@@ -3,13 +3,16 @@
  * Layout and lease rules: docs/records.md.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { CallOptions } from '@grpc/grpc-js';
 import { EtcdLeaseInvalidError, type Etcd3, type IRequestOp } from 'etcd3';
 import { backoffDelay } from '../shared/backoff.js';
 import { ValidationError } from '../shared/errors.js';
 import { ConnectionState, messageOf } from './connection-state.js';
+import { abandonedMessage, abandonOn, boundedCallOptions, isAbandoned, untilAbandoned } from './etcd-abandon.js';
 import { distrustStream, etcdClient } from './etcd-client.js';
 import { etcdClientOptions, type EtcdConnection } from './etcd-connection.js';
 import { EtcdDiagnoser, type EtcdAccessError } from './etcd-diagnose.js';
+import { plainEtcdReason } from './etcd-message.js';
 import { LeaseHolder } from './etcd-lease.js';
 import { applyChanges, chunk, markUnknown, planSync, type Change, type Written } from './diff.js';
 import { RegistryUnavailableError } from './errors.js';
@@ -33,6 +36,8 @@ export interface EtcdRegistryOptions extends EtcdConnection {
 const MAX_TXN_OPS = 128;
 const RECOVERY_FIRST_DELAY_MS = 250;
 const RECOVERY_MAX_DELAY_MS = 5000;
+/** Per attempt of a withdrawal, ms: within a stop's 3 s, a member that does not answer costs 1 s, then another is tried. */
+const WITHDRAW_ATTEMPT_MS = 1000;
 
 function defaultRequestTimeout(ttlSeconds: number): number {
   return Math.min(5000, Math.max(1000, (ttlSeconds * 1000) / 8));
@@ -59,7 +64,15 @@ export class EtcdRegistry implements Registry {
   /** Syncs, recovery and withdrawal run one at a time: each sees the result of the one before. */
   private readonly serial = new Serial();
   private recovering = false;
+  /** withdrawAll was called and no sync since: nothing is wanted, so no lease is moved and no record recovered. */
+  private withdrawn = false;
   private readonly closing = new AbortController();
+  /**
+   * Ends every call of the syncs, lease moves and recovery under way: a withdrawal aborts it first (their outcome no
+   * longer matters, and a call stuck on a member that does not answer would hold the queue), then starts a new one.
+   */
+  private work = new AbortController();
+  private readonly timeoutMs: number;
 
   constructor(options: EtcdRegistryOptions) {
     this.ttl = options.ttlSeconds ?? 30;
@@ -70,12 +83,17 @@ export class EtcdRegistry implements Registry {
     this.hosts = options.hosts.join(',');
     this.connection = new ConnectionState(options.listener ?? {}, 'disconnected');
     const timeout = options.dialTimeoutMs ?? defaultRequestTimeout(this.ttl);
+    this.timeoutMs = timeout;
     this.diagnoser = new EtcdDiagnoser(options);
     this.client = etcdClient({
       ...etcdClientOptions(options),
       dialTimeout: timeout,
-      // Requests get a deadline so an unreachable etcd fails a sync in bounded time; the keep-alive stream must not.
-      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + timeout }),
+      // Requests get a deadline so an unreachable etcd fails a sync in bounded time; the keep-alive stream must not,
+      // but it ends with the registry, whatever the member it is on.
+      defaultCallOptions: (context) =>
+        context.isStream
+          ? { interceptors: [abandonOn(this.closing.signal)] }
+          : { deadline: Date.now() + timeout, interceptors: [abandonOn(this.work.signal)] },
     });
     this.lease = new LeaseHolder(this.client, this.ttl, {
       lost: (error, id) => (this.markLost(id, error), this.startRecovery()),
@@ -88,6 +106,7 @@ export class EtcdRegistry implements Registry {
   async sync(records: ReadonlyMap<string, string>): Promise<void> {
     this.assertOpen();
     this.desired = new Map(records);
+    this.withdrawn = false;
     await this.serial.run(() => this.reconcile());
   }
 
@@ -102,23 +121,36 @@ export class EtcdRegistry implements Registry {
     }
   }
 
-  async withdrawAll(): Promise<void> {
+  /**
+   * Deletes this agent's records and revokes its lease. The sync, move or recovery under way is abandoned first, so
+   * the withdrawal waits on nothing but its own requests; `signal` abandons those (a stop's deadline): the records
+   * then expire with the lease, whose keep-alives have stopped.
+   */
+  async withdrawAll(signal?: AbortSignal): Promise<void> {
     this.assertOpen();
     this.desired = new Map();
-    await this.serial.run(async () => {
+    this.withdrawn = true;
+    this.work.abort(new Error('the records are being withdrawn'));
+    const options = boundedCallOptions(signal, Math.min(this.timeoutMs, WITHDRAW_ATTEMPT_MS));
+    const withdrawal = this.serial.run(async () => {
+      if (!this.closing.signal.aborted) this.work = new AbortController();
       let failure: unknown;
-      await this.reconcile().catch((error: unknown) => (failure = error));
+      await this.reconcile(options).catch((error: unknown) => (failure = error));
       this.lostLeaseId = undefined;
       this.movedFromLeaseId = undefined;
       // revoke() stops the keep-alives first: if etcd cannot be told, the records still expire with the TTL.
-      await this.lease.revoke().catch((error: unknown) => (failure ??= this.unavailable(error)));
+      await this.lease.revoke(options).catch((error: unknown) => (failure ??= this.unavailable(error)));
       if (failure !== undefined) throw failure;
     });
+    if (signal === undefined) return withdrawal;
+    const late = `etcd (${this.hosts}) did not confirm the withdrawal in time: ${abandonedMessage(signal)}`;
+    await untilAbandoned(withdrawal, signal, () => new RegistryUnavailableError(late));
   }
 
   async close(): Promise<void> {
     if (this.closing.signal.aborted) return;
-    this.closing.abort();
+    this.closing.abort(new Error('the registry is closed'));
+    this.work.abort(new Error('the registry is closed'));
     this.lease.drop();
     this.client.close();
   }
@@ -129,10 +161,10 @@ export class EtcdRegistry implements Registry {
   }
 
   /** Writes the difference between desired and written; an unchanged set sends nothing. */
-  private async reconcile(): Promise<void> {
+  private async reconcile(options?: CallOptions): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.writeChanges(planSync(this.desired, this.written));
+        await this.writeChanges(planSync(this.desired, this.written), options);
         return;
       } catch (error) {
         // etcd forgot the lease before the keep-alive loop noticed: replace it now rather than fail the sync.
@@ -145,10 +177,10 @@ export class EtcdRegistry implements Registry {
     }
   }
 
-  private async writeChanges(changes: Change[]): Promise<void> {
+  private async writeChanges(changes: Change[], options: CallOptions | undefined): Promise<void> {
     if (changes.length > 0) {
       const leaseId = changes.some((c) => c.op === 'put') ? await this.lease.acquire() : undefined;
-      for (const part of chunk(changes, MAX_TXN_OPS)) await this.commit(part, leaseId);
+      for (const part of chunk(changes, MAX_TXN_OPS)) await this.commit(part, leaseId, options);
       this.connection.connected();
     }
     const after = this.lease.id;
@@ -160,14 +192,9 @@ export class EtcdRegistry implements Registry {
   }
 
   /** One transaction: all of `changes` or none. Until etcd confirms, their keys count as unknown. */
-  private async commit(changes: Change[], leaseId: string | undefined): Promise<void> {
-    const success = changes.map((c): IRequestOp =>
-      c.op === 'put'
-        ? { request_put: { key: Buffer.from(c.key), value: Buffer.from(c.value), lease: leaseId } }
-        : { request_delete_range: { key: Buffer.from(c.key) } },
-    );
+  private async commit(changes: Change[], leaseId: string | undefined, options?: CallOptions): Promise<void> {
     markUnknown(this.written, changes);
-    await this.client.kv.txn({ success });
+    await this.client.kv.txn({ success: txnOps(changes, leaseId) }, options);
     // Puts made with a lease lost meanwhile stay unknown: they would expire with it, so recovery puts them again.
     const stale = leaseId !== undefined && this.lease.id !== leaseId;
     applyChanges(this.written, stale ? changes.filter((c) => c.op === 'delete') : changes);
@@ -192,7 +219,7 @@ export class EtcdRegistry implements Registry {
    * is granted the old one is kept alive; if the puts fail, recovery retries them under the new lease.
    */
   private moveToNewLease(): void {
-    if (this.moving || this.closing.signal.aborted || Date.now() < this.nextMoveAt) return;
+    if (this.moving || this.stopping() || Date.now() < this.nextMoveAt) return;
     this.moving = true;
     const move = async (): Promise<void> => {
       if (this.lease.id === undefined) return;
@@ -215,14 +242,14 @@ export class EtcdRegistry implements Registry {
   }
 
   private startRecovery(): void {
-    if (this.recovering || this.closing.signal.aborted) return;
+    if (this.recovering || this.stopping()) return;
     this.recovering = true;
     void this.recover().finally(() => (this.recovering = false));
   }
 
-  /** Re-puts the desired set under a new lease, retrying with backoff until it succeeds or the registry closes. */
+  /** Re-puts the desired set under a new lease, retrying with backoff until it succeeds or the registry stops. */
   private async recover(): Promise<void> {
-    for (let attempt = 0; !this.closing.signal.aborted; attempt++) {
+    for (let attempt = 0; !this.stopping(); attempt++) {
       try {
         await this.serial.run(() => this.reconcile());
         return;
@@ -236,19 +263,35 @@ export class EtcdRegistry implements Registry {
   /** The error a failed request is reported as: a diagnosed TLS or auth problem, else an unreachable etcd. Both retryable. */
   private unavailable(error: unknown): RegistryUnavailableError | EtcdAccessError {
     if (error instanceof RegistryUnavailableError) return error;
+    // Cancelled by a stop or a withdrawal: says nothing of the connection.
+    if (isAbandoned(error)) return new RegistryUnavailableError(messageOf(error), { cause: error });
     const access = this.diagnoser.diagnose(error);
     if (access !== undefined) {
       this.connection.disconnected(access);
       return access;
     }
     this.connection.disconnected(error);
-    return new RegistryUnavailableError(`etcd (${this.hosts}) cannot be reached: ${messageOf(error)}`, {
+    return new RegistryUnavailableError(`etcd (${this.hosts}) cannot be reached: ${plainEtcdReason(error)}`, {
       cause: error,
-      details: { hosts: this.hosts },
+      details: { hosts: this.hosts, etcd_error: messageOf(error) },
     });
+  }
+
+  /** Closed, or withdrawn: no lease is moved and no record recovered. */
+  private stopping(): boolean {
+    return this.closing.signal.aborted || this.withdrawn;
   }
 
   private assertOpen(): void {
     if (this.closing.signal.aborted) throw new Error('EtcdRegistry used after close()');
   }
+}
+
+/** The operations of one transaction: puts with the lease, deletes of single keys. */
+function txnOps(changes: readonly Change[], leaseId: string | undefined): IRequestOp[] {
+  return changes.map((c): IRequestOp =>
+    c.op === 'put'
+      ? { request_put: { key: Buffer.from(c.key), value: Buffer.from(c.value), lease: leaseId } }
+      : { request_delete_range: { key: Buffer.from(c.key) } },
+  );
 }

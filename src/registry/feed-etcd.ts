@@ -2,6 +2,7 @@ import type { Etcd3, Watcher } from 'etcd3';
 import type { Logger } from 'pino';
 import { domainPrefix } from './path.js';
 import { backoffDelay } from '../shared/backoff.js';
+import { abandonOn } from './etcd-abandon.js';
 import { distrustStream, etcdClient } from './etcd-client.js';
 import { etcdClientOptions, type EtcdConnection } from './etcd-connection.js';
 import { EtcdDiagnoser } from './etcd-diagnose.js';
@@ -78,6 +79,8 @@ export class EtcdZoneFeed {
   private verifyTimer: NodeJS.Timeout | undefined;
   private verifying = false;
   private readonly diagnoser: EtcdDiagnoser;
+  /** Ends every call and stream of the feed on stop(), whatever the member it waits on. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly o: EtcdZoneFeedOptions) {
     // A zone of 100k records is a ~10 MB range reply; gRPC's default 4 MiB limit would refuse it forever.
@@ -87,10 +90,11 @@ export class EtcdZoneFeed {
       grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 },
       // Per attempt: a member that does not answer costs one deadline, then etcd3 tries the next one.
       defaultCallOptions: (context) => {
-        if (context.isStream) return {};
+        const interceptors = [abandonOn(this.stopping.signal)];
+        if (context.isStream) return { interceptors };
         const small =
           'params' in context && Number((context.params as { limit?: unknown } | undefined)?.limit ?? 0) > 0;
-        return { deadline: Date.now() + (small ? CHECK_TIMEOUT_MS : loadTimeoutMs(this.count)) };
+        return { deadline: Date.now() + (small ? CHECK_TIMEOUT_MS : loadTimeoutMs(this.count)), interceptors };
       },
     });
     this.prefix = o.prefix ?? domainPrefix(o.domain);
@@ -112,11 +116,18 @@ export class EtcdZoneFeed {
     if (every > 0) this.verifyTimer = setInterval(() => void this.verify(), every).unref();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops at once, whatever the state of etcd: every call and stream under way is cancelled, and the watch is not
+   * waited on (cancelling it asks etcd, which may not answer).
+   */
+  stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.verifyTimer);
-    await this.watcher?.cancel().catch(() => undefined);
+    this.stopping.abort(new Error('the zone feed stopped'));
+    void this.watcher?.cancel().catch(() => undefined);
+    this.watcher = undefined;
     this.client.close();
+    return Promise.resolve();
   }
 
   /** Loads the subtree and watches from there; on failure schedules another reload, returns a TLS/auth diagnosis. */
@@ -129,6 +140,7 @@ export class EtcdZoneFeed {
       this.watcher = undefined;
       void previous?.cancel().catch(() => undefined);
       const response = await this.client.getAll().prefix(this.prefix).exec();
+      if (this.stopped) return undefined;
       this.o.sink.replaceAll(response.kvs.map((kv) => [kv.key.toString(), kv.value.toString()] as [string, string]));
       this.currentRevision = Number(response.header.revision);
       this.count = response.kvs.length;
@@ -139,6 +151,7 @@ export class EtcdZoneFeed {
       this.o.log.info({ records: response.kvs.length, revision: this.currentRevision }, 'zone loaded; watching');
       return undefined;
     } catch (error) {
+      if (this.stopped) return undefined; // stop() cancelled it
       const access = this.diagnoser.diagnose(error);
       const delay = backoffDelay(this.attempts++, 250, 5000);
       if (access !== undefined && this.o.failOnAccessError === true && this.attempts === 1) return access;
@@ -182,6 +195,7 @@ export class EtcdZoneFeed {
       this.o.log.debug({ key: kv.key.toString(), revision: this.currentRevision }, 'record deleted');
     });
     watcher.on('disconnected', (error: unknown) => {
+      if (this.stopped) return;
       this.o.log.warn({ err: error }, 'watch disconnected; answering from the last view while it reconnects');
       this.o.onState?.('disconnected');
     });

@@ -72,6 +72,12 @@ describe('decodeRecord', () => {
     assert.deepEqual(decoded('{"host":"db.example.com.","ttl":60}'), { host: 'db.example.com.', ttl: 60 });
   });
 
+  it('reads a record with text and no host: a TXT record, as CoreDNS and SkyDNS serve it', () => {
+    assert.deepEqual(decoded('{"text":"v=spf1 -all"}'), { text: 'v=spf1 -all' });
+    assert.deepEqual(decoded('{"host":"","text":"t","ttl":60}'), { text: 't', ttl: 60 });
+    assert.equal(encodeRecord({ text: 'v=spf1 -all', ttl: 60 }), '{"text":"v=spf1 -all","ttl":60}');
+  });
+
   it('returns a typed error, never throws, for records DNS skips', () => {
     const cases: [string, string][] = [
       ['not json', 'record'],
@@ -80,6 +86,9 @@ describe('decodeRecord', () => {
       ['"10.0.0.5"', 'record'],
       ['{}', 'host'],
       ['{"host":""}', 'host'],
+      ['{"text":""}', 'host'],
+      ['{"port":8086,"ttl":30}', 'host'],
+      ['{"text":5}', 'text'],
       ['{"host":5}', 'host'],
       ['{"host":"-bad-.example.com"}', 'host'],
       ['{"host":"10.0.0.5","port":"8086"}', 'port'],
@@ -88,6 +97,10 @@ describe('decodeRecord', () => {
       ['{"host":"10.0.0.5","ttl":1.5}', 'ttl'],
     ];
     for (const [text, field] of cases) assert.equal(rejected(text).field, field, text);
+    assert.equal(
+      rejected('{"port":8086}').message,
+      'host: is required, unless the record has text (a TXT record) (got nothing)',
+    );
     assert.match(
       rejected('{"host":"10.0.0.5","port":70000}').message,
       /port: must be an integer from 0 to 65535 \(got 70000\)/,

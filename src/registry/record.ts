@@ -6,12 +6,16 @@ import { isIP } from 'node:net';
 import { RecordError } from './errors.js';
 
 /**
- * One SkyDNS record. Fields and JSON names are msg.Service's; every field but `host` is optional, and a zero value
- * (0, '', false) means the same as an absent one, as with Go's `omitempty`.
+ * One SkyDNS record. Fields and JSON names are msg.Service's; a record has a `host`, or `text` alone (a TXT record,
+ * as CoreDNS's etcd plugin and SkyDNS serve it); every other field is optional, and a zero value (0, '', false)
+ * means the same as an absent one, as with Go's `omitempty`.
  */
 export interface SkydnsRecord {
-  /** An IPv4 or IPv6 address (A/AAAA answers), or a host name (answered as a CNAME/SRV target). */
-  host: string;
+  /**
+   * An IPv4 or IPv6 address (A/AAAA answers), or a host name (answered as a CNAME/SRV target). Absent in a record
+   * that carries only `text`.
+   */
+  host?: string;
   /** Port for SRV answers, 1-65535. */
   port?: number;
   /** SRV priority (MX preference when `mail`), 0-65535. */
@@ -88,7 +92,11 @@ export function decodeRecord(value: string): DecodeResult {
   }
 }
 
-/** Validates fields (later ones win, as in Go), drops absent and zero values, and requires a valid host. */
+/**
+ * Validates fields (later ones win, as in Go), drops absent and zero values, and requires a valid host, or text in
+ * a record without one: CoreDNS includes a record in a TXT answer when it has text, in any other when it has a host
+ * (plugin/etcd shouldInclude), so a record with neither answers nothing anywhere.
+ */
 function checkRecord(entries: [string, unknown][], caseInsensitive: boolean): SkydnsRecord {
   const fields: Partial<Record<Field, unknown>> = {};
   for (const [name, value] of entries) {
@@ -99,8 +107,9 @@ function checkRecord(entries: [string, unknown][], caseInsensitive: boolean): Sk
     if (value === 0 || value === '' || value === false) delete fields[field];
     else fields[field] = value;
   }
-  if (typeof fields.host !== 'string') throw new RecordError('host', fields.host, 'is required');
-  checkHost(fields.host);
+  if (typeof fields.host === 'string') checkHost(fields.host);
+  else if (typeof fields.text !== 'string')
+    throw new RecordError('host', fields.host, 'is required, unless the record has text (a TXT record)');
   return fields as SkydnsRecord;
 }
 

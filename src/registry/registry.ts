@@ -50,9 +50,10 @@ export interface Registry {
   list(prefix: string): Promise<Map<string, string>>;
   /**
    * Deletes every record this agent wrote (on SIGTERM), and gives up the lease. The registry stays usable; call
-   * close() afterwards to release connections.
+   * close() afterwards to release connections. When `signal` aborts (a stop's deadline), the withdrawal stops
+   * waiting and rejects: what was not deleted expires with the lease (etcd).
    */
-  withdrawAll(): Promise<void>;
+  withdrawAll(signal?: AbortSignal): Promise<void>;
   /** Stops keep-alives and closes connections. Records stay (etcd: until the lease expires). */
   close(): Promise<void>;
   status(): RegistryStatus;

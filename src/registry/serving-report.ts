@@ -3,7 +3,7 @@
  * `/rundock/gateways/<host>` on the gateway's lease (docs/records.md). A redeploy waits on these reports: the old
  * container is withdrawn only once every gateway serves the new one.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const reportSchema = z.object({
   host: z.string(),

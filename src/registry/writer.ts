@@ -19,6 +19,7 @@ export class RegistryWriter {
   private inFlight: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
+  private stopped = false;
 
   constructor(
     private readonly registry: Registry,
@@ -40,16 +41,19 @@ export class RegistryWriter {
     this.kick();
   }
 
-  /** Resolves once no sync is running; cancels a scheduled retry. */
-  async stop(): Promise<void> {
+  /**
+   * Writes nothing more: cancels a scheduled retry and drops what waits. A sync under way is not waited on: the
+   * registry's withdrawAll (which abandons it) or close ends it, so stopping never waits on an unanswered registry.
+   */
+  stop(): void {
+    this.stopped = true;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.pending = undefined;
-    await this.inFlight;
   }
 
   private kick(): void {
-    if (this.inFlight || this.retryTimer || !this.pending) return;
+    if (this.stopped || this.inFlight || this.retryTimer || !this.pending) return;
     const records = this.pending;
     this.pending = undefined;
     this.inFlight = this.sync(records).finally(() => {
@@ -66,6 +70,7 @@ export class RegistryWriter {
         this.log.info({ after_failures: this.failures }, 'registry reachable again; records written');
       this.failures = 0;
     } catch (error) {
+      if (this.stopped) return; // abandoned by the stop, not a registry failure
       this.listener.failed?.(error);
       if (!isRetryable(error)) {
         // A record the registry refuses (or that rundock refuses to write) fails the same way every time.

@@ -26,6 +26,15 @@ export interface ObservedContainer {
   status: string;
   imageId: string;
   mounts: readonly ObservedMount[];
+  /** The host ports Docker publishes for it (running containers only, as `docker ps` shows them). */
+  ports: readonly ListedPort[];
+}
+
+/** A published port as the container listing shows it. */
+export interface ListedPort {
+  hostIp: string;
+  hostPort: number;
+  protocol: string;
 }
 
 /** A container port published on the host, as Docker bound it (NetworkSettings.Ports). */
@@ -45,6 +54,10 @@ export interface ContainerState {
   restarting: boolean;
   exitCode: number;
   health?: string | undefined;
+  /** Docker's count of health checks failed in a row (State.Health.FailingStreak); with a health check only. */
+  failingStreak?: number | undefined;
+  /** The health check's interval, ms (Docker's default 30 s when the check sets none); with a health check only. */
+  healthIntervalMs?: number | undefined;
   lastHealthOutput?: string | undefined;
   restartCount: number;
   startedAt: string;
@@ -54,6 +67,10 @@ export interface ContainerState {
   ip?: string | undefined;
   /** The ports Docker published on the host for it, as bound (a requested port 0 shows the one picked). */
   published: PublishedPort[];
+  /** Its Docker health check, from the image or the create body; undefined without one. */
+  healthcheck?: Docker.HealthConfig | undefined;
+  /** `host`, `bridge`, `container:<id>`, a network's name... */
+  networkMode: string;
 }
 
 /** The Docker Engine adapter: the only code that talks to dockerd. Errors come out as RundockError. */
@@ -86,11 +103,14 @@ export class DockerRuntime implements ContainerEngine {
     return this.id;
   }
 
-  /** Every container on the engine, running or not; only those carrying `label` (`key` or `key=value`) when given. */
-  async list(label?: string): Promise<ObservedContainer[]> {
+  /**
+   * Every container on the engine, running or not; only those carrying `label` (`key` or `key=value`) when given.
+   * `signal` aborts the request (as for inspect and restart): a stopping agent never waits on a hung engine.
+   */
+  async list(label?: string, signal?: AbortSignal): Promise<ObservedContainer[]> {
     const filters = label === undefined ? undefined : { label: [label] };
     const list = await this.call('list containers', () =>
-      this.engine.listContainers({ all: true, ...(filters && { filters }) }),
+      this.engine.listContainers({ all: true, ...(filters && { filters }), ...(signal && { abortSignal: signal }) }),
     );
     return list.map(toObserved);
   }
@@ -120,6 +140,15 @@ export class DockerRuntime implements ContainerEngine {
     await this.call(`stop ${id}`, () => this.engine.getContainer(id).stop(opts), [304]);
   }
 
+  /**
+   * Restarts the container as `docker restart` does, with the container's own stop signal and timeout (no `t`: the
+   * engine takes the container's StopTimeout, 10 s by default). `signal` aborts the request, not the restart.
+   */
+  async restart(id: string, signal?: AbortSignal): Promise<void> {
+    const options = signal === undefined ? {} : { abortSignal: signal };
+    await this.call(`restart ${id}`, () => this.engine.getContainer(id).restart(options));
+  }
+
   /** Removes the container; its volumes are always kept (v: false). */
   async remove(id: string): Promise<void> {
     await this.call(`remove ${id}`, () => this.engine.getContainer(id).remove({ v: false, force: true }), [404]);
@@ -129,8 +158,9 @@ export class DockerRuntime implements ContainerEngine {
     await this.call(`rename ${id} to ${name}`, () => this.engine.getContainer(id).rename({ name }));
   }
 
-  async inspect(id: string): Promise<ContainerState> {
-    const info = await this.call(`inspect ${id}`, () => this.engine.getContainer(id).inspect());
+  async inspect(id: string, signal?: AbortSignal): Promise<ContainerState> {
+    const options = signal === undefined ? {} : { abortSignal: signal };
+    const info = await this.call(`inspect ${id}`, () => this.engine.getContainer(id).inspect(options));
     const health = info.State.Health;
     const networks = Object.values(info.NetworkSettings.Networks ?? {});
     return {
@@ -141,6 +171,9 @@ export class DockerRuntime implements ContainerEngine {
       restarting: info.State.Restarting,
       exitCode: info.State.ExitCode,
       health: health?.Status,
+      failingStreak: health?.FailingStreak,
+      healthIntervalMs:
+        health === undefined ? undefined : Math.round((info.Config.Healthcheck?.Interval || 30e9) / 1e6),
       lastHealthOutput: health?.Log.at(-1)?.Output,
       restartCount: info.RestartCount,
       startedAt: info.State.StartedAt,
@@ -148,6 +181,8 @@ export class DockerRuntime implements ContainerEngine {
       labels: info.Config.Labels ?? {},
       ip: networks.map((n) => n.IPAddress).find((ip) => ip !== ''),
       published: publishedPorts(info.NetworkSettings.Ports),
+      healthcheck: info.Config.Healthcheck,
+      networkMode: info.HostConfig.NetworkMode ?? '',
     };
   }
 
@@ -168,9 +203,9 @@ export class DockerRuntime implements ContainerEngine {
   }
 
   /** Inspects a container; undefined when it no longer exists. */
-  async inspectIfExists(id: string): Promise<ContainerState | undefined> {
+  async inspectIfExists(id: string, signal?: AbortSignal): Promise<ContainerState | undefined> {
     try {
-      return await this.inspect(id);
+      return await this.inspect(id, signal);
     } catch (error) {
       if (statusOf((error as { cause?: unknown }).cause) === 404) return undefined;
       throw error;
@@ -204,5 +239,8 @@ function toObserved(c: Docker.ContainerInfo): ObservedContainer {
     status: c.State,
     imageId: c.ImageID,
     mounts: (c.Mounts ?? []).map((m) => ({ type: m.Type, name: m.Name, source: m.Source, destination: m.Destination })),
+    ports: (c.Ports ?? [])
+      .filter((p) => p.PublicPort !== undefined && p.PublicPort > 0)
+      .map((p) => ({ hostIp: p.IP ?? '', hostPort: p.PublicPort, protocol: p.Type })),
   };
 }

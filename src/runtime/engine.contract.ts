@@ -67,6 +67,24 @@ export function engineContract(implementation: string, makeSubject: () => Promis
       await engine.stop(id, 5); // stopping a stopped container is no error
     });
 
+    it('restarts a running container: the same container, started again, its restart count unchanged', async () => {
+      const subject = await s();
+      const engine = subject.engine;
+      const id = await engine.create(subject.name('r'), await body());
+      await engine.start(id);
+      const before = await engine.inspect(id);
+      await new Promise((r) => setTimeout(r, 20)); // a start time of its own
+      await engine.restart(id);
+      const after = await engine.inspect(id);
+      assert.equal(after.running, true);
+      assert.notEqual(after.startedAt, before.startedAt);
+      assert.equal(after.restartCount, before.restartCount, 'a restart asked for is not a restart of the policy');
+      const aborted = new AbortController();
+      aborted.abort();
+      await assert.rejects(engine.inspect(id, aborted.signal), 'an aborted request fails');
+      await engine.stop(id, 5);
+    });
+
     it("streams the labelled containers' events in order, and only theirs", async () => {
       const { engine, label, name } = await s();
       const abort = new AbortController();

@@ -16,8 +16,11 @@ export interface ContainerEngine {
   readonly endpoint: string;
   /** The engine's ID: the key of the env digest is derived from it. */
   engineId(): Promise<string>;
-  /** Every container, running or not; only those carrying `label` (`key` or `key=value`) when given. */
-  list(label?: string): Promise<ObservedContainer[]>;
+  /**
+   * Every container, running or not; only those carrying `label` (`key` or `key=value`) when given. `signal` (here,
+   * in inspect and restart) aborts the request: a stopping agent never waits on a hung engine.
+   */
+  list(label?: string, signal?: AbortSignal): Promise<ObservedContainer[]>;
   /** The local image ID of a reference (or an ID), undefined when it is not present. */
   imageId(ref: string): Promise<string | undefined>;
   /** Pulls `ref`, reporting progress; RUNDOCK_E_PULL_FAILED when the registry refuses. */
@@ -30,9 +33,11 @@ export interface ContainerEngine {
   /** Removes the container, running or not; its volumes are always kept. */
   remove(id: string): Promise<void>;
   rename(id: string, name: string): Promise<void>;
-  inspect(id: string): Promise<ContainerState>;
+  inspect(id: string, signal?: AbortSignal): Promise<ContainerState>;
   /** As inspect; undefined when the container no longer exists. */
-  inspectIfExists(id: string): Promise<ContainerState | undefined>;
+  inspectIfExists(id: string, signal?: AbortSignal): Promise<ContainerState | undefined>;
+  /** Restarts as `docker restart`: the container's stop signal and timeout, then a start; same container. */
+  restart(id: string, signal?: AbortSignal): Promise<void>;
   /**
    * The events of containers carrying `label`, as they happen, from the moment `onOpen` runs (called once the
    * subscription stands), until `signal` aborts or the engine ends the stream.

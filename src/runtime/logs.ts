@@ -4,12 +4,14 @@ import { engineError } from './docker-errors.js';
 
 /** Options of `rundock logs`, as the engine takes them. */
 export interface LogOptions {
-  follow?: boolean;
+  follow?: boolean | undefined;
   /** Lines from the end; all when absent. */
-  tail?: number;
-  /** Unix seconds or an RFC 3339 time. */
-  since?: number | string;
-  timestamps?: boolean;
+  tail?: number | undefined;
+  /** Unix seconds (fractions allowed, as `1700000000.123456789`) or an RFC 3339 time. */
+  since?: number | string | undefined;
+  /** Up to this time, in the same forms. */
+  until?: number | string | undefined;
+  timestamps?: boolean | undefined;
 }
 
 /** Streams a container's stdout and stderr to the given writers until the log ends (or forever with follow). */
@@ -31,6 +33,7 @@ export async function streamLogs(
       since: opts.since ?? 0,
       timestamps: opts.timestamps ?? false,
       ...(opts.tail === undefined ? {} : { tail: opts.tail }),
+      ...(opts.until === undefined ? {} : { until: opts.until }),
     };
     // Without follow the engine answers with one buffer; a stream of it lets one path handle both.
     stream = opts.follow

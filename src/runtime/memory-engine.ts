@@ -23,6 +23,7 @@ interface MemoryContainer {
   restartCount: number;
   startedAt: string;
   health?: string | undefined;
+  failingStreak?: number | undefined;
   published: PublishedPort[];
   logs: string[];
 }
@@ -59,7 +60,8 @@ export class MemoryEngine implements ContainerEngine {
     return 'memory-engine';
   }
 
-  async list(label?: string): Promise<ObservedContainer[]> {
+  async list(label?: string, signal?: AbortSignal): Promise<ObservedContainer[]> {
+    signal?.throwIfAborted();
     return [...this.containers.values()].filter((c) => label === undefined || hasLabel(c, label)).map(observed);
   }
 
@@ -123,13 +125,23 @@ export class MemoryEngine implements ContainerEngine {
     this.emit(id, 'rename');
   }
 
-  async inspect(id: string): Promise<ContainerState> {
+  async inspect(id: string, signal?: AbortSignal): Promise<ContainerState> {
+    signal?.throwIfAborted();
     return state(this.get(`inspect ${id}`, id));
   }
 
-  async inspectIfExists(id: string): Promise<ContainerState | undefined> {
+  async inspectIfExists(id: string, signal?: AbortSignal): Promise<ContainerState | undefined> {
+    signal?.throwIfAborted();
     const c = this.containers.get(id);
     return c && state(c);
+  }
+
+  /** As Docker: kill, die, stop, start, then restart; the restart count stays (it counts the policy's restarts). */
+  async restart(id: string, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    await this.stop(id);
+    this.run(this.get(`restart ${id}`, id));
+    this.emit(id, 'restart');
   }
 
   async *events(label: string, signal: AbortSignal, onOpen?: () => Promise<void>): AsyncGenerator<ContainerEvent> {
@@ -159,10 +171,10 @@ export class MemoryEngine implements ContainerEngine {
     this.get('log', id).logs.push(line);
   }
 
-  /** Its health check reports `status` (`healthy`, `unhealthy`). */
-  health(id: string, status: string): void {
+  /** Its health check reports `status` (`healthy`, `unhealthy`), after `failingStreak` failed checks in a row. */
+  health(id: string, status: string, failingStreak = status === 'healthy' ? 0 : 1): void {
     const c = this.get('health', id);
-    c.health = status;
+    [c.health, c.failingStreak] = [status, failingStreak];
     this.emit(id, `health_status: ${status}`);
   }
 
@@ -179,6 +191,7 @@ export class MemoryEngine implements ContainerEngine {
     c.status = 'running';
     c.startedAt = new Date(this.now()).toISOString();
     c.health = c.body.Healthcheck === undefined ? undefined : 'starting';
+    c.failingStreak = c.health === undefined ? undefined : 0;
     c.published = this.bind(c.body);
     this.emit(c.id, 'start');
   }
@@ -238,7 +251,13 @@ function hasLabel(c: MemoryContainer, label: string): boolean {
 }
 
 function observed(c: MemoryContainer): ObservedContainer {
-  return { id: c.id, name: c.name, labels: labelsOf(c), status: c.status, imageId: c.imageId, mounts: [] };
+  // As `docker ps` lists them: the bound host ports of a running container.
+  const ports = c.published.map((p) => ({
+    hostIp: p.hostIp,
+    hostPort: p.hostPort,
+    protocol: p.containerPort.split('/')[1] ?? 'tcp',
+  }));
+  return { id: c.id, name: c.name, labels: labelsOf(c), status: c.status, imageId: c.imageId, mounts: [], ports };
 }
 
 function state(c: MemoryContainer): ContainerState {
@@ -250,10 +269,14 @@ function state(c: MemoryContainer): ContainerState {
     restarting: false,
     exitCode: c.exitCode,
     health: c.health,
+    failingStreak: c.failingStreak,
+    healthIntervalMs: c.health === undefined ? undefined : Math.round((c.body.Healthcheck?.Interval || 30e9) / 1e6),
     restartCount: c.restartCount,
     startedAt: c.startedAt,
     imageId: c.imageId,
     labels: labelsOf(c),
     published: c.published,
+    healthcheck: c.body.Healthcheck,
+    networkMode: c.body.HostConfig.NetworkMode ?? 'default',
   };
 }

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-messages.js';
 
 /**
  * The `dns:` and `gateway:` sections of the config file: the settings of `rundock dns` and `rundock gateway` for a
@@ -6,41 +7,41 @@ import { z } from 'zod';
  * the command line wins over its key. Repeatable flags take a list. Values are checked here for their type and then
  * by the command, as its flags are.
  */
-const text = z.string().min(1);
-const count = (min: number): z.ZodNumber => z.number().int().min(min);
+const text = z.string().check(z.minLength(1));
+const count = (min: number): z.ZodMiniNumberFormat => z.int().check(z.minimum(min));
 const list = z.array(text);
 
 /** `rundock dns`'s flags (docs/cli.md, "dns"). */
 export const dnsConfigSchema = z.strictObject({
-  listen: text.optional(),
-  forward: text.optional(),
-  default_ttl: count(0).optional(),
-  metrics_listen: text.optional(),
-  workers: count(1).optional(),
-  dns_rate_limit: count(0).optional(),
+  listen: z.optional(text),
+  forward: z.optional(text),
+  default_ttl: z.optional(count(0)),
+  metrics_listen: z.optional(text),
+  workers: z.optional(count(1)),
+  dns_rate_limit: z.optional(count(0)),
   // A comma-separated string, as the flag, or a list; '' (or []) exempts no one.
-  dns_rate_limit_exempt: z.union([z.string(), z.array(z.string())]).optional(),
+  dns_rate_limit_exempt: z.optional(z.union([z.string(), z.array(z.string())])),
 });
 
 /** `rundock gateway`'s flags (docs/gateway.md). */
 export const gatewayConfigSchema = z.strictObject({
-  nginx_conf_dir: text.optional(),
-  file: text.optional(),
-  upstream: list.optional(),
-  route: list.optional(),
-  route_listen: list.optional(),
-  upstream_option: list.optional(),
-  template: text.optional(),
-  nginx_resolve: text.optional(),
-  nginx: text.optional(),
-  nginx_conf: text.optional(),
-  nginx_prefix: text.optional(),
-  nginx_error_log: text.optional(),
-  nginx_pid_file: text.optional(),
-  nginx_reload: z.enum(['signal', 'command']).optional(),
-  min_wait: text.optional(),
-  max_wait: text.optional(),
-  metrics_listen: text.optional(),
+  nginx_conf_dir: z.optional(text),
+  file: z.optional(text),
+  upstream: z.optional(list),
+  route: z.optional(list),
+  route_listen: z.optional(list),
+  upstream_option: z.optional(list),
+  template: z.optional(text),
+  nginx_resolve: z.optional(text),
+  nginx: z.optional(text),
+  nginx_conf: z.optional(text),
+  nginx_prefix: z.optional(text),
+  nginx_error_log: z.optional(text),
+  nginx_pid_file: z.optional(text),
+  nginx_reload: z.optional(z.enum(['signal', 'command'])),
+  min_wait: z.optional(text),
+  max_wait: z.optional(text),
+  metrics_listen: z.optional(text),
 });
 
 export type DnsConfig = Readonly<z.infer<typeof dnsConfigSchema>>;

@@ -1,45 +1,45 @@
-import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-messages.js';
 import { dnsConfigSchema, gatewayConfigSchema } from './config-sections.js';
-import { RundockError, ValidationError } from './errors.js';
+import { readConfigFile } from './config-file.js';
+import { ValidationError } from './errors.js';
 
-/** The default config file; RUNDOCK_CONFIG or --config name another. */
-export const DEFAULT_CONFIG_PATH = '/etc/rundock/config.yml';
+export { DEFAULT_CONFIG_PATH, readConfigFile } from './config-file.js';
 
 const ipv4 = z.ipv4({ error: 'must be an IPv4 address' });
+const text = (): z.ZodMiniString => z.string().check(z.minLength(1));
+const whole = (min: number, max?: number): z.ZodMiniNumberFormat =>
+  z.int().check(z.minimum(min), ...(max === undefined ? [] : [z.maximum(max)]));
 
 /** Host settings from the config file (snake_case keys); unknown keys are rejected. */
 export const hostConfigSchema = z.strictObject({
-  hostname: z
-    .string()
-    .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a DNS label')
-    .optional(),
-  public_ip: ipv4.optional(),
-  private_ip: ipv4.optional(),
-  public_iface: z.string().min(1).optional(),
-  private_iface: z.string().min(1).optional(),
+  hostname: z.optional(z.string().check(z.regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a DNS label'))),
+  public_ip: z.optional(ipv4),
+  private_ip: z.optional(ipv4),
+  public_iface: z.optional(text()),
+  private_iface: z.optional(text()),
   // The agent's settings; its flags of the same names (with dashes) win.
-  domain: z.string().min(1).optional(),
-  etcd: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  domain: z.optional(text()),
+  etcd: z.optional(z.union([text(), z.array(text()).check(z.minLength(1))])),
   // etcd TLS and auth (docs/security.md); RUNDOCK_ETCD_* and the --etcd-* flags win.
-  etcd_cacert: z.string().min(1).optional(),
-  etcd_cert: z.string().min(1).optional(),
-  etcd_key: z.string().min(1).optional(),
-  etcd_user: z.string().min(1).optional(),
-  etcd_password_file: z.string().min(1).optional(),
-  lease_ttl: z.number().int().min(2).optional(),
-  record_ttl: z.number().int().min(0).optional(),
-  priority: z.number().int().min(0).max(65535).optional(),
-  weight: z.number().int().min(0).max(65535).optional(),
-  stable_after: z.string().min(1).optional(),
-  state_dir: z.string().min(1).optional(),
-  status_listen: z.string().min(1).optional(),
-  withdraw_on_exit: z.boolean().optional(),
-  announce_self: z.string().min(1).optional(),
+  etcd_cacert: z.optional(text()),
+  etcd_cert: z.optional(text()),
+  etcd_key: z.optional(text()),
+  etcd_user: z.optional(text()),
+  etcd_password_file: z.optional(text()),
+  lease_ttl: z.optional(whole(2)),
+  record_ttl: z.optional(whole(0)),
+  priority: z.optional(whole(0, 65535)),
+  weight: z.optional(whole(0, 65535)),
+  stable_after: z.optional(text()),
+  state_dir: z.optional(text()),
+  status_listen: z.optional(text()),
+  withdraw_on_exit: z.optional(z.boolean()),
+  announce_self: z.optional(text()),
   // `rundock dns` and `rundock gateway` run as services without flags (config-sections.ts).
-  dns: dnsConfigSchema.optional(),
-  gateway: gatewayConfigSchema.optional(),
+  dns: z.optional(dnsConfigSchema),
+  gateway: z.optional(gatewayConfigSchema),
 });
 
 export type HostConfig = Readonly<z.infer<typeof hostConfigSchema>>;
@@ -49,17 +49,12 @@ export type HostConfig = Readonly<z.infer<typeof hostConfigSchema>>;
  * was asked for by name is an error.
  */
 export function loadHostConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): HostConfig {
-  const explicit = path ?? env.RUNDOCK_CONFIG;
-  const file = explicit ?? DEFAULT_CONFIG_PATH;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if (explicit === undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') return Object.freeze({});
-    throw new RundockError('RUNDOCK_E_CONFIG', `config file ${file} cannot be read: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
+  const found = readConfigFile(path, env);
+  return found === undefined ? Object.freeze({}) : parseHostConfig(found.text, found.file);
+}
+
+/** Parses and validates the text of config file `file`; errors name the file and the key. */
+export function parseHostConfig(text: string, file: string): HostConfig {
   const result = hostConfigSchema.safeParse(parseYaml(text) ?? {}, { reportInput: true });
   if (!result.success) {
     const issue = result.error.issues[0];

@@ -15,7 +15,16 @@ export const ERROR_CODES = {
   RUNDOCK_E_USAGE: { exit: 2, summary: 'the command line itself is wrong (missing or unknown option)' },
   RUNDOCK_E_CONFIG: { exit: 2, summary: 'the config file or the services file cannot be read or is invalid' },
   RUNDOCK_E_HOST_ADDRESS: { exit: 2, summary: 'a host address ($PRIVATE_IP/$PUBLIC_IP) is needed but unknown' },
+  RUNDOCK_E_PORT_IN_USE: {
+    exit: 2,
+    summary: 'a host port the service publishes is already in use on this host (found before anything changed)',
+  },
+  RUNDOCK_E_ADDRESS_MISMATCH: {
+    exit: 2,
+    summary: "an address given to the command differs from the one the host's agent announces",
+  },
   RUNDOCK_E_NOT_FOUND: { exit: 1, summary: 'the service is not deployed on this host' },
+  RUNDOCK_E_NOT_RUNNING: { exit: 1, summary: "the service's container is not running (exec needs it running)" },
   RUNDOCK_E_FOREIGN_CONTAINER: {
     exit: 1,
     summary: 'a container with the service name exists that rundock did not create',
@@ -88,8 +97,40 @@ export class ValidationError extends RundockError {
   }
 }
 
+/**
+ * Several pieces of bad input found at once (every error of a services file, every bad field of a spec): the first
+ * one's code, field and value, and every message, one a line. Exit status 2, nothing changed.
+ */
+export class ValidationErrors extends ValidationError {
+  constructor(readonly errors: readonly ValidationError[]) {
+    const [first] = errors;
+    if (first === undefined) throw new Error('ValidationErrors needs at least one error');
+    super(first.field, first.value, first.reason, first.code);
+    this.name = 'ValidationErrors';
+    if (errors.length > 1) {
+      this.message = errors.map((e) => e.message).join('\n');
+      this.details.errors = errors.map((e) => ({ code: e.code, field: e.field, value: e.value, message: e.message }));
+    }
+  }
+
+  /** One error as is, several as a ValidationErrors; undefined for none. */
+  static of(errors: readonly ValidationError[]): ValidationError | undefined {
+    return errors.length <= 1 ? errors[0] : new ValidationErrors(errors);
+  }
+
+  /** Every single error inside `error` (itself, unless it holds several). */
+  static flatten(error: ValidationError): readonly ValidationError[] {
+    return error instanceof ValidationErrors ? error.errors : [error];
+  }
+
+  override within(prefix: string): ValidationError {
+    return new ValidationErrors(this.errors.map((e) => e.within(prefix)));
+  }
+}
+
 function formatValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (value === undefined) return 'nothing';
-  return JSON.stringify(value) ?? String(value);
+  // JSON.stringify gives undefined only for functions and symbols, which never reach here as input.
+  return JSON.stringify(value) ?? typeof value;
 }

@@ -33,7 +33,12 @@ export async function startStatusServer(
   });
   return {
     address: server.address() as AddressInfo,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    // A request in flight (a /gateways that waits on etcd, a client that keeps its connection) never holds a stop.
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 

@@ -11,6 +11,9 @@ export const LABEL = {
   announceAs: 'io.rundock.announce-as',
   version: 'io.rundock.version',
   probe: 'io.rundock.probe',
+  /** The create body the spec hash covers, as canonical JSON, secret env entries as names only. */
+  spec: 'io.rundock.spec',
+  restartUnhealthy: 'io.rundock.restart-unhealthy',
 } as const;
 
 export const LABEL_PREFIX = 'io.rundock.';
@@ -35,6 +38,8 @@ export interface LabelledService {
   port?: number | undefined;
   announceAs: 'private' | 'public' | 'container';
   probe?: ProbeLabel | undefined;
+  /** After this many failed checks in a row (health check or probe), the agent restarts the container. */
+  restartUnhealthy?: number | undefined;
 }
 
 /** The labels that describe a service; the spec hash and version labels are added once the body is hashed. */
@@ -47,6 +52,7 @@ export function encodeLabels(s: Omit<LabelledService, 'specHash'>): Record<strin
   if (s.announce !== undefined) labels[LABEL.announce] = String(s.announce);
   if (s.port !== undefined) labels[LABEL.port] = String(s.port);
   if (s.probe !== undefined) labels[LABEL.probe] = JSON.stringify(s.probe);
+  if (s.restartUnhealthy !== undefined) labels[LABEL.restartUnhealthy] = String(s.restartUnhealthy);
   return labels;
 }
 
@@ -63,7 +69,14 @@ export function decodeLabels(labels: Readonly<Record<string, string>>): Labelled
     port: optionalPort(labels[LABEL.port]),
     announceAs: announceAs === 'public' || announceAs === 'container' ? announceAs : 'private',
     probe: decodeProbe(labels[LABEL.probe]),
+    restartUnhealthy: positiveInt(labels[LABEL.restartUnhealthy]),
   };
+}
+
+/** A whole number from 1 up, as the label carries it; anything else (hand-edited, garbled) counts as absent. */
+function positiveInt(text: string | undefined): number | undefined {
+  const n = Number(text);
+  return text !== undefined && /^[0-9]+$/.test(text) && Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }
 
 function decodeProbe(text: string | undefined): ProbeLabel | undefined {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { domainLabels } from '../registry/path.js';
 import { ValidationError } from '../shared/errors.js';
 import { toValidationError } from '../spec/validate.js';

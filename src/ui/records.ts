@@ -3,7 +3,7 @@
  * DNS records (/skydns/...) and gateway reports (/rundock/gateways/<host>). Pure; an unreadable entry is skipped and
  * its key reported, never its value.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { decodeRecord } from '../registry/record.js';
 import { GATEWAYS_PREFIX, HOSTS_PREFIX, parseRecordKey } from '../registry/path.js';
 import { decodeServingReport, type ServingReport } from '../registry/serving-report.js';
@@ -105,6 +105,7 @@ function readDns(domain: string, key: string, value: string, view: ClusterView):
     return;
   }
   const { host, port } = decoded.record;
+  if (host === undefined) return; // a TXT record (text only): DNS answers it, it names no instance
   // As the agent writes a host record's `address`, so the two compare equal.
   const target = port === undefined ? host : `${host}:${port}`;
   view.dns.push({ service: where.service, host: where.host, instance: where.instance, target });

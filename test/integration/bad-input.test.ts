@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import {
   ADDRESSES,
   containersOf,
+  freePort,
   HTTPD,
   IMAGE,
   inspectContainer,
@@ -13,6 +15,7 @@ import {
   rundock,
   rundockJson,
   uniqueName,
+  type RunResult,
 } from './harness.js';
 
 const existing = uniqueName('bad');
@@ -101,7 +104,7 @@ describe('bad input exits 2, names the field or value, and changes nothing', () 
     );
     const result = await rundock(['apply', file, ...ADDRESSES]);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /services\[1\]\.announce/);
+    assert.match(result.stderr, /services\.[a-z0-9-]*bad-[0-9a-f]+\.announce/);
     assert.deepEqual(await containersOf(good), []);
   });
 
@@ -110,8 +113,8 @@ describe('bad input exits 2, names the field or value, and changes nothing', () 
     const file = join(tmpdir(), `${good}.yml`);
     const entry = (extra: string): string => `  - name: ${uniqueName('bad')}\n    image: ${IMAGE}\n    ${extra}\n`;
     for (const [extra, field] of [
-      ['args: --bogus', /services\[1\]\.args: unknown flag "--bogus"/],
-      ['env_file: /nonexistent/secrets.env', /services\[1\]\.env_file: cannot be read/],
+      ['args: --bogus', /services\.[a-z0-9-]*bad-[0-9a-f]+\.args: unknown flag "--bogus"/],
+      ['env_file: /nonexistent/secrets.env', /services\.[a-z0-9-]*bad-[0-9a-f]+\.env_file: cannot be read/],
     ] as const) {
       writeFileSync(file, `services:\n  - name: ${good}\n    image: ${IMAGE}\n    cmd: ${HTTPD}\n${entry(extra)}`);
       const result = await rundock(['apply', file, ...ADDRESSES]);
@@ -119,5 +122,126 @@ describe('bad input exits 2, names the field or value, and changes nothing', () 
       assert.match(result.stderr, field);
       assert.deepEqual(await containersOf(good), []);
     }
+  });
+
+  it('a mistyped option is one line with the suggestion, no help text; with --json nothing but the JSON document', async () => {
+    const name = uniqueName('bad');
+    const human = await rundock(['enable', name, '--imgae', IMAGE, ...ADDRESSES]);
+    assert.equal(human.code, 2);
+    assert.equal(human.stdout, '');
+    assert.equal(
+      human.stderr,
+      "rundock: unknown option '--imgae' (did you mean --image?) [RUNDOCK_E_USAGE]\n",
+      'one line, no usage text',
+    );
+    const json = await rundockJson<{ error: { code: string; message: string } }>(['enable', name, '--imgae', IMAGE]);
+    assert.equal(json.code, 2);
+    assert.equal(json.stderr, '', 'no help text, no commander message');
+    assert.equal(json.json.error.code, 'RUNDOCK_E_USAGE');
+    assert.match(json.json.error.message, /did you mean --image\?/);
+    assert.deepEqual(await containersOf(name), []);
+  });
+
+  it('a services file: every error at once, each named by its service, a mistyped key with its suggestion', async () => {
+    const [web, api] = [uniqueName('bad'), uniqueName('bad')];
+    const file = join(tmpdir(), `${web}.yml`);
+    writeFileSync(
+      file,
+      `services:\n  ${web}:\n    image: ${IMAGE}\n    anounce: 8080\n  ${api}:\n    image: ${IMAGE}\n    announce: 0\n    pull: sometimes\n`,
+    );
+    const result = await rundockJson<{ error: { errors: { field: string }[] } }>(['apply', file, ...ADDRESSES]);
+    assert.equal(result.code, 2);
+    assert.deepEqual(
+      result.json.error.errors.map((e) => e.field).sort(),
+      [`services.${web}.anounce`, `services.${api}.announce`, `services.${api}.pull`].sort(),
+    );
+    const human = await rundock(['apply', file, ...ADDRESSES]);
+    assert.match(
+      human.stderr,
+      new RegExp(`services\\.${web}\\.anounce: is not a known field \\(did you mean announce\\?\\)`),
+    );
+    assert.match(human.stderr, new RegExp(`services\\.${api}\\.pull: `));
+    assert.deepEqual([...(await containersOf(web)), ...(await containersOf(api))], []);
+  });
+
+  it('apply of a file that does not exist says so', async () => {
+    const missing = join(tmpdir(), `${uniqueName('missing')}.yml`);
+    const result = await rundock(['apply', missing, ...ADDRESSES]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, new RegExp(`${missing} does not exist \\[RUNDOCK_E_CONFIG\\]`));
+  });
+});
+
+describe('a busy host port is found before anything changes', () => {
+  let holder: Server;
+  let busy: number;
+  const names: string[] = [];
+  before(async () => {
+    holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    busy = (holder.address() as AddressInfo).port;
+  });
+  after(async () => {
+    holder.close();
+    await removeContainers(...names);
+  });
+
+  const enable = (name: string, port: number): Promise<RunResult & { json: Record<string, unknown> }> =>
+    rundockJson([
+      'enable',
+      name,
+      '--image',
+      IMAGE,
+      '--cmd',
+      HTTPD,
+      '--announce',
+      String(port),
+      '--port',
+      '8080',
+      ...ADDRESSES,
+    ]);
+
+  it('a first deploy: exit 2 naming the address and port, no container left behind; a rerun is the same', async () => {
+    const name = uniqueName('busy');
+    names.push(name);
+    for (let run = 0; run < 2; run++) {
+      const result = await enable(name, busy);
+      assert.equal(result.code, 2, JSON.stringify(result.json));
+      const error = result.json.error as { code: string; field: string; value: string };
+      assert.deepEqual(
+        [error.code, error.field, error.value],
+        ['RUNDOCK_E_PORT_IN_USE', 'announce', `127.0.0.1:${busy}`],
+      );
+      assert.equal(result.json.changed, false);
+      assert.deepEqual(await containersOf(name), [], 'no Created container');
+    }
+  });
+
+  it('a redeploy onto a busy port: the running container is never stopped, nothing is created', async () => {
+    const name = uniqueName('busy');
+    names.push(name);
+    assert.equal((await enable(name, await freePort())).code, 0);
+    const before = await inspectContainer(name);
+    const result = await enable(name, busy);
+    assert.equal(result.code, 2);
+    assert.match(String((result.json.error as { message: string }).message), new RegExp(`127\\.0\\.0\\.1:${busy}`));
+    const after = await inspectContainer(name);
+    assert.equal(after?.Id, before?.Id);
+    assert.equal(after?.State.StartedAt, before?.State.StartedAt, 'never stopped');
+    assert.deepEqual(
+      (await containersOf(name)).map((c) => c.Names[0]),
+      [`/${name}`],
+    );
+  });
+
+  it('a port another container publishes is named with the container', async () => {
+    const [first, second] = [uniqueName('busy'), uniqueName('busy')];
+    names.push(first, second);
+    const port = await freePort();
+    assert.equal((await enable(first, port)).code, 0);
+    const result = await enable(second, port);
+    assert.equal(result.code, 2);
+    assert.match(String((result.json.error as { message: string }).message), new RegExp(`by container ${first}`));
+    assert.deepEqual(await containersOf(second), []);
   });
 });

@@ -26,7 +26,7 @@ export function hostAddressUnknown(
   return new ValidationError(
     field,
     token,
-    `uses $${variable} but this host's ${which} address is unknown; set --${which}-ip`,
+    `uses $${variable} but this host's ${which} address is unknown; set --${which}-ip or RUNDOCK_${variable}`,
     'RUNDOCK_E_HOST_ADDRESS',
   );
 }

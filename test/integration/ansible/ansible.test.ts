@@ -236,6 +236,15 @@ describe('the rundock Ansible module', () => {
     assert.equal((await inspectContainer(name))?.Id, info.Id);
   });
 
+  it('restart_unhealthy reaches the container as the label the agent reads', async () => {
+    const name = uniqueName('ans');
+    created.push(name);
+    const run = await adhoc(`name=${name} image=${IMAGE} state=present restart_unhealthy=3`);
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    assert.equal(run.result.changed, true);
+    assert.equal((await inspectContainer(name))?.Config.Labels?.['io.rundock.restart-unhealthy'], '3');
+  });
+
   it('every state transition puts the container in its state; changed is true, then false on repeat', async () => {
     const name = uniqueName('ans');
     created.push(name);
@@ -326,6 +335,31 @@ describe('the rundock Ansible module', () => {
     await assertState(name, 'disabled');
   });
 
+  it('check mode with diff names the fields that differ, before and after, and never a secret value', async () => {
+    const name = uniqueName('ans');
+    created.push(name);
+    const secrets = join(tmpdir(), `${name}.env`);
+    writeFileSync(secrets, 'API_KEY=ansible-s3cr3t\n');
+    const [p1, p2] = [await freePort(), await freePort()];
+    const spec = { name, image: IMAGE, cmd: HTTPD, port: 8080, env_file: secrets, env: ['MODE=a'] };
+    assert.equal((await play([{ ...spec, announce: p1 }])).code, 0);
+    writeFileSync(secrets, 'API_KEY=ansible-s3cr3t-rotated\n');
+    const checked = await play([{ ...spec, announce: p2, env: ['MODE=b'] }], ['--check', '--diff']);
+    assert.equal(checked.code, 0, checked.stdout);
+    const result = checked.results[0]?.result ?? {};
+    const diff = result.diff as {
+      before: { fields: Record<string, string> };
+      after: { fields: Record<string, string> };
+    };
+    assert.equal(diff.before.fields.published, `127.0.0.1:${p1}->8080/tcp`);
+    assert.equal(diff.after.fields.published, `127.0.0.1:${p2}->8080/tcp`);
+    assert.deepEqual([diff.before.fields['env.MODE'], diff.after.fields['env.MODE']], ['a', 'b']);
+    assert.ok('env (secret values)' in diff.after.fields, 'a changed env file shows as its digest');
+    assert.ok((result.changes as { field: string }[]).some((c) => c.field === 'announce'));
+    assert.doesNotMatch(checked.stdout + JSON.stringify(checked.results), /s3cr3t/);
+    assert.match(checked.stdout, /^\+\s+"published": "127\.0\.0\.1:\d+->8080\/tcp"/m, 'the diff is printed');
+  });
+
   it('announce=auto: check mode plans it, a run publishes the port Docker bound, a repeat changes nothing, a redeploy overlaps', async () => {
     const name = uniqueName('ansauto');
     created.push(name);
@@ -360,6 +394,7 @@ describe('the rundock Ansible module', () => {
       ['announce=notanumber', (n) => `name=${n} ${image} announce=notanumber`, /announce/],
       ['missing name', () => `${image} announce=8086`, /missing required arguments: name/],
       ['enabled without image', (n) => `name=${n} state=enabled`, /image/],
+      ['restart_unhealthy=three', (n) => `name=${n} ${image} restart_unhealthy=three`, /restart_unhealthy/],
     ];
     for (const [what, args, named] of ansibleLevel) {
       it(`Ansible rejects ${what} before rundock runs`, async () => {
@@ -378,6 +413,7 @@ describe('the rundock Ansible module', () => {
     const rundockLevel: [string, (n: string) => string, string, string][] = [
       ['args=--frobnicate', (n) => `name=${n} ${image} args=--frobnicate`, 'args', '--frobnicate'],
       ['name=Bad_Name', () => `name=Bad_Name ${image}`, 'name', 'Bad_Name'],
+      ['restart_unhealthy=0', (n) => `name=${n} ${image} restart_unhealthy=0`, 'restart_unhealthy', '0'],
       ['shell syntax in args', (n) => `name=${n} ${image} args="-e A=b; touch ${marker}"`, 'args', ';'],
     ];
     for (const [what, args, field, value] of rundockLevel) {

@@ -79,6 +79,45 @@ describe('etcd with a member that stops answering', () => {
     }
   });
 
+  it('a withdrawal within a stop: abandons a sync stuck on the frozen member and deletes through another one', async () => {
+    const domain = 'stop.failover.test';
+    const key = recordKey(domain, 'web', 'node-3');
+    const record = (port: number): Map<string, string> =>
+      new Map([[key, encodeRecord({ host: '10.0.0.3', port, ttl: 1 })]]);
+    // TTL 30: each attempt of an ordinary request waits 3.75 s on a member that does not answer.
+    const registry = new EtcdRegistry({ hosts: cluster.endpoints, ttlSeconds: 30 });
+    const first = new Etcd3({ hosts: cluster.endpoints[0] ?? '' });
+    try {
+      // The first member serves again after an earlier test froze it: the sync below goes to it, and sticks.
+      await until('the first member answers', 20_000, () =>
+        first
+          .get('/')
+          .exec()
+          .then(
+            () => true,
+            () => false,
+          ),
+      );
+      await registry.sync(record(80));
+      cluster.members[0]?.pause();
+      const stuck = registry.sync(record(81)).then(
+        () => 'written',
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      const started = Date.now();
+      await registry.withdrawAll(AbortSignal.timeout(3000));
+      const ms = Date.now() - started;
+      assert.ok(ms < 3000, `withdrawn in ${ms} ms`);
+      assert.match(await stuck, /abandoned: the records are being withdrawn/);
+      assert.equal((await observer.get(key).exec()).kvs.length, 0, 'deleted');
+    } finally {
+      cluster.members[0]?.resume();
+      first.close();
+      await registry.close();
+    }
+  });
+
   it('a feed whose watch is on the frozen member catches up through another one within about 2 s', async () => {
     const domain = 'feed.failover.test';
     const view = new Map<string, string>();

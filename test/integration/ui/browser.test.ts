@@ -1,9 +1,12 @@
 /**
  * The web UI in a real browser (Debian's Chromium, driven by playwright-core): a service deployed with the real
  * dockerd shows up with its health, address, DNS names and gateway; `docker kill` shows it withdrawn within 2 s,
- * without a reload; the page fits a phone and names its controls. Keeps a screenshot in docs/ui.png.
+ * without a reload; the page fits a phone and names its controls. Keeps a screenshot in test-output/ui.png
+ * (RUNDOCK_UPDATE_SCREENSHOT=1 writes docs/ui.png instead, the one the README shows).
  */
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
@@ -15,7 +18,12 @@ import { openBrowser, startUiProcess, type UiProcess } from './ui-process.js';
 
 const DOMAIN = 's.ui.example.com';
 const HOST = 'ui-node-1';
-const SCREENSHOT = fileURLToPath(new URL('../../../docs/ui.png', import.meta.url));
+const SCREENSHOT = fileURLToPath(
+  new URL(
+    process.env.RUNDOCK_UPDATE_SCREENSHOT === '1' ? '../../../docs/ui.png' : '../../../test-output/ui.png',
+    import.meta.url,
+  ),
+);
 const HEALTH = ['--health-cmd', 'wget -q -O /dev/null http://127.0.0.1:8080/', '--health-interval', '1s'];
 const names = { web: uniqueName('ui-test'), killed: uniqueName('ui-test') };
 const ports = { web: 0, killed: 0 };
@@ -110,6 +118,7 @@ describe('web UI in headless Chromium (etcd, rundock ui)', () => {
     assert.equal(await text(page, `${row(names.web)} .badge`), 'announced', 'the other service stays');
     // Other tests' containers on this dockerd are listed too; the screenshot keeps to this test's own.
     await page.getByRole('searchbox', { name: 'Filter' }).fill('ui-test-');
+    mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     await page.getByRole('searchbox', { name: 'Filter' }).fill('');
   });

@@ -1,0 +1,58 @@
+/**
+ * The stop of each long-running command as steps (shared/shutdown.ts): the agent (with its DNS server and gateway
+ * when it runs them), `rundock dns` and `rundock gateway`. Withdrawing comes first, while there is time; closing
+ * sockets and clients comes last and needs no one's answer.
+ */
+import type { Agent } from '../agent/agent.js';
+import type { DnsService } from '../dns/service.js';
+import type { Gateway } from '../gateway/gateway.js';
+import type { Registry } from '../registry/registry.js';
+import type { StopStep } from '../shared/shutdown.js';
+
+/** What a stop closes: a status server's close, a DNS service, a gateway. */
+export interface Closable {
+  close(): Promise<void>;
+}
+
+/**
+ * Deletes the registry's records within the stop's time; what it could not is said, with where it is left: records
+ * on an etcd lease expire with it, at the latest `leaseTtl` seconds after the last keep-alive.
+ */
+export function withdrawStep(registry: Registry, leaseTtl: number, what = 'records'): StopStep {
+  return {
+    name: `withdraw ${what}`,
+    run: async (signal) => {
+      const before = registry.status();
+      try {
+        await registry.withdrawAll(signal);
+      } catch (error) {
+        const lease = before.leaseId === undefined ? '' : ` with lease ${before.leaseId} within ${leaseTtl} s`;
+        const count = `${before.written} ${before.written === 1 ? 'key' : 'keys'}`;
+        // The log shows the cause's message after this one (pino's error serializer).
+        throw new Error(`${what} not withdrawn (${count}); they expire${lease}`, { cause: error });
+      }
+    },
+  };
+}
+
+/** The agent's stop: Docker first (nothing more is written), then its records, then what it serves. */
+export function agentStopSteps(o: {
+  agent: Agent;
+  registry: Registry;
+  withdraw: boolean;
+  leaseTtl: number;
+  gateway?: Gateway | undefined;
+  dns?: DnsService | undefined;
+  ui?: { stop(): Promise<void> } | undefined;
+  status: Closable;
+}): StopStep[] {
+  const steps: StopStep[] = [{ name: 'stop following Docker', run: () => o.agent.stopFollowing() }];
+  if (o.withdraw) steps.push(withdrawStep(o.registry, o.leaseTtl));
+  steps.push({ name: 'close the registry', run: () => o.registry.close() });
+  const { gateway, dns, ui } = o;
+  if (ui !== undefined) steps.push({ name: 'stop the web UI', run: () => ui.stop() });
+  if (gateway !== undefined) steps.push({ name: 'stop the gateway', run: (signal) => gateway.stop(signal) });
+  if (dns !== undefined) steps.push({ name: 'stop the DNS server', run: () => dns.stop() });
+  steps.push({ name: 'close the status server', run: () => o.status.close() });
+  return steps;
+}
