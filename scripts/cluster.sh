@@ -50,7 +50,10 @@ declare -A SHORT=([node-front-1]=f1 [node-front-2]=f2 [node-back-1]=b1)
 declare -A HEALTH=([agent]=127.0.0.1:9476 [dns]=127.0.0.1:9477 [gateway]=127.0.0.1:9478)
 INVENTORY=$REPO/test/cluster/hosts.yml
 PLAYBOOK=$REPO/examples/site.yml
-PACKAGES=(iproute2 util-linux docker.io containerd etcd-server etcd-client nginx runit busybox-static ansible-core curl)
+# What this script and the role need, installed machine-wide before the playbook (the role's apt task then finds every
+# package present: three hosts on one machine never install at the same time).
+PACKAGES=(iproute2 util-linux docker.io containerd etcd-server etcd-client nginx runit busybox-static ansible-core curl
+  ca-certificates tar gzip)
 
 log() { printf '[cluster] %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -84,7 +87,12 @@ host_env() { echo "DOCKER_HOST=unix://$(dsock "$1")" "RUNDOCK_CONFIG=$(rootdir "
 alive() { # alive PIDFILE: the recorded process runs
   [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
 }
-any_alive() { local f; for f in "$STATE"/pids/*.pid; do alive "$f" && return 0; done; return 1; }
+# any_alive: a process of the cluster runs: an engine this script started, or a runsvdir the role started.
+any_alive() {
+  local f
+  for f in "$STATE"/pids/*.pid "$STATE"/hosts/*/root/run/rundock-runsvdir.pid; do alive "$f" && return 0; done
+  return 1
+}
 
 # spawn COMPONENT HOST CMD...: starts CMD detached inside HOST's namespace, output to its log, pid recorded.
 # nsenter and env exec, so the recorded pid is CMD's own. For the engines only; the role runs everything else.
