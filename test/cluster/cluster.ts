@@ -78,7 +78,8 @@ export function recap(stdout: string): Partial<Record<Host, Record<string, numbe
   if (at < 0) return out;
   for (const [, host = '', counts = ''] of stdout.slice(at).matchAll(/^(\S+)\s+:\s+(.*)$/gm)) {
     if (!(host in PRIVATE)) continue;
-    out[host as Host] = Object.fromEntries([...counts.matchAll(/(\w+)=(\d+)/g)].map(([, k, n]) => [k, Number(n)]));
+    const pairs = [...counts.matchAll(/(\w+)=(\d+)/g)].map(([, k = '', n]): [string, number] => [k, Number(n)]);
+    out[host as Host] = Object.fromEntries(pairs);
   }
   return out;
 }
