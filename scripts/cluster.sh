@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
-# The reference cluster of DESIGN.md on this one machine, for end-to-end and fault tests (test/cluster/).
+# The reference cluster of DESIGN.md on this one machine, for end-to-end and fault tests (test/cluster/), provisioned
+# the way real hosts are: `ansible-playbook examples/site.yml` (the role rundock.rundock.host, then the rundock
+# module) with the inventory test/cluster/hosts.yml.
 #
-#   scripts/cluster.sh up        build it (idempotent): hosts, Docker engines, etcd, agents, DNS, nginx + gateway,
-#                                then deploy influxdb and grafana with the Ansible module (test/cluster/deploy.yml)
-#   scripts/cluster.sh down      stop everything it started, remove namespaces, links and the state directory
-#   scripts/cluster.sh status    what runs, per host
+#   scripts/cluster.sh up        build it (idempotent): the hosts (network namespaces), their Docker engines and
+#                                images, the release tarball; then examples/site.yml, which installs rundock from the
+#                                tarball, runs etcd, the agents, DNS, nginx and the gateways under each host's runit
+#                                and deploys influxdb and grafana; then the playbook a second time, which must report
+#                                changed=0 on every host (both recaps are printed)
+#   scripts/cluster.sh down      stop everything, remove namespaces, links and the state directory
+#   scripts/cluster.sh status    what runs, per host (exit status 1 when anything is down)
 #   scripts/cluster.sh keep-logs DIR   a copy of every component's log (also on down with RUNDOCK_CLUSTER_LOGS=DIR)
 #   scripts/cluster.sh digest    the warnings and errors rundock's components logged
-#   scripts/cluster.sh deploy    run the playbook again (prints Ansible's recap)
-#   scripts/cluster.sh start|stop|kill COMPONENT HOST   one component (agent etcd dockerd nginx gateway dns)
+#   scripts/cluster.sh deploy [ARG...]  ansible-playbook examples/site.yml again, with ARGs (e.g. --tags grafana
+#                                -e grafana_version=2 redeploys grafana alone); prints Ansible's output
+#   scripts/cluster.sh start|stop|kill COMPONENT HOST   one component: agent dns gateway nginx etcd (runit services,
+#                                through sv) or dockerd (the host's engine). stop: SIGTERM (nginx: SIGQUIT), KILL
+#                                after the service's bound; kill: SIGKILL (an agent's containers keep running). A
+#                                stopped or killed service stays down (runit does not restart it) until start.
 #   scripts/cluster.sh link HOST up|down                cut a host off its networks or plug it back
 #   scripts/cluster.sh exec HOST CMD...                 CMD in HOST's network namespace, docker/rundock aimed at it
 #
@@ -16,13 +25,17 @@
 # private eth1 on 10.77.0.0/24) and node-back-1 (private eth1 only). The two networks are bridges inside a namespace
 # of their own (rdk-net), so the root namespace's firewall never sees their traffic; the root namespace gets 10.77.0.1
 # and 10.78.0.1 on them to reach the hosts. No namespace has a default route: the hosts reach nothing but each other.
-# Each host runs its own containerd and dockerd (containers use --network host inside the namespace), one etcd member
-# on its private address, and a rundock agent; node-front-1 also runs `rundock dns` on 10.77.0.11:8053; both
-# frontends run nginx on their public address port 80 with `rundock gateway` and announce themselves as www.
+# This script runs each host's containerd and dockerd (containers use --network host inside the namespace); the role
+# installs everything else under the host's own folder (rundock_root, $STATE/hosts/HOST/root) and runs it under a
+# runsvdir of that host: an etcd member on its private address and a rundock agent everywhere, `rundock dns` on
+# 10.77.0.11:8053 (node-front-1), nginx on the public address port 80 with `rundock gateway` on both frontends, which
+# also announce themselves as www. Ansible reaches each host through a python3 that runs inside its namespace.
+#
+# Environment: RUNDOCK_CLUSTER_TARBALL the release to install (default: `npm pack` of this checkout's build),
+# RUNDOCK_CLUSTER_LEASE_TTL (15), RUNDOCK_CLUSTER_LOG_LEVEL (debug), RUNDOCK_CLUSTER_LOGS (down keeps the logs there).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 STATE=${RUNDOCK_CLUSTER_STATE:-/tmp/rundock-cluster}
-DOMAIN=s.prod.example.com
 LEASE_TTL=${RUNDOCK_CLUSTER_LEASE_TTL:-15}
 # Debug logs trace every record each DNS server and gateway receives and every Docker event an agent handles: what
 # explains a missing record after a failed run.
@@ -33,22 +46,14 @@ FRONTENDS=(node-front-1 node-front-2)
 declare -A PRIV=([node-front-1]=10.77.0.11 [node-front-2]=10.77.0.12 [node-back-1]=10.77.0.21)
 declare -A PUB=([node-front-1]=10.78.0.11 [node-front-2]=10.78.0.12)
 declare -A SHORT=([node-front-1]=f1 [node-front-2]=f2 [node-back-1]=b1)
-ETCD_ENDPOINTS="http://10.77.0.11:2379,http://10.77.0.12:2379,http://10.77.0.21:2379"
-INITIAL_CLUSTER="node-front-1=http://10.77.0.11:2380,node-front-2=http://10.77.0.12:2380,node-back-1=http://10.77.0.21:2380"
-DNS_LISTEN=10.77.0.11:8053
-NODE=$(command -v node)
-# The CLI the cluster runs (default: this checkout's build).
-RUNDOCK_BIN=${RUNDOCK_CLUSTER_BIN:-$REPO/bin/rundock.js}
-# RUNDOCK_CLUSTER_GATEWAY_FROM_SOURCE=1 runs `rundock gateway` from source through tsx (the bundled gateway failed at
-# start before 376648e: a dynamic import of prom-client had only a default export in the bundle).
-RUNDOCK_SRC=$(cd "$(dirname "$RUNDOCK_BIN")/.." && pwd)
-if [ "${RUNDOCK_CLUSTER_GATEWAY_FROM_SOURCE:-0}" = 1 ]; then
-  GATEWAY_CMD=("$NODE" --import "file://$REPO/node_modules/tsx/dist/loader.mjs" --input-type=module -e
-    "const { main } = await import('$RUNDOCK_SRC/src/cli/main.ts'); process.exitCode = await main(process.argv.slice(1));")
-else
-  GATEWAY_CMD=("$NODE" "$RUNDOCK_BIN")
-fi
-PACKAGES=(iproute2 util-linux docker.io containerd etcd-server etcd-client nginx busybox-static ansible-core curl)
+# Where each of rundock's daemons answers inside its host (the role's defaults).
+declare -A HEALTH=([agent]=127.0.0.1:9476 [dns]=127.0.0.1:9477 [gateway]=127.0.0.1:9478)
+INVENTORY=$REPO/test/cluster/hosts.yml
+PLAYBOOK=$REPO/examples/site.yml
+# What this script and the role need, installed machine-wide before the playbook (the role's apt task then finds every
+# package present: three hosts on one machine never install at the same time).
+PACKAGES=(iproute2 util-linux docker.io containerd etcd-server etcd-client nginx runit busybox-static ansible-core curl
+  ca-certificates tar gzip)
 
 log() { printf '[cluster] %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -66,28 +71,37 @@ install_packages() {
 }
 
 hostdir() { echo "$STATE/hosts/$1"; }
+rootdir() { echo "$STATE/hosts/$1/root"; } # rundock_root of the host (test/cluster/hosts.yml)
 dsock() { echo "$STATE/hosts/$1/run/docker.sock"; }
 csock() { echo "$STATE/hosts/$1/run/containerd.sock"; }
 pidfile() { echo "$STATE/pids/$1-$2.pid"; }
+svdir() { echo "$STATE/hosts/$2/root/etc/sv/rundock-$1"; } # svdir COMPONENT HOST: the role's runit service
 is_host() { local h; for h in "${HOSTS[@]}"; do [ "$h" = "$1" ] && return 0; done; return 1; }
 is_frontend() { [ -n "${PUB[$1]:-}" ]; }
 ns_exists() { ip netns list | awk '{print $1}' | grep -qx "$1"; }
 in_ns() { local h=$1; shift; nsenter --net="/var/run/netns/$h" "$@"; }
+# The environment of the host's tools: its dockerd, its rundock (installed by the role) and its config file.
+host_env() { echo "DOCKER_HOST=unix://$(dsock "$1")" "RUNDOCK_CONFIG=$(rootdir "$1")/etc/rundock/config.yml" \
+  "PATH=$(rootdir "$1")/usr/local/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"; }
 
 alive() { # alive PIDFILE: the recorded process runs
   [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
 }
-any_alive() { local f; for f in "$STATE"/pids/*.pid; do alive "$f" && return 0; done; return 1; }
+# any_alive: a process of the cluster runs: an engine this script started, or a runsvdir the role started.
+any_alive() {
+  local f
+  for f in "$STATE"/pids/*.pid "$STATE"/hosts/*/root/run/rundock-runsvdir.pid; do alive "$f" && return 0; done
+  return 1
+}
 
 # spawn COMPONENT HOST CMD...: starts CMD detached inside HOST's namespace, output to its log, pid recorded.
-# nsenter and env exec, so the recorded pid is CMD's own.
+# nsenter and env exec, so the recorded pid is CMD's own. For the engines only; the role runs everything else.
 spawn() {
   local comp=$1 host=$2; shift 2
   local pf; pf=$(pidfile "$comp" "$host")
   if alive "$pf"; then return 0; fi
   mkdir -p "$STATE/pids" "$STATE/logs"
-  setsid nsenter --net="/var/run/netns/$host" env DOCKER_HOST="unix://$(dsock "$host")" RUNDOCK_CONFIG="$(hostdir "$host")/rundock.yml" \
-    RUNDOCK_LOG_LEVEL="$LOG_LEVEL" "$@" >>"$STATE/logs/$comp-$host.log" 2>&1 </dev/null &
+  setsid nsenter --net="/var/run/netns/$host" "$@" >>"$STATE/logs/$comp-$host.log" 2>&1 </dev/null &
   echo $! >"$pf"
 }
 
@@ -150,7 +164,7 @@ net_down() {
   local h
   for h in "${HOSTS[@]}" "$NET"; do
     ns_exists "$h" || continue
-    # Anything still running in the namespace was started by this script: end it by pid.
+    # Anything still running in the namespace was started by this script or the role for it: end it by pid.
     local pids; pids=$(ip netns pids "$h" 2>/dev/null || true)
     [ -n "$pids" ] && kill -9 $pids 2>/dev/null || true
     ip netns del "$h"
@@ -170,24 +184,21 @@ link_set() {
 # ---------------------------------------------------------------- per-host files
 host_files() {
   local h=$1 d; d=$(hostdir "$h")
-  mkdir -p "$d/run" "$d/containerd" "$d/containerd-state" "$d/docker" "$d/docker-exec" "$d/agent"
+  mkdir -p "$d/run" "$d/containerd" "$d/containerd-state" "$d/docker" "$d/docker-exec"
+  # nginx's workers run unprivileged and must reach their temp folders under the host's root.
+  chmod 755 "$STATE" "$STATE/hosts" "$d"
   printf 'version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n' >"$d/containerd.toml"
   echo '{}' >"$d/daemon.json"
-  {
-    echo "hostname: $h"
-    echo "state_dir: $d/state"
-    echo "private_iface: eth1"
-    if is_frontend "$h"; then echo "public_iface: eth0"; else echo "public_iface: eth1"; fi
-  } >"$d/rundock.yml"
-  # The Ansible interpreter for this host: python3 in its namespace, with docker and rundock aimed at it.
+  # The Ansible interpreter for this host (test/cluster/hosts.yml): python3 in its namespace, with docker and rundock
+  # aimed at it, so the role's and the module's commands act on this host.
   cat >"$d/python3" <<SH
 #!/bin/sh
-exec nsenter --net=/var/run/netns/$h env DOCKER_HOST=unix://$(dsock "$h") RUNDOCK_CONFIG=$d/rundock.yml python3 "\$@"
+exec nsenter --net=/var/run/netns/$h env $(host_env "$h") python3 "\$@"
 SH
   chmod 755 "$d/python3"
 }
 
-# ---------------------------------------------------------------- components
+# ---------------------------------------------------------------- engines and images
 start_dockerd() {
   local h=$1 d; d=$(hostdir "$h")
   spawn containerd "$h" containerd --config "$d/containerd.toml" --address "$(csock "$h")" --root "$d/containerd" --state "$d/containerd-state"
@@ -202,14 +213,15 @@ busybox_tar() {
   local tar=$STATE/busybox-rootfs.tar
   [ -f "$tar" ] && { echo "$tar"; return 0; }
   local root; root=$(mktemp -d)
-  mkdir -p "$root/bin" "$root/tmp" "$root/etc" "$root/www"
+  mkdir -p "$root/bin" "$root/tmp" "$root/etc" "$root/www" "$root/var/lib/influxdb"
   cp "$(command -v busybox)" "$root/bin/busybox"
   local applet
   for applet in $("$root/bin/busybox" --list); do [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"; done
   echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
   echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>"$root/etc/passwd"
   echo 'root:x:0:' >"$root/etc/group"
-  echo 'influxdb stand-in: no data yet' >"$root/www/index.html"
+  # What data.influxdb's volume starts with (Docker copies it into the new volume): the stand-in serves it.
+  echo 'influxdb stand-in: no data yet' >"$root/var/lib/influxdb/index.html"
   tar -C "$root" -cf "$tar.tmp" . && mv "$tar.tmp" "$tar"
   rm -rf "$root"
   echo "$tar"
@@ -226,125 +238,69 @@ load_images() {
   done
 }
 
-start_etcd() {
-  local h=$1 ip=${PRIV[$1]}
-  spawn etcd "$h" etcd --name "$h" --data-dir "$(hostdir "$h")/etcd" \
-    --listen-client-urls "http://$ip:2379" --advertise-client-urls "http://$ip:2379" \
-    --listen-peer-urls "http://$ip:2380" --initial-advertise-peer-urls "http://$ip:2380" \
-    --initial-cluster "$INITIAL_CLUSTER" --initial-cluster-state new --initial-cluster-token rundock-cluster \
-    --log-level warn --logger zap
+# ---------------------------------------------------------------- the release and the playbook
+# $STATE/rundock.tgz (test/cluster/hosts.yml's rundock_tarball): RUNDOCK_CLUSTER_TARBALL, or `npm pack` of this
+# checkout's build (without prepack's release rebuild). The same build packs to the same bytes, so running up again
+# installs nothing new; a new build is a new release, which the role switches to.
+release_tarball() {
+  local t=$STATE/rundock.tgz
+  if [ -n "${RUNDOCK_CLUSTER_TARBALL:-}" ]; then
+    [ -f "$RUNDOCK_CLUSTER_TARBALL" ] || die "RUNDOCK_CLUSTER_TARBALL $RUNDOCK_CLUSTER_TARBALL is not a file"
+    cmp -s "$RUNDOCK_CLUSTER_TARBALL" "$t" || cp "$RUNDOCK_CLUSTER_TARBALL" "$t"
+  else
+    [ -f "$REPO/dist/rundock.mjs" ] || (cd "$REPO" && npm run build >/dev/null)
+    local dir=$STATE/release name
+    rm -rf "$dir" && mkdir -p "$dir"
+    name=$(cd "$REPO" && npm pack --ignore-scripts --json --pack-destination "$dir" 2>/dev/null |
+      node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8"))[0].filename)')
+    cmp -s "$dir/$name" "$t" || mv "$dir/$name" "$t"
+    rm -rf "$dir"
+  fi
+  log "release: $(tar -xzOf "$t" package/package.json | node -e \
+    'const p = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(`${p.name} ${p.version}`)') ($t)"
 }
 
-etcd_healthy() { ETCDCTL_API=3 etcdctl --endpoints "$ETCD_ENDPOINTS" --command-timeout 2s endpoint health >/dev/null 2>&1; }
-
-start_agent() {
-  local h=$1 extra=()
-  if is_frontend "$h"; then extra=(--announce-self www); fi
-  spawn agent "$h" "$NODE" "$RUNDOCK_BIN" agent --etcd "$ETCD_ENDPOINTS" --domain "$DOMAIN" --hostname "$h" \
-    --lease-ttl "$LEASE_TTL" --record-ttl 1 --stable-after 2s --state-dir "$(hostdir "$h")/agent" "${extra[@]}"
-  wait_for 30 in_ns "$h" curl -sf http://127.0.0.1:9476/healthz || die "agent on $h did not start (see $STATE/logs/agent-$h.log)"
-}
-
-start_dns() {
-  spawn dns node-front-1 "$NODE" "$RUNDOCK_BIN" dns --etcd "$ETCD_ENDPOINTS" --domain "$DOMAIN" --listen "$DNS_LISTEN" --workers 1 --default-ttl 1
-  wait_for 30 in_ns node-front-1 curl -sf http://127.0.0.1:9477/metrics || die "dns did not start (see $STATE/logs/dns-node-front-1.log)"
-}
-
-nginx_prefix() { echo "$(hostdir "$1")/nginx"; }
-
-nginx_conf() {
-  local p=$1
-  mkdir -p "$p/conf/rundock" "$p/logs" "$p/tmp"
-  chmod 755 "$STATE" "$STATE/hosts" "$(dirname "$p")" "$p"
-  cat >"$p/conf/nginx.conf" <<CONF
-worker_processes 1;
-pid $p/logs/nginx.pid;
-error_log $p/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $p/tmp/client_body;
-    proxy_temp_path $p/tmp/proxy;
-    fastcgi_temp_path $p/tmp/fastcgi;
-    uwsgi_temp_path $p/tmp/uwsgi;
-    scgi_temp_path $p/tmp/scgi;
-    # An instance that vanished without being withdrawn yet (host cut off) costs at most the connect timeout, and a
-    # request in flight to it when it vanished the read timeout (the stand-ins answer in milliseconds), then nginx
-    # passes the request to the next instance.
-    proxy_connect_timeout 1s;
-    proxy_read_timeout 2s;
-    proxy_next_upstream error timeout http_502 http_503;
-    include $p/conf/rundock/*.conf;
-}
-CONF
-}
-
-start_nginx() {
-  local h=$1 p; p=$(nginx_prefix "$1")
-  [ -f "$p/conf/nginx.conf" ] || nginx_conf "$p"
-  local pf; pf=$(pidfile nginx "$h")
-  alive "$pf" && return 0
-  in_ns "$h" nginx -p "$p/" -c "$p/conf/nginx.conf" -e "$p/logs/error.log" 2>>"$STATE/logs/nginx-$h.log" \
-    || die "nginx on $h did not start"
-  wait_for 10 test -s "$p/logs/nginx.pid" || die "nginx on $h wrote no pid file"
-  mkdir -p "$STATE/pids"
-  cp "$p/logs/nginx.pid" "$pf"
-}
-
-start_gateway() {
-  local h=$1 p; p=$(nginx_prefix "$1")
-  spawn gateway "$h" "${GATEWAY_CMD[@]}" gateway --etcd "$ETCD_ENDPOINTS" --domain "$DOMAIN" --hostname "$h" --lease-ttl "$LEASE_TTL" \
-    --nginx-conf-dir "$p/conf/rundock" --upstream grafana=docker_grafana --route grafana.prod.example.com=grafana \
-    --route-listen "${PUB[$h]}:80" --nginx-conf "$p/conf/nginx.conf" --nginx-prefix "$p/" \
-    --nginx-error-log "$p/logs/error.log" --nginx-pid-file "$p/logs/nginx.pid" --min-wait 50ms --max-wait 500ms
-  wait_for 30 in_ns "$h" curl -sf http://127.0.0.1:9478/healthz || die "gateway on $h did not start (see $STATE/logs/gateway-$h.log)"
-}
-
-start_component() {
-  local comp=$1 h=$2
-  is_host "$h" || die "unknown host $h"
-  case "$comp" in
-    dockerd) start_dockerd "$h" ;;
-    etcd) start_etcd "$h" ;;
-    agent) start_agent "$h" ;;
-    dns) start_dns ;;
-    nginx) start_nginx "$h" ;;
-    gateway) start_gateway "$h" ;;
-    *) die "unknown component $comp" ;;
-  esac
-}
-
-# stop COMPONENT HOST [SIGNAL]: SIGTERM by default (nginx: SIGQUIT, graceful), SIGKILL after a grace period
-stop_component() {
-  local comp=$1 h=$2 sig=${3:-}
-  case "$comp" in
-    nginx) stop_pid "$(pidfile nginx "$h")" "${sig:-QUIT}" 10 ;;
-    dockerd) stop_pid "$(pidfile dockerd "$h")" "${sig:-TERM}" 30 ;;
-    containerd|etcd|agent|dns|gateway) stop_pid "$(pidfile "$comp" "$h")" "${sig:-TERM}" 10 ;;
-    *) die "unknown component $comp" ;;
-  esac
-}
-
-deploy() {
+# playbook ARG...: examples/site.yml on the cluster's inventory, with this script's settings as extra variables.
+playbook() {
   local a=$STATE/ansible
   mkdir -p "$a"
-  {
-    echo "[influxdb]"
-    echo "node-back-1 ansible_connection=local ansible_python_interpreter=$(hostdir node-back-1)/python3"
-    echo "[grafana]"
-    echo "node-back-1 ansible_connection=local ansible_python_interpreter=$(hostdir node-back-1)/python3"
-    echo "node-front-2 ansible_connection=local ansible_python_interpreter=$(hostdir node-front-2)/python3"
-  } >"$a/hosts"
-  ANSIBLE_LIBRARY="$REPO/library" ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 \
-    ANSIBLE_LOCAL_TEMP="$a/tmp-local" ANSIBLE_REMOTE_TEMP="$a/tmp-remote" ANSIBLE_HOST_KEY_CHECKING=0 \
-    ansible-playbook -i "$a/hosts" "$REPO/test/cluster/deploy.yml" \
-    -e "rundock_node=$NODE" -e "rundock_bin=$RUNDOCK_BIN" -e "rundock_domain=$DOMAIN" "$@"
+  printf '{"rundock_cluster_state": "%s", "rundock_cluster_lease_ttl": %d, "rundock_cluster_log_level": "%s"}\n' \
+    "$STATE" "$LEASE_TTL" "$LOG_LEVEL" >"$a/cluster.json"
+  ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_HOST_KEY_CHECKING=0 ANSIBLE_PIPELINING=1 \
+    ANSIBLE_LOCAL_TEMP="$a/tmp-local" ANSIBLE_REMOTE_TEMP="$a/tmp-remote" \
+    ansible-playbook -i "$INVENTORY" "$PLAYBOOK" -e "@$a/cluster.json" "$@"
+}
+
+# recap LOG: the PLAY RECAP lines of an ansible-playbook output, one per host ("HOST ok=N changed=N ...").
+recap() {
+  sed -n '/^PLAY RECAP/,$p' "$1" | awk '$2 == ":" { $2 = ""; print }' | tr -s ' '
+}
+
+# unchanged LOG: every host of the cluster in the recap with changed=0, unreachable=0, failed=0.
+unchanged() {
+  local h line
+  for h in "${HOSTS[@]}"; do
+    line=$(recap "$1" | awk -v h="$h" '$1 == h')
+    [[ " $line " == *" changed=0 "* && " $line " == *" unreachable=0 "* && " $line " == *" failed=0 "* ]] ||
+      return 1
+  done
+}
+
+# deploy_logged NAME ARG...: the playbook with its output in $STATE/logs/NAME.log; prints the recap and the time.
+deploy_logged() {
+  local name=$1 t=$SECONDS; shift
+  local out=$STATE/logs/$name.log
+  if ! playbook "$@" >"$out" 2>&1; then
+    tail -60 "$out" >&2
+    die "$name failed (whole output: $out)"
+  fi
+  log "$name: $((SECONDS - t)) s; recap:"
+  recap "$out" | sed 's/^/[cluster]   /' >&2
 }
 
 up() {
   [ "$(id -u)" = 0 ] || die "must run as root (namespaces, dockerd)"
   install_packages
-  [ -f "$REPO/dist/rundock.mjs" ] || (cd "$REPO" && npm run build >/dev/null)
   if [ -d "$STATE" ] && ! any_alive; then
     # A run that was killed before its down (a CI timeout, a reboot) left engines' data, containers and images:
     # start from nothing, as a fresh machine would.
@@ -352,59 +308,148 @@ up() {
     down
   fi
   mkdir -p "$STATE/pids" "$STATE/logs"
+  release_tarball
   log "network: namespaces ${HOSTS[*]} on 10.77.0.0/24 (private) and 10.78.0.0/24 (public)"
   net_up
   local h
   for h in "${HOSTS[@]}"; do host_files "$h"; done
   for h in "${HOSTS[@]}"; do start_dockerd "$h"; load_images "$h"; done
-  log "etcd: three members on the private network"
-  for h in "${HOSTS[@]}"; do start_etcd "$h"; done
-  wait_for 60 etcd_healthy || die "etcd cluster not healthy (see $STATE/logs/etcd-*.log)"
-  for h in "${HOSTS[@]}"; do start_agent "$h"; done
-  start_dns
-  for h in "${FRONTENDS[@]}"; do start_nginx "$h"; start_gateway "$h"; done
-  log "deploying influxdb and grafana with the Ansible module"
-  deploy >"$STATE/logs/deploy.log" 2>&1 || { tail -40 "$STATE/logs/deploy.log" >&2; die "deploy failed"; }
-  log "up: DNS at $DNS_LISTEN, grafana at http://10.78.0.11/ and http://10.78.0.12/ (Host: grafana.prod.example.com)"
+  log "ansible-playbook examples/site.yml (role rundock.rundock.host on every host, then influxdb and grafana)"
+  deploy_logged playbook-1
+  log "the playbook again: every host must report changed=0"
+  deploy_logged playbook-2
+  unchanged "$STATE/logs/playbook-2.log" || die "the second run of the playbook changed something (see $STATE/logs/playbook-2.log)"
+  log "up: DNS at 10.77.0.11:8053, grafana at http://10.78.0.11/ and http://10.78.0.12/ (Host: grafana.prod.example.com)"
 }
 
-host_down() { # a host's containers, engine and etcd member
-  local h=$1 t=$SECONDS
+# ---------------------------------------------------------------- components
+# sv's name for a signal (sv sends it to the service's process).
+sv_signal() {
+  case "$1" in
+    KILL) echo kill ;; TERM) echo term ;; QUIT) echo quit ;; HUP) echo hup ;; INT) echo interrupt ;;
+    USR1) echo 1 ;; USR2) echo 2 ;; ALRM) echo alarm ;; CONT) echo cont ;; STOP) echo pause ;;
+    *) die "no sv command sends SIG$1" ;;
+  esac
+}
+sv_down() { sv status "$1" 2>/dev/null | grep -q '^down:'; }
+
+start_service() {
+  local comp=$1 h=$2 dir; dir=$(svdir "$1" "$2")
+  [ -d "$dir" ] || die "$h runs no $comp ($dir)"
+  sv -v -w 60 up "$dir" >/dev/null || die "$comp on $h did not start: $(sv status "$dir")"
+  [ -n "${HEALTH[$comp]:-}" ] || return 0
+  wait_for 30 in_ns "$h" curl -sf "http://${HEALTH[$comp]}/healthz" ||
+    die "$comp on $h does not answer (see $(rootdir "$h")/var/log/rundock-$comp/current)"
+}
+
+# stop_service COMPONENT HOST [SIGNAL]: the service down and kept down (runsv restarts a service that exits while it
+# is wanted up, within a second). Without SIGNAL `sv down`: SIGTERM, and SIGKILL from the service's control/t after
+# its bound (10-15 s). With one (nginx: QUIT, its graceful stop): `sv once` first, which stops runsv from restarting
+# it without sending anything, then SIGNAL to the service's own process, SIGKILL after 10 s.
+stop_service() {
+  local comp=$1 h=$2 sig=${3:-} dir; dir=$(svdir "$1" "$2")
+  [ -d "$dir" ] || die "$h runs no $comp ($dir)"
+  [ "$comp" = nginx ] && sig=${sig:-QUIT}
+  if [ -z "$sig" ]; then
+    sv -v -w 30 down "$dir" >/dev/null || die "$comp on $h did not stop: $(sv status "$dir")"
+    return 0
+  fi
+  if ! sv_down "$dir"; then
+    sv once "$dir" >/dev/null
+    sv "$(sv_signal "$sig")" "$dir" >/dev/null
+    wait_for 10 sv_down "$dir" || { sv kill "$dir" >/dev/null; wait_for 5 sv_down "$dir"; } ||
+      die "$comp on $h did not stop: $(sv status "$dir")"
+  fi
+  sv down "$dir" >/dev/null # wanted down: `sv status` says so, start brings it up
+}
+
+start_component() {
+  local comp=$1 h=$2
+  is_host "$h" || die "unknown host $h"
+  case "$comp" in
+    dockerd) start_dockerd "$h" ;;
+    agent | dns | gateway | nginx | etcd) start_service "$comp" "$h" ;;
+    *) die "unknown component $comp" ;;
+  esac
+}
+
+stop_component() {
+  local comp=$1 h=$2 sig=${3:-}
+  is_host "$h" || die "unknown host $h"
+  case "$comp" in
+    dockerd) stop_pid "$(pidfile dockerd "$h")" "${sig:-TERM}" 30 ;;
+    containerd) stop_pid "$(pidfile containerd "$h")" "${sig:-TERM}" 10 ;;
+    agent | dns | gateway | nginx | etcd) stop_service "$comp" "$h" "$sig" ;;
+    *) die "unknown component $comp" ;;
+  esac
+}
+
+# ---------------------------------------------------------------- down, status, logs
+runsv_gone() { # runsv_gone HOST: no runit service of HOST is supervised any more
+  local d
+  for d in "$(rootdir "$1")"/etc/sv/*/; do sv status "$d" >/dev/null 2>&1 && return 1; done
+  return 0
+}
+
+host_down() { # a host's services (runsvdir), containers and engine
+  local h=$1 t=$SECONDS r; r=$(rootdir "$1")
+  if [ -f "$r/run/rundock-runsvdir.pid" ]; then
+    # rundock's daemons first, while etcd still answers (the agent withdraws its records); then runsvdir's SIGHUP:
+    # it sends TERM to every runsv, which stops its service (bounded by control/t) and exits.
+    local s
+    for s in gateway dns agent nginx; do
+      [ -d "$(svdir "$s" "$h")" ] && { sv -w 20 -v down "$(svdir "$s" "$h")" >/dev/null 2>&1 || true; } &
+    done
+    wait
+    kill -HUP "$(cat "$r/run/rundock-runsvdir.pid")" 2>/dev/null || true
+    wait_for 30 runsv_gone "$h" || log "$h: runit services still supervised after 30 s (killed with the namespace)"
+  fi
   if [ -S "$(dsock "$h")" ] && alive "$(pidfile dockerd "$h")"; then
     docker -H "unix://$(dsock "$h")" ps -aq | xargs -r docker -H "unix://$(dsock "$h")" rm -f >/dev/null 2>&1 || true
   fi
   stop_component dockerd "$h"
   stop_component containerd "$h"
-  stop_component etcd "$h"
   log "$h stopped in $((SECONDS - t)) s"
 }
 
-# keep_logs DIR: a copy of every component's log and both nginx error logs
+# all_logs HOST COMPONENT: a runit service's log, rotated parts first (svlogd's @<time>.s files), then current
+all_logs() {
+  local d; d=$(rootdir "$1")/var/log/rundock-$2
+  [ -d "$d" ] || return 0
+  cat "$d"/@*.[su] "$d"/current 2>/dev/null || true
+}
+
+# keep_logs DIR: a copy of every component's log (COMPONENT-HOST.log), the playbook runs, both nginx error logs
 keep_logs() {
-  [ -d "$STATE/logs" ] || return 0
+  [ -d "$STATE" ] || return 0
   mkdir -p "$1"
-  cp -r "$STATE/logs/." "$1/"
-  local h
-  for h in "${FRONTENDS[@]}"; do cp "$(nginx_prefix "$h")/logs/error.log" "$1/nginx-error-$h.log" 2>/dev/null || true; done
+  [ -d "$STATE/logs" ] && cp -r "$STATE/logs/." "$1/"
+  local h d comp
+  for h in "${HOSTS[@]}"; do
+    for d in "$(rootdir "$h")"/var/log/rundock-*/; do
+      [ -d "$d" ] || continue
+      comp=$(basename "$d"); comp=${comp#rundock-}
+      all_logs "$h" "$comp" >"$1/$comp-$h.log"
+    done
+    cp "$(rootdir "$h")/var/log/nginx/error.log" "$1/nginx-error-$h.log" 2>/dev/null || true
+  done
   log "logs kept in $1"
 }
 
 # digest: what rundock's components warned about (JSON lines of level warn and above), with their times, per log
 digest() {
-  local f
-  for f in "$STATE"/logs/{agent,dns,gateway}-*.log; do
-    [ -f "$f" ] || continue
-    local lines; lines=$(grep -E '"level":(40|50|60)' "$f" | cut -c1-400 || true)
-    [ -n "$lines" ] && printf '== %s (warnings and errors)\n%s\n' "$(basename "$f")" "$lines"
+  local h comp lines
+  for h in "${HOSTS[@]}"; do
+    for comp in agent dns gateway; do
+      lines=$(all_logs "$h" "$comp" | grep -E '"level":(40|50|60)' | cut -c1-400 || true)
+      [ -n "$lines" ] && printf '== %s-%s.log (warnings and errors)\n%s\n' "$comp" "$h" "$lines"
+    done
   done
   return 0
 }
 
 down() {
   local h
-  for h in "${FRONTENDS[@]}"; do stop_component gateway "$h"; stop_component nginx "$h"; done
-  stop_component dns node-front-1
-  for h in "${HOSTS[@]}"; do stop_component agent "$h"; done
   for h in "${HOSTS[@]}"; do host_down "$h" & done
   wait
   net_down
@@ -419,13 +464,17 @@ down() {
 }
 
 status() {
-  local h comp rc=0
+  local h comp d rc=0
   for h in "${HOSTS[@]}"; do
     local line="$h:"
-    for comp in containerd dockerd etcd agent dns nginx gateway; do
-      local pf; pf=$(pidfile "$comp" "$h")
-      [ -f "$pf" ] || continue
-      if alive "$pf"; then line+=" $comp=up"; else line+=" $comp=DOWN"; rc=1; fi
+    for comp in containerd dockerd; do
+      if alive "$(pidfile "$comp" "$h")"; then line+=" $comp=up"; else line+=" $comp=DOWN"; rc=1; fi
+    done
+    [ -d "$(svdir agent "$h")" ] || { line+=" agent=ABSENT"; rc=1; }
+    for d in "$(rootdir "$h")"/etc/sv/rundock-*; do
+      [ -d "$d" ] || continue
+      comp=${d##*/rundock-}
+      if sv status "$d" 2>/dev/null | grep -q '^run:'; then line+=" $comp=up"; else line+=" $comp=DOWN"; rc=1; fi
     done
     echo "$line"
   done
@@ -441,7 +490,7 @@ case "$cmd" in
   status) status ;;
   keep-logs) keep_logs "$1" ;;
   digest) digest ;;
-  deploy) deploy "$@" ;;
+  deploy) playbook "$@" ;;
   start) start_component "$1" "$2" ;;
   stop) stop_component "$1" "$2" "${3:-}" ;;
   kill) stop_component "$1" "$2" KILL ;;
@@ -449,7 +498,8 @@ case "$cmd" in
   exec)
     h=$1; shift
     is_host "$h" || die "unknown host $h"
-    exec nsenter --net="/var/run/netns/$h" env DOCKER_HOST="unix://$(dsock "$h")" RUNDOCK_CONFIG="$(hostdir "$h")/rundock.yml" "$@"
+    # shellcheck disable=SC2046 # host_env's words are NAME=VALUE pairs without spaces
+    exec nsenter --net="/var/run/netns/$h" env $(host_env "$h") "$@"
     ;;
-  *) echo "usage: $0 up|down|status|deploy|start C H|stop C H [SIG]|kill C H|link H up|down|exec H CMD..." >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|deploy [ARG...]|keep-logs DIR|digest|start C H|stop C H [SIG]|kill C H|link H up|down|exec H CMD..." >&2; exit 2 ;;
 esac

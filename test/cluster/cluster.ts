@@ -1,8 +1,8 @@
 /**
  * Helpers for the end-to-end suite on the reference cluster that scripts/cluster.sh builds (it must be up): the
- * script for faults, each host's dockerd through its socket, etcd through etcdctl, DNS over UDP to `rundock dns`,
- * HTTP through the frontends' nginx. Every address here is one of the cluster's own (10.77.0.0/24, 10.78.0.0/24),
- * and every wait and loop is bounded.
+ * script for faults and for the playbook, each host's dockerd through its socket, etcd through etcdctl, DNS over UDP
+ * to `rundock dns`, HTTP through the frontends' nginx, files under each host's root (the role's rundock_root). Every
+ * address here is one of the cluster's own (10.77.0.0/24, 10.78.0.0/24), and every wait and loop is bounded.
  */
 import { execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -64,6 +64,24 @@ export async function cluster(...args: string[]): Promise<Run> {
   if (result.code !== 0)
     throw new Error(`cluster.sh ${args.join(' ')} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
   return result;
+}
+
+/** Where the role installed and configured HOST (rundock_root in test/cluster/hosts.yml). */
+export function rootOf(host: Host): string {
+  return `${STATE}/hosts/${host}/root`;
+}
+
+/** Each host's line of an ansible-playbook run's PLAY RECAP: `{ 'node-back-1': { ok: 3, changed: 0, ... } }`. */
+export function recap(stdout: string): Partial<Record<Host, Record<string, number>>> {
+  const out: Partial<Record<Host, Record<string, number>>> = {};
+  const at = stdout.indexOf('PLAY RECAP');
+  if (at < 0) return out;
+  for (const [, host = '', counts = ''] of stdout.slice(at).matchAll(/^(\S+)\s+:\s+(.*)$/gm)) {
+    if (!(host in PRIVATE)) continue;
+    const pairs = [...counts.matchAll(/(\w+)=(\d+)/g)].map(([, k = '', n]): [string, number] => [k, Number(n)]);
+    out[host as Host] = Object.fromEntries(pairs);
+  }
+  return out;
 }
 
 /** The Docker engine of one host, through its socket. */
@@ -219,9 +237,7 @@ export async function resolveA(name: string, waitMs = 800): Promise<string[] | s
 
 /** The upstream servers of grafana in a frontend's rendered nginx file. */
 export async function nginxGrafanaServers(frontend: Frontend): Promise<string[]> {
-  const text = await readFile(`${STATE}/hosts/${frontend}/nginx/conf/rundock/rundock-upstreams.conf`, 'utf8').catch(
-    () => '',
-  );
+  const text = await readFile(`${rootOf(frontend)}/etc/nginx/rundock/rundock-upstreams.conf`, 'utf8').catch(() => '');
   const block = /upstream docker_grafana \{([^}]*)\}/.exec(text)?.[1] ?? '';
   return [...block.matchAll(/server (\S+?);/g)]
     .map((m) => m[1] ?? '')

@@ -30,7 +30,6 @@ import {
 /** Faults of one container, one agent or one Docker engine on the reference cluster, each undone before the next. */
 clusterSuite();
 
-const RUNDOCK_BIN = process.env.RUNDOCK_CLUSTER_BIN ?? new URL('../../bin/rundock.js', import.meta.url).pathname;
 const withdrawn = (): Promise<[number, number]> =>
   Promise.all([
     waitFor('withdrawn from DNS', backGrafanaGone, 3000, 10),
@@ -113,9 +112,8 @@ describe('container, agent and engine faults', () => {
     ];
     const container = engine('node-front-2').getContainer(name);
     try {
-      await cluster('exec', 'node-front-2', process.execPath, RUNDOCK_BIN, 'enable', name, ...spec).catch(
-        () => undefined,
-      );
+      // The host's own rundock, as the role installed it from the release tarball.
+      await cluster('exec', 'node-front-2', 'rundock', 'enable', name, ...spec).catch(() => undefined);
       let answered = 0;
       // Each restart is a chance to be announced: watch DNS through three of them.
       await waitFor(

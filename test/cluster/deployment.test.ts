@@ -1,18 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cluster, DOMAIN, figure, httpGet, loadThroughFrontends, PRIVATE, PUBLIC, resolveA } from './cluster.js';
+import { cluster, DOMAIN, figure, httpGet, loadThroughFrontends, PRIVATE, PUBLIC, recap, resolveA } from './cluster.js';
 import { BACK, clusterSuite, loadLine } from './checks.js';
 
-/** The reference cluster as scripts/cluster.sh deploys it (it must be up), before any fault. */
+/** The reference cluster as scripts/cluster.sh deploys it with examples/site.yml (it must be up). */
 clusterSuite();
 
 describe('the reference cluster as deployed', () => {
-  it('a second run of the playbook changes nothing', async () => {
-    await cluster('deploy');
-    const r = await cluster('deploy');
-    const recap = r.stdout.slice(r.stdout.indexOf('PLAY RECAP'));
-    assert.match(recap, /node-back-1\s+: ok=3\s+changed=0/);
-    assert.match(recap, /node-front-2\s+: ok=1\s+changed=0/);
+  // `scripts/cluster.sh up` ran the whole playbook (role and services) twice and required changed=0 from the second
+  // run on every host; this repeats the services' plays alone, as a redeploy does, and finds nothing to do.
+  it('the services deployed again with the playbook (--tags influxdb,grafana) change nothing', async () => {
+    const r = await cluster('deploy', '--tags', 'influxdb,grafana');
+    const counts = recap(r.stdout);
+    for (const h of ['node-back-1', 'node-front-2'] as const)
+      assert.deepEqual([counts[h]?.changed, counts[h]?.failed], [0, 0], `${h}\n${r.stdout}`);
   });
 
   it('DNS answers influxdb, node-back-1.influxdb and the public name www with the live frontends', async () => {

@@ -1,7 +1,7 @@
 /**
  * The inventory of the role's test (role.test.ts): one host, role-h1, in every group of examples/hosts (frontends,
  * backends, etcd, dns, influxdb, grafana), reached with a local connection and a python3 that runs inside its
- * network namespace. The services are busybox stand-ins on --network host, as test/cluster/deploy.yml runs them
+ * network namespace. The services are busybox stand-ins on --network host, as test/cluster/hosts.yml runs them
  * (the engine has no bridge).
  */
 import type { NetnsHost } from './netns-host.js';
