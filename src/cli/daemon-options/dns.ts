@@ -71,4 +71,3 @@ export function dnsSettings(
     rateLimit: Object.freeze({ perSecond: o['dns-rate-limit'], exempt: o['dns-rate-limit-exempt'] }),
   });
 }
-

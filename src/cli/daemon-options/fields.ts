@@ -26,11 +26,7 @@ export type Piece<T> = z.ZodMiniType<T, Given>;
  * it (a check shared with other code) is an issue with that error's reason and value. `missing`, if set, is the
  * message when there is no value at all.
  */
-export function parsed<T>(
-  parse: (value: Given) => T | undefined,
-  message: string,
-  missing?: string,
-): Piece<T> {
+export function parsed<T>(parse: (value: Given) => T | undefined, message: string, missing?: string): Piece<T> {
   const given = z.union([z.string(), z.number()], {
     error: (issue) => (issue.input === undefined && missing !== undefined ? missing : undefined),
   });
