@@ -17,7 +17,7 @@ export interface Started {
 /** What `start` gets: the pending signal, and a way to handle SIGHUP (removed at the stop). */
 export interface Starting {
   readonly stopping: Promise<NodeJS.Signals>;
-  onHup(handler: () => void): void;
+  readonly onHup: (handler: () => void) => void;
 }
 
 /** Runs `start`, waits for the stop signal, runs the stop. Resolves to the exit status, 0. */

@@ -39,8 +39,7 @@ export const gatewayRenderShape = {
   'max-wait': durationMs,
 };
 
-const gatewayRenderSchema = z.object(gatewayRenderShape);
-type GatewayRenderValues = z.output<typeof gatewayRenderSchema>;
+type GatewayRenderValues = z.output<z.ZodMiniObject<typeof gatewayRenderShape>>;
 
 /**
  * The gateway's settings from the checked options; undefined without --nginx-conf-dir (only the agent allows

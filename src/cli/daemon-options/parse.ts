@@ -11,5 +11,5 @@ export function parseOptions<S extends z.ZodMiniType>(schema: S, input: DaemonIn
   const result = schema.safeParse(input.values, { reportInput: true });
   if (result.success) return result.data;
   const errors = ValidationErrors.flatten(toValidationErrors(result.error)).map((e) => input.renamed(e));
-  throw ValidationErrors.of(errors);
+  throw new ValidationErrors(errors);
 }
