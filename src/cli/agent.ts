@@ -5,23 +5,23 @@ import { startStatusServer } from '../shared/status-server.js';
 import { feedNotReady } from '../registry/feed-readiness.js';
 import { EmbeddedRegistry } from '../registry/embedded.js';
 import { ProcessFeeds } from '../registry/feeds.js';
-import { checkLabel, domainPrefix, gatewayKey, GATEWAYS_PREFIX } from '../registry/path.js';
+import { gatewayKey, GATEWAYS_PREFIX } from '../registry/path.js';
 import { decodeServingReport, encodeServingReport, type ServingReport } from '../registry/serving-report.js';
 import type { Registry } from '../registry/registry.js';
 import { DEFAULT_DNS_LISTEN, startDnsService } from '../dns/service.js';
+import { configFilePath } from '../shared/config-file.js';
 import { loadHostConfig } from '../shared/config.js';
-import { ValidationError } from '../shared/errors.js';
 import { logger } from '../shared/log.js';
-import { stopSignal, stopWithin } from '../shared/shutdown.js';
-import { durationNanos } from '../spec/args/values.js';
+import type { OptionSource } from './config-flags.js';
 import { DEFAULT_STATUS_LISTEN, dockerRuntime, hostContext, type GlobalOptions } from './context.js';
-import { addGatewayOptions, gatewayRenderOptions, type GatewayRenderFlags } from './gateway.js';
-import { parseListen } from './listen.js';
-import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js';
+import { agentSettings } from './daemon-options/agent.js';
+import { runUntilSignal } from './daemon-run.js';
+import { addGatewayOptions, type GatewayRenderFlags } from './gateway.js';
+import { addEtcdOptions, type EtcdFlags } from './etcd-flags.js';
 import type { EtcdConnection } from '../registry/etcd-connection.js';
-import { addRateLimitOptions, rateLimitFrom, type RateLimitFlags } from './rate-limit-flags.js';
+import { addRateLimitOptions, type RateLimitFlags } from './rate-limit-flags.js';
 import { agentStopSteps } from './stop-steps.js';
-import { addAgentUiOptions, agentUiOptions } from './ui.js';
+import { addAgentUiOptions } from './ui.js';
 
 interface AgentFlags extends RateLimitFlags, GatewayRenderFlags, EtcdFlags {
   domain?: string;
@@ -75,125 +75,109 @@ export function registerAgent(program: Command, run: (action: () => Promise<numb
     .option('--announce-self <name>', "announce this host's public address as <name>.<domain> (frontend failover)")
     .option('--keep-records', 'on SIGTERM leave records to expire with the lease instead of withdrawing them');
   // With --nginx-conf-dir the agent also runs the gateway (as `rundock gateway`), from the same registry.
-  addAgentUiOptions(addGatewayOptions(addRateLimitOptions(command))).action((flags: AgentFlags) =>
-    run(() => runAgent(flags, program.opts<GlobalOptions>())),
+  addAgentUiOptions(addGatewayOptions(addRateLimitOptions(command))).action((flags: AgentFlags, self: Command) =>
+    run(() => runAgent(flags, (key) => self.getOptionValueSource(key), program.opts<GlobalOptions>())),
   );
 }
 
-async function runAgent(flags: AgentFlags, global: GlobalOptions): Promise<number> {
+async function runAgent(flags: AgentFlags, sourceOf: OptionSource, global: GlobalOptions): Promise<number> {
   const config = loadHostConfig(global.config);
   const host = hostContext(global);
-  const name = flags.hostname ?? host.name;
-  const domain = flags.domain ?? config.domain;
-  if (domain === undefined)
-    throw new ValidationError('domain', domain, 'is required (--domain or domain in the config file)');
-  domainPrefix(domain);
-  const rateLimit = rateLimitFrom(flags);
-  const uiOptions = agentUiOptions(flags, domain);
+  const settings = await agentSettings(flags, sourceOf, config, configFilePath(global.config), host);
+  const { domain, etcd, leaseTtl } = settings;
+  const name = settings.host;
   const log = logger('agent');
-  // From here on a signal stops the agent cleanly, during its start too.
-  const stopping = stopSignal(log);
-  const metrics = new AgentMetrics();
-  const etcd = etcdConnection(flags, config);
-  const reconnected = { notify: (): void => undefined };
-  const leaseTtl = seconds('lease-ttl', flags.leaseTtl, config.lease_ttl ?? 30);
-  const registry = await makeRegistry(
-    etcd,
-    leaseTtl,
-    flags.stateDir ?? config.state_dir ?? '/var/lib/rundock',
-    metrics,
-    () => reconnected.notify(),
-  );
-  const agent = new Agent({
-    docker: dockerRuntime(),
-    registry,
-    metrics,
-    log,
-    resyncMs: millis('resync-interval', flags.resyncInterval ?? '60s'),
-    settings: {
-      domain,
-      host: name,
-      addresses: host.addresses,
-      ttl: seconds('record-ttl', flags.recordTtl, config.record_ttl ?? 10),
-      priority: optionalInt('priority', flags.priority) ?? config.priority,
-      weight: optionalInt('weight', flags.weight) ?? config.weight,
-      stableMs: millis('stable-after', flags.stableAfter ?? config.stable_after ?? '10s'),
-      version: host.version,
-      startedAt: new Date().toISOString(),
-      announceSelf: announceSelf(flags.announceSelf ?? config.announce_self, host.addresses.public),
-    },
+  return runUntilSignal('agent', log, async ({ stopping, onHup }) => {
+    const metrics = new AgentMetrics();
+    const reconnected = { notify: (): void => undefined };
+    const registry = await makeRegistry(etcd, leaseTtl, settings.stateDir, metrics, () => reconnected.notify());
+    const agent = new Agent({
+      docker: dockerRuntime(),
+      registry,
+      metrics,
+      log,
+      resyncMs: settings.resyncMs,
+      settings: {
+        domain,
+        host: name,
+        addresses: host.addresses,
+        ttl: settings.recordTtl,
+        priority: settings.priority,
+        weight: settings.weight,
+        stableMs: settings.stableMs,
+        version: host.version,
+        startedAt: new Date().toISOString(),
+        announceSelf: settings.announceSelf,
+      },
+    });
+    reconnected.notify = () => agent.registryReconnected();
+    // One feed per prefix for DNS, gateway and UI together. Inside the agent the feeds retry TLS/auth failures like
+    // the registry does: the agent never exits on them.
+    const feeds = new ProcessFeeds({
+      source:
+        registry instanceof EmbeddedRegistry
+          ? { embedded: registry }
+          : { etcd: etcd ?? { hosts: [] }, retryAccessErrors: true },
+      log: logger('feed'),
+    });
+    const dns =
+      settings.dns === undefined
+        ? undefined
+        : await startDnsService({
+            domain,
+            listen: settings.dns.listen,
+            feeds,
+            forward: settings.dns.forward,
+            rateLimit: settings.rateLimit,
+            defaultTtl: settings.recordTtl,
+            metricsRegistry: metrics.registry,
+            log: logger('dns'),
+          });
+    const gateway =
+      settings.gateway === undefined
+        ? undefined
+        : await (
+            await import('../gateway/gateway.js')
+          ).startGateway({
+            ...settings.gateway,
+            feeds,
+            metricsRegistry: metrics.registry,
+            log: logger('gateway'),
+            serving: { host: name, publish: (report) => agent.publish(gatewayKey(name), encodeServingReport(report)) },
+          });
+    const ui =
+      settings.ui === undefined
+        ? undefined
+        : await (await import('../ui/ui.js')).startUi({ ...settings.ui, feeds, log: logger('ui') });
+    onHup(() => gateway?.refresh());
+    const server = await startStatusServer(
+      settings.statusListen,
+      metrics.registry,
+      () => ({
+        ...agent.status(),
+        dns: dns?.status(),
+        gateway: gateway?.status(),
+        ui: ui?.status(),
+        feeds: feeds.status(),
+      }),
+      { '/gateways': () => gatewayReports(registry) },
+      () => [
+        ...agent.notReady(),
+        ...(dns === undefined ? [] : feedNotReady(dns.status().feed).map((r) => `dns ${r}`)),
+        ...(gateway?.notReady() ?? []).map((r) => `gateway ${r}`),
+      ],
+    );
+    // The first resync waits on Docker: a signal does not wait for it (the stop aborts Docker's requests).
+    if ((await Promise.race([agent.start(), stopping])) === undefined) {
+      const status = `${server.address.address}:${server.address.port}`;
+      log.info({ host: name, domain, registry: etcd ? 'etcd' : 'embedded', status }, 'agent started');
+    }
+    const { withdraw } = settings;
+    return {
+      stopping: { withdraw },
+      stopSteps: () => agentStopSteps({ agent, registry, withdraw, leaseTtl, gateway, dns, ui, feeds, status: server }),
+    };
   });
-  reconnected.notify = () => agent.registryReconnected();
-  // One feed per prefix for DNS, gateway and UI together. Inside the agent the feeds retry TLS/auth failures like
-  // the registry does: the agent never exits on them.
-  const feeds = new ProcessFeeds({
-    source:
-      registry instanceof EmbeddedRegistry
-        ? { embedded: registry }
-        : { etcd: etcd ?? { hosts: [] }, retryAccessErrors: true },
-    log: logger('feed'),
-  });
-  const gatewayOptions = flags.nginxConfDir === undefined ? undefined : await gatewayRenderOptions(flags, domain);
-  const dns =
-    flags.dns === undefined
-      ? undefined
-      : await startDnsService({
-          domain,
-          listen: parseListen('dns', flags.dns),
-          feeds,
-          forward: flags.forward,
-          rateLimit,
-          defaultTtl: seconds('record-ttl', flags.recordTtl, config.record_ttl ?? 10),
-          metricsRegistry: metrics.registry,
-          log: logger('dns'),
-        });
-  const gateway =
-    gatewayOptions === undefined
-      ? undefined
-      : await (
-          await import('../gateway/gateway.js')
-        ).startGateway({
-          ...gatewayOptions,
-          feeds,
-          metricsRegistry: metrics.registry,
-          log: logger('gateway'),
-          serving: { host: name, publish: (report) => agent.publish(gatewayKey(name), encodeServingReport(report)) },
-        });
-  const ui =
-    uiOptions === undefined
-      ? undefined
-      : await (await import('../ui/ui.js')).startUi({ ...uiOptions, feeds, log: logger('ui') });
-  const onHup = (): void => gateway?.refresh();
-  process.on('SIGHUP', onHup);
-  const server = await startStatusServer(
-    parseListen('status-listen', flags.statusListen ?? config.status_listen ?? DEFAULT_STATUS_LISTEN),
-    metrics.registry,
-    () => ({
-      ...agent.status(),
-      dns: dns?.status(),
-      gateway: gateway?.status(),
-      ui: ui?.status(),
-      feeds: feeds.status(),
-    }),
-    { '/gateways': () => gatewayReports(registry) },
-    () => [
-      ...agent.notReady(),
-      ...(dns === undefined ? [] : feedNotReady(dns.status().feed).map((r) => `dns ${r}`)),
-      ...(gateway?.notReady() ?? []).map((r) => `gateway ${r}`),
-    ],
-  );
-  // The first resync waits on Docker: a signal does not wait for it (the stop aborts Docker's requests).
-  if ((await Promise.race([agent.start(), stopping])) === undefined) {
-    const status = `${server.address.address}:${server.address.port}`;
-    log.info({ host: name, domain, registry: etcd ? 'etcd' : 'embedded', status }, 'agent started');
-  }
-  const signal = await stopping;
-  const withdraw = !(flags.keepRecords ?? config.withdraw_on_exit === false);
-  log.info({ signal, withdraw }, 'agent stopping');
-  process.off('SIGHUP', onHup);
-  const steps = agentStopSteps({ agent, registry, withdraw, leaseTtl, gateway, dns, ui, feeds, status: server });
-  await stopWithin(steps, { log });
-  return 0;
 }
 
 /** The etcd registry with --etcd (imported on demand, so other commands never load etcd3), else the embedded one. */
@@ -238,30 +222,4 @@ async function makeRegistry(
 async function gatewayReports(registry: Registry): Promise<{ gateways: ServingReport[] }> {
   const values = [...(await registry.list(GATEWAYS_PREFIX)).values()];
   return { gateways: values.flatMap((v) => decodeServingReport(v) ?? []) };
-}
-
-function announceSelf(name: string | undefined, publicIp: string | undefined): string | undefined {
-  if (name === undefined) return undefined;
-  checkLabel('announce-self', name);
-  if (publicIp === undefined)
-    throw new ValidationError('announce-self', name, "needs this host's public address; set --public-ip");
-  return name;
-}
-
-function seconds(field: string, flag: string | undefined, fallback: number): number {
-  if (flag === undefined) return fallback;
-  const n = Number(flag);
-  if (!Number.isInteger(n) || n < 0) throw new ValidationError(field, flag, 'must be a whole number of seconds');
-  return n;
-}
-
-function optionalInt(field: string, flag: string | undefined): number | undefined {
-  if (flag === undefined) return undefined;
-  const n = Number(flag);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ValidationError(field, flag, 'must be 0..65535');
-  return n;
-}
-
-function millis(field: string, duration: string): number {
-  return Math.round(durationNanos(duration, field) / 1e6);
 }

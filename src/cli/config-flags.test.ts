@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Command } from 'commander';
-import { withConfigSection } from './config-flags.js';
+import { DaemonInput } from './config-flags.js';
 
 /** A command with the shapes of flags gateway and dns have: defaulted, optional, repeatable, comma-separated. */
 function parse(argv: string[]): { flags: Record<string, unknown>; command: Command } {
@@ -11,45 +11,57 @@ function parse(argv: string[]): { flags: Record<string, unknown>; command: Comma
     .option('--nginx-conf-dir <dir>')
     .option('--upstream <s>', '', (value: string, previous: string[]) => [...previous, value], [])
     .option('--dns-rate-limit <n>')
-    .option('--dns-rate-limit-exempt <prefixes>');
+    .option('--dns-rate-limit-exempt <prefixes>')
+    .option('--lease-ttl <seconds>');
   command.parse(argv, { from: 'user' });
   return { flags: command.opts(), command };
 }
 
+const FILE = '/etc/rundock/config.yml';
+const inputOf = (argv: string[], section?: Record<string, unknown>, topLevel = {}): DaemonInput => {
+  const { flags, command } = parse(argv);
+  return DaemonInput.of(flags, (k) => command.getOptionValueSource(k), {
+    file: FILE,
+    section: { name: 'gateway', values: section },
+    topLevel,
+  });
+};
+
 describe('flags completed from the config file', () => {
   it('a flag given wins; else the config key; else the default', () => {
     const section = { file: 'from-config.conf', nginx_conf_dir: '/etc/nginx/rundock', upstream: ['grafana=g'] };
-    const bare = parse([]);
-    assert.deepEqual(
-      withConfigSection(bare.flags, (k) => bare.command.getOptionValueSource(k), section),
-      { file: 'from-config.conf', nginxConfDir: '/etc/nginx/rundock', upstream: ['grafana=g'] },
-    );
-    const given = parse(['--file', 'flag.conf', '--upstream', 'web']);
-    assert.deepEqual(
-      withConfigSection(given.flags, (k) => given.command.getOptionValueSource(k), section),
-      {
-        file: 'flag.conf',
-        nginxConfDir: '/etc/nginx/rundock',
-        upstream: ['web'],
-      },
-    );
-    assert.deepEqual(
-      withConfigSection(bare.flags, () => undefined, undefined),
-      { file: 'rundock-upstreams.conf', upstream: [] },
-    );
+    assert.deepEqual(inputOf([], section).values, {
+      file: 'from-config.conf',
+      'nginx-conf-dir': '/etc/nginx/rundock',
+      upstream: ['grafana=g'],
+    });
+    assert.deepEqual(inputOf(['--file', 'flag.conf', '--upstream', 'web'], section).values, {
+      file: 'flag.conf',
+      'nginx-conf-dir': '/etc/nginx/rundock',
+      upstream: ['web'],
+    });
+    assert.deepEqual(inputOf([], undefined).values, { file: 'rundock-upstreams.conf', upstream: [] });
   });
 
   it('gives config values the shape of the flag: numbers as text, lists joined for a comma-separated flag', () => {
-    const { flags, command } = parse([]);
     const section = { dns_rate_limit: 0, dns_rate_limit_exempt: ['10.0.0.0/8', '::1'] };
-    assert.deepEqual(
-      withConfigSection(flags, (k) => command.getOptionValueSource(k), section),
-      {
-        file: 'rundock-upstreams.conf',
-        upstream: [],
-        dnsRateLimit: '0',
-        dnsRateLimitExempt: '10.0.0.0/8,::1',
-      },
-    );
+    assert.deepEqual(inputOf([], section).values, {
+      file: 'rundock-upstreams.conf',
+      upstream: [],
+      'dns-rate-limit': '0',
+      'dns-rate-limit-exempt': '10.0.0.0/8,::1',
+    });
+  });
+
+  it("takes a top-level key after the command's section, and names the key a value came from", () => {
+    const input = inputOf([], { file: 'x.conf' }, { 'lease-ttl': ['lease_ttl', 15], file: ['file', 'top.conf'] });
+    assert.equal(input.values['lease-ttl'], '15');
+    assert.equal(input.values.file, 'x.conf', 'the section wins over a top-level key');
+    assert.equal(input.error('lease-ttl', 15, 'is bad').field, `${FILE}: lease_ttl`);
+    assert.equal(input.error('file', 'x.conf', 'is bad').field, `${FILE}: gateway.file`);
+    assert.equal(input.error('file', 'x.conf', 'is bad').code, 'RUNDOCK_E_CONFIG');
+    const flagged = inputOf(['--lease-ttl', '9'], {}, { 'lease-ttl': ['lease_ttl', 15] });
+    assert.equal(flagged.values['lease-ttl'], '9');
+    assert.equal(flagged.error('lease-ttl', '9', 'is bad').field, 'lease-ttl');
   });
 });

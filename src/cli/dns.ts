@@ -2,20 +2,18 @@ import type { Command } from 'commander';
 import { Registry } from 'prom-client';
 import { startStatusServer } from '../shared/status-server.js';
 import { DEFAULT_DNS_LISTEN, startDnsService } from '../dns/service.js';
+import { configFilePath } from '../shared/config-file.js';
 import { loadHostConfig } from '../shared/config.js';
-import { ValidationError } from '../shared/errors.js';
 import { logger } from '../shared/log.js';
-import { stopSignal, stopWithin } from '../shared/shutdown.js';
 import type { GlobalOptions } from './context.js';
-import { withConfigSection, type OptionSource } from './config-flags.js';
-import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js';
+import type { OptionSource } from './config-flags.js';
+import { runUntilSignal } from './daemon-run.js';
+import { DEFAULT_DNS_STATUS_LISTEN, dnsSettings } from './daemon-options/dns.js';
+import { addEtcdOptions, type EtcdFlags } from './etcd-flags.js';
 import { feedNotReady } from '../registry/feed-readiness.js';
 import { ProcessFeeds } from '../registry/feeds.js';
-import { parseListen, statusListenHelp, statusListenOf } from './listen.js';
-
-/** Where `rundock dns` serves /metrics, /status, /healthz and /readyz unless told otherwise. */
-const DEFAULT_DNS_STATUS_LISTEN = '127.0.0.1:9477';
-import { addRateLimitOptions, rateLimitFrom, type RateLimitFlags } from './rate-limit-flags.js';
+import { statusListenHelp } from './listen.js';
+import { addRateLimitOptions, type RateLimitFlags } from './rate-limit-flags.js';
 
 interface DnsFlags extends RateLimitFlags, EtcdFlags {
   domain?: string;
@@ -26,9 +24,6 @@ interface DnsFlags extends RateLimitFlags, EtcdFlags {
   statusListen?: string;
   workers?: string;
 }
-
-/** Most worker processes --workers accepts: each holds a copy of the zone. */
-const MAX_WORKERS = 128;
 
 export function registerDns(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   const command = addEtcdOptions(
@@ -58,85 +53,58 @@ async function runDns(given: DnsFlags, sourceOf: OptionSource, global: GlobalOpt
   // A worker forked by `--workers N` (it re-runs this command line): it serves what the primary resolved.
   const worker = await import('../dns/worker.js');
   if (worker.isDnsWorker()) return worker.runDnsWorker(logger('dns'));
-  const config = loadHostConfig(global.config);
-  const flags = withConfigSection(given, sourceOf, config.dns);
-  const domain = flags.domain ?? config.domain;
-  if (domain === undefined)
-    throw new ValidationError('domain', domain, 'is required (--domain or domain in the config file)');
-  const etcd = etcdConnection(flags, config);
-  if (etcd === undefined)
-    throw new ValidationError(
-      'etcd',
-      etcd,
-      'is required; on a single machine run `rundock agent --dns ADDR:PORT` instead',
-    );
-  const defaultTtl = Number(flags.defaultTtl ?? 30);
-  if (!Number.isInteger(defaultTtl) || defaultTtl < 0)
-    throw new ValidationError('default-ttl', flags.defaultTtl, 'must be a whole number of seconds');
-  const workerCount = Number(flags.workers ?? 1);
-  if (!Number.isInteger(workerCount) || workerCount < 1 || workerCount > MAX_WORKERS) {
-    throw new ValidationError('workers', flags.workers, `must be a whole number from 1 to ${MAX_WORKERS}`);
-  }
-  const rateLimit = rateLimitFrom(flags);
+  const settings = dnsSettings(given, sourceOf, loadHostConfig(global.config), configFilePath(global.config));
+  const { domain, etcd, listen, forward, defaultTtl, rateLimit } = settings;
   const log = logger('dns');
-  const listen = parseListen('listen', flags.listen ?? DEFAULT_DNS_LISTEN);
-  const statusListen = statusListenOf(flags, DEFAULT_DNS_STATUS_LISTEN);
-  if (workerCount > 1) {
+  if (settings.workers > 1) {
     // Refuse now, with the reason, what every worker would otherwise fail on (wrong CA, expired cert, bad password).
     const { checkEtcdAccess } = await import('../registry/etcd-check.js');
     const { domainPrefix } = await import('../registry/path.js');
     await checkEtcdAccess(etcd, domainPrefix(domain));
     const workers = await import('../dns/workers.js');
     return workers.runDnsCluster({
-      settings: { domain, etcd, listen, forward: flags.forward, defaultTtl, rateLimit },
-      workers: workerCount,
-      statusListen,
+      settings: { domain, etcd, listen, forward, defaultTtl, rateLimit },
+      workers: settings.workers,
+      statusListen: settings.statusListen,
       log,
     });
   }
-  const metricsRegistry = new Registry();
-  // From here on a signal stops the server cleanly, during its start too (the first load is bounded).
-  const stopping = stopSignal(log);
-  const feeds = new ProcessFeeds({ source: { etcd }, log });
-  const dns = await startDnsService({
-    domain,
-    listen,
-    feeds,
-    forward: flags.forward,
-    defaultTtl,
-    rateLimit,
-    metricsRegistry,
-    log,
-  }).catch(async (error: unknown) => {
-    await feeds.stop();
-    throw error;
-  });
-  const status = await startStatusServer(
-    statusListen,
-    metricsRegistry,
-    () => dns.status(),
-    {},
-    () => feedNotReady(dns.status().feed),
-  ).catch(async (error: unknown) => {
-    await dns.stop();
-    await feeds.stop();
-    throw error;
-  });
-  log.info(
-    {
+  // A signal during the start stops the server cleanly too (the first load is bounded).
+  return runUntilSignal('dns', log, async () => {
+    const metricsRegistry = new Registry();
+    const feeds = new ProcessFeeds({ source: { etcd }, log });
+    const dns = await startDnsService({
       domain,
-      listen: `${dns.server.udpAddress.address}:${dns.server.udpAddress.port}`,
-      forward: flags.forward ?? null,
-    },
-    'dns serving',
-  );
-  const signal = await stopping;
-  log.info({ signal }, 'dns stopping');
-  const steps = [
-    { name: 'stop the DNS server', run: () => dns.stop() },
-    { name: 'stop the record feed', run: () => feeds.stop() },
-    { name: 'close the status server', run: () => status.close() },
-  ];
-  await stopWithin(steps, { log });
-  return 0;
+      listen,
+      feeds,
+      forward,
+      defaultTtl,
+      rateLimit,
+      metricsRegistry,
+      log,
+    }).catch(async (error: unknown) => {
+      await feeds.stop();
+      throw error;
+    });
+    const status = await startStatusServer(
+      settings.statusListen,
+      metricsRegistry,
+      () => dns.status(),
+      {},
+      () => feedNotReady(dns.status().feed),
+    ).catch(async (error: unknown) => {
+      await dns.stop();
+      await feeds.stop();
+      throw error;
+    });
+    const address = dns.server.udpAddress;
+    log.info({ domain, listen: `${address.address}:${address.port}`, forward: forward ?? null }, 'dns serving');
+    return {
+      stopSteps: () => [
+        { name: 'stop the DNS server', run: () => dns.stop() },
+        { name: 'stop the record feed', run: () => feeds.stop() },
+        { name: 'close the status server', run: () => status.close() },
+      ],
+    };
+  });
 }

@@ -1,31 +1,24 @@
-import { join } from 'node:path';
 import type { Command } from 'commander';
 // Static: a dynamic import of this CommonJS module from the bundle has no named exports.
 import { Registry } from 'prom-client';
 import { startStatusServer } from '../shared/status-server.js';
-import { loadHostConfig, type HostConfig } from '../shared/config.js';
-import { ValidationError } from '../shared/errors.js';
+import { configFilePath } from '../shared/config-file.js';
+import { loadHostConfig } from '../shared/config.js';
 import { logger } from '../shared/log.js';
-import { durationNanos } from '../spec/args/values.js';
-import type { GatewayOptions } from '../gateway/gateway.js';
-import type { NginxOptions } from '../gateway/nginx.js';
 import type { GlobalOptions } from './context.js';
-import { withConfigSection, type OptionSource } from './config-flags.js';
-import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js';
-import { statusListenHelp, statusListenOf, type StatusListenFlags } from './listen.js';
+import type { OptionSource } from './config-flags.js';
+import { runUntilSignal } from './daemon-run.js';
+import { DEFAULT_GATEWAY_STATUS_LISTEN, gatewaySettings } from './daemon-options/gateway.js';
+import { addEtcdOptions, type EtcdFlags } from './etcd-flags.js';
+import { statusListenHelp } from './listen.js';
 import type { Logger } from 'pino';
 import type { EtcdConnection } from '../registry/etcd-connection.js';
-import { checkLabel, gatewayKey } from '../registry/path.js';
+import { gatewayKey } from '../registry/path.js';
 import { encodeServingReport, type ServingReport } from '../registry/serving-report.js';
 import { RegistryWriter } from '../registry/writer.js';
 import { ProcessFeeds } from '../registry/feeds.js';
 import type { Registry as RecordRegistry } from '../registry/registry.js';
-import { hostName } from '../runtime/host.js';
-import { stopSignal, stopWithin } from '../shared/shutdown.js';
 import { withdrawStep } from './stop-steps.js';
-
-/** Where the gateway serves /metrics and /status unless told otherwise. */
-export const DEFAULT_GATEWAY_STATUS_LISTEN = '127.0.0.1:9478';
 
 /** The flags addGatewayOptions adds. */
 export interface GatewayRenderFlags {
@@ -47,10 +40,12 @@ export interface GatewayRenderFlags {
   maxWait: string;
 }
 
-interface GatewayFlags extends GatewayRenderFlags, EtcdFlags, StatusListenFlags {
+interface GatewayFlags extends GatewayRenderFlags, EtcdFlags {
   domain?: string;
   hostname?: string;
   leaseTtl?: string;
+  statusListen?: string;
+  metricsListen?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -114,56 +109,50 @@ export function addGatewayOptions(command: Command): Command {
 
 async function runGateway(given: GatewayFlags, sourceOf: OptionSource, global: GlobalOptions): Promise<number> {
   const config = loadHostConfig(global.config);
-  const flags = withConfigSection(given, sourceOf, config.gateway);
-  const { options, etcd, host, leaseTtl } = await gatewayOptions(flags, config);
-  const statusListen = statusListenOf(flags, DEFAULT_GATEWAY_STATUS_LISTEN);
+  const settings = await gatewaySettings(given, sourceOf, config, configFilePath(global.config));
+  const { etcd, host, leaseTtl } = settings;
   const log = logger('gateway');
-  // From here on a signal stops the gateway cleanly, during its start too (the first load is bounded).
-  const stopping = stopSignal(log);
-  const metricsRegistry = new Registry();
-  const { startGateway } = await import('../gateway/gateway.js');
-  const reports = await reportWriter(etcd, leaseTtl, log);
-  const serving = {
-    host,
-    publish: (r: ServingReport) => reports.writer.write(new Map([[gatewayKey(host), encodeServingReport(r)]])),
-  };
-  // Started by the gateway's first ask, after it checked its directory and template.
-  const feeds = new ProcessFeeds({ source: { etcd }, log });
-  const gateway = await startGateway({ ...options, feeds, metricsRegistry, log, serving }).catch(
-    async (error: unknown) => {
-      await feeds.stop();
-      throw error;
-    },
-  );
-  const status = await startStatusServer(
-    statusListen,
-    metricsRegistry,
-    () => gateway.status(),
-    {},
-    () => gateway.notReady(),
-  );
-  log.info(
-    { domain: options.domain, file: options.file, status: `${status.address.address}:${status.address.port}` },
-    'gateway started',
-  );
-  const onHup = (): void => gateway.refresh();
-  process.on('SIGHUP', onHup);
-  const signal = await stopping;
-  log.info({ signal }, 'gateway stopping');
-  process.off('SIGHUP', onHup);
-  // The report goes first: a redeploy waiting on this gateway must not count it as serving any more.
-  reports.writer.stop();
-  await stopWithin(
-    [
-      withdrawStep(reports.registry, leaseTtl, 'report'),
-      { name: 'stop the gateway', run: (s) => gateway.stop(s) },
-      { name: 'stop the record feed', run: () => feeds.stop() },
-      { name: 'close the registry', run: () => reports.registry.close() },
-      { name: 'close the status server', run: () => status.close() },
-    ],
-    { log },
-  );
-  return 0;
+  // A signal during the start stops the gateway cleanly too (the first load is bounded).
+  return runUntilSignal('gateway', log, async ({ onHup }) => {
+    const metricsRegistry = new Registry();
+    const { startGateway } = await import('../gateway/gateway.js');
+    const reports = await reportWriter(etcd, leaseTtl, log);
+    const serving = {
+      host,
+      publish: (r: ServingReport) => reports.writer.write(new Map([[gatewayKey(host), encodeServingReport(r)]])),
+    };
+    // Started by the gateway's first ask, after it checked its directory and template.
+    const feeds = new ProcessFeeds({ source: { etcd }, log });
+    const gateway = await startGateway({ ...settings.gateway, feeds, metricsRegistry, log, serving }).catch(
+      async (error: unknown) => {
+        await feeds.stop();
+        throw error;
+      },
+    );
+    const status = await startStatusServer(
+      settings.statusListen,
+      metricsRegistry,
+      () => gateway.status(),
+      {},
+      () => gateway.notReady(),
+    );
+    const address = `${status.address.address}:${status.address.port}`;
+    log.info({ domain: settings.gateway.domain, file: settings.gateway.file, status: address }, 'gateway started');
+    onHup(() => gateway.refresh());
+    return {
+      stopSteps: () => {
+        // The report goes first: a redeploy waiting on this gateway must not count it as serving any more.
+        reports.writer.stop();
+        return [
+          withdrawStep(reports.registry, leaseTtl, 'report'),
+          { name: 'stop the gateway', run: (s) => gateway.stop(s) },
+          { name: 'stop the record feed', run: () => feeds.stop() },
+          { name: 'close the registry', run: () => reports.registry.close() },
+          { name: 'close the status server', run: () => status.close() },
+        ];
+      },
+    };
+  });
 }
 
 /** Writes the gateway's report to etcd on a lease of its own, so it vanishes with a gateway that died. */
@@ -175,73 +164,4 @@ async function reportWriter(
   const { EtcdRegistry } = await import('../registry/etcd.js');
   const registry = new EtcdRegistry({ ...etcd, ttlSeconds: leaseTtl });
   return { writer: new RegistryWriter(registry, log), registry };
-}
-
-/** Checks every flag (and the config file's domain and etcd) before anything starts. */
-async function gatewayOptions(
-  flags: GatewayFlags,
-  config: HostConfig,
-): Promise<{
-  options: GatewaySettings;
-  etcd: EtcdConnection;
-  host: string;
-  leaseTtl: number;
-}> {
-  const domain = flags.domain ?? config.domain;
-  if (domain === undefined)
-    throw new ValidationError('domain', domain, 'is required (--domain or domain in the config file)');
-  const etcd = etcdConnection(flags, config);
-  if (etcd === undefined) throw new ValidationError('etcd', etcd, 'is required (--etcd or etcd in the config file)');
-  const host = checkLabel('hostname', hostName(flags.hostname ?? config.hostname));
-  const leaseTtl = flags.leaseTtl === undefined ? (config.lease_ttl ?? 30) : Number(flags.leaseTtl);
-  if (!Number.isInteger(leaseTtl) || leaseTtl < 2)
-    throw new ValidationError('lease-ttl', flags.leaseTtl, 'must be a whole number of seconds, at least 2');
-  return { options: await gatewayRenderOptions(flags, domain), etcd, host, leaseTtl };
-}
-
-/** The gateway's settings from flags: all but where the records come from (the process's feeds) and the logger. */
-export type GatewaySettings = Omit<GatewayOptions, 'log' | 'metricsRegistry' | 'feeds'>;
-
-/** Checks the rendering and nginx flags. */
-export async function gatewayRenderOptions(flags: GatewayRenderFlags, domain: string): Promise<GatewaySettings> {
-  if (flags.nginxConfDir === undefined)
-    throw new ValidationError('nginx-conf-dir', undefined, 'is required: the directory of the rendered file');
-  const reload = flags.nginxReload;
-  if (reload !== 'signal' && reload !== 'command')
-    throw new ValidationError('nginx-reload', reload, 'must be signal or command');
-  if (!/^[A-Za-z0-9_.-]+$/.test(flags.file) || flags.file.startsWith('.'))
-    throw new ValidationError('file', flags.file, 'must be a plain file name');
-  const { gatewayRenderOptions: renderOptions } = await import('../gateway/options.js');
-  const listen = flags.routeListen.length > 0 ? flags.routeListen : undefined;
-  const render = renderOptions({
-    domain,
-    upstreams: flags.upstream,
-    routes: flags.route,
-    upstreamOptions: flags.upstreamOption,
-    listen,
-    resolve: flags.nginxResolve,
-  });
-  const debounce = { minQuietMs: millis('min-wait', flags.minWait), maxWaitMs: millis('max-wait', flags.maxWait) };
-  if (debounce.maxWaitMs < debounce.minQuietMs)
-    throw new ValidationError('max-wait', flags.maxWait, 'must be at least --min-wait');
-  const nginx: NginxOptions = {
-    bin: flags.nginx,
-    conf: flags.nginxConf,
-    prefix: flags.nginxPrefix,
-    errorLog: flags.nginxErrorLog,
-    pidFile: flags.nginxPidFile,
-    reload,
-  };
-  return {
-    domain,
-    file: join(flags.nginxConfDir, flags.file),
-    render,
-    templateFile: flags.template,
-    nginx,
-    debounce,
-  };
-}
-
-function millis(field: string, text: string): number {
-  return Math.round(durationNanos(text, field) / 1e6);
 }

@@ -4,7 +4,13 @@ import { ValidationError } from '../shared/errors.js';
 import { logger } from '../shared/log.js';
 import { ProcessFeeds } from '../registry/feeds.js';
 import { DEFAULT_UI_LISTEN, TOKEN_ENV, uiOptions, type UiOptions } from '../ui/options.js';
+import * as z from 'zod/mini';
+import { configFilePath } from '../shared/config-file.js';
+import { DaemonInput, type OptionSource } from './config-flags.js';
 import type { GlobalOptions } from './context.js';
+import { domain as domainField } from './daemon-options/fields.js';
+import { parseOptions } from './daemon-options/parse.js';
+import { runUntilSignal } from './daemon-run.js';
 import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js';
 
 interface UiFlags extends EtcdFlags {
@@ -12,6 +18,9 @@ interface UiFlags extends EtcdFlags {
   listen: string;
   uiTokenFile?: string;
 }
+
+/** The domain, as every daemon takes it (the rest is ui/options.ts's). */
+const uiSchema = z.object({ domain: domainField });
 
 const TOKEN_HELP = `file holding the token (first line) that every request must carry; required off loopback (or ${TOKEN_ENV})`;
 
@@ -30,7 +39,9 @@ export function registerUi(program: Command, run: (action: () => Promise<number>
       DEFAULT_UI_LISTEN,
     )
     .option('--ui-token-file <file>', TOKEN_HELP)
-    .action((flags: UiFlags) => run(() => runUi(flags, program.opts<GlobalOptions>())));
+    .action((flags: UiFlags, self: Command) =>
+      run(() => runUi(flags, (key) => self.getOptionValueSource(key), program.opts<GlobalOptions>())),
+    );
 }
 
 /** The agent's `--ui [addr:port]` and `--ui-token-file`: the same UI over the agent's own registry. */
@@ -56,11 +67,13 @@ export function agentUiOptions(
   return uiOptions({ domain, listen, tokenFile: flags.uiTokenFile, listenFlag: 'ui' });
 }
 
-async function runUi(flags: UiFlags, global: GlobalOptions): Promise<number> {
+async function runUi(flags: UiFlags, sourceOf: OptionSource, global: GlobalOptions): Promise<number> {
   const config = loadHostConfig(global.config);
-  const domain = flags.domain ?? config.domain;
-  if (domain === undefined)
-    throw new ValidationError('domain', domain, 'is required (--domain or domain in the config file)');
+  const input = DaemonInput.of(flags, sourceOf, {
+    file: configFilePath(global.config),
+    topLevel: { domain: ['domain', config.domain] },
+  });
+  const { domain } = parseOptions(uiSchema, input);
   const options = uiOptions({ domain, listen: flags.listen, tokenFile: flags.uiTokenFile });
   const etcd = etcdConnection(flags, config);
   if (etcd === undefined)
@@ -70,18 +83,18 @@ async function runUi(flags: UiFlags, global: GlobalOptions): Promise<number> {
       'is required (--etcd or etcd in the config file); on a single machine run rundock agent --ui',
     );
   const log = logger('ui');
-  const { startUi } = await import('../ui/ui.js');
-  const feeds = new ProcessFeeds({ source: { etcd }, log });
-  const ui = await startUi({ ...options, feeds, log }).catch(async (error: unknown) => {
-    await feeds.stop();
-    throw error;
+  return runUntilSignal('ui', log, async () => {
+    const { startUi } = await import('../ui/ui.js');
+    const feeds = new ProcessFeeds({ source: { etcd }, log });
+    const ui = await startUi({ ...options, feeds, log }).catch(async (error: unknown) => {
+      await feeds.stop();
+      throw error;
+    });
+    return {
+      stopSteps: () => [
+        { name: 'stop the web UI', run: () => ui.stop() },
+        { name: 'stop the record feeds', run: () => feeds.stop() },
+      ],
+    };
   });
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
-  log.info('web UI stopping');
-  await ui.stop();
-  await feeds.stop();
-  return 0;
 }

@@ -7,6 +7,7 @@ import type { CallOptions } from '@grpc/grpc-js';
 import { EtcdLeaseInvalidError, type Etcd3, type IRequestOp } from 'etcd3';
 import { backoffDelay } from '../shared/backoff.js';
 import { ValidationError } from '../shared/errors.js';
+import { MIN_LEASE_TTL_SECONDS } from '../shared/lease-ttl.js';
 import { ConnectionState } from './connection-state.js';
 import { messageOf } from '../shared/errors.js';
 import { abandonedMessage, abandonOn, boundedCallOptions, isAbandoned, untilAbandoned } from './etcd-abandon.js';
@@ -77,8 +78,9 @@ export class EtcdRegistry implements Registry {
 
   constructor(options: EtcdRegistryOptions) {
     this.ttl = options.ttlSeconds ?? 30;
-    if (!Number.isInteger(this.ttl) || this.ttl < 1)
-      throw new ValidationError('ttlSeconds', this.ttl, 'must be a whole number of seconds, at least 1');
+    // The daemons' options refuse a shorter --lease-ttl with exit status 2; here it is a caller's bug.
+    if (!Number.isInteger(this.ttl) || this.ttl < MIN_LEASE_TTL_SECONDS)
+      throw new RangeError(`ttlSeconds must be a whole number, at least ${MIN_LEASE_TTL_SECONDS}, not ${this.ttl}`);
     if (options.hosts.length === 0)
       throw new ValidationError('hosts', options.hosts, 'must name at least one etcd endpoint');
     this.hosts = options.hosts.join(',');

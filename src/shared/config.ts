@@ -5,6 +5,7 @@ import { dnsConfigSchema, gatewayConfigSchema } from './config-sections.js';
 import { readConfigFile } from './config-file.js';
 import { ValidationError } from './errors.js';
 import { DNS_LABEL } from './dns-label.js';
+import { MIN_LEASE_TTL_SECONDS } from './lease-ttl.js';
 
 export { DEFAULT_CONFIG_PATH, readConfigFile } from './config-file.js';
 
@@ -29,7 +30,7 @@ export const hostConfigSchema = z.strictObject({
   etcd_key: z.optional(text()),
   etcd_user: z.optional(text()),
   etcd_password_file: z.optional(text()),
-  lease_ttl: z.optional(whole(2)),
+  lease_ttl: z.optional(whole(MIN_LEASE_TTL_SECONDS)),
   record_ttl: z.optional(whole(0)),
   priority: z.optional(whole(0, 65535)),
   weight: z.optional(whole(0, 65535)),

@@ -1,6 +1,6 @@
-import type { $ZodError, $ZodIssue } from 'zod/v4/core';
-import { ValidationError, ValidationErrors } from '../shared/errors.js';
-import { closest } from '../shared/suggest.js';
+import type { $ZodError } from 'zod/v4/core';
+import type { ValidationError } from '../shared/errors.js';
+import { toValidationError as firstError, toValidationErrors as allErrors } from '../shared/zod-errors.js';
 import { healthSchema, probeSchema, serviceSchema, type ServiceSpec, type State } from './schema.js';
 
 /**
@@ -24,18 +24,12 @@ export function bareService(name: string, state: State, extra: Record<string, un
 
 /** Converts the first zod issue into a ValidationError with a dotted field path. */
 export function toValidationError(error: $ZodError, where = ''): ValidationError {
-  const issue = error.issues[0];
-  return issue === undefined ? new ValidationError(where || 'spec', undefined, 'is invalid') : fromIssue(issue, where);
+  return firstError(error, { where, knownKeys: (path) => KNOWN_KEYS[path] });
 }
 
 /** Every zod issue as a ValidationError (a ValidationErrors when there are several). */
 export function toValidationErrors(error: $ZodError, where = ''): ValidationError {
-  const all = error.issues.flatMap((issue) =>
-    issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => fromIssue({ ...issue, keys: [key] }, where))
-      : [fromIssue(issue, where)],
-  );
-  return ValidationErrors.of(all) ?? new ValidationError(where || 'spec', undefined, 'is invalid');
+  return allErrors(error, { where, knownKeys: (path) => KNOWN_KEYS[path] });
 }
 
 /** The known keys of the object at `path` of a service spec, for "did you mean". */
@@ -44,14 +38,3 @@ const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   health: Object.keys(healthSchema.shape),
   probe: Object.keys(probeSchema.shape),
 };
-
-function fromIssue(issue: $ZodIssue, where: string): ValidationError {
-  const path = issue.path.map(String).join('.');
-  if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0] ?? '?';
-    const suggestion = closest(key, KNOWN_KEYS[path] ?? []);
-    const hint = suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`;
-    return new ValidationError(`${where}${path ? `${path}.` : ''}${key}`, key, `is not a known field${hint}`);
-  }
-  return new ValidationError(path ? `${where}${path}` : where.replace(/\.$/, '') || 'spec', issue.input, issue.message);
-}

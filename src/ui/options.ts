@@ -7,7 +7,7 @@ import { BlockList, isIP } from 'node:net';
 import * as z from 'zod';
 import { domainLabels } from '../registry/path.js';
 import { ValidationError } from '../shared/errors.js';
-import { toValidationError } from '../spec/validate.js';
+import { toValidationError } from '../shared/zod-errors.js';
 
 /** Where the UI listens unless told otherwise (loopback: no token needed). */
 export const DEFAULT_UI_LISTEN = '127.0.0.1:9480';

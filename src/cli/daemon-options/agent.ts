@@ -1,0 +1,123 @@
+/** `rundock agent`'s options: flags and the config file's top-level keys, checked once before anything starts. */
+import * as z from 'zod/mini';
+import type { HostContext } from '../../deploy/prepare.js';
+import type { RateLimitOptions } from '../../dns/rate-limit.js';
+import type { EtcdConnection } from '../../registry/etcd-connection.js';
+import type { HostConfig } from '../../shared/config.js';
+import { DEFAULT_LEASE_TTL_SECONDS } from '../../shared/lease-ttl.js';
+import type { UiOptions } from '../../ui/options.js';
+import { DaemonInput, type OptionSource } from '../config-flags.js';
+import { DEFAULT_STATUS_LISTEN } from '../context.js';
+import { etcdConnection, type EtcdFlags } from '../etcd-flags.js';
+import { agentUiOptions } from '../ui.js';
+import {
+  domain,
+  durationMs,
+  forward,
+  label,
+  leaseTtlSeconds,
+  listen,
+  rateLimitShape,
+  textValue,
+  ttlSeconds,
+  whole,
+} from './fields.js';
+import { gatewayRenderSettings, gatewayRenderShape, type GatewayRenderSettings } from './gateway-render.js';
+import { parseOptions } from './parse.js';
+
+const srvField = whole(0, 65535, 'must be 0..65535');
+
+const agentSchema = z.object({
+  domain,
+  hostname: z.optional(textValue),
+  'lease-ttl': z.prefault(leaseTtlSeconds, String(DEFAULT_LEASE_TTL_SECONDS)),
+  'record-ttl': z.prefault(ttlSeconds, '10'),
+  priority: z.optional(srvField),
+  weight: z.optional(srvField),
+  'stable-after': z.prefault(durationMs, '10s'),
+  'resync-interval': z.prefault(durationMs, '60s'),
+  'state-dir': z.prefault(textValue, '/var/lib/rundock'),
+  'status-listen': z.prefault(listen, DEFAULT_STATUS_LISTEN),
+  'keep-records': z.optional(z.boolean()),
+  dns: z.optional(listen),
+  forward: z.optional(forward),
+  'announce-self': z.optional(label('announce-self')),
+  ...rateLimitShape,
+  ...gatewayRenderShape,
+});
+
+/** Everything `rundock agent` runs with, checked and frozen. */
+export interface AgentSettings {
+  readonly domain: string;
+  /** This host's name in records. */
+  readonly host: string;
+  /** The etcd registry's connection; undefined: the embedded registry in `stateDir`. */
+  readonly etcd: EtcdConnection | undefined;
+  readonly stateDir: string;
+  readonly leaseTtl: number;
+  readonly recordTtl: number;
+  readonly priority: number | undefined;
+  readonly weight: number | undefined;
+  readonly stableMs: number;
+  readonly resyncMs: number;
+  readonly statusListen: { readonly host: string; readonly port: number };
+  /** On SIGTERM, withdraw the records (else they expire with the lease). */
+  readonly withdraw: boolean;
+  readonly announceSelf: string | undefined;
+  /** With --dns: where to serve DNS, and the resolver for other names. */
+  readonly dns: { readonly listen: { host: string; port: number }; readonly forward: string | undefined } | undefined;
+  readonly rateLimit: RateLimitOptions;
+  /** With --nginx-conf-dir: the gateway's settings (its records come from the agent's registry). */
+  readonly gateway: GatewayRenderSettings | undefined;
+  readonly ui: UiOptions | undefined;
+}
+
+/** `rundock agent`'s settings; throws a ValidationError naming every bad flag or config key (exit status 2). */
+export async function agentSettings(
+  flags: EtcdFlags & { ui?: string | boolean; uiTokenFile?: string },
+  sourceOf: OptionSource,
+  config: HostConfig,
+  file: string,
+  host: HostContext,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<AgentSettings> {
+  const top = (flag: string, key: keyof HostConfig): [string, readonly [string, unknown]] => [flag, [key, config[key]]];
+  const input = DaemonInput.of(flags, sourceOf, {
+    file,
+    topLevel: Object.fromEntries([
+      top('domain', 'domain'),
+      top('lease-ttl', 'lease_ttl'),
+      top('record-ttl', 'record_ttl'),
+      top('priority', 'priority'),
+      top('weight', 'weight'),
+      top('stable-after', 'stable_after'),
+      top('state-dir', 'state_dir'),
+      top('status-listen', 'status_listen'),
+      top('announce-self', 'announce_self'),
+    ]),
+  });
+  const o = parseOptions(agentSchema, input);
+  const announceSelf = o['announce-self'];
+  if (announceSelf !== undefined && host.addresses.public === undefined)
+    throw input.error('announce-self', announceSelf, "needs this host's public address; set --public-ip");
+  const ui = agentUiOptions(flags, o.domain);
+  return Object.freeze({
+    domain: o.domain,
+    host: o.hostname ?? host.name,
+    etcd: etcdConnection(flags, config, env),
+    stateDir: o['state-dir'],
+    leaseTtl: o['lease-ttl'],
+    recordTtl: o['record-ttl'],
+    priority: o.priority,
+    weight: o.weight,
+    stableMs: o['stable-after'],
+    resyncMs: o['resync-interval'],
+    statusListen: o['status-listen'],
+    withdraw: o['keep-records'] === undefined ? config.withdraw_on_exit !== false : !o['keep-records'],
+    announceSelf,
+    dns: o.dns === undefined ? undefined : Object.freeze({ listen: o.dns, forward: o.forward }),
+    rateLimit: Object.freeze({ perSecond: o['dns-rate-limit'], exempt: o['dns-rate-limit-exempt'] }),
+    gateway: await gatewayRenderSettings(o, o.domain, input),
+    ui,
+  });
+}

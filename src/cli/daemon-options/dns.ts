@@ -1,0 +1,73 @@
+/** `rundock dns`'s options: flags, the config file's `dns:` section and its `domain` and etcd keys, checked once. */
+import * as z from 'zod/mini';
+import { DEFAULT_DNS_LISTEN } from '../../dns/service.js';
+import type { RateLimitOptions } from '../../dns/rate-limit.js';
+import type { EtcdConnection } from '../../registry/etcd-connection.js';
+import type { HostConfig } from '../../shared/config.js';
+import { ValidationError } from '../../shared/errors.js';
+import { DaemonInput, type OptionSource } from '../config-flags.js';
+import { etcdConnection, type EtcdFlags } from '../etcd-flags.js';
+import { domain, forward, listen, rateLimitShape, ttlSeconds, whole } from './fields.js';
+import { parseOptions } from './parse.js';
+
+/** Where `rundock dns` serves /metrics, /status, /healthz and /readyz unless told otherwise. */
+export const DEFAULT_DNS_STATUS_LISTEN = '127.0.0.1:9477';
+/** Most worker processes --workers accepts: each holds a copy of the zone. */
+export const MAX_WORKERS = 128;
+
+const dnsSchema = z.object({
+  domain,
+  listen: z.prefault(listen, DEFAULT_DNS_LISTEN),
+  forward: z.optional(forward),
+  'default-ttl': z.prefault(ttlSeconds, '30'),
+  'status-listen': z.optional(listen),
+  'metrics-listen': z.optional(listen),
+  workers: z.prefault(whole(1, MAX_WORKERS, `must be a whole number from 1 to ${MAX_WORKERS}`), '1'),
+  ...rateLimitShape,
+});
+
+/** Everything `rundock dns` runs with, checked and frozen. */
+export interface DnsSettings {
+  readonly domain: string;
+  readonly etcd: EtcdConnection;
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly statusListen: { readonly host: string; readonly port: number };
+  readonly forward: string | undefined;
+  readonly defaultTtl: number;
+  readonly workers: number;
+  readonly rateLimit: RateLimitOptions;
+}
+
+/** `rundock dns`'s settings; throws a ValidationError naming every bad flag or config key (exit status 2). */
+export function dnsSettings(
+  flags: EtcdFlags,
+  sourceOf: OptionSource,
+  config: HostConfig,
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+): DnsSettings {
+  const input = DaemonInput.of(flags, sourceOf, {
+    file,
+    section: { name: 'dns', values: config.dns },
+    topLevel: { domain: ['domain', config.domain] },
+  });
+  const o = parseOptions(dnsSchema, input);
+  const etcd = etcdConnection(flags, config, env);
+  if (etcd === undefined)
+    throw new ValidationError(
+      'etcd',
+      etcd,
+      'is required; on a single machine run `rundock agent --dns ADDR:PORT` instead',
+    );
+  return Object.freeze({
+    domain: o.domain,
+    etcd,
+    listen: o.listen,
+    // --metrics-listen is --status-listen's older name.
+    statusListen: o['status-listen'] ?? o['metrics-listen'] ?? listen.parse(DEFAULT_DNS_STATUS_LISTEN),
+    forward: o.forward,
+    defaultTtl: o['default-ttl'],
+    workers: o.workers,
+    rateLimit: Object.freeze({ perSecond: o['dns-rate-limit'], exempt: o['dns-rate-limit-exempt'] }),
+  });
+}
