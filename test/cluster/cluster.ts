@@ -11,6 +11,9 @@ import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import dnsPacket from 'dns-packet';
 import Docker from 'dockerode';
+import { waitFor } from '../support/wait.js';
+
+export { waitFor };
 
 export const SCRIPT = fileURLToPath(new URL('../../scripts/cluster.sh', import.meta.url));
 export const STATE = process.env.RUNDOCK_CLUSTER_STATE ?? '/tmp/rundock-cluster';
@@ -87,21 +90,6 @@ export function recap(stdout: string): Partial<Record<Host, Record<string, numbe
 /** The Docker engine of one host, through its socket. */
 export function engine(host: Host): Docker {
   return new Docker({ socketPath: `${STATE}/hosts/${host}/run/docker.sock` });
-}
-
-/** Polls `check` every `everyMs` until true; resolves to the ms waited; rejects after `timeoutMs` naming `what`. */
-export async function waitFor(
-  what: string,
-  check: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-  everyMs = 50,
-): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await check()) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(everyMs);
-  }
 }
 
 // ---------------------------------------------------------------- etcd
@@ -335,10 +323,10 @@ export function loadThroughFrontends(frontends: readonly Frontend[] = FRONTENDS,
     async more(count) {
       const targets = new Map([...perFrontend].map(([f, n]) => [f, n + count]));
       await waitFor(
-        `${count} more requests through every frontend`,
         () => [...targets].every(([f, n]) => (perFrontend.get(f) ?? 0) >= n),
         20_000,
         10,
+        `${count} more requests through every frontend`,
       );
     },
     async stop() {
@@ -376,29 +364,29 @@ export async function marks(host: Host, names: readonly string[]): Promise<Recor
 /** Waits until every expected record is in etcd (and the DNS server and nginx files reflect them). */
 export async function waitClusterSettled(timeoutMs = 30_000): Promise<void> {
   await waitFor(
-    'every record in etcd',
     async () => {
       const keys = await etcdKeys();
       return keys !== undefined && EXPECTED_KEYS.every((k) => keys.includes(k));
     },
     timeoutMs,
     200,
+    'every record in etcd',
   );
   await waitFor(
-    'DNS answers influxdb and both grafanas',
     async () => {
       const g = await resolveA(`grafana.${DOMAIN}`);
       return Array.isArray(g) && g.length === 2 && Array.isArray(await resolveA(`influxdb.${DOMAIN}`));
     },
     timeoutMs,
     200,
+    'DNS answers influxdb and both grafanas',
   );
   for (const f of FRONTENDS) {
     await waitFor(
-      `${f}'s nginx has both grafanas`,
       async () => (await nginxGrafanaServers(f)).length === 2,
       timeoutMs,
       200,
+      `${f}'s nginx has both grafanas`,
     );
   }
 }

@@ -32,15 +32,15 @@ clusterSuite();
 
 const withdrawn = (): Promise<[number, number]> =>
   Promise.all([
-    waitFor('withdrawn from DNS', backGrafanaGone, 3000, 10),
-    waitFor('withdrawn from nginx', notInNginx(GRAFANA_BACK), 3000, 10),
+    waitFor(backGrafanaGone, 3000, 10, 'withdrawn from DNS'),
+    waitFor(notInNginx(GRAFANA_BACK), 3000, 10, 'withdrawn from nginx'),
   ]);
 const reannounced = (timeoutMs: number): Promise<number> =>
   waitFor(
-    're-announced (DNS and nginx)',
     async () => (await backGrafanaBack()) && (await inNginx(GRAFANA_BACK)()),
     timeoutMs,
     50,
+    're-announced (DNS and nginx)',
   );
 
 describe('container, agent and engine faults', () => {
@@ -78,10 +78,10 @@ describe('container, agent and engine faults', () => {
     try {
       const [dnsMs, nginxMs] = await withdrawn();
       const restartedMs = await waitFor(
-        'restarted by policy',
         async () => (await marks(BACK, ['grafana'])).grafana?.restartCount === before.restartCount + 1,
         10_000,
         50,
+        'restarted by policy',
       );
       const backMs = await reannounced(20_000);
       const r = await load.stop();
@@ -117,13 +117,13 @@ describe('container, agent and engine faults', () => {
       let answered = 0;
       // Each restart is a chance to be announced: watch DNS through three of them.
       await waitFor(
-        'three restarts',
         async () => {
           if (Array.isArray(await resolveA(`${name}.${DOMAIN}`))) answered++;
           return (await container.inspect()).RestartCount >= 3;
         },
         30_000,
         100,
+        'three restarts',
       );
       const events = await watch.stop();
       const restarts = (await container.inspect()).RestartCount;
@@ -147,7 +147,6 @@ describe('container, agent and engine faults', () => {
     try {
       // The records outlive the agent by the lease TTL, then go.
       const goneMs = await waitFor(
-        'records expire with the lease',
         async () => {
           for (const port of [8086, 8087]) {
             direct++;
@@ -160,10 +159,11 @@ describe('container, agent and engine faults', () => {
         },
         LEASE_TTL_MS + 5000,
         100,
+        'records expire with the lease',
       );
       const t1 = Date.now();
       await cluster('start', 'agent', BACK);
-      const backMs = await waitFor('records back', async () => (await keysOf(BACK)).length === 2, 15_000, 50);
+      const backMs = await waitFor(async () => (await keysOf(BACK)).length === 2, 15_000, 50, 'records back');
       const after = await marks(BACK, names);
       const restarted = names.filter(
         (n) => after[n]?.startedAt !== before[n]?.startedAt || after[n]?.restartCount !== before[n]?.restartCount,
@@ -185,24 +185,24 @@ describe('container, agent and engine faults', () => {
     const t0 = Date.now();
     const stopping = cluster('stop', 'dockerd', BACK);
     try {
-      const goneMs = await waitFor('withdrawn', async () => (await keysOf(BACK)).length === 0, 20_000, 20);
+      const goneMs = await waitFor(async () => (await keysOf(BACK)).length === 0, 20_000, 20, 'withdrawn');
       await stopping;
       const stoppedMs = Date.now() - t0;
       await cluster('start', 'dockerd', BACK);
       const runningMs = await waitFor(
-        'containers running again',
         async () => {
           const m = await marks(BACK, ['influxdb', 'grafana']).catch(() => undefined);
           return m !== undefined && Object.values(m).every((c) => c.running);
         },
         30_000,
         50,
+        'containers running again',
       );
       const backMs = await waitFor(
-        'records back',
         async () => (await keysOf(BACK)).length === 2 && (await inNginx(GRAFANA_BACK)()),
         30_000,
         50,
+        'records back',
       );
       const r = await load.stop();
       const after = await marks(BACK, ['influxdb', 'grafana']);

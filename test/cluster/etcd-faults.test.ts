@@ -56,7 +56,7 @@ describe('etcd faults', () => {
     } finally {
       await load.stop();
       await cluster('start', 'etcd', leader);
-      await waitFor('etcd healthy again', () => etcdHealthy(), 30_000, 200);
+      await waitFor(() => etcdHealthy(), 30_000, 200, 'etcd healthy again');
     }
   });
 
@@ -76,8 +76,8 @@ describe('etcd faults', () => {
       }
       const r = await load.stop();
       await Promise.all(HOSTS.map((h) => cluster('start', 'etcd', h)));
-      const healthyMs = await waitFor('etcd healthy', () => etcdHealthy(), 30_000, 50);
-      const allMs = await waitFor('every record in etcd', everyRecordInEtcd, 15_000, 50);
+      const healthyMs = await waitFor(() => etcdHealthy(), 30_000, 50, 'etcd healthy');
+      const allMs = await waitFor(everyRecordInEtcd, 15_000, 50, 'every record in etcd');
       const after = await allMarks();
       figure(
         `all etcd stopped for ${(LEASE_TTL_MS + 3000) / 1000} s: DNS answered ${dnsAnswers}/${dnsPolls} polls from its view; ${loadLine(r)}; etcd healthy ${healthyMs} ms after the members started; every record present ${allMs} ms after that; containers restarted: ${after === before ? 0 : 'some'}`,
@@ -89,7 +89,7 @@ describe('etcd faults', () => {
     } finally {
       await load.stop();
       await Promise.all(HOSTS.map((h) => cluster('start', 'etcd', h)));
-      await waitFor('etcd healthy', () => etcdHealthy(), 30_000, 200);
+      await waitFor(() => etcdHealthy(), 30_000, 200, 'etcd healthy');
     }
   });
 });

@@ -36,7 +36,6 @@ describe('host faults', () => {
     let [direct, directFailures] = [0, 0];
     try {
       const goneMs = await waitFor(
-        'records gone',
         async () => {
           direct++;
           await httpGet(PRIVATE['node-front-2'], '/', undefined, 8087).then(
@@ -51,11 +50,12 @@ describe('host faults', () => {
         },
         2 * LEASE_TTL_MS + 10_000,
         100,
+        'records gone',
       );
       // DNS and the gateways follow etcd through a watch, checked against etcd every second.
       const bound = 3000;
-      const dnsMs = await waitFor('DNS without the host', backGrafanaGone, bound, 50).catch(() => -1);
-      const nginxMs = await waitFor('nginx without the host', notInNginx(GRAFANA_BACK), bound, 50).catch(() => -1);
+      const dnsMs = await waitFor(backGrafanaGone, bound, 50, 'DNS without the host').catch(() => -1);
+      const nginxMs = await waitFor(notInNginx(GRAFANA_BACK), bound, 50, 'nginx without the host').catch(() => -1);
       const stale = await Promise.all(
         FRONTENDS.map(
           async (f) =>
@@ -96,13 +96,13 @@ describe('host faults', () => {
     const stopping = Promise.all([cluster('stop', 'gateway', dead), cluster('stop', 'nginx', dead)]);
     try {
       const ms = await waitFor(
-        'www only on the live frontend',
         async () => {
           const www = await resolveA(`www.${DOMAIN}`);
           return Array.isArray(www) && www.length === 1 && www[0] === PUBLIC['node-front-1'];
         },
         LEASE_TTL_MS + 10_000,
         50,
+        'www only on the live frontend',
       );
       await stopping;
       const r = await httpGet(PUBLIC['node-front-1'], '/', GRAFANA_HOST_HEADER);

@@ -107,10 +107,10 @@ describe('redeploys', () => {
     const stream = await exec.start({ hijack: true, stdin: false });
     await new Promise((r) => (stream.on('end', r), stream.resume()));
     await waitFor(
-      'the data point is served',
       async () => (await httpGet(PRIVATE[BACK], '/points.txt', undefined, 8086)).body.trim() === point,
       5000,
       50,
+      'the data point is served',
     );
     const oldImage = (await influx.inspect()).Image;
     // A new image under the same tag: the old one plus a version file.
@@ -131,10 +131,10 @@ describe('redeploys', () => {
     assert.notEqual(info.Image, oldImage, 'influxdb runs the new image');
     const served = await httpGet(PRIVATE[BACK], '/points.txt', undefined, 8086);
     await waitFor(
-      'influxdb announced again',
       async () => Array.isArray(await resolveA(`influxdb.${DOMAIN}`)),
       15_000,
       50,
+      'influxdb announced again',
     );
     figure(
       `redeploy of influxdb with a new image ID under the same tag through the playbook: ${deployMs} ms; data point served after it: ${served.body.trim() === point}`,
