@@ -72,8 +72,12 @@ describe('the gateway while nginx is down (agent --nginx-conf-dir, no --nginx-pi
     assert.equal((await get(`http://${agent.status}/healthz`)).status, 200, 'alive all along');
     const status = JSON.parse((await get(`http://${agent.status}/status`)).body) as { docker: { ok: boolean } };
     assert.deepEqual(status.docker, { ok: true });
-    // The first retries come 1, 2 and 4 s apart: by now the reload has failed at least three times.
-    await new Promise((resolve) => setTimeout(resolve, 4000));
+    // Wait for the proof that retries happened (three failed reloads counted), then count the warnings.
+    const failedReloads = async (): Promise<number> => {
+      const text = (await get(`http://${agent.status}/metrics`)).body;
+      return Number(/^rundock_gateway_reloads_total\{outcome="reload_failed"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    };
+    await waitFor(async () => (await failedReloads()) >= 3, 20_000, 100, 'three failed reloads');
     const during = conditionLines(agent, 'nginx');
     assert.equal(during.length, 1, JSON.stringify(during));
     assert.equal(during[0]?.level, 40);
