@@ -4,44 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Answer, Packet, Question } from 'dns-packet';
-import { answer, type AnswerSettings } from './answer.js';
-import { ZoneIndex } from './zone-index.js';
-
-const D = 's.prod.example.com';
-const settings: AnswerSettings = { defaultTtl: 60, serial: 42 };
-const AA = 0x0400;
-const RD = 0x0100;
-const SOA: Answer = {
-  name: D,
-  type: 'SOA',
-  ttl: 30,
-  data: {
-    mname: `ns.dns.${D}`,
-    rname: `hostmaster.${D}`,
-    serial: 42,
-    refresh: 7200,
-    retry: 1800,
-    expire: 86400,
-    minimum: 30,
-  },
-};
-
-function zone(records: Record<string, object>): ZoneIndex {
-  const index = new ZoneIndex(D);
-  for (const [path, value] of Object.entries(records))
-    index.put(`/skydns/com/example/prod/s/${path}`, JSON.stringify(value));
-  return index;
-}
-
-function query(name: string, type: string): Packet {
-  return { type: 'query', id: 4242, flags: RD, questions: [{ name, type, class: 'IN' } as Question] };
-}
-
-function response(q: Packet, sections: Partial<Packet>): Packet {
-  const base = { type: 'response', id: 4242, flags: AA | RD, questions: q.questions ?? [], answers: [] };
-  return { ...base, authorities: [], additionals: [], ...sections } as Packet;
-}
+import type { Answer } from 'dns-packet';
+import { answer } from './answer.js';
+import { query, response, settings, SOA, zone } from './answer-fixture.js';
 
 const txt = (name: string, ttl: number, ...strings: string[]): Answer => ({
   name,
@@ -55,12 +20,12 @@ describe('answer: TXT and records with only text', () => {
     const index = zone({ 'info/note': { text: 'owner=ops', ttl: 20 } });
     const name = 'info.s.prod.example.com';
     const q = query(name, 'TXT');
-    assert.deepEqual(answer(index, q, settings), response(q, { answers: [txt(name, 20, 'owner=ops')] }));
+    assert.deepEqual(answer(index, q, settings), response(q, 0, { answers: [txt(name, 20, 'owner=ops')] }));
     const exact = query('note.info.s.prod.example.com', 'TXT');
     assert.deepEqual(answer(index, exact, settings).answers, [txt('note.info.s.prod.example.com', 20, 'owner=ops')]);
     for (const type of ['A', 'AAAA', 'SRV', 'MX', 'CNAME']) {
       const other = query(name, type);
-      assert.deepEqual(answer(index, other, settings), response(other, { authorities: [SOA] }), type);
+      assert.deepEqual(answer(index, other, settings), response(other, 0, { authorities: [SOA] }), type);
     }
   });
 
@@ -78,12 +43,12 @@ describe('answer: TXT and records with only text', () => {
     const q = query(name, 'TXT');
     assert.deepEqual(
       answer(index, q, settings),
-      response(q, {
+      response(q, 0, {
         answers: [txt(name, 60, 'hello'), txt(name, 60, 'x'.repeat(255), 'x'.repeat(45)), txt(name, 60, 'named')],
       }),
     );
     const plain = query('plain.s.prod.example.com', 'TXT');
-    assert.deepEqual(answer(index, plain, settings), response(plain, { authorities: [SOA] }));
+    assert.deepEqual(answer(index, plain, settings), response(plain, 0, { authorities: [SOA] }));
   });
 
   it('follows a CNAME for TXT inside the zone, keeps it only when it leads to text, answers it alone outside', () => {
@@ -103,7 +68,7 @@ describe('answer: TXT and records with only text', () => {
     const b = query('b.alias.s.prod.example.com', 'TXT');
     assert.deepEqual(answer(index, b, settings).answers, [cname('b.alias.s.prod.example.com', 'www.example.org', 60)]);
     const dead = query('a.dead.s.prod.example.com', 'TXT');
-    assert.deepEqual(answer(index, dead, settings), response(dead, { authorities: [SOA] }));
+    assert.deepEqual(answer(index, dead, settings), response(dead, 0, { authorities: [SOA] }));
   });
 
   it('leaves a text-only record out of SRV weights, and counts a host name with text there without answering it', () => {

@@ -1,57 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Answer, OptAnswer, Packet, Question } from 'dns-packet';
-import { answer, type AnswerSettings } from './answer.js';
-import { ZoneIndex } from './zone-index.js';
-
-const D = 's.prod.example.com';
-const settings: AnswerSettings = { defaultTtl: 60, serial: 42 };
-const AA = 0x0400;
-const RD = 0x0100;
-const SOA: Answer = {
-  name: D,
-  type: 'SOA',
-  ttl: 30,
-  data: {
-    mname: `ns.dns.${D}`,
-    rname: `hostmaster.${D}`,
-    serial: 42,
-    refresh: 7200,
-    retry: 1800,
-    expire: 86400,
-    minimum: 30,
-  },
-};
-
-function zone(records: Record<string, object>): ZoneIndex {
-  const index = new ZoneIndex(D);
-  for (const [path, value] of Object.entries(records))
-    index.put(`/skydns/com/example/prod/s/${path}`, JSON.stringify(value));
-  return index;
-}
+import type { Answer, OptAnswer, Packet } from 'dns-packet';
+import { answer } from './answer.js';
+import type { ZoneIndex } from './zone-index.js';
+import { AA, D, query, RD, response, settings, SOA, zone } from './answer-fixture.js';
 
 const reference = (): ZoneIndex =>
   zone({
     'influxdb/node-back-1': { host: '10.0.0.5', port: 8086, ttl: 30 },
     'influxdb/node-back-2': { host: '10.0.0.6', port: 8086 },
   });
-
-function query(name: string, type: string, extra: Partial<Packet> = {}): Packet {
-  return { type: 'query', id: 4242, flags: RD, questions: [{ name, type, class: 'IN' } as Question], ...extra };
-}
-
-function response(q: Packet, rcode: number, sections: Partial<Packet>, authoritative = true): Packet {
-  return {
-    type: 'response',
-    id: 4242,
-    flags: (authoritative ? AA : 0) | RD | rcode,
-    questions: q.questions ?? [],
-    answers: [],
-    authorities: [],
-    additionals: [],
-    ...sections,
-  };
-}
 
 const a = (name: string, data: string, ttl: number): Answer => ({ name, type: 'A', ttl, data });
 const opt = (udpPayloadSize: number, flags = 0, ednsVersion = 0): OptAnswer => ({
