@@ -141,22 +141,37 @@ export async function etcdHealthy(endpoints: readonly string[] = ETCD): Promise<
   return r.code === 0;
 }
 
-/** The host whose etcd member leads (member ids exceed 2^53, but parse to the same double on both sides). */
-export async function etcdLeader(): Promise<Host> {
+interface MemberStatus {
+  Endpoint: string;
+  Status: { leader?: number; raftTerm: number; header: { member_id: number } };
+}
+
+/** Every member's status that answers within 2 s (member ids exceed 2^53, but parse to the same double everywhere). */
+async function etcdStatus(endpoints: readonly string[] = ETCD): Promise<{ members: MemberStatus[]; raw: string }> {
   const r = await run(
     'etcdctl',
-    ['--endpoints', ETCD.join(','), '--command-timeout', '2s', 'endpoint', 'status', '-w', 'json'],
+    ['--endpoints', endpoints.join(','), '--command-timeout', '2s', 'endpoint', 'status', '-w', 'json'],
     5000,
   );
-  const members = JSON.parse(r.stdout || '[]') as {
-    Endpoint: string;
-    Status: { leader: number; header: { member_id: number } };
-  }[];
+  return { members: JSON.parse(r.stdout || '[]') as MemberStatus[], raw: r.stdout + r.stderr };
+}
+
+/** The host whose etcd member leads. */
+export async function etcdLeader(): Promise<Host> {
+  const { members, raw } = await etcdStatus();
   const leaderId = members[0]?.Status.leader;
   const endpoint = members.find((m) => m.Status.header.member_id === leaderId)?.Endpoint;
   const host = HOSTS.find((h) => endpoint === `http://${PRIVATE[h]}:2379`);
-  if (host === undefined) throw new Error(`no etcd leader in ${r.stdout}${r.stderr}`);
+  if (host === undefined) throw new Error(`no etcd leader in ${raw}`);
   return host;
+}
+
+/** The raft term ENDPOINTS agree on under one leader; undefined when one does not answer, or they disagree. */
+export async function etcdTerm(endpoints: readonly string[] = ETCD): Promise<number | undefined> {
+  const { members } = await etcdStatus(endpoints);
+  const agreed = new Set(members.map((m) => `${m.Status.leader ?? 'none'}/${m.Status.raftTerm}`));
+  const term = members[0]?.Status.raftTerm;
+  return members.length === endpoints.length && agreed.size === 1 && members[0]?.Status.leader ? term : undefined;
 }
 
 export interface EtcdEvent {
@@ -361,8 +376,10 @@ export async function marks(host: Host, names: readonly string[]): Promise<Recor
   return out;
 }
 
-/** Waits until every expected record is in etcd (and the DNS server and nginx files reflect them). */
+/** Waits until every etcd member follows one leader, every expected record is in etcd, and the DNS server and nginx
+ * files reflect them. */
 export async function waitClusterSettled(timeoutMs = 30_000): Promise<void> {
+  await waitFor(async () => (await etcdTerm()) !== undefined, timeoutMs, 200, 'every etcd member under one leader');
   await waitFor(
     async () => {
       const keys = await etcdKeys();

@@ -4,6 +4,7 @@ import {
   cluster,
   DOMAIN,
   etcdKeys,
+  etcdTerm,
   etcdWatch,
   figure,
   FRONTENDS,
@@ -34,6 +35,7 @@ describe('host faults', () => {
     const t0 = Date.now();
     await cluster('link', BACK, 'down');
     let [direct, directFailures] = [0, 0];
+    let [termBefore, termAfter]: (number | undefined)[] = [];
     try {
       const goneMs = await waitFor(
         async () => {
@@ -81,13 +83,18 @@ describe('host faults', () => {
     } finally {
       await load.stop();
       await Promise.all(watches.map((w) => w.stop()));
+      termBefore = await etcdTerm(HEALTHY.map((h) => `http://${PRIVATE[h as 'node-front-1']}:2379`));
       await cluster('link', BACK, 'up');
       const t1 = Date.now();
       await waitClusterSettled(60_000);
+      termAfter = await etcdTerm();
       figure(
-        `${BACK} plugged back in: every record back ${Date.now() - t1} ms later; whole fault ${Date.now() - t0} ms`,
+        `${BACK} plugged back in: every record back ${Date.now() - t1} ms later; whole fault ${Date.now() - t0} ms; etcd raft term ${termBefore} before, ${termAfter} after`,
       );
     }
+    // With pre-vote, the member that was cut off rejoins without an election (no leaderless seconds, no lease renewed
+    // beyond its TTL, which the next checks would see).
+    assert.equal(termAfter, termBefore, 'plugging the host back in forced an etcd election');
   });
 
   it('a frontend stopped: the public name resolves only to the live frontend within the lease TTL', async () => {
