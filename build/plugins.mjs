@@ -3,9 +3,7 @@ import { readFile } from 'node:fs/promises';
 
 /**
  * etcd3 loads its gRPC definitions from `${__dirname}/../proto/rpc.proto`. In the bundle they are in
- * dist/proto/etcd3/, and every output file sits in dist/, so the path is resolved by the output file's own `require`
- * (the bundle's banner makes it with createRequire(import.meta.url)). import.meta itself would turn this CommonJS
- * file into an ES module in esbuild's eyes.
+ * dist/proto/etcd3/, and the bundle itself sits in dist/, so the path is taken from the bundle's own `__dirname`.
  */
 /** @type {import('esbuild').Plugin} */
 export const etcd3ProtoPath = {
@@ -15,7 +13,7 @@ export const etcd3ProtoPath = {
       const source = await readFile(args.path, 'utf8');
       const from = '`${__dirname}/../proto/rpc.proto`';
       if (!source.includes(from)) throw new Error(`etcd3 changed: ${args.path} no longer loads ${from}`);
-      const to = "require.resolve('./proto/etcd3/rpc.proto')";
+      const to = "require('node:path').join(__dirname, 'proto', 'etcd3', 'rpc.proto')";
       return { contents: source.replace(from, to), loader: 'js' };
     });
   },
