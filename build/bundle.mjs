@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 import { buildNative } from './native.mjs';
-import { dockerodeBuildKitStub, etcd3ProtoPath, nodeStreams } from './plugins.mjs';
+import { dockerodeBuildKitStub, etcd3ProtoPath, lazyModules, nodeStreams } from './plugins.mjs';
 import { buildUiClient } from './ui-client.mjs';
 import { buildCommit } from './version.mjs';
 
@@ -53,7 +53,7 @@ await build({
     etcd3: lazy('etcd3.cjs'),
     '@grpc/grpc-js': lazy('grpc.cjs'),
   },
-  plugins: [dockerodeBuildKitStub, nodeStreams],
+  plugins: [dockerodeBuildKitStub, lazyModules, nodeStreams],
   external: ['cpu-features'],
   banner: { js: "const __rundockUrl = require('node:url').pathToFileURL(__filename).href;" },
 });

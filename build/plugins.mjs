@@ -62,3 +62,38 @@ export const nodeStreams = {
     );
   },
 };
+
+/**
+ * Packages that load modules when they load which rundock's commands seldom or never use: docker-modem and dockerode
+ * load node:https (with TLS), node:zlib and `debug` (which loads node:tty), though a local socket needs none of them;
+ * commander loads node:child_process (with net and dgram) for executable subcommands, which rundock has none of.
+ * Together about 15 ms of every command's start (docs/BENCHMARKS.md, CLI start-up). Their `require` of these
+ * resolves to a stand-in that loads the real module when a property is first read (docker-modem reads https's
+ * `request` through a prototype): the same module, later. `debug` loads only when DEBUG is set; otherwise its
+ * loggers do nothing, as debug's own do then.
+ */
+const LAZY_MODULES = [
+  { importer: /[\\/]node_modules[\\/](docker-modem|dockerode)[\\/]/, modules: ['https', 'zlib', 'debug'] },
+  { importer: /[\\/]node_modules[\\/]commander[\\/]/, modules: ['node:child_process'] },
+];
+
+/** @type {import('esbuild').Plugin} */
+export const lazyModules = {
+  name: 'lazy-modules',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?(https|zlib|debug|child_process)$/ }, (args) =>
+      LAZY_MODULES.some((l) => l.importer.test(args.importer) && l.modules.includes(args.path))
+        ? { path: args.path, namespace: 'lazy-module' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => ({
+      contents:
+        args.path === 'debug'
+          ? `const noop = Object.assign(() => undefined, { enabled: false, extend: () => noop });
+             module.exports = process.env.DEBUG ? require('debug') : () => noop;`
+          : `module.exports = new Proxy({}, { get: (_target, key) => require('node:${args.path.replace(/^node:/, '')}')[key] });`,
+      loader: 'js',
+      resolveDir: build.initialOptions.absWorkingDir ?? process.cwd(),
+    }));
+  },
+};

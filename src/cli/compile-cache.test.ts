@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -14,34 +14,39 @@ function bundle(dir: string, body = 'exports.twice = (n) => n * 2;'): string {
   return path;
 }
 
-const caches = (folder: string): string[] => readdirSync(folder).filter((name) => name.endsWith('.v8cache'));
+const caches = (folder: string): string[] =>
+  existsSync(folder) ? readdirSync(folder).filter((name) => name.endsWith('.v8cache')) : [];
 
 describe('the compile cache', () => {
-  it('lives in XDG_CACHE_HOME or ~/.cache, is off with RUNDOCK_COMPILE_CACHE=off, and is made for this user alone', () => {
-    const home = temporary();
-    assert.equal(cacheFolder({ HOME: home }), join(home, '.cache', 'rundock'));
-    assert.equal(statSync(join(home, '.cache', 'rundock')).mode & 0o777, 0o700);
-    assert.equal(cacheFolder({ HOME: home, XDG_CACHE_HOME: join(home, 'xdg') }), join(home, 'xdg', 'rundock'));
-    assert.equal(cacheFolder({ HOME: home, RUNDOCK_COMPILE_CACHE: 'off' }), undefined);
-    assert.equal(cacheFolder({ RUNDOCK_COMPILE_CACHE: join(home, 'elsewhere') }), join(home, 'elsewhere'));
+  it('lives in XDG_CACHE_HOME or ~/.cache, or where RUNDOCK_COMPILE_CACHE says; =off turns it off', () => {
+    assert.equal(cacheFolder({ HOME: '/home/ops' }), '/home/ops/.cache/rundock');
+    assert.equal(cacheFolder({ HOME: '/home/ops', XDG_CACHE_HOME: '/var/cache/ops' }), '/var/cache/ops/rundock');
+    assert.equal(cacheFolder({ HOME: '/home/ops', RUNDOCK_COMPILE_CACHE: 'off' }), undefined);
+    assert.equal(cacheFolder({ HOME: '/home/ops', RUNDOCK_COMPILE_CACHE: '/tmp/c' }), '/tmp/c');
   });
 
-  it('is not used in a folder that others can write: it holds code that runs', () => {
-    const shared = temporary();
+  it('is made for this user alone when first written, and never used in a folder others can write', () => {
+    const dir = temporary();
+    const path = bundle(dir);
+    loadBundle({ path, buildId: 'a' }, 'enable', join(dir, 'cache')).done(0);
+    assert.equal(statSync(join(dir, 'cache')).mode & 0o777, 0o700);
+    const shared = join(dir, 'shared');
+    mkdirSync(shared);
     chmodSync(shared, 0o777);
-    assert.equal(cacheFolder({ RUNDOCK_COMPILE_CACHE: shared }), undefined);
+    loadBundle({ path, buildId: 'a' }, 'enable', shared).done(0);
+    assert.deepEqual(caches(shared), [], 'it holds code that runs');
   });
 
   it('loads the bundle as require would, writes one cache per command after a success, and reuses it', () => {
     const dir = temporary();
     const folder = join(dir, 'cache');
     const path = bundle(dir);
-    const first = loadBundle({ path, buildId: 'a' }, 'enable', cacheFolder({ RUNDOCK_COMPILE_CACHE: folder }));
+    const first = loadBundle({ path, buildId: 'a' }, 'enable', folder);
     assert.equal((first.exports as { twice(n: number): number }).twice(21), 42);
     assert.equal((first.exports as { where: string }).where, path);
     first.done(0);
     const [written] = caches(folder);
-    assert.match(written ?? '', /^enable-[0-9a-f]{16}\.v8cache$/);
+    assert.match(written ?? '', /^enable-a-v\d+\.\d+\.\d+-\w+\.v8cache$/);
     const before = statSync(join(folder, written ?? '')).mtimeMs;
 
     const second = loadBundle({ path, buildId: 'a' }, 'enable', folder);
@@ -58,7 +63,7 @@ describe('the compile cache', () => {
     const dir = temporary();
     const folder = join(dir, 'cache');
     const path = bundle(dir);
-    loadBundle({ path, buildId: 'a' }, 'enable', cacheFolder({ RUNDOCK_COMPILE_CACHE: folder })).done(2);
+    loadBundle({ path, buildId: 'a' }, 'enable', folder).done(2);
     assert.deepEqual(caches(folder), []);
     loadBundle({ path, buildId: 'a' }, 'enable', folder).done(0);
     const [written] = caches(folder);
@@ -75,7 +80,7 @@ describe('the compile cache', () => {
     const dir = temporary();
     const folder = join(dir, 'cache');
     const path = bundle(dir);
-    loadBundle({ path, buildId: 'a' }, 'enable', cacheFolder({ RUNDOCK_COMPILE_CACHE: folder })).done(0);
+    loadBundle({ path, buildId: 'a' }, 'enable', folder).done(0);
     loadBundle({ path, buildId: 'b' }, 'enable', folder).done(0);
     assert.equal(caches(folder).length, 2);
   });

@@ -14,7 +14,6 @@
  * a write that fails leaves rundock uncached, never broken. RUNDOCK_COMPILE_CACHE=off turns it off, a path moves it.
  */
 import { isAscii } from 'node:buffer';
-import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { homedir } from 'node:os';
@@ -24,23 +23,24 @@ import { Script } from 'node:vm';
 /** A command that runs longer than this is a daemon or a long job: its start-up is not worth a cache. */
 const WORTH_CACHING_MS = 10_000;
 
-/** The folder for caches, or undefined when there is none this user alone can write. */
+/** The folder for caches (made when a cache is first written), or undefined when caching is off or there is no home. */
 export function cacheFolder(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const setting = env.RUNDOCK_COMPILE_CACHE;
   if (setting === 'off' || setting === '0') return undefined;
-  let folder = setting;
-  if (folder === undefined || folder === '') {
-    const home = env.XDG_CACHE_HOME || (env.HOME ? join(env.HOME, '.cache') : safeHome());
-    if (home === undefined) return undefined;
-    folder = join(home, 'rundock');
-  }
+  if (setting !== undefined && setting !== '') return setting;
+  const home = env.XDG_CACHE_HOME || (env.HOME ? join(env.HOME, '.cache') : safeHome());
+  return home === undefined ? undefined : join(home, 'rundock');
+}
+
+/** Whether `folder` is a folder only this user can write (made so when `make`): it holds code that runs. */
+function trusted(folder: string, make: boolean): boolean {
   try {
-    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    if (make) mkdirSync(folder, { recursive: true, mode: 0o700 });
     const stat = lstatSync(folder);
     const mine = process.getuid === undefined || stat.uid === process.getuid();
-    return stat.isDirectory() && mine && (stat.mode & 0o022) === 0 ? folder : undefined;
+    return stat.isDirectory() && mine && (stat.mode & 0o022) === 0;
   } catch {
-    return undefined;
+    return false;
   }
 }
 
@@ -70,25 +70,24 @@ export function loadBundle(bundle: BundleFile, command: string, folder = cacheFo
   const bytes = readFileSync(bundle.path);
   // The bundle is ASCII (esbuild escapes the rest): read as such, it skips the UTF-8 check of 2 MB.
   const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
-  // The build's digest, not the file's date: npm gives every installed file the same date.
-  const identity = createHash('sha256')
-    .update([bundle.path, bundle.buildId, source.length, process.version, process.arch].join('\0'))
-    .digest('hex')
-    .slice(0, 16);
+  // The build's digest, not the file's date (npm gives every installed file the same date), and the Node.js that
+  // compiled it (V8 would refuse another's cache, but each Node.js keeps its own this way).
+  const identity = `${bundle.buildId}-${process.version}-${process.arch}`;
   const file = folder === undefined ? undefined : join(folder, `${safeName(command)}-${identity}.v8cache`);
-  const cachedData = file === undefined ? undefined : readIfThere(file);
+  const cachedData =
+    file !== undefined && folder !== undefined && trusted(folder, false) ? readIfThere(file) : undefined;
   const script = new Script(Module.wrap(source), { filename: bundle.path, cachedData });
   const module = { exports: {} as unknown };
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
   wrapper.call(module.exports, module.exports, createRequire(bundle.path), module, bundle.path, dirname(bundle.path));
-  const started = performance.now();
+  const started = Date.now();
   return {
     exports: module.exports,
     done(exitCode) {
       // A failed command ran little of its code: the cache waits for one that succeeds.
       const due = (cachedData === undefined || script.cachedDataRejected === true) && exitCode === 0;
-      if (file === undefined || !due || performance.now() - started > WORTH_CACHING_MS) return;
-      writeCache(file, script.createCachedData());
+      if (file === undefined || folder === undefined || !due || Date.now() - started > WORTH_CACHING_MS) return;
+      if (trusted(folder, true)) writeCache(file, script.createCachedData());
     },
   };
 }
