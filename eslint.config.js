@@ -8,6 +8,12 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   // JavaScript (the bin, the build script) imports what the build makes: type-aware rules need the TypeScript sources.
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  // bin/package.json makes the command CommonJS.
+  {
+    files: ['bin/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
   {
     languageOptions: {
       parserOptions: {

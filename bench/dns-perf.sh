@@ -35,7 +35,7 @@ CHANGE_RUNS=20
 for tool in /usr/bin/etcd dnsperf dnsmasq dig node; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y etcd-server dnsperf dnsmasq-base dnsutils)" >&2; exit 1; }
 done
-[ -f dist/rundock.mjs ] || { echo "build first: npm run build" >&2; exit 1; }
+[ -f dist/rundock.cjs ] || { echo "build first: npm run build" >&2; exit 1; }
 DNSMASQ=$(command -v dnsmasq)
 
 TMP=$(mktemp -d /tmp/rundock-dns-bench.XXXXXX)

@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXTRA_PACKAGES="wrk nginx" bash scripts/test-env.sh up >/dev/null
-[ -f dist/rundock.mjs ] || npm run build >/dev/null
+[ -f dist/rundock.cjs ] || npm run build >/dev/null
 exec node --import tsx bench/redeploy.ts "${1:-20}"

@@ -3,9 +3,7 @@ import { readFile } from 'node:fs/promises';
 
 /**
  * etcd3 loads its gRPC definitions from `${__dirname}/../proto/rpc.proto`. In the bundle they are in
- * dist/proto/etcd3/, and every output file sits in dist/, so the path is resolved by the output file's own `require`
- * (the bundle's banner makes it with createRequire(import.meta.url)). import.meta itself would turn this CommonJS
- * file into an ES module in esbuild's eyes.
+ * dist/proto/etcd3/, and the bundle itself sits in dist/, so the path is taken from the bundle's own `__dirname`.
  */
 /** @type {import('esbuild').Plugin} */
 export const etcd3ProtoPath = {
@@ -15,7 +13,7 @@ export const etcd3ProtoPath = {
       const source = await readFile(args.path, 'utf8');
       const from = '`${__dirname}/../proto/rpc.proto`';
       if (!source.includes(from)) throw new Error(`etcd3 changed: ${args.path} no longer loads ${from}`);
-      const to = "require.resolve('./proto/etcd3/rpc.proto')";
+      const to = "require('node:path').join(__dirname, 'proto', 'etcd3', 'rpc.proto')";
       return { contents: source.replace(from, to), loader: 'js' };
     });
   },
@@ -62,5 +60,40 @@ export const nodeStreams = {
         ? { path: 'node:stream', external: true }
         : undefined,
     );
+  },
+};
+
+/**
+ * Packages that load modules when they load which rundock's commands seldom or never use: docker-modem and dockerode
+ * load node:https (with TLS), node:zlib and `debug` (which loads node:tty), though a local socket needs none of them;
+ * commander loads node:child_process (with net and dgram) for executable subcommands, which rundock has none of.
+ * Together about 15 ms of every command's start (docs/BENCHMARKS.md, CLI start-up). Their `require` of these
+ * resolves to a stand-in that loads the real module when a property is first read (docker-modem reads https's
+ * `request` through a prototype): the same module, later. `debug` loads only when DEBUG is set; otherwise its
+ * loggers do nothing, as debug's own do then.
+ */
+const LAZY_MODULES = [
+  { importer: /[\\/]node_modules[\\/](docker-modem|dockerode)[\\/]/, modules: ['https', 'zlib', 'debug'] },
+  { importer: /[\\/]node_modules[\\/]commander[\\/]/, modules: ['node:child_process'] },
+];
+
+/** @type {import('esbuild').Plugin} */
+export const lazyModules = {
+  name: 'lazy-modules',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?(https|zlib|debug|child_process)$/ }, (args) =>
+      LAZY_MODULES.some((l) => l.importer.test(args.importer) && l.modules.includes(args.path))
+        ? { path: args.path, namespace: 'lazy-module' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => ({
+      contents:
+        args.path === 'debug'
+          ? `const noop = Object.assign(() => undefined, { enabled: false, extend: () => noop });
+             module.exports = process.env.DEBUG ? require('debug') : () => noop;`
+          : `module.exports = new Proxy({}, { get: (_target, key) => require('node:${args.path.replace(/^node:/, '')}')[key] });`,
+      loader: 'js',
+      resolveDir: build.initialOptions.absWorkingDir ?? process.cwd(),
+    }));
   },
 };

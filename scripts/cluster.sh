@@ -248,7 +248,7 @@ release_tarball() {
     [ -f "$RUNDOCK_CLUSTER_TARBALL" ] || die "RUNDOCK_CLUSTER_TARBALL $RUNDOCK_CLUSTER_TARBALL is not a file"
     cmp -s "$RUNDOCK_CLUSTER_TARBALL" "$t" || cp "$RUNDOCK_CLUSTER_TARBALL" "$t"
   else
-    [ -f "$REPO/dist/rundock.mjs" ] || (cd "$REPO" && npm run build >/dev/null)
+    [ -f "$REPO/dist/rundock.cjs" ] || (cd "$REPO" && npm run build >/dev/null)
     local dir=$STATE/release name
     rm -rf "$dir" && mkdir -p "$dir"
     name=$(cd "$REPO" && npm pack --ignore-scripts --json --pack-destination "$dir" 2>/dev/null |

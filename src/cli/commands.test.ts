@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Command } from 'commander';
-import { COMMANDS, commandWord } from './commands.js';
+import { commandWord } from './command-word.js';
+import { COMMANDS } from './commands.js';
 
 describe('the command table', () => {
   it('finds the command word past the global options and their values', () => {

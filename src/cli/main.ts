@@ -1,6 +1,7 @@
 import { Command, CommanderError, Help, type Option } from 'commander';
 import { versionText } from '../shared/version.js';
-import { COMMANDS, commandWord, type Register } from './commands.js';
+import { commandWord } from './command-word.js';
+import { COMMANDS, type Register } from './commands.js';
 import { loadConfig } from './config-cache.js';
 import { reportError } from './output.js';
 

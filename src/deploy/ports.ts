@@ -4,7 +4,6 @@
  * Busy means another container publishes it (Docker's own allocator refuses that) or a socket on this host holds it.
  * The service's own containers are left out: a redeploy with a fixed port stops the old one before the new one binds.
  */
-import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import type { ObservedContainer } from '../runtime/docker.js';
 import { ValidationError } from '../shared/errors.js';
@@ -70,11 +69,13 @@ function overlaps(a: string, b: string): boolean {
 }
 
 /** `another process` when binding the address fails with EADDRINUSE; anything else is Docker's to report. */
-function socketHolder(b: HostBinding): Promise<string | undefined> {
+async function socketHolder(b: HostBinding): Promise<string | undefined> {
+  // Loaded when a UDP port is checked: every other command starts without it (docs/BENCHMARKS.md, CLI start-up).
+  const { createSocket } = b.protocol === 'udp' ? await import('node:dgram') : { createSocket: undefined };
   return new Promise((resolve) => {
     const busy = (error: NodeJS.ErrnoException): void =>
       resolve(error.code === 'EADDRINUSE' ? 'another process' : undefined);
-    if (b.protocol === 'udp') {
+    if (createSocket !== undefined) {
       const socket = createSocket('udp4');
       socket.once('error', (error) => (socket.close(), busy(error)));
       socket.bind(b.port, b.ip, () => socket.close(() => resolve(undefined)));

@@ -37,7 +37,7 @@ export function platformTag(): string {
   return `linux-${process.arch}-${header.header?.glibcVersionRuntime === undefined ? 'musl' : 'glibc'}`;
 }
 
-/** Where the addon is, relative to this module: the bundle (dist/*.mjs) or the sources (src/dns/). */
+/** Where the addon is, relative to this module: the bundle (dist/rundock.cjs) or the sources (src/dns/). */
 const DIRECTORIES = ['./', '../../dist/'];
 
 let loaded: { addon: UdpBatchAddon | undefined; reason: string } | undefined;

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type https from 'node:https';
 import { describe, it } from 'node:test';
 import { connectEngine, dockerEndpoint, engineOptions } from './endpoint.js';
 import { engineError } from './docker-errors.js';
@@ -85,16 +87,25 @@ describe('dockerEndpoint: the environment read as the docker CLI reads it', () =
 
 describe('engineOptions', () => {
   it('gives every option explicitly, so docker-modem adds nothing of its own', () => {
-    assert.deepEqual(engineOptions(at({}), files({})), {
+    const { agent, ...socket } = engineOptions(at({}), files({}));
+    assert.deepEqual(socket, {
       socketPath: '/var/run/docker.sock',
       host: undefined,
       port: undefined,
       ca: undefined,
       cert: undefined,
       key: undefined,
-      agent: undefined,
       protocol: 'http',
     });
+    // Node's global agent less the server name it would derive from "localhost" for every request.
+    assert.ok(agent instanceof http.Agent);
+    assert.deepEqual(
+      { ...(agent as http.Agent & { options: object }).options },
+      {
+        ...(http.globalAgent as http.Agent & { options: object }).options,
+        servername: '',
+      },
+    );
     assert.equal(
       engineOptions(at({ DOCKER_HOST: 'tcp://h:2376', DOCKER_CERT_PATH: '/certs' }), files({})).protocol,
       'http',
@@ -111,7 +122,7 @@ describe('engineOptions', () => {
       [o.ca?.toString(), o.cert?.toString(), (o.key as Buffer | undefined)?.toString()],
       ['CA', 'CERT', 'KEY'],
     );
-    assert.equal(o.agent?.options.rejectUnauthorized, true);
+    assert.equal((o.agent as https.Agent | undefined)?.options.rejectUnauthorized, true);
   });
 
   it('needs ca.pem to verify, takes the client certificate as optional, and does not verify with DOCKER_TLS alone', () => {
@@ -124,7 +135,7 @@ describe('engineOptions', () => {
     assert.equal(engineOptions(verify, files({ '/c/ca.pem': 'CA' })).cert, undefined);
     const o = engineOptions(at({ DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS: '1', DOCKER_CERT_PATH: '/c' }), files({}));
     assert.equal(o.protocol, 'https');
-    assert.equal(o.agent?.options.rejectUnauthorized, false);
+    assert.equal((o.agent as https.Agent | undefined)?.options.rejectUnauthorized, false);
   });
 
   it('constructs a client for tcp with a certificate directory docker-modem would choke on', () => {

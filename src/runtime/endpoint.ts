@@ -5,7 +5,8 @@
  * ~/.docker: ca.pem, cert.pem, key.pem). docker-modem's own reading differs (TLS only for DOCKER_TLS_VERIFY=1 or port
  * 2376, certificates used without TLS being asked for), so every option is decided here and passed explicitly.
  */
-import { Agent } from 'node:https';
+import http from 'node:http';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';
@@ -67,7 +68,7 @@ export function dockerEndpoint(env: NodeJS.ProcessEnv, home: string): DockerEndp
 }
 
 /** How dockerode is constructed: every option given, so nothing is left to docker-modem's reading of the environment. */
-export type EngineOptions = Docker.DockerOptions & { agent?: Agent | undefined };
+export type EngineOptions = Docker.DockerOptions & { agent?: http.Agent | undefined };
 
 /**
  * The dockerode options for an endpoint; with TLS reads ca.pem (required when verifying), cert.pem and key.pem
@@ -84,7 +85,8 @@ export function engineOptions(endpoint: DockerEndpoint, readFile: (path: string)
     key: undefined,
     agent: undefined,
   };
-  if (endpoint.kind === 'unix') return { ...none, socketPath: endpoint.socketPath, protocol: 'http' };
+  if (endpoint.kind === 'unix')
+    return { ...none, socketPath: endpoint.socketPath, protocol: 'http', agent: socketAgent() };
   if (endpoint.kind === 'ssh') {
     return {
       ...none,
@@ -117,8 +119,19 @@ export function engineOptions(endpoint: DockerEndpoint, readFile: (path: string)
   const cert = file('cert.pem', false);
   const key = file('key.pem', false);
   // Node verifies against its own CAs when `ca` is undefined; DOCKER_TLS without verify must not verify at all.
-  const agent = new Agent({ ca, cert, key, rejectUnauthorized: verify });
+  // node:https (and TLS with it) loads only here: a local socket never needs it (docs/BENCHMARKS.md, CLI start-up).
+  const https = createRequire(import.meta.url)('node:https') as typeof import('node:https');
+  const agent = new https.Agent({ ca, cert, key, rejectUnauthorized: verify });
   return { ...base, protocol: 'https', ca, cert, key, agent };
+}
+
+/**
+ * Node's global HTTP agent (the same options), less the TLS server name. Unless the agent names one, Node derives one
+ * from the Host header of every request, and checking that a socket's `localhost` is no IP address compiles Node's
+ * IPv6 pattern: about 5 ms of every command that talks to Docker (docs/BENCHMARKS.md, CLI start-up).
+ */
+function socketAgent(): http.Agent {
+  return new http.Agent({ keepAlive: true, scheduling: 'lifo', timeout: 5000, servername: '' } as http.AgentOptions);
 }
 
 /**

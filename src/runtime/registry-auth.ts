@@ -5,7 +5,6 @@
  * identity token). A helper is the program `docker-credential-NAME`, run without a shell, the registry's address on
  * its stdin. Nothing found: the pull goes anonymous, as with the docker CLI.
  */
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -63,8 +62,10 @@ export async function pullAuth(image: string, env: NodeJS.ProcessEnv = process.e
 }
 
 /** Runs `docker-credential-NAME get`; undefined when it has no credentials for the registry. */
-function askHelper(name: string, registry: string, env: NodeJS.ProcessEnv): Promise<AuthConfig | undefined> {
+async function askHelper(name: string, registry: string, env: NodeJS.ProcessEnv): Promise<AuthConfig | undefined> {
   const program = `docker-credential-${name}`;
+  // Loaded when a helper is asked: every other command starts without it (docs/BENCHMARKS.md, CLI start-up).
+  const { execFile } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = execFile(program, ['get'], { env, timeout: HELPER_TIMEOUT_MS }, (error, stdout) => {
       if (error === null) {

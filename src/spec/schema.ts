@@ -7,7 +7,7 @@ import { DNS_LABEL } from '../shared/dns-label.js';
 export const STATES = ['present', 'enabled', 'disabled', 'absent'] as const;
 export type State = (typeof STATES)[number];
 
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
+const DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|\u00b5s|ms|s|m|h))+$/;
 const ENV_ENTRY = /^[^=\s]+(=[\s\S]*)?$/;
 const ENV_MESSAGE = 'must be KEY=VALUE or KEY (a name without =, taken from the environment)';
 const RESTART = /^(?:no|always|unless-stopped|on-failure(?::\d+)?)$/;

@@ -13,8 +13,10 @@ const ALLOWED: RegExp[] = [
   /^package\.json$/,
   /^README\.md$/,
   /^bin\/rundock\.js$/,
-  /^dist\/rundock\.mjs$/, // the CLI
-  /^dist\/[a-z0-9-]+-[A-Z0-9]{8}\.mjs$/, // its chunks (esbuild's [name]-[hash])
+  /^bin\/package\.json$/, // makes bin/rundock.js CommonJS, which starts faster
+  /^dist\/launch\.cjs$/, // what bin/rundock.js runs: the CLI through its compile cache
+  /^dist\/rundock\.cjs$/, // the CLI
+  /^dist\/etcd\.cjs$/, // etcd3 and gRPC, loaded by the commands that talk to etcd
   /^dist\/ssh2\.cjs$/, // ssh2, loaded for an ssh:// DOCKER_HOST
   /^dist\/proto\/etcd3\/(rpc|kv|auth)\.proto$/, // etcd3's gRPC definitions
   /^dist\/udp_batch-linux-x64-glibc\.node$/, // the prebuilt UDP addon (a release requires it: build/native.mjs)
@@ -23,7 +25,10 @@ const ALLOWED: RegExp[] = [
 const REQUIRED = [
   'package.json',
   'bin/rundock.js',
-  'dist/rundock.mjs',
+  'bin/package.json',
+  'dist/launch.cjs',
+  'dist/rundock.cjs',
+  'dist/etcd.cjs',
   'dist/ssh2.cjs',
   'dist/proto/etcd3/rpc.proto',
   'dist/proto/etcd3/kv.proto',
@@ -39,7 +44,7 @@ function packedFiles(): string[] {
 
 describe('the release tarball', () => {
   it('holds only allowed paths, and every required one', () => {
-    assert.ok(existsSync(`${root}dist/rundock.mjs`), 'dist/ is not built: run npm run build first');
+    assert.ok(existsSync(`${root}dist/rundock.cjs`), 'dist/ is not built: run npm run build first');
     const files = packedFiles();
     assert.deepEqual(
       files.filter((path) => !ALLOWED.some((pattern) => pattern.test(path))),
