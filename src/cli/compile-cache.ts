@@ -8,8 +8,9 @@
  * is compiled here with `vm.Script` and the cache taken once the command has run (`createCachedData`), which holds
  * every function the command used. One cache per command word, because each command uses other functions.
  *
- * The cache is only a speed-up: V8 checks it against its own version, its flags and the source, and compiles from
- * the source when it does not match (the cache is then written anew). It lives in $XDG_CACHE_HOME/rundock or
+ * The cache is only a speed-up: V8 checks it against its own version, its flags and the source's length, and compiles
+ * from the source when it does not match (the cache is then written anew); the file's name carries the build's
+ * digest and the Node.js version, so another build never meets it. It lives in $XDG_CACHE_HOME/rundock or
  * ~/.cache/rundock, a folder only this user can write (it holds code that runs); any other folder, a missing home or
  * a write that fails leaves rundock uncached, never broken. RUNDOCK_COMPILE_CACHE=off turns it off, a path moves it.
  */
