@@ -24,7 +24,17 @@ const manifest = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
 const version = manifest.version;
 const release = process.argv.includes('--release');
 const lazy = (name) => new URL(`./lazy/${name}`, import.meta.url).pathname;
-const common = { bundle: true, platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning' };
+/** Every output: a CommonJS file in dist/. */
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  legalComments: 'none',
+  logLevel: 'warning',
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+};
 
 rmSync(`${root}dist`, { recursive: true, force: true });
 
@@ -34,9 +44,6 @@ const uiAssets = await buildUiClient();
 await build({
   ...common,
   entryPoints: { rundock: 'src/cli/main.ts' },
-  outdir: 'dist',
-  outExtension: { '.js': '.cjs' },
-  format: 'cjs',
   // Without spaces and comments the file is 40 % smaller, and every run reads it whole; names stay, and the source
   // map beside it (node --enable-source-maps) gives the lines of the sources.
   minifyWhitespace: true,
@@ -66,9 +73,6 @@ const bundleId = createHash('sha256')
 await build({
   ...common,
   entryPoints: { launch: 'src/cli/launch.ts' },
-  outdir: 'dist',
-  outExtension: { '.js': '.cjs' },
-  format: 'cjs',
   define: { RUNDOCK_BUNDLE_ID: JSON.stringify(bundleId) },
 });
 
@@ -76,9 +80,6 @@ await build({
 await build({
   ...common,
   entryPoints: { etcd: lazy('etcd.cjs') },
-  outdir: 'dist',
-  outExtension: { '.js': '.cjs' },
-  format: 'cjs',
   minifyWhitespace: true,
   plugins: [etcd3ProtoPath],
 });
@@ -88,9 +89,6 @@ await build({
 await build({
   ...common,
   entryPoints: { ssh2: 'ssh2' },
-  outdir: 'dist',
-  outExtension: { '.js': '.cjs' },
-  format: 'cjs',
   external: ['cpu-features', '*.node'],
 });
 

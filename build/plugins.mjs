@@ -81,7 +81,8 @@ const LAZY_MODULES = [
 export const lazyModules = {
   name: 'lazy-modules',
   setup(build) {
-    build.onResolve({ filter: /^(node:)?(https|zlib|debug|child_process)$/ }, (args) =>
+    const names = LAZY_MODULES.flatMap((l) => l.modules);
+    build.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, (args) =>
       LAZY_MODULES.some((l) => l.importer.test(args.importer) && l.modules.includes(args.path))
         ? { path: args.path, namespace: 'lazy-module' }
         : undefined,

@@ -74,9 +74,8 @@ export function loadBundle(bundle: BundleFile, command: string, folder = cacheFo
   // The build's digest, not the file's date (npm gives every installed file the same date), and the Node.js that
   // compiled it (V8 would refuse another's cache, but each Node.js keeps its own this way).
   const identity = `${bundle.buildId}-${process.version}-${process.arch}`;
-  const file = folder === undefined ? undefined : join(folder, `${safeName(command)}-${identity}.v8cache`);
-  const cachedData =
-    file !== undefined && folder !== undefined && trusted(folder, false) ? readIfThere(file) : undefined;
+  const name = `${safeName(command)}-${identity}.v8cache`;
+  const cachedData = folder !== undefined && trusted(folder, false) ? readIfThere(join(folder, name)) : undefined;
   const script = new Script(Module.wrap(source), { filename: bundle.path, cachedData });
   const module = { exports: {} as unknown };
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
@@ -87,8 +86,8 @@ export function loadBundle(bundle: BundleFile, command: string, folder = cacheFo
     done(exitCode) {
       // A failed command ran little of its code: the cache waits for one that succeeds.
       const due = (cachedData === undefined || script.cachedDataRejected === true) && exitCode === 0;
-      if (file === undefined || folder === undefined || !due || Date.now() - started > WORTH_CACHING_MS) return;
-      if (trusted(folder, true)) writeCache(file, script.createCachedData());
+      if (folder === undefined || !due || Date.now() - started > WORTH_CACHING_MS) return;
+      if (trusted(folder, true)) writeCache(join(folder, name), script.createCachedData());
     },
   };
 }

@@ -70,13 +70,12 @@ function overlaps(a: string, b: string): boolean {
 
 /** `another process` when binding the address fails with EADDRINUSE; anything else is Docker's to report. */
 async function socketHolder(b: HostBinding): Promise<string | undefined> {
-  // Loaded when a UDP port is checked: every other command starts without it (docs/BENCHMARKS.md, CLI start-up).
-  const { createSocket } = b.protocol === 'udp' ? await import('node:dgram') : { createSocket: undefined };
+  // node:dgram loads when a UDP port is checked: every other command starts without it (docs/BENCHMARKS.md).
+  const socket = b.protocol === 'udp' ? (await import('node:dgram')).createSocket('udp4') : undefined;
   return new Promise((resolve) => {
     const busy = (error: NodeJS.ErrnoException): void =>
       resolve(error.code === 'EADDRINUSE' ? 'another process' : undefined);
-    if (createSocket !== undefined) {
-      const socket = createSocket('udp4');
+    if (socket !== undefined) {
       socket.once('error', (error) => (socket.close(), busy(error)));
       socket.bind(b.port, b.ip, () => socket.close(() => resolve(undefined)));
       return;

@@ -131,7 +131,8 @@ export function engineOptions(endpoint: DockerEndpoint, readFile: (path: string)
  * IPv6 pattern: about 5 ms of every command that talks to Docker (docs/BENCHMARKS.md, CLI start-up).
  */
 function socketAgent(): http.Agent {
-  return new http.Agent({ keepAlive: true, scheduling: 'lifo', timeout: 5000, servername: '' } as http.AgentOptions);
+  const global = http.globalAgent as http.Agent & { options: http.AgentOptions };
+  return new http.Agent({ ...global.options, servername: '' } as http.AgentOptions);
 }
 
 /**

@@ -25,7 +25,9 @@ import { BACK, backGrafanaGone, clusterSuite, GRAFANA_BACK, loadLine, notInNginx
 /** A whole host lost on the reference cluster: cut off its networks, or a frontend's processes stopped. */
 clusterSuite();
 
-const HEALTHY = ['node-front-1', 'node-front-2'];
+const HEALTHY = ['node-front-1', 'node-front-2'] as const;
+/** The etcd members of the hosts that stay up. */
+const HEALTHY_ETCD = HEALTHY.map((h) => `http://${PRIVATE[h]}:2379`);
 
 describe('host faults', () => {
   it("a host cut off: its records gone within the lease bound, DNS and nginx follow etcd, no request fails, no other host's record is touched", async () => {
@@ -44,10 +46,7 @@ describe('host faults', () => {
             (r) => void (r.status !== 200 && directFailures++),
             () => void directFailures++,
           );
-          const keys = await etcdKeys(
-            `${SKYDNS}/`,
-            HEALTHY.map((h) => `http://${PRIVATE[h as 'node-front-1']}:2379`),
-          );
+          const keys = await etcdKeys(`${SKYDNS}/`, HEALTHY_ETCD);
           return keys !== undefined && !keys.some((k) => k.endsWith(`/${BACK}`));
         },
         2 * LEASE_TTL_MS + 10_000,
@@ -83,7 +82,7 @@ describe('host faults', () => {
     } finally {
       await load.stop();
       await Promise.all(watches.map((w) => w.stop()));
-      termBefore = await etcdTerm(HEALTHY.map((h) => `http://${PRIVATE[h as 'node-front-1']}:2379`));
+      termBefore = await etcdTerm(HEALTHY_ETCD);
       await cluster('link', BACK, 'up');
       const t1 = Date.now();
       await waitClusterSettled(60_000);
