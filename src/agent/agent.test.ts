@@ -52,6 +52,7 @@ async function startAgent(stableMs = 10_000): Promise<Agent> {
       addresses: { private: '10.0.0.2' },
       ttl: 10,
       stableMs,
+      crashLoop: { restarts: 3, windowMs: 60_000 },
       version: 'test',
       startedAt: 'now',
     },
@@ -129,7 +130,7 @@ describe('Agent', () => {
     await waitFor(async () => (await records()).has(KEY), 2000, 5, 'announced once up 300 ms');
     engine.crash(id);
     await waitFor(async () => !(await records()).has(KEY), 2000, 5, 'withdrawn at once');
-    assert.match(agent.status().services[0]?.reason ?? '', /restarted 1 times; announced once up/);
+    assert.match(agent.status().services[0]?.reason ?? '', /^no health check or probe; announced once up for 0\.3 s/);
     await waitFor(async () => (await records()).has(KEY), 2000, 5, 'announced again once stable');
   });
 

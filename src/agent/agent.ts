@@ -7,12 +7,14 @@ import { backoffDelay } from '../shared/backoff.js';
 import { nextName } from '../plan/plan.js';
 import { decodeLabels, LABEL } from '../spec/labels.js';
 import { decideAnnouncements, type AnnounceSettings, type InstanceFacts } from './announce.js';
-import type { ServiceStatus } from '../registry/host-record.js';
+import { noteRun, type RunHistory } from './crash-loop.js';
 import type { AgentMetrics } from './metrics.js';
 import { Probes } from './probes.js';
 import { UnhealthyRestarter } from './restarter.js';
 import { RegistryWriter } from '../registry/writer.js';
 import { SKYDNS_PREFIX } from '../registry/path.js';
+import type { ServiceStatus } from '../registry/host-record.js';
+import { inheritance } from './takeover.js';
 import { Condition, type ConditionStatus } from '../shared/condition.js';
 
 export interface AgentOptions {
@@ -23,6 +25,11 @@ export interface AgentOptions {
   log: Logger;
   /** Full resync against the engine this often, so a missed event never leaves a stale or missing record. */
   resyncMs?: number;
+  /**
+   * Keys other parts of this process publish through the agent (the gateway's report): what the agent before this
+   * one left under them stays until they publish anew.
+   */
+  keeps?: readonly string[];
 }
 
 /**
@@ -33,6 +40,8 @@ export interface AgentOptions {
  */
 export class Agent {
   private readonly facts = new Map<string, InstanceFacts>();
+  /** Each container's restarts as this agent saw them: what the crash-loop rule reads. */
+  private readonly runs = new Map<string, RunHistory>();
   private readonly probes: Probes;
   private readonly restarter: UnhealthyRestarter;
   private readonly writer: RegistryWriter;
@@ -75,10 +84,14 @@ export class Agent {
     });
   }
 
-  /** Resyncs once, then follows events until stopFollowing(). Resolves once the first resync is done. */
+  /**
+   * Takes over what the agent before this one left (its records stay where they are), resyncs once, then follows
+   * events until stopFollowing(). Resolves once the first resync is done.
+   */
   async start(): Promise<void> {
+    await this.inherit();
     const ready = new Promise<void>((resolve) => {
-      this.eventLoop = this.followEvents(resolve);
+      this.eventLoop = this.followEvents(() => (this.probes.inherit(new Set()), resolve()));
     });
     await ready;
     this.resyncTimer = setInterval(() => void this.resync('periodic'), this.o.resyncMs ?? 60_000);
@@ -107,6 +120,13 @@ export class Agent {
     } finally {
       await this.o.registry.close();
     }
+  }
+
+  /** Takes over what the agent before this one left: its probe verdicts, and the values of `keeps` (takeover.ts). */
+  private async inherit(): Promise<void> {
+    const { healthy, kept } = await inheritance(this.o.registry, this.o.settings.host, this.o.keeps ?? []);
+    this.probes.inherit(healthy);
+    for (const [key, value] of kept) if (!this.published.has(key)) this.published.set(key, value);
   }
 
   /** Writes `value` at `key` with the agent's own records, on its lease (the embedded gateway's report). */
@@ -232,6 +252,7 @@ export class Agent {
       restarting: state.restarting,
       restartCount: state.restartCount,
       startedAt: Date.parse(state.startedAt),
+      finishedAt: Date.parse(state.finishedAt),
       dockerHealth: state.health,
       failingStreak: state.failingStreak,
       healthIntervalMs: state.healthIntervalMs,
@@ -246,16 +267,31 @@ export class Agent {
 
   private forget(id: string): void {
     this.facts.delete(id);
+    this.runs.delete(id);
     this.latestRefresh.delete(id);
     this.probes.stop(id);
     this.restarter.forget(id);
   }
 
-  /** Decides the records from the facts and hands them to the writer; re-decides when a restarted container turns stable. */
+  /** Keeps the container's restart history (the agent's restart counted by the restarter, which ran first). */
+  private noteRuns(f: InstanceFacts, now: number): void {
+    if (f.running) {
+      const { settings } = this.o;
+      const seen = { ...f, agentRestarts: f.unhealthyRestarts?.count ?? 0 };
+      this.runs.set(
+        f.id,
+        noteRun(this.runs.get(f.id), seen, { ...settings.crashLoop, stableMs: settings.stableMs }, now),
+      );
+    }
+    f.runs = this.runs.get(f.id);
+  }
+
+  /** Decides the records from the facts and hands them to the writer; re-decides when a hold ends. */
   private reconcile(): void {
     if (this.abort.signal.aborted) return;
     const now = Date.now();
     this.restarter.consider(this.facts.values(), now);
+    for (const f of this.facts.values()) this.noteRuns(f, now);
     const decided = decideAnnouncements(this.facts.values(), this.o.settings, now);
     this.lastStatuses = decided.statuses;
     this.o.metrics.servicesSeen.set({ announced: 'true' }, decided.statuses.filter((s) => s.announced).length);

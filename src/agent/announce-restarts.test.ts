@@ -10,6 +10,7 @@ const settings: AnnounceSettings = {
   addresses: { private: '10.0.0.2' },
   ttl: 10,
   stableMs: 10_000,
+  crashLoop: { restarts: 3, windowMs: 60_000 },
   version: '0.1.0',
   startedAt: '2026-11-28T00:00:00.000Z',
 };
@@ -86,11 +87,21 @@ describe('decideAnnouncements with restart_unhealthy', () => {
     );
   });
 
-  it('announces a container the agent restarted only once it stays up for the stable time, as after a Docker restart', () => {
+  it('announces a container the agent restarted after it had served once healthy; one that failed soon after start once stable', () => {
     const restarted = { failures: 0, threshold: 3, count: 1, lastAt: NOW - 3000, restarting: false };
-    const young = statusOf({ startedAt: NOW - 3000, unhealthyRestarts: restarted });
-    assert.deepEqual([young?.announced, young?.reason], [false, 'restarted 1 times; announced once up for 10 s']);
-    const stable = statusOf({ startedAt: NOW - 10_000, unhealthyRestarts: restarted });
-    assert.equal(stable?.announced, true);
+    const runs = (lastRunMs: number): InstanceFacts['runs'] => ({
+      startedAt: NOW - 3000,
+      restartCount: 0,
+      agentRestarts: 1,
+      restarts: [NOW - 3000],
+      lastRunMs,
+    });
+    const served = statusOf({ startedAt: NOW - 3000, unhealthyRestarts: restarted, runs: runs(600_000) });
+    assert.deepEqual([served?.announced, served?.reason], [true, 'running and healthy']);
+    const young = statusOf({ startedAt: NOW - 3000, unhealthyRestarts: restarted, runs: runs(4000) });
+    assert.deepEqual(
+      [young?.announced, young?.reason],
+      [false, 'crash loop: restarted after 4 s up (under --stable-after 10 s); held back until 2026-11-28T12:00:07Z'],
+    );
   });
 });

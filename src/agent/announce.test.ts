@@ -8,11 +8,14 @@ const settings: AnnounceSettings = {
   addresses: { public: '203.0.113.10', private: '10.0.0.2' },
   ttl: 10,
   stableMs: 10_000,
+  crashLoop: { restarts: 3, windowMs: 60_000 },
   version: '0.1.0',
   startedAt: '2026-11-28T00:00:00.000Z',
 };
 const NOW = Date.parse('2026-11-28T12:00:00Z');
 const KEY = '/skydns/com/example/prod/s/influxdb/node-back-1';
+/** Restarted 3 s ago after a run of 1 s. */
+const looping = { startedAt: NOW - 3_000, restartCount: 2, agentRestarts: 0, restarts: [NOW - 3_000], lastRunMs: 1000 };
 
 function facts(over: Partial<InstanceFacts> = {}): InstanceFacts {
   return {
@@ -71,9 +74,9 @@ describe('decideAnnouncements', () => {
     ['probe not yet passed', { probeHealth: 'unknown' }, /probe: unknown/],
     ['probe failing', { probeHealth: 'unhealthy' }, /probe: unhealthy/],
     [
-      'restarted and not yet stable',
-      { restartCount: 2, startedAt: NOW - 3_000, dockerHealth: 'healthy' },
-      /restarted 2 times/,
+      'crash-looping',
+      { restartCount: 2, startedAt: NOW - 3_000, dockerHealth: 'healthy', runs: looping },
+      /^crash loop: restarted after 1 s up/,
     ],
     ['just started without any health evidence', { startedAt: NOW - 3_000 }, /no health check or probe/],
   ];
@@ -95,10 +98,58 @@ describe('decideAnnouncements', () => {
     assert.ok(recordOf([facts({ dockerHealth: 'healthy', probeHealth: 'unhealthy' })]));
   });
 
-  it('announces a restarted container once it has been up for the stable time, and asks to be re-run then', () => {
+  it('announces a container without health evidence once up for the stable time, and asks to be re-run then', () => {
     const decided = decideAnnouncements([facts({ restartCount: 1, startedAt: NOW - 4_000 })], settings, NOW);
     assert.equal(decided.recheckAt, NOW + 6_000);
+    assert.deepEqual(
+      [decided.statuses[0]?.reason, decided.statuses[0]?.held_until],
+      ['no health check or probe; announced once up for 10 s, at 2026-11-28T12:00:06Z', '2026-11-28T12:00:06Z'],
+    );
     assert.ok(recordOf([facts({ restartCount: 1, startedAt: NOW - 10_000 })]));
+  });
+
+  it('a single crash of a container that served: announced again on its first passing check', () => {
+    const runs = { startedAt: NOW - 500, restartCount: 1, agentRestarts: 0, restarts: [NOW - 500], lastRunMs: 600_000 };
+    const restarted = { restartCount: 1, startedAt: NOW - 500, runs };
+    assert.match(
+      decideAnnouncements([facts({ ...restarted, dockerHealth: 'starting' })], settings, NOW).statuses[0]?.reason ?? '',
+      /^health check: starting$/,
+    );
+    assert.ok(recordOf([facts({ ...restarted, dockerHealth: 'healthy' })]));
+    assert.ok(recordOf([facts({ ...restarted, probeHealth: 'healthy' })]));
+    const unchecked = decideAnnouncements([facts(restarted)], settings, NOW).statuses[0];
+    assert.match(
+      unchecked?.reason ?? '',
+      /^no health check or probe; announced once up for 10 s/,
+      'no evidence: uptime',
+    );
+  });
+
+  it('a crash loop is held back with the rule, until when, and a re-run then, though its check passes', () => {
+    const decided = decideAnnouncements(
+      [facts({ dockerHealth: 'healthy', runs: looping, startedAt: NOW - 3000 })],
+      settings,
+      NOW,
+    );
+    assert.equal(decided.records.has(KEY), false);
+    assert.deepEqual(decided.statuses[0], {
+      service: 'influxdb',
+      container: 'c1',
+      image: 'i',
+      state: 'running',
+      health: 'healthy',
+      restarts: 0,
+      announced: false,
+      reason: 'crash loop: restarted after 1 s up (under --stable-after 10 s); held back until 2026-11-28T12:00:07Z',
+      held_until: '2026-11-28T12:00:07Z',
+    });
+    assert.equal(decided.recheckAt, NOW + 7_000);
+    const three = { ...looping, restarts: [NOW - 50_000, NOW - 30_000, NOW - 3_000], lastRunMs: 20_000 };
+    const loop = decideAnnouncements([facts({ dockerHealth: 'healthy', runs: three })], settings, NOW).statuses[0];
+    assert.equal(
+      loop?.reason,
+      'crash loop: 3 restarts in 60 s (--crash-loop-restarts 3); held back until 2026-11-28T12:00:10Z',
+    );
   });
 
   it('always writes the host record with every service and why it is or is not announced', () => {

@@ -3,6 +3,7 @@ import { encodeRecord } from '../registry/record.js';
 import type { HostRecord, ServiceStatus } from '../registry/host-record.js';
 import type { PublishedPort } from '../runtime/docker.js';
 import type { LabelledService } from '../spec/labels.js';
+import { clock, crashLoopHold, seconds, type RunHistory } from './crash-loop.js';
 
 /** What the agent knows about one service container, from inspect and its own probe. */
 export interface InstanceFacts {
@@ -13,6 +14,10 @@ export interface InstanceFacts {
   restartCount: number;
   /** When the container last started, ms since the epoch. */
   startedAt: number;
+  /** When its run before this one ended (Docker's State.FinishedAt), ms since the epoch; NaN before any. */
+  finishedAt?: number | undefined;
+  /** Its restarts as the agent saw them (crash-loop.ts), once it has been seen running. */
+  runs?: RunHistory | undefined;
   /** Docker's health status when the image or spec has a HEALTHCHECK. */
   dockerHealth?: string | undefined;
   /** The agent's probe result when the service has a probe and no HEALTHCHECK. */
@@ -56,8 +61,13 @@ export interface AnnounceSettings {
   ttl: number;
   priority?: number | undefined;
   weight?: number | undefined;
-  /** A container restarted by its policy is announced only once it has been up this long. */
+  /**
+   * Uptime that proves a container without health evidence, and that a run before a crash must have lasted for the
+   * restarted container to be announced on its first passing check (crash-loop.ts).
+   */
   stableMs: number;
+  /** A crash loop: this many restarts within this window (crash-loop.ts). */
+  crashLoop: { restarts: number; windowMs: number };
   version: string;
   startedAt: string;
   /** A frontend announces its public address under this name, so `<name>.<domain>` resolves to live frontends only. */
@@ -68,13 +78,13 @@ export interface Announcements {
   /** Every record this agent wants in the registry: key -> value text (SkyDNS records and its host record). */
   records: Map<string, string>;
   statuses: ServiceStatus[];
-  /** When a decision changes by time alone (a restarted container becoming stable), ms since the epoch. */
+  /** When a decision changes by time alone (a hold ending), ms since the epoch. */
   recheckAt?: number | undefined;
 }
 
 /**
  * Decides what to announce. Pure: a record exists only while its container runs and is healthy (its Docker health
- * check, else its probe, else staying up for the stable time), and is not crash-looping.
+ * check, else its probe, else staying up for the stable time), and is not crash-looping (crash-loop.ts).
  */
 export function decideAnnouncements(
   instances: Iterable<InstanceFacts>,
@@ -88,7 +98,7 @@ export function decideAnnouncements(
     const address = addressOf(facts, s);
     // A stopped container has no binding either: "not running" is the reason then, not the missing port.
     const live = facts.running && !facts.restarting;
-    const verdict = address === undefined && live ? noAddressReason(facts, s) : unannouncedReason(facts, s, now);
+    const verdict = address === undefined && live ? { reason: noAddressReason(facts, s) } : heldBack(facts, s, now);
     if (verdict === undefined && address !== undefined) {
       const { ip, port } = address;
       records.set(
@@ -98,9 +108,14 @@ export function decideAnnouncements(
       statuses.push({ ...describe(facts), announced: true, reason: 'running and healthy', address: `${ip}:${port}` });
       continue;
     }
-    statuses.push({ ...describe(facts), announced: false, reason: verdict ?? '' });
-    const stableAt = facts.startedAt + s.stableMs;
-    if (facts.running && stableAt > now) recheckAt = Math.min(recheckAt ?? stableAt, stableAt);
+    const until = verdict?.until;
+    statuses.push({
+      ...describe(facts),
+      announced: false,
+      reason: verdict?.reason ?? '',
+      ...(until !== undefined && { held_until: clock(until) }),
+    });
+    if (until !== undefined && until > now) recheckAt = Math.min(recheckAt ?? until, until);
   }
   statuses.sort((a, b) => a.service.localeCompare(b.service));
   const self = s.announceSelf !== undefined ? s.addresses.public : undefined;
@@ -157,23 +172,23 @@ function noAddressReason(f: InstanceFacts, s: AnnounceSettings): string {
   return `no port published on ${ip} for ${port}/tcp${elsewhere.length > 0 ? ` (published on ${elsewhere.join(', ')}: the deploy used another ${announceAs} address than this agent)` : ''}`;
 }
 
-function unannouncedReason(f: InstanceFacts, s: AnnounceSettings, now: number): string | undefined {
-  if (f.restarting) return `restarting (${f.restartCount} restarts)`;
-  if (!f.running) return 'not running';
+/** Why a running container is not announced, and until when when that ends by time alone; undefined: announce it. */
+function heldBack(f: InstanceFacts, s: AnnounceSettings, now: number): { reason: string; until?: number } | undefined {
+  if (f.restarting) return { reason: `restarting (${f.restartCount} restarts)` };
+  if (!f.running) return { reason: 'not running' };
+  const hold = crashLoopHold(f.runs, { ...s.crashLoop, stableMs: s.stableMs }, now);
+  if (hold !== undefined) return hold;
   if (f.dockerHealth !== undefined && f.dockerHealth !== 'healthy')
-    return `health check: ${f.dockerHealth}${restartNote(f.unhealthyRestarts)}`;
+    return { reason: `health check: ${f.dockerHealth}${restartNote(f.unhealthyRestarts)}` };
   if (f.dockerHealth === undefined && f.probeHealth !== undefined && f.probeHealth !== 'healthy')
-    return `probe: ${f.probeHealth}${restartNote(f.unhealthyRestarts)}`;
-  // Without health evidence (no check, no probe), staying up is the evidence; after a restart it is required anyway,
-  // whether Docker's policy or the agent (restart_unhealthy) restarted it: a container that keeps failing soon
-  // after it turns healthy is never announced, rather than flapping in DNS.
-  const proven = f.dockerHealth === 'healthy' || (f.dockerHealth === undefined && f.probeHealth === 'healthy');
-  const restarts = f.restartCount + (f.unhealthyRestarts?.count ?? 0);
-  const up = now - f.startedAt;
-  if (up < s.stableMs && (restarts > 0 || !proven)) {
-    const why = restarts > 0 ? `restarted ${restarts} times` : 'no health check or probe';
-    return `${why}; announced once up for ${Math.round(s.stableMs / 1000)} s`;
-  }
+    return { reason: `probe: ${f.probeHealth}${restartNote(f.unhealthyRestarts)}` };
+  // Without health evidence (no check, no probe), staying up is the evidence, after every start.
+  const stableAt = f.startedAt + s.stableMs;
+  if (f.dockerHealth === undefined && f.probeHealth === undefined && stableAt > now)
+    return {
+      reason: `no health check or probe; announced once up for ${seconds(s.stableMs)}, at ${clock(stableAt)}`,
+      until: stableAt,
+    };
   return undefined;
 }
 
@@ -185,8 +200,7 @@ function restartNote(r: UnhealthyRestarts | undefined): string {
   if (r === undefined) return '';
   const restarted = r.count > 0 ? `restarted ${r.count} times by the agent` : '';
   if (r.restarting) return ` (the agent restarts it: ${r.failures} failed checks in a row)`;
-  if (r.nextAt !== undefined)
-    return ` (${restarted}; next restart at ${new Date(r.nextAt).toISOString().replace(/\.\d+Z$/, 'Z')})`;
+  if (r.nextAt !== undefined) return ` (${restarted}; next restart at ${clock(r.nextAt)})`;
   if (r.failures > 0)
     return ` (${r.failures} of ${r.threshold} failed checks before the agent restarts it${restarted && `; ${restarted}`})`;
   return restarted === '' ? '' : ` (${restarted})`;

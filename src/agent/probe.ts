@@ -51,13 +51,20 @@ export class Prober {
   private timer: NodeJS.Timeout | undefined;
   private successes = 0;
   private failures = 0;
-  private current: ProbeHealth = 'unknown';
+  private current: ProbeHealth;
+  /** The verdict was inherited (from the agent before this one): the first result decides it either way. */
+  private provisional: boolean;
 
+  /** `inherited`: the verdict of the agent before this one, kept until this prober's first result. */
   constructor(
     readonly target: { ip: string; port: number },
     readonly probe: ProbeLabel,
     private readonly onResult: (ok: boolean, health: ProbeHealth, changed: boolean) => void,
-  ) {}
+    inherited?: 'healthy',
+  ) {
+    this.current = inherited ?? 'unknown';
+    this.provisional = inherited !== undefined;
+  }
 
   get health(): ProbeHealth {
     return this.current;
@@ -89,7 +96,8 @@ export class Prober {
     this.failures = ok ? 0 : this.failures + 1;
     const before = this.current;
     if (this.successes >= this.probe.healthy_threshold) this.current = 'healthy';
-    if (this.failures >= this.probe.unhealthy_threshold) this.current = 'unhealthy';
+    if (this.failures >= this.probe.unhealthy_threshold || (this.provisional && !ok)) this.current = 'unhealthy';
+    this.provisional = false;
     this.onResult(ok, this.current, before !== this.current);
     this.schedule(this.probe.interval_ms);
   }

@@ -12,12 +12,22 @@ export type ProbeListener = (id: string, ok: boolean, changed: boolean) => void;
 /** Starts, keeps and stops the probers of a host's containers. */
 export class Probes {
   private readonly probers = new Map<string, Prober>();
+  /** Containers the agent before this one saw healthy by their probe: their first prober starts from that verdict. */
+  private inherited = new Set<string>();
 
   constructor(
     private readonly settings: AnnounceSettings,
     private readonly facts: ReadonlyMap<string, InstanceFacts>,
     private readonly listener: ProbeListener,
   ) {}
+
+  /**
+   * Takes over the probe verdicts of the agent before this one (stopped, its records kept), by container ID: each
+   * container's first prober starts from it; none after the agent's first resync (`inherit(new Set())`).
+   */
+  inherit(healthy: ReadonlySet<string>): void {
+    this.inherited = new Set(healthy);
+  }
 
   /** Starts, keeps or stops the container's prober after its facts changed; fills in the prober's verdict. */
   update(facts: InstanceFacts): void {
@@ -32,13 +42,20 @@ export class Probes {
     }
     this.stop(facts.id);
     if (!wanted) return;
-    const prober: Prober = new Prober(target, probe, (ok, health, changed) => {
-      const current = this.facts.get(facts.id);
-      const counted = current?.labels.restartUnhealthy !== undefined && current.probeFailures !== prober.failureStreak;
-      if (current) [current.probeHealth, current.probeFailures] = [health, prober.failureStreak];
-      this.listener(facts.id, ok, changed || counted);
-    });
-    [facts.probeHealth, facts.probeFailures] = ['unknown', 0];
+    const inherited = this.inherited.delete(facts.id) ? 'healthy' : undefined;
+    const prober: Prober = new Prober(
+      target,
+      probe,
+      (ok, health, changed) => {
+        const current = this.facts.get(facts.id);
+        const counted =
+          current?.labels.restartUnhealthy !== undefined && current.probeFailures !== prober.failureStreak;
+        if (current) [current.probeHealth, current.probeFailures] = [health, prober.failureStreak];
+        this.listener(facts.id, ok, changed || counted);
+      },
+      inherited,
+    );
+    [facts.probeHealth, facts.probeFailures] = [prober.health, 0];
     this.probers.set(facts.id, prober);
     prober.start();
   }

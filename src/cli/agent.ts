@@ -14,11 +14,11 @@ import { loadHostConfig } from '../shared/config.js';
 import { logger } from '../shared/log.js';
 import type { OptionSource } from './config-flags.js';
 import { DEFAULT_STATUS_LISTEN, dockerRuntime, hostContext, type GlobalOptions } from './context.js';
-import { agentSettings } from './daemon-options/agent.js';
+import { agentSettings, type AgentSettings } from './daemon-options/agent.js';
 import { runUntilSignal } from './daemon-run.js';
 import { addGatewayOptions, type GatewayRenderFlags } from './gateway.js';
 import { addEtcdOptions, type EtcdFlags } from './etcd-flags.js';
-import type { EtcdConnection } from '../registry/etcd-connection.js';
+import { lockAgent } from './locks.js';
 import { addRateLimitOptions, type RateLimitFlags } from './rate-limit-flags.js';
 import { agentStopSteps } from './stop-steps.js';
 import { addAgentUiOptions } from './ui.js';
@@ -31,6 +31,9 @@ interface AgentFlags extends RateLimitFlags, GatewayRenderFlags, EtcdFlags {
   priority?: string;
   weight?: string;
   stableAfter?: string;
+  crashLoopRestarts?: string;
+  crashLoopWindow?: string;
+  withdrawOnExit?: boolean;
   resyncInterval?: string;
   stateDir?: string;
   statusListen?: string;
@@ -57,7 +60,12 @@ export function registerAgent(program: Command, run: (action: () => Promise<numb
     .option('--record-ttl <seconds>', 'DNS TTL written into records (default 10)')
     .option('--priority <n>', 'SRV priority written into records')
     .option('--weight <n>', 'SRV weight written into records')
-    .option('--stable-after <duration>', 'a restarted container is announced once up this long (default 10s)')
+    .option(
+      '--stable-after <duration>',
+      'uptime that proves a container without health check or probe, and the run a crash must follow to be a single crash (default 10s)',
+    )
+    .option('--crash-loop-restarts <n>', 'this many restarts within --crash-loop-window are a crash loop (default 3)')
+    .option('--crash-loop-window <duration>', 'the window of --crash-loop-restarts (default 60s)')
     .option('--resync-interval <duration>', 'full resync against Docker this often (default 60s)')
     .option('--state-dir <dir>', 'where the embedded registry keeps its records (default /var/lib/rundock)')
     .option(
@@ -73,7 +81,11 @@ export function registerAgent(program: Command, run: (action: () => Promise<numb
       'with --dns: forward names outside the domain to this resolver (default: refuse them)',
     )
     .option('--announce-self <name>', "announce this host's public address as <name>.<domain> (frontend failover)")
-    .option('--keep-records', 'on SIGTERM leave records to expire with the lease instead of withdrawing them');
+    .option(
+      '--withdraw-on-exit',
+      'on SIGTERM or SIGINT withdraw every record of this host (default: leave them for the next agent to take over)',
+    )
+    .option('--keep-records', 'leave the records on exit (the default; wins over withdraw_on_exit in the config file)');
   // With --nginx-conf-dir the agent also runs the gateway (as `rundock gateway`), from the same registry.
   addAgentUiOptions(addGatewayOptions(addRateLimitOptions(command))).action((flags: AgentFlags, self: Command) =>
     run(() => runAgent(flags, (key) => self.getOptionValueSource(key), program.opts<GlobalOptions>())),
@@ -88,12 +100,17 @@ async function runAgent(flags: AgentFlags, sourceOf: OptionSource, global: Globa
   const name = settings.host;
   const log = logger('agent');
   return runUntilSignal('agent', log, async ({ stopping, onHup }) => {
+    const docker = dockerRuntime();
+    // Before anything listens: a second agent says which one runs, rather than that its address is in use.
+    const engine = await lockAgent(docker, lockDetails(settings), log, stopping);
+    if (engine === undefined) return { stopSteps: () => [] };
     const metrics = new AgentMetrics();
     const reconnected = { notify: (): void => undefined };
-    const registry = await makeRegistry(etcd, leaseTtl, settings.stateDir, metrics, () => reconnected.notify());
+    const registry = await makeRegistry(settings, metrics, () => reconnected.notify());
     const agent = new Agent({
-      docker: dockerRuntime(),
+      docker,
       registry,
+      keeps: settings.gateway === undefined ? [] : [gatewayKey(name)],
       metrics,
       log,
       resyncMs: settings.resyncMs,
@@ -105,6 +122,7 @@ async function runAgent(flags: AgentFlags, sourceOf: OptionSource, global: Globa
         priority: settings.priority,
         weight: settings.weight,
         stableMs: settings.stableMs,
+        crashLoop: settings.crashLoop,
         version: host.version,
         startedAt: new Date().toISOString(),
         announceSelf: settings.announceSelf,
@@ -175,26 +193,47 @@ async function runAgent(flags: AgentFlags, sourceOf: OptionSource, global: Globa
     const { withdraw } = settings;
     return {
       stopping: { withdraw },
-      stopSteps: () => agentStopSteps({ agent, registry, withdraw, leaseTtl, gateway, dns, ui, feeds, status: server }),
+      stopSteps: () => [
+        ...agentStopSteps({ agent, registry, withdraw, leaseTtl, gateway, dns, ui, feeds, status: server }),
+        { name: 'let go of the engine', run: () => engine.release() },
+      ],
     };
   });
 }
 
-/** The etcd registry with --etcd (imported on demand, so other commands never load etcd3), else the embedded one. */
+/** What a second agent's refusal names: this one's status address (and DNS address), host name. */
+function lockDetails(settings: AgentSettings): Record<string, string> {
+  const address = ({ host, port }: { host: string; port: number }): string =>
+    `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return {
+    status: address(settings.statusListen),
+    ...(settings.dns && { dns: address(settings.dns.listen) }),
+    host: settings.host,
+  };
+}
+
+/**
+ * The etcd registry with --etcd (imported on demand, so other commands never load etcd3), else the embedded one. Both
+ * keep what the agent before this one left: the embedded one its file, the etcd one its lease (`etcd-lease.json`).
+ */
 async function makeRegistry(
-  etcd: EtcdConnection | undefined,
-  leaseTtl: number,
-  stateDir: string,
+  { etcd, leaseTtl, stateDir, host }: AgentSettings,
   metrics: AgentMetrics,
   onReconnected: () => void,
 ): Promise<Registry> {
   if (etcd === undefined) return new EmbeddedRegistry({ stateDir });
   const { EtcdRegistry } = await import('../registry/etcd.js');
+  const { LeaseFile } = await import('../registry/lease-file.js');
   const log = logger('registry');
   return new EtcdRegistry({
     ...etcd,
     ttlSeconds: leaseTtl,
+    leaseFile: new LeaseFile(stateDir, host),
     listener: {
+      leaseTakenOver: (lease, records) =>
+        log.info({ lease, records }, 'etcd lease of the agent before this one taken over, with its records'),
+      leaseFileFailed: (file, error) =>
+        log.warn({ file, err: error }, 'the lease could not be saved: the next agent puts every record again'),
       leaseReplaced: (old, lease) => (
         metrics.leaseReplaced.inc(),
         log.warn({ old, lease }, 'etcd lease lost; new lease, records re-put')

@@ -6,8 +6,8 @@ import { RundockError } from '../shared/errors.js';
 import { LABEL } from '../spec/labels.js';
 import { bareService } from '../spec/validate.js';
 import { AGENT_HELP, type GlobalOptions } from './context.js';
-import { deployContext } from './deploy-context.js';
-import { describeResult } from './describe.js';
+import { deployContext, WAIT_HELP } from './deploy-context.js';
+import { describeGap, describeResult } from './describe.js';
 import { recordOutcome } from './history-store.js';
 import { makeOutput } from './output.js';
 import { prepareAll, readServicesFile } from './services-file.js';
@@ -16,6 +16,7 @@ interface ApplyOptions {
   dryRun?: boolean;
   prune?: boolean;
   agent?: string;
+  wait?: boolean;
 }
 
 export function registerApply(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
@@ -27,15 +28,21 @@ export function registerApply(program: Command, run: (action: () => Promise<numb
     .option('--dry-run', 'show the plan (and which fields differ) and change nothing')
     .option('--prune', "remove this host's rundock services that the file does not mention, after the file's")
     .option('--agent <addr:port>', AGENT_HELP)
+    .option('--wait', WAIT_HELP)
     .action((file: string, opts: ApplyOptions) => run(() => apply(file, opts, program.opts<GlobalOptions>())));
 }
 
 async function apply(file: string, opts: ApplyOptions, global: GlobalOptions): Promise<number> {
   const dryRun = opts.dryRun ?? false;
   const entries = readServicesFile(file);
-  const ctx = await deployContext(opts.agent, global, dryRun);
+  const ctx = await deployContext(opts.agent, global, dryRun, { wait: opts.wait, command: `rundock apply ${file}` });
   const prepared = prepareAll(entries, ctx.host);
-  const unmentioned = await unmentionedServices(ctx.docker, new Set(prepared.map((p) => p.spec.name)));
+  const mentioned = new Set(prepared.map((p) => p.spec.name));
+  // Those --prune removes are deployed too: locked with the file's, all at once (in one order: no two applies wait
+  // on each other).
+  const pruning = opts.prune ? await unmentionedServices(ctx.docker, mentioned) : [];
+  await ctx.lock([...mentioned, ...pruning]);
+  const unmentioned = opts.prune ? pruning : await unmentionedServices(ctx.docker, mentioned);
   if (unmentioned.length > 0 && !opts.prune && !global.json) {
     process.stderr.write(
       `rundock: ${unmentioned.length === 1 ? 'service' : 'services'} ${unmentioned.join(', ')} on this host ${unmentioned.length === 1 ? 'is' : 'are'} not in ${file}: left as ${unmentioned.length === 1 ? 'it is' : 'they are'} (--prune removes them)\n`,
@@ -68,6 +75,7 @@ async function applyOne(
       reporter: ctx.progress,
       onPull: ctx.progress.pull(p.spec.image ?? ''),
       handover: ctx.handover,
+      onGap: (gap) => ctx.note(describeGap(p.spec.name, gap, dryRun)),
     });
     recordOutcome(ctx.history, p.spec, { result });
     return result;

@@ -20,7 +20,7 @@ export interface CommandEntry {
 /** The state commands' summaries, shared with state.ts so they cannot drift. */
 export const STATE_SUMMARIES = {
   enable:
-    'create or update the service and keep it running (returns once it runs and is healthy); without spec options, start the existing container as it is',
+    'create or update the service and keep it running (returns once it runs and is healthy); a running container is replaced beside the new one with announce auto, else withdrawn first (a fixed host port: requests to this host fail until the new one serves); without spec options, start the existing container as it is',
   present: 'create or update the service, not running',
   disable: 'stop the service; the container is kept',
   absent: 'remove the container; volumes and data containers are kept',
@@ -34,7 +34,12 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     names: ['restart'],
-    summaries: [['restart <name>', 'stop and start the service, withdrawn from every gateway first']],
+    summaries: [
+      [
+        'restart <name>',
+        'stop and start the service, withdrawn from every gateway first (requests to this host fail until it serves again)',
+      ],
+    ],
     load: async () => (await import('./restart.js')).registerRestart,
   },
   {
@@ -71,7 +76,10 @@ export const COMMANDS: readonly CommandEntry[] = [
     names: ['history', 'rollback'],
     summaries: [
       ['history <name>', 'the generations of a service on this host: image, image ID, spec hash, when, result'],
-      ['rollback <name>', 'deploy the previous generation again, through the same path as enable (drops no request)'],
+      [
+        'rollback <name>',
+        'deploy the previous generation again as enable does: beside the current one with announce auto, else withdrawn first (a fixed host port: requests to this host fail until it serves)',
+      ],
     ],
     load: async () => (await import('./history.js')).registerHistory,
   },
@@ -84,6 +92,16 @@ export const COMMANDS: readonly CommandEntry[] = [
       ],
     ],
     load: async () => (await import('./agent.js')).registerAgent,
+  },
+  {
+    names: ['withdraw'],
+    summaries: [
+      [
+        'withdraw',
+        "withdraw every record this host's stopped agent left in the registry (etcd: its lease revoked; embedded: its file emptied)",
+      ],
+    ],
+    load: async () => (await import('./withdraw.js')).registerWithdraw,
   },
   {
     names: ['dns'],

@@ -15,6 +15,16 @@ export function describeResult(r: ServiceResult): string {
   return `${r.name}: ${r.state}${where}${health} (${verdict})${changes}${actions}`;
 }
 
+/**
+ * The line said before a swap that takes this host's instance out of service (withdraw first, a restart): why, and
+ * what it costs. In the conditional for a dry run.
+ */
+export function describeGap(service: string, gap: string, dryRun: boolean): string {
+  const [is, fail] = dryRun ? ['would be', 'would fail'] : ['is', 'fail'];
+  const instead = gap.startsWith('a restart') ? '' : ' (announce: auto would overlap instead)';
+  return `${service} ${is} withdrawn first (${gap}): requests to it ${fail} until it serves again, unless another instance of ${service} takes them${instead}`;
+}
+
 /** `  ~ published: 127.0.0.1:8080->80/tcp -> 127.0.0.1:8081->80/tcp` */
 export function describeChange(c: FieldChange): string {
   return `  ~ ${c.field}: ${c.before ?? '(unset)'} -> ${c.after ?? '(unset)'}`;

@@ -1,6 +1,6 @@
 import type { ServiceResult } from '../deploy/converge.js';
 import { History } from '../deploy/history.js';
-import { RundockError } from '../shared/errors.js';
+import { RundockError, ValidationError } from '../shared/errors.js';
 import type { ServiceSpec } from '../spec/schema.js';
 import { configOf, type GlobalOptions } from './context.js';
 
@@ -49,4 +49,16 @@ export function recordOutcome(
   } catch (error) {
     return `history not recorded: ${(error as Error).message}`;
   }
+}
+
+/**
+ * A bare `enable NAME` (or `present NAME`) of a service whose container is gone (`docker rm -f`), but that this host
+ * deployed before: the error says how to get it back (`rundock rollback NAME` deploys the last generation).
+ */
+export function withRollbackHint(error: unknown, history: History, service: string): unknown {
+  if (!(error instanceof ValidationError) || error.field !== 'image' || error.value !== undefined) return error;
+  const last = history.previous(service, undefined);
+  if (last === undefined) return error;
+  const hint = `; its history has generation ${last.generation} (${last.image}, deployed ${last.deployed_at}): \`rundock rollback ${service}\` deploys it again`;
+  return new ValidationError(error.field, error.value, `${error.reason}${hint}`, error.code);
 }

@@ -7,8 +7,8 @@ import { RundockError } from '../shared/errors.js';
 import { LABEL } from '../spec/labels.js';
 import { validateService } from '../spec/validate.js';
 import { AGENT_HELP, dockerRuntime, type GlobalOptions } from './context.js';
-import { deployContext } from './deploy-context.js';
-import { describeResult, timeoutMs } from './describe.js';
+import { deployContext, WAIT_HELP } from './deploy-context.js';
+import { describeGap, describeResult, timeoutMs } from './describe.js';
 import { historyOf, recordOutcome } from './history-store.js';
 import { makeOutput } from './output.js';
 
@@ -19,11 +19,14 @@ export function registerHistory(program: Command, run: (action: () => Promise<nu
     .action((name: string) => run(() => listHistory(name, program.opts<GlobalOptions>())));
   program
     .command('rollback <name>')
-    .description('deploy the previous generation again, through the same path as enable (drops no request)')
+    .description(
+      'deploy the previous generation again as enable does: beside the current one with announce auto, else withdrawn first (a fixed host port: requests to this host fail until it serves)',
+    )
     .option('--timeout <seconds>', 'how long to wait for running/healthy (default: from the health check)')
     .option('--drain <duration>', 'how long the replaced container finishes requests in flight (default 5s)')
     .option('--agent <addr:port>', AGENT_HELP)
     .option('--dry-run', 'show what would change and change nothing')
+    .option('--wait', WAIT_HELP)
     .action((name: string, opts: RollbackOptions) => run(() => rollback(name, opts, program.opts<GlobalOptions>())));
 }
 
@@ -52,11 +55,16 @@ interface RollbackOptions {
   drain?: string;
   agent?: string;
   dryRun?: boolean;
+  wait?: boolean;
 }
 
 async function rollback(name: string, o: RollbackOptions, global: GlobalOptions): Promise<number> {
   validateService({ name, state: 'absent' });
-  const ctx = await deployContext(o.agent, global, o.dryRun ?? false);
+  const ctx = await deployContext(o.agent, global, o.dryRun ?? false, {
+    wait: o.wait,
+    command: `rundock rollback ${name}`,
+  });
+  await ctx.lock([name]);
   const { docker, history, progress } = ctx;
   const current = await currentOf(docker, name);
   const target = history.previous(name, current && { spec_hash: current.specHash, image_id: current.imageId });
@@ -74,10 +82,16 @@ async function rollback(name: string, o: RollbackOptions, global: GlobalOptions)
   const pin = (await docker.imageId(target.image)) === target.image_id ? undefined : target.image_id;
   const prepared = prepareService(spec, ctx.host, timeoutMs(o.timeout), pin);
   progress.step(`roll back ${name} to generation ${target.generation} (${target.image}, ${short(target.image_id)})`);
-  const result = await converge(docker, prepared, { dryRun: o.dryRun, reporter: progress, handover: ctx.handover });
+  const result = await converge(docker, prepared, {
+    dryRun: o.dryRun,
+    reporter: progress,
+    handover: ctx.handover,
+    onGap: (gap) => ctx.note(describeGap(name, gap, o.dryRun ?? false)),
+  });
   const warning = recordOutcome(history, spec, { result, rollbackOf: target.generation });
+  const done = o.dryRun ? 'would roll back' : 'rolled back';
   makeOutput(global.json ?? false).print(
-    `${describeResult(result)}\nrolled back to generation ${target.generation}${warning ? `\n${warning}` : ''}`,
+    `${describeResult(result)}\n${done} to generation ${target.generation}${warning ? `\n${warning}` : ''}`,
     {
       ...result,
       rolled_back_to: target.generation,

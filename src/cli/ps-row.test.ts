@@ -23,6 +23,7 @@ const state = (over: Partial<ContainerState> = {}): ContainerState => ({
   exitCode: 0,
   restartCount: 0,
   startedAt: '2026-11-29T10:00:00Z',
+  finishedAt: '0001-01-01T00:00:00Z',
   imageId: 'sha256:i',
   labels,
   published: [{ containerPort: '80/tcp', hostIp: '127.0.0.1', hostPort: 21081 }],

@@ -7,9 +7,9 @@ import { ValidationError } from '../shared/errors.js';
 import { bareService, validateService } from '../spec/validate.js';
 import { STATE_SUMMARIES } from './commands.js';
 import { AGENT_HELP, type GlobalOptions } from './context.js';
-import { deployContext } from './deploy-context.js';
-import { describeResult, numeric, timeoutMs } from './describe.js';
-import { recordOutcome } from './history-store.js';
+import { deployContext, WAIT_HELP } from './deploy-context.js';
+import { describeGap, describeResult, numeric, timeoutMs } from './describe.js';
+import { recordOutcome, withRollbackHint } from './history-store.js';
 import { makeOutput } from './output.js';
 
 const VERBS: Record<State, keyof typeof STATE_SUMMARIES> = {
@@ -53,6 +53,7 @@ interface StateOptions {
   drain?: string;
   agent?: string;
   dryRun?: boolean;
+  wait?: boolean;
 }
 
 /** The flags that make up a spec: with none of them, `enable NAME` starts the container as it is. */
@@ -87,6 +88,7 @@ export function registerStateCommands(program: Command, run: (action: () => Prom
     if (state !== 'absent') addSpecOptions(cmd, state);
     cmd.option('--dry-run', 'show what would change (and which fields differ) and change nothing');
     cmd.option('--agent <addr:port>', AGENT_HELP);
+    cmd.option('--wait', WAIT_HELP);
     cmd.action((name: string, opts: StateOptions) =>
       run(() => stateCommand(state, name, opts, program.opts<GlobalOptions>())),
     );
@@ -192,16 +194,21 @@ export function specOf(state: State, name: string, o: StateOptions): Readonly<Se
 
 async function stateCommand(state: State, name: string, o: StateOptions, global: GlobalOptions): Promise<number> {
   const spec = specOf(state, name, o);
-  const ctx = await deployContext(o.agent, global, o.dryRun ?? false);
+  const ctx = await deployContext(o.agent, global, o.dryRun ?? false, {
+    wait: o.wait,
+    command: `rundock ${VERBS[state]} ${name}`,
+  });
+  await ctx.lock([name]);
   const prepared = prepareService(spec, ctx.host, timeoutMs(o.timeout));
   const result = await converge(ctx.docker, prepared, {
     dryRun: o.dryRun,
     reporter: ctx.progress,
     onPull: ctx.progress.pull(spec.image ?? ''),
     handover: ctx.handover,
+    onGap: (gap) => ctx.note(describeGap(name, gap, o.dryRun ?? false)),
   }).catch((error: unknown) => {
     recordOutcome(ctx.history, spec, { error, specHash: prepared.desired?.hash });
-    throw error;
+    throw withRollbackHint(error, ctx.history, name);
   });
   const warning = recordOutcome(ctx.history, spec, { result });
   makeOutput(global.json ?? false).print(`${describeResult(result)}${warning ? `\n${warning}` : ''}`, result);

@@ -27,6 +27,11 @@ export interface ConvergeOptions {
   handover?: (() => Promise<Handover | undefined>) | undefined;
   /** Restart the service's container as it is (`rundock restart`) instead of putting the spec in place. */
   restart?: boolean | undefined;
+  /**
+   * Told before a swap that takes this host's instance out of service for a while (withdraw first, a restart), with
+   * what forbids the overlap (Plan.gap); in a dry run too.
+   */
+  onGap?: ((gap: string) => void) | undefined;
 }
 
 /** Puts one prepared service into its state: pull per policy, observe, plan, check, then (unless dry run) act. */
@@ -51,6 +56,7 @@ export async function converge(
   // Before anything changes, and in a dry run too: a busy port would otherwise fail only at start.
   if (desired !== undefined && plan.steps.some((s) => s.step.op === 'create'))
     await checkHostPorts(bindingsOf(desired, observed), othersThan(all, observed), ownOf(observed));
+  if (plan.gap !== undefined) opts.onGap?.(plan.gap);
   if (opts.dryRun) return result;
   const executed = await executePlan(docker, plan, {
     service: spec.name,

@@ -6,8 +6,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServingReport } from '../registry/serving-report.js';
-import { RundockError } from '../shared/errors.js';
-import { getJson } from '../shared/http-json.js';
+import { ERROR_CODES, RundockError, type ErrorCode } from '../shared/errors.js';
+import { getJson, HttpStatusError } from '../shared/http-json.js';
 
 /** Progress text while waiting, e.g. for a terminal. */
 export type Progress = (text: string) => void;
@@ -43,6 +43,8 @@ export interface AgentStatus {
   /** The addresses it announces services on; absent from agents before rundock kept them there. */
   addresses?: { public?: string | undefined; private?: string | undefined };
   services: AgentService[];
+  /** Whether the agent reaches Docker (shared/condition.ts); absent from older agents. */
+  docker?: { ok?: boolean; reason?: string };
 }
 
 /** The host's agent, found answering at its status address. */
@@ -85,16 +87,21 @@ class AgentHandover implements Handover {
 
   async announced(containerId: string, timeoutMs: number, progress?: Progress): Promise<string> {
     let last: AgentService | undefined;
+    let docker: AgentStatus['docker'];
     const address = await this.poll(timeoutMs, async () => {
-      last = (await this.services()).find((s) => s.container === containerId);
+      const status = (await this.get('/status')) as Partial<AgentStatus>;
+      docker = status.docker;
+      last = (status.services ?? []).find((s) => s.container === containerId);
       if (last !== undefined)
         progress?.(`waiting for the agent to announce ${containerId.slice(0, 12)}: ${last.reason}`);
       return last?.announced === true ? last.address : undefined;
     });
     if (address !== undefined) return address;
+    // The agent's own trouble is the likelier reason then (the CLI reached Docker, the agent does not).
+    const unreachable = docker?.ok === false ? ` (the agent cannot reach Docker: ${docker.reason ?? 'unknown'})` : '';
     throw new RundockError(
       'RUNDOCK_E_UNHEALTHY',
-      `container ${containerId.slice(0, 12)} was not announced within ${Math.round(timeoutMs / 1000)} s: ${last?.reason ?? 'the agent does not list it'}`,
+      `container ${containerId.slice(0, 12)} was not announced within ${Math.round(timeoutMs / 1000)} s: ${last?.reason ?? 'the agent does not list it'}${unreachable}`,
       { details: { container: containerId, reason: last?.reason } },
     );
   }
@@ -154,11 +161,26 @@ class AgentHandover implements Handover {
     try {
       return await getJson(`${this.base}${path}`, 5000);
     } catch (error) {
-      throw new RundockError(
-        'RUNDOCK_E_AGENT',
-        `the agent at ${this.base} stopped answering (${path}): ${(error as Error).message}`,
-        { cause: error },
-      );
+      throw agentFailure(this.base, path, error);
     }
   }
+}
+
+/**
+ * A request to the agent that failed: with the agent's own reason when it gave one (etcd out of reach: its code and
+ * words), else that it stopped answering.
+ */
+function agentFailure(base: string, path: string, error: unknown): RundockError {
+  const reported = error instanceof HttpStatusError ? error.reported : undefined;
+  if (reported !== undefined) {
+    const code = reported.code in ERROR_CODES ? (reported.code as ErrorCode) : 'RUNDOCK_E_AGENT';
+    return new RundockError(code, `the agent at ${base} could not answer ${path}: ${reported.message}`, {
+      cause: error,
+      details: { agent: base },
+    });
+  }
+  const how = error instanceof HttpStatusError ? 'failed to answer' : 'stopped answering';
+  return new RundockError('RUNDOCK_E_AGENT', `the agent at ${base} ${how} (${path}): ${(error as Error).message}`, {
+    cause: error,
+  });
 }

@@ -4,9 +4,10 @@
  * previous one again and `rundock history` can list them. A generation keeps the spec as given: env file paths and
  * the names of inherited `-e KEY` variables, never their values.
  */
-import { mkdirSync, openSync, fsyncSync, closeSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
+import { writeFileAtomicallySync } from '../shared/atomic-file.js';
 import type { ServiceSpec } from '../spec/schema.js';
 
 /** How many generations are kept per service. */
@@ -77,21 +78,7 @@ export class History {
   private write(service: string, generations: Generation[]): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const file = this.file(service);
-    const temp = `${file}.tmp-${process.pid}`;
-    writeFileSync(temp, `${JSON.stringify({ service, generations }, null, 2)}\n`, { mode: 0o600 });
-    const fd = openSync(temp, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, file);
-    const dirFd = openSync(this.dir, 'r');
-    try {
-      fsyncSync(dirFd);
-    } finally {
-      closeSync(dirFd);
-    }
+    writeFileAtomicallySync(file, `${JSON.stringify({ service, generations }, null, 2)}\n`, 0o600);
   }
 
   private file(service: string): string {

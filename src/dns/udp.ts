@@ -31,8 +31,20 @@ export interface UdpOptions {
   log: Logger;
 }
 
-/** Binds the listener; rejects with the bind error (EADDRINUSE, ...). */
+/** Binds the listener; rejects with the bind error (EADDRINUSE, ...), naming the address (`address`, `port`). */
 export async function bindUdp(o: UdpOptions): Promise<UdpListener> {
+  try {
+    return await bindEither(o);
+  } catch (error) {
+    // The addon's errors carry the code and the call, not the address: every listen error names it (cli/output.ts).
+    const e = error as NodeJS.ErrnoException & { address?: string; port?: number };
+    if (typeof e === 'object' && e.address === undefined)
+      Object.assign(e, { address: o.listen.host, port: o.listen.port, syscall: e.syscall ?? 'bind' });
+    throw error;
+  }
+}
+
+async function bindEither(o: UdpOptions): Promise<UdpListener> {
   const respond = responder(o);
   if (o.shared === true) return bindDgram(o, respond);
   const { addon, reason } = udpBatchAddon();

@@ -42,9 +42,12 @@ export type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 
 export type FromWorker =
   | { rundockDns: 'ready' | 'status'; status: DnsWorkerStatus }
-  | { rundockDns: 'failed'; message: string }
+  | { rundockDns: 'failed'; message: string; socket?: SocketFailure }
   | { rundockDns: 'metrics'; id: number; metrics: MetricsJson };
 export type ToWorker = { rundockDns: 'metrics'; id: number };
+
+/** A socket error's fields (a bind that failed): the primary reports it as its own, naming the address. */
+export type SocketFailure = Pick<NodeJS.ErrnoException, 'code' | 'syscall'> & { address?: string; port?: number };
 
 /** True in a process forked by startDnsCluster: `rundock dns` then runs runDnsWorker. */
 export function isDnsWorker(): boolean {
@@ -79,9 +82,9 @@ export async function runDnsWorker(baseLog: Logger): Promise<number> {
   } catch (error) {
     await feeds.stop();
     // The primary reports it, once for all workers.
-    send({ rundockDns: 'failed', message: error instanceof Error ? error.message : String(error) }, () =>
-      process.exit(1),
-    );
+    const { code, syscall, address, port } = (error ?? {}) as SocketFailure;
+    const message = error instanceof Error ? error.message : String(error);
+    send({ rundockDns: 'failed', message, socket: { code, syscall, address, port } }, () => process.exit(1));
     setTimeout(() => process.exit(1), 1000);
     return new Promise<number>(() => undefined);
   }

@@ -6,7 +6,14 @@
 import cluster, { type Worker } from 'node:cluster';
 import { Counter, Gauge } from 'prom-client';
 import { backoffDelay } from '../shared/backoff.js';
-import { ENV_SETTINGS, ENV_SLOT, isMessage, type DnsWorkerStatus, type FromWorker } from './worker.js';
+import {
+  ENV_SETTINGS,
+  ENV_SLOT,
+  isMessage,
+  type DnsWorkerStatus,
+  type FromWorker,
+  type SocketFailure,
+} from './worker.js';
 import type { DnsClusterOptions, DnsClusterStatus } from './workers.js';
 import { ClusterRegistry, WorkerMetrics } from './workers-metrics.js';
 
@@ -32,6 +39,8 @@ export interface Slot {
   status?: DnsWorkerStatus;
   reportedAt?: number;
   failure?: string;
+  /** The failure's socket error fields, if it was one (a bind). */
+  socketFailure?: SocketFailure;
 }
 
 export class Supervisor {
@@ -166,6 +175,7 @@ export class Supervisor {
         break;
       case 'failed':
         slot.failure = message.message;
+        slot.socketFailure = message.socket;
         break;
       case 'metrics':
         this.metrics.replied(worker, message.id, message.metrics);
@@ -193,11 +203,11 @@ export class Supervisor {
       // Not serving yet: a bind or configuration failure, which the next worker would meet too.
       const startup = this.startup;
       this.startup = undefined;
-      startup.reject(
-        new Error(
-          `DNS worker ${slot.index} exited (${how}) before serving${slot.failure === undefined ? '' : `: ${slot.failure}`}`,
-        ),
+      const error = new Error(
+        `DNS worker ${slot.index} exited (${how}) before serving${slot.failure === undefined ? '' : `: ${slot.failure}`}`,
       );
+      // A bind error keeps its fields: reported as the address in use, like a server without workers (cli/output.ts).
+      startup.reject(Object.assign(error, slot.socketFailure));
       return;
     }
     slot.failures = Date.now() - slot.startedAt >= STABLE_AFTER_MS ? 1 : slot.failures + 1;

@@ -41,6 +41,11 @@ export type Handover = 'overlap' | 'withdraw-first';
 export interface Plan {
   changed: boolean;
   handover?: Handover | undefined;
+  /**
+   * Why this host's instance stops serving for a while (`withdraw-first` of a running, announced container): what
+   * forbids the overlap, e.g. `its fixed host port 10.0.0.2:8080`, or `a restart stops the container`.
+   */
+  gap?: string | undefined;
   steps: PlannedStep[];
   cleanup: Step[];
 }
@@ -175,6 +180,7 @@ function planReplace(
     plan.cleanup.push(...withdraw(old, main), { op: 'stop', container: old });
   } else {
     plan.handover = 'withdraw-first';
+    if (announces(main.labels)) plan.gap = overlapForbidden(body);
     // Renamed, the old container is no longer the service's: the agent withdraws its record.
     plan.steps.push(
       renames[0],
@@ -225,6 +231,17 @@ export function canOverlap(body: CreateBody): boolean {
   const fixed = (b: { HostPort?: string }): boolean =>
     b.HostPort !== undefined && b.HostPort !== '' && b.HostPort !== '0';
   return !bindings.some((list) => (list ?? []).some(fixed)) && announces(body.Labels);
+}
+
+/** What keeps a new container that announces something from running beside the old one (canOverlap false). */
+function overlapForbidden(body: CreateBody): string {
+  if (body.HostConfig.NetworkMode === 'host') return "it uses the host's network (the same port)";
+  const map = (body.HostConfig.PortBindings ?? {}) as Record<string, { HostIp?: string; HostPort?: string }[] | null>;
+  const fixed = Object.values(map)
+    .flatMap((list) => list ?? [])
+    .filter((b) => b.HostPort !== undefined && b.HostPort !== '' && b.HostPort !== '0')
+    .map((b) => `${b.HostIp || '0.0.0.0'}:${b.HostPort}`);
+  return `its fixed host port${fixed.length > 1 ? 's' : ''} ${fixed.join(', ')}`;
 }
 
 function isCurrent(main: ObservedContainer, desired: DesiredContainer, imageId: string | undefined): boolean {

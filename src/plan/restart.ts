@@ -31,6 +31,7 @@ export function planRestart(name: string, observed: Observed): Plan {
   }
   plan.handover = 'withdraw-first';
   if (announced) {
+    plan.gap = 'a restart stops the container';
     plan.steps.push(
       step({ op: 'rename', container: ref, to: oldName(name) }, { op: 'rename', container: ref, to: name }),
       ...withdraw(ref, main).map((s) => step(s)),

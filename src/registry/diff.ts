@@ -36,6 +36,9 @@ export function markUnknown(written: Written, changes: readonly Change[]): void 
   for (const change of changes) written.set(change.key, null);
 }
 
+/** etcd's default --max-txn-ops: a larger transaction is refused, so bigger syncs are split. */
+export const MAX_TXN_OPS = 128;
+
 /** Splits `items` into chunks of at most `size` (etcd refuses transactions above --max-txn-ops, 128 by default). */
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];

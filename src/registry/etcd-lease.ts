@@ -8,9 +8,12 @@
  * the lease `late`, and the registry moves its records to a new lease (a put moves a key to another lease
  * atomically) while the old one still holds them. A healthy host's records never vanish because the member its
  * stream happened to use went away.
+ *
+ * A lease granted by the agent before this one (stopped, its records left in place) is taken over while it is
+ * alive (`adopt`): the same lease, kept alive from then on, so no record is put again or deleted on the way.
  */
 import type { CallOptions } from '@grpc/grpc-js';
-import type { Etcd3, Lease } from 'etcd3';
+import { Lease, type Etcd3 } from 'etcd3';
 
 /** What happens to the lease, as the holder reports it. Called synchronously; handlers must return quickly. */
 export interface LeaseEvents {
@@ -28,6 +31,14 @@ interface Held {
   lease: Lease;
   id: string;
   renewedAt: number;
+}
+
+/** What etcd says of a lease an earlier agent granted (`adopt`). */
+export interface FoundLease {
+  /** The keys attached to it. */
+  keys: string[];
+  /** Whether it is now the held lease: alive with this holder's TTL (another TTL is left to expire, see `adopt`). */
+  adopted: boolean;
 }
 
 /** Holds at most one lease at a time; see the module comment. */
@@ -59,6 +70,21 @@ export class LeaseHolder {
     const granted = await this.grant();
     this.hold(granted);
     return granted.id;
+  }
+
+  /**
+   * Takes over lease `id`, granted by an earlier agent in etcd cluster `cluster`, if it is alive there: it becomes the
+   * held lease, kept alive from now on, when its TTL is this holder's; with another TTL (the agent's --lease-ttl
+   * changed) it is left to expire and the caller moves its records to a new lease. Resolves to its keys, or undefined
+   * when it is gone or another cluster answers; rejects when etcd cannot be asked. Call before any other use.
+   */
+  async adopt(id: string, cluster: string, options?: CallOptions): Promise<FoundLease | undefined> {
+    const found = await this.client.leaseClient.leaseTimeToLive({ ID: id, keys: true }, options);
+    // etcd answers TTL -1 for a lease it does not know (expired, revoked, never granted).
+    if (found.header.cluster_id !== cluster || !(Number(found.TTL) > 0)) return undefined;
+    const adopted = Number(found.grantedTTL) === this.ttlSeconds;
+    if (adopted) this.hold({ lease: grantedBefore(this.client, id, this.ttlSeconds), id, renewedAt: this.now() });
+    return { keys: (found.keys ?? []).map((key) => Buffer.from(key).toString('utf8')), adopted };
   }
 
   /**
@@ -127,4 +153,34 @@ export class LeaseHolder {
     );
     this.lateTimer.unref();
   }
+}
+
+/** The parts of an etcd3 client a Lease is built from (etcd3 1.1.2 builds leases only from a grant). */
+interface LeaseParts {
+  pool?: { exec?: (service: string, method: string, ...rest: unknown[]) => Promise<unknown> };
+  nsApplicator?: unknown;
+}
+
+/**
+ * An etcd3 Lease for lease `id`, granted before: etcd3 grants in the Lease's constructor, so here that grant is
+ * answered with `id` instead of going to etcd; everything else (keep-alives, revoke) goes to etcd as for any lease.
+ */
+function grantedBefore(client: Etcd3, id: string, ttl: number): Lease {
+  const { pool, nsApplicator } = client as unknown as LeaseParts;
+  const exec = pool?.exec;
+  if (pool === undefined || exec === undefined || nsApplicator === undefined)
+    throw new Error('etcd3 changed: no pool.exec or nsApplicator to build a lease from');
+  const granted = new Proxy(pool, {
+    get(target, property) {
+      if (property === 'exec')
+        return (service: string, method: string, ...rest: unknown[]) =>
+          service === 'Lease' && method === 'leaseGrant'
+            ? Promise.resolve({ ID: id, TTL: String(ttl) })
+            : exec.call(target, service, method, ...rest);
+      const value: unknown = Reflect.get(target, property);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  type Parts = ConstructorParameters<typeof Lease>;
+  return new Lease(granted as Parts[0], nsApplicator as Parts[1], ttl, { autoKeepAlive: true });
 }

@@ -16,7 +16,9 @@ import { etcdClientOptions, type EtcdConnection } from './etcd-connection.js';
 import { EtcdDiagnoser, type EtcdAccessError } from './etcd-diagnose.js';
 import { plainEtcdReason } from './etcd-message.js';
 import { LeaseHolder } from './etcd-lease.js';
-import { applyChanges, chunk, markUnknown, planSync, type Change, type Written } from './diff.js';
+import type { LeaseFile } from './lease-file.js';
+import { takeOverLease } from './etcd-takeover.js';
+import { applyChanges, chunk, markUnknown, MAX_TXN_OPS, planSync, type Change, type Written } from './diff.js';
 import { RegistryUnavailableError } from './errors.js';
 import type { Registry, RegistryListener, RegistryStatus } from './registry.js';
 import { Serial } from './serial.js';
@@ -32,10 +34,13 @@ export interface EtcdRegistryOptions extends EtcdConnection {
    * lease whose renewals come late must be moved within half its TTL, through at most two members that do not answer.
    */
   dialTimeoutMs?: number;
+  /**
+   * Where the lease is kept between agents (the agent's state directory): the lease a stopped agent left its records
+   * on is taken over while it is alive, and the lease in use is saved there.
+   */
+  leaseFile?: LeaseFile;
 }
 
-/** etcd's default --max-txn-ops: a larger transaction is refused, so bigger syncs are split. */
-const MAX_TXN_OPS = 128;
 const RECOVERY_FIRST_DELAY_MS = 250;
 const RECOVERY_MAX_DELAY_MS = 5000;
 /** Per attempt of a withdrawal, ms: within a stop's 3 s, a member that does not answer costs 1 s, then another is tried. */
@@ -75,8 +80,13 @@ export class EtcdRegistry implements Registry {
    */
   private work = new AbortController();
   private readonly timeoutMs: number;
+  private readonly leaseFile: LeaseFile | undefined;
+  /** The lease the lease file names; undefined before the takeover was settled (`takeOver`). */
+  private savedLease: string | undefined;
+  private tookOver = false;
 
   constructor(options: EtcdRegistryOptions) {
+    this.leaseFile = options.leaseFile;
     this.ttl = options.ttlSeconds ?? 30;
     // The daemons' options refuse a shorter --lease-ttl with exit status 2; here it is a caller's bug.
     if (!Number.isInteger(this.ttl) || this.ttl < MIN_LEASE_TTL_SECONDS)
@@ -145,6 +155,9 @@ export class EtcdRegistry implements Registry {
       this.movedFromLeaseId = undefined;
       // revoke() stops the keep-alives first: if etcd cannot be told, the records still expire with the TTL.
       await this.lease.revoke(options).catch((error: unknown) => (failure ??= this.unavailable(error)));
+      // Nothing is left to take over (what the revoke did not reach expires with the lease).
+      this.leaseFile?.remove();
+      this.savedLease = undefined;
       if (failure !== undefined) throw failure;
     });
     if (signal === undefined) return withdrawal;
@@ -169,6 +182,7 @@ export class EtcdRegistry implements Registry {
   private async reconcile(options?: CallOptions): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
+        await this.takeOver(options);
         await this.writeChanges(planSync(this.desired, this.written), options);
         return;
       } catch (error) {
@@ -180,6 +194,23 @@ export class EtcdRegistry implements Registry {
         throw this.unavailable(error);
       }
     }
+  }
+
+  /**
+   * Once, before the first write: the records the agent before this one left on its lease become this agent's
+   * (etcd-takeover.ts). Rejects (and is tried again with the next sync) while etcd cannot be asked.
+   */
+  private async takeOver(options: CallOptions | undefined): Promise<void> {
+    if (this.tookOver || this.leaseFile === undefined) return;
+    const taken = await takeOverLease(this.client, this.lease, this.leaseFile, options);
+    this.tookOver = true;
+    if (taken === undefined) return;
+    for (const [key, value] of taken.records) this.written.set(key, value);
+    if (taken.lease === undefined) return;
+    const { lease } = taken;
+    this.savedLease = lease;
+    this.connection.connected();
+    this.connection.notify((l) => l.leaseTakenOver?.(lease, taken.records.size));
   }
 
   private async writeChanges(changes: Change[], options: CallOptions | undefined): Promise<void> {
@@ -199,10 +230,22 @@ export class EtcdRegistry implements Registry {
   /** One transaction: all of `changes` or none. Until etcd confirms, their keys count as unknown. */
   private async commit(changes: Change[], leaseId: string | undefined, options?: CallOptions): Promise<void> {
     markUnknown(this.written, changes);
-    await this.client.kv.txn({ success: txnOps(changes, leaseId) }, options);
+    const { header } = await this.client.kv.txn({ success: txnOps(changes, leaseId) }, options);
     // Puts made with a lease lost meanwhile stay unknown: they would expire with it, so recovery puts them again.
     const stale = leaseId !== undefined && this.lease.id !== leaseId;
     applyChanges(this.written, stale ? changes.filter((c) => c.op === 'delete') : changes);
+    if (leaseId !== undefined && !stale && leaseId !== this.savedLease) this.saveLease(leaseId, header.cluster_id);
+  }
+
+  /** The lease records were put on, for the next agent to take over; a failure is reported, not fatal. */
+  private saveLease(leaseId: string, cluster: string): void {
+    if (this.leaseFile === undefined) return;
+    try {
+      this.leaseFile.save(leaseId, cluster, this.ttl);
+      this.savedLease = leaseId;
+    } catch (error) {
+      this.connection.notify((l) => l.leaseFileFailed?.(this.leaseFile?.path ?? '', error));
+    }
   }
 
   /** Forgets the lease etcd no longer knows; see markLost. */

@@ -23,6 +23,8 @@ export const serviceStatusSchema = z.object({
   last_unhealthy_restart: z.optional(z.string()),
   announced: z.boolean(),
   reason: z.string(),
+  /** When the rule named in `reason` stops holding it back (a crash loop, uptime without health evidence), RFC 3339 UTC. */
+  held_until: z.optional(z.string()),
   address: z.optional(z.string()),
 });
 export type ServiceStatus = z.infer<typeof serviceStatusSchema>;

@@ -36,6 +36,13 @@ export interface RegistryListener {
    */
   leaseMoved?(oldLease: string, newLease: string): void;
   stateChanged?(state: RegistryState, error?: Error): void;
+  /**
+   * The lease the agent before this one left its records on (stopped without withdrawing them) was alive, and is this
+   * agent's now: its `records` keys are this agent's, changed only where they differ from what runs.
+   */
+  leaseTakenOver?(lease: string, records: number): void;
+  /** The lease in use could not be saved for the next agent (it would grant a new one and put every record again). */
+  leaseFileFailed?(file: string, error: unknown): void;
 }
 
 export interface Registry {
@@ -49,7 +56,7 @@ export interface Registry {
   /** Every key under `prefix` with its value, from any agent (embedded: the one agent of this process). */
   list(prefix: string): Promise<Map<string, string>>;
   /**
-   * Deletes every record this agent wrote (on SIGTERM), and gives up the lease. The registry stays usable; call
+   * Deletes every record this agent wrote (`--withdraw-on-exit`, `rundock withdraw`), and gives up the lease. The registry stays usable; call
    * close() afterwards to release connections. When `signal` aborts (a stop's deadline), the withdrawal stops
    * waiting and rejects: what was not deleted expires with the lease (etcd).
    */

@@ -61,6 +61,8 @@ export interface ContainerState {
   lastHealthOutput?: string | undefined;
   restartCount: number;
   startedAt: string;
+  /** When its last run ended (while it runs again: the run before), RFC 3339; `0001-01-01T00:00:00Z` before any. */
+  finishedAt: string;
   imageId: string;
   labels: Readonly<Record<string, string>>;
   /** The container's address on its first network with one (none with --network host). */
@@ -78,7 +80,7 @@ export class DockerRuntime implements ContainerEngine {
   readonly engine: Docker;
   /** The endpoint as error messages name it, e.g. `unix:///var/run/docker.sock (DOCKER_HOST unset)`. */
   readonly endpoint: string;
-  private id: Promise<string> | undefined;
+  private info: Promise<{ ID?: string; DockerRootDir?: string }> | undefined;
 
   /**
    * An engine given (tests), or the one the environment names (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH; see
@@ -97,10 +99,23 @@ export class DockerRuntime implements ContainerEngine {
 
   /** The engine's ID (GET /info), read once: the key of the env digest is derived from it. */
   async engineId(): Promise<string> {
-    this.id ??= this.call('read engine info', () => this.engine.info() as Promise<{ ID?: string }>).then(
-      (info) => info.ID ?? '',
+    return (await this.engineInfo()).ID ?? '';
+  }
+
+  async engineKey(): Promise<string> {
+    const { ID, DockerRootDir } = await this.engineInfo();
+    return `${ID ?? ''} ${DockerRootDir ?? ''}`;
+  }
+
+  /** GET /info, once (again after a failure). */
+  private engineInfo(): Promise<{ ID?: string; DockerRootDir?: string }> {
+    this.info ??= this.call('read engine info', () => this.engine.info() as Promise<{ ID?: string }>).catch(
+      (error: unknown) => {
+        this.info = undefined;
+        throw error;
+      },
     );
-    return this.id;
+    return this.info;
   }
 
   /**
@@ -177,6 +192,7 @@ export class DockerRuntime implements ContainerEngine {
       lastHealthOutput: health?.Log.at(-1)?.Output,
       restartCount: info.RestartCount,
       startedAt: info.State.StartedAt,
+      finishedAt: info.State.FinishedAt,
       imageId: info.Image,
       labels: info.Config.Labels ?? {},
       ip: networks.map((n) => n.IPAddress).find((ip) => ip !== ''),

@@ -67,7 +67,7 @@ export function engineContract(implementation: string, makeSubject: () => Promis
       await engine.stop(id, 5); // stopping a stopped container is no error
     });
 
-    it('restarts a running container: the same container, started again, its restart count unchanged', async () => {
+    it('restarts a running container: the same container, started again, its restart count 0', async () => {
       const subject = await s();
       const engine = subject.engine;
       const id = await engine.create(subject.name('r'), await body());
@@ -78,7 +78,9 @@ export function engineContract(implementation: string, makeSubject: () => Promis
       const after = await engine.inspect(id);
       assert.equal(after.running, true);
       assert.notEqual(after.startedAt, before.startedAt);
-      assert.equal(after.restartCount, before.restartCount, 'a restart asked for is not a restart of the policy');
+      // Docker counts its restart policy's restarts since the last start asked for.
+      assert.equal(after.restartCount, 0, 'a restart asked for is not a restart of the policy');
+      assert.ok(Date.parse(after.finishedAt) >= Date.parse(before.startedAt), 'its last run ended at the restart');
       const aborted = new AbortController();
       aborted.abort();
       await assert.rejects(engine.inspect(id, aborted.signal), 'an aborted request fails');

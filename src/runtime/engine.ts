@@ -17,6 +17,11 @@ export interface ContainerEngine {
   /** The engine's ID: the key of the env digest is derived from it. */
   engineId(): Promise<string>;
   /**
+   * What tells this engine from every other one on the machine: its ID and its data root (two dockerds on one machine
+   * may share an ID, which dockerd takes from /etc/docker/key.json). The host locks are named by it.
+   */
+  engineKey(): Promise<string>;
+  /**
    * Every container, running or not; only those carrying `label` (`key` or `key=value`) when given. `signal` (here,
    * in inspect and restart) aborts the request: a stopping agent never waits on a hung engine.
    */

@@ -22,6 +22,7 @@ interface MemoryContainer {
   exitCode: number;
   restartCount: number;
   startedAt: string;
+  finishedAt: string;
   health?: string | undefined;
   failingStreak?: number | undefined;
   published: PublishedPort[];
@@ -60,6 +61,10 @@ export class MemoryEngine implements ContainerEngine {
     return 'memory-engine';
   }
 
+  async engineKey(): Promise<string> {
+    return 'memory-engine';
+  }
+
   async list(label?: string, signal?: AbortSignal): Promise<ObservedContainer[]> {
     signal?.throwIfAborted();
     return [...this.containers.values()].filter((c) => label === undefined || hasLabel(c, label)).map(observed);
@@ -89,6 +94,7 @@ export class MemoryEngine implements ContainerEngine {
       exitCode: 0,
       restartCount: 0,
       startedAt: '0001-01-01T00:00:00Z',
+      finishedAt: '0001-01-01T00:00:00Z',
       published: [],
       logs: [],
     });
@@ -96,9 +102,11 @@ export class MemoryEngine implements ContainerEngine {
     return id;
   }
 
+  /** As Docker: a start asked for resets the restart count (it counts the policy's restarts since). */
   async start(id: string): Promise<void> {
     const c = this.get(`start ${id}`, id);
     if (c.status === 'running') return;
+    c.restartCount = 0;
     this.run(c);
   }
 
@@ -136,11 +144,13 @@ export class MemoryEngine implements ContainerEngine {
     return c && state(c);
   }
 
-  /** As Docker: kill, die, stop, start, then restart; the restart count stays (it counts the policy's restarts). */
+  /** As Docker: kill, die, stop, start, then restart; a restart asked for resets the restart count, as a start does. */
   async restart(id: string, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     await this.stop(id);
-    this.run(this.get(`restart ${id}`, id));
+    const c = this.get(`restart ${id}`, id);
+    c.restartCount = 0;
+    this.run(c);
     this.emit(id, 'restart');
   }
 
@@ -198,6 +208,7 @@ export class MemoryEngine implements ContainerEngine {
 
   private exit(c: MemoryContainer, exitCode: number): void {
     c.status = 'exited';
+    c.finishedAt = new Date(this.now()).toISOString();
     c.exitCode = exitCode;
     c.published = [];
     if (c.health !== undefined) c.health = 'unhealthy';
@@ -271,6 +282,7 @@ function state(c: MemoryContainer): ContainerState {
     healthIntervalMs: c.health === undefined ? undefined : Math.round((c.body.Healthcheck?.Interval || 30e9) / 1e6),
     restartCount: c.restartCount,
     startedAt: c.startedAt,
+    finishedAt: c.finishedAt,
     imageId: c.imageId,
     labels: labelsOf(c),
     published: c.published,

@@ -35,6 +35,8 @@ export const hostConfigSchema = z.strictObject({
   priority: z.optional(whole(0, 65535)),
   weight: z.optional(whole(0, 65535)),
   stable_after: z.optional(text()),
+  crash_loop_restarts: z.optional(whole(1, 1000)),
+  crash_loop_window: z.optional(text()),
   state_dir: z.optional(text()),
   status_listen: z.optional(text()),
   withdraw_on_exit: z.optional(z.boolean()),

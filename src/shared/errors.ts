@@ -41,6 +41,11 @@ export const ERROR_CODES = {
   },
   RUNDOCK_E_AGENT: { exit: 1, summary: "the host's agent stopped answering during a redeploy" },
   RUNDOCK_E_NO_ROLLBACK: { exit: 2, summary: 'there is no earlier generation of the service to roll back to' },
+  RUNDOCK_E_DEPLOY_IN_PROGRESS: {
+    exit: 2,
+    summary: 'another deploy of the service is under way on this host (refused before anything changed)',
+  },
+  RUNDOCK_E_AGENT_RUNNING: { exit: 2, summary: 'another rundock agent runs on this Docker engine' },
   RUNDOCK_E_REGISTRY_UNAVAILABLE: {
     exit: 1,
     summary: 'the registry (etcd, or the embedded registry state file) cannot be reached or written',

@@ -2,7 +2,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry as MetricsRegistry } from 'prom-client';
 
-/** More JSON endpoints: path -> what to answer (a rejection answers 500 with its message). */
+/**
+ * More JSON endpoints: path -> what to answer. A rejection with a rundock error code (etcd out of reach) answers 503
+ * `{"error": {"code", "message"}}`, so the CLI reports the daemon's reason; any other, 500 with its message.
+ */
 export type JsonRoutes = Readonly<Record<string, () => unknown>>;
 
 /** Why the daemon cannot do its job now (Docker or etcd out of reach, nginx not reloading); empty when it can. */
@@ -22,11 +25,7 @@ export async function startStatusServer(
 ): Promise<{ address: AddressInfo; close: () => Promise<void> }> {
   const server = http.createServer((request, response) => {
     void handle(request.url ?? '/', metrics, { '/status': status, ...routes }, notReady)
-      .catch((error: unknown) => ({
-        code: 500,
-        type: 'text/plain',
-        body: `${error instanceof Error ? error.message : String(error)}\n`,
-      }))
+      .catch(failure)
       .then(({ code, type, body }) => {
         response.writeHead(code, { 'content-type': type });
         response.end(body);
@@ -45,6 +44,15 @@ export async function startStatusServer(
         server.closeAllConnections();
       }),
   };
+}
+
+/** The answer to a request that failed: the reason, coded when it is one of rundock's (see JsonRoutes). */
+function failure(error: unknown): { code: number; type: string; body: string } {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && code.startsWith('RUNDOCK_E_'))
+    return { code: 503, type: 'application/json', body: `${JSON.stringify({ error: { code, message } })}\n` };
+  return { code: 500, type: 'text/plain', body: `${message}\n` };
 }
 
 async function handle(

@@ -35,9 +35,12 @@ const agentSchema = z.object({
   priority: z.optional(srvField),
   weight: z.optional(srvField),
   'stable-after': z.prefault(durationMs, '10s'),
+  'crash-loop-restarts': z.prefault(whole(1, 1000, 'must be a whole number from 1 to 1000'), '3'),
+  'crash-loop-window': z.prefault(durationMs, '60s'),
   'resync-interval': z.prefault(durationMs, '60s'),
   'state-dir': z.prefault(textValue, '/var/lib/rundock'),
   'status-listen': z.prefault(listen, DEFAULT_STATUS_LISTEN),
+  'withdraw-on-exit': z.optional(z.boolean()),
   'keep-records': z.optional(z.boolean()),
   dns: z.optional(listen),
   forward: z.optional(forward),
@@ -59,9 +62,14 @@ export interface AgentSettings {
   readonly priority: number | undefined;
   readonly weight: number | undefined;
   readonly stableMs: number;
+  /** A crash loop: this many restarts within this window (agent/crash-loop.ts). */
+  readonly crashLoop: { readonly restarts: number; readonly windowMs: number };
   readonly resyncMs: number;
   readonly statusListen: { readonly host: string; readonly port: number };
-  /** On SIGTERM, withdraw the records (else they expire with the lease). */
+  /**
+   * On SIGTERM or SIGINT, withdraw every record (the host is retired); by default they stay for the next agent to take
+   * over (or expire with the lease).
+   */
   readonly withdraw: boolean;
   readonly announceSelf: string | undefined;
   /** With --dns: where to serve DNS, and the resolver for other names. */
@@ -91,6 +99,9 @@ export async function agentSettings(
       top('priority', 'priority'),
       top('weight', 'weight'),
       top('stable-after', 'stable_after'),
+      top('crash-loop-restarts', 'crash_loop_restarts'),
+      top('crash-loop-window', 'crash_loop_window'),
+      top('withdraw-on-exit', 'withdraw_on_exit'),
       top('state-dir', 'state_dir'),
       top('status-listen', 'status_listen'),
       top('announce-self', 'announce_self'),
@@ -100,6 +111,8 @@ export async function agentSettings(
   const announceSelf = o['announce-self'];
   if (announceSelf !== undefined && host.addresses.public === undefined)
     throw input.error('announce-self', announceSelf, "needs this host's public address; set --public-ip");
+  if (o['keep-records'] === true && o['withdraw-on-exit'] === true && !input.fromConfig('withdraw-on-exit'))
+    throw input.error('keep-records', true, 'contradicts withdraw-on-exit: leave out one of them');
   const ui = agentUiOptions(flags, o.domain);
   return Object.freeze({
     domain: o.domain,
@@ -111,9 +124,10 @@ export async function agentSettings(
     priority: o.priority,
     weight: o.weight,
     stableMs: o['stable-after'],
+    crashLoop: Object.freeze({ restarts: o['crash-loop-restarts'], windowMs: o['crash-loop-window'] }),
     resyncMs: o['resync-interval'],
     statusListen: o['status-listen'],
-    withdraw: o['keep-records'] === undefined ? config.withdraw_on_exit !== false : !o['keep-records'],
+    withdraw: o['withdraw-on-exit'] === true && o['keep-records'] !== true,
     announceSelf,
     dns: o.dns === undefined ? undefined : Object.freeze({ listen: o.dns, forward: o.forward }),
     rateLimit: Object.freeze({ perSecond: o['dns-rate-limit'], exempt: o['dns-rate-limit-exempt'] }),
