@@ -149,8 +149,9 @@ options:
         restarts the container, with the container's stop timeout. Docker never restarts a container for failing its
         health check; its restart policy only sees the process exit.
       - Restarts are spaced by an exponential backoff (at once, then 10 s, 20 s, ... up to 5 min; reset once the
-        container has stayed healthy for 5 min). The container is announced only once healthy and up for the agent's
-        C(--stable-after), so one that keeps failing is withdrawn and restarted, not flapping in DNS.
+        container has stayed healthy for 5 min). The restarted container is announced again once healthy if it had
+        stayed up for the agent's C(--stable-after) before it failed; one that fails again soon is a crash loop and
+        stays withdrawn, not flapping in DNS.
       - Without it the agent withdraws an unhealthy container and leaves it running.
     type: int
   env_file:

@@ -394,7 +394,7 @@ runsv_gone() { # runsv_gone HOST: no runit service of HOST is supervised any mor
 host_down() { # a host's services (runsvdir), containers and engine
   local h=$1 t=$SECONDS r; r=$(rootdir "$1")
   if [ -f "$r/run/rundock-runsvdir.pid" ]; then
-    # rundock's daemons first, while etcd still answers (the agent withdraws its records); then runsvdir's SIGHUP:
+    # rundock's daemons first, while etcd still answers (a gateway withdraws its report); then runsvdir's SIGHUP:
     # it sends TERM to every runsv, which stops its service (bounded by control/t) and exits.
     local s
     for s in gateway dns agent nginx; do

@@ -7,11 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { createServer, type AddressInfo } from 'node:net';
 import pino from 'pino';
 import { instanceKey, recordKey } from '../registry/path.js';
 import { EmbeddedRegistry } from '../registry/embedded.js';
 import { MemoryEngine } from '../runtime/memory-engine.js';
-import { encodeLabels, LABEL } from '../spec/labels.js';
+import { encodeLabels, LABEL, type ProbeLabel } from '../spec/labels.js';
 import type { CreateBody } from '../spec/run-options.js';
 import { Agent } from './agent.js';
 import { AgentMetrics } from './metrics.js';
@@ -38,9 +39,16 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A new agent, over a new instance of the registry in the same directory (as after a restart); `registry` is its. */
-async function startAgent(stableMs = 10_000): Promise<Agent> {
+/**
+ * A new agent, over a new instance of the registry in the same directory (as after a restart); `registry` is its.
+ * `watch` sees every record set the registry holds from before the agent's start.
+ */
+async function startAgent(
+  stableMs = 10_000,
+  o: { watch?: (records: ReadonlyMap<string, string>) => void; address?: string } = {},
+): Promise<Agent> {
   registry = new EmbeddedRegistry({ stateDir: dir });
+  if (o.watch !== undefined) registry.onChange(o.watch);
   const agent = new Agent({
     docker: engine,
     registry,
@@ -49,7 +57,7 @@ async function startAgent(stableMs = 10_000): Promise<Agent> {
     settings: {
       domain: DOMAIN,
       host: HOST,
-      addresses: { private: '10.0.0.2' },
+      addresses: { private: o.address ?? '10.0.0.2' },
       ttl: 10,
       stableMs,
       crashLoop: { restarts: 3, windowMs: 60_000 },
@@ -64,10 +72,16 @@ async function startAgent(stableMs = 10_000): Promise<Agent> {
 
 /** A service container: `announce` published on the private address, a Docker health check unless `checked` is false. */
 function body(
-  o: { announce?: number | 'auto'; restart?: string; checked?: boolean; restartUnhealthy?: number } = {},
+  o: {
+    announce?: number | 'auto';
+    restart?: string;
+    checked?: boolean;
+    restartUnhealthy?: number;
+    probe?: ProbeLabel;
+  } = {},
 ): CreateBody {
   const announce = o.announce ?? 8080;
-  const { restartUnhealthy } = o;
+  const { restartUnhealthy, probe } = o;
   return {
     Image: 'web:1',
     Labels: {
@@ -78,6 +92,7 @@ function body(
         port: 8080,
         announceAs: 'private',
         restartUnhealthy,
+        probe,
       }),
       [LABEL.specHash]: 'h',
     },
@@ -132,6 +147,75 @@ describe('Agent', () => {
     await waitFor(async () => !(await records()).has(KEY), 2000, 5, 'withdrawn at once');
     assert.match(agent.status().services[0]?.reason ?? '', /^no health check or probe; announced once up for 0\.3 s/);
     await waitFor(async () => (await records()).has(KEY), 2000, 5, 'announced again once stable');
+  });
+
+  it('a single crash of a container that served: announced again as soon as its health check passes', async () => {
+    const id = await engine.create('web', body());
+    await engine.start(id);
+    engine.health(id, 'healthy');
+    await startAgent(1000);
+    await waitFor(async () => (await records()).has(KEY), 2000, 5, 'announced');
+    await new Promise((r) => setTimeout(r, 1050)); // up for --stable-after: it served
+    engine.crash(id);
+    await waitFor(async () => !(await records()).has(KEY), 2000, 5, 'withdrawn');
+    engine.health(id, 'healthy');
+    const waited = await waitFor(async () => (await records()).has(KEY), 2000, 5, 'announced again');
+    assert.ok(waited < 500, `announced ${waited} ms after its check passed, not after --stable-after (1 s)`);
+  });
+
+  it('a crash soon after its start is a crash loop: held back until up for --stable-after, though healthy', async () => {
+    const id = await engine.create('web', body());
+    await engine.start(id);
+    engine.health(id, 'healthy');
+    const agent = await startAgent(1000);
+    await waitFor(async () => (await records()).has(KEY), 2000, 5, 'announced');
+    engine.crash(id);
+    engine.health(id, 'healthy');
+    await waitFor(async () => !(await records()).has(KEY), 2000, 5, 'withdrawn');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await records()).has(KEY), false, 'held back, though healthy');
+    assert.match(
+      agent.status().services[0]?.reason ?? '',
+      /^crash loop: restarted after [\d.]+ s up \(under --stable-after 1 s\); held back until \S+Z$/,
+    );
+    assert.ok(agent.status().services[0]?.held_until);
+    await waitFor(async () => (await records()).has(KEY), 2000, 5, 'announced once up for 1 s');
+  });
+
+  it('takes over what the agent before it left: a probed container is never withdrawn on the way', async () => {
+    const server = createServer((socket) => socket.end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const probe: ProbeLabel = {
+        check: 'tcp',
+        interval_ms: 60_000,
+        timeout_ms: 1000,
+        healthy_threshold: 1,
+        unhealthy_threshold: 3,
+        status: 200,
+      };
+      const id = await engine.create('web', body({ checked: false, announce: port, probe }));
+      await engine.start(id);
+      const address = '127.0.0.1';
+      const first = await startAgent(10_000, { address });
+      const key = recordKey(DOMAIN, 'web', HOST);
+      await waitFor(async () => (await records()).has(key), 2000, 5, 'announced once probed');
+      await first.stop(false);
+      const seen: boolean[] = [];
+      const second = await startAgent(10_000, { address, watch: (now) => seen.push(now.has(key)) });
+      await new Promise((r) => setTimeout(r, 300)); // its first sync and its first probe
+      assert.equal(second.status().services[0]?.announced, true);
+      assert.ok((await records()).has(key));
+      // Without the probe's verdict taken over, its first sync would have withdrawn it until the first probe.
+      assert.deepEqual(
+        seen.filter((has) => !has),
+        [],
+        'every record set the registry held had it',
+      );
+    } finally {
+      server.close();
+    }
   });
 
   it('restarts a container whose checks keep failing (restart_unhealthy), and announces it once healthy again', async () => {

@@ -1,7 +1,8 @@
 /**
  * The stop of each long-running command as steps (shared/shutdown.ts): the agent (with its DNS server and gateway
- * when it runs them), `rundock dns` and `rundock gateway`. Withdrawing comes first, while there is time; closing
- * sockets and clients comes last and needs no one's answer.
+ * when it runs them), `rundock dns` and `rundock gateway`. Withdrawing (the gateway's report; the agent's records only
+ * with --withdraw-on-exit: by default they stay for the next agent) comes first, while there is time; closing sockets
+ * and clients comes last and needs no one's answer.
  */
 import type { Agent } from '../agent/agent.js';
 import type { DnsService } from '../dns/service.js';
@@ -35,7 +36,7 @@ export function withdrawStep(registry: Registry, leaseTtl: number, what = 'recor
   };
 }
 
-/** The agent's stop: Docker first (nothing more is written), then its records, then what it serves. */
+/** The agent's stop: Docker first (nothing more is written), then its records if asked, then what it serves. */
 export function agentStopSteps(o: {
   agent: Agent;
   registry: Registry;

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import {
   cluster,
   DOMAIN,
+  ETCD,
   engine,
   etcdWatch,
   figure,
@@ -12,6 +13,7 @@ import {
   marks,
   PRIVATE,
   resolveA,
+  run,
   SKYDNS,
   waitFor,
 } from './cluster.js';
@@ -29,6 +31,12 @@ import {
 
 /** Faults of one container, one agent or one Docker engine on the reference cluster, each undone before the next. */
 clusterSuite();
+
+/** The lease KEY is attached to (etcdctl's JSON: decimal). */
+async function leaseOf(key: string): Promise<string | undefined> {
+  const r = await run('etcdctl', ['--endpoints', ETCD.join(','), 'get', key, '-w', 'json'], 5000);
+  return /"lease":(\d+)/.exec(r.stdout)?.[1];
+}
 
 const withdrawn = (): Promise<[number, number]> =>
   Promise.all([
@@ -176,6 +184,35 @@ describe('container, agent and engine faults', () => {
     } finally {
       await cluster('start', 'agent', BACK);
     }
+  });
+
+  it('agent restarted on a backend under load (SIGTERM, then started, 3 times): 0 failed, no record touched, one lease', async () => {
+    const keys = [`${SKYDNS}/grafana/${BACK}`, `${SKYDNS}/influxdb/${BACK}`];
+    const lease = await leaseOf(keys[0] ?? '');
+    const watch = etcdWatch(`${SKYDNS}/`);
+    const load = loadThroughFrontends();
+    const took: number[] = [];
+    try {
+      await load.more(5);
+      for (let i = 0; i < 3; i++) {
+        const t = Date.now();
+        await cluster('stop', 'agent', BACK); // sv down: SIGTERM, waits for the exit
+        await cluster('start', 'agent', BACK); // waits until it answers
+        took.push(Date.now() - t);
+        await load.more(5);
+      }
+    } finally {
+      await cluster('start', 'agent', BACK);
+    }
+    const r = await load.stop();
+    const touched = (await watch.stop()).filter((e) => keys.includes(e.key));
+    const after = await leaseOf(keys[0] ?? '');
+    figure(
+      `agent on ${BACK} stopped (SIGTERM) and started 3 times under load (${took.join(', ')} ms each): ${touched.length} etcd events on its records, lease ${after === lease ? 'kept' : `${lease} -> ${after}`}; ${loadLine(r)}`,
+    );
+    assert.equal(r.failures, 0, loadLine(r));
+    assert.deepEqual(touched, [], 'no record of the host withdrawn or put again');
+    assert.equal(after, lease, 'the same lease, taken over by each new agent');
   });
 
   it('dockerd restarted on a host: containers back by their restart policy, records back, no request fails', async () => {

@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BIN, freePort } from './harness.js';
 import { waitFor } from '../support/wait.js';
 
@@ -14,10 +17,14 @@ export interface AgentProcess {
 
 export { waitFor } from '../support/wait.js';
 
-/** Starts `rundock agent ARGS...` and resolves once its status endpoint answers (its first resync is done). */
+/**
+ * Starts `rundock agent ARGS...` and resolves once its status endpoint answers (its first resync is done). Without
+ * `--state-dir` in ARGS it gets a new temporary one (never the machine's /var/lib/rundock).
+ */
 export async function startAgent(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
   const status = `127.0.0.1:${await freePort()}`;
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'agent', '--status-listen', status, ...args], {
+  const state = args.includes('--state-dir') ? [] : ['--state-dir', mkdtempSync(join(tmpdir(), 'rundock-agent-'))];
+  const child: ChildProcess = spawn(process.execPath, [BIN, 'agent', '--status-listen', status, ...state, ...args], {
     env: { ...process.env, RUNDOCK_CONFIG: '/dev/null', RUNDOCK_LOG_LEVEL: 'debug', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -226,7 +226,9 @@ describe('agent with a real etcd', () => {
     assert.ok(result.json.hosts.some((h) => h.host === HOST && h.services.length > 0));
   });
 
-  it('SIGTERM withdraws the records at once', async () => {
+  it('with --withdraw-on-exit, SIGTERM withdraws the records at once (a host retired)', async () => {
+    await agent.stop('SIGKILL');
+    agent = await startAgent([...agentArgs(), '--withdraw-on-exit']);
     const { name } = await announcedService();
     assert.equal(await agent.stop('SIGTERM'), 0);
     assert.equal(await record(name), null);

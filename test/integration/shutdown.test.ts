@@ -2,11 +2,15 @@
  * Shutdown never hangs (issue 12): `rundock agent` (also with --dns and --nginx-conf-dir), `rundock dns` and
  * `rundock gateway` exit 0 within 5 s of SIGTERM or SIGINT, whatever the state of etcd: stopped (connections
  * refused), frozen with SIGSTOP (a member that keeps its connections and answers nothing, as one cut off without a
- * reset), or an endpoint that accepts connections and never answers. Each logs what it could not withdraw and a
- * final `stopped` line; a second signal exits at once.
+ * reset), or an endpoint that accepts connections and never answers. The agents here withdraw on exit
+ * (`--withdraw-on-exit`, the stop that asks etcd most); each logs what it could not withdraw and a final `stopped`
+ * line; a second signal exits at once.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
@@ -109,6 +113,7 @@ describe('long-running commands stop within 5 s whatever the state of etcd', () 
     host,
     '--lease-ttl',
     '30',
+    '--withdraw-on-exit',
     ...ADDRESSES,
   ];
   /** Resolves once `key` is in etcd at `endpoint` (the process has written what it will have to withdraw). */
@@ -178,7 +183,14 @@ describe('long-running commands stop within 5 s whatever the state of etcd', () 
   it('a second signal exits at once', async () => {
     const host = uniqueName('stop');
     const agent = await startDaemon(
-      ['agent', '--status-listen', `127.0.0.1:${await freePort()}`, ...agentArgs(frozenEndpoint(), host)],
+      [
+        'agent',
+        '--status-listen',
+        `127.0.0.1:${await freePort()}`,
+        '--state-dir',
+        mkdtempSync(join(tmpdir(), 'rundock-stop-')),
+        ...agentArgs(frozenEndpoint(), host),
+      ],
       (l) => l.includes('agent started'),
     );
     await written(frozenEndpoint(), `/rundock/hosts/${host}`);
