@@ -23,7 +23,8 @@ mkdir -p "$state"
 
 # in_use PORT: what listens on 127.0.0.1:PORT (TCP or UDP), as `ss` names it; nothing when it is free
 in_use() {
-  ss -Hlntup "( sport = :$1 )" 2>/dev/null | awk '{print $NF}' | grep . | head -1 || true
+  ss -Hlntup "( sport = :$1 )" 2>/dev/null | awk '{print $NF}' | head -1 |
+    sed -E 's/^users:\(\("([^"]*)",pid=([0-9]+).*/by \1, pid \2/; s/^0\.0\.0\.0.*|^\*.*/by a process/' || true
 }
 # port PREFERRED WHAT: PREFERRED when free, else a free port the kernel picks, saying so in one line
 port() {

@@ -72,8 +72,11 @@ describe('agent restarts with etcd', () => {
     for (const n of names) assert.notEqual(await kv(key(n)), undefined, `${n} kept while no agent runs`);
     assert.match(readFileSync(join(stateDir, 'etcd-lease.json'), 'utf8'), new RegExp(`"lease":"${lease}"`));
 
-    agent = await startAgent(args());
-    assert.equal(await leaseOf(agent), lease, 'the same lease');
+    const next = await startAgent(args());
+    agent = next;
+    // Its status answers before its first sync, which takes the lease over.
+    await waitFor(async () => (await leaseOf(next)) !== undefined, 5000, 20, 'a lease');
+    assert.equal(await leaseOf(next), lease, 'the same lease');
     assert.match(agent.logs(), /etcd lease of the agent before this one taken over/);
     await new Promise((r) => setTimeout(r, 1500)); // a probe round and a sync: anything that would change, has
     const after = await Promise.all(names.map((n) => kv(key(n))));
@@ -127,6 +130,7 @@ describe('agent restarts with etcd', () => {
     assert.equal(await agent.stop('SIGTERM'), 0);
     agent = undefined;
     const done = await rundock(withdraw);
+    assert.ok(lease !== undefined);
     assert.equal(done.code, 0, done.stderr);
     assert.match(done.stdout, new RegExp(`^withdrew \\d+ records of ${host} from etcd \\(lease ${lease} revoked\\)`));
     assert.equal(await kv(key(name)), undefined);
