@@ -65,10 +65,14 @@ async function crash(runs: number): Promise<void> {
     const killed = Date.now();
     process.kill(pid, 'SIGKILL');
     await waitFor(async () => (await through(host.routePort)) === 200 && Date.now() - killed > 500, 60_000, 20);
+    const servedAgain = Date.now();
     await sleep(1000);
     const seen = (await load.stop()).filter((r) => r.at >= killed);
     const failed = seen.filter((r) => r.status !== 200);
-    const out = failed.length === 0 ? 0 : (seen.find((r) => r.at > (failed.at(-1)?.at ?? 0))?.at ?? 0) - killed;
+    const lastFailure = failed.at(-1)?.at ?? killed;
+    // The first success the client saw after its last failure (the check above, if the client saw none since).
+    const back = seen.find((r) => r.at > lastFailure && r.status === 200)?.at ?? servedAgain;
+    const out = failed.length === 0 ? 0 : back - killed;
     progress(`crash ${i}/${runs}: ${failed.length} of ${seen.length} requests failed, out of nginx ${out} ms`);
     rows.push([String(i), `${out} ms`, `${failed.length} of ${seen.length}`]);
   }

@@ -49,7 +49,8 @@ export async function startAgent(args: readonly string[], env: NodeJS.ProcessEnv
           () => false,
         );
       },
-      15_000,
+      // A bound for a failure, not a figure: an agent's start takes 10 s and more on a 2-core machine under load.
+      30_000,
       50,
     );
   } catch (error) {

@@ -13,6 +13,7 @@ import {
   ADDRESSES,
   BIN,
   containersOf,
+  execIn,
   freePort,
   httpdCmd,
   IMAGE,
@@ -26,7 +27,12 @@ import {
 const DOMAIN = 's.locks.example.com';
 
 /** `rundock ARGS...` started now; `done` resolves with its result, `kill` ends it. */
-function running(args: readonly string[]): { pid: number; done: Promise<RunResult>; kill(): void } {
+function running(args: readonly string[]): {
+  pid: number;
+  done: Promise<RunResult>;
+  stderr(): string;
+  kill(): void;
+} {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...process.env, RUNDOCK_CONFIG: '/dev/null' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -37,7 +43,7 @@ function running(args: readonly string[]): { pid: number; done: Promise<RunResul
   const done = new Promise<RunResult>((resolve) =>
     child.once('exit', (code) => resolve({ code: code ?? 1, stdout, stderr })),
   );
-  return { pid: child.pid ?? 0, done, kill: () => void child.kill('SIGKILL') };
+  return { pid: child.pid ?? 0, done, stderr: () => stderr, kill: () => void child.kill('SIGKILL') };
 }
 
 describe('one agent per Docker engine', () => {
@@ -58,8 +64,9 @@ describe('one agent per Docker engine', () => {
       );
     }
     await first.stop('SIGKILL'); // the kernel lets go of its lock
-    first = await startAgent(['--domain', DOMAIN, '--hostname', 'node-l2', ...ADDRESSES]);
-    assert.match(first.logs(), /agent started/);
+    const next = await startAgent(['--domain', DOMAIN, '--hostname', 'node-l2', ...ADDRESSES]);
+    first = next;
+    await waitFor(() => next.logs().includes('agent started'), 10_000, 50, 'started');
   });
 });
 
@@ -69,21 +76,40 @@ describe('one deploy of a service at a time', () => {
 
   // No agent answers there: a deploy waits for Docker only (never for an agent another test left on 9476).
   const noAgent = ['--agent', '127.0.0.1:9'];
-  /** enable NAME with VERSION in its environment; its health check passes after `delay` s (a slow deploy). */
-  const enableArgs = (name: string, port: number, version: string, delay = 0): string[] => [
+  /**
+   * enable NAME with VERSION in its environment; `gated`: its web server starts (and its health check passes) only
+   * once the test opens the gate (`open`), so the deploy is under way for as long as the test needs, however slow
+   * the machine. Failed checks before that do not count (start period).
+   */
+  const enableArgs = (name: string, port: number, version: string, gated = false): string[] => [
     ...['enable', name, '--image', IMAGE, '--announce', String(port), '--port', '8080', '-e', `VERSION=${version}`],
-    ...['--cmd', httpdCmd(`sleep ${delay};`), '--health-cmd', 'wget -q -O /dev/null http://127.0.0.1:8080/'],
-    ...['--health-interval', '1s', ...noAgent, ...ADDRESSES],
+    ...['--cmd', httpdCmd(gated ? 'until [ -e /tmp/gate ]; do sleep 0.1; done;' : '')],
+    ...['--health-cmd', 'wget -q -O /dev/null http://127.0.0.1:8080/', '--health-interval', '1s'],
+    ...['--health-start-period', '120s', '--timeout', '120', ...noAgent, ...ADDRESSES],
   ];
+  /** The gated deploy's container (the only one of NAME) once it exists. */
+  const gatedContainer = async (name: string): Promise<string> => {
+    let id = '';
+    await waitFor(
+      async () => ((id = (await containersOf(name))[0]?.Id ?? ''), id !== ''),
+      30_000,
+      20,
+      'the first deploy under way',
+    );
+    return id;
+  };
+  const open = async (id: string): Promise<void> => void (await execIn(id, ['touch', '/tmp/gate']));
   const versionOf = async (name: string): Promise<string | undefined> =>
     (await inspectContainer(name))?.Config.Env?.find((e) => e.startsWith('VERSION='));
 
-  it('a second enable while one is under way: refused, exit 2, one line naming it; the first one stands', async () => {
+  it('a second enable (apply, rollback, disable) while one is under way: refused, exit 2, one line naming it', async () => {
     const name = uniqueName('lk');
     created.push(name);
     const port = await freePort();
-    const slow = running(enableArgs(name, port, '1', 3));
-    await waitFor(async () => (await containersOf(name)).length > 0, 10_000, 20, 'the first deploy under way');
+    const slow = running(enableArgs(name, port, '1', true));
+    let finished = false;
+    void slow.done.then(() => (finished = true));
+    const gate = await gatedContainer(name);
     const second = await rundock(enableArgs(name, port, '2'));
     assert.equal(second.code, 2, second.stderr);
     assert.match(
@@ -103,6 +129,11 @@ describe('one deploy of a service at a time', () => {
       assert.equal(r.code, 2, `${refused.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, /RUNDOCK_E_DEPLOY_IN_PROGRESS/);
     }
+    // A dry run changes nothing: it takes no lock, and plans while the deploy is under way.
+    const dry = await rundock([...enableArgs(name, port, '2'), '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.equal(finished, false, 'the first deploy was under way throughout');
+    await open(gate);
     const first = await slow.done;
     assert.equal(first.code, 0, first.stderr);
     assert.equal(await versionOf(name), 'VERSION=1');
@@ -112,12 +143,16 @@ describe('one deploy of a service at a time', () => {
     const name = uniqueName('lk');
     created.push(name);
     const port = await freePort();
-    const slow = running(enableArgs(name, port, '1', 3));
-    await waitFor(async () => (await containersOf(name)).length > 0, 10_000, 20, 'the first deploy under way');
-    const waiting = await rundock([...enableArgs(name, port, '2'), '--wait']);
-    assert.equal(waiting.code, 0, waiting.stderr);
-    assert.match(waiting.stderr, new RegExp(`waiting for the deploy of ${name} under way: pid ${slow.pid}, command`));
+    const slow = running(enableArgs(name, port, '1', true));
+    const gate = await gatedContainer(name);
+    const second = running([...enableArgs(name, port, '2'), '--wait']);
+    const says = new RegExp(`waiting for the deploy of ${name} under way: pid ${slow.pid}, command`);
+    await waitFor(() => says.test(second.stderr()), 30_000, 20, 'the second says it waits, and for whom');
+    assert.equal(await containersOf(name).then((c) => c.length), 1, 'the second changed nothing while it waited');
+    await open(gate);
     assert.equal((await slow.done).code, 0);
+    const waiting = await second.done;
+    assert.equal(waiting.code, 0, waiting.stderr);
     assert.equal(await versionOf(name), 'VERSION=2');
     assert.deepEqual(
       (await containersOf(name)).map((c) => c.Names[0]),
@@ -130,23 +165,12 @@ describe('one deploy of a service at a time', () => {
     const name = uniqueName('lk');
     created.push(name);
     const port = await freePort();
-    const slow = running(enableArgs(name, port, '1', 30));
-    await waitFor(async () => (await containersOf(name)).length > 0, 10_000, 20, 'the deploy under way');
+    const slow = running(enableArgs(name, port, '1', true));
+    await gatedContainer(name);
     slow.kill();
     await slow.done;
     const next = await rundock(enableArgs(name, port, '2'));
     assert.equal(next.code, 0, next.stderr);
     assert.equal(await versionOf(name), 'VERSION=2');
-  });
-
-  it('a dry run takes no lock: it plans while a deploy is under way', async () => {
-    const name = uniqueName('lk');
-    created.push(name);
-    const port = await freePort();
-    const slow = running(enableArgs(name, port, '1', 3));
-    await waitFor(async () => (await containersOf(name)).length > 0, 10_000, 20, 'the first deploy under way');
-    const dry = await rundock([...enableArgs(name, port, '2'), '--dry-run']);
-    assert.equal(dry.code, 0, dry.stderr);
-    assert.equal((await slow.done).code, 0);
   });
 });
