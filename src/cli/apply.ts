@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { converge, type ServiceResult } from '../deploy/converge.js';
 import { prepareService, type PreparedService } from '../deploy/prepare.js';
+import { checkRoutes } from '../deploy/route-conflicts.js';
 import type { ContainerEngine } from '../runtime/engine.js';
 import { RundockError } from '../shared/errors.js';
 import { LABEL } from '../spec/labels.js';
@@ -35,6 +36,10 @@ async function apply(file: string, opts: ApplyOptions, global: GlobalOptions): P
   const entries = readServicesFile(file);
   const ctx = await deployContext(opts.agent, global, dryRun);
   const prepared = prepareAll(entries, ctx.host);
+  await checkRoutes(
+    prepared.map((p, i) => ({ spec: p.spec, where: entries[i]?.where })),
+    ctx.agent?.base,
+  );
   const unmentioned = await unmentionedServices(ctx.docker, new Set(prepared.map((p) => p.spec.name)));
   if (unmentioned.length > 0 && !opts.prune && !global.json) {
     process.stderr.write(

@@ -6,7 +6,7 @@
  */
 import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
@@ -27,6 +27,10 @@ import { GatewayReport, type ReportStatus } from './report.js';
 import { hostPort, snapshotFromRecords } from './snapshot.js';
 import { RecordView } from './source.js';
 import { renderConfig } from './template-context.js';
+import { RouteConflicts } from './route-conflicts.js';
+import { buildRouteTable, type RouteConflict } from './route-table.js';
+import { GatewayTls, type CertificateStatus, type TlsOptions } from './tls.js';
+import { claimsFrom, ROUTES_PREFIX } from '../registry/routes.js';
 import { compileTemplate, type Template } from './template.js';
 
 /** What startGateway needs; the CLI builds it from flags, the agent from its own settings. */
@@ -48,6 +52,8 @@ export interface GatewayOptions {
    * registry/serving-report.ts), so that a redeploy can wait for every gateway. Without it, nothing is reported.
    */
   readonly serving?: { readonly host: string; publish(report: ServingReport): void } | undefined;
+  /** HTTPS: certificates brought by the operator, automatic ones (ACME); without it, routes are plain HTTP. */
+  readonly tls?: TlsOptions | undefined;
   readonly log: Logger;
 }
 
@@ -60,6 +66,10 @@ export interface GatewayStatus extends ReportStatus {
   readonly records: number;
   /** The file on disk passed nginx -t but nginx was not seen to reload it yet. */
   readonly reloadPending: boolean;
+  /** Routed hostnames, each with its certificate (or none: plain HTTP). */
+  readonly certificates: readonly CertificateStatus[];
+  /** Routes more than one service claims, and which one serves each. */
+  readonly conflicts: readonly RouteConflict[];
 }
 
 /** A running gateway. */
@@ -112,9 +122,15 @@ class GatewayRunner implements Gateway {
   private readonly file: ConfigFile;
   private readonly applier: ConfigApplier;
   private readonly view = new RecordView(() => this.debouncer.trigger());
+  /** Every service's route record (/rundock/routes/), from the process's feed of that prefix. */
+  private readonly routes = new RecordView(() => this.debouncer.trigger());
   private readonly debouncer: Debouncer;
+  private readonly tls: GatewayTls;
   private feed: FeedState = 'loading';
+  private routesFeed: FeedState = 'loading';
   private following: { feed: RecordFeed; unsubscribe: () => void } | undefined;
+  private unfollowRoutes: (() => void) | undefined;
+  private conflicts = new RouteConflicts();
   /** The services and servers last reported (serving), as text: a report is published only when they change. */
   private reported: string | undefined;
   /** Services of the last applied text: they stay (as placeholders) while hand-written config may reference them. */
@@ -135,11 +151,16 @@ class GatewayRunner implements Gateway {
       (error) => o.log.error({ err: error }, 'render failed unexpectedly'),
       o.debounce ?? DEFAULT_DEBOUNCE,
     );
+    const tls = o.tls ?? { certificates: [], directory: join(dirname(o.file), 'certs') };
+    this.tls = new GatewayTls(tls, this.metrics, o.log, () => this.debouncer.trigger());
   }
 
   async start(): Promise<void> {
     if (await this.file.recover())
       this.o.log.warn({ file: this.o.file }, 'an interrupted install was undone: the previous file is back');
+    await this.tls.start();
+    const routes = await this.o.feeds.feed(ROUTES_PREFIX);
+    this.unfollowRoutes = routes.subscribe(this.routes, (state) => this.onRoutesState(state));
     const feed = await this.o.feeds.feed(domainPrefix(this.o.domain));
     this.following = { feed, unsubscribe: feed.subscribe(this.view, (state) => this.onFeedState(state)) };
   }
@@ -153,13 +174,22 @@ class GatewayRunner implements Gateway {
       records: this.view.size,
       ...this.report.status(),
       reloadPending: this.applier.reloadPending,
+      certificates: this.tls.status(),
+      conflicts: this.conflicts.current,
     };
   }
 
   notReady(): string[] {
     const nginx = this.report.nginx.notReady();
     const invalid = this.report.status().lastResult?.outcome === 'invalid' ? ['nginx -t refused the last render'] : [];
-    return [...feedNotReady(this.feed), ...(nginx === undefined ? [] : [nginx]), ...invalid];
+    const routes = feedNotReady(this.routesFeed).map((r) => `routes ${r}`);
+    return [
+      ...feedNotReady(this.feed),
+      ...routes,
+      ...(nginx === undefined ? [] : [nginx]),
+      ...invalid,
+      ...this.tls.notReady(),
+    ];
   }
 
   refresh(): void {
@@ -173,6 +203,8 @@ class GatewayRunner implements Gateway {
   async stop(signal?: AbortSignal): Promise<void> {
     clearTimeout(this.retryTimer);
     this.following?.unsubscribe();
+    this.unfollowRoutes?.();
+    await this.tls.stop();
     const giveUp = (): void => this.stopping.abort(signal?.reason);
     if (signal?.aborted === true) giveUp();
     else signal?.addEventListener('abort', giveUp, { once: true });
@@ -186,17 +218,27 @@ class GatewayRunner implements Gateway {
     if (state === 'watching') this.debouncer.trigger();
   }
 
+  private onRoutesState(state: FeedState): void {
+    this.routesFeed = state;
+    if (state === 'watching') this.debouncer.trigger();
+  }
+
   /** One debounced run: snapshot, render, apply, account. */
   private async renderAndApply(): Promise<void> {
-    if (this.feed !== 'watching') return; // never from a partial view; 'watching' triggers a run
+    // Never from a partial view; 'watching' triggers a run.
+    if (this.feed !== 'watching' || this.routesFeed !== 'watching') return;
     const started = performance.now();
     const { snapshot, skipped } = snapshotFromRecords(this.o.domain, this.view.entries());
     this.report.skipped(skipped);
-    const plans = planUpstreams(snapshot, this.o.render, this.kept);
+    const table = buildRouteTable(claimsFrom(this.routes.entries()), this.o.render);
+    this.conflicts.update(table.conflicts, this.o.log, this.metrics);
+    const plans = planUpstreams(snapshot, this.o.render, [...this.kept, ...table.services]);
     let text: string;
     try {
       const template = this.o.templateFile === undefined ? undefined : await loadTemplate(this.o.templateFile);
-      text = renderConfig(snapshot, this.o.render, this.kept, template);
+      const { https, challengePort } = this.tls;
+      const servers = { table, certificates: await this.tls.prepare(table), https, challengePort };
+      text = renderConfig(snapshot, this.o.render, this.kept, template, servers);
     } catch (error) {
       this.report.renderFailed(error, this.o.templateFile);
       return;
@@ -206,6 +248,7 @@ class GatewayRunner implements Gateway {
     if (result.outcome === 'reloaded' || result.outcome === 'reload_failed') this.kept = plans.map((p) => p.service);
     this.report.applied(result, plans, performance.now() - started);
     if (result.outcome === 'reloaded' || result.outcome === 'unchanged') this.publishServing(plans);
+    if (result.outcome === 'reloaded' || result.outcome === 'unchanged') await this.tls.served();
     if (result.outcome === 'reloaded') this.retries = 0;
     if (result.outcome === 'reload_failed') this.scheduleRetry();
   }
