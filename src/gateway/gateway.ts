@@ -253,20 +253,23 @@ class GatewayRunner implements Gateway {
     if (result.outcome === 'reload_failed') this.scheduleRetry();
   }
 
-  /** Reports the servers nginx now has for each rendered service, when they differ from the last report. */
+  /** Reports the servers nginx now has for each rendered service (and each hostname's certificate), when they changed. */
   private publishServing(plans: readonly UpstreamPlan[]): void {
     if (this.o.serving === undefined) return;
     const services = Object.fromEntries(plans.map((p) => [p.service, p.instances.map(hostPort)]));
-    const text = JSON.stringify(services);
+    const certificates = this.tls.status().map(({ hostname, source, state, serial, not_after }) => ({
+      hostname,
+      source,
+      state,
+      ...(serial !== undefined && { serial }),
+      ...(not_after !== undefined && { not_after }),
+    }));
+    const text = JSON.stringify({ services, certificates });
     if (text === this.reported) return;
     this.reported = text;
     const applied_at = new Date().toISOString();
-    this.o.serving.publish({
-      host: this.o.serving.host,
-      revision: this.following?.feed.revision() ?? 0,
-      applied_at,
-      services,
-    });
+    const revision = this.following?.feed.revision() ?? 0;
+    this.o.serving.publish({ host: this.o.serving.host, revision, applied_at, services, certificates });
   }
 
   private scheduleRetry(): void {

@@ -99,7 +99,7 @@ export class GatewayTls {
       this.challenges = await startChallengeServer((token) => acme.store.keyAuthorization(token));
       const { store, retry, lockRetryMs } = acme;
       const log = this.log.child({ acme: acme.directory });
-      const o = { store, settings: acme, metrics: this.metrics, log, onCertificates: this.onChange };
+      const o = { store, settings: acme, metrics: this.metrics, log, onChange: this.onChange };
       this.acme = new AcmeManager({ ...o, retry, lockRetryMs });
     }
     // Brought files replaced in place (certbot) and certificates expiring are noticed within a minute.

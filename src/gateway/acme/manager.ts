@@ -20,8 +20,8 @@ export interface AcmeManagerOptions {
   readonly settings: AcmeSettings;
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
-  /** The usable stored certificates changed: render again. */
-  readonly onCertificates: () => void;
+  /** The usable stored certificates, or an order's outcome, changed: render again (and report). */
+  readonly onChange: () => void;
   readonly retry?: RetryPolicy | undefined;
   /** How soon to look again while another gateway holds a hostname's lock, ms (default 2000). */
   readonly lockRetryMs?: number | undefined;
@@ -138,7 +138,7 @@ export class AcmeManager {
     this.usable = usable;
     if (!changed) return;
     for (const [hostname, state] of this.states) if (state.waiting === true) this.states.delete(hostname);
-    this.o.onCertificates();
+    this.o.onChange();
     this.schedule();
   }
 
@@ -209,6 +209,7 @@ export class AcmeManager {
       { hostname, failures: state.failures, retry_at: new Date(state.nextAttemptAt ?? 0).toISOString(), error },
       `certificate order for ${hostname} failed; ${keeps}`,
     );
+    this.o.onChange();
   }
 
   /** Resolves once this gateway's view of the store has the challenge (the others' watches are as quick), at most 5 s. */
