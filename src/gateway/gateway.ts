@@ -8,86 +8,27 @@ import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Logger } from 'pino';
-import type { Registry as MetricsRegistry } from 'prom-client';
-import type { FeedProvider, FeedState, RecordFeed } from '../registry/feed.js';
+import type { FeedState, RecordFeed } from '../registry/feed.js';
 import { domainPrefix } from '../registry/path.js';
 import { feedNotReady } from '../registry/feed-readiness.js';
-import type { ServingReport } from '../registry/serving-report.js';
 import { backoffDelay } from '../shared/backoff.js';
 import { ValidationError } from '../shared/errors.js';
 import { ConfigApplier } from './apply.js';
 import { ConfigFile } from './config-file.js';
-import { DEFAULT_DEBOUNCE, Debouncer, type DebounceOptions } from './debounce.js';
+import { DEFAULT_DEBOUNCE, Debouncer } from './debounce.js';
+import type { Gateway, GatewayOptions, GatewayStatus } from './gateway-types.js';
 import { GATEWAY_WATCH_STATE, GatewayMetrics } from './metrics.js';
-import { NginxControl, type NginxOptions } from './nginx.js';
-import type { RenderOptions } from './options.js';
+import { NginxControl } from './nginx.js';
 import { planUpstreams, type UpstreamPlan } from './render.js';
-import { GatewayReport, type ReportStatus } from './report.js';
+import { GatewayReport } from './report.js';
 import { hostPort, snapshotFromRecords } from './snapshot.js';
 import { RecordView } from './source.js';
 import { renderConfig } from './template-context.js';
-import { RouteConflicts } from './route-conflicts.js';
-import { buildRouteTable, type RouteConflict } from './route-table.js';
-import { GatewayTls, type CertificateStatus, type TlsOptions } from './tls.js';
-import { claimsFrom, ROUTES_PREFIX } from '../registry/routes.js';
+import { RouteSource } from './route-source.js';
+import { GatewayTls } from './tls.js';
 import { compileTemplate, type Template } from './template.js';
 
-/** What startGateway needs; the CLI builds it from flags, the agent from its own settings. */
-export interface GatewayOptions {
-  readonly domain: string;
-  /** The process's record feeds (registry/feeds.ts): the gateway follows the domain's, shared with others. */
-  readonly feeds: FeedProvider;
-  /** The rendered file (include it in nginx's `http {}`); staging files are written beside it. */
-  readonly file: string;
-  readonly render: RenderOptions;
-  /** A template file instead of the default text; read again at every render, so edits apply on the next change. */
-  readonly templateFile?: string | undefined;
-  readonly nginx: NginxOptions;
-  readonly debounce?: DebounceOptions | undefined;
-  /** Registers the gateway's metrics here (e.g. the agent's registry); default: a registry of its own. */
-  readonly metricsRegistry?: MetricsRegistry | undefined;
-  /**
-   * Where the gateway reports what its nginx serves after each reload (the registry key of `host`'s report, see
-   * registry/serving-report.ts), so that a redeploy can wait for every gateway. Without it, nothing is reported.
-   */
-  readonly serving?: { readonly host: string; publish(report: ServingReport): void } | undefined;
-  /** HTTPS: certificates brought by the operator, automatic ones (ACME); without it, routes are plain HTTP. */
-  readonly tls?: TlsOptions | undefined;
-  readonly log: Logger;
-}
-
-/** What `/status` shows. */
-export interface GatewayStatus extends ReportStatus {
-  readonly domain: string;
-  readonly file: string;
-  readonly feed: FeedState;
-  /** Records under the domain in the gateway's view. */
-  readonly records: number;
-  /** The file on disk passed nginx -t but nginx was not seen to reload it yet. */
-  readonly reloadPending: boolean;
-  /** Routed hostnames, each with its certificate (or none: plain HTTP). */
-  readonly certificates: readonly CertificateStatus[];
-  /** Routes more than one service claims, and which one serves each. */
-  readonly conflicts: readonly RouteConflict[];
-}
-
-/** A running gateway. */
-export interface Gateway {
-  readonly metrics: GatewayMetrics;
-  status(): GatewayStatus;
-  /** Why it cannot keep nginx in step with the registry now (GET /readyz); empty when it can. */
-  notReady(): string[];
-  /** Renders again soon even without a registry change (e.g. on SIGHUP, after fixing nginx or the template). */
-  refresh(): void;
-  /** Resolves once no change waits and no render runs (tests, benchmarks). */
-  idle(): Promise<void>;
-  /**
-   * Stops following the registry and waits for a render under way; when `signal` aborts, that render's nginx is
-   * killed (the file it was installing is put back as it was) and the wait ends.
-   */
-  stop(signal?: AbortSignal): Promise<void>;
-}
+export type { Gateway, GatewayOptions, GatewayStatus } from './gateway-types.js';
 
 /** Starts the gateway; throws a ValidationError (nothing started) for an unusable directory or template. */
 export async function startGateway(o: GatewayOptions): Promise<Gateway> {
@@ -122,15 +63,11 @@ class GatewayRunner implements Gateway {
   private readonly file: ConfigFile;
   private readonly applier: ConfigApplier;
   private readonly view = new RecordView(() => this.debouncer.trigger());
-  /** Every service's route record (/rundock/routes/), from the process's feed of that prefix. */
-  private readonly routes = new RecordView(() => this.debouncer.trigger());
+  private readonly routes: RouteSource;
   private readonly debouncer: Debouncer;
   private readonly tls: GatewayTls;
   private feed: FeedState = 'loading';
-  private routesFeed: FeedState = 'loading';
   private following: { feed: RecordFeed; unsubscribe: () => void } | undefined;
-  private unfollowRoutes: (() => void) | undefined;
-  private conflicts = new RouteConflicts();
   /** The services and servers last reported (serving), as text: a report is published only when they change. */
   private reported: string | undefined;
   /** Services of the last applied text: they stay (as placeholders) while hand-written config may reference them. */
@@ -151,16 +88,21 @@ class GatewayRunner implements Gateway {
       (error) => o.log.error({ err: error }, 'render failed unexpectedly'),
       o.debounce ?? DEFAULT_DEBOUNCE,
     );
-    const tls = o.tls ?? { certificates: [], directory: join(dirname(o.file), 'certs') };
-    this.tls = new GatewayTls(tls, this.metrics, o.log, () => this.debouncer.trigger());
+    const render = (): void => this.debouncer.trigger();
+    this.routes = new RouteSource(render, o.log, this.metrics);
+    this.tls = new GatewayTls(
+      o.tls ?? { certificates: [], directory: join(dirname(o.file), 'certs') },
+      this.metrics,
+      o.log,
+      render,
+    );
   }
 
   async start(): Promise<void> {
     if (await this.file.recover())
       this.o.log.warn({ file: this.o.file }, 'an interrupted install was undone: the previous file is back');
     await this.tls.start();
-    const routes = await this.o.feeds.feed(ROUTES_PREFIX);
-    this.unfollowRoutes = routes.subscribe(this.routes, (state) => this.onRoutesState(state));
+    await this.routes.follow(this.o.feeds);
     const feed = await this.o.feeds.feed(domainPrefix(this.o.domain));
     this.following = { feed, unsubscribe: feed.subscribe(this.view, (state) => this.onFeedState(state)) };
   }
@@ -175,14 +117,14 @@ class GatewayRunner implements Gateway {
       ...this.report.status(),
       reloadPending: this.applier.reloadPending,
       certificates: this.tls.status(),
-      conflicts: this.conflicts.current,
+      conflicts: this.routes.conflicts,
     };
   }
 
   notReady(): string[] {
     const nginx = this.report.nginx.notReady();
     const invalid = this.report.status().lastResult?.outcome === 'invalid' ? ['nginx -t refused the last render'] : [];
-    const routes = feedNotReady(this.routesFeed).map((r) => `routes ${r}`);
+    const routes = feedNotReady(this.routes.state).map((r) => `routes ${r}`);
     return [
       ...feedNotReady(this.feed),
       ...routes,
@@ -203,7 +145,7 @@ class GatewayRunner implements Gateway {
   async stop(signal?: AbortSignal): Promise<void> {
     clearTimeout(this.retryTimer);
     this.following?.unsubscribe();
-    this.unfollowRoutes?.();
+    this.routes.stop();
     await this.tls.stop();
     const giveUp = (): void => this.stopping.abort(signal?.reason);
     if (signal?.aborted === true) giveUp();
@@ -218,20 +160,14 @@ class GatewayRunner implements Gateway {
     if (state === 'watching') this.debouncer.trigger();
   }
 
-  private onRoutesState(state: FeedState): void {
-    this.routesFeed = state;
-    if (state === 'watching') this.debouncer.trigger();
-  }
-
   /** One debounced run: snapshot, render, apply, account. */
   private async renderAndApply(): Promise<void> {
     // Never from a partial view; 'watching' triggers a run.
-    if (this.feed !== 'watching' || this.routesFeed !== 'watching') return;
+    if (this.feed !== 'watching' || this.routes.state !== 'watching') return;
     const started = performance.now();
     const { snapshot, skipped } = snapshotFromRecords(this.o.domain, this.view.entries());
     this.report.skipped(skipped);
-    const table = buildRouteTable(claimsFrom(this.routes.entries()), this.o.render);
-    this.conflicts.update(table.conflicts, this.o.log, this.metrics);
+    const table = this.routes.table(this.o.render);
     const plans = planUpstreams(snapshot, this.o.render, [...this.kept, ...table.services]);
     let text: string;
     try {

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
 import { etcdAcmeStore } from '../../../src/gateway/acme/store-etcd.js';
-import { ACME_CERTS_PREFIX, certificateKey, decodeCertificate } from '../../../src/registry/acme-keys.js';
+import { ACME_CERTS_PREFIX, certificateKey, decodeCertificate, lockKey } from '../../../src/registry/acme-keys.js';
 import { startEtcd, type EtcdProcess } from '../registry/etcd-process.js';
 import { announce, freePort, get, metricValue, startBackend, type Backend } from './backends.js';
-import { claimRoutes, httpGet, httpsGet } from './https-client.js';
+import { claimRoutes, httpsGet } from './https-client.js';
 import { startPebble, type PebbleProcess } from './pebble.js';
 import { orFalse, waitFor } from '../../support/wait.js';
 import { setupGateway, type GatewayUnderTest } from './setup.js';
@@ -24,21 +24,22 @@ let backend: Backend;
 let pebble: PebbleProcess;
 let root: string;
 let port: number;
-let current: GatewayUnderTest | undefined;
+/** The gateways of the running test, stopped after it. */
+let running: GatewayUnderTest[] = [];
 
 before(async () => {
   port = await freePort();
   [etcd, pebble, backend] = await Promise.all([
     startEtcd(),
-    startPebble({ httpPort: port, validitySeconds: 9 }),
+    startPebble({ httpPort: port, validitySeconds: 15 }),
     startBackend('shop'),
   ]);
   client = new Etcd3({ hosts: [etcd.endpoint] });
   root = await pebble.issuerRoot();
 });
 afterEach(async () => {
-  await current?.stop();
-  current = undefined;
+  await Promise.all(running.map((g) => g.stop()));
+  running = [];
 });
 after(async () => {
   await pebble?.stop();
@@ -53,10 +54,16 @@ function hostname(): string {
   return `shop${++seq}-${Date.now().toString(36)}.example.com`;
 }
 
-/** A gateway with ACME against the file's Pebble, on the port Pebble validates on (one test at a time). */
-async function acmeGateway(o: { retryMs?: number } = {}): Promise<GatewayUnderTest> {
+/**
+ * A gateway with ACME against the file's Pebble, by default on the port Pebble validates on (one test at a time);
+ * `holder` names it in the order locks it takes.
+ */
+async function acmeGateway(
+  o: { retryMs?: number; port?: number; holder?: string; domain?: string } = {},
+): Promise<GatewayUnderTest> {
   const g = await setupGateway({
-    port,
+    port: o.port ?? port,
+    domain: o.domain,
     source: () => ({ etcd: { hosts: [etcd.endpoint] } }),
     tls: async (feeds, directory) => ({
       certificates: [],
@@ -72,12 +79,12 @@ async function acmeGateway(o: { retryMs?: number } = {}): Promise<GatewayUnderTe
           connection: { hosts: [etcd.endpoint] },
           feeds,
           lockTtlSeconds: 5,
-          holder: 'test',
+          holder: o.holder ?? 'test',
         }),
       },
     }),
   });
-  current = g;
+  running.push(g);
   return g;
 }
 
@@ -89,13 +96,14 @@ async function untilServed(
   g: GatewayUnderTest,
   name: string,
   serial?: () => Promise<string | undefined>,
+  timeoutMs = 20_000,
 ): Promise<void> {
   await waitFor(
     orFalse(async () => {
       const answer = await httpsGet(g.httpsPort, name, root);
       return answer.status === 200 && (serial === undefined || answer.serial === (await serial()));
     }),
-    20_000,
+    timeoutMs,
     50,
     `${name} served over HTTPS`,
   );
@@ -120,9 +128,9 @@ describe('automatic HTTPS (Pebble + nginx + etcd)', () => {
     assert.equal(answer.body, 'backend shop\n', JSON.stringify(answer));
     assert.equal(answer.serial, await storedSerial(name), 'serves the certificate stored in etcd');
     assert.ok(elapsed < 30_000, `first HTTPS answer after ${Math.round(elapsed)} ms`);
-    const http = await httpGet(g.port, name, '/a/b?c=1');
+    const http = await get(g.port, name, '/a/b?c=1');
     assert.equal(http.status, 308);
-    assert.equal(http.location, `https://${name}:${g.httpsPort}/a/b?c=1`);
+    assert.equal(http.headers.location, `https://${name}:${g.httpsPort}/a/b?c=1`);
     assert.equal((await get(g.port, name, '/.well-known/acme-challenge/unknown')).status, 404);
     // Installed for nginx only: the folder 0700, the key 0600.
     const certs = join(g.nginx.confDir, 'certs');
@@ -142,13 +150,13 @@ describe('automatic HTTPS (Pebble + nginx + etcd)', () => {
     await claimRoutes(client, g.domain, 'shop', 'node-back-1', [name]);
     await untilServed(g, name);
     const first = await storedSerial(name);
-    // The CA reaches nothing for the name now: the renewal, due 6 s after issue, fails.
+    // The CA reaches nothing for the name now: the renewal, due 10 s after issue, fails.
     await pebble.resolveTo(name, '127.0.0.2');
     await waitFor(
       orFalse(
         async () => (await metricValue(g.metrics, 'rundock_gateway_acme_order_failing', { hostname: name })) === 1,
       ),
-      10_000,
+      15_000,
       50,
       'the renewal fails',
     );
@@ -170,7 +178,7 @@ describe('automatic HTTPS (Pebble + nginx + etcd)', () => {
     await untilServed(g, name);
     const first = await storedSerial(name);
     await etcd.stop();
-    // Renewal is due 6 s after issue; it cannot take its lock meanwhile.
+    // Renewal is due 10 s after issue; it cannot take its lock meanwhile.
     await waitFor(
       orFalse(
         async () => (await metricValue(g.metrics, 'rundock_gateway_acme_order_failing', { hostname: name })) === 1,
@@ -189,5 +197,35 @@ describe('automatic HTTPS (Pebble + nginx + etcd)', () => {
     );
     await untilServed(g, name, () => storedSerial(name));
     assert.ok((await client.getAll().prefix(ACME_CERTS_PREFIX).keys()).includes(certificateKey(name)));
+  });
+
+  it("two gateways install the one certificate (same serial) after a dead frontend's order lock expires", async () => {
+    const name = hostname();
+    // A frontend that died mid-order: its lock stays until its lease (5 s, not kept alive) runs out.
+    const dead = client.lease(5, { autoKeepAlive: false });
+    await client
+      .put(lockKey(name))
+      .value('dead-frontend')
+      .lease(await dead.grant())
+      .exec();
+    // Two frontends of one domain; the CA reaches `a` only: when `b` orders, `a` answers from the token in etcd.
+    const a = await acmeGateway({ retryMs: 500, holder: 'a' });
+    const b = await acmeGateway({ retryMs: 500, holder: 'b', port: await freePort(), domain: a.domain });
+    await announce(client, a.domain, 'shop', 'node-back-1', backend.port);
+    await claimRoutes(client, a.domain, 'shop', 'node-back-1', [name]);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    if ((await client.get(lockKey(name)).string()) === 'dead-frontend')
+      assert.equal(await storedSerial(name), undefined, 'nobody orders while the dead frontend holds the lock');
+    // The lock's 5 s, the order, then each gateway's reload: a busy machine takes its time.
+    const stored = (): Promise<string | undefined> => storedSerial(name);
+    await Promise.all([untilServed(a, name, stored, 40_000), untilServed(b, name, stored, 40_000)]);
+    const serials = [
+      (await httpsGet(a.httpsPort, name, root)).serial,
+      (await httpsGet(b.httpsPort, name, root)).serial,
+    ];
+    const serial = await stored();
+    assert.ok(serial !== undefined);
+    assert.deepEqual(serials, [serial, serial], 'both serve the stored certificate');
+    dead.release();
   });
 });

@@ -1,5 +1,4 @@
 /** Requests over HTTPS through the nginx under test: SNI and Host set to a route's hostname, the CA given. */
-import { request as httpRequest } from 'node:http';
 import { request } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import type { Etcd3 } from 'etcd3';
@@ -39,30 +38,6 @@ export function httpsGet(port: number, hostname: string, ca: string, path = '/')
     );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', (error) => resolve({ status: 0, body: '', error: error.message }));
-    req.end();
-  });
-}
-
-/** GET http://127.0.0.1:PORT/PATH with `Host: hostname`, redirects not followed; status 0 when it failed. */
-export function httpGet(
-  port: number,
-  hostname: string,
-  path = '/',
-): Promise<{ status: number; location?: string; body: string }> {
-  return new Promise((resolve) => {
-    const req = httpRequest(
-      { host: '127.0.0.1', port, path, headers: { host: hostname }, timeout: 5000, agent: false },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, location: response.headers.location, body }),
-        );
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve({ status: 0, body: '' }));
     req.end();
   });
 }

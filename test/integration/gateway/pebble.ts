@@ -86,7 +86,8 @@ export async function startPebble(o: PebbleOptions): Promise<PebbleProcess> {
   try {
     await waitFor(
       orFalse(async () => (await get(directory)).includes('newOrder')),
-      10_000,
+      // Pebble makes its CA's keys at start: seconds on a busy machine.
+      30_000,
       50,
       'Pebble answers',
     );

@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { startGateway, type Gateway } from '../../../src/gateway/gateway.js';
+import type { DebounceOptions } from '../../../src/gateway/debounce.js';
 import type { TlsOptions } from '../../../src/gateway/tls.js';
 import { gatewayRenderOptions, type RenderOptionsInput } from '../../../src/gateway/options.js';
 import { ProcessFeeds, type FeedSource } from '../../../src/registry/feeds.js';
@@ -46,6 +47,8 @@ export interface SetupOptions extends Omit<RenderOptionsInput, 'domain' | 'liste
   port?: number;
   /** The domain (default: a fresh one). */
   domain?: string;
+  /** The gateway's debounce (default: 50 ms quiet, 500 ms max, for fast tests). */
+  debounce?: DebounceOptions;
   /** HTTPS: made once the feeds exist (an ACME store follows them); certificates go to `certDir`. */
   tls?: (feeds: ProcessFeeds, certDir: string) => Promise<TlsOptions>;
 }
@@ -77,7 +80,7 @@ export async function setupGateway(o: SetupOptions): Promise<GatewayUnderTest> {
       render,
       templateFile,
       nginx: nginx.options,
-      debounce: { minQuietMs: 50, maxWaitMs: 500 },
+      debounce: o.debounce ?? { minQuietMs: 50, maxWaitMs: 500 },
       metricsRegistry: metrics,
       log: testLogger(),
     });
