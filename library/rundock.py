@@ -154,6 +154,21 @@ options:
         stays withdrawn, not flapping in DNS.
       - Without it the agent withdraws an unhealthy container and leaves it running.
     type: int
+  route:
+    description:
+      - Public routes of the service, C(HOST) or C(HOST/PATH) (a string or a list), e.g. C(shop.example.com) or
+        C(shop.example.com/api). Every rundock gateway serves them from this service, over HTTPS once it has a
+        certificate (automatic with the gateway's C(acme_email)); plain HTTP then redirects. C(*.example.com) is
+        allowed (served with a certificate brought to the gateways).
+      - Needs I(announce) (gateways proxy to the announced address). Kept in the container's labels and, while the
+        service is announced, in the registry; withdrawn with it.
+      - A route another service serves is refused (the message names it; nothing changes). Changing the routes
+        replaces the container, as any spec change does, without dropping a request.
+    type: raw
+  strip_prefix:
+    description:
+      - Gateways remove the route's path before proxying (C(shop.example.com/api/x) reaches the service as C(/x)).
+    type: bool
   env_file:
     description:
       - One or more env files in C(docker run --env-file) format, read on the managed host by rundock. Use absolute
@@ -224,6 +239,23 @@ EXAMPLES = r'''
       cmd: wget -q -O /dev/null http://127.0.0.1/api/health
       interval: 5s
     env_file: /etc/rundock/grafana.env
+
+- name: publish shop on https://shop.example.com from every frontend (the gateways order its certificate)
+  rundock:
+    name: shop
+    image: registry.example.com/shop:42
+    announce: auto
+    port: 8080
+    route: shop.example.com
+
+- name: its API on the same hostname, under /api (reaching the service as /)
+  rundock:
+    name: shop-api
+    image: registry.example.com/shop-api:7
+    announce: auto
+    port: 9000
+    route: [shop.example.com/api]
+    strip_prefix: true
 
 - name: stop a service and keep its container
   rundock:
@@ -340,7 +372,7 @@ from ansible.module_utils.six import string_types
 
 # The parameters that are keys of rundock's service spec, passed on unchanged; the others drive the module.
 SPEC_KEYS = ('name', 'state', 'image', 'args', 'cmd', 'announce', 'port', 'announce_as', 'pull', 'restart',
-             'health', 'probe', 'env_file', 'env', 'drain', 'restart_unhealthy')
+             'health', 'probe', 'env_file', 'env', 'drain', 'restart_unhealthy', 'route', 'strip_prefix')
 DURATION_KEYS = ('interval', 'timeout', 'start_period')
 NUMBER = re.compile(r'^\d+(\.\d+)?$')
 
@@ -376,6 +408,8 @@ ARGUMENT_SPEC = dict(
     env=dict(type='list', elements='str', no_log=False),
     drain=dict(type='raw'),
     restart_unhealthy=dict(type='int'),
+    route=dict(type='raw'),
+    strip_prefix=dict(type='bool'),
     rundock_cmd=dict(type='list', elements='str', default=['rundock']),
     private_ip=dict(type='str'),
     public_ip=dict(type='str'),
@@ -421,6 +455,8 @@ def build_spec(module):
         spec['drain'] = float(spec['drain']) if '.' in spec['drain'] else int(spec['drain'])
     if 'cmd' in spec:
         spec['cmd'] = string_or_list(module, 'cmd', spec['cmd'])
+    if 'route' in spec:
+        spec['route'] = string_or_list(module, 'route', spec['route'])
     if 'env_file' in spec:
         files = string_or_list(module, 'env_file', spec['env_file'])
         spec['env_file'] = os.path.expanduser(files) if isinstance(files, string_types) else [os.path.expanduser(f) for f in files]

@@ -175,3 +175,18 @@ describe('decideAnnouncements', () => {
     assert.equal(decided.records.get('/skydns/com/example/prod/s/www/node-back-1'), '{"host":"203.0.113.10","ttl":10}');
   });
 });
+
+describe('decideAnnouncements: route records', () => {
+  const routed = { ...facts().labels, routes: ['influx.example.com'] };
+  const ROUTES = '/rundock/routes/node-back-1/influxdb';
+
+  it('are written with the announcement and go with it; the host record lists the routes either way', () => {
+    const up = decideAnnouncements([facts({ labels: routed })], settings, NOW);
+    assert.match(up.records.get(ROUTES) ?? '', /"route":"influx\.example\.com"/);
+    assert.deepEqual(up.statuses[0]?.routes, ['influx.example.com']);
+    const down = decideAnnouncements([facts({ labels: routed, running: false })], settings, NOW);
+    assert.equal(down.records.has(ROUTES), false);
+    assert.equal(down.records.has(KEY), false);
+    assert.deepEqual(down.statuses[0]?.routes, ['influx.example.com']);
+  });
+});

@@ -3,6 +3,7 @@ import { encodeRecord } from '../registry/record.js';
 import type { HostRecord, ServiceStatus } from '../registry/host-record.js';
 import type { PublishedPort } from '../runtime/docker.js';
 import type { LabelledService } from '../spec/labels.js';
+import { routeRecords, type AnnouncedRoutes } from './announce-routes.js';
 import { clock, crashLoopHold, seconds, type RunHistory } from './crash-loop.js';
 
 /** What the agent knows about one service container, from inspect and its own probe. */
@@ -93,6 +94,7 @@ export function decideAnnouncements(
 ): Announcements {
   const records = new Map<string, string>();
   const statuses: ServiceStatus[] = [];
+  const routed: AnnouncedRoutes[] = [];
   let recheckAt: number | undefined;
   for (const facts of instances) {
     const address = addressOf(facts, s);
@@ -106,6 +108,7 @@ export function decideAnnouncements(
         encodeRecord({ host: ip, port, ttl: s.ttl, priority: s.priority, weight: s.weight }),
       );
       statuses.push({ ...describe(facts), announced: true, reason: 'running and healthy', address: `${ip}:${port}` });
+      routed.push(facts);
       continue;
     }
     const until = verdict?.until;
@@ -125,6 +128,7 @@ export function decideAnnouncements(
       encodeRecord({ host: self, ttl: s.ttl, priority: s.priority, weight: s.weight }),
     );
   }
+  for (const [key, value] of routeRecords(routed, s.host, s.domain)) records.set(key, value);
   const hostRecord: HostRecord = {
     host: s.host,
     addresses: s.addresses,
@@ -155,6 +159,7 @@ function describe(f: InstanceFacts): Omit<ServiceStatus, 'announced' | 'reason' 
     ...(health !== undefined && { health }),
     restarts: f.restartCount,
     ...(f.successor && { successor: true as const }),
+    ...(f.labels.routes !== undefined && { routes: [...f.labels.routes] }),
     ...(agent !== undefined && { unhealthy_restarts: agent.count }),
     ...(agent?.lastAt !== undefined && { last_unhealthy_restart: new Date(agent.lastAt).toISOString() }),
   };

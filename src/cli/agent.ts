@@ -8,6 +8,7 @@ import { ProcessFeeds } from '../registry/feeds.js';
 import { gatewayKey, GATEWAYS_PREFIX } from '../registry/path.js';
 import { decodeServingReport, encodeServingReport, type ServingReport } from '../registry/serving-report.js';
 import type { Registry } from '../registry/registry.js';
+import { claimsFrom, encodeRouteClaim, ROUTES_PREFIX } from '../registry/routes.js';
 import { DEFAULT_DNS_LISTEN, startDnsService } from '../dns/service.js';
 import { configFilePath } from '../shared/config-file.js';
 import { loadHostConfig } from '../shared/config.js';
@@ -21,6 +22,7 @@ import { addEtcdOptions, type EtcdFlags } from './etcd-flags.js';
 import { lockAgent } from './locks.js';
 import { addRateLimitOptions, type RateLimitFlags } from './rate-limit-flags.js';
 import { agentStopSteps } from './stop-steps.js';
+import { withAcmeStore } from './gateway-tls.js';
 import { addAgentUiOptions } from './ui.js';
 
 interface AgentFlags extends RateLimitFlags, GatewayRenderFlags, EtcdFlags {
@@ -158,6 +160,10 @@ async function runAgent(flags: AgentFlags, sourceOf: OptionSource, global: Globa
             await import('../gateway/gateway.js')
           ).startGateway({
             ...settings.gateway,
+            tls: await withAcmeStore(
+              settings.gateway.tls,
+              etcd === undefined ? { stateDir: settings.stateDir } : { etcd, feeds, leaseTtl, holder: name },
+            ),
             feeds,
             metricsRegistry: metrics.registry,
             log: logger('gateway'),
@@ -178,7 +184,7 @@ async function runAgent(flags: AgentFlags, sourceOf: OptionSource, global: Globa
         ui: ui?.status(),
         feeds: feeds.status(),
       }),
-      { '/gateways': () => gatewayReports(registry) },
+      { '/gateways': () => gatewayReports(registry), '/routes': () => routeClaims(registry) },
       () => [
         ...agent.notReady(),
         ...(dns === undefined ? [] : feedNotReady(dns.status().feed).map((r) => `dns ${r}`)),
@@ -261,4 +267,10 @@ async function makeRegistry(
 async function gatewayReports(registry: Registry): Promise<{ gateways: ServingReport[] }> {
   const values = [...(await registry.list(GATEWAYS_PREFIX)).values()];
   return { gateways: values.flatMap((v) => decodeServingReport(v) ?? []) };
+}
+
+/** Every service's route record (GET /routes), as the registry holds it: what `enable` checks a new route against. */
+async function routeClaims(registry: Registry): Promise<{ routes: unknown[] }> {
+  const claims = claimsFrom(await registry.list(ROUTES_PREFIX));
+  return { routes: claims.map((claim) => JSON.parse(encodeRouteClaim(claim)) as unknown) };
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { converge, type ServiceResult } from '../deploy/converge.js';
 import { prepareService, type PreparedService } from '../deploy/prepare.js';
+import { checkRoutes } from '../deploy/route-conflicts.js';
 import type { ContainerEngine } from '../runtime/engine.js';
 import { RundockError } from '../shared/errors.js';
 import { LABEL } from '../spec/labels.js';
@@ -37,6 +38,10 @@ async function apply(file: string, opts: ApplyOptions, global: GlobalOptions): P
   const entries = readServicesFile(file);
   const ctx = await deployContext(opts.agent, global, dryRun, { wait: opts.wait, command: `rundock apply ${file}` });
   const prepared = prepareAll(entries, ctx.host);
+  await checkRoutes(
+    prepared.map((p, i) => ({ spec: p.spec, where: entries[i]?.where })),
+    ctx.agent?.base,
+  );
   const mentioned = new Set(prepared.map((p) => p.spec.name));
   // Those --prune removes are deployed too: locked with the file's, all at once (in one order: no two applies wait
   // on each other).

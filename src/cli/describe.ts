@@ -10,9 +10,10 @@ export function describeResult(r: ServiceResult): string {
     : '';
   const verdict = r.dry_run ? (r.changed ? 'would change' : 'would not change') : r.changed ? 'changed' : 'unchanged';
   const health = r.health ? `, ${r.health}` : '';
+  const routes = r.routes.length > 0 ? `, routes ${r.routes.join(' ')}` : '';
   const changes = r.changes.length > 0 ? `\n${r.changes.map(describeChange).join('\n')}` : '';
   const actions = r.actions.length > 0 && r.changed ? `\n${r.actions.map((a) => `  - ${a}`).join('\n')}` : '';
-  return `${r.name}: ${r.state}${where}${health} (${verdict})${changes}${actions}`;
+  return `${r.name}: ${r.state}${where}${routes}${health} (${verdict})${changes}${actions}`;
 }
 
 /**

@@ -19,6 +19,8 @@ import { RegistryWriter } from '../registry/writer.js';
 import { ProcessFeeds } from '../registry/feeds.js';
 import type { Registry as RecordRegistry } from '../registry/registry.js';
 import { withdrawStep } from './stop-steps.js';
+import { withAcmeStore } from './gateway-tls.js';
+import type { Gateway } from '../gateway/gateway.js';
 
 /** The flags addGatewayOptions adds. */
 export interface GatewayRenderFlags {
@@ -27,6 +29,12 @@ export interface GatewayRenderFlags {
   upstream: string[];
   route: string[];
   routeListen: string[];
+  httpsListen: string[];
+  hsts?: boolean;
+  certificate: string[];
+  acmeEmail?: string;
+  acmeDirectory?: string;
+  acmeCaFile?: string;
   upstreamOption: string[];
   template?: string;
   nginxResolve?: string;
@@ -81,8 +89,34 @@ export function addGatewayOptions(command: Command): Command {
       collect,
       [],
     )
-    .option('--route <hostname=service>', 'render a server for HOSTNAME proxying to SERVICE (repeatable)', collect, [])
-    .option('--route-listen <[addr:]port>', 'listen address of route servers (repeatable; default 80)', collect, [])
+    .option(
+      '--route <hostname[/path]=service>',
+      "render a server for HOSTNAME (and PATH) proxying to SERVICE; wins over services' own routes (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      '--route-listen <[addr:]port>',
+      'plain HTTP listen address of route servers (repeatable; default 80)',
+      collect,
+      [],
+    )
+    .option(
+      '--https-listen <[addr:]port>',
+      'HTTPS listen address of route servers with a certificate (repeatable; default 443)',
+      collect,
+      [],
+    )
+    .option('--hsts', 'send Strict-Transport-Security from HTTPS route servers')
+    .option(
+      '--certificate <cert,key>',
+      'serve the names of this certificate (PEM chain and key files) with it, before ACME (repeatable)',
+      collect,
+      [],
+    )
+    .option('--acme-email <email>', 'obtain and renew certificates for routed hostnames by ACME (HTTP-01)')
+    .option('--acme-directory <url>', "the ACME CA's directory (default: Let's Encrypt)")
+    .option('--acme-ca-file <file>', "PEM certificates to trust for the ACME directory's HTTPS (a private CA)")
     .option(
       '--upstream-option <service:key=value>',
       'keepalive, keepalive_timeout, keepalive_requests, max_fails, fail_timeout, balance, hash; service * for all (repeatable)',
@@ -123,12 +157,14 @@ async function runGateway(given: GatewayFlags, sourceOf: OptionSource, global: G
     };
     // Started by the gateway's first ask, after it checked its directory and template.
     const feeds = new ProcessFeeds({ source: { etcd }, log });
-    const gateway = await startGateway({ ...settings.gateway, feeds, metricsRegistry, log, serving }).catch(
-      async (error: unknown) => {
-        await feeds.stop();
-        throw error;
-      },
-    );
+    const start = async (): Promise<Gateway> => {
+      const tls = await withAcmeStore(settings.gateway.tls, { etcd, feeds, leaseTtl, holder: host });
+      return startGateway({ ...settings.gateway, tls, feeds, metricsRegistry, log, serving });
+    };
+    const gateway = await start().catch(async (error: unknown) => {
+      await feeds.stop();
+      throw error;
+    });
     const status = await startStatusServer(
       settings.statusListen,
       metricsRegistry,

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { converge } from '../deploy/converge.js';
 import type { Generation } from '../deploy/history.js';
 import { prepareService } from '../deploy/prepare.js';
+import { checkRoutes } from '../deploy/route-conflicts.js';
 import type { ContainerEngine } from '../runtime/engine.js';
 import { RundockError } from '../shared/errors.js';
 import { LABEL } from '../spec/labels.js';
@@ -81,6 +82,7 @@ async function rollback(name: string, o: RollbackOptions, global: GlobalOptions)
   // Pinned by ID only when the reference names another image now: otherwise the generation's container exactly.
   const pin = (await docker.imageId(target.image)) === target.image_id ? undefined : target.image_id;
   const prepared = prepareService(spec, ctx.host, timeoutMs(o.timeout), pin);
+  await checkRoutes([{ spec }], ctx.agent?.base);
   progress.step(`roll back ${name} to generation ${target.generation} (${target.image}, ${short(target.image_id)})`);
   const result = await converge(docker, prepared, {
     dryRun: o.dryRun,

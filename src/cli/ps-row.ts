@@ -25,6 +25,8 @@ export interface ServiceRow {
   reason: string | null;
   /** With restart_unhealthy: the agent's restarts of the container for failing its checks; else null. */
   unhealthy_restarts: number | null;
+  /** Its public routes, `HOST[/PATH]` (its io.rundock.routes label); empty without any. */
+  routes: string[];
 }
 
 /**
@@ -56,6 +58,7 @@ export function serviceRow(
     announced: agent === undefined ? null : (agent.status?.announced ?? false),
     reason: agent === undefined ? null : (agent.status?.reason ?? unlistedReason(state)),
     unhealthy_restarts: agent?.status?.unhealthy_restarts ?? null,
+    routes: [...(labels?.routes ?? [])],
   };
 }
 
@@ -85,7 +88,7 @@ function unlistedReason(state: ContainerState): string {
 
 /** The human table. */
 export function psTable(rows: readonly ServiceRow[]): string {
-  const header = ['SERVICE', 'STATUS', 'HEALTH', 'RESTARTS', 'IMAGE', 'PUBLISHED', 'ANNOUNCED'];
+  const header = ['SERVICE', 'STATUS', 'HEALTH', 'RESTARTS', 'IMAGE', 'PUBLISHED', 'ROUTES', 'ANNOUNCED'];
   const announced = (r: ServiceRow): string =>
     r.announced === null ? '- (no agent)' : r.announced ? 'yes' : `no: ${r.reason ?? ''}`;
   const health = (r: ServiceRow): string =>
@@ -100,7 +103,17 @@ export function psTable(rows: readonly ServiceRow[]): string {
         : r.published;
   const restarts = (r: ServiceRow): string =>
     r.unhealthy_restarts ? `${r.restarts} (+${r.unhealthy_restarts} unhealthy)` : String(r.restarts);
-  const lines = rows.map((r) => [r.name, r.status, health(r), restarts(r), r.image, published(r), announced(r)]);
+  const routes = (r: ServiceRow): string => (r.routes.length === 0 ? '-' : r.routes.join(','));
+  const lines = rows.map((r) => [
+    r.name,
+    r.status,
+    health(r),
+    restarts(r),
+    r.image,
+    published(r),
+    routes(r),
+    announced(r),
+  ]);
   return formatTable(header, lines);
 }
 

@@ -73,9 +73,17 @@ async function psAll(opts: PsOptions, global: GlobalOptions): Promise<number> {
       .filter((h): h is HostRecord => h !== undefined)
       .sort((a, b) => a.host.localeCompare(b.host));
     const lines = hosts.flatMap((h) =>
-      h.services.map((s) => [h.host, s.service, s.announced ? 'yes' : 'no', s.address ?? '-', s.reason]),
+      h.services.map((s) => [
+        h.host,
+        s.service,
+        s.announced ? 'yes' : 'no',
+        s.address ?? '-',
+        s.routes?.join(',') ?? '-',
+        s.reason,
+      ]),
     );
-    makeOutput(global.json ?? false).print(formatTable(['HOST', 'SERVICE', 'ANNOUNCED', 'ADDRESS', 'REASON'], lines), {
+    const header = ['HOST', 'SERVICE', 'ANNOUNCED', 'ADDRESS', 'ROUTES', 'REASON'];
+    makeOutput(global.json ?? false).print(formatTable(header, lines), {
       hosts,
     });
   } finally {

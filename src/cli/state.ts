@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { converge } from '../deploy/converge.js';
 import { prepareService } from '../deploy/prepare.js';
+import { checkRoutes } from '../deploy/route-conflicts.js';
 import type { ServiceSpec, State } from '../spec/schema.js';
 import { ValidationError } from '../shared/errors.js';
 import { bareService, validateService } from '../spec/validate.js';
@@ -49,6 +50,8 @@ interface StateOptions {
   probeInterval?: string;
   probeTimeout?: string;
   restartUnhealthy?: string;
+  route?: string[];
+  stripPrefix?: boolean;
   timeout?: string;
   drain?: string;
   agent?: string;
@@ -77,6 +80,8 @@ const SPEC_FLAGS = [
   'probeInterval',
   'probeTimeout',
   'restartUnhealthy',
+  'route',
+  'stripPrefix',
 ] as const satisfies readonly (keyof StateOptions)[];
 
 /** Registers `rundock enable|present|disable|absent NAME [options]`. */
@@ -137,6 +142,12 @@ function addSpecOptions(cmd: Command, state: State): void {
       '--restart-unhealthy <n>',
       'the agent restarts the container after N failed checks in a row (health check or probe), with backoff',
     )
+    .option(
+      '--route <host[/path]>',
+      'serve the service at this public hostname (and path prefix) on every gateway, HTTPS where it has a certificate (repeatable)',
+      collect,
+    )
+    .option('--strip-prefix', "remove the route's path prefix before proxying (HOST/api/x reaches the service as /x)")
     .option('--timeout <seconds>', TIMEOUT_HELP[state])
     .option(
       '--drain <duration>',
@@ -162,6 +173,8 @@ export function specFromFlags(state: State, name: string, o: StateOptions): Reco
     restart: o.restart,
     drain: o.drain,
     restart_unhealthy: numeric(o.restartUnhealthy),
+    route: o.route,
+    strip_prefix: o.stripPrefix,
   };
   if (o.healthCmd !== undefined) {
     raw.health = {
@@ -200,6 +213,7 @@ async function stateCommand(state: State, name: string, o: StateOptions, global:
   });
   await ctx.lock([name]);
   const prepared = prepareService(spec, ctx.host, timeoutMs(o.timeout));
+  await checkRoutes([{ spec }], ctx.agent?.base);
   const result = await converge(ctx.docker, prepared, {
     dryRun: o.dryRun,
     reporter: ctx.progress,

@@ -1,10 +1,11 @@
 /** What a run reports for one service: the documented `--json` result (docs/cli.md, "JSON result"). */
 import type { ObservedContainer } from '../runtime/docker.js';
-import { LABEL } from '../spec/labels.js';
+import { decodeLabels, LABEL } from '../spec/labels.js';
 import { containerPort, type DesiredContainer } from '../plan/container-body.js';
 import { specChanges, type FieldChange } from '../plan/changes.js';
 import type { Plan } from '../plan/plan.js';
 import { describeStep } from './execute.js';
+
 import type { PreparedService } from './prepare.js';
 
 /** A service's container as reported in results (`--json` and Ansible facts). */
@@ -42,6 +43,8 @@ export interface ServiceResult {
   handover: 'overlap' | 'withdraw-first' | null;
   /** The address the agent announced the service at (`ip:port`), once it did; null without an agent. */
   address: string | null;
+  /** The public routes the spec gives, `HOST[/PATH]` (empty without any). */
+  routes: string[];
 }
 
 /** The result as planned, before anything ran (all of it for a dry run). */
@@ -77,6 +80,8 @@ export function plannedResult(
     published: desired?.published ?? null,
     handover: plan.handover ?? null,
     address: null,
+    // The spec's routes; for a service acted on as it is (no spec given), its container's.
+    routes: [...(decodeLabels(desired?.body.Labels ?? main?.labels ?? {})?.routes ?? [])],
     announced:
       announces && spec.state === 'enabled'
         ? {

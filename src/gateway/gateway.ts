@@ -6,78 +6,29 @@
  */
 import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Logger } from 'pino';
-import type { Registry as MetricsRegistry } from 'prom-client';
-import type { FeedProvider, FeedState, RecordFeed } from '../registry/feed.js';
+import type { FeedState, RecordFeed } from '../registry/feed.js';
 import { domainPrefix } from '../registry/path.js';
 import { feedNotReady } from '../registry/feed-readiness.js';
-import type { ServingReport } from '../registry/serving-report.js';
 import { backoffDelay } from '../shared/backoff.js';
 import { ValidationError } from '../shared/errors.js';
 import { ConfigApplier } from './apply.js';
 import { ConfigFile } from './config-file.js';
-import { DEFAULT_DEBOUNCE, Debouncer, type DebounceOptions } from './debounce.js';
+import { DEFAULT_DEBOUNCE, Debouncer } from './debounce.js';
+import type { Gateway, GatewayOptions, GatewayStatus } from './gateway-types.js';
 import { GATEWAY_WATCH_STATE, GatewayMetrics } from './metrics.js';
-import { NginxControl, type NginxOptions } from './nginx.js';
-import type { RenderOptions } from './options.js';
+import { NginxControl } from './nginx.js';
 import { planUpstreams, type UpstreamPlan } from './render.js';
-import { GatewayReport, type ReportStatus } from './report.js';
+import { GatewayReport } from './report.js';
 import { hostPort, snapshotFromRecords } from './snapshot.js';
 import { RecordView } from './source.js';
 import { renderConfig } from './template-context.js';
+import { RouteSource } from './route-source.js';
+import { GatewayTls } from './tls.js';
 import { compileTemplate, type Template } from './template.js';
 
-/** What startGateway needs; the CLI builds it from flags, the agent from its own settings. */
-export interface GatewayOptions {
-  readonly domain: string;
-  /** The process's record feeds (registry/feeds.ts): the gateway follows the domain's, shared with others. */
-  readonly feeds: FeedProvider;
-  /** The rendered file (include it in nginx's `http {}`); staging files are written beside it. */
-  readonly file: string;
-  readonly render: RenderOptions;
-  /** A template file instead of the default text; read again at every render, so edits apply on the next change. */
-  readonly templateFile?: string | undefined;
-  readonly nginx: NginxOptions;
-  readonly debounce?: DebounceOptions | undefined;
-  /** Registers the gateway's metrics here (e.g. the agent's registry); default: a registry of its own. */
-  readonly metricsRegistry?: MetricsRegistry | undefined;
-  /**
-   * Where the gateway reports what its nginx serves after each reload (the registry key of `host`'s report, see
-   * registry/serving-report.ts), so that a redeploy can wait for every gateway. Without it, nothing is reported.
-   */
-  readonly serving?: { readonly host: string; publish(report: ServingReport): void } | undefined;
-  readonly log: Logger;
-}
-
-/** What `/status` shows. */
-export interface GatewayStatus extends ReportStatus {
-  readonly domain: string;
-  readonly file: string;
-  readonly feed: FeedState;
-  /** Records under the domain in the gateway's view. */
-  readonly records: number;
-  /** The file on disk passed nginx -t but nginx was not seen to reload it yet. */
-  readonly reloadPending: boolean;
-}
-
-/** A running gateway. */
-export interface Gateway {
-  readonly metrics: GatewayMetrics;
-  status(): GatewayStatus;
-  /** Why it cannot keep nginx in step with the registry now (GET /readyz); empty when it can. */
-  notReady(): string[];
-  /** Renders again soon even without a registry change (e.g. on SIGHUP, after fixing nginx or the template). */
-  refresh(): void;
-  /** Resolves once no change waits and no render runs (tests, benchmarks). */
-  idle(): Promise<void>;
-  /**
-   * Stops following the registry and waits for a render under way; when `signal` aborts, that render's nginx is
-   * killed (the file it was installing is put back as it was) and the wait ends.
-   */
-  stop(signal?: AbortSignal): Promise<void>;
-}
+export type { Gateway, GatewayOptions, GatewayStatus } from './gateway-types.js';
 
 /** Starts the gateway; throws a ValidationError (nothing started) for an unusable directory or template. */
 export async function startGateway(o: GatewayOptions): Promise<Gateway> {
@@ -112,7 +63,9 @@ class GatewayRunner implements Gateway {
   private readonly file: ConfigFile;
   private readonly applier: ConfigApplier;
   private readonly view = new RecordView(() => this.debouncer.trigger());
+  private readonly routes: RouteSource;
   private readonly debouncer: Debouncer;
+  private readonly tls: GatewayTls;
   private feed: FeedState = 'loading';
   private following: { feed: RecordFeed; unsubscribe: () => void } | undefined;
   /** The services and servers last reported (serving), as text: a report is published only when they change. */
@@ -135,11 +88,21 @@ class GatewayRunner implements Gateway {
       (error) => o.log.error({ err: error }, 'render failed unexpectedly'),
       o.debounce ?? DEFAULT_DEBOUNCE,
     );
+    const render = (): void => this.debouncer.trigger();
+    this.routes = new RouteSource(render, o.log, this.metrics);
+    this.tls = new GatewayTls(
+      o.tls ?? { certificates: [], directory: join(dirname(o.file), 'certs') },
+      this.metrics,
+      o.log,
+      render,
+    );
   }
 
   async start(): Promise<void> {
     if (await this.file.recover())
       this.o.log.warn({ file: this.o.file }, 'an interrupted install was undone: the previous file is back');
+    await this.tls.start();
+    await this.routes.follow(this.o.feeds);
     const feed = await this.o.feeds.feed(domainPrefix(this.o.domain));
     this.following = { feed, unsubscribe: feed.subscribe(this.view, (state) => this.onFeedState(state)) };
   }
@@ -153,13 +116,22 @@ class GatewayRunner implements Gateway {
       records: this.view.size,
       ...this.report.status(),
       reloadPending: this.applier.reloadPending,
+      certificates: this.tls.status(),
+      conflicts: this.routes.conflicts,
     };
   }
 
   notReady(): string[] {
     const nginx = this.report.nginx.notReady();
     const invalid = this.report.status().lastResult?.outcome === 'invalid' ? ['nginx -t refused the last render'] : [];
-    return [...feedNotReady(this.feed), ...(nginx === undefined ? [] : [nginx]), ...invalid];
+    const routes = feedNotReady(this.routes.state).map((r) => `routes ${r}`);
+    return [
+      ...feedNotReady(this.feed),
+      ...routes,
+      ...(nginx === undefined ? [] : [nginx]),
+      ...invalid,
+      ...this.tls.notReady(),
+    ];
   }
 
   refresh(): void {
@@ -173,6 +145,8 @@ class GatewayRunner implements Gateway {
   async stop(signal?: AbortSignal): Promise<void> {
     clearTimeout(this.retryTimer);
     this.following?.unsubscribe();
+    this.routes.stop();
+    await this.tls.stop();
     const giveUp = (): void => this.stopping.abort(signal?.reason);
     if (signal?.aborted === true) giveUp();
     else signal?.addEventListener('abort', giveUp, { once: true });
@@ -188,15 +162,19 @@ class GatewayRunner implements Gateway {
 
   /** One debounced run: snapshot, render, apply, account. */
   private async renderAndApply(): Promise<void> {
-    if (this.feed !== 'watching') return; // never from a partial view; 'watching' triggers a run
+    // Never from a partial view; 'watching' triggers a run.
+    if (this.feed !== 'watching' || this.routes.state !== 'watching') return;
     const started = performance.now();
     const { snapshot, skipped } = snapshotFromRecords(this.o.domain, this.view.entries());
     this.report.skipped(skipped);
-    const plans = planUpstreams(snapshot, this.o.render, this.kept);
+    const table = this.routes.table(this.o.render);
+    const plans = planUpstreams(snapshot, this.o.render, [...this.kept, ...table.services]);
     let text: string;
     try {
       const template = this.o.templateFile === undefined ? undefined : await loadTemplate(this.o.templateFile);
-      text = renderConfig(snapshot, this.o.render, this.kept, template);
+      const { https, challengePort } = this.tls;
+      const servers = { table, certificates: await this.tls.prepare(table), https, challengePort };
+      text = renderConfig(snapshot, this.o.render, this.kept, template, servers);
     } catch (error) {
       this.report.renderFailed(error, this.o.templateFile);
       return;
@@ -206,24 +184,28 @@ class GatewayRunner implements Gateway {
     if (result.outcome === 'reloaded' || result.outcome === 'reload_failed') this.kept = plans.map((p) => p.service);
     this.report.applied(result, plans, performance.now() - started);
     if (result.outcome === 'reloaded' || result.outcome === 'unchanged') this.publishServing(plans);
+    if (result.outcome === 'reloaded' || result.outcome === 'unchanged') await this.tls.served();
     if (result.outcome === 'reloaded') this.retries = 0;
     if (result.outcome === 'reload_failed') this.scheduleRetry();
   }
 
-  /** Reports the servers nginx now has for each rendered service, when they differ from the last report. */
+  /** Reports the servers nginx now has for each rendered service (and each hostname's certificate), when they changed. */
   private publishServing(plans: readonly UpstreamPlan[]): void {
     if (this.o.serving === undefined) return;
     const services = Object.fromEntries(plans.map((p) => [p.service, p.instances.map(hostPort)]));
-    const text = JSON.stringify(services);
+    const certificates = this.tls.status().map(({ hostname, source, state, serial, not_after }) => ({
+      hostname,
+      source,
+      state,
+      ...(serial !== undefined && { serial }),
+      ...(not_after !== undefined && { not_after }),
+    }));
+    const text = JSON.stringify({ services, certificates });
     if (text === this.reported) return;
     this.reported = text;
     const applied_at = new Date().toISOString();
-    this.o.serving.publish({
-      host: this.o.serving.host,
-      revision: this.following?.feed.revision() ?? 0,
-      applied_at,
-      services,
-    });
+    const revision = this.following?.feed.revision() ?? 0;
+    this.o.serving.publish({ host: this.o.serving.host, revision, applied_at, services, certificates });
   }
 
   private scheduleRetry(): void {

@@ -18,6 +18,14 @@ export class GatewayMetrics {
   readonly lastReloadSeconds: Gauge;
   readonly lastReloadTimestamp: Gauge;
   readonly watchState: Gauge;
+  /** When the certificate each hostname is served with over HTTPS expires (Unix time). */
+  readonly certificateExpiry: Gauge<'hostname'>;
+  /** ACME orders this gateway ran, by outcome (`ok`, `failed`). */
+  readonly acmeOrders: Counter<'outcome'>;
+  /** 1 while the last order of a hostname failed (it retries with backoff), else 0. */
+  readonly acmeFailing: Gauge<'hostname'>;
+  /** Routes more than one service claims (one serves it). */
+  readonly routeConflicts: Gauge;
 
   constructor(registry: Registry = new Registry()) {
     this.registry = registry;
@@ -70,6 +78,30 @@ export class GatewayMetrics {
       help: 'Registry feed state: 0 loading, 1 watching, 2 disconnected (keeping the last config)',
       registers,
     });
+    this.certificateExpiry = new Gauge({
+      name: 'rundock_gateway_certificate_expiry_seconds',
+      help: 'When the certificate a hostname is served with over HTTPS expires (Unix time)',
+      labelNames: ['hostname'],
+      registers,
+    });
+    this.acmeOrders = new Counter({
+      name: 'rundock_gateway_acme_orders_total',
+      help: 'ACME certificate orders this gateway ran, by outcome (ok, failed)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.acmeFailing = new Gauge({
+      name: 'rundock_gateway_acme_order_failing',
+      help: "1 while a hostname's last certificate order failed (retried with backoff)",
+      labelNames: ['hostname'],
+      registers,
+    });
+    this.routeConflicts = new Gauge({
+      name: 'rundock_gateway_route_conflicts',
+      help: 'Routes claimed by more than one service (one of them serves it)',
+      registers,
+    });
+    for (const outcome of ['ok', 'failed']) this.acmeOrders.inc({ outcome }, 0);
     for (const outcome of ['changed', 'unchanged', 'error']) this.renders.inc({ outcome }, 0);
     for (const outcome of ['ok', 'invalid', 'reload_failed', 'error']) this.reloads.inc({ outcome }, 0);
     for (const reason of ['invalid', 'text_only', 'no_port', 'host_name', 'not_a_service_key'])

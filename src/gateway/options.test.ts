@@ -48,7 +48,10 @@ describe('gatewayRenderOptions', () => {
     rejects({ domain: DOMAIN, upstreamOptions: ['a:hash=$x; include /etc/passwd'] }, 'upstream-option', /hash/);
     rejects({ domain: DOMAIN, upstreamOptions: ['a:fail_timeout=10s;'] }, 'upstream-option', /nginx time/);
     rejects({ domain: DOMAIN, upstreams: ['grafana=x{'] }, 'upstream', /NAME/);
-    rejects({ domain: DOMAIN, routes: ['a.example.com;=grafana'] }, 'route', /HOSTNAME=SERVICE/);
+    rejects({ domain: DOMAIN, routes: ['a.example.com;=grafana'] }, 'route', /HOSTNAME\[\/PATH\]=SERVICE/);
+    rejects({ domain: DOMAIN, routes: ['a.example.com/x;y=grafana'] }, 'route', /PATH/);
+    rejects({ domain: DOMAIN, routes: ['a.example.com/../x=grafana'] }, 'route', /\.\./);
+    rejects({ domain: DOMAIN, httpsListen: ['443 ssl'] }, 'https-listen', /PORT/);
     rejects({ domain: DOMAIN, listen: ['80; include x'] }, 'route-listen', /PORT/);
     rejects({ domain: DOMAIN, resolve: '127.0.0.1:53;' }, 'nginx-resolve', /IP/);
   });
@@ -73,7 +76,7 @@ describe('gatewayRenderOptions', () => {
       listen: ['[::1]:8080', '*:80', '443'],
       resolve: '[::1]:8053',
     });
-    assert.deepEqual(options.routes, [{ hostname: '*.example.com', service: 'grafana' }]);
+    assert.deepEqual(options.routes, [{ hostname: '*.example.com', path: '/', service: 'grafana' }]);
     assert.deepEqual(options.listen, ['[::1]:8080', '*:80', '443']);
     assert.deepEqual(options.resolve, { resolver: '[::1]:8053' });
   });

@@ -6,7 +6,7 @@
 import { isIP } from 'node:net';
 import { checkLabel, domainLabels } from '../registry/path.js';
 import { ValidationError } from '../shared/errors.js';
-import { DNS_LABEL_SOURCE } from '../shared/dns-label.js';
+import { formatRoute, parseRoute } from '../shared/route-address.js';
 
 /** nginx's load-balancing method of an upstream. */
 export type Balance =
@@ -25,9 +25,11 @@ export interface UpstreamSettings {
   readonly failTimeout?: string;
 }
 
-/** `server_name HOSTNAME` proxied to SERVICE's upstream. */
+/** `server_name HOSTNAME`, `location PATH`, proxied to SERVICE's upstream (a gateway's own --route flag). */
 export interface Route {
   readonly hostname: string;
+  /** `/` for the whole host, else a prefix without a trailing slash. */
+  readonly path: string;
   readonly service: string;
 }
 
@@ -43,6 +45,10 @@ export interface RenderOptions {
   readonly routes: readonly Route[];
   /** `listen` parameters of the route servers: `80`, `127.0.0.1:8080`, `[::1]:80`. */
   readonly listen: readonly string[];
+  /** `listen ... ssl` parameters of the route servers that have a certificate (default `443`). */
+  readonly httpsListen: readonly string[];
+  /** Send Strict-Transport-Security from every HTTPS route server. */
+  readonly hsts: boolean;
   /** nginx >= 1.27.3: upstreams follow SRV records through this resolver instead of rendered addresses. */
   readonly resolve?: { readonly resolver: string } | undefined;
 }
@@ -58,6 +64,9 @@ export interface RenderOptionsInput {
   upstreamOptions?: readonly string[];
   /** `PORT` or `ADDRESS:PORT`; default `80`. */
   listen?: readonly string[];
+  /** `PORT` or `ADDRESS:PORT` for HTTPS; default `443`. */
+  httpsListen?: readonly string[];
+  hsts?: boolean;
   /** `ADDRESS[:PORT]` of a DNS server answering SRV for the domain (rundock dns). */
   resolve?: string | undefined;
 }
@@ -69,7 +78,6 @@ export const DEFAULT_SETTINGS: UpstreamSettings = Object.freeze({
 });
 
 const UPSTREAM_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
-const HOSTNAME = new RegExp(`^(?:\\*\\.)?(?:${DNS_LABEL_SOURCE}\\.)*${DNS_LABEL_SOURCE}$`);
 const TIME = /^[0-9]{1,9}(?:ms|s|m|h|d)?$/;
 const HASH_KEY = /^(?:[A-Za-z0-9_.:/-]|\$[A-Za-z_][A-Za-z0-9_]*|\$\{[A-Za-z_][A-Za-z0-9_]*\})+$/;
 
@@ -85,11 +93,12 @@ export function gatewayRenderOptions(input: RenderOptionsInput): RenderOptions {
   }
   const routes = (input.routes ?? []).map(parseRouteFlag);
   routes.forEach((route, i) => {
-    if (routes.findIndex((r) => r.hostname === route.hostname) !== i)
-      throw new ValidationError('route', route.hostname, 'is routed twice');
+    if (routes.findIndex((r) => r.hostname === route.hostname && r.path === route.path) !== i)
+      throw new ValidationError('route', formatRoute(route), 'is routed twice');
   });
   const { defaults, perService } = parseUpstreamOptions(input.upstreamOptions ?? []);
-  const listen = (input.listen ?? ['80']).map(parseListenParam);
+  const listen = (input.listen ?? ['80']).map((l) => parseListenParam(l, 'route-listen'));
+  const httpsListen = (input.httpsListen ?? ['443']).map((l) => parseListenParam(l, 'https-listen'));
   const resolve = input.resolve === undefined ? undefined : { resolver: parseResolver(input.resolve, input.domain) };
   const options: RenderOptions = {
     domain: input.domain,
@@ -99,6 +108,8 @@ export function gatewayRenderOptions(input: RenderOptionsInput): RenderOptions {
     perService,
     routes,
     listen,
+    httpsListen,
+    hsts: input.hsts === true,
     resolve,
   };
   checkUniqueNames(names);
@@ -125,13 +136,18 @@ export function parseUpstreamFlag(text: string): { service: string; name?: strin
   return { service, name };
 }
 
-/** `HOSTNAME=SERVICE`; HOSTNAME may start with `*.`. */
+/** `HOSTNAME[/PATH]=SERVICE`; HOSTNAME may start with `*.`. */
 export function parseRouteFlag(text: string): Route {
   const eq = text.lastIndexOf('=');
-  const hostname = text.slice(0, Math.max(eq, 0)).toLowerCase();
-  if (eq <= 0 || !HOSTNAME.test(hostname))
-    throw new ValidationError('route', text, 'must be HOSTNAME=SERVICE, HOSTNAME a DNS name (optionally *.name)');
-  return { hostname, service: checkLabel('route', text.slice(eq + 1)) };
+  const rule = 'must be HOSTNAME[/PATH]=SERVICE, HOSTNAME a DNS name (optionally *.name)';
+  if (eq <= 0) throw new ValidationError('route', text, rule);
+  let address: { hostname: string; path: string };
+  try {
+    address = parseRoute(text.slice(0, eq));
+  } catch (error) {
+    throw error instanceof ValidationError ? new ValidationError('route', text, `${rule}: ${error.reason}`) : error;
+  }
+  return { ...address, service: checkLabel('route', text.slice(eq + 1)) };
 }
 
 function parseUpstreamOptions(texts: readonly string[]): {
@@ -204,13 +220,13 @@ function parseHash(value: string, bad: (rule: string) => ValidationError): Balan
 }
 
 /** `PORT`, `ADDRESS:PORT` or `[IPV6]:PORT`, as nginx's `listen` takes it. */
-function parseListenParam(text: string): string {
+function parseListenParam(text: string, flag: string): string {
   const match = /^(?:(\*|[0-9.]+|\[[0-9a-fA-F:.]+\]):)?([0-9]{1,5})$/.exec(text);
   const port = Number(match?.[2]);
   const address = match?.[1];
   const addressOk = address === undefined || address === '*' || isIP(address.replace(/^\[|\]$/g, '')) !== 0;
   if (!match || !addressOk || port < 1 || port > 65535)
-    throw new ValidationError('route-listen', text, 'must be PORT or ADDRESS:PORT (IPv6 in brackets)');
+    throw new ValidationError(flag, text, 'must be PORT or ADDRESS:PORT (IPv6 in brackets)');
   return text;
 }
 

@@ -71,6 +71,16 @@ upstream rundock_influxdb {
 }
 
 server {
+    listen 203.0.113.10:80 default_server;
+    listen 10.0.0.2:80 default_server;
+    server_name _;
+
+    location / {
+        return 404;
+    }
+}
+
+server {
     listen 203.0.113.10:80;
     listen 10.0.0.2:80;
     server_name grafana.example.com;

@@ -1,11 +1,13 @@
 /**
- * The default nginx text: one `upstream` per service with every announced instance's address, and one `server` per
- * route. Pure: the same snapshot and options always give the same text, byte for byte, so the gateway can tell
+ * The default nginx text: one `upstream` per service with every announced instance's address, then the route servers
+ * (render-routes.ts). Pure: the same snapshot and options always give the same text, byte for byte, so the gateway can tell
  * "nothing changed" by comparing strings and unit tests can assert the exact text.
  */
 import { balanceLines, block, keepaliveLines, serverParams } from './directives.js';
 import { settingsFor, upstreamName, type RenderOptions, type UpstreamSettings } from './options.js';
 import { renderResolveUpstream, resolveZoneKib } from './render-resolve.js';
+import { renderRouteServers, type RouteServers } from './render-routes.js';
+import { buildRouteTable } from './route-table.js';
 import { hostPort, type UpstreamInstance, type UpstreamSnapshot } from './snapshot.js';
 
 /** A server nginx never sends to: an upstream needs one server to pass `nginx -t`; with only this one, nginx answers 502 at once. */
@@ -43,23 +45,29 @@ export function planUpstreams(
   }));
 }
 
-/** The nginx text of the snapshot: a header comment, the upstreams, then the route servers. */
+/**
+ * The nginx text of the snapshot: a header comment, the upstreams, then the route servers (`servers`; without it,
+ * the gateway's flag routes alone, over plain HTTP).
+ */
 export function renderUpstreams(
   snapshot: UpstreamSnapshot,
   options: RenderOptions,
   keep: Iterable<string> = [],
+  servers: RouteServers = flagServers(options),
 ): string {
-  const plans = planUpstreams(snapshot, options, keep);
+  const plans = planUpstreams(snapshot, options, [...keep, ...servers.table.services]);
   const resolver = options.resolve?.resolver;
   const blocks = plans.map((plan, i) =>
     resolver === undefined
       ? renderUpstream(plan)
       : renderResolveUpstream(plan, options.domain, resolver, i === 0 ? resolveZoneKib(plans.length) : undefined),
   );
-  const routes = options.routes.map((route) =>
-    renderRoute(route.hostname, upstreamName(options, route.service), options.listen),
-  );
-  return [header(options.domain), ...blocks, ...routes].join('\n');
+  return [header(options.domain), ...blocks, ...renderRouteServers(servers, options)].join('\n');
+}
+
+/** The route servers of the gateway's own --route flags alone, over plain HTTP (no registry, no certificates). */
+export function flagServers(options: RenderOptions): RouteServers {
+  return { table: buildRouteTable([], options), certificates: new Map(), https: false };
 }
 
 /** `upstream NAME { ... }` with rendered addresses (nginx < 1.27.3, or by choice). */
@@ -71,24 +79,6 @@ export function renderUpstream(plan: UpstreamPlan): string {
           (instance) => `    server ${hostPort(instance)}${serverParams(plan.settings, instance.weight)};`,
         );
   return block(`upstream ${plan.name}`, [...balanceLines(plan.settings), ...servers, ...keepaliveLines(plan.settings)]);
-}
-
-/** `server { listen ...; server_name HOSTNAME; location / { proxy_pass http://UPSTREAM; ... } }`. */
-export function renderRoute(hostname: string, upstream: string, listen: readonly string[]): string {
-  return block('server', [
-    ...listen.map((l) => `    listen ${l};`),
-    `    server_name ${hostname};`,
-    '',
-    '    location / {',
-    `        proxy_pass http://${upstream};`,
-    '        proxy_http_version 1.1;',
-    '        proxy_set_header Connection "";',
-    '        proxy_set_header Host $host;',
-    '        proxy_set_header X-Real-IP $remote_addr;',
-    '        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
-    '        proxy_set_header X-Forwarded-Proto $scheme;',
-    '    }',
-  ]);
 }
 
 function header(domain: string): string {

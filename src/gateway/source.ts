@@ -14,6 +14,10 @@ export class RecordView implements ZoneSink {
     return this.records.size;
   }
 
+  get(key: string): string | undefined {
+    return this.records.get(key);
+  }
+
   entries(): IterableIterator<[string, string]> {
     return this.records.entries();
   }

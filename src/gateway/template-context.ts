@@ -2,22 +2,24 @@
  * The data a user's template sees (docs/gateway.md lists every name), built from the same plan as the default
  * render, so a template and the default text always agree on upstream names and servers.
  */
-import { upstreamName, type RenderOptions } from './options.js';
-import { planUpstreams, renderRoute, renderUpstreams } from './render.js';
+import type { RenderOptions } from './options.js';
+import { flagServers, planUpstreams, renderUpstreams } from './render.js';
+import { renderRouteServers, type RouteServers } from './render-routes.js';
 import { hostPort, type UpstreamSnapshot } from './snapshot.js';
 import type { Template, TemplateValue } from './template.js';
 
 /**
  * `domain`; `upstream_blocks` (the default upstream text), `route_blocks` (the default route servers);
  * `services` (each: `service`, `upstream`, `empty`, `servers` (each: `address` as HOST:PORT, `host`, `port`,
- * `instance`, `weight` or '')); `routes` (each: `hostname`, `service`, `upstream`).
+ * `instance`, `weight` or '')); `routes` (each: `hostname`, `path`, `service`, `upstream`, `https`).
  */
 export function templateContext(
   snapshot: UpstreamSnapshot,
   options: RenderOptions,
   keep: Iterable<string> = [],
+  servers: RouteServers = flagServers(options),
 ): { readonly [name: string]: TemplateValue } {
-  const plans = planUpstreams(snapshot, options, keep);
+  const plans = planUpstreams(snapshot, options, [...keep, ...servers.table.services]);
   const services = plans.map((plan) => ({
     service: plan.service,
     upstream: plan.name,
@@ -30,22 +32,25 @@ export function templateContext(
       weight: i.weight ?? '',
     })),
   }));
-  const routes = options.routes.map((r) => ({
-    hostname: r.hostname,
-    service: r.service,
-    upstream: upstreamName(options, r.service),
-  }));
-  const upstreamsOnly = { ...options, routes: [] };
+  const routes = servers.table.hosts.flatMap((h) =>
+    h.paths.map((p) => ({
+      hostname: h.hostname,
+      path: p.path,
+      service: p.service,
+      upstream: p.upstream,
+      https: servers.certificates.has(h.hostname),
+    })),
+  );
+  const upstreamsOnly = { table: { hosts: [], conflicts: [], services: [] }, certificates: new Map(), https: false };
   return {
     domain: options.domain,
     upstream_blocks: renderUpstreams(
       snapshot,
-      upstreamsOnly,
+      options,
       plans.map((p) => p.service),
+      upstreamsOnly,
     ),
-    route_blocks: options.routes
-      .map((r) => renderRoute(r.hostname, upstreamName(options, r.service), options.listen))
-      .join('\n'),
+    route_blocks: renderRouteServers(servers, options).join('\n'),
     services,
     routes,
   };
@@ -57,9 +62,10 @@ export function renderConfig(
   options: RenderOptions,
   keep: Iterable<string>,
   template?: Template,
+  servers: RouteServers = flagServers(options),
 ): string {
   const kept = [...keep];
   return template === undefined
-    ? renderUpstreams(snapshot, options, kept)
-    : template.render(templateContext(snapshot, options, kept));
+    ? renderUpstreams(snapshot, options, kept, servers)
+    : template.render(templateContext(snapshot, options, kept, servers));
 }

@@ -75,7 +75,7 @@ describe('templateContext and renderConfig', () => {
       },
     ]);
     assert.deepEqual(context.routes, [
-      { hostname: 'grafana.example.com', service: 'grafana', upstream: 'docker_grafana' },
+      { hostname: 'grafana.example.com', path: '/', service: 'grafana', upstream: 'docker_grafana', https: false },
     ]);
     assert.match(context.upstream_blocks as string, /^upstream docker_grafana \{$/m);
     assert.doesNotMatch(context.upstream_blocks as string, /server_name/);

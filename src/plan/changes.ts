@@ -63,6 +63,8 @@ const RUNDOCK_LABELS: Readonly<Record<string, string>> = {
   [LABEL.port]: 'port',
   [LABEL.announceAs]: 'announce_as',
   [LABEL.probe]: 'probe',
+  [LABEL.routes]: 'route',
+  [LABEL.stripPrefix]: 'strip_prefix',
 };
 
 /** Create-body fields under the names docker run and the spec give them. */

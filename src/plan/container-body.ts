@@ -3,6 +3,8 @@ import { ValidationError } from '../shared/errors.js';
 import { encodeLabels, LABEL, type ProbeLabel } from '../spec/labels.js';
 import type { CreateBody, RunOptions } from '../spec/run-options.js';
 import type { ServiceSpec } from '../spec/schema.js';
+import { routesOf } from '../spec/route-fields.js';
+import { formatRoute } from '../shared/route-address.js';
 import { canonicalJson, hashOf } from './canonical.js';
 import { hashInput } from './env-digest.js';
 
@@ -62,6 +64,8 @@ export function buildDesiredContainer(input: BodyInput): DesiredContainer {
     announceAs: spec.announce_as,
     probe: input.probe,
     restartUnhealthy: spec.restart_unhealthy,
+    routes: routesOf(spec).map(formatRoute),
+    stripPrefix: spec.strip_prefix,
   });
   body.Labels = { ...body.Labels, ...labels };
   // The hash covers the whole body, rundock's labels included (the agent acts on them); not rundock's version; and

@@ -21,6 +21,8 @@ export const serviceStatusSchema = z.object({
   unhealthy_restarts: z.optional(z.int().check(z.minimum(0))),
   /** When the agent last restarted it for that, RFC 3339 UTC. */
   last_unhealthy_restart: z.optional(z.string()),
+  /** Its public routes, `HOST[/PATH]` (the container's io.rundock.routes label). */
+  routes: z.optional(z.array(z.string())),
   announced: z.boolean(),
   reason: z.string(),
   /** When the rule named in `reason` stops holding it back (a crash loop, uptime without health evidence), RFC 3339 UTC. */

@@ -13,6 +13,19 @@ const reportSchema = z.object({
   applied_at: z.string(),
   /** Each rendered service's servers, `ip:port` (IPv6 in brackets), as nginx has them. */
   services: z.record(z.string(), z.array(z.string())),
+  /** Each routed hostname's certificate as nginx serves it (never a key); absent from gateways before routes. */
+  certificates: z.optional(
+    z.array(
+      z.object({
+        hostname: z.string(),
+        /** `acme`, `brought` or `none` (plain HTTP). */
+        source: z.string(),
+        state: z.string(),
+        serial: z.optional(z.string()),
+        not_after: z.optional(z.string()),
+      }),
+    ),
+  ),
 });
 
 export type ServingReport = z.infer<typeof reportSchema>;

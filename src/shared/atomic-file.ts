@@ -23,7 +23,12 @@ export async function writeFileAtomically(file: string, text: string, mode = 0o6
     await unlink(temp).catch(() => undefined);
     throw error;
   }
-  const dir = await open(dirname(file), 'r').catch(() => undefined);
+  await syncDirectory(dirname(file));
+}
+
+/** Makes a rename durable; a directory that cannot be opened for fsync (some filesystems) is not an error. */
+export async function syncDirectory(directory: string): Promise<void> {
+  const dir = await open(directory, 'r').catch(() => undefined);
   if (!dir) return;
   // fsync on a directory is unsupported on some filesystems; the rename is still atomic.
   await dir

@@ -23,6 +23,10 @@ export const ERROR_CODES = {
     exit: 2,
     summary: "an address given to the command differs from the one the host's agent announces",
   },
+  RUNDOCK_E_ROUTE_CONFLICT: {
+    exit: 2,
+    summary: 'a route of the service is already served by another service (found before anything changed)',
+  },
   RUNDOCK_E_NOT_FOUND: { exit: 1, summary: 'the service is not deployed on this host' },
   RUNDOCK_E_NOT_RUNNING: { exit: 1, summary: "the service's container is not running (exec needs it running)" },
   RUNDOCK_E_FOREIGN_CONTAINER: {

@@ -2,6 +2,8 @@
  * The io.rundock.* labels: the container carries its rundock spec, so Docker is the only state rundock needs.
  * Documented in docs/labels.md; the agent reads them.
  */
+import { formatRoute, parseRoute } from '../shared/route-address.js';
+
 export const LABEL = {
   service: 'io.rundock.service',
   specHash: 'io.rundock.spec-hash',
@@ -14,6 +16,9 @@ export const LABEL = {
   /** The create body the spec hash covers, as canonical JSON, secret env entries as names only. */
   spec: 'io.rundock.spec',
   restartUnhealthy: 'io.rundock.restart-unhealthy',
+  /** The service's public routes, a JSON list of `HOST[/PATH]`. */
+  routes: 'io.rundock.routes',
+  stripPrefix: 'io.rundock.strip-prefix',
 } as const;
 
 export const LABEL_PREFIX = 'io.rundock.';
@@ -40,6 +45,10 @@ export interface LabelledService {
   probe?: ProbeLabel | undefined;
   /** After this many failed checks in a row (health check or probe), the agent restarts the container. */
   restartUnhealthy?: number | undefined;
+  /** Public routes, `HOST[/PATH]`, normalized and sorted; absent without any. */
+  routes?: readonly string[] | undefined;
+  /** Gateways remove the route's path prefix before proxying. */
+  stripPrefix?: boolean | undefined;
 }
 
 /** The labels that describe a service; the spec hash and version labels are added once the body is hashed. */
@@ -53,6 +62,8 @@ export function encodeLabels(s: Omit<LabelledService, 'specHash'>): Record<strin
   if (s.port !== undefined) labels[LABEL.port] = String(s.port);
   if (s.probe !== undefined) labels[LABEL.probe] = JSON.stringify(s.probe);
   if (s.restartUnhealthy !== undefined) labels[LABEL.restartUnhealthy] = String(s.restartUnhealthy);
+  if (s.routes !== undefined && s.routes.length > 0) labels[LABEL.routes] = JSON.stringify(s.routes);
+  if (s.stripPrefix === true) labels[LABEL.stripPrefix] = 'true';
   return labels;
 }
 
@@ -70,7 +81,21 @@ export function decodeLabels(labels: Readonly<Record<string, string>>): Labelled
     announceAs: announceAs === 'public' || announceAs === 'container' ? announceAs : 'private',
     probe: decodeProbe(labels[LABEL.probe]),
     restartUnhealthy: positiveInt(labels[LABEL.restartUnhealthy]),
+    routes: decodeRoutes(labels[LABEL.routes]),
+    stripPrefix: labels[LABEL.stripPrefix] === 'true' ? true : undefined,
   };
+}
+
+/** The routes label: every entry a valid `HOST[/PATH]` (normalized); a garbled label counts as no routes. */
+function decodeRoutes(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const list: unknown = JSON.parse(text);
+    if (!Array.isArray(list) || list.length === 0) return undefined;
+    return list.map((entry) => formatRoute(parseRoute(String(entry))));
+  } catch {
+    return undefined;
+  }
 }
 
 /** A whole number from 1 up, as the label carries it; anything else (hand-edited, garbled) counts as absent. */

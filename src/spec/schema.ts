@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import '../shared/zod-messages.js';
 import { isImageReference } from './image-ref.js';
 import { DNS_LABEL } from '../shared/dns-label.js';
+import { routeList, routeRules } from './route-fields.js';
 
 /** The four states of a service, as in the original Ansible module. */
 export const STATES = ['present', 'enabled', 'disabled', 'absent'] as const;
@@ -67,6 +68,11 @@ export const serviceSchema = z
     env: z.optional(z.union([envEntry(), z.array(envEntry())])),
     /** How long a replaced container keeps serving in-flight requests after every gateway has dropped it. */
     drain: z.optional(duration),
+    /** Public routes `HOST[/PATH]` every gateway serves from this service (`routes` is the same key, plural). */
+    route: z.optional(routeList),
+    routes: z.optional(routeList),
+    /** Proxy `HOST/PATH/x` to the service as `/x` (the path prefix removed). */
+    strip_prefix: z.optional(z.boolean({ error: 'must be true or false' })),
     /** After this many failed checks in a row (Docker health check or probe), the agent restarts the container. */
     restart_unhealthy: z.optional(
       z
@@ -111,6 +117,7 @@ export const serviceSchema = z
           input: spec.port,
         });
       }
+      routeRules(spec, ctx);
     }),
   );
 

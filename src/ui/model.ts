@@ -30,6 +30,8 @@ export interface ServiceRow {
   dnsNames: string[];
   /** The gateways whose report lists this instance's address among the service's servers (what their nginx serves). */
   gateways: string[];
+  /** Its public routes, `HOST[/PATH]`. */
+  routes: string[];
 }
 
 /** One host, from its agent's host record (/rundock/hosts/<host>), which exists while the agent lives. */
@@ -59,6 +61,20 @@ export interface GatewayCard {
   appliedAt: string;
   services: number;
   servers: number;
+  /** Each routed hostname's certificate as this gateway serves it. */
+  certificates: CertificateRow[];
+}
+
+/** A routed hostname's certificate on one gateway (never a key). */
+export interface CertificateRow {
+  hostname: string;
+  /** `acme`, `brought`, or `none` (plain HTTP). */
+  source: string;
+  /** `valid`, `ordering`, `waiting`, `due`, `failed`, `brought`, `needs a brought certificate`, `none`. */
+  state: string;
+  serial: string | null;
+  /** When it expires (RFC 3339); null without one. */
+  notAfter: string | null;
 }
 
 export interface PageModel {

@@ -29,6 +29,7 @@ describe('pageModel', () => {
               address: '10.0.0.5:8087',
               dnsNames: ['grafana.s.prod.example.com', 'node-back-1.grafana.s.prod.example.com'],
               gateways: ['node-front-1'],
+              routes: ['grafana.example.com'],
             },
             {
               service: 'influxdb',
@@ -43,6 +44,7 @@ describe('pageModel', () => {
               address: '10.0.0.5:8086',
               dnsNames: ['influxdb.s.prod.example.com', 'node-back-1.influxdb.s.prod.example.com'],
               gateways: [],
+              routes: [],
             },
           ],
         },
@@ -55,7 +57,22 @@ describe('pageModel', () => {
         },
       ],
       gateways: [
-        { host: 'node-front-1', revision: 42, appliedAt: '2026-11-28T09:12:45.001Z', services: 2, servers: 1 },
+        {
+          host: 'node-front-1',
+          revision: 42,
+          appliedAt: '2026-11-28T09:12:45.001Z',
+          services: 2,
+          servers: 1,
+          certificates: [
+            {
+              hostname: 'grafana.example.com',
+              source: 'acme',
+              state: 'valid',
+              serial: '55F5494FCB92B9E1',
+              notAfter: '2027-02-26T09:12:44.000Z',
+            },
+          ],
+        },
       ],
       otherRecords: [{ name: 'www.s.prod.example.com', host: 'node-front-1', target: '203.0.113.10' }],
       skipped: [],

@@ -63,6 +63,7 @@ function hostCard(
         address,
         dnsNames: recorded.has(instanceKey(s.service, h.host, successor ? container : '')) ? names : [],
         gateways: address === null ? [] : (servedBy.get(`${s.service}\u0000${serverForm(address)}`) ?? []),
+        routes: [...(s.routes ?? [])],
       };
     }),
   };
@@ -102,5 +103,12 @@ function gatewayCard(report: GatewayReport): GatewayCard {
     appliedAt: report.applied_at,
     services: lists.length,
     servers: lists.reduce((sum, servers) => sum + servers.length, 0),
+    certificates: (report.certificates ?? []).map((c) => ({
+      hostname: c.hostname,
+      source: c.source,
+      state: c.state,
+      serial: c.serial ?? null,
+      notAfter: c.not_after ?? null,
+    })),
   };
 }

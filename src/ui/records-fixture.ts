@@ -18,6 +18,7 @@ export function backRecord(overrides: Partial<HostRecord['services'][number]>[] 
       announced: true,
       reason: 'running and healthy',
       address: '10.0.0.5:8087',
+      routes: ['grafana.example.com'],
     },
     {
       service: 'influxdb',
@@ -68,6 +69,15 @@ export function entries(back: HostRecord = backRecord()): [string, string][] {
         revision: 42,
         applied_at: '2026-11-28T09:12:45.001Z',
         services: { grafana: ['10.0.0.5:8087'], influxdb: [] },
+        certificates: [
+          {
+            hostname: 'grafana.example.com',
+            source: 'acme',
+            state: 'valid',
+            serial: '55F5494FCB92B9E1',
+            not_after: '2027-02-26T09:12:44.000Z',
+          },
+        ],
       }),
     ],
   ];

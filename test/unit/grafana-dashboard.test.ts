@@ -55,6 +55,13 @@ describe('Grafana dashboard', () => {
     assert.deepEqual([...components].sort(), ['agent', 'dns', 'gateway']);
   });
 
+  it("shows each hostname's certificate expiry and the ACME orders", () => {
+    const panelOf = (metric: string): Panel | undefined =>
+      panels.find((p) => (p.targets ?? []).some((t) => t.expr.includes(metric)));
+    assert.equal(panelOf('rundock_gateway_certificate_expiry_seconds')?.title, 'Certificate expiry');
+    assert.equal(panelOf('rundock_gateway_acme_order_failing')?.title, 'Certificate orders');
+  });
+
   it('has unique panel ids and uses the data source variable everywhere', () => {
     const ids = dashboard.panels.map((p) => p.id);
     assert.equal(new Set(ids).size, ids.length);

@@ -16,6 +16,8 @@ const RENDER_DEFAULTS = {
   upstream: [],
   route: [],
   routeListen: [],
+  httpsListen: [],
+  certificate: [],
   upstreamOption: [],
   nginx: '/usr/sbin/nginx',
   nginxReload: 'signal',

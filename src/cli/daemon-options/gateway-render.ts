@@ -5,11 +5,14 @@
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import type { GatewayOptions } from '../../gateway/gateway.js';
+import type { TlsSettings } from '../../gateway/tls-options.js';
 import type { DaemonInput } from '../config-flags.js';
 import { durationMs, list, parsed, textValue } from './fields.js';
 
-/** The gateway's settings, but for where its records come from and where its metrics go. */
-export type GatewayRenderSettings = Omit<GatewayOptions, 'log' | 'metricsRegistry' | 'feeds' | 'serving'>;
+/** The gateway's settings, but for where its records (and ACME state) come from and where its metrics go. */
+export type GatewayRenderSettings = Omit<GatewayOptions, 'log' | 'metricsRegistry' | 'feeds' | 'serving' | 'tls'> & {
+  readonly tls: TlsSettings;
+};
 
 const FILE_NAME = /^[A-Za-z0-9_.-]+$/;
 
@@ -23,6 +26,12 @@ export const gatewayRenderShape = {
   upstream: list,
   route: list,
   'route-listen': list,
+  'https-listen': list,
+  hsts: z.optional(z.boolean()),
+  certificate: list,
+  'acme-email': z.optional(textValue),
+  'acme-directory': z.optional(textValue),
+  'acme-ca-file': z.optional(textValue),
   'upstream-option': list,
   template: z.optional(textValue),
   'nginx-resolve': z.optional(textValue),
@@ -55,13 +64,23 @@ export async function gatewayRenderSettings(
   if (o['max-wait'] < o['min-wait'])
     throw input.error('max-wait', input.values['max-wait'], 'must be at least --min-wait');
   const { gatewayRenderOptions } = await import('../../gateway/options.js');
+  const { gatewayTlsSettings } = await import('../../gateway/tls-options.js');
   const render = gatewayRenderOptions({
     domain,
     upstreams: o.upstream,
     routes: o.route,
     upstreamOptions: o['upstream-option'],
     listen: o['route-listen'].length > 0 ? o['route-listen'] : undefined,
+    httpsListen: o['https-listen'].length > 0 ? o['https-listen'] : undefined,
+    hsts: o.hsts,
     resolve: o['nginx-resolve'],
+  });
+  const tls = gatewayTlsSettings({
+    confDir: dir,
+    certificates: o.certificate,
+    acmeEmail: o['acme-email'],
+    acmeDirectory: o['acme-directory'],
+    acmeCaFile: o['acme-ca-file'],
   });
   return Object.freeze({
     domain,
@@ -77,5 +96,6 @@ export async function gatewayRenderSettings(
       reload: o['nginx-reload'],
     }),
     debounce: Object.freeze({ minQuietMs: o['min-wait'], maxWaitMs: o['max-wait'] }),
+    tls,
   });
 }

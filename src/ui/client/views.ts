@@ -1,5 +1,5 @@
 /** The page's sections: hosts with their services, the event list, gateways, and records nothing else shows. */
-import type { GatewayCard, HostCard, OtherRecord, ServiceRow, UiEvent } from '../model.js';
+import type { CertificateRow, GatewayCard, HostCard, OtherRecord, ServiceRow, UiEvent } from '../model.js';
 import { clock, count, dateTime, html } from './html.js';
 
 export function HostSection({ hosts, filtered }: { hosts: HostCard[]; filtered: boolean }) {
@@ -70,6 +70,11 @@ function Service({ host, s }: { host: string; s: ServiceRow }) {
         </dd>
         <dt>Gateways</dt>
         <dd class="gateways">${s.gateways.length === 0 ? 'none' : s.gateways.join(', ')}</dd>
+        ${
+          s.routes.length > 0 &&
+          html`<dt>Routes</dt>
+            <dd class="routes">${s.routes.map((r) => html`<code key=${r}>${r}</code> `)}</dd>`
+        }
       </dl>
     </li>
   `;
@@ -110,12 +115,31 @@ export function GatewayList({ gateways }: { gateways: GatewayCard[] }) {
                     <strong>${g.host}</strong
                     >${`: ${count(g.services, 'service')}, ${count(g.servers, 'server')}, reloaded `}
                     <time datetime=${g.appliedAt}>${dateTime(g.appliedAt)}</time>${` (revision ${g.revision})`}
+                    ${
+                      g.certificates.length > 0 &&
+                      html`<ul class="certificates">
+                        ${g.certificates.map(certificate)}
+                      </ul>`
+                    }
                   </li>
                 `,
               )}
             </ul>`
       }
     </section>
+  `;
+}
+
+/** One hostname's certificate on a gateway: where it comes from and when it expires. */
+function certificate(c: CertificateRow) {
+  const expires =
+    c.notAfter === null
+      ? 'no certificate: plain HTTP'
+      : html`expires <time datetime=${c.notAfter}>${dateTime(c.notAfter)}</time>`;
+  return html`
+    <li key=${c.hostname} data-hostname=${c.hostname} data-state=${c.state}>
+      <code>${c.hostname}</code>${`: ${c.source}, ${c.state}, `}${expires}
+    </li>
   `;
 }
 

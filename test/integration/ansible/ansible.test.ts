@@ -245,6 +245,17 @@ describe('the rundock Ansible module', () => {
     assert.equal((await inspectContainer(name))?.Config.Labels?.['io.rundock.restart-unhealthy'], '3');
   });
 
+  it('route and strip_prefix reach the container as the labels the agent reads', async () => {
+    const name = uniqueName('ans');
+    created.push(name);
+    const routes = `route='["shop.example.com", "shop.example.com/api"]' strip_prefix=true`;
+    const run = await adhoc(`name=${name} image=${IMAGE} state=present announce=auto port=8080 ${routes}`);
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    const labels = (await inspectContainer(name))?.Config.Labels;
+    assert.equal(labels?.['io.rundock.routes'], '["shop.example.com","shop.example.com/api"]');
+    assert.equal(labels?.['io.rundock.strip-prefix'], 'true');
+  });
+
   it('every state transition puts the container in its state; changed is true, then false on repeat', async () => {
     const name = uniqueName('ans');
     created.push(name);
@@ -414,6 +425,7 @@ describe('the rundock Ansible module', () => {
       ['args=--frobnicate', (n) => `name=${n} ${image} args=--frobnicate`, 'args', '--frobnicate'],
       ['name=Bad_Name', () => `name=Bad_Name ${image}`, 'name', 'Bad_Name'],
       ['restart_unhealthy=0', (n) => `name=${n} ${image} restart_unhealthy=0`, 'restart_unhealthy', '0'],
+      ['route with ..', (n) => `name=${n} ${image} announce=auto port=80 route=x.example.com/a/../b`, 'route', '..'],
       ['shell syntax in args', (n) => `name=${n} ${image} args="-e A=b; touch ${marker}"`, 'args', ';'],
     ];
     for (const [what, args, field, value] of rundockLevel) {

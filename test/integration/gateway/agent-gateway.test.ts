@@ -19,18 +19,12 @@ import {
   rundockJson,
   uniqueName,
 } from '../harness.js';
+import { get } from './backends.js';
 import { startNginx, type NginxProcess } from './nginx-process.js';
 
 const DOMAIN = 's.single.example.com';
 
-async function through(port: number, host: string): Promise<{ status: number; body: string }> {
-  try {
-    const response = await fetch(`http://127.0.0.1:${port}/`, { headers: { host }, signal: AbortSignal.timeout(2000) });
-    return { status: response.status, body: await response.text() };
-  } catch {
-    return { status: 0, body: '' };
-  }
-}
+const through = (port: number, host: string): ReturnType<typeof get> => get(port, host);
 
 describe('rundock agent --nginx-conf-dir (the gateway inside the agent)', () => {
   let nginx: NginxProcess;

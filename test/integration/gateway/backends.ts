@@ -56,17 +56,29 @@ export async function withdraw(client: Etcd3, domain: string, service: string, h
     .exec();
 }
 
-/** GET http://127.0.0.1:PORT/ with `Host: hostname`; a refused connection is status 0. */
-export async function get(port: number, hostname: string, path = '/'): Promise<{ status: number; body: string }> {
-  try {
-    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-      headers: { host: hostname },
-      signal: AbortSignal.timeout(5000),
-    });
-    return { status: response.status, body: await response.text() };
-  } catch {
-    return { status: 0, body: '' };
-  }
+/**
+ * GET http://127.0.0.1:PORT/PATH with `Host: hostname` (node:http: fetch leaves a Host header out), redirects not
+ * followed, a new connection each time; a refused connection is status 0.
+ */
+export function get(
+  port: number,
+  hostname: string,
+  path = '/',
+): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, path, headers: { host: hostname }, timeout: 5000, agent: false },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body, headers: response.headers }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve({ status: 0, body: '', headers: {} }));
+    req.end();
+  });
 }
 
 /** Logs of the gateway under test: silent unless RUNDOCK_LOG_LEVEL says otherwise. */

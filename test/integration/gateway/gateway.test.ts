@@ -137,9 +137,7 @@ describe('rundock gateway (etcd + nginx)', () => {
     const g = await gatewayFor({ routes: ['grafana.example.com=grafana'], template: template('v1') });
     const templateFile = join(g.nginx.prefix, 'gateway.tmpl');
     const header = async (): Promise<string | null> =>
-      (await fetch(`http://127.0.0.1:${g.port}/`, { headers: { host: 'grafana.example.com' } })).headers.get(
-        'x-template',
-      );
+      String((await get(g.port, 'grafana.example.com')).headers['x-template'] ?? '') || null;
     await announce(client, g.domain, 'grafana', 'h1', backend(0).port);
     await waitFor(
       orFalse(async () => (await get(g.port, 'grafana.example.com')).status === 200 && (await header()) === 'v1'),

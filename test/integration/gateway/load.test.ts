@@ -9,7 +9,8 @@ import { startEtcd, type EtcdProcess } from '../registry/etcd-process.js';
 import { announce, get, startBackend, withdraw, type Backend } from './backends.js';
 import { orFalse, waitFor } from '../../support/wait.js';
 import { setupGateway, type GatewayUnderTest } from './setup.js';
-import { runWrk } from './wrk.js';
+import { runWrk, type WrkResult } from './wrk.js';
+import { claimRoutes, unclaimRoutes } from './https-client.js';
 
 /** wrk's run; the changes go on, one after the other, as long as it runs (at most MAX_CHANGES). */
 const SECONDS = 12;
@@ -88,4 +89,57 @@ describe('rundock gateway under load', () => {
     assert.equal(closeResult.socketErrors, 0, closeResult.output);
     assert.equal(keepAliveResult.non2xx, 0, keepAliveResult.output);
   });
+
+  it('20 route changes (routes of other hostnames added, moved, removed), one reload each, while wrk runs: zero failed', async (t) => {
+    const gateway =
+      g ??
+      (g = await setupGateway({ routes: [`${HOST}=grafana`], source: () => ({ etcd: { hosts: [etcd.endpoint] } }) }));
+    await announce(client, gateway.domain, 'grafana', 'h1', port(0));
+    await announce(client, gateway.domain, 'shop', 'h1', port(1));
+    await waitFor(
+      orFalse(async () => (await get(gateway.port, HOST)).status === 200),
+      3000,
+      20,
+      'grafana serves',
+    );
+    await gateway.gateway.idle();
+    const url = `http://127.0.0.1:${gateway.port}/`;
+    let changing = true;
+    const runs: WrkResult[] = [];
+    // wrk in short runs, back to back, for as long as the changes last (a run is bounded to 20 s).
+    const load = (async () => {
+      while (changing)
+        runs.push(await runWrk({ url, seconds: 3, connections: 8, headers: [`Host: ${HOST}`, 'Connection: close'] }));
+    })();
+    const reloadsPerChange: number[] = [];
+    for (let i = 0; i < ROUTE_CHANGES; i++) {
+      const before = await gateway.reloads();
+      await routeChange(gateway.domain, i);
+      await gateway.reloadedAfter(before, 20_000);
+      await gateway.gateway.idle();
+      reloadsPerChange.push((await gateway.reloads()) - before);
+    }
+    const shop = (await get(gateway.port, 'r18.example.com', '/b/')).body;
+    changing = false;
+    await load;
+    const requests = runs.reduce((n, r) => n + r.requests, 0);
+    const failed = runs.reduce((n, r) => n + r.non2xx + r.socketErrors, 0);
+    t.diagnostic(
+      `${ROUTE_CHANGES} route changes, reloads per change ${JSON.stringify(reloadsPerChange)}; ${requests} requests, ${failed} failed`,
+    );
+    assert.deepEqual(reloadsPerChange, new Array<number>(ROUTE_CHANGES).fill(1), 'one reload per route change');
+    assert.ok(requests > 0, 'wrk ran');
+    assert.equal(failed, 0, runs.map((r) => r.output).join('\n'));
+    assert.equal(shop, 'backend b2\n', 'the last route change serves');
+  });
 });
+
+const ROUTE_CHANGES = 20;
+
+/** Change i: a route of r<i>.example.com is added for shop, then moved to another path, then removed, in turn. */
+async function routeChange(domain: string, i: number): Promise<void> {
+  const hostname = `r${i - (i % 3)}.example.com`;
+  if (i % 3 === 0) await claimRoutes(client, domain, 'shop', 'h1', [hostname]);
+  else if (i % 3 === 1) await claimRoutes(client, domain, 'shop', 'h1', [`${hostname}/b`]);
+  else await unclaimRoutes(client, 'shop', 'h1');
+}

@@ -6,6 +6,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { startGateway, type Gateway } from '../../../src/gateway/gateway.js';
+import type { DebounceOptions } from '../../../src/gateway/debounce.js';
+import type { TlsOptions } from '../../../src/gateway/tls.js';
 import { gatewayRenderOptions, type RenderOptionsInput } from '../../../src/gateway/options.js';
 import { ProcessFeeds, type FeedSource } from '../../../src/registry/feeds.js';
 import { freePort, metricValue, testLogger } from './backends.js';
@@ -16,6 +18,9 @@ export interface GatewayUnderTest {
   domain: string;
   /** Where route servers listen: 127.0.0.1:port. */
   port: number;
+  /** Where HTTPS route servers listen: 127.0.0.1:httpsPort. */
+  httpsPort: number;
+  feeds: ProcessFeeds;
   nginx: NginxProcess;
   gateway: Gateway;
   metrics: Registry;
@@ -34,33 +39,48 @@ export function freshDomain(): string {
   return `g${++seq}${Date.now().toString(36)}.gw.test`;
 }
 
-export interface SetupOptions extends Omit<RenderOptionsInput, 'domain' | 'listen'> {
+export interface SetupOptions extends Omit<RenderOptionsInput, 'domain' | 'listen' | 'httpsListen'> {
   source: (domain: string) => FeedSource;
   /** A template written to a file (PORT replaced by the route port) and passed as templateFile. */
   template?: string;
+  /** The plain HTTP route port (default: a free one), e.g. the one a test's ACME CA validates on. */
+  port?: number;
+  /** The domain (default: a fresh one). */
+  domain?: string;
+  /** The gateway's debounce (default: 50 ms quiet, 500 ms max, for fast tests). */
+  debounce?: DebounceOptions;
+  /** HTTPS: made once the feeds exist (an ACME store follows them); certificates go to `certDir`. */
+  tls?: (feeds: ProcessFeeds, certDir: string) => Promise<TlsOptions>;
 }
 
 /** Starts nginx and a gateway over it; resolves after the first reload. */
 export async function setupGateway(o: SetupOptions): Promise<GatewayUnderTest> {
-  const domain = freshDomain();
+  const domain = o.domain ?? freshDomain();
   const nginx = await startNginx();
-  const port = await freePort();
+  const port = o.port ?? (await freePort());
+  const httpsPort = await freePort();
   const file = join(nginx.confDir, 'upstreams.conf');
   const templateFile = o.template === undefined ? undefined : join(nginx.prefix, 'gateway.tmpl');
   if (templateFile !== undefined) await writeFile(templateFile, (o.template ?? '').replaceAll('PORT', String(port)));
   const metrics = new Registry();
-  const render = gatewayRenderOptions({ ...o, domain, listen: [`127.0.0.1:${port}`] });
+  const render = gatewayRenderOptions({
+    ...o,
+    domain,
+    listen: [`127.0.0.1:${port}`],
+    httpsListen: [`127.0.0.1:${httpsPort}`],
+  });
   const feeds = new ProcessFeeds({ source: o.source(domain), log: testLogger() });
   let gateway: Gateway;
   try {
     gateway = await startGateway({
+      tls: await o.tls?.(feeds, join(nginx.confDir, 'certs')),
       domain,
       feeds,
       file,
       render,
       templateFile,
       nginx: nginx.options,
-      debounce: { minQuietMs: 50, maxWaitMs: 500 },
+      debounce: o.debounce ?? { minQuietMs: 50, maxWaitMs: 500 },
       metricsRegistry: metrics,
       log: testLogger(),
     });
@@ -82,6 +102,8 @@ export async function setupGateway(o: SetupOptions): Promise<GatewayUnderTest> {
   return {
     domain,
     port,
+    httpsPort,
+    feeds,
     nginx,
     gateway,
     metrics,
