@@ -5,7 +5,7 @@ import { startStatusServer } from '../shared/status-server.js';
 import { feedNotReady } from '../registry/feed-readiness.js';
 import { EmbeddedRegistry } from '../registry/embedded.js';
 import { ProcessFeeds } from '../registry/feeds.js';
-import { gatewayKey, GATEWAYS_PREFIX } from '../registry/path.js';
+import { gatewayKey, GATEWAYS_PREFIX, servicePrefix } from '../registry/path.js';
 import { decodeServingReport, encodeServingReport, type ServingReport } from '../registry/serving-report.js';
 import type { Registry } from '../registry/registry.js';
 import { DEFAULT_DNS_LISTEN, startDnsService } from '../dns/service.js';
@@ -14,7 +14,10 @@ import { loadHostConfig } from '../shared/config.js';
 import { logger } from '../shared/log.js';
 import type { OptionSource } from './config-flags.js';
 import { DEFAULT_STATUS_LISTEN, dockerRuntime, hostContext, type GlobalOptions } from './context.js';
-import { agentSettings } from './daemon-options/agent.js';
+import { agentSettings, type AgentSettings } from './daemon-options/agent.js';
+import { selfAnnouncement } from '../agent/announce.js';
+import { SelfAnnouncer, SelfAnnouncerMetrics } from '../agent/self-announcer.js';
+import { etcdSelfRecord, type SelfRecord } from '../registry/etcd-self-record.js';
 import { runUntilSignal } from './daemon-run.js';
 import { addGatewayOptions, type GatewayRenderFlags } from './gateway.js';
 import { addEtcdOptions, type EtcdFlags } from './etcd-flags.js';
@@ -38,6 +41,7 @@ interface AgentFlags extends RateLimitFlags, GatewayRenderFlags, EtcdFlags {
   dns?: string;
   forward?: string;
   announceSelf?: string;
+  announceSelfCheck?: string;
   ui?: string | boolean;
   uiTokenFile?: string;
 }
@@ -73,6 +77,10 @@ export function registerAgent(program: Command, run: (action: () => Promise<numb
       'with --dns: forward names outside the domain to this resolver (default: refuse them)',
     )
     .option('--announce-self <name>', "announce this host's public address as <name>.<domain> (frontend failover)")
+    .option(
+      '--announce-self-check <url>',
+      "with --announce-self: this frontend's nginx (http://ADDRESS[:PORT][/PATH]); withdrawn while it does not answer",
+    )
     .option('--keep-records', 'on SIGTERM leave records to expire with the lease instead of withdrawing them');
   // With --nginx-conf-dir the agent also runs the gateway (as `rundock gateway`), from the same registry.
   addAgentUiOptions(addGatewayOptions(addRateLimitOptions(command))).action((flags: AgentFlags, self: Command) =>
@@ -107,10 +115,10 @@ async function runAgent(flags: AgentFlags, sourceOf: OptionSource, global: Globa
         stableMs: settings.stableMs,
         version: host.version,
         startedAt: new Date().toISOString(),
-        announceSelf: settings.announceSelf,
       },
     });
     reconnected.notify = () => agent.registryReconnected();
+    const self = selfAnnouncer(settings, host.addresses.public, agent, metrics);
     // One feed per prefix for DNS, gateway and UI together. Inside the agent the feeds retry TLS/auth failures like
     // the registry does: the agent never exits on them.
     const feeds = new ProcessFeeds({
@@ -155,6 +163,7 @@ async function runAgent(flags: AgentFlags, sourceOf: OptionSource, global: Globa
       metrics.registry,
       () => ({
         ...agent.status(),
+        self: self?.status(),
         dns: dns?.status(),
         gateway: gateway?.status(),
         ui: ui?.status(),
@@ -163,11 +172,13 @@ async function runAgent(flags: AgentFlags, sourceOf: OptionSource, global: Globa
       { '/gateways': () => gatewayReports(registry) },
       () => [
         ...agent.notReady(),
+        ...[self?.notReady()].filter((r) => r !== undefined),
         ...(dns === undefined ? [] : feedNotReady(dns.status().feed).map((r) => `dns ${r}`)),
         ...(gateway?.notReady() ?? []).map((r) => `gateway ${r}`),
       ],
     );
     // The first resync waits on Docker: a signal does not wait for it (the stop aborts Docker's requests).
+    self?.start();
     if ((await Promise.race([agent.start(), stopping])) === undefined) {
       const status = `${server.address.address}:${server.address.port}`;
       log.info({ host: name, domain, registry: etcd ? 'etcd' : 'embedded', status }, 'agent started');
@@ -175,8 +186,39 @@ async function runAgent(flags: AgentFlags, sourceOf: OptionSource, global: Globa
     const { withdraw } = settings;
     return {
       stopping: { withdraw },
-      stopSteps: () => agentStopSteps({ agent, registry, withdraw, leaseTtl, gateway, dns, ui, feeds, status: server }),
+      stopSteps: () =>
+        agentStopSteps({ agent, registry, withdraw, leaseTtl, self, gateway, dns, ui, feeds, status: server }),
     };
+  });
+}
+
+/**
+ * The frontend's self-announcement (--announce-self): on a short lease of its own with etcd; without etcd, among
+ * the agent's records in the embedded registry.
+ */
+function selfAnnouncer(
+  settings: AgentSettings,
+  publicAddress: string | undefined,
+  agent: Agent,
+  metrics: AgentMetrics,
+): SelfAnnouncer | undefined {
+  const { announceSelf: name, etcd } = settings;
+  if (name === undefined || publicAddress === undefined) return undefined;
+  const { key, value } = selfAnnouncement({ ...settings, ttl: settings.recordTtl }, name, publicAddress);
+  const prefix = servicePrefix(settings.domain, name);
+  const published: SelfRecord = {
+    announce: () => agent.publish(key, value),
+    withdraw: () => agent.unpublish(key),
+    status: () => ({ announced: agent.isPublished(key) }),
+    close: async () => undefined, // withdrawn, or not, with the agent's records
+  };
+  return new SelfAnnouncer({
+    key,
+    value,
+    record: (listener) => (etcd === undefined ? published : etcdSelfRecord(etcd, prefix, key, listener)),
+    checkUrl: settings.announceSelfCheck,
+    metrics: new SelfAnnouncerMetrics(metrics.registry),
+    log: logger('self'),
   });
 }
 

@@ -41,6 +41,8 @@ export function agentStopSteps(o: {
   registry: Registry;
   withdraw: boolean;
   leaseTtl: number;
+  /** The frontend's self-announcement: withdrawn first (its short lease revoked), or left to expire within 2 s. */
+  self?: { stop(withdraw: boolean, signal?: AbortSignal): Promise<void> } | undefined;
   gateway?: Gateway | undefined;
   dns?: DnsService | undefined;
   ui?: { stop(): Promise<void> } | undefined;
@@ -49,6 +51,9 @@ export function agentStopSteps(o: {
   status: Closable;
 }): StopStep[] {
   const steps: StopStep[] = [{ name: 'stop following Docker', run: () => o.agent.stopFollowing() }];
+  const self = o.self;
+  if (self !== undefined)
+    steps.unshift({ name: 'stop the self-announcement', run: (signal) => self.stop(o.withdraw, signal) });
   if (o.withdraw) steps.push(withdrawStep(o.registry, o.leaseTtl));
   steps.push({ name: 'close the registry', run: () => o.registry.close() });
   const { gateway, dns, ui, feeds } = o;

@@ -32,6 +32,9 @@ describe('firstAnswer (hedged requests over the members)', () => {
       firstAnswer([0, 1, 2], (i) => later(1, `down ${i}`, true), 10),
       /down 2/,
     );
-    await assert.rejects(firstAnswer([], () => later(1, 'x'), 10), /no etcd member/);
+    await assert.rejects(
+      firstAnswer([], () => later(1, 'x'), 10),
+      /no etcd member/,
+    );
   });
 });

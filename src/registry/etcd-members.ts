@@ -103,7 +103,7 @@ export function firstAnswer<T>(
           if (settled) return;
           if (++failed < order.length) return next();
           settled = true;
-          reject(error);
+          reject(error instanceof Error ? error : new Error(String(error)));
         },
       );
     };

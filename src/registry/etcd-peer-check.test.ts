@@ -3,7 +3,11 @@ import { describe, it } from 'node:test';
 import { unprovenPeers } from './etcd-peer-check.js';
 
 const prefix = '/skydns/com/example/www/';
-const record = (host: string, modRevision: number, lease = '7'): { key: string; modRevision: number; lease: string } => ({
+const record = (
+  host: string,
+  modRevision: number,
+  lease = '7',
+): { key: string; modRevision: number; lease: string } => ({
   key: `${prefix}${host}`,
   modRevision,
   lease,

@@ -9,6 +9,9 @@
  * that mod revision: a record put meanwhile is never deleted. Only records on a short lease (a self-lease, granted
  * TTL at most MAX_SELF_TTL_SECONDS) are judged: a record of an older agent on its long lease is left alone.
  *
+ * The boundary is conservative: a record put after this frontend's last answer of the older term (within 500 ms
+ * of the election) counts as proven, and is left to its lease.
+ *
  * Why this withdraws no live frontend: the transaction needs etcd's quorum, so a frontend cut off from it withdraws
  * no one; a live frontend puts its record within a round trip of seeing the new term, well within the grace; and
  * the check runs only after a term change, so the last frontend standing has nothing to fear from a dead one.
@@ -85,6 +88,7 @@ export class PeerCheck {
   async close(): Promise<void> {
     this.closing.abort();
     await this.pending;
+    this.members.close();
   }
 
   private async check(revisionBefore: number): Promise<void> {

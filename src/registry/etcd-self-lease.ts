@@ -219,7 +219,7 @@ function keepAliveOnce(client: Etcd3, lease: string, timeoutMs: number): Promise
         };
         const timer = setTimeout(() => (reject(new Error('no keep-alive answer')), end()), timeoutMs);
         stream.on('data', (answer: ILeaseKeepAliveResponse) => (resolve(answer), end()));
-        stream.on('error', (error: unknown) => (reject(error), end()));
+        stream.on('error', (error: Error) => (reject(error), end()));
         stream.write({ ID: lease });
       }),
   );

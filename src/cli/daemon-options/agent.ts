@@ -17,6 +17,7 @@ import {
   label,
   leaseTtlSeconds,
   listen,
+  parsed,
   rateLimitShape,
   textValue,
   ttlSeconds,
@@ -26,6 +27,12 @@ import { gatewayRenderSettings, gatewayRenderShape, type GatewayRenderSettings }
 import { parseOptions } from './parse.js';
 
 const srvField = whole(0, 65535, 'must be 0..65535');
+
+/** `http://ADDRESS[:PORT][/PATH]`: where the frontend's nginx answers (--announce-self-check). */
+const selfCheckUrl = parsed((value) => {
+  const url = URL.canParse(String(value)) ? new URL(String(value)) : undefined;
+  return url?.protocol === 'http:' && url.hostname !== '' && url.username === '' ? url : undefined;
+}, "must be an http:// URL (http://ADDRESS[:PORT][/PATH]) where this frontend's nginx answers");
 
 const agentSchema = z.object({
   domain,
@@ -42,6 +49,7 @@ const agentSchema = z.object({
   dns: z.optional(listen),
   forward: z.optional(forward),
   'announce-self': z.optional(label('announce-self')),
+  'announce-self-check': z.optional(selfCheckUrl),
   ...rateLimitShape,
   ...gatewayRenderShape,
 });
@@ -64,6 +72,8 @@ export interface AgentSettings {
   /** On SIGTERM, withdraw the records (else they expire with the lease). */
   readonly withdraw: boolean;
   readonly announceSelf: string | undefined;
+  /** With announceSelf: the frontend's nginx, checked every 500 ms (the record is withdrawn while it fails). */
+  readonly announceSelfCheck: URL | undefined;
   /** With --dns: where to serve DNS, and the resolver for other names. */
   readonly dns: { readonly listen: { host: string; port: number }; readonly forward: string | undefined } | undefined;
   readonly rateLimit: RateLimitOptions;
@@ -94,12 +104,16 @@ export async function agentSettings(
       top('state-dir', 'state_dir'),
       top('status-listen', 'status_listen'),
       top('announce-self', 'announce_self'),
+      top('announce-self-check', 'announce_self_check'),
     ]),
   });
   const o = parseOptions(agentSchema, input);
   const announceSelf = o['announce-self'];
   if (announceSelf !== undefined && host.addresses.public === undefined)
     throw input.error('announce-self', announceSelf, "needs this host's public address; set --public-ip");
+  const announceSelfCheck = o['announce-self-check'];
+  if (announceSelfCheck !== undefined && announceSelf === undefined)
+    throw input.error('announce-self-check', announceSelfCheck.href, 'needs --announce-self (the name it keeps)');
   const ui = agentUiOptions(flags, o.domain);
   return Object.freeze({
     domain: o.domain,
@@ -115,6 +129,7 @@ export async function agentSettings(
     statusListen: o['status-listen'],
     withdraw: o['keep-records'] === undefined ? config.withdraw_on_exit !== false : !o['keep-records'],
     announceSelf,
+    announceSelfCheck,
     dns: o.dns === undefined ? undefined : Object.freeze({ listen: o.dns, forward: o.forward }),
     rateLimit: Object.freeze({ perSecond: o['dns-rate-limit'], exempt: o['dns-rate-limit-exempt'] }),
     gateway: await gatewayRenderSettings(o, o.domain, input),

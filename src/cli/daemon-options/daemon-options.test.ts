@@ -182,6 +182,13 @@ describe('rundock agent options', () => {
     await refused(() => agent({ dns: '127.0.0.1:8053', forward: 'nonsense' }), ['forward']);
     await refused(() => agent({ announceSelf: 'WWW' }), ['announce-self']);
     await refused(() => agent({ announceSelf: 'www' }), ['announce-self'], /public address/);
+    const frontend = { ...HOST, addresses: { public: '192.0.2.1' } };
+    for (const url of ['https://192.0.2.1/', '192.0.2.1:80', 'http://user@192.0.2.1/'])
+      await refused(
+        () => agent({ announceSelf: 'www', announceSelfCheck: url }, {}, frontend),
+        ['announce-self-check'],
+      );
+    await refused(() => agent({ announceSelfCheck: 'http://192.0.2.1/' }), ['announce-self-check'], /--announce-self/);
     await refused(() => agent({ domain: undefined }), ['domain'], /is required/);
     await refused(() => agent({ nginxConfDir: '/tmp', minWait: 'soon' }), ['min-wait']);
   });
@@ -225,5 +232,15 @@ describe('rundock agent options', () => {
     );
     assert.equal(withGateway.gateway?.domain, 's.prod.example.com');
     assert.equal(withGateway.announceSelf, 'www');
+    assert.equal(withGateway.announceSelfCheck, undefined);
+    const checked = await agent(
+      { announceSelf: 'www' },
+      { announce_self_check: 'http://192.0.2.1:80/' },
+      {
+        ...HOST,
+        addresses: { public: '192.0.2.1' },
+      },
+    );
+    assert.equal(checked.announceSelfCheck?.href, 'http://192.0.2.1/');
   });
 });
