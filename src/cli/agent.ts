@@ -23,10 +23,12 @@ import { addGatewayOptions, type GatewayRenderFlags } from './gateway.js';
 import { addEtcdOptions, type EtcdFlags } from './etcd-flags.js';
 import type { EtcdConnection } from '../registry/etcd-connection.js';
 import { addRateLimitOptions, type RateLimitFlags } from './rate-limit-flags.js';
+import { addPublicZoneOptions, type PublicZoneFlags } from './public-zone-flags.js';
+import { startPublicZone } from '../dns/public-zone/service.js';
 import { agentStopSteps } from './stop-steps.js';
 import { addAgentUiOptions } from './ui.js';
 
-interface AgentFlags extends RateLimitFlags, GatewayRenderFlags, EtcdFlags {
+interface AgentFlags extends RateLimitFlags, GatewayRenderFlags, EtcdFlags, PublicZoneFlags {
   domain?: string;
   hostname?: string;
   leaseTtl?: string;
@@ -83,8 +85,9 @@ export function registerAgent(program: Command, run: (action: () => Promise<numb
     )
     .option('--keep-records', 'on SIGTERM leave records to expire with the lease instead of withdrawing them');
   // With --nginx-conf-dir the agent also runs the gateway (as `rundock gateway`), from the same registry.
-  addAgentUiOptions(addGatewayOptions(addRateLimitOptions(command))).action((flags: AgentFlags, self: Command) =>
-    run(() => runAgent(flags, (key) => self.getOptionValueSource(key), program.opts<GlobalOptions>())),
+  addAgentUiOptions(addGatewayOptions(addPublicZoneOptions(addRateLimitOptions(command)))).action(
+    (flags: AgentFlags, self: Command) =>
+      run(() => runAgent(flags, (key) => self.getOptionValueSource(key), program.opts<GlobalOptions>())),
   );
 }
 
@@ -141,6 +144,16 @@ async function runAgent(flags: AgentFlags, sourceOf: OptionSource, global: Globa
             metricsRegistry: metrics.registry,
             log: logger('dns'),
           });
+    const publicZone =
+      settings.dns?.publicZone === undefined
+        ? undefined
+        : await startPublicZone({
+            domain,
+            options: settings.dns.publicZone,
+            feeds,
+            metricsRegistry: metrics.registry,
+            log: logger('public-zone'),
+          });
     const gateway =
       settings.gateway === undefined
         ? undefined
@@ -164,7 +177,7 @@ async function runAgent(flags: AgentFlags, sourceOf: OptionSource, global: Globa
       () => ({
         ...agent.status(),
         self: self?.status(),
-        dns: dns?.status(),
+        dns: dns === undefined ? undefined : { ...dns.status(), public_zone: publicZone?.status() },
         gateway: gateway?.status(),
         ui: ui?.status(),
         feeds: feeds.status(),
@@ -174,6 +187,7 @@ async function runAgent(flags: AgentFlags, sourceOf: OptionSource, global: Globa
         ...agent.notReady(),
         ...[self?.notReady()].filter((r) => r !== undefined),
         ...(dns === undefined ? [] : feedNotReady(dns.status().feed).map((r) => `dns ${r}`)),
+        ...[publicZone?.notReady()].filter((r) => r !== undefined),
         ...(gateway?.notReady() ?? []).map((r) => `gateway ${r}`),
       ],
     );
@@ -187,7 +201,19 @@ async function runAgent(flags: AgentFlags, sourceOf: OptionSource, global: Globa
     return {
       stopping: { withdraw },
       stopSteps: () =>
-        agentStopSteps({ agent, registry, withdraw, leaseTtl, self, gateway, dns, ui, feeds, status: server }),
+        agentStopSteps({
+          agent,
+          registry,
+          withdraw,
+          leaseTtl,
+          self,
+          publicZone,
+          gateway,
+          dns,
+          ui,
+          feeds,
+          status: server,
+        }),
     };
   });
 }

@@ -44,6 +44,8 @@ export function agentStopSteps(o: {
   /** The frontend's self-announcement: withdrawn first (its short lease revoked), or left to expire within 2 s. */
   self?: { stop(withdraw: boolean, signal?: AbortSignal): Promise<void> } | undefined;
   gateway?: Gateway | undefined;
+  /** The public zone's updater (--public-name with --dns): stopped before the DNS server. */
+  publicZone?: { stop(): void } | undefined;
   dns?: DnsService | undefined;
   ui?: { stop(): Promise<void> } | undefined;
   /** The record feeds DNS, gateway and UI follow: stopped once none of them does any more. */
@@ -59,6 +61,9 @@ export function agentStopSteps(o: {
   const { gateway, dns, ui, feeds } = o;
   if (ui !== undefined) steps.push({ name: 'stop the web UI', run: () => ui.stop() });
   if (gateway !== undefined) steps.push({ name: 'stop the gateway', run: (signal) => gateway.stop(signal) });
+  const { publicZone } = o;
+  if (publicZone !== undefined)
+    steps.push({ name: 'stop updating the public zone', run: async () => publicZone.stop() });
   if (dns !== undefined) steps.push({ name: 'stop the DNS server', run: () => dns.stop() });
   if (feeds !== undefined) steps.push({ name: 'stop the record feeds', run: () => feeds.stop() });
   steps.push({ name: 'close the status server', run: () => o.status.close() });

@@ -22,6 +22,11 @@ export const dnsConfigSchema = z.strictObject({
   dns_rate_limit: z.optional(count(0)),
   // A comma-separated string, as the flag, or a list; '' (or []) exempts no one.
   dns_rate_limit_exempt: z.optional(z.union([z.string(), z.array(z.string())])),
+  // The public zone (docs/gateway.md): also read by `rundock agent --dns`.
+  public_name: z.optional(list),
+  update_server: z.optional(text),
+  tsig_key_file: z.optional(text),
+  public_ttl: z.optional(count(0)),
 });
 
 /** `rundock gateway`'s flags (docs/gateway.md). */

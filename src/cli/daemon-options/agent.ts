@@ -25,6 +25,8 @@ import {
 } from './fields.js';
 import { gatewayRenderSettings, gatewayRenderShape, type GatewayRenderSettings } from './gateway-render.js';
 import { parseOptions } from './parse.js';
+import { publicZoneSettings, publicZoneShape } from './public-zone.js';
+import type { PublicZoneOptions } from '../../dns/public-zone/updater.js';
 
 const srvField = whole(0, 65535, 'must be 0..65535');
 
@@ -52,6 +54,7 @@ const agentSchema = z.object({
   'announce-self-check': z.optional(selfCheckUrl),
   ...rateLimitShape,
   ...gatewayRenderShape,
+  ...publicZoneShape,
 });
 
 /** Everything `rundock agent` runs with, checked and frozen. */
@@ -74,8 +77,14 @@ export interface AgentSettings {
   readonly announceSelf: string | undefined;
   /** With announceSelf: the frontend's nginx, checked every 500 ms (the record is withdrawn while it fails). */
   readonly announceSelfCheck: URL | undefined;
-  /** With --dns: where to serve DNS, and the resolver for other names. */
-  readonly dns: { readonly listen: { host: string; port: number }; readonly forward: string | undefined } | undefined;
+  /** With --dns: where to serve DNS, the resolver for other names, and the public zone kept (--public-name). */
+  readonly dns:
+    | {
+        readonly listen: { host: string; port: number };
+        readonly forward: string | undefined;
+        readonly publicZone: PublicZoneOptions | undefined;
+      }
+    | undefined;
   readonly rateLimit: RateLimitOptions;
   /** With --nginx-conf-dir: the gateway's settings (its records come from the agent's registry). */
   readonly gateway: GatewayRenderSettings | undefined;
@@ -105,6 +114,11 @@ export async function agentSettings(
       top('status-listen', 'status_listen'),
       top('announce-self', 'announce_self'),
       top('announce-self-check', 'announce_self_check'),
+      // The public zone's keys live in the dns: section, shared with `rundock dns`.
+      ['public-name', ['dns.public_name', config.dns?.public_name]],
+      ['update-server', ['dns.update_server', config.dns?.update_server]],
+      ['tsig-key-file', ['dns.tsig_key_file', config.dns?.tsig_key_file]],
+      ['public-ttl', ['dns.public_ttl', config.dns?.public_ttl]],
     ]),
   });
   const o = parseOptions(agentSchema, input);
@@ -115,6 +129,13 @@ export async function agentSettings(
   if (announceSelfCheck !== undefined && announceSelf === undefined)
     throw input.error('announce-self-check', announceSelfCheck.href, 'needs --announce-self (the name it keeps)');
   const ui = agentUiOptions(flags, o.domain);
+  const publicZone = o.dns === undefined ? undefined : publicZoneSettings(o, input);
+  if (o.dns === undefined && (o['public-name'] ?? []).length > 0 && !input.fromConfig('public-name'))
+    throw input.error(
+      'public-name',
+      o['public-name']?.[0]?.name,
+      'needs --dns (the agent updates the public zone from its DNS server)',
+    );
   return Object.freeze({
     domain: o.domain,
     host: o.hostname ?? host.name,
@@ -130,7 +151,7 @@ export async function agentSettings(
     withdraw: o['keep-records'] === undefined ? config.withdraw_on_exit !== false : !o['keep-records'],
     announceSelf,
     announceSelfCheck,
-    dns: o.dns === undefined ? undefined : Object.freeze({ listen: o.dns, forward: o.forward }),
+    dns: o.dns === undefined ? undefined : Object.freeze({ listen: o.dns, forward: o.forward, publicZone }),
     rateLimit: Object.freeze({ perSecond: o['dns-rate-limit'], exempt: o['dns-rate-limit-exempt'] }),
     gateway: await gatewayRenderSettings(o, o.domain, input),
     ui,
