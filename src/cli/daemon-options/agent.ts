@@ -133,7 +133,7 @@ export async function agentSettings(
   if (o.dns === undefined && (o['public-name'] ?? []).length > 0 && !input.fromConfig('public-name'))
     throw input.error(
       'public-name',
-      o['public-name']?.[0]?.name,
+      o['public-name'],
       'needs --dns (the agent updates the public zone from its DNS server)',
     );
   return Object.freeze({

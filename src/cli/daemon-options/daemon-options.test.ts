@@ -6,6 +6,9 @@ import type { HostConfig } from '../../shared/config.js';
 import { agentSettings } from './agent.js';
 import { dnsSettings } from './dns.js';
 import { gatewaySettings } from './gateway.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const FILE = '/etc/rundock/config.yml';
 const ETCD = { etcd: 'http://127.0.0.1:1' };
@@ -117,6 +120,7 @@ describe('rundock dns options', () => {
         defaultTtl: 30,
         workers: 1,
         rateLimit: { perSecond: 200, exempt: ['127.0.0.0/8', '::1'] },
+        publicZone: undefined,
       },
     );
     assert.deepEqual(dns({ statusListen: '127.0.0.1:1', metricsListen: '127.0.0.1:2' }).statusListen, {
@@ -220,7 +224,11 @@ describe('rundock agent options', () => {
     assert.equal(settings.withdraw, false);
     assert.equal(settings.stateDir, '/var/lib/rundock');
     assert.deepEqual(settings.statusListen, { host: '127.0.0.1', port: 9476 });
-    assert.deepEqual(settings.dns, { listen: { host: '127.0.0.1', port: 8053 }, forward: undefined });
+    assert.deepEqual(settings.dns, {
+      listen: { host: '127.0.0.1', port: 8053 },
+      forward: undefined,
+      publicZone: undefined,
+    });
     assert.equal(settings.gateway, undefined);
     const withGateway = await agent(
       { nginxConfDir: '/tmp', announceSelf: 'www' },
@@ -242,5 +250,59 @@ describe('rundock agent options', () => {
       },
     );
     assert.equal(checked.announceSelfCheck?.href, 'http://192.0.2.1/');
+  });
+});
+
+describe('the public zone options (rundock dns, rundock agent --dns)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rundock-tsig-'));
+  const keyFile = join(dir, 'tsig.key');
+  const secret = Buffer.alloc(32, 9).toString('base64');
+  writeFileSync(keyFile, `key "rundock-public" {\n\talgorithm hmac-sha256;\n\tsecret "${secret}";\n};\n`);
+  const given = {
+    publicName: ['WWW.example.com.=www', 'example.com=www'],
+    updateServer: '192.0.2.53',
+    tsigKeyFile: keyFile,
+  };
+
+  it('gives the names, the primary (port 53 by default), the key (never its secret) and the TTL (5 s)', () => {
+    const zone = dns(given).publicZone;
+    assert.deepEqual(zone, {
+      names: [
+        { name: 'www.example.com', self: 'www' },
+        { name: 'example.com', self: 'www' },
+      ],
+      server: { host: '192.0.2.53', port: 53 },
+      key: { file: keyFile, name: 'rundock-public', algorithm: 'hmac-sha256' },
+      ttl: 5,
+    });
+    assert.ok(!JSON.stringify(zone).includes(secret));
+  });
+
+  it('refuses a bad name, a missing primary or key, a bad key file, and --workers above 1', async () => {
+    await refused(() => dns({ ...given, publicName: ['www.example.com'] }), ['public-name']);
+    await refused(() => dns({ ...given, publicName: ['www.example.com=WWW.x'] }), ['public-name']);
+    await refused(() => dns({ ...given, publicName: ['a.example=www', 'a.example=web'] }), ['public-name'], /twice/);
+    await refused(() => dns({ ...given, updateServer: undefined }), ['update-server'], /required/);
+    await refused(() => dns({ ...given, updateServer: 'ns1.example.com' }), ['update-server']);
+    await refused(() => dns({ ...given, tsigKeyFile: undefined }), ['tsig-key-file'], /required/);
+    await refused(() => dns({ ...given, tsigKeyFile: join(dir, 'missing') }), ['tsig-key-file'], /cannot be read/);
+    await refused(() => dns({ updateServer: '192.0.2.53' }), ['update-server'], /needs --public-name/);
+    await refused(() => dns({ ...given, workers: '2' }), ['workers'], /must be 1 with --public-name/);
+  });
+
+  it("takes the config file's dns section, for rundock dns and the agent's --dns alike", async () => {
+    const config: HostConfig = {
+      dns: {
+        public_name: ['www.example.com=www'],
+        update_server: '192.0.2.53:5353',
+        tsig_key_file: keyFile,
+        public_ttl: 2,
+      },
+    };
+    assert.deepEqual(dns({}, config).publicZone?.server, { host: '192.0.2.53', port: 5353 });
+    const withDns = await agent({ dns: '127.0.0.1:8053' }, config);
+    assert.equal(withDns.dns?.publicZone?.ttl, 2);
+    assert.equal((await agent({}, config)).dns, undefined, 'without --dns the agent updates nothing');
+    await refused(() => agent(given), ['public-name'], /needs --dns/);
   });
 });

@@ -10,16 +10,17 @@ import type { PublicName, PublicZoneOptions } from '../../dns/public-zone/update
 import { DNS_LABEL } from '../../shared/dns-label.js';
 import { ValidationError } from '../../shared/errors.js';
 import type { DaemonInput } from '../config-flags.js';
-import { parsed, textValue, ttlSeconds } from './fields.js';
+import { list, parsed, textValue, ttlSeconds } from './fields.js';
 
 /** The default TTL of the public records, seconds: resolvers ask again soon after a frontend leaves. */
 export const DEFAULT_PUBLIC_TTL = 5;
 
-const publicName = parsed((value): PublicName | undefined => {
-  const [name = '', self = '', ...rest] = String(value).toLowerCase().split('=');
+/** `PUBLIC-NAME=SELF-NAME`, lowercased, without a trailing dot; undefined when it is not one. */
+function publicName(value: string): PublicName | undefined {
+  const [name = '', self = '', ...rest] = value.toLowerCase().split('=');
   const bare = name.replace(/\.$/, '');
   return rest.length === 0 && isDnsName(bare) && DNS_LABEL.test(self) ? { name: bare, self } : undefined;
-}, "must be PUBLIC-NAME=SELF-NAME, e.g. www.example.com=www (the name of the frontends' --announce-self)");
+}
 
 const updateServer = parsed((value) => {
   try {
@@ -31,14 +32,15 @@ const updateServer = parsed((value) => {
 
 /** The flags of addPublicZoneOptions. */
 export const publicZoneShape = {
-  'public-name': z.optional(z.array(publicName)),
+  // A list (the repeated flag, the config file's list), or one comma-separated text.
+  'public-name': z.optional(z.union([z.string(), list])),
   'update-server': z.optional(updateServer),
   'tsig-key-file': z.optional(textValue),
   'public-ttl': z.prefault(ttlSeconds, String(DEFAULT_PUBLIC_TTL)),
 };
 
 type Parsed = {
-  'public-name'?: PublicName[] | undefined;
+  'public-name'?: string | string[] | undefined;
   'update-server'?: { host: string; port: number } | undefined;
   'tsig-key-file'?: string | undefined;
   'public-ttl': number;
@@ -46,7 +48,18 @@ type Parsed = {
 
 /** The public zone's settings, or undefined without --public-name; the key file is read and checked now. */
 export function publicZoneSettings(o: Parsed, input: DaemonInput): PublicZoneOptions | undefined {
-  const names = o['public-name'] ?? [];
+  const given = o['public-name'] ?? [];
+  const names: PublicName[] = [];
+  for (const text of (typeof given === 'string' ? given.split(',') : given).map((t) => t.trim()).filter(Boolean)) {
+    const parsed = publicName(text);
+    if (parsed === undefined)
+      throw input.error(
+        'public-name',
+        text,
+        "must be PUBLIC-NAME=SELF-NAME, e.g. www.example.com=www (the frontends' --announce-self)",
+      );
+    names.push(parsed);
+  }
   const server = o['update-server'];
   const keyFile = o['tsig-key-file'];
   if (names.length === 0) {
