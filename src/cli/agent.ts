@@ -17,7 +17,7 @@ import { DEFAULT_STATUS_LISTEN, dockerRuntime, hostContext, type GlobalOptions }
 import { agentSettings } from './daemon-options/agent.js';
 import { runUntilSignal } from './daemon-run.js';
 import { addGatewayOptions, type GatewayRenderFlags } from './gateway.js';
-import { addEtcdOptions, type EtcdFlags } from './etcd-flags.js';
+import { addEtcdOptions, warnPlainEtcd, type EtcdFlags } from './etcd-flags.js';
 import type { EtcdConnection } from '../registry/etcd-connection.js';
 import { addRateLimitOptions, type RateLimitFlags } from './rate-limit-flags.js';
 import { agentStopSteps } from './stop-steps.js';
@@ -87,6 +87,7 @@ async function runAgent(flags: AgentFlags, sourceOf: OptionSource, global: Globa
   const { domain, etcd, leaseTtl } = settings;
   const name = settings.host;
   const log = logger('agent');
+  warnPlainEtcd(etcd, log);
   return runUntilSignal('agent', log, async ({ stopping, onHup }) => {
     const metrics = new AgentMetrics();
     const reconnected = { notify: (): void => undefined };
