@@ -59,12 +59,18 @@ from ansible.module_utils.common.text.converters import to_bytes
 ENTRY = dict(path=dict(type='path', required=True), mode=dict(type='str', required=True), owner=dict(type='str'))
 
 
+# In check mode an owner may not exist yet (the package that makes the user is not installed): a change, then.
+UNKNOWN_OWNER = -2
+
+
 def wanted_owner(module, owner):
     if not owner:
         return None
     try:
         return pwd.getpwnam(owner).pw_uid
     except KeyError:
+        if module.check_mode:
+            return UNKNOWN_OWNER
         module.fail_json(msg='owner %s: no such user' % owner)
 
 
