@@ -102,7 +102,8 @@ export function etcdConnection(
 
 /**
  * The password source: --etcd-password-file, then RUNDOCK_ETCD_PASSWORD_FILE or RUNDOCK_ETCD_PASSWORD (a file
- * wins over the bare variable), then etcd_password_file (the section's, else the top level's). The password itself never comes from a flag: `ps` shows those.
+ * wins over the bare variable), then etcd_password_file (the section's, else the top level's). The password itself
+ * never comes from a flag: `ps` shows those.
  */
 function passwordSettings(
   flags: EtcdFlags,

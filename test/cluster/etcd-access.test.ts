@@ -11,6 +11,7 @@ import {
   PRIVATE,
   rootOf,
   run,
+  SCRIPT,
   SKYDNS,
   type Host,
 } from './cluster.js';
@@ -70,6 +71,24 @@ describe('etcd: TLS, client certificates and a role per daemon', () => {
     const r = await etcdctl(['get', '--prefix', '--keys-only', `${SKYDNS}/`], { as: peer });
     assert.notEqual(r.code, 0, r.stdout);
     assert.match(r.stderr, DENIED);
+    // rundock says whom etcd took it for: the certificate's CN.
+    const ps = await run('bash', [
+      SCRIPT,
+      'exec',
+      BACK,
+      'rundock',
+      'ps',
+      '--all',
+      '--etcd-cert',
+      peer.cert,
+      '--etcd-key',
+      peer.key,
+    ]);
+    assert.equal(ps.code, 1, ps.stdout);
+    assert.match(
+      ps.stderr,
+      /etcd user etcd-peer-node-front-1 \(the CN of \S+etcd-peer\.crt\) is not permitted this request/,
+    );
     const users = await etcdctl(['user', 'list']);
     assert.equal(users.code, 0, users.stderr);
     const expected = [
