@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { etcdClientOptions, plainHttpEndpoints } from '../registry/etcd-connection.js';
 import { ValidationError } from '../shared/errors.js';
-import { etcdConnection } from './etcd-flags.js';
+import pino from 'pino';
+import { etcdConnection, warnPlainEtcd } from './etcd-flags.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rundock-etcd-flags-'));
 const pw = (name: string, text: string): string => (writeFileSync(join(dir, name), text), join(dir, name));
@@ -82,5 +83,14 @@ describe('etcd connection settings', () => {
       'http://etcd.internal:2379',
     ]);
     assert.deepEqual(plainHttpEndpoints({ hosts: ['https://10.0.0.1:2379'], tls: {} }), []);
+    const lines: { level: number; msg: string }[] = [];
+    const log = pino({}, { write: (line: string) => lines.push(JSON.parse(line) as { level: number; msg: string }) });
+    warnPlainEtcd({ hosts: ['http://127.0.0.1:2379'] }, log);
+    warnPlainEtcd(undefined, log);
+    assert.equal(lines.length, 0);
+    warnPlainEtcd({ hosts: ['http://10.0.0.1:2379', 'http://10.0.0.2:2379'] }, log);
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0]?.level, 40);
+    assert.match(lines[0]?.msg ?? '', /^etcd at http:\/\/10\.0\.0\.1:2379,http:\/\/10\.0\.0\.2:2379 is plain HTTP/);
   });
 });
