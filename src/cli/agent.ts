@@ -20,7 +20,7 @@ import { SelfAnnouncer, SelfAnnouncerMetrics } from '../agent/self-announcer.js'
 import { etcdSelfRecord, type SelfRecord } from '../registry/etcd-self-record.js';
 import { runUntilSignal } from './daemon-run.js';
 import { addGatewayOptions, type GatewayRenderFlags } from './gateway.js';
-import { addEtcdOptions, type EtcdFlags } from './etcd-flags.js';
+import { addEtcdOptions, warnPlainEtcd, type EtcdFlags } from './etcd-flags.js';
 import type { EtcdConnection } from '../registry/etcd-connection.js';
 import { addRateLimitOptions, type RateLimitFlags } from './rate-limit-flags.js';
 import { addPublicZoneOptions, type PublicZoneFlags } from './public-zone-flags.js';
@@ -98,6 +98,7 @@ async function runAgent(flags: AgentFlags, sourceOf: OptionSource, global: Globa
   const { domain, etcd, leaseTtl } = settings;
   const name = settings.host;
   const log = logger('agent');
+  warnPlainEtcd(etcd, log);
   return runUntilSignal('agent', log, async ({ stopping, onHup }) => {
     const metrics = new AgentMetrics();
     const reconnected = { notify: (): void => undefined };

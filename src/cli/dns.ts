@@ -9,7 +9,7 @@ import type { GlobalOptions } from './context.js';
 import type { OptionSource } from './config-flags.js';
 import { runUntilSignal } from './daemon-run.js';
 import { DEFAULT_DNS_STATUS_LISTEN, dnsSettings } from './daemon-options/dns.js';
-import { addEtcdOptions, type EtcdFlags } from './etcd-flags.js';
+import { addEtcdOptions, warnPlainEtcd, type EtcdFlags } from './etcd-flags.js';
 import { feedNotReady } from '../registry/feed-readiness.js';
 import { ProcessFeeds } from '../registry/feeds.js';
 import { startPublicZone } from '../dns/public-zone/service.js';
@@ -58,6 +58,7 @@ async function runDns(given: DnsFlags, sourceOf: OptionSource, global: GlobalOpt
   const settings = dnsSettings(given, sourceOf, loadHostConfig(global.config), configFilePath(global.config));
   const { domain, etcd, listen, forward, defaultTtl, rateLimit } = settings;
   const log = logger('dns');
+  warnPlainEtcd(etcd, log);
   if (settings.workers > 1) {
     // Refuse now, with the reason, what every worker would otherwise fail on (wrong CA, expired cert, bad password).
     const { checkEtcdAccess } = await import('../registry/etcd-check.js');

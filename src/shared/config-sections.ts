@@ -11,8 +11,21 @@ const text = z.string().check(z.minLength(1));
 const count = (min: number): z.ZodMiniNumberFormat => z.int().check(z.minimum(min));
 const list = z.array(text);
 
+/**
+ * etcd credentials of the command's own, over the top-level `etcd_*` keys (the agent's): a host's DNS server or
+ * gateway gets an etcd user of its own (docs/security.md, "Users and roles").
+ */
+const etcdCredentials = {
+  etcd_cacert: z.optional(text),
+  etcd_cert: z.optional(text),
+  etcd_key: z.optional(text),
+  etcd_user: z.optional(text),
+  etcd_password_file: z.optional(text),
+};
+
 /** `rundock dns`'s flags (docs/cli.md, "dns"). */
 export const dnsConfigSchema = z.strictObject({
+  ...etcdCredentials,
   listen: z.optional(text),
   forward: z.optional(text),
   default_ttl: z.optional(count(0)),
@@ -31,6 +44,7 @@ export const dnsConfigSchema = z.strictObject({
 
 /** `rundock gateway`'s flags (docs/gateway.md). */
 export const gatewayConfigSchema = z.strictObject({
+  ...etcdCredentials,
   nginx_conf_dir: z.optional(text),
   file: z.optional(text),
   upstream: z.optional(list),

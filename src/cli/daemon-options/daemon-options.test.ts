@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { ValidationError, ValidationErrors } from '../../shared/errors.js';
 import type { HostContext } from '../../deploy/prepare.js';
 import type { HostConfig } from '../../shared/config.js';
@@ -170,6 +173,29 @@ describe('rundock gateway options', () => {
     assert.equal(settings.gateway.file, '/tmp/rundock-upstreams.conf');
     assert.deepEqual(settings.statusListen, { host: '127.0.0.1', port: 9000 });
     assert.equal(settings.leaseTtl, 30);
+  });
+});
+
+describe('etcd credentials of the dns and gateway sections', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rundock-daemon-options-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const password = (name: string): string => (writeFileSync(join(dir, name), 'x\n'), join(dir, name));
+
+  it("take a section's etcd_* keys over the top-level ones (the agent's), for that command alone", async () => {
+    const config: HostConfig = {
+      etcd_user: 'rundock-agent-node-1',
+      etcd_password_file: password('agent'),
+      dns: { etcd_user: 'rundock-dns-node-1', etcd_password_file: password('dns') },
+      gateway: { etcd_user: 'rundock-gateway-node-1', etcd_password_file: password('gateway') },
+    };
+    assert.deepEqual(dns({}, config).etcd.auth, { user: 'rundock-dns-node-1', passwordFile: join(dir, 'dns') });
+    assert.deepEqual((await gateway({}, config)).etcd.auth?.user, 'rundock-gateway-node-1');
+    assert.deepEqual((await agent(ETCD, config)).etcd?.auth?.user, 'rundock-agent-node-1');
+    await refused(
+      () => dns({}, { dns: { etcd_user: 'rundock-dns-node-1' } }),
+      ['etcd-password-file'],
+      /dns\.etcd_user/,
+    );
   });
 });
 

@@ -57,7 +57,7 @@ export function dnsSettings(
     topLevel: { domain: ['domain', config.domain] },
   });
   const o = parseOptions(dnsSchema, input);
-  const etcd = etcdConnection(flags, config, env);
+  const etcd = etcdConnection(flags, config, env, { name: 'dns', values: config.dns });
   if (etcd === undefined)
     throw new ValidationError(
       'etcd',
