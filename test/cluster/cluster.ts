@@ -50,7 +50,13 @@ export function etcdctl(
   const connection = ['--endpoints', (o.endpoints ?? ETCD).join(','), '--cacert', `${PKI}/ca.crt`];
   return run('etcdctl', [...connection, '--cert', as.cert, '--key', as.key, ...args], o.timeoutMs ?? 5000);
 }
-const DNS_SERVER = { address: '10.77.0.11', port: 8053 };
+/** A DNS server: `rundock dns` of the cluster, or the public zone's primary (Knot, scripts/cluster.sh). */
+export interface DnsServer {
+  address: string;
+  port: number;
+}
+const DNS_SERVER: DnsServer = { address: '10.77.0.11', port: 8053 };
+export const KNOT: DnsServer = { address: '10.78.0.53', port: 53 };
 export const GRAFANA_HOST_HEADER = 'grafana.prod.example.com';
 export const SKYDNS = '/skydns/com/example/prod/s';
 
@@ -201,8 +207,11 @@ export function etcdWatch(prefix: string): { stop(): Promise<EtcdEvent[]> } {
 
 // ---------------------------------------------------------------- DNS
 
-/** A records of NAME from `rundock dns` (sorted); 'NXDOMAIN'/'SERVFAIL'... for no answer; 'timeout' without reply. */
-export async function resolveA(name: string, waitMs = 800): Promise<string[] | string> {
+/**
+ * A records of NAME from `rundock dns` (or SERVER; sorted); 'NXDOMAIN'/'SERVFAIL'... for no answer; 'timeout' without
+ * reply.
+ */
+export async function resolveA(name: string, waitMs = 800, server = DNS_SERVER): Promise<string[] | string> {
   const socket = createSocket('udp4');
   const id = Math.floor(Math.random() * 0xffff);
   const query = dnsPacket.encode({
@@ -220,7 +229,7 @@ export async function resolveA(name: string, waitMs = 800): Promise<string[] | s
       }
     });
     socket.on('error', () => undefined);
-    socket.send(query, DNS_SERVER.port, DNS_SERVER.address);
+    socket.send(query, server.port, server.address);
   });
   socket.close();
   if (reply === undefined) return 'timeout';

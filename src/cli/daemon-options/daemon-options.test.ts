@@ -9,9 +9,6 @@ import type { HostConfig } from '../../shared/config.js';
 import { agentSettings } from './agent.js';
 import { dnsSettings } from './dns.js';
 import { gatewaySettings } from './gateway.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 const FILE = '/etc/rundock/config.yml';
 const ETCD = { etcd: 'http://127.0.0.1:1' };
