@@ -18,7 +18,10 @@
 #                                through sv) or dockerd (the host's engine). stop: SIGTERM (nginx: SIGQUIT), KILL
 #                                after the service's bound; kill: SIGKILL (an agent's containers keep running). A
 #                                stopped or killed service stays down (runit does not restart it) until start.
+#   scripts/cluster.sh signal COMPONENT HOST SIG        send SIG to a runit service's process (STOP, CONT...)
 #   scripts/cluster.sh link HOST up|down                cut a host off its networks or plug it back
+#   scripts/cluster.sh delay on MS|off                  etcd's traffic (peer and client) between the two frontends
+#                                delayed MS each way (test/cluster/delay-relay.ts: this kernel has no netem)
 #   scripts/cluster.sh exec HOST CMD...                 CMD in HOST's network namespace, docker/rundock aimed at it
 #
 # Hosts are network namespaces with their own interfaces: node-front-1 and node-front-2 (public eth0 on 10.78.0.0/24,
@@ -30,6 +33,9 @@
 # runsvdir of that host: an etcd member on its private address and a rundock agent everywhere, `rundock dns` on
 # 10.77.0.11:8053 (node-front-1), nginx on the public address port 80 with `rundock gateway` on both frontends, which
 # also announce themselves as www. Ansible reaches each host through a python3 that runs inside its namespace.
+# The public zone example.com lives at a Knot DNS primary (namespace rdk-knot, 10.78.0.53 on the public network,
+# started before the playbook): `rundock dns` keeps www.example.com there equal to the live frontends by RFC 2136
+# updates signed with the TSIG key $STATE/public-zone/tsig.key, which Knot's ACL allows to update that name only.
 #
 # Environment: RUNDOCK_CLUSTER_TARBALL the release to install (default: `npm pack` of this checkout's build),
 # RUNDOCK_CLUSTER_LEASE_TTL (15), RUNDOCK_CLUSTER_LOG_LEVEL (debug), RUNDOCK_CLUSTER_LOGS (down keeps the logs there).
@@ -53,7 +59,11 @@ PLAYBOOK=$REPO/examples/site.yml
 # What this script and the role need, installed machine-wide before the playbook (the role's apt task then finds every
 # package present: three hosts on one machine never install at the same time).
 PACKAGES=(iproute2 util-linux docker.io containerd etcd-server etcd-client nginx runit busybox-static ansible-core curl
-  ca-certificates tar gzip)
+  ca-certificates tar gzip knot knot-dnsutils bind9-dnsutils iptables openssl)
+# The public zone's primary: its namespace, address on the public network, and what it may update.
+KNOT_NS=rdk-knot
+KNOT_ADDR=10.78.0.53
+PUBLIC_NAMES=(www.example.com)
 
 log() { printf '[cluster] %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -158,11 +168,14 @@ net_up() {
     veth "${SHORT[$h]}-priv" br-priv "$h" eth1 "${PRIV[$h]}"
     if is_frontend "$h"; then veth "${SHORT[$h]}-pub" br-pub "$h" eth0 "${PUB[$h]}"; fi
   done
+  ns_exists "$KNOT_NS" || ip netns add "$KNOT_NS"
+  ip -n "$KNOT_NS" link set lo up
+  veth knot-pub br-pub "$KNOT_NS" eth0 "$KNOT_ADDR"
 }
 
 net_down() {
   local h
-  for h in "${HOSTS[@]}" "$NET"; do
+  for h in "${HOSTS[@]}" "$KNOT_NS" "$NET"; do
     ns_exists "$h" || continue
     # Anything still running in the namespace was started by this script or the role for it: end it by pid.
     local pids; pids=$(ip netns pids "$h" 2>/dev/null || true)
@@ -179,6 +192,37 @@ link_set() {
   is_host "$h" || die "unknown host $h"
   ip -n "$NET" link set "${SHORT[$h]}-priv" "$state"
   if is_frontend "$h"; then ip -n "$NET" link set "${SHORT[$h]}-pub" "$state"; fi
+}
+
+# delay on MS | off: each frontend's new etcd connections (ports 2379, 2380) to the other frontend go through a relay
+# in its namespace that delays every byte MS each way (a user-space stand-in for `tc qdisc ... netem delay`, which
+# this machine's kernel lacks); connections open when it starts are reset, so etcd reconnects through the relay.
+# The relay runs as nobody, whose connections the rules let pass.
+RELAY_UID=65534
+delay_rules() { # delay_rules -A|-D HOST PEER_ADDR
+  local op=$1 h=$2 peer=$3 port
+  for port in 2379 2380; do
+    in_ns "$h" iptables -t nat "$op" OUTPUT -d "$peer" -p tcp --dport "$port" -m owner ! --uid-owner "$RELAY_UID" \
+      -j REDIRECT --to-ports "2${port}0"
+  done
+  in_ns "$h" iptables "$op" OUTPUT -d "$peer" -p tcp -m multiport --dports 2379,2380 \
+    -m owner ! --uid-owner "$RELAY_UID" -j REJECT --reject-with tcp-reset
+}
+delay_set() {
+  local state=$1 ms=${2:-} h peer
+  for h in "${FRONTENDS[@]}"; do
+    peer=${PRIV[node-front-1]}; [ "$h" = node-front-1 ] && peer=${PRIV[node-front-2]}
+    if [ "$state" = on ]; then
+      [[ "$ms" =~ ^[0-9]+$ ]] || die "delay on MS: MS must be a number of milliseconds, not '$ms'"
+      ( cd "$REPO" && spawn relay "$h" setpriv --reuid="$RELAY_UID" --regid="$RELAY_UID" --clear-groups \
+        node --import tsx test/cluster/delay-relay.ts "$ms" "${PRIV[$h]}" "23790=$peer:2379" "23800=$peer:2380" )
+      wait_for 20 in_ns "$h" bash -c '</dev/tcp/127.0.0.1/23800' || die "the delay relay on $h did not start"
+      delay_rules -A "$h" "$peer"
+    else
+      while delay_rules -D "$h" "$peer" 2>/dev/null; do :; done
+      stop_pid "$(pidfile relay "$h")" TERM 5
+    fi
+  done
 }
 
 # ---------------------------------------------------------------- per-host files
@@ -236,6 +280,58 @@ load_images() {
   for img in influxdb grafana; do
     $dk image inspect "rundock-cluster/$img:latest" >/dev/null 2>&1 || $dk tag rundock-test/busybox:latest "rundock-cluster/$img:latest"
   done
+}
+
+# ---------------------------------------------------------------- the public zone's primary
+# A TSIG key (HMAC-SHA256) as tsig-keygen writes it, made once per cluster; the role copies it to the DNS hosts.
+tsig_key() {
+  local d=$STATE/public-zone f=$STATE/public-zone/tsig.key
+  mkdir -p "$d" && chmod 700 "$d"
+  [ -f "$f" ] || (umask 077 && printf 'key "rundock-public" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' \
+    "$(openssl rand -base64 32)" >"$f")
+}
+
+# knot_up: knotd in rdk-knot as the primary of example.com (a zone file with a few names of its own), updatable by
+# the TSIG key for the public names only; the journal keeps the updates, the zone file is never rewritten.
+knot_up() {
+  local d=$STATE/knot secret
+  mkdir -p "$d/db"
+  tsig_key
+  secret=$(sed -n 's/.*secret "\(.*\)";/\1/p' "$STATE/public-zone/tsig.key")
+  printf '%s\n' '$ORIGIN example.com.' '$TTL 300' '@ SOA ns1.example.com. hostmaster.example.com. 1 3600 600 86400 5' \
+    '@ NS ns1.example.com.' 'ns1 A 10.78.0.53' 'mail A 192.0.2.25' >"$d/example.com.zone"
+  (umask 077 && cat >"$d/knot.conf" <<CONF
+server:
+    listen: $KNOT_ADDR@53
+    rundir: $d
+database:
+    storage: $d/db
+key:
+  - id: rundock-public
+    algorithm: hmac-sha256
+    secret: $secret
+acl:
+  - id: public-names
+    key: rundock-public
+    action: update
+    update-owner: name
+    update-owner-match: equal
+    update-owner-name: [$(printf '%s., ' "${PUBLIC_NAMES[@]}" | sed 's/, $//')]
+zone:
+  - domain: example.com
+    storage: $d
+    file: example.com.zone
+    acl: public-names
+    zonefile-sync: -1
+    journal-content: changes
+log:
+  - target: stderr
+    any: info
+CONF
+  )
+  spawn knot "$KNOT_NS" knotd -c "$d/knot.conf"
+  wait_for 15 kdig +short +time=1 +tries=1 "@$KNOT_ADDR" ns1.example.com A ||
+    die "knotd did not answer on $KNOT_ADDR (see $STATE/logs/knot-$KNOT_NS.log)"
 }
 
 # ---------------------------------------------------------------- the release and the playbook
@@ -314,12 +410,14 @@ up() {
   local h
   for h in "${HOSTS[@]}"; do host_files "$h"; done
   for h in "${HOSTS[@]}"; do start_dockerd "$h"; load_images "$h"; done
+  log "the public zone example.com at Knot on $KNOT_ADDR"
+  knot_up
   log "ansible-playbook examples/site.yml (role rundock.rundock.host on every host, then influxdb and grafana)"
   deploy_logged playbook-1
   log "the playbook again: every host must report changed=0"
   deploy_logged playbook-2
   unchanged "$STATE/logs/playbook-2.log" || die "the second run of the playbook changed something (see $STATE/logs/playbook-2.log)"
-  log "up: DNS at 10.77.0.11:8053, grafana at http://10.78.0.11/ and http://10.78.0.12/ (Host: grafana.prod.example.com)"
+  log "up: DNS at 10.77.0.11:8053, the public zone at $KNOT_ADDR, grafana at http://10.78.0.11/ and http://10.78.0.12/ (Host: grafana.prod.example.com)"
 }
 
 # ---------------------------------------------------------------- components
@@ -452,6 +550,7 @@ down() {
   local h
   for h in "${HOSTS[@]}"; do host_down "$h" & done
   wait
+  stop_pid "$(pidfile knot "$KNOT_NS")" TERM 10
   net_down
   if [ -d "$STATE" ]; then
     # Mounts a killed dockerd left behind (overlay layers, shm) would keep the directory busy.
@@ -478,6 +577,7 @@ status() {
     done
     echo "$line"
   done
+  if alive "$(pidfile knot "$KNOT_NS")"; then echo "knot: up"; else echo "knot: DOWN"; rc=1; fi
   if ns_exists "$NET"; then echo "network: up"; else echo "network: absent"; rc=1; fi
   return $rc
 }
@@ -494,12 +594,17 @@ case "$cmd" in
   start) start_component "$1" "$2" ;;
   stop) stop_component "$1" "$2" "${3:-}" ;;
   kill) stop_component "$1" "$2" KILL ;;
+  signal)
+    is_host "$2" || die "unknown host $2"
+    sv "$(sv_signal "$3")" "$(svdir "$1" "$2")" >/dev/null
+    ;;
   link) link_set "$1" "$2" ;;
+  delay) delay_set "$1" "${2:-}" ;;
   exec)
     h=$1; shift
     is_host "$h" || die "unknown host $h"
     # shellcheck disable=SC2046 # host_env's words are NAME=VALUE pairs without spaces
     exec nsenter --net="/var/run/netns/$h" env $(host_env "$h") "$@"
     ;;
-  *) echo "usage: $0 up|down|status|deploy [ARG...]|keep-logs DIR|digest|start C H|stop C H [SIG]|kill C H|link H up|down|exec H CMD..." >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|deploy [ARG...]|keep-logs DIR|digest|start C H|stop C H [SIG]|kill C H|signal C H SIG|link H up|down|delay on MS|off|exec H CMD..." >&2; exit 2 ;;
 esac

@@ -135,6 +135,16 @@ export class Agent {
     if (this.eventLoop !== undefined) this.reconcile(); // before start, the first resync writes it
   }
 
+  /** Whether `key` is among the records published through the agent. */
+  isPublished(key: string): boolean {
+    return this.published.has(key);
+  }
+
+  /** Stops writing `key` (a record published before): it is deleted with the next sync. */
+  unpublish(key: string): void {
+    if (this.published.delete(key) && this.eventLoop !== undefined) this.reconcile();
+  }
+
   /** Called when the registry is reachable again: pending records are written now, not after the backoff. */
   registryReconnected(): void {
     this.writer.retryNow();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideAnnouncements, type AnnounceSettings, type InstanceFacts } from './announce.js';
+import { decideAnnouncements, type AnnounceSettings, type InstanceFacts, selfAnnouncement } from './announce.js';
 
 const settings: AnnounceSettings = {
   domain: 's.prod.example.com',
@@ -170,9 +170,15 @@ describe('decideAnnouncements', () => {
     );
   });
 
-  it('announces the host itself under --announce-self with its public address', () => {
-    const decided = decideAnnouncements([], { ...settings, announceSelf: 'www' }, NOW);
-    assert.equal(decided.records.get('/skydns/com/example/prod/s/www/node-back-1'), '{"host":"203.0.113.10","ttl":10}');
+  it('announces the host itself under --announce-self with its public address, apart from its records', () => {
+    assert.deepEqual(selfAnnouncement(settings, 'www', '203.0.113.10'), {
+      key: '/skydns/com/example/prod/s/www/node-back-1',
+      value: '{"host":"203.0.113.10","ttl":10}',
+    });
+    assert.equal(
+      decideAnnouncements([], settings, NOW).records.has('/skydns/com/example/prod/s/www/node-back-1'),
+      false,
+    );
   });
 });
 

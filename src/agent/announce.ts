@@ -71,8 +71,6 @@ export interface AnnounceSettings {
   crashLoop: { restarts: number; windowMs: number };
   version: string;
   startedAt: string;
-  /** A frontend announces its public address under this name, so `<name>.<domain>` resolves to live frontends only. */
-  announceSelf?: string | undefined;
 }
 
 export interface Announcements {
@@ -81,6 +79,22 @@ export interface Announcements {
   statuses: ServiceStatus[];
   /** When a decision changes by time alone (a hold ending), ms since the epoch. */
   recheckAt?: number | undefined;
+}
+
+/**
+ * The self-announcement of a frontend (`--announce-self NAME`): its public address as `NAME.<domain>`, kept by
+ * self-announcer.ts (on a short lease of its own with etcd), apart from the service records.
+ */
+export function selfAnnouncement(
+  s: Pick<AnnounceSettings, 'domain' | 'host' | 'ttl' | 'priority' | 'weight'>,
+  name: string,
+  publicAddress: string,
+): { key: string; value: string } {
+  const { ttl, priority, weight } = s;
+  return {
+    key: recordKey(s.domain, name, s.host),
+    value: encodeRecord({ host: publicAddress, ttl, priority, weight }),
+  };
 }
 
 /**
@@ -121,13 +135,6 @@ export function decideAnnouncements(
     if (until !== undefined && until > now) recheckAt = Math.min(recheckAt ?? until, until);
   }
   statuses.sort((a, b) => a.service.localeCompare(b.service));
-  const self = s.announceSelf !== undefined ? s.addresses.public : undefined;
-  if (s.announceSelf !== undefined && self !== undefined) {
-    records.set(
-      recordKey(s.domain, s.announceSelf, s.host),
-      encodeRecord({ host: self, ttl: s.ttl, priority: s.priority, weight: s.weight }),
-    );
-  }
   for (const [key, value] of routeRecords(routed, s.host, s.domain)) records.set(key, value);
   const hostRecord: HostRecord = {
     host: s.host,

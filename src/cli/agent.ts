@@ -5,7 +5,7 @@ import { startStatusServer } from '../shared/status-server.js';
 import { feedNotReady } from '../registry/feed-readiness.js';
 import { EmbeddedRegistry } from '../registry/embedded.js';
 import { ProcessFeeds } from '../registry/feeds.js';
-import { gatewayKey, GATEWAYS_PREFIX } from '../registry/path.js';
+import { gatewayKey, GATEWAYS_PREFIX, servicePrefix } from '../registry/path.js';
 import { decodeServingReport, encodeServingReport, type ServingReport } from '../registry/serving-report.js';
 import type { Registry } from '../registry/registry.js';
 import { claimsFrom, encodeRouteClaim, ROUTES_PREFIX } from '../registry/routes.js';
@@ -16,16 +16,21 @@ import { logger } from '../shared/log.js';
 import type { OptionSource } from './config-flags.js';
 import { DEFAULT_STATUS_LISTEN, dockerRuntime, hostContext, type GlobalOptions } from './context.js';
 import { agentSettings, type AgentSettings } from './daemon-options/agent.js';
+import { selfAnnouncement } from '../agent/announce.js';
+import { SelfAnnouncer, SelfAnnouncerMetrics } from '../agent/self-announcer.js';
+import { etcdSelfRecord, type SelfRecord } from '../registry/etcd-self-record.js';
 import { runUntilSignal } from './daemon-run.js';
 import { addGatewayOptions, type GatewayRenderFlags } from './gateway.js';
-import { addEtcdOptions, type EtcdFlags } from './etcd-flags.js';
+import { addEtcdOptions, warnPlainEtcd, type EtcdFlags } from './etcd-flags.js';
 import { lockAgent } from './locks.js';
 import { addRateLimitOptions, type RateLimitFlags } from './rate-limit-flags.js';
+import { addPublicZoneOptions, type PublicZoneFlags } from './public-zone-flags.js';
+import { startPublicZone } from '../dns/public-zone/service.js';
 import { agentStopSteps } from './stop-steps.js';
 import { withAcmeStore } from './gateway-tls.js';
 import { addAgentUiOptions } from './ui.js';
 
-interface AgentFlags extends RateLimitFlags, GatewayRenderFlags, EtcdFlags {
+interface AgentFlags extends RateLimitFlags, GatewayRenderFlags, EtcdFlags, PublicZoneFlags {
   domain?: string;
   hostname?: string;
   leaseTtl?: string;
@@ -43,6 +48,7 @@ interface AgentFlags extends RateLimitFlags, GatewayRenderFlags, EtcdFlags {
   dns?: string;
   forward?: string;
   announceSelf?: string;
+  announceSelfCheck?: string;
   ui?: string | boolean;
   uiTokenFile?: string;
 }
@@ -84,13 +90,18 @@ export function registerAgent(program: Command, run: (action: () => Promise<numb
     )
     .option('--announce-self <name>', "announce this host's public address as <name>.<domain> (frontend failover)")
     .option(
+      '--announce-self-check <url>',
+      "with --announce-self: this frontend's nginx (http://ADDRESS[:PORT][/PATH]); withdrawn while it does not answer",
+    )
+    .option(
       '--withdraw-on-exit',
       'on SIGTERM or SIGINT withdraw every record of this host (default: leave them for the next agent to take over)',
     )
     .option('--keep-records', 'leave the records on exit (the default; wins over withdraw_on_exit in the config file)');
   // With --nginx-conf-dir the agent also runs the gateway (as `rundock gateway`), from the same registry.
-  addAgentUiOptions(addGatewayOptions(addRateLimitOptions(command))).action((flags: AgentFlags, self: Command) =>
-    run(() => runAgent(flags, (key) => self.getOptionValueSource(key), program.opts<GlobalOptions>())),
+  addAgentUiOptions(addGatewayOptions(addPublicZoneOptions(addRateLimitOptions(command)))).action(
+    (flags: AgentFlags, self: Command) =>
+      run(() => runAgent(flags, (key) => self.getOptionValueSource(key), program.opts<GlobalOptions>())),
   );
 }
 
@@ -101,6 +112,7 @@ async function runAgent(flags: AgentFlags, sourceOf: OptionSource, global: Globa
   const { domain, etcd, leaseTtl } = settings;
   const name = settings.host;
   const log = logger('agent');
+  warnPlainEtcd(etcd, log);
   return runUntilSignal('agent', log, async ({ stopping, onHup }) => {
     const docker = dockerRuntime();
     // Before anything listens: a second agent says which one runs, rather than that its address is in use.
@@ -127,10 +139,10 @@ async function runAgent(flags: AgentFlags, sourceOf: OptionSource, global: Globa
         crashLoop: settings.crashLoop,
         version: host.version,
         startedAt: new Date().toISOString(),
-        announceSelf: settings.announceSelf,
       },
     });
     reconnected.notify = () => agent.registryReconnected();
+    const self = selfAnnouncer(settings, host.addresses.public, agent, metrics);
     // One feed per prefix for DNS, gateway and UI together. Inside the agent the feeds retry TLS/auth failures like
     // the registry does: the agent never exits on them.
     const feeds = new ProcessFeeds({
@@ -152,6 +164,16 @@ async function runAgent(flags: AgentFlags, sourceOf: OptionSource, global: Globa
             defaultTtl: settings.recordTtl,
             metricsRegistry: metrics.registry,
             log: logger('dns'),
+          });
+    const publicZone =
+      settings.dns?.publicZone === undefined
+        ? undefined
+        : await startPublicZone({
+            domain,
+            options: settings.dns.publicZone,
+            feeds,
+            metricsRegistry: metrics.registry,
+            log: logger('public-zone'),
           });
     const gateway =
       settings.gateway === undefined
@@ -179,7 +201,8 @@ async function runAgent(flags: AgentFlags, sourceOf: OptionSource, global: Globa
       metrics.registry,
       () => ({
         ...agent.status(),
-        dns: dns?.status(),
+        self: self?.status(),
+        dns: dns === undefined ? undefined : { ...dns.status(), public_zone: publicZone?.status() },
         gateway: gateway?.status(),
         ui: ui?.status(),
         feeds: feeds.status(),
@@ -187,11 +210,14 @@ async function runAgent(flags: AgentFlags, sourceOf: OptionSource, global: Globa
       { '/gateways': () => gatewayReports(registry), '/routes': () => routeClaims(registry) },
       () => [
         ...agent.notReady(),
+        ...[self?.notReady()].filter((r) => r !== undefined),
         ...(dns === undefined ? [] : feedNotReady(dns.status().feed).map((r) => `dns ${r}`)),
+        ...[publicZone?.notReady()].filter((r) => r !== undefined),
         ...(gateway?.notReady() ?? []).map((r) => `gateway ${r}`),
       ],
     );
     // The first resync waits on Docker: a signal does not wait for it (the stop aborts Docker's requests).
+    self?.start();
     if ((await Promise.race([agent.start(), stopping])) === undefined) {
       const status = `${server.address.address}:${server.address.port}`;
       log.info({ host: name, domain, registry: etcd ? 'etcd' : 'embedded', status }, 'agent started');
@@ -200,7 +226,19 @@ async function runAgent(flags: AgentFlags, sourceOf: OptionSource, global: Globa
     return {
       stopping: { withdraw },
       stopSteps: () => [
-        ...agentStopSteps({ agent, registry, withdraw, leaseTtl, gateway, dns, ui, feeds, status: server }),
+        ...agentStopSteps({
+          agent,
+          registry,
+          withdraw,
+          leaseTtl,
+          self,
+          publicZone,
+          gateway,
+          dns,
+          ui,
+          feeds,
+          status: server,
+        }),
         { name: 'let go of the engine', run: () => engine.release() },
       ],
     };
@@ -216,6 +254,36 @@ function lockDetails(settings: AgentSettings): Record<string, string> {
     ...(settings.dns && { dns: address(settings.dns.listen) }),
     host: settings.host,
   };
+}
+
+/**
+ * The frontend's self-announcement (--announce-self): on a short lease of its own with etcd; without etcd, among
+ * the agent's records in the embedded registry.
+ */
+function selfAnnouncer(
+  settings: AgentSettings,
+  publicAddress: string | undefined,
+  agent: Agent,
+  metrics: AgentMetrics,
+): SelfAnnouncer | undefined {
+  const { announceSelf: name, etcd } = settings;
+  if (name === undefined || publicAddress === undefined) return undefined;
+  const { key, value } = selfAnnouncement({ ...settings, ttl: settings.recordTtl }, name, publicAddress);
+  const prefix = servicePrefix(settings.domain, name);
+  const published: SelfRecord = {
+    announce: () => agent.publish(key, value),
+    withdraw: () => agent.unpublish(key),
+    status: () => ({ announced: agent.isPublished(key) }),
+    close: async () => undefined, // withdrawn, or not, with the agent's records
+  };
+  return new SelfAnnouncer({
+    key,
+    value,
+    record: (listener) => (etcd === undefined ? published : etcdSelfRecord(etcd, prefix, key, listener)),
+    checkUrl: settings.announceSelfCheck,
+    metrics: new SelfAnnouncerMetrics(metrics.registry),
+    log: logger('self'),
+  });
 }
 
 /**

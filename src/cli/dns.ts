@@ -9,13 +9,15 @@ import type { GlobalOptions } from './context.js';
 import type { OptionSource } from './config-flags.js';
 import { runUntilSignal } from './daemon-run.js';
 import { DEFAULT_DNS_STATUS_LISTEN, dnsSettings } from './daemon-options/dns.js';
-import { addEtcdOptions, type EtcdFlags } from './etcd-flags.js';
+import { addEtcdOptions, warnPlainEtcd, type EtcdFlags } from './etcd-flags.js';
 import { feedNotReady } from '../registry/feed-readiness.js';
 import { ProcessFeeds } from '../registry/feeds.js';
+import { startPublicZone } from '../dns/public-zone/service.js';
 import { statusListenHelp } from './listen.js';
 import { addRateLimitOptions, type RateLimitFlags } from './rate-limit-flags.js';
+import { addPublicZoneOptions, type PublicZoneFlags } from './public-zone-flags.js';
 
-interface DnsFlags extends RateLimitFlags, EtcdFlags {
+interface DnsFlags extends RateLimitFlags, EtcdFlags, PublicZoneFlags {
   domain?: string;
   listen?: string;
   forward?: string;
@@ -44,7 +46,7 @@ export function registerDns(program: Command, run: (action: () => Promise<number
       '--workers <n>',
       "processes answering queries, each with its own copy of the zone and Node's UDP sockets (default 1: one process, batched UDP)",
     );
-  addRateLimitOptions(command).action((flags: DnsFlags, self: Command) =>
+  addPublicZoneOptions(addRateLimitOptions(command)).action((flags: DnsFlags, self: Command) =>
     run(() => runDns(flags, (key) => self.getOptionValueSource(key), program.opts<GlobalOptions>())),
   );
 }
@@ -56,6 +58,7 @@ async function runDns(given: DnsFlags, sourceOf: OptionSource, global: GlobalOpt
   const settings = dnsSettings(given, sourceOf, loadHostConfig(global.config), configFilePath(global.config));
   const { domain, etcd, listen, forward, defaultTtl, rateLimit } = settings;
   const log = logger('dns');
+  warnPlainEtcd(etcd, log);
   if (settings.workers > 1) {
     // Refuse now, with the reason, what every worker would otherwise fail on (wrong CA, expired cert, bad password).
     const { checkEtcdAccess } = await import('../registry/etcd-check.js');
@@ -86,13 +89,24 @@ async function runDns(given: DnsFlags, sourceOf: OptionSource, global: GlobalOpt
       await feeds.stop();
       throw error;
     });
+    const publicZone =
+      settings.publicZone === undefined
+        ? undefined
+        : await startPublicZone({
+            domain,
+            options: settings.publicZone,
+            feeds,
+            metricsRegistry,
+            log: logger('public-zone'),
+          });
     const status = await startStatusServer(
       settings.statusListen,
       metricsRegistry,
-      () => dns.status(),
+      () => ({ ...dns.status(), public_zone: publicZone?.status() }),
       {},
-      () => feedNotReady(dns.status().feed),
+      () => [...feedNotReady(dns.status().feed), ...[publicZone?.notReady()].filter((r) => r !== undefined)],
     ).catch(async (error: unknown) => {
+      publicZone?.stop();
       await dns.stop();
       await feeds.stop();
       throw error;
@@ -101,6 +115,7 @@ async function runDns(given: DnsFlags, sourceOf: OptionSource, global: GlobalOpt
     log.info({ domain, listen: `${address.address}:${address.port}`, forward: forward ?? null }, 'dns serving');
     return {
       stopSteps: () => [
+        { name: 'stop updating the public zone', run: async () => publicZone?.stop() },
         { name: 'stop the DNS server', run: () => dns.stop() },
         { name: 'stop the record feed', run: () => feeds.stop() },
         { name: 'close the status server', run: () => status.close() },

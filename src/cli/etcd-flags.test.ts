@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { etcdClientOptions } from '../registry/etcd-connection.js';
+import { etcdClientOptions, plainHttpEndpoints } from '../registry/etcd-connection.js';
 import { ValidationError } from '../shared/errors.js';
-import { etcdConnection } from './etcd-flags.js';
+import pino from 'pino';
+import { etcdConnection, warnPlainEtcd } from './etcd-flags.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rundock-etcd-flags-'));
 const pw = (name: string, text: string): string => (writeFileSync(join(dir, name), text), join(dir, name));
@@ -49,5 +50,47 @@ describe('etcd connection settings', () => {
         `${JSON.stringify(flags)} ${JSON.stringify(env)}`,
       );
     }
+  });
+
+  it("takes a config section's etcd_* keys over the top level's for that command, flags and env over both", () => {
+    const agentPw = pw('agent.pw', 'agent-secret\n');
+    const gatewayPw = pw('gateway.pw', 'gateway-secret\n');
+    const config = { etcd: 'http://a:2379', etcd_user: 'agent-1', etcd_password_file: agentPw };
+    const section = { name: 'gateway', values: { etcd_user: 'gateway-1', etcd_password_file: gatewayPw } };
+    assert.deepEqual(etcdConnection({}, config, {}, section), {
+      hosts: ['http://a:2379'],
+      auth: { user: 'gateway-1', passwordFile: gatewayPw },
+    });
+    assert.deepEqual(etcdConnection({}, config, {}, { name: 'dns', values: undefined })?.auth, {
+      user: 'agent-1',
+      passwordFile: agentPw,
+    });
+    assert.deepEqual(etcdConnection({ etcdUser: 'flag-user' }, config, {}, section)?.auth?.user, 'flag-user');
+    assert.deepEqual(etcdConnection({}, config, { RUNDOCK_ETCD_USER: 'env-user' }, section)?.auth?.user, 'env-user');
+    // An error names the section's key.
+    assert.throws(
+      () => etcdConnection({}, config, {}, { name: 'dns', values: { etcd_cert: join(dir, 'missing.crt') } }),
+      (e: unknown) =>
+        e instanceof ValidationError && e.field === 'etcd-key' && /dns\.etcd_cert in the config file/.test(e.message),
+    );
+  });
+
+  it('names the plain http:// endpoints off loopback, which daemons warn about', () => {
+    const hosts = ['http://10.0.0.1:2379', 'http://127.0.0.1:2379', 'http://localhost:2379', 'http://[::1]:2379'];
+    assert.deepEqual(plainHttpEndpoints({ hosts }), ['http://10.0.0.1:2379']);
+    assert.deepEqual(plainHttpEndpoints({ hosts: ['http://[fd00::1]:2379', 'http://etcd.internal:2379'] }), [
+      'http://[fd00::1]:2379',
+      'http://etcd.internal:2379',
+    ]);
+    assert.deepEqual(plainHttpEndpoints({ hosts: ['https://10.0.0.1:2379'], tls: {} }), []);
+    const lines: { level: number; msg: string }[] = [];
+    const log = pino({}, { write: (line: string) => lines.push(JSON.parse(line) as { level: number; msg: string }) });
+    warnPlainEtcd({ hosts: ['http://127.0.0.1:2379'] }, log);
+    warnPlainEtcd(undefined, log);
+    assert.equal(lines.length, 0);
+    warnPlainEtcd({ hosts: ['http://10.0.0.1:2379', 'http://10.0.0.2:2379'] }, log);
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0]?.level, 40);
+    assert.match(lines[0]?.msg ?? '', /^etcd at http:\/\/10\.0\.0\.1:2379,http:\/\/10\.0\.0\.2:2379 is plain HTTP/);
   });
 });

@@ -3,7 +3,9 @@
  * their resolution: flag, then RUNDOCK_ETCD_* environment variable, then the config file (docs/cli.md).
  */
 import type { Command } from 'commander';
+import type { Logger } from 'pino';
 import {
+  plainHttpEndpoints,
   resolveEtcdConnection,
   type EtcdConnection,
   type EtcdSettings,
@@ -44,46 +46,68 @@ export function addEtcdOptions(command: Command, etcdHelp: string): Command {
     );
 }
 
+/** The etcd keys a config section (`dns:`, `gateway:`) may set for its command alone. */
+type EtcdCredentialKeys = 'etcd_cacert' | 'etcd_cert' | 'etcd_key' | 'etcd_user' | 'etcd_password_file';
+
+/** A command's config section whose `etcd_*` keys win over the top-level ones (the agent's) for that command. */
+export interface EtcdSection {
+  readonly name: string;
+  readonly values: Readonly<Partial<Record<EtcdCredentialKeys, string>>> | undefined;
+}
+
 /**
- * The etcd connection from flags, environment and config file, each setting on its own: flag > env > config.
- * Undefined when no endpoint is set anywhere (the caller decides whether that is an error). Throws ValidationError.
+ * The etcd connection from flags, environment and config file, each setting on its own: flag > env > the command's
+ * config section > the top level of the config file. Undefined when no endpoint is set anywhere (the caller decides
+ * whether that is an error). Throws ValidationError.
  */
 export function etcdConnection(
   flags: EtcdFlags,
   config: HostConfig,
   env: NodeJS.ProcessEnv = process.env,
+  section?: EtcdSection,
 ): EtcdConnection | undefined {
   const configEtcd = Array.isArray(config.etcd) ? config.etcd.join(',') : config.etcd;
+  const configured = (key: EtcdCredentialKeys): Given | undefined => {
+    const own = section?.values?.[key];
+    if (own !== undefined) return { value: own, name: `${section?.name ?? ''}.${key}` };
+    const top = config[key];
+    return top === undefined ? undefined : { value: top, name: key };
+  };
   const pick = (
     flag: string,
     flagValue: string | undefined,
     envName: string,
-    configKey: string,
-    configValue: string | undefined,
+    fromConfig?: Given,
   ): Given | undefined => {
     if (flagValue !== undefined) return { value: flagValue, name: flag };
     const fromEnv = env[envName];
     if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, name: envName };
-    return configValue === undefined ? undefined : { value: configValue, name: configKey };
+    return fromConfig;
   };
   const settings: EtcdSettings = {
-    etcd: pick('etcd', flags.etcd, 'RUNDOCK_ETCD', 'etcd', configEtcd),
-    cacert: pick('etcd-cacert', flags.etcdCacert, 'RUNDOCK_ETCD_CACERT', 'etcd_cacert', config.etcd_cacert),
-    cert: pick('etcd-cert', flags.etcdCert, 'RUNDOCK_ETCD_CERT', 'etcd_cert', config.etcd_cert),
-    key: pick('etcd-key', flags.etcdKey, 'RUNDOCK_ETCD_KEY', 'etcd_key', config.etcd_key),
-    user: pick('etcd-user', flags.etcdUser, 'RUNDOCK_ETCD_USER', 'etcd_user', config.etcd_user),
-    ...passwordSettings(flags, config, env),
+    etcd: pick(
+      'etcd',
+      flags.etcd,
+      'RUNDOCK_ETCD',
+      configEtcd === undefined ? undefined : { value: configEtcd, name: 'etcd' },
+    ),
+    cacert: pick('etcd-cacert', flags.etcdCacert, 'RUNDOCK_ETCD_CACERT', configured('etcd_cacert')),
+    cert: pick('etcd-cert', flags.etcdCert, 'RUNDOCK_ETCD_CERT', configured('etcd_cert')),
+    key: pick('etcd-key', flags.etcdKey, 'RUNDOCK_ETCD_KEY', configured('etcd_key')),
+    user: pick('etcd-user', flags.etcdUser, 'RUNDOCK_ETCD_USER', configured('etcd_user')),
+    ...passwordSettings(flags, configured('etcd_password_file'), env),
   };
   return resolveEtcdConnection(settings);
 }
 
 /**
  * The password source: --etcd-password-file, then RUNDOCK_ETCD_PASSWORD_FILE or RUNDOCK_ETCD_PASSWORD (a file
- * wins over the bare variable), then etcd_password_file. The password itself never comes from a flag: `ps` shows those.
+ * wins over the bare variable), then etcd_password_file (the section's, else the top level's). The password itself
+ * never comes from a flag: `ps` shows those.
  */
 function passwordSettings(
   flags: EtcdFlags,
-  config: HostConfig,
+  configured: Given | undefined,
   env: NodeJS.ProcessEnv,
 ): Pick<EtcdSettings, 'passwordFile' | 'password'> {
   if (flags.etcdPasswordFile !== undefined)
@@ -93,7 +117,18 @@ function passwordSettings(
   const password = env.RUNDOCK_ETCD_PASSWORD;
   if (password !== undefined && password !== '')
     return { password: { value: password, name: 'RUNDOCK_ETCD_PASSWORD' } };
-  return config.etcd_password_file === undefined
-    ? {}
-    : { passwordFile: { value: config.etcd_password_file, name: 'etcd_password_file' } };
+  return configured === undefined ? {} : { passwordFile: configured };
+}
+
+/**
+ * One warning at a daemon's start when it talks to etcd over plain HTTP off loopback (docs/security.md): nothing
+ * stops it, but whoever is on that network can read and rewrite every record.
+ */
+export function warnPlainEtcd(connection: EtcdConnection | undefined, log: Logger): void {
+  const plain = connection === undefined ? [] : plainHttpEndpoints(connection);
+  if (plain.length === 0) return;
+  log.warn(
+    { etcd: plain },
+    `etcd at ${plain.join(',')} is plain HTTP: anyone on that network can read and rewrite the registry; use https:// with client certificates (docs/security.md)`,
+  );
 }

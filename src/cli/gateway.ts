@@ -9,7 +9,7 @@ import type { GlobalOptions } from './context.js';
 import type { OptionSource } from './config-flags.js';
 import { runUntilSignal } from './daemon-run.js';
 import { DEFAULT_GATEWAY_STATUS_LISTEN, gatewaySettings } from './daemon-options/gateway.js';
-import { addEtcdOptions, type EtcdFlags } from './etcd-flags.js';
+import { addEtcdOptions, warnPlainEtcd, type EtcdFlags } from './etcd-flags.js';
 import { statusListenHelp } from './listen.js';
 import type { Logger } from 'pino';
 import type { EtcdConnection } from '../registry/etcd-connection.js';
@@ -146,6 +146,7 @@ async function runGateway(given: GatewayFlags, sourceOf: OptionSource, global: G
   const settings = await gatewaySettings(given, sourceOf, config, configFilePath(global.config));
   const { etcd, host, leaseTtl } = settings;
   const log = logger('gateway');
+  warnPlainEtcd(etcd, log);
   // A signal during the start stops the gateway cleanly too (the first load is bounded).
   return runUntilSignal('gateway', log, async ({ onHup }) => {
     const metricsRegistry = new Registry();

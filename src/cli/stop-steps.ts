@@ -42,7 +42,11 @@ export function agentStopSteps(o: {
   registry: Registry;
   withdraw: boolean;
   leaseTtl: number;
+  /** The frontend's self-announcement: withdrawn first (its short lease revoked), or left to expire within 2 s. */
+  self?: { stop(withdraw: boolean, signal?: AbortSignal): Promise<void> } | undefined;
   gateway?: Gateway | undefined;
+  /** The public zone's updater (--public-name with --dns): stopped before the DNS server. */
+  publicZone?: { stop(): void } | undefined;
   dns?: DnsService | undefined;
   ui?: { stop(): Promise<void> } | undefined;
   /** The record feeds DNS, gateway and UI follow: stopped once none of them does any more. */
@@ -50,11 +54,17 @@ export function agentStopSteps(o: {
   status: Closable;
 }): StopStep[] {
   const steps: StopStep[] = [{ name: 'stop following Docker', run: () => o.agent.stopFollowing() }];
+  const self = o.self;
+  if (self !== undefined)
+    steps.unshift({ name: 'stop the self-announcement', run: (signal) => self.stop(o.withdraw, signal) });
   if (o.withdraw) steps.push(withdrawStep(o.registry, o.leaseTtl));
   steps.push({ name: 'close the registry', run: () => o.registry.close() });
   const { gateway, dns, ui, feeds } = o;
   if (ui !== undefined) steps.push({ name: 'stop the web UI', run: () => ui.stop() });
   if (gateway !== undefined) steps.push({ name: 'stop the gateway', run: (signal) => gateway.stop(signal) });
+  const { publicZone } = o;
+  if (publicZone !== undefined)
+    steps.push({ name: 'stop updating the public zone', run: async () => publicZone.stop() });
   if (dns !== undefined) steps.push({ name: 'stop the DNS server', run: () => dns.stop() });
   if (feeds !== undefined) steps.push({ name: 'stop the record feeds', run: () => feeds.stop() });
   steps.push({ name: 'close the status server', run: () => o.status.close() });

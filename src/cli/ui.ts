@@ -11,7 +11,7 @@ import type { GlobalOptions } from './context.js';
 import { domain as domainField } from './daemon-options/fields.js';
 import { parseOptions } from './daemon-options/parse.js';
 import { runUntilSignal } from './daemon-run.js';
-import { addEtcdOptions, etcdConnection, type EtcdFlags } from './etcd-flags.js';
+import { addEtcdOptions, etcdConnection, warnPlainEtcd, type EtcdFlags } from './etcd-flags.js';
 
 interface UiFlags extends EtcdFlags {
   domain?: string;
@@ -83,6 +83,7 @@ async function runUi(flags: UiFlags, sourceOf: OptionSource, global: GlobalOptio
       'is required (--etcd or etcd in the config file); on a single machine run rundock agent --ui',
     );
   const log = logger('ui');
+  warnPlainEtcd(etcd, log);
   return runUntilSignal('ui', log, async () => {
     const { startUi } = await import('../ui/ui.js');
     const feeds = new ProcessFeeds({ source: { etcd }, log });

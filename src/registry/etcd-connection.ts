@@ -202,6 +202,19 @@ function readPassword(file: string, name: string): string {
 }
 
 /**
+ * The endpoints of `connection` that are plain `http://` to an address other than loopback: there anyone on the
+ * network can read and rewrite the registry (docs/security.md). Loopback (127.0.0.0/8, ::1, localhost) is left out.
+ */
+export function plainHttpEndpoints(connection: EtcdConnection): string[] {
+  return connection.hosts.filter((endpoint) => {
+    const match = /^http:\/\/(\[[^\]]+\]|[^:/]+)/.exec(endpoint);
+    if (match === null) return false;
+    const host = (match[1] ?? '').replace(/^\[|\]$/g, '').toLowerCase();
+    return !(host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host));
+  });
+}
+
+/**
  * The etcd3 client options for a connection: endpoints, TLS credentials read from their files now, and auth.
  * `https://` endpoints without --etcd-cacert verify etcd against the system's CAs.
  */

@@ -89,10 +89,25 @@ export function diagnoseEtcdError(error: unknown, connection: EtcdConnection): E
   }
   if (text.includes('etcdserver: permission denied')) {
     return auth(
-      `etcd user ${user ?? '(none)'} is not permitted this request (etcdserver: permission denied) — grant its role the prefixes in docs/security.md (${where})`,
+      `etcd user ${user ?? certificateUser(connection)} is not permitted this request (etcdserver: permission denied) — grant its role the prefixes in docs/security.md (${where})`,
     );
   }
   return undefined;
+}
+
+/**
+ * Who etcd took rundock for without --etcd-user: with --client-cert-auth, the CN of the client certificate
+ * (docs/security.md, "Users and roles").
+ */
+function certificateUser(connection: EtcdConnection): string {
+  const certFile = connection.tls?.certFile;
+  if (certFile === undefined) return '(none)';
+  try {
+    const cn = /^CN=(.*)$/m.exec(new X509Certificate(readFileSync(certFile)).subject)?.[1];
+    return cn === undefined ? '(none)' : `${cn} (the CN of ${certFile})`;
+  } catch {
+    return `(the CN of ${certFile})`;
+  }
 }
 
 /** What to check when etcd rejected our certificate; names an expired or missing certificate outright. */

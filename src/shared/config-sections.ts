@@ -11,8 +11,21 @@ const text = z.string().check(z.minLength(1));
 const count = (min: number): z.ZodMiniNumberFormat => z.int().check(z.minimum(min));
 const list = z.array(text);
 
+/**
+ * etcd credentials of the command's own, over the top-level `etcd_*` keys (the agent's): a host's DNS server or
+ * gateway gets an etcd user of its own (docs/security.md, "Users and roles").
+ */
+const etcdCredentials = {
+  etcd_cacert: z.optional(text),
+  etcd_cert: z.optional(text),
+  etcd_key: z.optional(text),
+  etcd_user: z.optional(text),
+  etcd_password_file: z.optional(text),
+};
+
 /** `rundock dns`'s flags (docs/cli.md, "dns"). */
 export const dnsConfigSchema = z.strictObject({
+  ...etcdCredentials,
   listen: z.optional(text),
   forward: z.optional(text),
   default_ttl: z.optional(count(0)),
@@ -22,10 +35,16 @@ export const dnsConfigSchema = z.strictObject({
   dns_rate_limit: z.optional(count(0)),
   // A comma-separated string, as the flag, or a list; '' (or []) exempts no one.
   dns_rate_limit_exempt: z.optional(z.union([z.string(), z.array(z.string())])),
+  // The public zone (docs/gateway.md): also read by `rundock agent --dns`.
+  public_name: z.optional(list),
+  update_server: z.optional(text),
+  tsig_key_file: z.optional(text),
+  public_ttl: z.optional(count(0)),
 });
 
 /** `rundock gateway`'s flags (docs/gateway.md). */
 export const gatewayConfigSchema = z.strictObject({
+  ...etcdCredentials,
   nginx_conf_dir: z.optional(text),
   file: z.optional(text),
   upstream: z.optional(list),

@@ -41,6 +41,7 @@ export const hostConfigSchema = z.strictObject({
   status_listen: z.optional(text()),
   withdraw_on_exit: z.optional(z.boolean()),
   announce_self: z.optional(text()),
+  announce_self_check: z.optional(text()),
   // `rundock dns` and `rundock gateway` run as services without flags (config-sections.ts).
   dns: z.optional(dnsConfigSchema),
   gateway: z.optional(gatewayConfigSchema),

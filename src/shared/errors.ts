@@ -63,6 +63,10 @@ export const ERROR_CODES = {
     exit: 1,
     summary: 'etcd refused the user and password, requires them, or denied the user a request',
   },
+  RUNDOCK_E_PUBLIC_ZONE: {
+    exit: 1,
+    summary: "the public zone's primary did not take an update (TSIG key, its ACL, or out of reach); retried",
+  },
   RUNDOCK_E_LISTEN: { exit: 1, summary: 'an address to listen on is in use, not on this host, or needs privileges' },
   RUNDOCK_E_INTERNAL: { exit: 1, summary: 'an unexpected failure (a bug): the message and the log tell what happened' },
 } as const;

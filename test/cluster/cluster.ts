@@ -1,8 +1,9 @@
 /**
  * Helpers for the end-to-end suite on the reference cluster that scripts/cluster.sh builds (it must be up): the
- * script for faults and for the playbook, each host's dockerd through its socket, etcd through etcdctl, DNS over UDP
- * to `rundock dns`, HTTP through the frontends' nginx, files under each host's root (the role's rundock_root). Every
- * address here is one of the cluster's own (10.77.0.0/24, 10.78.0.0/24), and every wait and loop is bounded.
+ * script for faults and for the playbook, each host's dockerd through its socket, etcd through etcdctl (TLS, as
+ * etcd's root user or as one of rundock's daemons), DNS over UDP to `rundock dns`, HTTP through the frontends' nginx,
+ * files under each host's root (the role's rundock_root). Every address here is one of the cluster's own
+ * (10.77.0.0/24, 10.78.0.0/24), and every wait and loop is bounded.
  */
 import { execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -29,8 +30,33 @@ export type Host = keyof typeof PRIVATE;
 export type Frontend = keyof typeof PUBLIC;
 export const HOSTS = Object.keys(PRIVATE) as Host[];
 export const FRONTENDS = Object.keys(PUBLIC) as Frontend[];
-export const ETCD = HOSTS.map((h) => `http://${PRIVATE[h]}:2379`);
-const DNS_SERVER = { address: '10.77.0.11', port: 8053 };
+export const ETCD = HOSTS.map((h) => `https://${PRIVATE[h]}:2379`);
+/** The CA, certificates and keys the role made on `up` (rundock_etcd_pki_dir in test/cluster/hosts.yml). */
+export const PKI = `${STATE}/pki`;
+/** The client certificate of one of rundock's daemons on HOST (its etcd user is `rundock-<daemon>-<host>`). */
+export function daemonCert(host: Host, daemon: 'agent' | 'dns' | 'gateway'): { cert: string; key: string } {
+  return { cert: `${PKI}/hosts/${host}/${daemon}.crt`, key: `${PKI}/hosts/${host}/${daemon}.key` };
+}
+
+/**
+ * etcdctl with the cluster's CA and etcd's root user's certificate (what an operator uses), or `as` another
+ * user's certificate; ARGS after the connection options.
+ */
+export function etcdctl(
+  args: readonly string[],
+  o: { endpoints?: readonly string[]; as?: { cert: string; key: string }; timeoutMs?: number } = {},
+): Promise<Run> {
+  const as = o.as ?? { cert: `${PKI}/root.crt`, key: `${PKI}/root.key` };
+  const connection = ['--endpoints', (o.endpoints ?? ETCD).join(','), '--cacert', `${PKI}/ca.crt`];
+  return run('etcdctl', [...connection, '--cert', as.cert, '--key', as.key, ...args], o.timeoutMs ?? 5000);
+}
+/** A DNS server: `rundock dns` of the cluster, or the public zone's primary (Knot, scripts/cluster.sh). */
+export interface DnsServer {
+  address: string;
+  port: number;
+}
+const DNS_SERVER: DnsServer = { address: '10.77.0.11', port: 8053 };
+export const KNOT: DnsServer = { address: '10.78.0.53', port: 53 };
 export const GRAFANA_HOST_HEADER = 'grafana.prod.example.com';
 export const SKYDNS = '/skydns/com/example/prod/s';
 
@@ -99,21 +125,9 @@ export async function etcdKeys(
   prefix = `${SKYDNS}/`,
   endpoints: readonly string[] = ETCD,
 ): Promise<string[] | undefined> {
-  const r = await run(
-    'etcdctl',
-    [
-      '--endpoints',
-      endpoints.join(','),
-      '--dial-timeout',
-      '500ms',
-      '--command-timeout',
-      '1500ms',
-      'get',
-      '--prefix',
-      '--keys-only',
-      prefix,
-    ],
-    5000,
+  const r = await etcdctl(
+    ['--dial-timeout', '500ms', '--command-timeout', '1500ms', 'get', '--prefix', '--keys-only', prefix],
+    { endpoints },
   );
   if (r.code !== 0) return undefined;
   return r.stdout
@@ -124,20 +138,9 @@ export async function etcdKeys(
 
 /** Whether every member answers healthy. */
 export async function etcdHealthy(endpoints: readonly string[] = ETCD): Promise<boolean> {
-  const r = await run(
-    'etcdctl',
-    [
-      '--endpoints',
-      endpoints.join(','),
-      '--dial-timeout',
-      '500ms',
-      '--command-timeout',
-      '1500ms',
-      'endpoint',
-      'health',
-    ],
-    5000,
-  );
+  const r = await etcdctl(['--dial-timeout', '500ms', '--command-timeout', '1500ms', 'endpoint', 'health'], {
+    endpoints,
+  });
   return r.code === 0;
 }
 
@@ -148,11 +151,7 @@ interface MemberStatus {
 
 /** Every member's status that answers within 2 s (member ids exceed 2^53, but parse to the same double everywhere). */
 async function etcdStatus(endpoints: readonly string[] = ETCD): Promise<{ members: MemberStatus[]; raw: string }> {
-  const r = await run(
-    'etcdctl',
-    ['--endpoints', endpoints.join(','), '--command-timeout', '2s', 'endpoint', 'status', '-w', 'json'],
-    5000,
-  );
+  const r = await etcdctl(['--command-timeout', '2s', 'endpoint', 'status', '-w', 'json'], { endpoints });
   return { members: JSON.parse(r.stdout || '[]') as MemberStatus[], raw: r.stdout + r.stderr };
 }
 
@@ -161,7 +160,7 @@ export async function etcdLeader(): Promise<Host> {
   const { members, raw } = await etcdStatus();
   const leaderId = members[0]?.Status.leader;
   const endpoint = members.find((m) => m.Status.header.member_id === leaderId)?.Endpoint;
-  const host = HOSTS.find((h) => endpoint === `http://${PRIVATE[h]}:2379`);
+  const host = HOSTS.find((h) => endpoint === `https://${PRIVATE[h]}:2379`);
   if (host === undefined) throw new Error(`no etcd leader in ${raw}`);
   return host;
 }
@@ -181,7 +180,8 @@ export interface EtcdEvent {
 
 /** Watches PREFIX with `etcdctl watch` until `stop()`; resolves with every event etcd sent (type and key). */
 export function etcdWatch(prefix: string): { stop(): Promise<EtcdEvent[]> } {
-  const child = spawn('etcdctl', ['--endpoints', ETCD.join(','), 'watch', '--prefix', prefix], {
+  const tls = ['--cacert', `${PKI}/ca.crt`, '--cert', `${PKI}/root.crt`, '--key', `${PKI}/root.key`];
+  const child = spawn('etcdctl', ['--endpoints', ETCD.join(','), ...tls, 'watch', '--prefix', prefix], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   let out = '';
@@ -207,8 +207,11 @@ export function etcdWatch(prefix: string): { stop(): Promise<EtcdEvent[]> } {
 
 // ---------------------------------------------------------------- DNS
 
-/** A records of NAME from `rundock dns` (sorted); 'NXDOMAIN'/'SERVFAIL'... for no answer; 'timeout' without reply. */
-export async function resolveA(name: string, waitMs = 800): Promise<string[] | string> {
+/**
+ * A records of NAME from `rundock dns` (or SERVER; sorted); 'NXDOMAIN'/'SERVFAIL'... for no answer; 'timeout' without
+ * reply.
+ */
+export async function resolveA(name: string, waitMs = 800, server = DNS_SERVER): Promise<string[] | string> {
   const socket = createSocket('udp4');
   const id = Math.floor(Math.random() * 0xffff);
   const query = dnsPacket.encode({
@@ -226,7 +229,7 @@ export async function resolveA(name: string, waitMs = 800): Promise<string[] | s
       }
     });
     socket.on('error', () => undefined);
-    socket.send(query, DNS_SERVER.port, DNS_SERVER.address);
+    socket.send(query, server.port, server.address);
   });
   socket.close();
   if (reply === undefined) return 'timeout';

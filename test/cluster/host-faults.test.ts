@@ -27,7 +27,7 @@ clusterSuite();
 
 const HEALTHY = ['node-front-1', 'node-front-2'] as const;
 /** The etcd members of the hosts that stay up. */
-const HEALTHY_ETCD = HEALTHY.map((h) => `http://${PRIVATE[h]}:2379`);
+const HEALTHY_ETCD = HEALTHY.map((h) => `https://${PRIVATE[h]}:2379`);
 
 describe('host faults', () => {
   it("a host cut off: its records gone within the lease bound, DNS and nginx follow etcd, no request fails, no other host's record is touched", async () => {

@@ -17,6 +17,7 @@ import {
   label,
   leaseTtlSeconds,
   listen,
+  parsed,
   rateLimitShape,
   textValue,
   ttlSeconds,
@@ -24,8 +25,16 @@ import {
 } from './fields.js';
 import { gatewayRenderSettings, gatewayRenderShape, type GatewayRenderSettings } from './gateway-render.js';
 import { parseOptions } from './parse.js';
+import { publicZoneSettings, publicZoneShape } from './public-zone.js';
+import type { PublicZoneOptions } from '../../dns/public-zone/updater.js';
 
 const srvField = whole(0, 65535, 'must be 0..65535');
+
+/** `http://ADDRESS[:PORT][/PATH]`: where the frontend's nginx answers (--announce-self-check). */
+const selfCheckUrl = parsed((value) => {
+  const url = URL.canParse(String(value)) ? new URL(String(value)) : undefined;
+  return url?.protocol === 'http:' && url.hostname !== '' && url.username === '' ? url : undefined;
+}, "must be an http:// URL (http://ADDRESS[:PORT][/PATH]) where this frontend's nginx answers");
 
 const agentSchema = z.object({
   domain,
@@ -45,8 +54,10 @@ const agentSchema = z.object({
   dns: z.optional(listen),
   forward: z.optional(forward),
   'announce-self': z.optional(label('announce-self')),
+  'announce-self-check': z.optional(selfCheckUrl),
   ...rateLimitShape,
   ...gatewayRenderShape,
+  ...publicZoneShape,
 });
 
 /** Everything `rundock agent` runs with, checked and frozen. */
@@ -72,8 +83,16 @@ export interface AgentSettings {
    */
   readonly withdraw: boolean;
   readonly announceSelf: string | undefined;
-  /** With --dns: where to serve DNS, and the resolver for other names. */
-  readonly dns: { readonly listen: { host: string; port: number }; readonly forward: string | undefined } | undefined;
+  /** With announceSelf: the frontend's nginx, checked every 500 ms (the record is withdrawn while it fails). */
+  readonly announceSelfCheck: URL | undefined;
+  /** With --dns: where to serve DNS, the resolver for other names, and the public zone kept (--public-name). */
+  readonly dns:
+    | {
+        readonly listen: { host: string; port: number };
+        readonly forward: string | undefined;
+        readonly publicZone: PublicZoneOptions | undefined;
+      }
+    | undefined;
   readonly rateLimit: RateLimitOptions;
   /** With --nginx-conf-dir: the gateway's settings (its records come from the agent's registry). */
   readonly gateway: GatewayRenderSettings | undefined;
@@ -105,6 +124,12 @@ export async function agentSettings(
       top('state-dir', 'state_dir'),
       top('status-listen', 'status_listen'),
       top('announce-self', 'announce_self'),
+      top('announce-self-check', 'announce_self_check'),
+      // The public zone's keys live in the dns: section, shared with `rundock dns`.
+      ['public-name', ['dns.public_name', config.dns?.public_name]],
+      ['update-server', ['dns.update_server', config.dns?.update_server]],
+      ['tsig-key-file', ['dns.tsig_key_file', config.dns?.tsig_key_file]],
+      ['public-ttl', ['dns.public_ttl', config.dns?.public_ttl]],
     ]),
   });
   const o = parseOptions(agentSchema, input);
@@ -113,7 +138,17 @@ export async function agentSettings(
     throw input.error('announce-self', announceSelf, "needs this host's public address; set --public-ip");
   if (o['keep-records'] === true && o['withdraw-on-exit'] === true && !input.fromConfig('withdraw-on-exit'))
     throw input.error('keep-records', true, 'contradicts withdraw-on-exit: leave out one of them');
+  const announceSelfCheck = o['announce-self-check'];
+  if (announceSelfCheck !== undefined && announceSelf === undefined)
+    throw input.error('announce-self-check', announceSelfCheck.href, 'needs --announce-self (the name it keeps)');
   const ui = agentUiOptions(flags, o.domain);
+  const publicZone = o.dns === undefined ? undefined : publicZoneSettings(o, input);
+  if (o.dns === undefined && (o['public-name'] ?? []).length > 0 && !input.fromConfig('public-name'))
+    throw input.error(
+      'public-name',
+      o['public-name'],
+      'needs --dns (the agent updates the public zone from its DNS server)',
+    );
   return Object.freeze({
     domain: o.domain,
     host: o.hostname ?? host.name,
@@ -129,7 +164,8 @@ export async function agentSettings(
     statusListen: o['status-listen'],
     withdraw: o['withdraw-on-exit'] === true && o['keep-records'] !== true,
     announceSelf,
-    dns: o.dns === undefined ? undefined : Object.freeze({ listen: o.dns, forward: o.forward }),
+    announceSelfCheck,
+    dns: o.dns === undefined ? undefined : Object.freeze({ listen: o.dns, forward: o.forward, publicZone }),
     rateLimit: Object.freeze({ perSecond: o['dns-rate-limit'], exempt: o['dns-rate-limit-exempt'] }),
     gateway: await gatewayRenderSettings(o, o.domain, input),
     ui,

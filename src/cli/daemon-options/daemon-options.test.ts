@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { ValidationError, ValidationErrors } from '../../shared/errors.js';
 import type { HostContext } from '../../deploy/prepare.js';
 import type { HostConfig } from '../../shared/config.js';
@@ -119,6 +122,7 @@ describe('rundock dns options', () => {
         defaultTtl: 30,
         workers: 1,
         rateLimit: { perSecond: 200, exempt: ['127.0.0.0/8', '::1'] },
+        publicZone: undefined,
       },
     );
     assert.deepEqual(dns({ statusListen: '127.0.0.1:1', metricsListen: '127.0.0.1:2' }).statusListen, {
@@ -171,6 +175,29 @@ describe('rundock gateway options', () => {
   });
 });
 
+describe('etcd credentials of the dns and gateway sections', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rundock-daemon-options-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const password = (name: string): string => (writeFileSync(join(dir, name), 'x\n'), join(dir, name));
+
+  it("take a section's etcd_* keys over the top-level ones (the agent's), for that command alone", async () => {
+    const config: HostConfig = {
+      etcd_user: 'rundock-agent-node-1',
+      etcd_password_file: password('agent'),
+      dns: { etcd_user: 'rundock-dns-node-1', etcd_password_file: password('dns') },
+      gateway: { etcd_user: 'rundock-gateway-node-1', etcd_password_file: password('gateway') },
+    };
+    assert.deepEqual(dns({}, config).etcd.auth, { user: 'rundock-dns-node-1', passwordFile: join(dir, 'dns') });
+    assert.deepEqual((await gateway({}, config)).etcd.auth?.user, 'rundock-gateway-node-1');
+    assert.deepEqual((await agent(ETCD, config)).etcd?.auth?.user, 'rundock-agent-node-1');
+    await refused(
+      () => dns({}, { dns: { etcd_user: 'rundock-dns-node-1' } }),
+      ['etcd-password-file'],
+      /dns\.etcd_user/,
+    );
+  });
+});
+
 describe('rundock agent options', () => {
   it('refuses a lease TTL below 2 (also with the embedded registry) and other bad numbers', async () => {
     await refused(() => agent({ leaseTtl: '0' }), ['lease-ttl'], /at least 2/);
@@ -184,6 +211,13 @@ describe('rundock agent options', () => {
     await refused(() => agent({ dns: '127.0.0.1:8053', forward: 'nonsense' }), ['forward']);
     await refused(() => agent({ announceSelf: 'WWW' }), ['announce-self']);
     await refused(() => agent({ announceSelf: 'www' }), ['announce-self'], /public address/);
+    const frontend = { ...HOST, addresses: { public: '192.0.2.1' } };
+    for (const url of ['https://192.0.2.1/', '192.0.2.1:80', 'http://user@192.0.2.1/'])
+      await refused(
+        () => agent({ announceSelf: 'www', announceSelfCheck: url }, {}, frontend),
+        ['announce-self-check'],
+      );
+    await refused(() => agent({ announceSelfCheck: 'http://192.0.2.1/' }), ['announce-self-check'], /--announce-self/);
     await refused(() => agent({ domain: undefined }), ['domain'], /is required/);
     await refused(() => agent({ nginxConfDir: '/tmp', minWait: 'soon' }), ['min-wait']);
   });
@@ -215,7 +249,11 @@ describe('rundock agent options', () => {
     assert.equal(settings.withdraw, false);
     assert.equal(settings.stateDir, '/var/lib/rundock');
     assert.deepEqual(settings.statusListen, { host: '127.0.0.1', port: 9476 });
-    assert.deepEqual(settings.dns, { listen: { host: '127.0.0.1', port: 8053 }, forward: undefined });
+    assert.deepEqual(settings.dns, {
+      listen: { host: '127.0.0.1', port: 8053 },
+      forward: undefined,
+      publicZone: undefined,
+    });
     assert.equal(settings.gateway, undefined);
     const withGateway = await agent(
       { nginxConfDir: '/tmp', announceSelf: 'www' },
@@ -227,5 +265,69 @@ describe('rundock agent options', () => {
     );
     assert.equal(withGateway.gateway?.domain, 's.prod.example.com');
     assert.equal(withGateway.announceSelf, 'www');
+    assert.equal(withGateway.announceSelfCheck, undefined);
+    const checked = await agent(
+      { announceSelf: 'www' },
+      { announce_self_check: 'http://192.0.2.1:80/' },
+      {
+        ...HOST,
+        addresses: { public: '192.0.2.1' },
+      },
+    );
+    assert.equal(checked.announceSelfCheck?.href, 'http://192.0.2.1/');
+  });
+});
+
+describe('the public zone options (rundock dns, rundock agent --dns)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rundock-tsig-'));
+  const keyFile = join(dir, 'tsig.key');
+  const secret = Buffer.alloc(32, 9).toString('base64');
+  writeFileSync(keyFile, `key "rundock-public" {\n\talgorithm hmac-sha256;\n\tsecret "${secret}";\n};\n`);
+  const given = {
+    publicName: ['WWW.example.com.=www', 'example.com=www'],
+    updateServer: '192.0.2.53',
+    tsigKeyFile: keyFile,
+  };
+
+  it('gives the names, the primary (port 53 by default), the key (never its secret) and the TTL (5 s)', () => {
+    const zone = dns(given).publicZone;
+    assert.deepEqual(zone, {
+      names: [
+        { name: 'www.example.com', self: 'www' },
+        { name: 'example.com', self: 'www' },
+      ],
+      server: { host: '192.0.2.53', port: 53 },
+      key: { file: keyFile, name: 'rundock-public', algorithm: 'hmac-sha256' },
+      ttl: 5,
+    });
+    assert.ok(!JSON.stringify(zone).includes(secret));
+  });
+
+  it('refuses a bad name, a missing primary or key, a bad key file, and --workers above 1', async () => {
+    await refused(() => dns({ ...given, publicName: ['www.example.com'] }), ['public-name']);
+    await refused(() => dns({ ...given, publicName: ['www.example.com=WWW.x'] }), ['public-name']);
+    await refused(() => dns({ ...given, publicName: ['a.example=www', 'a.example=web'] }), ['public-name'], /twice/);
+    await refused(() => dns({ ...given, updateServer: undefined }), ['update-server'], /required/);
+    await refused(() => dns({ ...given, updateServer: 'ns1.example.com' }), ['update-server']);
+    await refused(() => dns({ ...given, tsigKeyFile: undefined }), ['tsig-key-file'], /required/);
+    await refused(() => dns({ ...given, tsigKeyFile: join(dir, 'missing') }), ['tsig-key-file'], /cannot be read/);
+    await refused(() => dns({ updateServer: '192.0.2.53' }), ['update-server'], /needs --public-name/);
+    await refused(() => dns({ ...given, workers: '2' }), ['workers'], /must be 1 with --public-name/);
+  });
+
+  it("takes the config file's dns section, for rundock dns and the agent's --dns alike", async () => {
+    const config: HostConfig = {
+      dns: {
+        public_name: ['www.example.com=www'],
+        update_server: '192.0.2.53:5353',
+        tsig_key_file: keyFile,
+        public_ttl: 2,
+      },
+    };
+    assert.deepEqual(dns({}, config).publicZone?.server, { host: '192.0.2.53', port: 5353 });
+    const withDns = await agent({ dns: '127.0.0.1:8053' }, config);
+    assert.equal(withDns.dns?.publicZone?.ttl, 2);
+    assert.equal((await agent({}, config)).dns, undefined, 'without --dns the agent updates nothing');
+    await refused(() => agent(given), ['public-name'], /needs --dns/);
   });
 });

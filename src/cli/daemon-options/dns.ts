@@ -9,6 +9,8 @@ import { DaemonInput, type OptionSource } from '../config-flags.js';
 import { etcdConnection, type EtcdFlags } from '../etcd-flags.js';
 import { domain, forward, listen, rateLimitShape, ttlSeconds, whole } from './fields.js';
 import { parseOptions } from './parse.js';
+import { publicZoneSettings, publicZoneShape } from './public-zone.js';
+import type { PublicZoneOptions } from '../../dns/public-zone/updater.js';
 
 /** Where `rundock dns` serves /metrics, /status, /healthz and /readyz unless told otherwise. */
 export const DEFAULT_DNS_STATUS_LISTEN = '127.0.0.1:9477';
@@ -24,6 +26,7 @@ const dnsSchema = z.object({
   'metrics-listen': z.optional(listen),
   workers: z.prefault(whole(1, MAX_WORKERS, `must be a whole number from 1 to ${MAX_WORKERS}`), '1'),
   ...rateLimitShape,
+  ...publicZoneShape,
 });
 
 /** Everything `rundock dns` runs with, checked and frozen. */
@@ -36,6 +39,8 @@ export interface DnsSettings {
   readonly defaultTtl: number;
   readonly workers: number;
   readonly rateLimit: RateLimitOptions;
+  /** With --public-name: the public names kept at the public zone's primary. */
+  readonly publicZone: PublicZoneOptions | undefined;
 }
 
 /** `rundock dns`'s settings; throws a ValidationError naming every bad flag or config key (exit status 2). */
@@ -52,7 +57,7 @@ export function dnsSettings(
     topLevel: { domain: ['domain', config.domain] },
   });
   const o = parseOptions(dnsSchema, input);
-  const etcd = etcdConnection(flags, config, env);
+  const etcd = etcdConnection(flags, config, env, { name: 'dns', values: config.dns });
   if (etcd === undefined)
     throw new ValidationError(
       'etcd',
@@ -69,5 +74,14 @@ export function dnsSettings(
     defaultTtl: o['default-ttl'],
     workers: o.workers,
     rateLimit: Object.freeze({ perSecond: o['dns-rate-limit'], exempt: o['dns-rate-limit-exempt'] }),
+    publicZone: publicZoneIn(o, input),
   });
+}
+
+/** The public zone's settings; its updater runs in one process, so not with --workers above 1. */
+function publicZoneIn(o: z.output<typeof dnsSchema>, input: DaemonInput): PublicZoneOptions | undefined {
+  const publicZone = publicZoneSettings(o, input);
+  if (publicZone !== undefined && o.workers > 1)
+    throw input.error('workers', o.workers, 'must be 1 with --public-name (the updater runs in one process)');
+  return publicZone;
 }

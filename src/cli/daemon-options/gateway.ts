@@ -64,7 +64,7 @@ export async function gatewaySettings(
     },
   });
   const o = parseOptions(gatewaySchema, input);
-  const etcd = etcdConnection(flags, config, env);
+  const etcd = etcdConnection(flags, config, env, { name: 'gateway', values: config.gateway });
   if (etcd === undefined) throw new ValidationError('etcd', etcd, 'is required (--etcd or etcd in the config file)');
   const gateway = await gatewayRenderSettings(o, o.domain, input);
   if (gateway === undefined) throw new Error('nginx-conf-dir is required by the schema');

@@ -6,7 +6,7 @@
  */
 import type { NetnsHost } from './netns-host.js';
 
-export function inventory(o: { host: NetnsHost; tarball: string; domain: string; image: string }): string {
+export function inventory(o: { host: NetnsHost; tarball: string; domain: string; image: string; pki: string }): string {
   const ip = o.host.address;
   const vars = {
     ansible_connection: 'local',
@@ -21,8 +21,10 @@ export function inventory(o: { host: NetnsHost; tarball: string; domain: string;
     rundock_private_ip: ip,
     rundock_public_ip: ip,
     rundock_etcd: true,
-    rundock_etcd_endpoints: [`http://${ip}:2379`],
-    rundock_etcd_initial_cluster: `role-h1=http://${ip}:2380`,
+    // TLS and auth, the role's defaults; the CA and certificates in the test's folder.
+    rundock_etcd_endpoints: [`https://${ip}:2379`],
+    rundock_etcd_initial_cluster: `role-h1=https://${ip}:2380`,
+    rundock_etcd_pki_dir: o.pki,
     rundock_dns: true,
     rundock_dns_config: { listen: `${ip}:53` },
     rundock_gateway: true,

@@ -21,6 +21,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,12 +43,14 @@ const dir = mkdtempSync(join(tmpdir(), 'rundock-role-'));
 let host: NetnsHost | undefined;
 let hosts = '';
 let tarballPath = '';
+/** The control machine's PKI folder (rundock_etcd_pki_dir). */
+const pki = join(dir, 'pki');
 
 before(async () => {
   tarballPath = process.env.RUNDOCK_TARBALL ?? (await pack());
   host = await createNetnsHost(NETNS, ADDRESS, dir, IMAGE);
   hosts = join(dir, 'hosts.yml');
-  writeFileSync(hosts, inventory({ host, tarball: tarballPath, domain: DOMAIN, image: IMAGE }));
+  writeFileSync(hosts, inventory({ host, tarball: tarballPath, domain: DOMAIN, image: IMAGE, pki }));
 });
 
 after(async () => {
@@ -73,19 +76,28 @@ async function repack(tarball: string): Promise<string> {
   return out;
 }
 
+interface PlaybookRun {
+  code: number;
+  out: string;
+  recap: Record<string, number>;
+}
+
 /** ansible-playbook examples/site.yml against the namespace host; resolves with the output and the host's recap. */
-async function playbook(...args: string[]): Promise<{ code: number; out: string; recap: Record<string, number> }> {
+function playbook(...args: string[]): Promise<PlaybookRun> {
+  return playbookAt(join(REPO, 'examples/site.yml'), ...args);
+}
+
+/** ansible-playbook FILE against the namespace host, with the collection of this checkout. */
+async function playbookAt(file: string, ...args: string[]): Promise<PlaybookRun> {
   const env = {
     ...process.env,
     ANSIBLE_NOCOLOR: '1',
     ANSIBLE_RETRY_FILES_ENABLED: '0',
     ANSIBLE_LOCAL_TEMP: join(dir, 'ansible-local'),
     ANSIBLE_REMOTE_TEMP: join(dir, 'ansible-remote'),
+    ANSIBLE_COLLECTIONS_PATH: REPO,
   };
-  const result = await run('ansible-playbook', ['-i', hosts, join(REPO, 'examples/site.yml'), ...args], {
-    env,
-    timeoutMs: 900_000,
-  });
+  const result = await run('ansible-playbook', ['-i', hosts, file, ...args], { env, timeoutMs: 900_000 });
   const out = `${result.stdout}\n${result.stderr}`;
   const line = /^role-h1\s+:\s+(.*)$/m.exec(out)?.[1] ?? '';
   const recap: Record<string, number> = {};
@@ -107,6 +119,7 @@ describe('role rundock.rundock.host and examples/site.yml on a bare host', { tim
     assert.ok((check.recap.changed ?? 0) > 0, check.out);
     assert.match(check.out, /domain: s\.role\.example\.com/, 'the diff shows the config file');
     assert.ok(!existsSync(host!.root), `check mode created ${host!.root}`);
+    assert.ok(!existsSync(pki), `check mode made a CA in ${pki}`);
   });
 
   it('the real run makes it a rundock host: etcd, agent, DNS, nginx + gateway, influxdb and grafana', async () => {
@@ -130,6 +143,14 @@ describe('role rundock.rundock.host and examples/site.yml on a bare host', { tim
     const rendered = readFileSync(join(host!.root, 'etc/nginx/rundock/rundock-upstreams.conf'), 'utf8');
     assert.match(rendered, new RegExp(`upstream docker_grafana \\{\\n\\s+server ${ADDRESS}:8087;`));
     assert.deepEqual(readdirSync(join(host!.root, 'opt/rundock/releases')).length, 1);
+    // etcd serves TLS only (curl's plain request: 52, an empty reply), and each daemon has its own certificate.
+    const plain = await host!.exec(['curl', '-s', `http://${ADDRESS}:2379/version`]);
+    assert.equal(plain.code, 52, plain.stdout);
+    assert.equal(statSync(join(host!.root, 'etc/rundock/etcd/gateway.key')).mode & 0o777, 0o600);
+    assert.match(
+      readFileSync(join(host!.root, 'etc/rundock/config.yml'), 'utf8'),
+      /dns:\n(.*\n)*?\s+etcd_cert: \S+\/dns\.crt/,
+    );
   });
 
   it('a second run changes nothing, in check mode neither', async () => {
@@ -139,6 +160,34 @@ describe('role rundock.rundock.host and examples/site.yml on a bare host', { tim
     const check = await playbook('--check', '--diff');
     assert.equal(check.code, 0, check.out);
     assert.deepEqual([check.recap.changed, check.recap.failed], [0, 0], check.out);
+  });
+
+  it('plain HTTP is an explicit choice that warns, and a member with data is never switched to it', async () => {
+    // The role's own etcd tasks alone (after its checks, which set the paths): quicker than the whole playbook.
+    const play = join(dir, 'etcd-plain.yml');
+    const role = (tasks: string): object => ({
+      'ansible.builtin.include_role': { name: 'rundock.rundock.host', tasks_from: tasks },
+    });
+    writeFileSync(
+      play,
+      JSON.stringify([{ hosts: 'all', gather_facts: false, tasks: [role('preflight'), role('etcd-tls')] }]),
+    );
+    const plain = await playbookAt(
+      play,
+      '--check',
+      '-e',
+      'rundock_etcd_tls=false',
+      '-e',
+      JSON.stringify({
+        rundock_etcd_endpoints: [`http://${ADDRESS}:2379`],
+        rundock_etcd_initial_cluster: `role-h1=http://${ADDRESS}:2380`,
+      }),
+    );
+    assert.notEqual(plain.code, 0, plain.out);
+    // Ansible wraps a warning to the terminal's width.
+    const out = plain.out.replace(/\s+/g, ' ');
+    assert.match(out, /\[WARNING\]: rundock_etcd_tls is false: etcd at http:\/\/10\.\S+:2379 is plain HTTP/);
+    assert.match(out, /the etcd member role-h1 already runs with data in \S+, over TLS/);
   });
 
   it('a new release replaces the old one: unpacked beside it, switched to, the old one removed', async () => {
