@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# DNS benchmark: `rundock dns` (fed by a throwaway real etcd) beside dnsmasq (from a hosts file), serving the same
-# 1,000 names svcNNNN.s.bench.example.com (one A record each), both on loopback, in one run on this machine:
+# DNS benchmark: `rundock dns` (fed by a throwaway real etcd) beside dnsmasq (from a hosts file) and Knot DNS (from a
+# zone file), serving the same 1,000 names svcNNNN.s.bench.example.com (one A record each), all on loopback, in one run
+# on this machine:
 #   1. full speed: dnsperf -l SECONDS -c 4 -v against each: qps, average and p99 latency, server CPU per query
-#   2. fixed rate: dnsperf -Q 20000 -l SECONDS -c 4 -v against each: p50/p99/p99.9 latency
+#   2. fixed rate: dnsperf -Q 20000 -l SECONDS -c 4 -v against each: p50/p99/p99.9 latency, and server CPU per query
+#      (user + system time of the server's processes over the run / queries answered) with its ratio to Knot's in
+#      the same round (rounds interleave the servers, so the machine's load weighs on each alike)
 #   3. 100,000 records (second domain s.big.example.com, put into etcd in transactions of 128): first a cold start
 #      with the records already in etcd (does the initial load complete, and when); then a server started on the
 #      empty zone while the records are put (they arrive through its watch): its resident memory (VmRSS summed over
@@ -13,13 +16,16 @@
 # as slower than any answer). rundock is run three ways: the default (one process, batched UDP through
 # dist/udp_batch-linux-x64-glibc.node), --workers 2 (Node's dgram sockets in two processes), and one process on Node's dgram socket.
 #
-# Needs: npm run build; /usr/bin/etcd; dnsperf, dnsmasq (Debian: dnsperf, dnsmasq-base), dig.
+# Needs: npm run build; /usr/bin/etcd; dnsperf, dnsmasq, knotd (Debian: dnsperf, dnsmasq-base, knot), dig.
 # Usage: bash bench/dns-perf.sh [SECONDS]           (default 20; everything on 127.0.0.1, nothing left running)
 #   ROUNDS=2   interleaved rounds of the 1,000-name runs; the best round of each server is reported
 #   RECORDS_BIG=100000  size of the large zone (0 skips that part)     COLD_WAIT=30  seconds a cold start may take
 #   PROFILE=1  also profile rundock --workers 1 at full speed (node --cpu-prof) and print the top self times
 #   KEEP=1     keep the temporary directory (dnsperf outputs, server logs)
 #   RUNDOCK_EXTRA="--workers 4"  another rundock configuration to add to the rows
+#   RUNDOCK_CONFIGS="default"    the rundock configurations to run, separated by | (default: "default|--workers 2|dgram")
+#   BASELINE=DIR  also run `rundock dns` (default configuration) from another built checkout, e.g. an archive of main
+#                 with its dist/: before and after a change in the same run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -32,9 +38,10 @@ BIG_DOMAIN=s.big.example.com
 RATE=20000
 CHANGE_RUNS=20
 
-for tool in /usr/bin/etcd dnsperf dnsmasq dig node; do
-  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y etcd-server dnsperf dnsmasq-base dnsutils)" >&2; exit 1; }
+for tool in /usr/bin/etcd dnsperf dnsmasq knotd dig node; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y etcd-server dnsperf dnsmasq-base knot dnsutils)" >&2; exit 1; }
 done
+[ -z "${BASELINE:-}" ] || [ -f "$BASELINE/bin/rundock.js" ] || { echo "BASELINE=$BASELINE has no bin/rundock.js" >&2; exit 1; }
 [ -f dist/rundock.cjs ] || { echo "build first: npm run build" >&2; exit 1; }
 DNSMASQ=$(command -v dnsmasq)
 
@@ -102,13 +109,37 @@ PIDS+=($!)
 DNSMASQ_PID=$!
 DNSMASQ_VERSION=$("$DNSMASQ" --version | awk 'NR==1 {print $3}')
 
-# start_rundock NAME DOMAIN [ARGS...]: sets RD_PORT, RD_PID
+# Knot DNS with its defaults (a UDP worker thread per CPU), the same names from a zone file.
+KNOT_PORT=$(free_port)
+mkdir -p "$TMP/knot"
+cat >"$TMP/knot.conf" <<EOF
+server:
+    rundir: "$TMP/knot"
+    listen: 127.0.0.1@$KNOT_PORT
+control:
+    listen: "$TMP/knot/knot.sock"
+log:
+  - target: stderr
+    any: warning
+database:
+    storage: "$TMP/knot"
+zone:
+  - domain: $DOMAIN
+    storage: "$TMP/small"
+    file: "zone"
+EOF
+knotd -c "$TMP/knot.conf" 2>"$TMP/knot.log" &
+PIDS+=($!)
+KNOT_PID=$!
+KNOT_VERSION=$(knotd --version | awk '{print $NF}')
+
+# start_rundock NAME DOMAIN [ARGS...]: sets RD_PORT, RD_PID (RD_ROOT: the checkout to run, this one by default)
 start_rundock() {
   local name=$1 domain=$2; shift 2
   RD_PORT=$(free_port)
   local metrics; metrics=$(free_port)
   # Its own process group (setsid), so the clean-up reaches its worker processes too.
-  setsid node bin/rundock.js dns --etcd "$ETCD" --domain "$domain" --listen "127.0.0.1:$RD_PORT" \
+  setsid node "${RD_ROOT:-$ROOT}/bin/rundock.js" dns --etcd "$ETCD" --domain "$domain" --listen "127.0.0.1:$RD_PORT" \
     --metrics-listen "127.0.0.1:$metrics" "$@" >"$TMP/rundock-$name.log" 2>&1 &
   RD_PID=$!
   PIDS+=(-"$RD_PID")
@@ -121,12 +152,14 @@ stop_rundock() { # stop_rundock PID
 
 # default: one process, batched UDP (dist/udp_batch-linux-x64-glibc.node); --workers 2: two processes on Node's dgram sockets;
 # dgram: one process on Node's dgram socket (RUNDOCK_DNS_UDP=node), what the addon saves.
-CONFIGS=("default" "--workers 2" "dgram")
+IFS='|' read -r -a CONFIGS <<<"${RUNDOCK_CONFIGS:-default|--workers 2|dgram}"
 [ -n "${RUNDOCK_EXTRA:-}" ] && CONFIGS+=("$RUNDOCK_EXTRA")
+[ -n "${BASELINE:-}" ] && CONFIGS+=("baseline")
 start_config() { # start_config NAME DOMAIN CONFIG
   # shellcheck disable=SC2086
   case "$3" in
     default) start_rundock "$1" "$2" ;;
+    baseline) RD_ROOT=$BASELINE start_rundock "$1" "$2" ;;
     dgram) RUNDOCK_DNS_UDP=node start_rundock "$1" "$2" ;;
     *) start_rundock "$1" "$2" $3 ;;
   esac
@@ -138,12 +171,14 @@ for i in "${!CONFIGS[@]}"; do
   RD_PORTS[$i]=$RD_PORT; RD_PIDS[$i]=$RD_PID
 done
 wait_answer "$DNSMASQ_PORT" svc0000.$DOMAIN || { log "dnsmasq does not answer"; cat "$TMP/dnsmasq.log" >&2; exit 1; }
+wait_answer "$KNOT_PORT" svc0999.$DOMAIN || { log "knotd does not answer"; cat "$TMP/knot.log" >&2; exit 1; }
 for i in "${!CONFIGS[@]}"; do
   wait_answer "${RD_PORTS[$i]}" svc0999.$DOMAIN || { log "rundock dns (${CONFIGS[$i]}) does not answer"; cat "$TMP/rundock-c$i.log" >&2; exit 1; }
 done
 # The last name must answer the same from both.
 A_DNSMASQ=$(dig @127.0.0.1 -p "$DNSMASQ_PORT" +short svc0999.$DOMAIN); A_RUNDOCK=$(dig @127.0.0.1 -p "${RD_PORTS[0]}" +short svc0999.$DOMAIN)
-[ "$A_DNSMASQ" = "$A_RUNDOCK" ] || { log "dnsmasq and rundock answer differently: $A_DNSMASQ / $A_RUNDOCK"; exit 1; }
+A_KNOT=$(dig @127.0.0.1 -p "$KNOT_PORT" +short svc0999.$DOMAIN)
+[ "$A_DNSMASQ" = "$A_RUNDOCK" ] && [ "$A_KNOT" = "$A_RUNDOCK" ] || { log "the servers answer differently: dnsmasq $A_DNSMASQ, knot $A_KNOT, rundock $A_RUNDOCK"; exit 1; }
 
 # run_perf NAME PORT PID [DNSPERF ARGS...]: runs dnsperf -v, prints "qps avg_ms p99_ms lost cpu_us_per_query" and keeps the files
 run_perf() {
@@ -161,10 +196,11 @@ run_perf() {
   echo "$(printf '%.0f' "$qps") $avg $(json "$lat" p99_ms) $(json "$lat" lost) $(calc "(($cpu1 - $cpu0) * 1000 / Math.max(1, $completed)).toFixed(1)") $(json "$lat" p50_ms) $(json "$lat" p999_ms)"
 }
 
-NAMES=("dnsmasq $DNSMASQ_VERSION")
-PORTS=("$DNSMASQ_PORT"); SERVER_PIDS=("$DNSMASQ_PID")
+NAMES=("dnsmasq $DNSMASQ_VERSION" "Knot DNS $KNOT_VERSION")
+PORTS=("$DNSMASQ_PORT" "$KNOT_PORT"); SERVER_PIDS=("$DNSMASQ_PID" "$KNOT_PID")
+KNOT=1 # its index in NAMES: the reference of the CPU ratios
 for i in "${!CONFIGS[@]}"; do
-  NAMES+=("rundock dns (${CONFIGS[$i]})"); PORTS+=("${RD_PORTS[$i]}"); SERVER_PIDS+=("${RD_PIDS[$i]}")
+  NAMES+=("rundock dns (${CONFIGS[$i]/baseline/default, BASELINE})"); PORTS+=("${RD_PORTS[$i]}"); SERVER_PIDS+=("${RD_PIDS[$i]}")
 done
 
 log "warm-up (3 s each)"
@@ -173,6 +209,7 @@ for i in "${!NAMES[@]}"; do dnsperf -s 127.0.0.1 -p "${PORTS[$i]}" -d "$TMP/smal
 # ROUNDS interleaved rounds (server A, B, C, A, B, C, ...); each server's best round is reported (the highest qps at
 # full speed, the lowest p99 at the fixed rate): noise from other work on the machine only ever makes a run worse.
 declare -a FULL FIXED ALL_FULL ALL_FIXED
+declare -A CPU_AT # "server,round" -> CPU µs per query at the fixed rate
 for round in $(seq 1 "$ROUNDS"); do
   for i in "${!NAMES[@]}"; do
     log "round $round/$ROUNDS, full speed, ${SECS} s: ${NAMES[$i]}"
@@ -187,6 +224,7 @@ for round in $(seq 1 "$ROUNDS"); do
     row=$(run_perf "fixed-$i-$round" "${PORTS[$i]}" "${SERVER_PIDS[$i]}" -l "$SECS" -Q "$RATE")
     p99=$(echo "$row" | awk '{print $3}')
     ALL_FIXED[$i]="${ALL_FIXED[$i]:-}${ALL_FIXED[$i]:+ / }$p99"
+    CPU_AT["$i,$round"]=$(echo "$row" | awk '{print $5}')
     if [ -z "${FIXED[$i]:-}" ] || node -e "process.exit(Number(process.argv[1]) < Number(process.argv[2]) ? 0 : 1)" "$p99" "$(echo "${FIXED[$i]}" | awk '{print $3}')"; then FIXED[$i]=$row; fi
   done
 done
@@ -243,21 +281,33 @@ for i in "${!CONFIGS_BIG[@]}"; do
 done
 
 if [ -n "${PROFILE:-}" ]; then
-  log "profile: rundock dns --workers 1 under dnsperf, ${SECS} s"
+  log "profile: rundock dns under dnsperf at a fixed $RATE qps, ${SECS} s"
   mkdir -p "$TMP/prof"
   RD_PORT=$(free_port)
   setsid node --cpu-prof --cpu-prof-dir="$TMP/prof" bin/rundock.js dns --etcd "$ETCD" --domain "$DOMAIN" --listen "127.0.0.1:$RD_PORT" \
-    --metrics-listen "127.0.0.1:$(free_port)" --workers 1 >"$TMP/rundock-prof.log" 2>&1 &
+    --metrics-listen "127.0.0.1:$(free_port)" >"$TMP/rundock-prof.log" 2>&1 &
   RD_PID=$!; PIDS+=(-"$RD_PID")
   wait_answer "$RD_PORT" svc0999.$DOMAIN
-  dnsperf -s 127.0.0.1 -p "$RD_PORT" -d "$TMP/small/queries.txt" -c 4 -l "$SECS" >/dev/null 2>&1
+  dnsperf -s 127.0.0.1 -p "$RD_PORT" -d "$TMP/small/queries.txt" -c 4 -l 3 >/dev/null 2>&1 # the cache filled
+  dnsperf -s 127.0.0.1 -p "$RD_PORT" -d "$TMP/small/queries.txt" -c 4 -l "$SECS" -Q "$RATE" >/dev/null 2>&1
   stop_rundock "$RD_PID"
-  PROFILE_TOP=$(helper profile "$(ls "$TMP"/prof/*.cpuprofile | head -1)" 25)
+  PROFILE_TOP=$(helper profile "$(ls "$TMP"/prof/*.cpuprofile | head -1)" 25 "$SECS")
 fi
 
 # --- report --------------------------------------------------------------------------------------------------------
 MB() { calc "($1 / 1024).toFixed(1)"; }
 field() { echo "$1" | awk -v n="$2" '{print $n}'; }
+median() { node -e "const v=process.argv.slice(1).map(Number).sort((a,b)=>a-b),m=v.length>>1;console.log((v.length%2?v[m]:(v[m-1]+v[m])/2).toFixed(2))" "$@"; }
+cpu_row() { # cpu_row I: the CPU table's row of server I (each round, median, ratio to Knot's of the same round, median)
+  local i=$1 round values=() ratios=()
+  for round in $(seq 1 "$ROUNDS"); do
+    values+=("${CPU_AT[$i,$round]}")
+    ratios+=("$(calc "(${CPU_AT[$i,$round]} / Math.max(0.1, ${CPU_AT[$KNOT,$round]})).toFixed(2)")")
+  done
+  local each; each=$(IFS=/; echo "${values[*]}" | sed 's|/| / |g')
+  local each_ratio; each_ratio=$(IFS=/; echo "${ratios[*]}" | sed 's|/| / |g')
+  echo "| ${NAMES[$i]} | $each µs | $(median "${values[@]}") µs | $each_ratio | **$(median "${ratios[@]}")** |"
+}
 DNSMASQ_QPS=$(field "${FULL[0]}" 1)
 echo
 echo "Run of $(date -u +%Y-%m-%d) (load average before: $LOAD_BEFORE) on $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), Node.js $(node --version), etcd $ETCD_VERSION, dnsperf $(dnsperf -h 2>&1 | awk '/^Version/ {print $2}'), $SECS s per run, $RECORDS names, dnsperf -c 4 (100 queries outstanding)."
@@ -275,6 +325,10 @@ for i in "${!NAMES[@]}"; do
   row=${FIXED[$i]}
   echo "| ${NAMES[$i]} | $(field "$row" 1) | $(field "$row" 6) ms | $(field "$row" 3) ms | $(field "$row" 7) ms | $(field "$row" 2) ms | $(field "$row" 5) µs | $(field "$row" 4) | ${ALL_FIXED[$i]} ms |"
 done
+echo
+echo "| server CPU per query at a fixed $RATE qps | each round | median | ratio to Knot's, each round | median ratio to Knot |"
+echo "|---|---|---|---|---|"
+for i in "${!NAMES[@]}"; do cpu_row "$i"; done
 echo
 echo "| resident memory with $RECORDS names (after the runs) | MiB |"
 echo "|---|---|"
@@ -295,7 +349,7 @@ done
 fi
 if [ -n "${PROFILE:-}" ]; then
   echo
-  echo "Self time, rundock dns --workers 1 at full speed (node --cpu-prof, top 25):"
+  echo "Where rundock dns spends its time at a fixed $RATE qps (node --cpu-prof, the ${SECS} s after a warm-up, top 25):"
   echo '```'
   echo "$PROFILE_TOP"
   echo '```'

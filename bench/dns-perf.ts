@@ -2,6 +2,7 @@
  * Helpers of bench/dns-perf.sh (run with `node --import tsx bench/dns-perf.ts COMMAND ...`):
  *
  *   files COUNT DOMAIN DIR          svcNNNN.DOMAIN, one A record each: DIR/hosts (dnsmasq --addn-hosts),
+ *                                   DIR/zone (Knot's zone file: the same records, TTL 30, the SOA rundock serves),
  *                                   DIR/queries.txt (dnsperf input, every name once, shuffled with a fixed seed)
  *   load ENDPOINT COUNT DOMAIN      the same names as SkyDNS records in etcd, in transactions of 128 puts
  *   unload ENDPOINT DOMAIN          deletes every record of DOMAIN
@@ -9,7 +10,8 @@
  *   change ENDPOINT DOMAIN PORT RUNS  RUNS times: etcd put of a new name -> first answer of it; JSON of the times
  *   rss PID                         VmRSS of PID and its descendants, KiB, with the per-process values
  *   cpu PID                         CPU time (user + system) of PID and its descendants so far, ms
- *   profile FILE.cpuprofile [N]     the N functions with the most self time in a `node --cpu-prof` profile
+ *   profile FILE.cpuprofile [N] [S]  the N functions with the most self time in a `node --cpu-prof` profile, in its
+ *                                   last S seconds if given (a steady run after start-up), as shares of busy time
  *
  * Loopback only; every loop is bounded.
  */
@@ -56,7 +58,21 @@ async function files(count: number, domain: string, dir: string): Promise<void> 
     [names[i], names[j]] = [names[j] as string, names[i] as string];
   }
   await writeFile(`${dir}/hosts`, `${hosts.join('\n')}\n`, { mode: 0o644 });
+  await writeFile(`${dir}/zone`, zoneFile(domain, count), { mode: 0o644 });
   await writeFile(`${dir}/queries.txt`, `${names.map((n) => `${n} A`).join('\n')}\n`, { mode: 0o644 });
+}
+
+/** A zone file of the same names for Knot: TTL 30 as the records say, the SOA rundock answers with. */
+function zoneFile(domain: string, count: number): string {
+  const lines = [
+    `$ORIGIN ${domain}.`,
+    '$TTL 30',
+    '@ SOA ns.dns hostmaster 1 7200 1800 86400 30',
+    '@ NS ns.dns',
+    'ns.dns A 127.0.0.1',
+  ];
+  for (let i = 0; i < count; i++) lines.push(`${serviceName(i, count)} A ${serviceAddress(i)}`);
+  return `${lines.join('\n')}\n`;
 }
 
 async function load(endpoint: string, count: number, domain: string): Promise<void> {
@@ -227,24 +243,44 @@ async function cpu(pid: number): Promise<void> {
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
-  hitCount?: number;
 }
 
-async function profile(file: string, top: number): Promise<void> {
-  const data = JSON.parse(await readFile(file, 'utf8')) as { nodes: ProfileNode[] };
-  const self = new Map<string, number>();
-  let total = 0;
+async function profile(file: string, top: number, lastSeconds: number): Promise<void> {
+  const data = JSON.parse(await readFile(file, 'utf8')) as {
+    nodes: ProfileNode[];
+    samples: number[];
+    timeDeltas: number[];
+    endTime: number;
+    startTime: number;
+  };
+  const names = new Map<number, string>();
   for (const node of data.nodes) {
-    const hits = node.hitCount ?? 0;
-    total += hits;
     const { functionName, url, lineNumber } = node.callFrame;
     const where = url === '' ? '' : ` ${url.replace(/^.*\/(node_modules\/|src\/|dist\/)/, '$1')}:${lineNumber + 1}`;
-    const key = `${functionName === '' ? '(anonymous)' : functionName}${where}`;
-    self.set(key, (self.get(key) ?? 0) + hits);
+    names.set(node.id, `${functionName === '' ? '(anonymous)' : functionName}${where}`);
   }
+  // Sample i was taken at startTime + the sum of timeDeltas up to i (µs); only the last `lastSeconds` count.
+  const from = lastSeconds > 0 ? data.endTime - lastSeconds * 1e6 : Number.NEGATIVE_INFINITY;
+  const self = new Map<string, number>();
+  let at = data.startTime;
+  let busy = 0;
+  let idle = 0;
+  data.samples.forEach((id, i) => {
+    at += data.timeDeltas[i] ?? 0;
+    if (at < from) return;
+    const name = names.get(id) ?? '?';
+    if (name === '(idle)') idle++;
+    else {
+      busy++;
+      self.set(name, (self.get(name) ?? 0) + 1);
+    }
+  });
+  console.log(
+    `busy ${((100 * busy) / Math.max(1, busy + idle)).toFixed(1)}% of the samples; self time as a share of busy:`,
+  );
   const rows = [...self].sort((a, b) => b[1] - a[1]).slice(0, top);
   for (const [name, hits] of rows)
-    console.log(`${((100 * hits) / Math.max(1, total)).toFixed(1).padStart(5)}%  ${name}`);
+    console.log(`${((100 * hits) / Math.max(1, busy)).toFixed(1).padStart(5)}%  ${name}`);
 }
 
 const [command, ...args] = process.argv.slice(2);
@@ -276,7 +312,7 @@ switch (command) {
     await cpu(Number(need(0)));
     break;
   case 'profile':
-    await profile(need(0), Number(args[1] ?? 25));
+    await profile(need(0), Number(args[1] ?? 25), Number(args[2] ?? 0));
     break;
   default:
     console.error('usage: dns-perf.ts files|load|unload|latency|change|rss|cpu|profile ...');

@@ -50,6 +50,33 @@ describe('AnswerCache', () => {
     );
   });
 
+  it('serves in place from a shared buffer: the reply written at an offset under the id, nothing when it has no room', () => {
+    const cache = new AnswerCache();
+    const key = keyOf(cache);
+    fill(cache, key, q, 4, 100); // variants 1, 2, 0, as above
+    const input = Buffer.alloc(64);
+    query(0x4321).copy(input, 20);
+    const end = 20 + q.length;
+    assert.equal(cache.keyAt(input, 20, end, 'udp', 1, 1), key, 'the same key as the query on its own');
+    const output = Buffer.alloc(32, 0xee);
+    assert.equal(cache.serveInto(key, input, 20, end, 'udp', output, 8, 4), undefined, 'no room: nothing served');
+    assert.ok(
+      output.every((b) => b === 0xee),
+      'nothing written',
+    );
+    const served = cache.serveInto(key, input, 20, end, 'udp', output, 8, 5);
+    assert.deepEqual(served && { qtype: served.qtype, rcode: served.rcode, length: served.length }, {
+      ...meta,
+      length: 5,
+    });
+    assert.deepEqual([...output.subarray(6, 15)], [0xee, 0xee, 0x43, 0x21, 0x84, 0, 2, 0xee, 0xee]);
+    assert.equal(cache.serveInto(key, input, 20, end, 'udp', output, 8, 5)?.length, 5);
+    assert.equal(output[12], 0, 'then the next variant, in turn');
+    assert.equal(cache.serveInto(key, input, 20, end, 'tcp', output, 8, 5), undefined, 'not for another transport');
+    input[end - 1] = (input[end - 1] ?? 0) ^ 1; // the same hash slot, another question
+    assert.equal(cache.serveInto(key, input, 20, end, 'udp', output, 8, 5), undefined, 'nor for another question');
+  });
+
   it('never caches a name with more variants than it keeps: every instance must still come first in turn', () => {
     const cache = new AnswerCache();
     const key = keyOf(cache);

@@ -33,15 +33,20 @@ export class DurationHistogram {
   }
 
   observe(seconds: number): void {
+    this.observeMany(seconds, 1);
+  }
+
+  /** `times` observations of the same duration (the answers of one batch, sent together). */
+  observeMany(seconds: number, times: number): void {
     const bounds = this.upperBounds;
     for (let i = 0; i < bounds.length; i++) {
       if (seconds <= (bounds[i] as number)) {
-        this.counts[i] = (this.counts[i] as number) + 1;
+        this.counts[i] = (this.counts[i] as number) + times;
         break;
       }
     }
-    this.sum += seconds;
-    this.count++;
+    this.sum += seconds * times;
+    this.count += times;
   }
 
   async get(): Promise<HistogramData> {

@@ -111,12 +111,17 @@ export class DnsMetrics {
 
   /** Counts one answered query and its duration. */
   observe(qtype: string, rcode: string, seconds: number): void {
+    this.count(qtype, rcode);
+    this.duration.observe(seconds);
+  }
+
+  /** Counts one answered query whose duration is observed elsewhere (batched UDP observes a batch's at once). */
+  count(qtype: string, rcode: string): void {
     const type = QTYPES.has(qtype) ? qtype : 'other';
     let byRcode = this.pending.get(type);
     if (byRcode === undefined) this.pending.set(type, (byRcode = new Map<string, { n: number }>()));
     const count = byRcode.get(rcode);
     if (count === undefined) byRcode.set(rcode, { n: 1 });
     else count.n++;
-    this.duration.observe(seconds);
   }
 }

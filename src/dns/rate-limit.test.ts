@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RateLimiter } from './rate-limit.js';
+import { ipv4Text, RateLimiter } from './rate-limit.js';
 
 function clock(): { now: () => number; advance: (ms: number) => void } {
   let t = 1_000_000;
@@ -56,6 +56,25 @@ describe('RateLimiter', () => {
       () => new RateLimiter({ perSecond: 1, exempt: ['10.0.0.0/33'] }),
       /10\.0\.0\.0\/33 is not an address/,
     );
+  });
+
+  it('decides the same for an IPv4 address given as a number (batched UDP), exempt prefixes included', () => {
+    const c = clock();
+    const options = { perSecond: 10, burst: 20, exempt: ['127.0.0.0/8'] };
+    const byText = new RateLimiter(options, c.now);
+    const byNumber = new RateLimiter(options, c.now);
+    const tally = (address: number): Record<string, number> => {
+      const counts: Record<string, number> = { answer: 0, drop: 0, slip: 0 };
+      for (let i = 0; i < 30; i++) counts[byNumber.checkIPv4(address)]! += 1;
+      return counts;
+    };
+    assert.equal(ipv4Text(0x0a000001), '10.0.0.1');
+    assert.deepEqual(tally(0x0a000001), decisions(byText, '10.0.0.1', 30));
+    assert.deepEqual(tally(0x0a000001), { answer: 0, drop: 15, slip: 15 });
+    c.advance(1000);
+    assert.deepEqual(tally(0x0a000001), decisions(byText, '10.0.0.1', 30));
+    assert.deepEqual(tally(0x7f000002), { answer: 30, drop: 0, slip: 0 }, '127.0.0.2 is exempt');
+    assert.deepEqual(tally(0x0a000002), { answer: 20, drop: 5, slip: 5 }, 'another client, its own bucket');
   });
 
   it('bounds its memory: past maxClients new clients share one bucket, and quiet clients are forgotten', () => {

@@ -35,7 +35,8 @@ const OVERFLOW_KEY = '(overflow)';
 
 /** Per-client token buckets; `now` is injectable for tests (milliseconds). */
 export class RateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
+  /** By client: an address string, an IPv4 address as a number (checkIPv4), a /64, or OVERFLOW_KEY. */
+  private readonly buckets = new Map<string | number, Bucket>();
   private readonly burst: number;
   private readonly slip: number;
   private readonly maxClients: number;
@@ -55,22 +56,43 @@ export class RateLimiter {
   /** Counts one query from `address` and says whether to answer it. */
   check(address: string): RateDecision {
     if (this.o.perSecond <= 0) return 'answer';
+    const now = this.clock();
+    return this.take(this.buckets.get(address) ?? this.newClient(address, address, now), now);
+  }
+
+  /** check() of an IPv4 address given as a 32-bit number (batched UDP's: no string made per query). */
+  checkIPv4(address: number): RateDecision {
+    if (this.o.perSecond <= 0) return 'answer';
+    const now = this.clock();
+    return this.take(this.buckets.get(address) ?? this.newClient(address, ipv4Text(address), now), now);
+  }
+
+  private clock(): number {
     const now = this.now();
     if (now - this.lastSweep > 10_000) this.sweep(now);
-    let bucket = this.buckets.get(address);
-    if (bucket === undefined) {
-      if (this.exempt.check(address, isIPv4(address) ? 'ipv4' : 'ipv6')) {
-        if (this.buckets.size < this.maxClients)
-          this.buckets.set(address, { tokens: 0, at: now, limited: 0, exempt: true });
-        return 'answer';
-      }
-      const key = clientKey(address);
-      bucket = this.buckets.get(key) ?? this.buckets.get(OVERFLOW_KEY);
-      if (bucket === undefined) {
-        bucket = { tokens: this.burst, at: now, limited: 0, exempt: false };
-        this.buckets.set(this.buckets.size < this.maxClients ? key : OVERFLOW_KEY, bucket);
-      }
+    return now;
+  }
+
+  /**
+   * The bucket of a client with none under `id` (its address, as a string or an IPv4 number): an exempt one kept
+   * under `id`, else the one of its client key (IPv6: its /64), else the overflow one or a new one.
+   */
+  private newClient(id: string | number, address: string, now: number): Bucket {
+    if (this.exempt.check(address, isIPv4(address) ? 'ipv4' : 'ipv6')) {
+      const bucket = { tokens: 0, at: now, limited: 0, exempt: true };
+      if (this.buckets.size < this.maxClients) this.buckets.set(id, bucket);
+      return bucket;
     }
+    const key = typeof id === 'number' ? id : clientKey(address);
+    let bucket = this.buckets.get(key) ?? this.buckets.get(OVERFLOW_KEY);
+    if (bucket === undefined) {
+      bucket = { tokens: this.burst, at: now, limited: 0, exempt: false };
+      this.buckets.set(this.buckets.size < this.maxClients ? key : OVERFLOW_KEY, bucket);
+    }
+    return bucket;
+  }
+
+  private take(bucket: Bucket, now: number): RateDecision {
     if (bucket.exempt) {
       bucket.at = now;
       return 'answer';
@@ -96,6 +118,11 @@ export class RateLimiter {
     const refill = (this.burst / this.o.perSecond) * 1000;
     for (const [key, bucket] of this.buckets) if (now - bucket.at >= refill) this.buckets.delete(key);
   }
+}
+
+/** The dotted text of an IPv4 address given as a 32-bit number. */
+export function ipv4Text(address: number): string {
+  return `${address >>> 24}.${(address >>> 16) & 255}.${(address >>> 8) & 255}.${address & 255}`;
 }
 
 /** IPv4 clients are limited per address, IPv6 per /64 (one host's share of a network). */

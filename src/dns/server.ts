@@ -114,7 +114,12 @@ async function bindBoth(
   options: DnsServerOptions,
 ): Promise<{ udp: UdpListener; tcp: Server }> {
   for (let attempt = 1; ; attempt++) {
-    const udp = await bindUdp({ ...options, listen, handle: (message) => handler.handle(message, 'udp') });
+    const udp = await bindUdp({
+      ...options,
+      listen,
+      handle: (message) => handler.handle(message, 'udp'),
+      fromCache: (input, start, end, output, at, room) => handler.replyFromCache(input, start, end, output, at, room),
+    });
     const tcp = createServer();
     // Per process: with shared listeners the whole server holds up to N workers times this many.
     tcp.maxConnections = options.maxTcpConnections ?? 256;

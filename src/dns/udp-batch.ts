@@ -9,23 +9,37 @@ import { fileURLToPath } from 'node:url';
 
 /** What native/udp_batch.c exports. */
 export interface UdpBatchAddon {
-  /** Binds a socket and polls it on Node's loop; `onBatch` answers each batch. Throws Node-style socket errors. */
-  open(host: string, port: number, onBatch: BatchHandler): [handle: object, boundPort: number];
-  /** One datagram outside a batch (a reply that came later, e.g. a forwarded query's). */
+  /**
+   * Binds a socket and polls it on Node's loop; `onBatch` answers each batch in the shared memory returned (see
+   * BatchHandler). Throws Node-style socket errors.
+   */
+  open(
+    host: string,
+    port: number,
+    onBatch: BatchHandler,
+  ): [handle: object, boundPort: number, input: Buffer, output: Buffer, meta: Uint32Array];
+  /** One datagram outside a batch (a reply that came later, e.g. a forwarded query's, or a long one). */
   send(handle: object, bytes: Buffer, address: string, port: number): void;
   close(handle: object): void;
+  /** The version of the shared memory's layout; BATCH_LAYOUT. */
+  readonly layout: number;
 }
 
+/** The layout this code reads (native/udp_batch.c's LAYOUT): input, output and meta shared per socket. */
+export const BATCH_LAYOUT = 2;
+
+/** Bytes of a slot in `input` and `output`: datagram i is at i × BATCH_SLOT, its reply too. */
+export const BATCH_SLOT = 4096;
+/** Words of `meta` per datagram: its length, source port, IPv4 source address (a number), and its reply's length. */
+export const BATCH_META = 4;
+
 /**
- * Datagram i is `data` from the sum of the lengths before it, `meta[2i]` bytes long, from `addresses[i]` port
- * `meta[2i + 1]`. Element i of the result is its reply, if any.
+ * Answers `count` datagrams. Datagram i is in `input` at i × BATCH_SLOT, `meta[4i]` bytes long, from port
+ * `meta[4i + 1]` of `addresses[i]` on an IPv6 socket, or of the IPv4 address `meta[4i + 2]` (a 32-bit number;
+ * `addresses` is undefined on an IPv4 socket). Reply i goes into `output` at i × BATCH_SLOT, its length into
+ * `meta[4i + 3]` (0 when called: no reply). Everything is overwritten by the next batch: keep copies.
  */
-export type BatchHandler = (
-  data: Buffer,
-  meta: Uint32Array,
-  addresses: string[],
-  count: number,
-) => (Buffer | undefined)[];
+export type BatchHandler = (count: number, addresses: string[] | undefined) => void;
 
 /**
  * The platform an addon must be built for to load here, as build/native.mjs names its output: `linux-x64-glibc`.
@@ -60,7 +74,11 @@ function load(tag: string): { addon: UdpBatchAddon | undefined; reason: string }
     return { addon: undefined, reason: `no ${name} for this platform (${tag}): ${built}` };
   }
   try {
-    return { addon: createRequire(import.meta.url)(path) as UdpBatchAddon, reason: path };
+    const addon = createRequire(import.meta.url)(path) as UdpBatchAddon;
+    // A file left by an older build (when compiling failed since) speaks another layout.
+    if (addon.layout !== BATCH_LAYOUT)
+      return { addon: undefined, reason: `${path} is from another version (rebuild it: npm run build)` };
+    return { addon, reason: path };
   } catch (error) {
     return {
       addon: undefined,

@@ -8,8 +8,8 @@ import { isIP, type AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Reply } from './handler.js';
 import type { DnsMetrics } from './metrics.js';
-import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
-import { udpBatchAddon } from './udp-batch.js';
+import { ipv4Text, RateLimiter, type RateDecision, type RateLimitOptions } from './rate-limit.js';
+import { BATCH_META, BATCH_SLOT, udpBatchAddon } from './udp-batch.js';
 import { FLAG_TC, headerOnlyReply, isQueryHeader, RCODE } from './wire.js';
 
 /** A bound UDP listener. */
@@ -24,6 +24,11 @@ export interface UdpOptions {
   listen: { host: string; port: number };
   /** Answers one message (the QueryHandler). */
   handle: (message: Buffer) => Reply;
+  /**
+   * Batched UDP's fast path (QueryHandler.replyFromCache): writes the cached reply to `input[start, end)` into
+   * `output` at `at`, at most `room` bytes, and returns its length; 0 when there is none (then `handle` answers).
+   */
+  fromCache?: (input: Buffer, start: number, end: number, output: Buffer, at: number, room: number) => number;
   rateLimit?: RateLimitOptions | undefined;
   /** A node:cluster worker: the dgram socket the primary shares. */
   shared?: boolean | undefined;
@@ -45,34 +50,24 @@ export async function bindUdp(o: UdpOptions): Promise<UdpListener> {
 }
 
 async function bindEither(o: UdpOptions): Promise<UdpListener> {
-  const respond = responder(o);
-  if (o.shared === true) return bindDgram(o, respond);
+  const limiter = o.rateLimit === undefined || o.rateLimit.perSecond <= 0 ? undefined : new RateLimiter(o.rateLimit);
+  if (o.shared === true) return bindDgram(o, limiter);
   const { addon, reason } = udpBatchAddon();
   if (addon === undefined) {
     // The one line that says why this server answers at about half the rate it could (docs: src/dns/README.md).
     const level = reason === 'RUNDOCK_DNS_UDP=node' ? 'info' : 'warn';
     o.log[level]({ udp_engine: 'dgram', reason }, "batched UDP addon not used: UDP on Node's dgram socket");
-    return bindDgram(o, respond);
+    return bindDgram(o, limiter);
   }
   let handle: object | undefined;
-  const [opened, port] = addon.open(o.listen.host, o.listen.port, (data, meta, addresses, count) => {
-    const replies = new Array<Buffer | undefined>(count);
-    let at = 0;
-    for (let i = 0; i < count; i++) {
-      const length = meta[2 * i] as number;
-      const address = addresses[i] as string;
-      const sourcePort = meta[2 * i + 1] as number;
-      const result = respond(data.subarray(at, (at += length)), address);
-      if (result instanceof Promise)
-        result.then(
-          (bytes) => bytes && handle && addon.send(handle, bytes, address, sourcePort),
-          () => undefined,
-        );
-      else replies[i] = result;
-    }
-    return replies;
-  });
+  // Batches come from the loop, never from within open(): `answerer` exists by the first one.
+  const [opened, port, input, output, meta] = addon.open(o.listen.host, o.listen.port, (count, addresses) =>
+    answerer.answer(count, addresses),
+  );
   handle = opened;
+  const answerer = new BatchAnswerer(o, limiter, { input, output, meta }, (bytes, to, toPort) => {
+    if (handle !== undefined) addon.send(handle, bytes, to, toPort);
+  });
   const address: AddressInfo = { address: o.listen.host, family: isIP(o.listen.host) === 6 ? 'IPv6' : 'IPv4', port };
   return {
     engine: 'batch',
@@ -84,18 +79,88 @@ async function bindEither(o: UdpOptions): Promise<UdpListener> {
   };
 }
 
-/** The answer to one datagram from `address`: rate limited (dropped, or TC=1 to retry over TCP) or the handler's. */
-function responder(o: UdpOptions): (message: Buffer, address: string) => Reply {
-  const limiter = o.rateLimit === undefined || o.rateLimit.perSecond <= 0 ? undefined : new RateLimiter(o.rateLimit);
-  return (message, address) => {
-    const decision = limiter?.check(address) ?? 'answer';
-    if (decision === 'answer') return o.handle(message);
-    o.metrics?.rateLimited.labels(decision).inc();
-    return decision === 'slip' && isQueryHeader(message) ? truncatedReply(message) : undefined;
-  };
+/** The addon's memory shared with JavaScript (udp-batch.ts: BatchHandler). */
+interface BatchMemory {
+  input: Buffer;
+  output: Buffer;
+  meta: Uint32Array;
 }
 
-async function bindDgram(o: UdpOptions, respond: (message: Buffer, address: string) => Reply): Promise<UdpListener> {
+/**
+ * Answers batches in place: a cached answer is written straight into its reply slot (no object made); any other
+ * query is copied out of the shared input (the next batch overwrites it) and answered as a dgram one is. A reply
+ * that comes later (forwarded) or does not fit its slot goes on its own through `sendLater`.
+ */
+class BatchAnswerer {
+  constructor(
+    private readonly o: UdpOptions,
+    private readonly limiter: RateLimiter | undefined,
+    private readonly memory: BatchMemory,
+    private readonly sendLater: (bytes: Buffer, address: string, port: number) => void,
+  ) {}
+
+  answer(count: number, addresses: string[] | undefined): void {
+    const { input, output, meta } = this.memory;
+    const started = performance.now();
+    let cached = 0;
+    for (let i = 0; i < count; i++) {
+      const start = BATCH_SLOT * i;
+      const end = start + (meta[BATCH_META * i] as number);
+      const decision =
+        this.limiter === undefined
+          ? 'answer'
+          : addresses === undefined
+            ? this.limiter.checkIPv4(meta[BATCH_META * i + 2] as number)
+            : this.limiter.check(addresses[i] as string);
+      const length =
+        decision === 'answer' ? (this.o.fromCache?.(input, start, end, output, start, BATCH_SLOT) ?? 0) : 0;
+      if (length > 0) cached++;
+      meta[BATCH_META * i + 3] = length > 0 ? length : this.uncached(i, decision, addresses);
+    }
+    if (cached > 0) this.o.metrics?.duration.observeMany((performance.now() - started) / 1000, cached);
+  }
+
+  /** Answers datagram i without the cache; returns the length of the reply put in its slot (0: none, or later). */
+  private uncached(i: number, decision: RateDecision, addresses: string[] | undefined): number {
+    if (decision === 'drop') return limited(this.o, decision);
+    const { input, output, meta } = this.memory;
+    const start = BATCH_SLOT * i;
+    const result = decided(
+      this.o,
+      decision,
+      Buffer.from(input.subarray(start, start + (meta[BATCH_META * i] as number))),
+    );
+    if (result === undefined) return 0;
+    if (result instanceof Buffer && result.length <= BATCH_SLOT) {
+      output.set(result, start);
+      return result.length;
+    }
+    const address = addresses?.[i] ?? ipv4Text(meta[BATCH_META * i + 2] as number);
+    const port = meta[BATCH_META * i + 1] as number;
+    const send = (bytes: Buffer | undefined): void => {
+      if (bytes !== undefined) this.sendLater(bytes, address, port);
+    };
+    if (result instanceof Promise) result.then(send, () => undefined);
+    else send(result);
+    return 0;
+  }
+}
+
+/** Counts a query over the rate limit; 0, the length of no reply. */
+function limited(o: UdpOptions, decision: 'drop' | 'slip'): 0 {
+  o.metrics?.rateLimited.labels(decision).inc();
+  return 0;
+}
+
+/** The answer to one datagram once the rate limit has decided: the handler's, none (dropped), or TC=1 (slip). */
+function decided(o: UdpOptions, decision: RateDecision, message: Buffer): Reply {
+  if (decision === 'answer') return o.handle(message);
+  limited(o, decision);
+  return decision === 'slip' && isQueryHeader(message) ? truncatedReply(message) : undefined;
+}
+
+async function bindDgram(o: UdpOptions, limiter: RateLimiter | undefined): Promise<UdpListener> {
+  const respond = (message: Buffer, address: string): Reply => decided(o, limiter?.check(address) ?? 'answer', message);
   const socket = createSocket({ type: isIP(o.listen.host) === 6 ? 'udp6' : 'udp4', lookup: literalLookup });
   const reply = (bytes: Buffer | undefined, to: RemoteInfo): void => {
     if (bytes === undefined) return;
