@@ -207,7 +207,7 @@ describe('help', () => {
     const gateway = (await rundock(['gateway', '--help'])).stdout.replace(/\s+/g, ' ');
     assert.match(
       gateway,
-      /--route-listen <\[addr:\]port> listen address of route servers \(repeatable; default 80\) --/,
+      /--route-listen <\[addr:\]port> plain HTTP listen address of route servers \(repeatable; default 80\) --/,
     );
     assert.doesNotMatch(gateway, /default: \[\]/, 'one default each');
     const top = (await rundock(['--help'])).stdout.replace(/\s+/g, ' ');

@@ -248,8 +248,9 @@ describe('the rundock Ansible module', () => {
   it('route and strip_prefix reach the container as the labels the agent reads', async () => {
     const name = uniqueName('ans');
     created.push(name);
-    const routes = `route='["shop.example.com", "shop.example.com/api"]' strip_prefix=true`;
-    const run = await adhoc(`name=${name} image=${IMAGE} state=present announce=auto port=8080 ${routes}`);
+    const route = ['shop.example.com', 'shop.example.com/api'];
+    const spec = { name, image: IMAGE, state: 'present', announce: 'auto', port: 8080, route, strip_prefix: true };
+    const run = await play([spec]);
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     const labels = (await inspectContainer(name))?.Config.Labels;
     assert.equal(labels?.['io.rundock.routes'], '["shop.example.com","shop.example.com/api"]');

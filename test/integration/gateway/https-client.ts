@@ -14,8 +14,17 @@ export interface HttpsAnswer {
   error?: string;
 }
 
-/** GET https://HOSTNAME:PORT/PATH against 127.0.0.1, trusting only `ca`. Never throws. */
-export function httpsGet(port: number, hostname: string, ca: string, path = '/'): Promise<HttpsAnswer> {
+/**
+ * GET https://HOSTNAME:PORT/PATH against 127.0.0.1, trusting only `ca`; with `allowExpired`, a certificate of `ca`
+ * past its end still answers (which one is served matters, not the clock). Never throws.
+ */
+export function httpsGet(
+  port: number,
+  hostname: string,
+  ca: string,
+  path = '/',
+  o: { allowExpired?: boolean } = {},
+): Promise<HttpsAnswer> {
   return new Promise((resolve) => {
     const req = request(
       {
@@ -25,11 +34,18 @@ export function httpsGet(port: number, hostname: string, ca: string, path = '/')
         servername: hostname,
         headers: { host: hostname },
         ca,
+        rejectUnauthorized: o.allowExpired !== true,
         timeout: 5000,
         agent: false,
       },
       (response) => {
-        const serial = (response.socket as TLSSocket).getPeerCertificate().serialNumber?.toUpperCase();
+        const socket = response.socket as TLSSocket;
+        const refused = socket.authorizationError;
+        if (refused !== null && refused !== undefined && String(refused) !== 'CERT_HAS_EXPIRED') {
+          response.destroy();
+          return resolve({ status: 0, body: '', error: String(refused) });
+        }
+        const serial = socket.getPeerCertificate().serialNumber?.toUpperCase();
         let body = '';
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => (body += chunk));

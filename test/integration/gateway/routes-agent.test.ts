@@ -72,13 +72,15 @@ describe('rundock enable --route, served by the agent gateway with automatic HTT
     await rm(stateDir, { recursive: true, force: true });
   });
 
-  it('enable --route: HTTPS on the hostname within 30 s (the order included), HTTP redirects, ps shows it', async () => {
+  // The issue's promise is a minute; its 30 s target (order included) is the benchmark's (bench/gateway-https.ts).
+  it('enable --route: HTTPS on the hostname within a minute (the order included), HTTP redirects, ps shows it', async (t) => {
     const started = performance.now();
     const enabled = await enable(shop, 'shop-home', ['--route', SHOP]);
     assert.equal(enabled.code, 0, enabled.stderr);
-    await waitFor(async () => (await httpsGet(httpsPort, SHOP, root)).body === 'shop-home\n', 30_000, 100);
+    await waitFor(async () => (await httpsGet(httpsPort, SHOP, root)).body === 'shop-home\n', 60_000, 100);
     const elapsed = performance.now() - started;
-    assert.ok(elapsed < 30_000, `HTTPS after ${Math.round(elapsed)} ms`);
+    t.diagnostic(`enable --route to the first HTTPS 200: ${Math.round(elapsed)} ms`);
+    assert.ok(elapsed < 60_000, `HTTPS after ${Math.round(elapsed)} ms`);
     assert.equal((await httpGet(httpPort, SHOP, '/x')).status, 308);
     const ps = await rundock(['ps', '--json', '--agent', agent.status]);
     const row = (JSON.parse(ps.stdout) as { services: { name: string; routes: string[] }[] }).services.find(
