@@ -201,10 +201,11 @@ class GatewayRunner implements Gateway {
       this.report.renderFailed(error, this.o.templateFile);
       return;
     }
+    const renderMs = performance.now() - started;
     const result = await this.applier.apply(text);
     // The file on disk now names these upstreams; hand-written config may reference them from here on.
     if (result.outcome === 'reloaded' || result.outcome === 'reload_failed') this.kept = plans.map((p) => p.service);
-    this.report.applied(result, plans, performance.now() - started);
+    this.report.applied(result, plans, { renderMs, elapsedMs: performance.now() - started });
     if (result.outcome === 'reloaded' || result.outcome === 'unchanged') this.publishServing(plans);
     if (result.outcome === 'reloaded') this.retries = 0;
     if (result.outcome === 'reload_failed') this.scheduleRetry();

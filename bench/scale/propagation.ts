@@ -1,0 +1,99 @@
+/**
+ * Propagation: a container killed in a simulated host's engine (it dies, Docker's `die` event reaches the agent,
+ * which withdraws its record), timed until its name gets NXDOMAIN from `rundock dns`, until its server line leaves
+ * the gateway's file, and until nginx serves without it (the gateway's report after the reload). Then the container
+ * starts again and the bench waits until it is back everywhere before the next kill, after a random pause: the
+ * kills are spread over time, each measured from a settled state. Victims are drawn with a fixed seed.
+ */
+import { sleep } from '../common.js';
+import type { Context } from './context.js';
+import { hostAddress, instanceName, instancesOf, serverLine, type Instance } from './layout.js';
+import { dnsUntil, reports } from './observers.js';
+import { sampleProcess } from './samples.js';
+import type { Reload } from './gateway-process.js';
+
+const DNS_TIMEOUT_MS = 5_000;
+const GATEWAY_TIMEOUT_MS = 15_000;
+const MAX_PAUSE_MS = 1_000;
+
+/** Milliseconds from each kill to each point; NaN where the deadline passed first. */
+export interface Propagation {
+  dns: number[];
+  file: number[];
+  served: number[];
+  /** The gateway's renders during the phase (kills and revivals). */
+  reloads: Reload[];
+  /** CPU seconds spent over the phase, and the registry changes made (a kill and a revival each). */
+  cpu: { dns: number; gateway: number };
+  changes: number;
+}
+
+export async function propagation(
+  ctx: Context,
+  kills: number,
+  onProgress: (done: number) => void,
+): Promise<Propagation> {
+  const random = seeded(24);
+  const result: Propagation = { dns: [], file: [], served: [], reloads: [], cpu: { dns: 0, gateway: 0 }, changes: 0 };
+  const { dns, gateway } = ctx.system;
+  const [dnsBefore, gatewayBefore] = await Promise.all([sampleProcess(dns.pid), sampleProcess(gateway.pid)]);
+  const firstReload = gateway.reloads.length;
+  for (let i = 0; i < kills; i++) {
+    const host = Math.floor(random() * ctx.layout.hosts);
+    const victim = instancesOf(ctx.layout, host)[Math.floor(random() * ctx.layout.servicesPerHost)];
+    if (victim === undefined) throw new Error('no victim');
+    const [d, f, s] = await killOnce(ctx, victim);
+    result.dns.push(d);
+    result.file.push(f);
+    result.served.push(s);
+    await reviveOnce(ctx, victim);
+    result.changes += 2;
+    onProgress(i + 1);
+    await sleep(random() * MAX_PAUSE_MS);
+  }
+  const [dnsAfter, gatewayAfter] = await Promise.all([sampleProcess(dns.pid), sampleProcess(gateway.pid)]);
+  result.cpu = {
+    dns: dnsAfter.cpuSeconds - dnsBefore.cpuSeconds,
+    gateway: gatewayAfter.cpuSeconds - gatewayBefore.cpuSeconds,
+  };
+  result.reloads = gateway.reloads.slice(firstReload);
+  return result;
+}
+
+/** Kills the victim; resolves to the ms until DNS, the file and nginx had it gone (NaN: not within the deadline). */
+async function killOnce(ctx: Context, victim: Instance): Promise<[number, number, number]> {
+  const address = `${hostAddress(victim.host)}:${victim.port}`;
+  const line = serverLine(victim);
+  const waits = [
+    dnsUntil(ctx.dns, instanceName(victim), 'NXDOMAIN', DNS_TIMEOUT_MS),
+    ctx.file.until((text) => !text.includes(line), GATEWAY_TIMEOUT_MS, 'server gone from the file'),
+    ctx.serving.until((r) => !reports(r, victim.service, address), GATEWAY_TIMEOUT_MS, 'server no longer served'),
+  ];
+  const killedAt = await ctx.fleet.kill(victim.host, victim.slot);
+  const settled = await Promise.allSettled(waits);
+  const [d, f, s] = settled.map((r) => (r.status === 'fulfilled' ? Math.max(0, r.value - killedAt) : Number.NaN));
+  return [d ?? Number.NaN, f ?? Number.NaN, s ?? Number.NaN];
+}
+
+/** Starts the victim again and waits until DNS answers it and nginx serves it. */
+async function reviveOnce(ctx: Context, victim: Instance): Promise<void> {
+  const address = `${hostAddress(victim.host)}:${victim.port}`;
+  await ctx.fleet.revive(victim.host, victim.slot);
+  await Promise.all([
+    dnsUntil(ctx.dns, instanceName(victim), 'NOERROR', DNS_TIMEOUT_MS),
+    ctx.file.until((text) => text.includes(serverLine(victim)), GATEWAY_TIMEOUT_MS, 'server back in the file'),
+    ctx.serving.until((r) => reports(r, victim.service, address), GATEWAY_TIMEOUT_MS, 'server served again'),
+  ]);
+}
+
+/** A small deterministic PRNG (mulberry32): the same victims in every run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
