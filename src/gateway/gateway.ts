@@ -22,9 +22,9 @@ import { DEFAULT_DEBOUNCE, Debouncer, type DebounceOptions } from './debounce.js
 import { GATEWAY_WATCH_STATE, GatewayMetrics } from './metrics.js';
 import { NginxControl, type NginxOptions } from './nginx.js';
 import type { RenderOptions } from './options.js';
-import { planUpstreams, type UpstreamPlan } from './render.js';
+import { memoizedUpstreamText, planUpstreams, type UpstreamPlan } from './render.js';
 import { GatewayReport, type ReportStatus } from './report.js';
-import { hostPort, snapshotFromRecords } from './snapshot.js';
+import { hostPort } from './snapshot.js';
 import { RecordView } from './source.js';
 import { renderConfig } from './template-context.js';
 import { compileTemplate, type Template } from './template.js';
@@ -111,7 +111,9 @@ class GatewayRunner implements Gateway {
   readonly metrics: GatewayMetrics;
   private readonly file: ConfigFile;
   private readonly applier: ConfigApplier;
-  private readonly view = new RecordView(() => this.debouncer.trigger());
+  private readonly view: RecordView;
+  /** Each upstream's text, rendered again only when its service's instances changed. */
+  private readonly upstreamText = memoizedUpstreamText();
   private readonly debouncer: Debouncer;
   private feed: FeedState = 'loading';
   private following: { feed: RecordFeed; unsubscribe: () => void } | undefined;
@@ -126,6 +128,7 @@ class GatewayRunner implements Gateway {
   private readonly stopping = new AbortController();
 
   constructor(private readonly o: GatewayOptions) {
+    this.view = new RecordView(o.domain, () => this.debouncer.trigger());
     this.metrics = new GatewayMetrics(o.metricsRegistry);
     this.report = new GatewayReport(this.metrics, o.log, o.file);
     this.file = new ConfigFile(o.file);
@@ -190,13 +193,13 @@ class GatewayRunner implements Gateway {
   private async renderAndApply(): Promise<void> {
     if (this.feed !== 'watching') return; // never from a partial view; 'watching' triggers a run
     const started = performance.now();
-    const { snapshot, skipped } = snapshotFromRecords(this.o.domain, this.view.entries());
-    this.report.skipped(skipped);
+    const snapshot = this.view.snapshot();
+    this.report.skipped(this.view.skipped());
     const plans = planUpstreams(snapshot, this.o.render, this.kept);
     let text: string;
     try {
       const template = this.o.templateFile === undefined ? undefined : await loadTemplate(this.o.templateFile);
-      text = renderConfig(snapshot, this.o.render, this.kept, template);
+      text = renderConfig(snapshot, this.o.render, this.kept, template, this.upstreamText);
     } catch (error) {
       this.report.renderFailed(error, this.o.templateFile);
       return;

@@ -3,7 +3,7 @@
  * render, so a template and the default text always agree on upstream names and servers.
  */
 import { upstreamName, type RenderOptions } from './options.js';
-import { planUpstreams, renderRoute, renderUpstreams } from './render.js';
+import { planUpstreams, renderRoute, renderUpstream, renderUpstreams, type UpstreamText } from './render.js';
 import { hostPort, type UpstreamSnapshot } from './snapshot.js';
 import type { Template, TemplateValue } from './template.js';
 
@@ -16,6 +16,7 @@ export function templateContext(
   snapshot: UpstreamSnapshot,
   options: RenderOptions,
   keep: Iterable<string> = [],
+  upstreamText: UpstreamText = renderUpstream,
 ): { readonly [name: string]: TemplateValue } {
   const plans = planUpstreams(snapshot, options, keep);
   const services = plans.map((plan) => ({
@@ -42,6 +43,7 @@ export function templateContext(
       snapshot,
       upstreamsOnly,
       plans.map((p) => p.service),
+      upstreamText,
     ),
     route_blocks: options.routes
       .map((r) => renderRoute(r.hostname, upstreamName(options, r.service), options.listen))
@@ -51,15 +53,19 @@ export function templateContext(
   };
 }
 
-/** The file's text: the user's template over templateContext, or the default render. Throws a TemplateError. */
+/**
+ * The file's text: the user's template over templateContext, or the default render; `upstreamText` renders each
+ * upstream block (memoizedUpstreamText in the gateway). Throws a TemplateError.
+ */
 export function renderConfig(
   snapshot: UpstreamSnapshot,
   options: RenderOptions,
   keep: Iterable<string>,
   template?: Template,
+  upstreamText: UpstreamText = renderUpstream,
 ): string {
   const kept = [...keep];
   return template === undefined
-    ? renderUpstreams(snapshot, options, kept)
-    : template.render(templateContext(snapshot, options, kept));
+    ? renderUpstreams(snapshot, options, kept, upstreamText)
+    : template.render(templateContext(snapshot, options, kept, upstreamText));
 }
