@@ -39,6 +39,8 @@ export interface GatewayProcessOptions {
   /** A route to one service, so nginx listens (on loopback) and serves something. */
   route: { hostname: string; service: string };
   logFile: string;
+  /** Options for node itself, e.g. `--cpu-prof` to profile the gateway. */
+  nodeArgs?: readonly string[];
 }
 
 /** Starts the gateway and waits until its status answers. */
@@ -53,7 +55,7 @@ export async function startGatewayProcess(o: GatewayProcessOptions): Promise<Gat
     ...[options.pidFile ?? '', '--nginx-error-log', options.errorLog ?? ''],
     ...['--route', `${o.route.hostname}=${o.route.service}`, '--route-listen', `127.0.0.1:${await freePort()}`],
   ];
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), BIN, ...args], {
     env: { ...process.env, RUNDOCK_CONFIG: '/dev/null' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

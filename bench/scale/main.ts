@@ -8,8 +8,9 @@
  * Everything is stopped at the end, and a watchdog ends a run that overruns its budget.
  *
  * Usage: node --import tsx bench/scale/main.ts [--hosts 10,100,1000] [--services 20] [--steady SECONDS]
- *                                              [--kills N] [--lease-ttl SECONDS] [--quick]
+ *                                              [--kills N] [--lease-ttl SECONDS] [--quick] [--keep-logs]
  *   --steady     steady-state window per size (default 300); --quick: 30 s window and 20 kills
+ *   --keep-logs  keep each size's logs (gateway, DNS, hosts) even when it succeeds
  * Needs /usr/bin/etcd, /usr/sbin/nginx and a build (npm run build). Markdown on stdout, progress on stderr;
  * logs of the gateway and the hosts in a temporary directory, kept (and named) when a size fails.
  */
@@ -44,10 +45,11 @@ interface Args {
   steadyS: number;
   kills: number;
   leaseTtl: number;
+  keepLogs: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { hosts: [10, 100, 1000], services: 20, steadyS: 300, kills: 200, leaseTtl: 30 };
+  const args: Args = { hosts: [10, 100, 1000], services: 20, steadyS: 300, kills: 200, leaseTtl: 30, keepLogs: false };
   const number = (flag: string, value: string | undefined, min: number, max: number): number => {
     const n = Number(value);
     if (value === undefined || !Number.isInteger(n) || n < min || n > max)
@@ -57,13 +59,14 @@ function parseArgs(argv: readonly string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const [flag = '', value] = [argv[i], argv[i + 1]];
     if (flag === '--quick') [args.steadyS, args.kills] = [30, 20];
+    else if (flag === '--keep-logs') args.keepLogs = true;
     else if (flag === '--hosts') args.hosts = (value ?? '').split(',').map((v) => number(flag, v, 10, 2000));
     else if (flag === '--services') args.services = number(flag, value, 1, 100);
     else if (flag === '--steady') args.steadyS = number(flag, value, 10, 1800);
     else if (flag === '--kills') args.kills = number(flag, value, 1, 1000);
     else if (flag === '--lease-ttl') args.leaseTtl = number(flag, value, 5, 300);
     else throw new Error(`unknown argument ${flag} (see the usage in bench/scale/main.ts)`);
-    if (flag !== '--quick') i++;
+    if (flag !== '--quick' && flag !== '--keep-logs') i++;
   }
   if (args.hosts.some((n) => n % REPLICAS !== 0)) throw new Error(`--hosts must be multiples of ${REPLICAS}`);
   return args;
@@ -94,7 +97,7 @@ async function runSize(args: Args, layout: Layout): Promise<SizeResult> {
     etcd.close();
     await writeFile(join(dir, 'dns.log'), system.dns.logs());
     await system.stop();
-    if (failed) progress(`logs kept in ${dir}`);
+    if (failed || args.keepLogs) progress(`logs kept in ${dir}`);
     else await rm(dir, { recursive: true, force: true });
   };
   const fleet = (started.fleet = await Fleet.create(layout, join(dir, 'hosts.log')));

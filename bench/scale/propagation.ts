@@ -9,7 +9,7 @@ import { sleep } from '../common.js';
 import type { Context } from './context.js';
 import { hostAddress, instanceName, instancesOf, serverLine, type Instance } from './layout.js';
 import { dnsUntil, reports } from './observers.js';
-import { sampleProcess } from './samples.js';
+import { sampleEtcd, sampleProcess } from './samples.js';
 import type { Reload } from './gateway-process.js';
 
 const DNS_TIMEOUT_MS = 5_000;
@@ -26,6 +26,8 @@ export interface Propagation {
   /** CPU seconds spent over the phase, and the registry changes made (a kill and a revival each). */
   cpu: { dns: number; gateway: number };
   changes: number;
+  /** etcd over the phase: bytes of values put (host records, the gateway's reports), and its database's growth. */
+  etcd: { putBytes: number; dbGrowth: number };
 }
 
 export async function propagation(
@@ -34,9 +36,16 @@ export async function propagation(
   onProgress: (done: number) => void,
 ): Promise<Propagation> {
   const random = seeded(24);
-  const result: Propagation = { dns: [], file: [], served: [], reloads: [], cpu: { dns: 0, gateway: 0 }, changes: 0 };
-  const { dns, gateway } = ctx.system;
-  const [dnsBefore, gatewayBefore] = await Promise.all([sampleProcess(dns.pid), sampleProcess(gateway.pid)]);
+  const result: Propagation = {
+    ...{ dns: [], file: [], served: [], reloads: [], cpu: { dns: 0, gateway: 0 } },
+    ...{ changes: 0, etcd: { putBytes: 0, dbGrowth: 0 } },
+  };
+  const { dns, gateway, etcd } = ctx.system;
+  const [dnsBefore, gatewayBefore, etcdBefore] = await Promise.all([
+    sampleProcess(dns.pid),
+    sampleProcess(gateway.pid),
+    sampleEtcd(etcd.endpoints),
+  ]);
   const firstReload = gateway.reloads.length;
   for (let i = 0; i < kills; i++) {
     const host = Math.floor(random() * ctx.layout.hosts);
@@ -51,7 +60,15 @@ export async function propagation(
     onProgress(i + 1);
     await sleep(random() * MAX_PAUSE_MS);
   }
-  const [dnsAfter, gatewayAfter] = await Promise.all([sampleProcess(dns.pid), sampleProcess(gateway.pid)]);
+  const [dnsAfter, gatewayAfter, etcdAfter] = await Promise.all([
+    sampleProcess(dns.pid),
+    sampleProcess(gateway.pid),
+    sampleEtcd(etcd.endpoints),
+  ]);
+  result.etcd = {
+    putBytes: etcdAfter.putBytes - etcdBefore.putBytes,
+    dbGrowth: etcdAfter.dbBytes - etcdBefore.dbBytes,
+  };
   result.cpu = {
     dns: dnsAfter.cpuSeconds - dnsBefore.cpuSeconds,
     gateway: gatewayAfter.cpuSeconds - gatewayBefore.cpuSeconds,

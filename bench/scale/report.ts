@@ -22,6 +22,7 @@ const s = (v: number): string => `${(v / 1000).toFixed(1)} s`;
 const rate = (v: number): string => (v === 0 ? '0' : v < 0.1 ? v.toFixed(3) : v.toFixed(1));
 const pct = (v: number): string => `${(v * 100).toFixed(1)} %`;
 const mib = (kib: number): string => `${(kib / 1024).toFixed(0)} MiB`;
+const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
 
 function header(results: readonly SizeResult[], first: string): string[] {
   return [first, ...results.map((r) => `${r.layout.hosts} x ${r.layout.servicesPerHost}`)];
@@ -106,6 +107,10 @@ export function propagationTable(results: readonly SizeResult[]): string {
       [p.reloads.map((r) => r.renderMs), p.reloads.map((r) => r.testMs), p.reloads.map((r) => r.reloadMs)]
         .map(median)
         .join(' / '),
+    ),
+    per(
+      'etcd per registry change: bytes put / database growth',
+      (p) => `${kib(p.etcd.putBytes / p.changes)} / ${kib(p.etcd.dbGrowth / p.changes)}`,
     ),
     per(
       'CPU per registry change: dns / gateway',

@@ -26,6 +26,9 @@ export interface EtcdSample {
   watchStreams: number;
   keys: number;
   leaderRssBytes: number;
+  /** Bytes of the values put so far (the leader's count), and the size of its database file. */
+  putBytes: number;
+  dbBytes: number;
 }
 
 /** Reads every member's /metrics at once. */
@@ -62,6 +65,8 @@ export async function sampleEtcd(endpoints: readonly string[]): Promise<EtcdSamp
     watchStreams: sum('etcd_debugging_mvcc_watch_stream_total'),
     keys: readValue(leaderText, 'etcd_debugging_mvcc_keys_total'),
     leaderRssBytes: readValue(leaderText, 'process_resident_memory_bytes'),
+    putBytes: readValue(leaderText, 'etcd_debugging_mvcc_total_put_size_in_bytes'),
+    dbBytes: readValue(leaderText, 'etcd_mvcc_db_total_size_in_bytes'),
   };
 }
 

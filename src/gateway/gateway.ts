@@ -24,7 +24,7 @@ import { NginxControl, type NginxOptions } from './nginx.js';
 import type { RenderOptions } from './options.js';
 import { memoizedUpstreamText, planUpstreams, type UpstreamPlan } from './render.js';
 import { GatewayReport, type ReportStatus } from './report.js';
-import { hostPort } from './snapshot.js';
+import { ServingLists } from './serving.js';
 import { RecordView } from './source.js';
 import { renderConfig } from './template-context.js';
 import { compileTemplate, type Template } from './template.js';
@@ -117,8 +117,8 @@ class GatewayRunner implements Gateway {
   private readonly debouncer: Debouncer;
   private feed: FeedState = 'loading';
   private following: { feed: RecordFeed; unsubscribe: () => void } | undefined;
-  /** The services and servers last reported (serving), as text: a report is published only when they change. */
-  private reported: string | undefined;
+  /** The services and servers last reported (serving): a report is published only when they change. */
+  private readonly serving = new ServingLists();
   /** Services of the last applied text: they stay (as placeholders) while hand-written config may reference them. */
   private kept: string[] = [];
   private readonly report: GatewayReport;
@@ -217,10 +217,8 @@ class GatewayRunner implements Gateway {
   /** Reports the servers nginx now has for each rendered service, when they differ from the last report. */
   private publishServing(plans: readonly UpstreamPlan[]): void {
     if (this.o.serving === undefined) return;
-    const services = Object.fromEntries(plans.map((p) => [p.service, p.instances.map(hostPort)]));
-    const text = JSON.stringify(services);
-    if (text === this.reported) return;
-    this.reported = text;
+    const services = this.serving.changed(plans);
+    if (services === undefined) return;
     const applied_at = new Date().toISOString();
     this.o.serving.publish({
       host: this.o.serving.host,
