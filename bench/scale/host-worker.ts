@@ -5,6 +5,7 @@
  * (protocol.ts). Warnings of the agents and registries go to stderr, which the orchestrator keeps in a log file.
  */
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { Agent } from '../../src/agent/agent.js';
 import { AgentMetrics } from '../../src/agent/metrics.js';
@@ -88,6 +89,8 @@ async function startHost(h: number, layout: Layout, etcd: string[], leaseTtl: nu
   agentRef.agent = agent;
   hosts.set(h, { engine, agent, containers });
   await agent.start();
+  // Its records (and host record) written, as the registry reports it: the agent writes in the background.
+  while (registry.status().written < containers.length + 1) await sleep(50);
 }
 
 function container(h: number, slot: number): { engine: MemoryEngine; id: string } {

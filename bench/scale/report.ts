@@ -47,11 +47,17 @@ export function coldStartTable(results: readonly SizeResult[]): string {
       'records (services in the domain)',
       ...results.map((r) => `${r.layout.hosts * r.layout.servicesPerHost} (${r.services})`),
     ],
-    row("every agent's first sync done", (c) => c.agents),
+    row("every agent's records written (as it reports)", (c) => c.agents),
     row('the last record in etcd', (c) => c.etcd),
     row('the last record in DNS', (c) => c.dns),
     row("the last server in the gateway's file", (c) => c.file),
     row('nginx serving all of them', (c) => c.served),
+    [
+      'CPU meanwhile: etcd (3 members) / agents / dns / gateway',
+      ...results.map(({ cold: { cpu } }) =>
+        [cpu.etcd, cpu.agents, cpu.dns, cpu.gateway].map((v) => `${v.toFixed(1)} s`).join(' / '),
+      ),
+    ],
   ]);
 }
 
@@ -79,8 +85,8 @@ export function steadyTable(results: readonly SizeResult[]): string {
     per('bytes sent to clients/s', (st) => `${(st.etcd.sentBytes / 1024).toFixed(1)} KiB`),
     per('lease renewals/s (leader)', (st) => rate(st.etcd.renewals)),
     per(
-      'leader CPU (one core)',
-      (st) => `${pct(st.etcd.leaderCpu)}${st.etcd.leaderChanged ? ' (leader changed)' : ''}`,
+      'CPU (one core): leader / all three members',
+      (st) => `${pct(st.etcd.leaderCpu)} / ${pct(st.etcd.cpu)}${st.etcd.leaderChanged ? ' (leader changed)' : ''}`,
     ),
     per('watchers / keys', (st) => `${st.watchers} / ${st.keys}`),
     per('CPU: rundock dns / gateway', (st) => `${pct(st.cpu.dns)} / ${pct(st.cpu.gateway)}`),

@@ -19,6 +19,8 @@ export interface EtcdSample {
   /** Lease renewals, as the leader counts them. */
   renewals: number;
   leaderCpuSeconds: number;
+  /** CPU of all three members. */
+  cpuSeconds: number;
   /** Which member leads (index). */
   leader: number;
   /** Gauges: watchers, watch streams (all members), keys, leader's resident memory (bytes). */
@@ -60,6 +62,7 @@ export async function sampleEtcd(endpoints: readonly string[]): Promise<EtcdSamp
     sentBytes: sum('etcd_network_client_grpc_sent_bytes_total'),
     renewals: readValue(leaderText, 'etcd_debugging_lease_renewed_total'),
     leaderCpuSeconds: readValue(leaderText, 'process_cpu_seconds_total'),
+    cpuSeconds: sum('process_cpu_seconds_total'),
     leader,
     watchers: sum('etcd_debugging_mvcc_watcher_total'),
     watchStreams: sum('etcd_debugging_mvcc_watch_stream_total'),
@@ -78,8 +81,9 @@ export interface EtcdRates {
   watchEvents: number;
   sentBytes: number;
   renewals: number;
-  /** The leader's CPU, as a share of one core (0..1). */
+  /** The leader's CPU, and all three members', as a share of one core (0..1). */
   leaderCpu: number;
+  cpu: number;
   /** The leader changed in between: its CPU figure mixes two members. */
   leaderChanged: boolean;
 }
@@ -95,6 +99,7 @@ export function etcdRates(a: EtcdSample, b: EtcdSample): EtcdRates {
     sentBytes: (b.sentBytes - a.sentBytes) / seconds,
     renewals: (b.renewals - a.renewals) / seconds,
     leaderCpu: (b.leaderCpuSeconds - a.leaderCpuSeconds) / seconds,
+    cpu: (b.cpuSeconds - a.cpuSeconds) / seconds,
     leaderChanged: a.leader !== b.leader,
   };
 }
