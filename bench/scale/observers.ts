@@ -108,6 +108,41 @@ export class ServingWatch extends Latest<ServingReport | undefined> {
   }
 }
 
+/** Deletions under a prefix, seen through an etcd watch: when a given key goes. */
+export class DeleteWatch {
+  private watcher: Watcher | undefined;
+  private readonly waiting = new Map<string, (at: number) => void>();
+
+  constructor(
+    private readonly client: Etcd3,
+    private readonly prefix: string,
+  ) {}
+
+  async start(): Promise<void> {
+    this.watcher = await this.client.watch().prefix(this.prefix).create();
+    this.watcher.on('delete', (kv) => {
+      const key = kv.key.toString();
+      this.waiting.get(key)?.(now());
+      this.waiting.delete(key);
+    });
+  }
+
+  /** When `key` is next deleted (call it before the delete can happen). */
+  next(key: string, timeoutMs: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(key);
+        reject(new Error(`${key}: no delete within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiting.set(key, (at) => (clearTimeout(timer), resolve(at)));
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.watcher?.cancel();
+  }
+}
+
 /** Servers in a serving report. */
 export function reportedServers(report: ServingReport | undefined): number {
   return Object.values(report?.services ?? {}).reduce((n, list) => n + list.length, 0);

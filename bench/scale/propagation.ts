@@ -7,8 +7,9 @@
  */
 import { sleep } from '../common.js';
 import type { Context } from './context.js';
-import { hostAddress, instanceName, instancesOf, serverLine, type Instance } from './layout.js';
-import { dnsUntil, reports } from './observers.js';
+import { domainPrefix } from '../../src/registry/path.js';
+import { DOMAIN, hostAddress, instanceKeyOf, instanceName, instancesOf, serverLine, type Instance } from './layout.js';
+import { DeleteWatch, dnsUntil, reports } from './observers.js';
 import { sampleEtcd, sampleProcess } from './samples.js';
 import type { Reload } from './gateway-process.js';
 
@@ -18,6 +19,8 @@ const MAX_PAUSE_MS = 1_000;
 
 /** Milliseconds from each kill to each point; NaN where the deadline passed first. */
 export interface Propagation {
+  /** From the kill to the record's delete, as an etcd watch sees it: the agent's share (and etcd's commit). */
+  deleted: number[];
   dns: number[];
   file: number[];
   served: number[];
@@ -37,7 +40,7 @@ export async function propagation(
 ): Promise<Propagation> {
   const random = seeded(24);
   const result: Propagation = {
-    ...{ dns: [], file: [], served: [], reloads: [], cpu: { dns: 0, gateway: 0 } },
+    ...{ deleted: [], dns: [], file: [], served: [], reloads: [], cpu: { dns: 0, gateway: 0 } },
     ...{ changes: 0, etcd: { putBytes: 0, dbGrowth: 0 } },
   };
   const { dns, gateway, etcd } = ctx.system;
@@ -47,19 +50,23 @@ export async function propagation(
     sampleEtcd(etcd.endpoints),
   ]);
   const firstReload = gateway.reloads.length;
+  const deletes = new DeleteWatch(ctx.etcd, domainPrefix(DOMAIN));
+  await deletes.start();
   for (let i = 0; i < kills; i++) {
     const host = Math.floor(random() * ctx.layout.hosts);
     const victim = instancesOf(ctx.layout, host)[Math.floor(random() * ctx.layout.servicesPerHost)];
     if (victim === undefined) throw new Error('no victim');
-    const [d, f, s] = await killOnce(ctx, victim);
-    result.dns.push(d);
-    result.file.push(f);
-    result.served.push(s);
+    const [e, d, f, s] = await killOnce(ctx, deletes, victim);
+    result.deleted.push(e ?? Number.NaN);
+    result.dns.push(d ?? Number.NaN);
+    result.file.push(f ?? Number.NaN);
+    result.served.push(s ?? Number.NaN);
     await reviveOnce(ctx, victim);
     result.changes += 2;
     onProgress(i + 1);
     await sleep(random() * MAX_PAUSE_MS);
   }
+  await deletes.stop();
   const [dnsAfter, gatewayAfter, etcdAfter] = await Promise.all([
     sampleProcess(dns.pid),
     sampleProcess(gateway.pid),
@@ -77,19 +84,22 @@ export async function propagation(
   return result;
 }
 
-/** Kills the victim; resolves to the ms until DNS, the file and nginx had it gone (NaN: not within the deadline). */
-async function killOnce(ctx: Context, victim: Instance): Promise<[number, number, number]> {
+/**
+ * Kills the victim; resolves to the ms until its record was deleted in etcd, and until DNS, the file and nginx had it
+ * gone (NaN: not within the deadline).
+ */
+async function killOnce(ctx: Context, deletes: DeleteWatch, victim: Instance): Promise<number[]> {
   const address = `${hostAddress(victim.host)}:${victim.port}`;
   const line = serverLine(victim);
   const waits = [
+    deletes.next(instanceKeyOf(victim), DNS_TIMEOUT_MS),
     dnsUntil(ctx.dns, instanceName(victim), 'NXDOMAIN', DNS_TIMEOUT_MS),
     ctx.file.until((text) => !text.includes(line), GATEWAY_TIMEOUT_MS, 'server gone from the file'),
     ctx.serving.until((r) => !reports(r, victim.service, address), GATEWAY_TIMEOUT_MS, 'server no longer served'),
   ];
   const killedAt = await ctx.fleet.kill(victim.host, victim.slot);
   const settled = await Promise.allSettled(waits);
-  const [d, f, s] = settled.map((r) => (r.status === 'fulfilled' ? Math.max(0, r.value - killedAt) : Number.NaN));
-  return [d ?? Number.NaN, f ?? Number.NaN, s ?? Number.NaN];
+  return settled.map((r) => (r.status === 'fulfilled' ? Math.max(0, r.value - killedAt) : Number.NaN));
 }
 
 /** Starts the victim again and waits until DNS answers it and nginx serves it. */

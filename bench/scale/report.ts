@@ -105,6 +105,7 @@ export function propagationTable(results: readonly SizeResult[]): string {
   };
   return table(header(results, 'kill -> gone (p50 / p99 / worst)'), [
     per('kills', (p) => String(p.dns.length)),
+    per('record deleted in etcd (the agent and etcd)', (p) => spread(p.deleted)),
     per('NXDOMAIN from rundock dns', (p) => spread(p.dns)),
     per("server gone from the gateway's file", (p) => spread(p.file)),
     per('nginx serving without it (report)', (p) => spread(p.served)),
