@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'build/lazy/', 'ansible_collections/', 'library/'] },
+  { ignores: ['dist/', 'node_modules/', 'build/lazy/', 'ansible_collections/', 'library/', 'test-output/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   // JavaScript (the bin, the build script) imports what the build makes: type-aware rules need the TypeScript sources.

@@ -16,6 +16,7 @@ import { startAgent, waitFor, type AgentProcess } from '../test/integration/agen
 import { ADDRESSES, freePort, httpdCmd, IMAGE, rundockJson } from '../test/integration/harness.js';
 import { startEtcd, type EtcdProcess } from '../test/integration/registry/etcd-process.js';
 import { nowMs, progress, removeByPrefix, runBench, sleep, table } from './common.js';
+import { delta, grpcKey, readCounters, type Counters } from '../test/support/prometheus.js';
 
 const PREFIX = 'bench-rq-';
 const DOMAIN = 's.bench.example.com';
@@ -50,24 +51,6 @@ function parseArgs(argv: readonly string[]): Args {
   return { windowS, counts };
 }
 
-/** Counter values from a Prometheus text page, summed by the given label set (e.g. grpc_service/grpc_method). */
-type Counters = Map<string, number>;
-
-function readCounters(text: string, metric: string, keyOf: (labels: Map<string, string>) => string): Counters {
-  const counters: Counters = new Map();
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${metric}{`) && !line.startsWith(`${metric} `)) continue;
-    const match = /^[^{ ]+(?:\{(.*)\})?\s+(\S+)/.exec(line);
-    if (!match?.[2]) continue;
-    const labels = new Map<string, string>();
-    for (const [, name, value] of (match[1] ?? '').matchAll(/(\w+)="([^"]*)"/g))
-      if (name !== undefined && value !== undefined) labels.set(name, value);
-    const key = keyOf(labels);
-    counters.set(key, (counters.get(key) ?? 0) + Number(match[2]));
-  }
-  return counters;
-}
-
 interface Sample {
   at: number;
   /** etcd: gRPC messages received, by `Service/Method`. */
@@ -77,9 +60,6 @@ interface Sample {
   /** the agent's own counters. */
   agent: Counters;
 }
-
-const grpcKey = (labels: Map<string, string>): string =>
-  `${(labels.get('grpc_service') ?? '?').replace(/^etcdserverpb\./, '')}/${labels.get('grpc_method') ?? '?'}`;
 
 async function sample(etcdEndpoint: string, agentStatus: string): Promise<Sample> {
   const [etcdText, agentText] = await Promise.all([
@@ -105,12 +85,6 @@ async function sample(etcdEndpoint: string, agentStatus: string): Promise<Sample
     started: readCounters(etcdText, 'grpc_server_started_total', grpcKey),
     agent,
   };
-}
-
-function delta(before: Counters, after: Counters): Counters {
-  const out: Counters = new Map();
-  for (const [key, value] of after) out.set(key, value - (before.get(key) ?? 0));
-  return out;
 }
 
 interface Measured {

@@ -158,6 +158,20 @@ describe('ZoneIndex', () => {
     );
   });
 
+  it("a change leaves every other name's answer as it was: only the names above the changed key are gathered again", () => {
+    const { index } = reference();
+    const grafana = index.find('grafana.s.prod.example.com')?.records;
+    const host = index.find('node-back-1.influxdb.s.prod.example.com')?.records;
+    index.delete(key('influxdb', 'node-back-2'));
+    index.put(key('influxdb', 'node-back-3'), value('10.0.0.7'));
+    assert.equal(index.find('grafana.s.prod.example.com')?.records, grafana, 'the same list, not gathered again');
+    assert.equal(index.find('node-back-1.influxdb.s.prod.example.com')?.records, host);
+    assert.deepEqual(names(index, 'influxdb.s.prod.example.com'), [
+      'node-back-1.influxdb.s.prod.example.com',
+      'node-back-3.influxdb.s.prod.example.com',
+    ]);
+  });
+
   it('holds 100,000 records in a bounded heap, with O(depth) updates', () => {
     const index = new ZoneIndex(DOMAIN);
     const before = process.memoryUsage().heapUsed;

@@ -19,9 +19,9 @@ import { DEFAULT_DEBOUNCE, Debouncer } from './debounce.js';
 import type { Gateway, GatewayOptions, GatewayStatus } from './gateway-types.js';
 import { GATEWAY_WATCH_STATE, GatewayMetrics } from './metrics.js';
 import { NginxControl } from './nginx.js';
-import { planUpstreams, type UpstreamPlan } from './render.js';
+import { memoizedUpstreamText, planUpstreams, type UpstreamPlan } from './render.js';
 import { GatewayReport } from './report.js';
-import { hostPort, snapshotFromRecords } from './snapshot.js';
+import { ServingLists } from './serving.js';
 import { RecordView } from './source.js';
 import { renderConfig } from './template-context.js';
 import { RouteSource } from './route-source.js';
@@ -62,14 +62,18 @@ class GatewayRunner implements Gateway {
   readonly metrics: GatewayMetrics;
   private readonly file: ConfigFile;
   private readonly applier: ConfigApplier;
-  private readonly view = new RecordView(() => this.debouncer.trigger());
+  private readonly view: RecordView;
   private readonly routes: RouteSource;
+  /** Each upstream's text, rendered again only when its service's instances changed. */
+  private readonly upstreamText = memoizedUpstreamText();
   private readonly debouncer: Debouncer;
   private readonly tls: GatewayTls;
   private feed: FeedState = 'loading';
   private following: { feed: RecordFeed; unsubscribe: () => void } | undefined;
-  /** The services and servers last reported (serving), as text: a report is published only when they change. */
-  private reported: string | undefined;
+  /** The services and servers last reported (serving): a report is published only when they change. */
+  private readonly serving = new ServingLists();
+  /** The certificates last reported, as text. */
+  private reportedCertificates: string | undefined;
   /** Services of the last applied text: they stay (as placeholders) while hand-written config may reference them. */
   private kept: string[] = [];
   private readonly report: GatewayReport;
@@ -79,6 +83,7 @@ class GatewayRunner implements Gateway {
   private readonly stopping = new AbortController();
 
   constructor(private readonly o: GatewayOptions) {
+    this.view = new RecordView(o.domain, () => this.debouncer.trigger());
     this.metrics = new GatewayMetrics(o.metricsRegistry);
     this.report = new GatewayReport(this.metrics, o.log, o.file);
     this.file = new ConfigFile(o.file);
@@ -165,8 +170,8 @@ class GatewayRunner implements Gateway {
     // Never from a partial view; 'watching' triggers a run.
     if (this.feed !== 'watching' || this.routes.state !== 'watching') return;
     const started = performance.now();
-    const { snapshot, skipped } = snapshotFromRecords(this.o.domain, this.view.entries());
-    this.report.skipped(skipped);
+    const snapshot = this.view.snapshot();
+    this.report.skipped(this.view.skipped());
     const table = this.routes.table(this.o.render);
     const plans = planUpstreams(snapshot, this.o.render, [...this.kept, ...table.services]);
     let text: string;
@@ -174,15 +179,16 @@ class GatewayRunner implements Gateway {
       const template = this.o.templateFile === undefined ? undefined : await loadTemplate(this.o.templateFile);
       const { https, challengePort } = this.tls;
       const servers = { table, certificates: await this.tls.prepare(table), https, challengePort };
-      text = renderConfig(snapshot, this.o.render, this.kept, template, servers);
+      text = renderConfig(snapshot, this.o.render, this.kept, template, servers, this.upstreamText);
     } catch (error) {
       this.report.renderFailed(error, this.o.templateFile);
       return;
     }
+    const renderMs = performance.now() - started;
     const result = await this.applier.apply(text);
     // The file on disk now names these upstreams; hand-written config may reference them from here on.
     if (result.outcome === 'reloaded' || result.outcome === 'reload_failed') this.kept = plans.map((p) => p.service);
-    this.report.applied(result, plans, performance.now() - started);
+    this.report.applied(result, plans, { renderMs, elapsedMs: performance.now() - started });
     if (result.outcome === 'reloaded' || result.outcome === 'unchanged') this.publishServing(plans);
     if (result.outcome === 'reloaded' || result.outcome === 'unchanged') await this.tls.served();
     if (result.outcome === 'reloaded') this.retries = 0;
@@ -192,7 +198,6 @@ class GatewayRunner implements Gateway {
   /** Reports the servers nginx now has for each rendered service (and each hostname's certificate), when they changed. */
   private publishServing(plans: readonly UpstreamPlan[]): void {
     if (this.o.serving === undefined) return;
-    const services = Object.fromEntries(plans.map((p) => [p.service, p.instances.map(hostPort)]));
     const certificates = this.tls.status().map(({ hostname, source, state, serial, not_after }) => ({
       hostname,
       source,
@@ -200,9 +205,11 @@ class GatewayRunner implements Gateway {
       ...(serial !== undefined && { serial }),
       ...(not_after !== undefined && { not_after }),
     }));
-    const text = JSON.stringify({ services, certificates });
-    if (text === this.reported) return;
-    this.reported = text;
+    const certificatesText = JSON.stringify(certificates);
+    const certificatesChanged = certificatesText !== this.reportedCertificates;
+    const services = this.serving.changed(plans) ?? (certificatesChanged ? this.serving.serversOf(plans) : undefined);
+    if (services === undefined) return;
+    this.reportedCertificates = certificatesText;
     const applied_at = new Date().toISOString();
     const revision = this.following?.feed.revision() ?? 0;
     this.o.serving.publish({ host: this.o.serving.host, revision, applied_at, services, certificates });

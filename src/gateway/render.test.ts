@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { recordKey } from '../registry/path.js';
 import { encodeRecord } from '../registry/record.js';
 import { gatewayRenderOptions } from './options.js';
-import { renderUpstreams } from './render.js';
+import { flagServers, memoizedUpstreamText, planUpstreams, renderUpstream, renderUpstreams } from './render.js';
 import { snapshotFromRecords } from './snapshot.js';
 
 const DOMAIN = 's.prod.example.com';
@@ -195,5 +195,25 @@ upstream rundock_influxdb {
       [recordKey(DOMAIN, 'grafana', 'b'), encodeRecord({ host: '10.0.0.6', port: 2 })],
     ]).snapshot;
     assert.equal(renderUpstreams(one, options), renderUpstreams(two, options));
+  });
+});
+
+describe('memoizedUpstreamText', () => {
+  it('renders as renderUpstream, and renders a service again only when it gets another instances array', () => {
+    const options = gatewayRenderOptions({ domain: DOMAIN });
+    const memo = memoizedUpstreamText();
+    const [grafana, influxdb] = planUpstreams(reference(), options);
+    assert.ok(grafana !== undefined && influxdb !== undefined);
+    assert.equal(memo(grafana), renderUpstream(grafana));
+    assert.equal(memo(influxdb), renderUpstream(influxdb));
+    // The same array again is not rendered again (the gateway's view never changes an array it handed out).
+    (grafana.instances as unknown as { port: number }[])[0]!.port = 9999;
+    assert.match(memo(grafana), /server 10\.0\.0\.5:8087;/);
+    const changed = { ...grafana, instances: [...grafana.instances] };
+    assert.match(memo(changed), /server 10\.0\.0\.5:9999;/);
+    assert.equal(
+      renderUpstreams(reference(), options, [], flagServers(options), memo),
+      renderUpstreams(reference(), options),
+    );
   });
 });

@@ -45,21 +45,26 @@ export function planUpstreams(
   }));
 }
 
+/** The text of one upstream block (renderUpstream, or a memo of it). */
+export type UpstreamText = (plan: UpstreamPlan) => string;
+
 /**
  * The nginx text of the snapshot: a header comment, the upstreams, then the route servers (`servers`; without it,
- * the gateway's flag routes alone, over plain HTTP).
+ * the gateway's flag routes alone, over plain HTTP). `upstreamText` renders each upstream (memoizedUpstreamText: only
+ * changed services are rendered again).
  */
 export function renderUpstreams(
   snapshot: UpstreamSnapshot,
   options: RenderOptions,
   keep: Iterable<string> = [],
   servers: RouteServers = flagServers(options),
+  upstreamText: UpstreamText = renderUpstream,
 ): string {
   const plans = planUpstreams(snapshot, options, [...keep, ...servers.table.services]);
   const resolver = options.resolve?.resolver;
   const blocks = plans.map((plan, i) =>
     resolver === undefined
-      ? renderUpstream(plan)
+      ? upstreamText(plan)
       : renderResolveUpstream(plan, options.domain, resolver, i === 0 ? resolveZoneKib(plans.length) : undefined),
   );
   return [header(options.domain), ...blocks, ...renderRouteServers(servers, options)].join('\n');
@@ -79,6 +84,22 @@ export function renderUpstream(plan: UpstreamPlan): string {
           (instance) => `    server ${hostPort(instance)}${serverParams(plan.settings, instance.weight)};`,
         );
   return block(`upstream ${plan.name}`, [...balanceLines(plan.settings), ...servers, ...keepaliveLines(plan.settings)]);
+}
+
+/**
+ * renderUpstream, remembered per instances array: the gateway's view keeps the very array of a service none of whose
+ * records changed (source.ts), so a change renders its own service again and reuses every other block. One memo per
+ * gateway: the upstreams' settings come from its options, fixed for its life.
+ */
+export function memoizedUpstreamText(): UpstreamText {
+  const texts = new WeakMap<readonly UpstreamInstance[], { name: string; text: string }>();
+  return (plan) => {
+    const hit = texts.get(plan.instances);
+    if (hit !== undefined && hit.name === plan.name) return hit.text;
+    const text = renderUpstream(plan);
+    texts.set(plan.instances, { name: plan.name, text });
+    return text;
+  };
 }
 
 function header(domain: string): string {

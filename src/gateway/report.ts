@@ -64,11 +64,14 @@ export class GatewayReport {
     this.log.error({ err: error, template }, 'render failed; nginx keeps the last good config');
   }
 
-  /** One apply of rendered text (`plans` what was rendered, `elapsedMs` since the render started). */
-  applied(result: ApplyResult, plans: readonly UpstreamPlan[], elapsedMs: number): void {
+  /**
+   * One apply of rendered text: `plans` what was rendered; `renderMs` the render (records to text), `elapsedMs` the
+   * whole run since the render started.
+   */
+  applied(result: ApplyResult, plans: readonly UpstreamPlan[], times: { renderMs: number; elapsedMs: number }): void {
     this.metrics.renders.inc({ outcome: result.outcome === 'unchanged' ? 'unchanged' : 'changed' });
     if (result.outcome === 'unchanged') return;
-    if (result.outcome === 'reloaded') return this.reloaded(result, plans, elapsedMs);
+    if (result.outcome === 'reloaded') return this.reloaded(result, plans, times);
     this.metrics.reloads.inc({ outcome: result.outcome });
     if (result.outcome === 'invalid') {
       this.metrics.validationFailures.inc();
@@ -89,7 +92,7 @@ export class GatewayReport {
   private reloaded(
     result: Extract<ApplyResult, { outcome: 'reloaded' }>,
     plans: readonly UpstreamPlan[],
-    elapsedMs: number,
+    { renderMs, elapsedMs }: { renderMs: number; elapsedMs: number },
   ): void {
     const upstreams = plans.length;
     const servers = plans.reduce((n, p) => n + p.instances.length, 0);
@@ -110,6 +113,7 @@ export class GatewayReport {
       {
         upstreams,
         servers,
+        render_ms: Math.round(renderMs),
         test_ms: Math.round(result.testMs),
         reload_ms: Math.round(result.reloadMs),
         confirmed: result.confirmed,

@@ -8,14 +8,14 @@ import type { FeedProvider, FeedState } from '../registry/feed.js';
 import { claimsFrom, ROUTES_PREFIX } from '../registry/routes.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { RenderOptions } from './options.js';
+import { KeyValueView } from './key-value-view.js';
 import { buildRouteTable, type RouteConflict, type RouteTable } from './route-table.js';
-import { RecordView } from './source.js';
 
 /** The route records, their feed's state and the conflicts of the last table. */
 export class RouteSource {
   state: FeedState = 'loading';
   conflicts: readonly RouteConflict[] = [];
-  private readonly view: RecordView;
+  private readonly view: KeyValueView;
   private unsubscribe: (() => void) | undefined;
 
   /** `onChange` runs after every change of the records, and when the feed (again) watches. */
@@ -24,7 +24,7 @@ export class RouteSource {
     private readonly log: Logger,
     private readonly metrics: GatewayMetrics,
   ) {
-    this.view = new RecordView(onChange);
+    this.view = new KeyValueView(onChange);
   }
 
   async follow(feeds: FeedProvider): Promise<void> {

@@ -41,7 +41,7 @@ export function snapshotFromRecords(
   const byService = new Map<string, UpstreamInstance[]>();
   const skipped: SkippedRecord[] = [];
   for (const [key, value] of entries) {
-    const result = instanceOf(domain, key, value);
+    const result = parseRecord(domain, key, value);
     if ('reason' in result) {
       skipped.push(result);
       continue;
@@ -62,11 +62,11 @@ export function hostPort(instance: UpstreamInstance): string {
     : `${instance.address}:${instance.port}`;
 }
 
-function instanceOf(
-  domain: string,
-  key: string,
-  value: string,
-): { service: string; instance: UpstreamInstance } | SkippedRecord {
+/** One record as the snapshot takes it: an instance of a service, or a record left out with the reason. */
+export type ParsedRecord = { service: string; instance: UpstreamInstance } | SkippedRecord;
+
+/** Parses one record (key and value under `domain`) into an instance, or the reason it is left out. */
+export function parseRecord(domain: string, key: string, value: string): ParsedRecord {
   const parsed = parseRecordKey(domain, key);
   if (parsed === undefined)
     return { key, reason: 'not_a_service_key', detail: 'not /skydns/<domain>/<service>/<host>[/<instance>]' };
@@ -90,7 +90,7 @@ function instanceOf(
 }
 
 /** Sorted by instance name then address; one server per address (two records of one address would double its weight). */
-function uniqueSorted(instances: readonly UpstreamInstance[]): UpstreamInstance[] {
+export function uniqueSorted(instances: readonly UpstreamInstance[]): UpstreamInstance[] {
   const sorted = [...instances].sort((a, b) => cmp(a.instance, b.instance) || cmp(hostPort(a), hostPort(b)));
   const seen = new Set<string>();
   return sorted.filter((instance) => {

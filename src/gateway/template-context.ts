@@ -3,7 +3,7 @@
  * render, so a template and the default text always agree on upstream names and servers.
  */
 import type { RenderOptions } from './options.js';
-import { flagServers, planUpstreams, renderUpstreams } from './render.js';
+import { flagServers, planUpstreams, renderUpstream, renderUpstreams, type UpstreamText } from './render.js';
 import { renderRouteServers, type RouteServers } from './render-routes.js';
 import { hostPort, type UpstreamSnapshot } from './snapshot.js';
 import type { Template, TemplateValue } from './template.js';
@@ -18,6 +18,7 @@ export function templateContext(
   options: RenderOptions,
   keep: Iterable<string> = [],
   servers: RouteServers = flagServers(options),
+  upstreamText: UpstreamText = renderUpstream,
 ): { readonly [name: string]: TemplateValue } {
   const plans = planUpstreams(snapshot, options, [...keep, ...servers.table.services]);
   const services = plans.map((plan) => ({
@@ -49,6 +50,7 @@ export function templateContext(
       options,
       plans.map((p) => p.service),
       upstreamsOnly,
+      upstreamText,
     ),
     route_blocks: renderRouteServers(servers, options).join('\n'),
     services,
@@ -56,16 +58,20 @@ export function templateContext(
   };
 }
 
-/** The file's text: the user's template over templateContext, or the default render. Throws a TemplateError. */
+/**
+ * The file's text: the user's template over templateContext, or the default render; `upstreamText` renders each
+ * upstream block (memoizedUpstreamText in the gateway). Throws a TemplateError.
+ */
 export function renderConfig(
   snapshot: UpstreamSnapshot,
   options: RenderOptions,
   keep: Iterable<string>,
   template?: Template,
   servers: RouteServers = flagServers(options),
+  upstreamText: UpstreamText = renderUpstream,
 ): string {
   const kept = [...keep];
   return template === undefined
-    ? renderUpstreams(snapshot, options, kept, servers)
-    : template.render(templateContext(snapshot, options, kept, servers));
+    ? renderUpstreams(snapshot, options, kept, servers, upstreamText)
+    : template.render(templateContext(snapshot, options, kept, servers, upstreamText));
 }

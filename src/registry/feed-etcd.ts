@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Etcd3, Watcher } from 'etcd3';
 import type { Logger } from 'pino';
 import { backoffDelay } from '../shared/backoff.js';
@@ -6,6 +7,7 @@ import { distrustStream, etcdClient } from './etcd-client.js';
 import { etcdClientOptions, type EtcdConnection } from './etcd-connection.js';
 import { EtcdDiagnoser } from './etcd-diagnose.js';
 import { plainEtcdReason } from './etcd-message.js';
+import { watchProgress, type WatchProgress } from './etcd-progress.js';
 import { Condition } from '../shared/condition.js';
 import type { FeedDriver, FeedState, ZoneSink } from './feed.js';
 
@@ -26,14 +28,29 @@ export interface EtcdZoneFeedOptions extends EtcdConnection {
    * with its settings should say so and exit rather than serve nothing. Without it (the agent's DNS), it retries.
    */
   failOnAccessError?: boolean;
-  /** How often the view is checked against etcd (ms, default 1000); see EtcdZoneFeed. 0 turns the check off. */
-  verifyEveryMs?: number;
+  /** How often the watch is checked (ms, default 1000); see EtcdZoneFeed. 0 turns the check off. */
+  checkEveryMs?: number;
 }
 
 /** What a check sees: the number of keys under the prefix and the newest mod revision among them (0: none). */
 export interface PrefixSummary {
   count: number;
   newestModRevision: number;
+}
+
+/** What a check of the watch does: nothing, ask its member for progress, or compare the view with etcd. */
+export type WatchCheck = 'none' | 'ask' | 'verify';
+
+/**
+ * The check at `now` of a watch last heard from (an event, a progress answer, a reconnection) at `heardAt`, whose
+ * member was asked for progress at `askedAt` and has not answered since (undefined: not asked): a watch heard from
+ * within the period is alive; a silent one is asked; one that leaves the question unanswered for a period is
+ * suspect, and compared with etcd at every check until it answers. Times in ms.
+ */
+export function watchCheck(now: number, heardAt: number, askedAt: number | undefined, everyMs: number): WatchCheck {
+  if (now - heardAt < everyMs) return 'none';
+  if (askedAt === undefined) return 'ask';
+  return now - askedAt >= everyMs ? 'verify' : 'none';
 }
 
 /**
@@ -52,10 +69,13 @@ export function viewBehind(view: { count: number; revision: number }, etcd: Pref
  * last view. One per prefix per process (feeds.ts), its sink the FanOutFeed every consumer follows.
  *
  * A watch on a member that stops answering (cut off from this host) stays silent, without an error, until gRPC's
- * keep-alive ping gives up on the connection (about 7 s). So once a second the feed asks etcd (any member with a
- * leader) for a summary of the prefix, and when the view stays behind it for two checks in a row without the watch
- * delivering anything in between, it reloads through another connection: the view is never more than about two
- * seconds behind etcd while some member answers.
+ * keep-alive ping gives up on the connection (about 7 s). So a watch that has delivered nothing for a second is asked
+ * for progress (etcd-progress.ts: answered by the member at once, reading no key); when the question stays unanswered
+ * for a second, the feed asks etcd (any member with a leader) for a summary of the prefix, and a view behind it then
+ * reloads through another connection: the view is never more than about two seconds behind etcd while some member
+ * answers. At rest a feed thus sends one small message a second on its watch stream and reads no key; the summary,
+ * which etcd answers by reading every key of the prefix, is read only while a watch does not answer (and at every
+ * check against an etcd older than 3.4, which ignores progress requests).
  */
 export class EtcdZoneFeed implements FeedDriver {
   private readonly client: Etcd3;
@@ -66,9 +86,11 @@ export class EtcdZoneFeed implements FeedDriver {
   private currentRevision = 0;
   /** Keys in the view: the load's count, plus creations, minus deletions seen on the watch. */
   private count = 0;
-  /** The view's revision when the last check found it behind etcd, if it did. */
-  private behindAt: number | undefined;
-  private verifyTimer: NodeJS.Timeout | undefined;
+  /** When the watch last delivered anything, and when its member was asked for progress without answering yet. */
+  private heardAt = 0;
+  private askedAt: number | undefined;
+  private readonly progress: WatchProgress;
+  private checkTimer: NodeJS.Timeout | undefined;
   private verifying = false;
   private readonly diagnoser: EtcdDiagnoser;
   /** Ends every call and stream of the feed on stop(), whatever the member it waits on. */
@@ -93,6 +115,7 @@ export class EtcdZoneFeed implements FeedDriver {
     });
     this.prefix = o.prefix;
     this.etcd = new Condition(o.log, 'etcd', 'answering from the last view');
+    this.progress = watchProgress(this.client, () => this.heard());
   }
 
   /** The etcd revision the view reflects (the SOA serial). */
@@ -107,8 +130,8 @@ export class EtcdZoneFeed implements FeedDriver {
       await this.stop();
       throw access;
     }
-    const every = this.o.verifyEveryMs ?? 1000;
-    if (every > 0) this.verifyTimer = setInterval(() => void this.verify(), every).unref();
+    const every = this.o.checkEveryMs ?? 1000;
+    if (every > 0) this.checkTimer = setInterval(() => this.check(every), every).unref();
   }
 
   /**
@@ -117,7 +140,7 @@ export class EtcdZoneFeed implements FeedDriver {
    */
   stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.verifyTimer);
+    clearInterval(this.checkTimer);
     this.stopping.abort(new Error('the zone feed stopped'));
     void this.watcher?.cancel().catch(() => undefined);
     this.watcher = undefined;
@@ -139,8 +162,8 @@ export class EtcdZoneFeed implements FeedDriver {
       this.o.sink.replaceAll(response.kvs.map((kv) => [kv.key.toString(), kv.value.toString()] as [string, string]));
       this.currentRevision = Number(response.header.revision);
       this.count = response.kvs.length;
-      this.behindAt = undefined;
       this.watcher = await this.watch(this.currentRevision + 1, WATCH_CREATE_TIMEOUT_MS);
+      this.heard();
       this.attempts = 0;
       this.o.onState?.('watching');
       this.etcd.recovered();
@@ -175,6 +198,8 @@ export class EtcdZoneFeed implements FeedDriver {
         throw error;
       })
       .finally(() => clearTimeout(timer));
+    // Every response for this watcher: events, and etcd's own progress notifications.
+    watcher.on('data', () => this.heard());
     watcher.on('put', (kv) => {
       this.o.sink.put(kv.key.toString(), kv.value.toString());
       this.currentRevision = Number(kv.mod_revision);
@@ -193,6 +218,7 @@ export class EtcdZoneFeed implements FeedDriver {
       this.o.onState?.('disconnected');
     });
     watcher.on('connected', () => {
+      this.heard();
       this.etcd.recovered({ revision: this.currentRevision });
       this.o.onState?.('watching');
     });
@@ -204,7 +230,25 @@ export class EtcdZoneFeed implements FeedDriver {
     return watcher;
   }
 
-  /** Compares the view with a summary read from etcd; reloads when it stays behind (see the class comment). */
+  /** The watch delivered something (or was just created): it is alive, and any question to it answered. */
+  private heard(): void {
+    this.heardAt = performance.now();
+    this.askedAt = undefined;
+  }
+
+  /** Once a period (see watchCheck): asks a silent watch for progress; verifies one that does not answer. */
+  private check(everyMs: number): void {
+    if (this.stopped || this.watcher === undefined) return;
+    const now = performance.now();
+    const action = watchCheck(now, this.heardAt, this.askedAt, everyMs);
+    if (action === 'ask') {
+      this.askedAt = now;
+      // No stream open (etcd3 reconnecting): left unanswered, as by a member that does not answer.
+      this.progress.request();
+    } else if (action === 'verify') void this.verify();
+  }
+
+  /** Compares the view with a summary read from etcd; reloads through another member when it is behind. */
   private async verify(): Promise<void> {
     if (this.verifying || this.stopped || this.watcher === undefined) return;
     this.verifying = true;
@@ -220,21 +264,15 @@ export class EtcdZoneFeed implements FeedDriver {
     }
   }
 
+  /** The watch left a progress request unanswered: a view behind etcd means it stopped delivering. */
   private compare(summary: PrefixSummary): void {
-    if (this.stopped || this.watcher === undefined) return;
+    if (this.stopped || this.watcher === undefined || this.askedAt === undefined) return;
     const view = { count: this.count, revision: this.currentRevision };
-    if (!viewBehind(view, summary)) {
-      this.behindAt = undefined;
-      return;
-    }
-    if (this.behindAt !== view.revision) {
-      this.behindAt = view.revision;
-      return;
-    }
+    if (!viewBehind(view, summary)) return;
     const member = distrustStream(this.client, 'Watch');
     this.o.log.warn(
       { view, etcd: summary, member },
-      'the watch fell behind etcd (its member stopped answering?); reloading through another member',
+      'the watch stopped answering and fell behind etcd; reloading through another member',
     );
     this.o.onState?.('disconnected');
     void this.reload();

@@ -24,7 +24,7 @@ import {
 import { etcdClient } from '../../registry/etcd-client.js';
 import { etcdClientOptions, type EtcdConnection } from '../../registry/etcd-connection.js';
 import type { FeedProvider, FeedState } from '../../registry/feed.js';
-import { RecordView } from '../source.js';
+import { KeyValueView } from '../key-value-view.js';
 import type { AcmeLock, AcmeStore } from './store.js';
 
 export interface EtcdAcmeStoreOptions {
@@ -49,8 +49,8 @@ export async function etcdAcmeStore(o: EtcdAcmeStoreOptions): Promise<AcmeStore>
 class EtcdAcmeStore implements AcmeStore {
   private readonly client: Etcd3;
   private readonly watchers = new Set<(certificates: ReadonlyMap<string, StoredCertificate>) => void>();
-  private readonly certificates = new RecordView(() => this.notify());
-  private readonly challenges = new RecordView(() => undefined);
+  private readonly certificates = new KeyValueView(() => this.notify());
+  private readonly challenges = new KeyValueView(() => undefined);
   private readonly unsubscribe: (() => void)[] = [];
   private loaded = false;
 

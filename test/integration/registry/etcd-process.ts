@@ -116,16 +116,26 @@ export interface EtcdCluster {
   kill(): Promise<void>;
 }
 
+export interface EtcdClusterOptions {
+  /**
+   * The loopback address of member i (default 127.0.0.1 for all). Members on addresses other than 127.0.0.1 (e.g.
+   * 127.0.0.11-13) are not this host's own to rundock's etcd client, which then spreads its calls over them in random
+   * order, as the clients of a many-host cluster do.
+   */
+  address?: (member: number) => string;
+}
+
 /** Starts an etcd cluster of `size` members on loopback and resolves once every member reports healthy. */
-export async function startEtcdCluster(size = 3): Promise<EtcdCluster> {
+export async function startEtcdCluster(size = 3, options: EtcdClusterOptions = {}): Promise<EtcdCluster> {
+  const address = options.address ?? (() => '127.0.0.1');
   const ports = [];
   for (let i = 0; i < size; i++) ports.push({ client: await freePort(), peer: await freePort() });
-  const initial = ports.map((p, i) => `m${i}=http://127.0.0.1:${p.peer}`).join(',');
+  const initial = ports.map((p, i) => `m${i}=http://${address(i)}:${p.peer}`).join(',');
   const token = `rundock-test-${ports[0]?.peer}`;
   const dataDirs = await Promise.all(ports.map(() => mkdtemp(join(tmpdir(), 'rundock-etcd-'))));
   const spawned = ports.map((p, i) => {
-    const endpoint = `http://127.0.0.1:${p.client}`;
-    const peer = `http://127.0.0.1:${p.peer}`;
+    const endpoint = `http://${address(i)}:${p.client}`;
+    const peer = `http://${address(i)}:${p.peer}`;
     return {
       endpoint,
       process: spawnEtcd([
