@@ -4,7 +4,8 @@
  * Usage: node --import tsx bench/agent-faults.ts crash [RUNS] | loop [SECONDS] | restarts [COUNT] | expire [RUNS]
  *   crash     a healthy service (Docker health check every 1 s) that has served for 11 s is SIGKILLed (its process,
  *             from outside: a crash Docker's restart policy restarts); a client sends a request through nginx every
- *             50 ms: failed requests and time out of nginx (first failure to the first success after it). RUNS: 5.
+ *             50 ms: failed requests and time out of nginx (the kill to the first success after the last failure).
+ *             Runs are a --crash-loop-window (60 s) apart, so that each is a single crash. RUNS: 5.
  *   loop      a service whose process exits after 1 s, forever, with an agent probe every 200 ms that passes while it
  *             runs: DNS answers for its name, asked every 100 ms for SECONDS (120) from its first crash.
  *   restarts  wrk through nginx (rundock gateway, etcd) to a service while the backend's agent is stopped (SIGTERM)
@@ -32,6 +33,8 @@ import { DOMAIN, enableWeb, HOST_HEADER, startSingleHost, through, type SingleHo
 
 const PREFIX = 'bench-af-';
 const HEALTH = ['--health-cmd', 'wget -q -O /dev/null http://127.0.0.1:8080/', '--health-interval', '1s'];
+/** The agent's default --crash-loop-window. */
+const CRASH_LOOP_WINDOW_MS = 60_000;
 const stoppers: (() => Promise<void>)[] = [];
 const name = (): string => `${PREFIX}${randomBytes(3).toString('hex')}`;
 const build = `RUNDOCK_BIN=${process.env.RUNDOCK_BIN ?? '(this build)'}`;
@@ -56,13 +59,17 @@ async function crash(runs: number): Promise<void> {
   stoppers.push(() => host.stop());
   await enableWeb(service, httpdCmd(), HEALTH, host.agent.status);
   const rows: string[][] = [];
+  let previousKill = 0;
   for (let i = 1; i <= runs; i++) {
     await waitFor(async () => (await through(host.routePort)) === 200, 30_000, 50, 'served through nginx');
-    await sleep(11_000); // served for longer than --stable-after (10 s): what follows is a single crash
+    // Served for longer than --stable-after (10 s), and the previous crash out of --crash-loop-window (60 s; a 3rd
+    // restart within it is a crash loop): what follows is a single crash.
+    await sleep(Math.max(11_000, previousKill + CRASH_LOOP_WINDOW_MS + 1000 - Date.now()));
     const load = client(host.routePort, 50);
     await sleep(1000);
     const pid = (await docker.getContainer(service).inspect()).State.Pid;
     const killed = Date.now();
+    previousKill = killed;
     process.kill(pid, 'SIGKILL');
     await waitFor(async () => (await through(host.routePort)) === 200 && Date.now() - killed > 500, 60_000, 20);
     const servedAgain = Date.now();
