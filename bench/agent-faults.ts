@@ -4,7 +4,8 @@
  * Usage: node --import tsx bench/agent-faults.ts crash [RUNS] | loop [SECONDS] | restarts [COUNT] | expire [RUNS]
  *   crash     a healthy service (Docker health check every 1 s) that has served for 11 s is SIGKILLed (its process,
  *             from outside: a crash Docker's restart policy restarts); a client sends a request through nginx every
- *             50 ms: failed requests and time out of nginx (first failure to the first success after it). RUNS: 5.
+ *             50 ms: failed requests and time out of nginx (the kill to the first success after the last failure).
+ *             Runs are a --crash-loop-window (60 s) apart, so that each is a single crash. RUNS: 5.
  *   loop      a service whose process exits after 1 s, forever, with an agent probe every 200 ms that passes while it
  *             runs: DNS answers for its name, asked every 100 ms for SECONDS (120) from its first crash.
  *   restarts  wrk through nginx (rundock gateway, etcd) to a service while the backend's agent is stopped (SIGTERM)
@@ -32,6 +33,8 @@ import { DOMAIN, enableWeb, HOST_HEADER, startSingleHost, through, type SingleHo
 
 const PREFIX = 'bench-af-';
 const HEALTH = ['--health-cmd', 'wget -q -O /dev/null http://127.0.0.1:8080/', '--health-interval', '1s'];
+/** The agent's default --crash-loop-window. */
+const CRASH_LOOP_WINDOW_MS = 60_000;
 const stoppers: (() => Promise<void>)[] = [];
 const name = (): string => `${PREFIX}${randomBytes(3).toString('hex')}`;
 const build = `RUNDOCK_BIN=${process.env.RUNDOCK_BIN ?? '(this build)'}`;
@@ -56,13 +59,17 @@ async function crash(runs: number): Promise<void> {
   stoppers.push(() => host.stop());
   await enableWeb(service, httpdCmd(), HEALTH, host.agent.status);
   const rows: string[][] = [];
+  let previousKill = 0;
   for (let i = 1; i <= runs; i++) {
     await waitFor(async () => (await through(host.routePort)) === 200, 30_000, 50, 'served through nginx');
-    await sleep(11_000); // served for longer than --stable-after (10 s): what follows is a single crash
+    // Served for longer than --stable-after (10 s), and the previous crash out of --crash-loop-window (60 s; a 3rd
+    // restart within it is a crash loop): what follows is a single crash.
+    await sleep(Math.max(11_000, previousKill + CRASH_LOOP_WINDOW_MS + 1000 - Date.now()));
     const load = client(host.routePort, 50);
     await sleep(1000);
     const pid = (await docker.getContainer(service).inspect()).State.Pid;
     const killed = Date.now();
+    previousKill = killed;
     process.kill(pid, 'SIGKILL');
     await waitFor(async () => (await through(host.routePort)) === 200 && Date.now() - killed > 500, 60_000, 20);
     const servedAgain = Date.now();
@@ -92,22 +99,26 @@ async function loop(seconds: number): Promise<void> {
   const restarts = async (): Promise<number> => (await docker.getContainer(service).inspect()).RestartCount;
   await waitFor(async () => (await restarts()) >= 1, 30_000, 20, 'first crash');
   const crashed = Date.now();
-  let [asked, answered] = [0, 0];
+  let [asked, answered, unanswered] = [0, 0, 0];
   while (Date.now() - crashed < seconds * 1000) {
     asked++;
-    if (addressesOf(await udpQuery(host.dnsPort, `${service}.${DOMAIN}`, 'A')).length > 0) answered++;
+    // No reply in time (a loaded machine) is counted apart: it is no answer, and no proof of none either.
+    const reply = await udpQuery(host.dnsPort, `${service}.${DOMAIN}`, 'A').catch(() => undefined);
+    if (reply === undefined) unanswered++;
+    else if (addressesOf(reply).length > 0) answered++;
     await sleep(100);
   }
   console.log(`Crash loop (${build}): exits 1 s after each start; probe every 200 ms\n`);
   console.log(
     table(
-      ['from', 'for', 'DNS questions', 'answered', 'restarts'],
+      ['from', 'for', 'DNS questions', 'answered with an address', 'no reply in time', 'restarts'],
       [
         [
           `its first crash (${crashed - started} ms after enable)`,
           `${seconds} s`,
           String(asked),
           String(answered),
+          String(unanswered),
           String(await restarts()),
         ],
       ],
@@ -116,7 +127,9 @@ async function loop(seconds: number): Promise<void> {
 }
 
 /** etcd, nginx, `rundock gateway` and an agent (the backend) announcing one service; what `restarts` runs on. */
-async function cluster(): Promise<{ etcd: EtcdProcess; agentArgs: string[]; routePort: number; service: string }> {
+async function cluster(
+  leaseTtl: number,
+): Promise<{ etcd: EtcdProcess; agentArgs: string[]; routePort: number; service: string }> {
   const etcd = await startEtcd();
   stoppers.push(() => etcd.kill());
   const nginx: NginxProcess = await startNginx(1);
@@ -133,20 +146,22 @@ async function cluster(): Promise<{ etcd: EtcdProcess; agentArgs: string[]; rout
   ]);
   stoppers.push(gateway);
   const agentArgs = [
-    ...['--etcd', etcd.endpoint, '--domain', DOMAIN, '--hostname', 'back-1', '--lease-ttl', '5'],
+    ...['--etcd', etcd.endpoint, '--domain', DOMAIN, '--hostname', 'back-1', '--lease-ttl', String(leaseTtl)],
     ...['--state-dir', mkdtempSync(join(tmpdir(), 'rundock-bench-')), ...ADDRESSES],
   ];
   return { etcd, agentArgs, routePort, service };
 }
 
 async function restarts(count: number): Promise<void> {
-  const { agentArgs, routePort, service } = await cluster();
+  // A lease that outlives an agent's restart however slow the machine (a restart longer than the TTL loses it).
+  const { agentArgs, routePort, service } = await cluster(30);
   let agent: AgentProcess = await startAgent(agentArgs);
   stoppers.push(() => agent.stop('SIGKILL').then(() => undefined));
   await enableWeb(service, httpdCmd(), HEALTH, agent.status);
   await waitFor(async () => (await through(routePort)) === 200, 30_000, 50, 'served through nginx');
   const took: number[] = [];
-  const wrk = runWrk(routePort, count * 4 + 10);
+  // Long enough for every restart under load (an agent's start can take 10 s and more on a loaded machine).
+  const wrk = runWrk(routePort, count * 15 + 10);
   await sleep(3000);
   for (let i = 1; i <= count; i++) {
     const t = Date.now();
@@ -175,7 +190,7 @@ async function restarts(count: number): Promise<void> {
 }
 
 async function expire(runs: number): Promise<void> {
-  const { etcd, agentArgs, service } = await cluster();
+  const { etcd, agentArgs, service } = await cluster(5);
   const client = new Etcd3({ hosts: etcd.endpoint });
   stoppers.push(async () => client.close());
   const key = `/skydns/com/example/bench/s/${service}/back-1`;

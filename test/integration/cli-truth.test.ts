@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { createSocket, type Socket } from 'node:dgram';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -129,20 +130,33 @@ describe("the agent's reason reaches the user's error line", () => {
 });
 
 describe('every address in use is named', () => {
+  let tcp: Server;
   let udp: Socket;
+  let tcpPort: number;
   let udpPort: number;
   before(async () => {
+    tcp = createServer();
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+    tcpPort = (tcp.address() as { port: number }).port;
     udp = createSocket('udp4');
     await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
     udpPort = udp.address().port;
   });
-  after(() => udp.close());
+  after(() => {
+    tcp.close();
+    udp.close();
+  });
 
   const etcd = ['--etcd', 'http://127.0.0.1:9', '--domain', DOMAIN];
-  // The ones that did not name it (UDP through the batched addon, and through a worker); TCP and the status
-  // addresses are held to the same line by commands.test.ts and these.
   const cases = (): [string, string[], number][] => [
     ['dns --listen (UDP taken)', ['dns', ...etcd, '--listen', `127.0.0.1:${udpPort}`], udpPort],
+    ['dns --listen (TCP taken)', ['dns', ...etcd, '--listen', `127.0.0.1:${tcpPort}`], tcpPort],
+    [
+      'dns --status-listen',
+      ['dns', ...etcd, '--listen', '127.0.0.1:0', '--status-listen', `127.0.0.1:${tcpPort}`],
+      tcpPort,
+    ],
+    ['ui --listen', ['ui', ...etcd, '--listen', `127.0.0.1:${tcpPort}`], tcpPort],
     ['dns --workers 2', ['dns', ...etcd, '--workers', '2', '--listen', `127.0.0.1:${udpPort}`], udpPort],
     [
       'agent --dns',
@@ -160,9 +174,10 @@ describe('every address in use is named', () => {
     ],
   ];
 
-  it('dns (UDP, its workers) and the agent: exit 1, `cannot listen on ADDRESS:PORT` [RUNDOCK_E_LISTEN]', async () => {
+  it('dns (UDP, TCP, status, workers), ui and the agent: exit 1, `cannot listen on ADDRESS:PORT` [RUNDOCK_E_LISTEN]', async () => {
     for (const [what, args, port] of cases()) {
-      const r = await rundock([...args, '--status-listen', '127.0.0.1:0']);
+      const status = args.includes('--status-listen') || args[0] === 'ui' ? [] : ['--status-listen', '127.0.0.1:0'];
+      const r = await rundock([...args, ...status]);
       assert.equal(r.code, 1, `${what}: ${r.stderr}`);
       assert.match(
         r.stderr,
