@@ -8,71 +8,32 @@
 // `--arch x64` builds that platform's executable alone (CI's cluster needs no other).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildBundle } from './bundle.mjs';
-import { buildNative } from './native.mjs';
-import { ARM64_SYSROOT, buildExecutable, executableName } from './sea.mjs';
+import { buildReleaseExecutable, executableName, missingTools } from './sea.mjs';
 import { buildCommit } from './version.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const folder = join(root, 'release');
 const log = (line) => process.stderr.write(`[release] ${line}\n`);
 
-/** The release Node's version: the first pinned line of scripts/node-versions. */
-export function releaseNodeVersion(pins = readFileSync(join(root, 'scripts/node-versions'), 'utf8')) {
-  const line = pins.split('\n').find((l) => /^\d+\.\d+\.\d+\s/.test(l));
-  if (line === undefined) throw new Error('scripts/node-versions pins no Node.js release');
-  return line.split(/\s+/)[0];
-}
-
 /** SHA256SUMS's text for `files` in `dir`: `sha256sum`'s own format, so `sha256sum -c SHA256SUMS` checks them. */
 export function sha256Sums(dir, files) {
   return files
-    .map(
-      (name) =>
-        `${createHash('sha256')
-          .update(readFileSync(join(dir, name)))
-          .digest('hex')}  ${name}\n`,
-    )
+    .map((name) => `${createHash('sha256').update(readFileSync(join(dir, name))).digest('hex')}  ${name}\n`)
     .join('');
 }
 
-/** Why linux-`arch` cannot be built and run here, or undefined when it can. */
-function missingTools(arch) {
-  if (arch === process.arch) return undefined;
-  const needs = [
-    ['/usr/bin/aarch64-linux-gnu-gcc', 'gcc-aarch64-linux-gnu'],
-    [join(ARM64_SYSROOT, 'lib/libstdc++.so.6'), 'libstdc++6-arm64-cross'],
-    ['/usr/bin/qemu-aarch64-static', 'qemu-user-static'],
-  ];
-  if (arch !== 'arm64' || process.arch !== 'x64') return `no cross-build from linux-${process.arch} to linux-${arch}`;
-  const missing = needs.filter(([path]) => !existsSync(path)).map(([, pkg]) => pkg);
-  return missing.length === 0 ? undefined : `Debian packages missing: ${missing.join(', ')}`;
-}
-
-/** The bin folder of the release Node for `arch` (scripts/node.sh fetches it from the npm registry once). */
-function releaseNode(version, arch) {
-  const bin = execFileSync('bash', [join(root, 'scripts/node.sh'), version, arch], { encoding: 'utf8' }).trim();
-  return join(bin, 'node');
-}
-
+/** Builds the executable for `arch` into release/ and checks its version; undefined where it cannot be built here. */
 async function executable(version, arch, expected) {
   const why = missingTools(arch);
   if (why !== undefined) return log(`linux-${arch} not built: ${why}`);
-  const work = mkdtempSync(join(tmpdir(), 'rundock-release-'));
-  try {
-    const addon = buildNative({ required: true, arch, folder: arch === process.arch ? join(root, 'dist') : work });
-    const name = executableName(version, arch);
-    const node = releaseNode(releaseNodeVersion(), arch);
-    const printed = await buildExecutable({ arch, node, addon, out: join(folder, name) });
-    if (printed !== expected) throw new Error(`${name} --version printed ${printed}, not ${expected}`);
-    log(`${name}: --version runs (${printed})`);
-    return name;
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  const name = executableName(version, arch);
+  const printed = await buildReleaseExecutable({ arch, out: join(folder, name) });
+  if (printed !== expected) throw new Error(`${name} --version printed ${printed}, not ${expected}`);
+  log(`${name}: --version runs (${printed})`);
+  return name;
 }
 
 async function release(arches) {

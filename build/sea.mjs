@@ -8,10 +8,13 @@
 // 2. a copy of that Node with the blob injected (postject, as Node's documentation does it; Node 24 has no
 //    --build-sea yet), which flips the fuse Node checks at start;
 // 3. a smoke run of the result (`--version`; under qemu for arm64).
+// `node build/sea.mjs OUT [ARCH]` builds the executable of the current build (npm run build first) for ARCH (default
+// this machine's) into OUT: what scripts/cluster.sh and the role's test install. `npm run release` builds them all.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildNative } from './native.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -20,6 +23,26 @@ export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 /** Where Debian's cross toolchain keeps the arm64 C library, for qemu-user to run arm64 binaries with. */
 export const ARM64_SYSROOT = '/usr/aarch64-linux-gnu';
+
+/** The release Node's version: the first pinned line of scripts/node-versions. */
+export function releaseNodeVersion(pins = readFileSync(join(root, 'scripts/node-versions'), 'utf8')) {
+  const line = pins.split('\n').find((l) => /^\d+\.\d+\.\d+\s/.test(l));
+  if (line === undefined) throw new Error('scripts/node-versions pins no Node.js release');
+  return line.split(/\s+/)[0];
+}
+
+/** Why linux-`arch` cannot be built and run here, or undefined when it can. */
+export function missingTools(arch) {
+  if (arch === process.arch) return undefined;
+  if (arch !== 'arm64' || process.arch !== 'x64') return `no cross-build from linux-${process.arch} to linux-${arch}`;
+  const needs = [
+    ['/usr/bin/aarch64-linux-gnu-gcc', 'gcc-aarch64-linux-gnu'],
+    [join(ARM64_SYSROOT, 'lib/libstdc++.so.6'), 'libstdc++6-arm64-cross'],
+    ['/usr/bin/qemu-aarch64-static', 'qemu-user-static'],
+  ];
+  const missing = needs.filter(([path]) => !existsSync(path)).map(([, pkg]) => pkg);
+  return missing.length === 0 ? undefined : `Debian packages missing: ${missing.join(', ')}`;
+}
 
 /** The executable's file name. */
 export function executableName(version, arch) {
@@ -65,6 +88,30 @@ export async function buildExecutable({ arch, node, addon, out }) {
   }
 }
 
+/**
+ * The executable of the current build (dist/) for `arch` at `out`, with the release Node for `arch` (scripts/node.sh
+ * fetches it from the npm registry once) and the addon: dist's for this machine, cross-compiled for another.
+ * Returns what its `--version` printed.
+ */
+export async function buildReleaseExecutable({ arch = process.arch, out }) {
+  const why = missingTools(arch);
+  if (why !== undefined) throw new Error(`linux-${arch} cannot be built here: ${why}`);
+  const work = mkdtempSync(join(tmpdir(), 'rundock-addon-'));
+  try {
+    const addon = buildNative({ required: true, arch, folder: arch === process.arch ? join(root, 'dist') : work });
+    const bin = execFileSync('bash', [join(root, 'scripts/node.sh'), releaseNodeVersion(), arch], { encoding: 'utf8' });
+    return await buildExecutable({ arch, node: join(bin.trim(), 'node'), addon, out });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 function run([file, ...args], cwd) {
   return execFileSync(file, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+if (process.argv[1] === new URL(import.meta.url).pathname) {
+  const [out, arch] = process.argv.slice(2);
+  if (out === undefined) throw new Error('usage: node build/sea.mjs OUT [ARCH]');
+  process.stdout.write(`${await buildReleaseExecutable({ arch, out })}\n`);
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { BIN, freePort } from './harness.js';
+import { freePort, rundockArgv } from './harness.js';
 import { waitFor } from '../support/wait.js';
 
 /** A `rundock agent` child process for tests, with its status address. */
@@ -17,7 +17,7 @@ export { waitFor } from '../support/wait.js';
 /** Starts `rundock agent ARGS...` and resolves once its status endpoint answers (its first resync is done). */
 export async function startAgent(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
   const status = `127.0.0.1:${await freePort()}`;
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'agent', '--status-listen', status, ...args], {
+  const child: ChildProcess = spawn(...rundockArgv(['agent', '--status-listen', status, ...args]), {
     env: { ...process.env, RUNDOCK_CONFIG: '/dev/null', RUNDOCK_LOG_LEVEL: 'debug', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

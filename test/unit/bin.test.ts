@@ -43,9 +43,9 @@ describe('bin/rundock.js', () => {
     assert.match(stdout, /^\d+\.\d+\.\d+/);
     const folder = join(home, 'rundock');
     assert.equal(statSync(folder).mode & 0o777, 0o700);
-    const [versionFolder, ...others] = readdirSync(folder);
+    const [versionFolder = '', ...others] = readdirSync(folder);
     assert.deepEqual(others, []);
-    assert.ok(versionFolder?.startsWith(`${process.version}-`), versionFolder);
+    assert.ok(versionFolder.startsWith(`${process.version}-`), versionFolder);
     assert.ok(readdirSync(join(folder, versionFolder)).length > 0, 'no cache written');
   });
 

@@ -33,10 +33,10 @@ function packedFiles(): string[] {
 interface SeaModule {
   seaConfig(o: { main: string; addon: string; blob: string }): Record<string, unknown>;
   executableName(version: string, arch: string): string;
+  releaseNodeVersion(pins?: string): string;
 }
 interface ReleaseModule {
   sha256Sums(dir: string, files: string[]): string;
-  releaseNodeVersion(pins?: string): string;
 }
 const sea = (await import(`${root}build/sea.mjs`)) as SeaModule;
 const release = (await import(`${root}build/release.mjs`)) as ReleaseModule;
@@ -95,7 +95,7 @@ describe('the single executables (npm run release)', () => {
 
   it('embed the release Node: the first pinned release, a current LTS line that engines admits', () => {
     const pins = readFileSync(`${root}scripts/node-versions`, 'utf8');
-    const version = release.releaseNodeVersion(pins);
+    const version = sea.releaseNodeVersion(pins);
     assert.match(version, /^(22|24|26)\.\d+\.\d+$/);
     const lines = [...pins.matchAll(/^(\d+)\.\d+\.\d+ x64 sha512-/gm)].map((m) => m[1]);
     assert.deepEqual(lines.sort(), ['22', '24', '26'], 'CI runs the unit tests on every LTS line');
