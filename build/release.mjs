@@ -21,7 +21,12 @@ const log = (line) => process.stderr.write(`[release] ${line}\n`);
 /** SHA256SUMS's text for `files` in `dir`: `sha256sum`'s own format, so `sha256sum -c SHA256SUMS` checks them. */
 export function sha256Sums(dir, files) {
   return files
-    .map((name) => `${createHash('sha256').update(readFileSync(join(dir, name))).digest('hex')}  ${name}\n`)
+    .map(
+      (name) =>
+        `${createHash('sha256')
+          .update(readFileSync(join(dir, name)))
+          .digest('hex')}  ${name}\n`,
+    )
     .join('');
 }
 

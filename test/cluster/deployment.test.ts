@@ -46,7 +46,6 @@ describe('the reference cluster as deployed', () => {
     }
   });
 
-
   // `scripts/cluster.sh up` ran the whole playbook (role and services) twice and required changed=0 from the second
   // run on every host; this repeats the services' plays alone, as a redeploy does, and finds nothing to do.
   it('the services deployed again with the playbook (--tags influxdb,grafana) change nothing', async () => {
