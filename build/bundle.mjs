@@ -13,7 +13,14 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 import { buildNative } from './native.mjs';
-import { dockerodeBuildKitStub, etcd3ProtoDescriptor, lazyModules, lazySsh2, nodeStreams } from './plugins.mjs';
+import {
+  dockerModemDebugOff,
+  dockerodeBuildKitStub,
+  etcd3ProtoDescriptor,
+  lazyModules,
+  lazySsh2,
+  nodeStreams,
+} from './plugins.mjs';
 import { buildUiClient } from './ui-client.mjs';
 import { buildCommit } from './version.mjs';
 
@@ -48,7 +55,7 @@ export async function buildBundle({ release = false } = {}) {
       'import.meta.url': '__rundockUrl',
     },
     logOverride: { 'unsupported-require-call': 'silent' },
-    plugins: [dockerodeBuildKitStub, etcd3ProtoDescriptor, lazyModules, lazySsh2, nodeStreams],
+    plugins: [dockerodeBuildKitStub, dockerModemDebugOff, etcd3ProtoDescriptor, lazyModules, lazySsh2, nodeStreams],
     // ssh2's optional native parts (cpu-features, its own sshcrypto addon) stay out: ssh2 falls back to JavaScript
     // without them, as it does when their install scripts never ran.
     external: ['cpu-features', '*.node'],

@@ -137,3 +137,21 @@ export const lazySsh2 = {
     }));
   },
 };
+
+/**
+ * docker-modem formats every request's options with util.inspect (showHidden, unlimited depth) for its debug log, and
+ * does so when the log is off too: a few milliseconds of every command that talks to Docker. The call is made only
+ * when the log is on (DEBUG=modem), as debug's own `enabled` says.
+ */
+/** @type {import('esbuild').Plugin} */
+export const dockerModemDebugOff = {
+  name: 'docker-modem-debug-off',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]docker-modem[\\/]lib[\\/]modem\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const from = "debug('Sending: %s', util.inspect(options, {";
+      if (!source.includes(from)) throw new Error(`docker-modem changed: ${args.path} no longer logs ${from}`);
+      return { contents: source.replace(from, `debug.enabled && ${from}`), loader: 'js' };
+    });
+  },
+};

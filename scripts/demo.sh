@@ -4,6 +4,9 @@
 # announced and answered by DNS (A and SRV with its port). Leaves the service, the agent and dockerd running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A supported Node.js from the npm registry into .node/ (scripts/node.sh), whatever node this machine has.
+node_bin=$(bash scripts/node.sh)
+export PATH="$node_bin:$PATH"
 EXTRA_PACKAGES="dnsutils curl" bash scripts/test-env.sh up
 npm ci --no-audit --no-fund --loglevel=error
 npm run --silent build
