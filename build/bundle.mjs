@@ -26,21 +26,23 @@ import { buildCommit } from './version.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 
-/** Builds dist/ (the bundle and this machine's addon); `release` requires the addon. */
-export async function buildBundle({ release = false } = {}) {
+/**
+ * esbuild's options for the bundle, written to `outdir` (relative to the checkout); `external` adds packages left
+ * out (bench/etcd-split.sh leaves etcd3 and gRPC out to measure what they cost).
+ */
+export async function bundleOptions({ outdir = 'dist', external = [] } = {}) {
   /** @type {{ version: string }} */
   const manifest = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
-  rmSync(`${root}dist`, { recursive: true, force: true });
   // The web UI's page (Preact + htm, src/ui/client) goes inside the bundle: `rundock ui` serves it without a CDN.
   const uiAssets = await buildUiClient();
-  await build({
+  return {
     absWorkingDir: root,
     entryPoints: { rundock: 'src/cli/entry.ts' },
     bundle: true,
     platform: 'node',
     target: 'node22',
     format: 'cjs',
-    outdir: 'dist',
+    outdir,
     outExtension: { '.js': '.cjs' },
     legalComments: 'none',
     logLevel: 'warning',
@@ -58,9 +60,15 @@ export async function buildBundle({ release = false } = {}) {
     plugins: [dockerodeBuildKitStub, dockerModemDebugOff, etcd3ProtoDescriptor, lazyModules, lazySsh2, nodeStreams],
     // ssh2's optional native parts (cpu-features, its own sshcrypto addon) stay out: ssh2 falls back to JavaScript
     // without them, as it does when their install scripts never ran.
-    external: ['cpu-features', '*.node'],
+    external: ['cpu-features', '*.node', ...external],
     banner: { js: "const __rundockUrl = require('node:url').pathToFileURL(__filename).href;" },
-  });
+  };
+}
+
+/** Builds dist/ (the bundle and this machine's addon); `release` requires the addon. */
+export async function buildBundle({ release = false } = {}) {
+  rmSync(`${root}dist`, { recursive: true, force: true });
+  await build(await bundleOptions());
   buildNative({ required: release });
 }
 
