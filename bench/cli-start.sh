@@ -74,6 +74,8 @@ const [oldNode, newNode] = process.argv.slice(-2);
 const rounds = process.argv.slice(1, -2).map((f) => Object.fromEntries(require(f).results.map((x) => [x.command, x])));
 const median = (v) => { const s = [...v].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const ms = (s) => (s * 1000).toFixed(0);
+// Wall time, or with `cpu` the CPU time (user + system), which a busy machine distorts less.
+const time = (x, cpu) => (cpu ? x.user + x.system : x.median);
 const names = Object.keys(rounds[0]);
 console.log(`| command | median | min | max | CPU (user + system, mean) |  (${rounds.length} rounds of ${rounds[0][names[0]].times.length} runs)`);
 console.log("|---|---|---|---|---|");
@@ -82,8 +84,6 @@ for (const name of names) {
   const cpu = median(rounds.map((r) => time(r[name], true)));
   console.log(`| ${name} | ${ms(median(times))} ms | ${ms(Math.min(...times))} ms | ${ms(Math.max(...times))} ms | ${ms(cpu)} ms |`);
 }
-// Wall time, or with `cpu` the CPU time (user + system), which a busy machine distorts less.
-const time = (x, cpu) => (cpu ? x.user + x.system : x.median);
 const ratio = (a, b, cpu = false) => {
   const each = rounds.map((r) => time(r[a], cpu) / time(r[b], cpu));
   return `${median(each).toFixed(2)}x (${Math.min(...each).toFixed(2)}-${Math.max(...each).toFixed(2)})`;

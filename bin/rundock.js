@@ -13,7 +13,7 @@ if (major < 22 || (major === 22 && minor < 11)) {
 }
 
 /**
- * Node's compile cache: V8's code for the bundle, kept between runs, so a command compiles little. Kept in
+ * Node's compile cache: V8's code for the bundle, kept between runs, so no start parses it whole again. Kept in
  * $XDG_CACHE_HOME/rundock or ~/.cache/rundock, a folder only this user can write, because it holds code that runs
  * (Node's default is a folder in the shared /tmp); anything else leaves rundock uncached, never broken.
  * NODE_COMPILE_CACHE=DIR (Node's own setting) puts it elsewhere, NODE_DISABLE_COMPILE_CACHE=1 turns it off.

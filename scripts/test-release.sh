@@ -7,8 +7,8 @@
 # 2. the single executable for linux-x64 on a host without Node.js: a chroot holding the executable, the C libraries
 #    it links, nginx (for `rundock gateway`) and /etc's name service files, nothing of Node.js, with /proc, /dev,
 #    /sys, /tmp and /run (Docker's socket) bound in from this machine in a mount namespace of each run's own. The
-#    state-command tests and test/release/executable.test.ts (--version, dns with the batched UDP engine and no file
-#    left in TMPDIR, dns --workers, agent, gateway, ui) run against it; the linux-arm64 executable answers DNS under
+#    state tests and test/release/executable.test.ts (--version, dns with the batched UDP engine and no file left in
+#    TMPDIR, dns --workers, agent, gateway, ui) run against it; the linux-arm64 executable answers DNS under
 #    qemu-user-static.
 # Needs the test environment (dockerd: scripts/test-env.sh up) and npm ci.
 set -euo pipefail
@@ -17,12 +17,12 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 log() { printf '[test-release] %s\n' "$*" >&2; }
 tests() { node --import tsx --test --test-concurrency=1 --test-reporter=spec "$@"; }
-STATE_TESTS=(test/integration/states.test.ts test/integration/commands.test.ts)
 
 # The cross-build tools of the arm64 executable and what runs it here (build/release.mjs says why when one is missing).
 bash scripts/test-env.sh packages gcc-aarch64-linux-gnu libstdc++6-arm64-cross qemu-user-static
 release=${RUNDOCK_RELEASE_DIR:-release}
 [ -n "${RUNDOCK_RELEASE_DIR:-}" ] || npm run --silent release
+release=$(realpath "$release") # a relative path would be a GitHub repository to npm, and the tests run elsewhere
 version=$(node -p 'require("./package.json").version')
 (cd "$release" && sha256sum -c --quiet SHA256SUMS) || { log "SHA256SUMS does not match $release/"; exit 1; }
 for file in "rundock-$version.tgz" "rundock-$version-linux-x64" "rundock-$version-linux-arm64"; do
@@ -37,7 +37,8 @@ if [ -e "$work/prefix/lib/node_modules/rundock/node_modules" ]; then
   log "the install brought packages of its own: $(ls "$work/prefix/lib/node_modules/rundock/node_modules")"
   exit 1
 fi
-RUNDOCK_BIN=$bin tests "${STATE_TESTS[@]}" test/integration/dns/smoke.test.ts
+RUNDOCK_BIN=$bin tests test/integration/states.test.ts test/integration/commands.test.ts \
+  test/integration/dns/smoke.test.ts
 
 # install_program FILE ROOT PATH: FILE at ROOT/PATH, and every C library it links (ldd) at its own path under ROOT.
 install_program() {
@@ -67,4 +68,4 @@ chmod 755 "$work/rundock-on-host"
 log "on the host: rundock $("$work/rundock-on-host" --version)"
 RUNDOCK_BIN=$work/rundock-on-host RUNDOCK_HOST_ROOT=$host \
   RUNDOCK_ARM64_EXECUTABLE=$release/rundock-$version-linux-arm64 \
-  tests "${STATE_TESTS[@]}" test/release/executable.test.ts
+  tests test/integration/states.test.ts test/release/executable.test.ts
