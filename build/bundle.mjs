@@ -2,9 +2,11 @@
 // (package.json lists none as a dependency).
 // - dist/rundock.cjs: rundock and every runtime dependency in one CommonJS file (etcd3's gRPC definitions inside, as
 //   a descriptor: nothing is read beside it). It is also the main script of the single executable (build/sea.mjs),
-//   which can hold one script only. Every command's modules and every package are functions run on first use, and
-//   V8 compiles a function when it first runs: a command compiles what it runs, from Node's compile cache
-//   (bin/rundock.js) or the executable's code cache.
+//   which can hold one script only. Every command's modules and every package are functions run on first use, so
+//   a command runs only its own code; V8's code cache of the script (Node's compile cache in bin/rundock.js, the
+//   executable's own) spares parsing it at start, and V8 compiles the functions a command calls when it calls them.
+//   etcd3 with gRPC and protobufjs is a third of the code; a file of its own that only the commands talking to
+//   etcd read saves no measurable start-up any more (bench/etcd-split.sh, docs/BENCHMARKS.md).
 // - dockerode's BuildKit session (gRPC) and build-context packing are left out: rundock never builds images;
 // - the web UI's page (Preact + htm) is built for the browser and embedded as text (RUNDOCK_UI_ASSETS);
 // - dist/udp_batch-<platform>-<arch>-<libc>.node: the DNS server's batched UDP addon for this machine
