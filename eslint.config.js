@@ -3,11 +3,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'build/lazy/', 'ansible_collections/', 'library/', 'test-output/'] },
+  { ignores: ['dist/', 'node_modules/', 'release/', '.node/', 'ansible_collections/', 'library/', 'test-output/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
-  // JavaScript (the bin, the build script) imports what the build makes: type-aware rules need the TypeScript sources.
-  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   // bin/package.json makes the command CommonJS.
   {
     files: ['bin/*.js'],
@@ -17,7 +15,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', 'build/*.mjs', 'bin/*.js', 'scripts/*.mjs'] },
+        projectService: true,
         tsconfigRootDir: import.meta.dirname,
       },
       globals: {
@@ -48,4 +46,6 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
     },
   },
+  // JavaScript (the bin, the build scripts) imports what the build makes: type-aware rules need the TypeScript sources.
+  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
 );

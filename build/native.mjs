@@ -1,19 +1,22 @@
 // Compiles the DNS server's batched UDP addon (src/dns/native/udp_batch.c) with the C compiler and Node's own
-// headers (Debian: /usr/include/node, from the nodejs package) into dist/udp_batch-<platform>-<arch>-<libc>.node,
-// e.g. dist/udp_batch-linux-x64-glibc.node: the name says where it loads (src/dns/udp-batch.ts picks the file that
-// matches the running Node). Node-API only, so it loads into any Node.js >= 20 on that platform.
+// headers (those beside the running node: the npm registry's node-linux-<arch> packages carry them, see
+// scripts/node.sh; or Debian's /usr/include/node) into dist/udp_batch-<platform>-<arch>-<libc>.node, e.g.
+// dist/udp_batch-linux-x64-glibc.node: the name says where it loads (src/dns/udp-batch.ts picks the file that matches
+// the running Node). Node-API only, so it loads into any supported Node.js on that platform.
 // Without a compiler or the headers, a development build warns and goes on (rundock dns then uses Node's dgram
 // sockets: same answers, about half the queries per second); a release build (`required`) fails instead.
+// For the arm64 executable (build/sea.mjs) it cross-compiles with Debian's gcc-aarch64-linux-gnu.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** The platform a .node file built here is for; the loader computes the same tag (keep both in step). */
-export function platformTag() {
+export function platformTag(arch = process.arch) {
+  if (arch !== process.arch) return `linux-${arch}-glibc`; // a cross-compiler of Debian's: Linux, glibc
   const report = /** @type {{ header?: { glibcVersionRuntime?: string } }} */ (process.report.getReport());
   const glibc = report.header?.glibcVersionRuntime !== undefined;
   const libc = process.platform !== 'linux' ? '' : glibc ? '-glibc' : '-musl';
-  return `${process.platform}-${process.arch}${libc}`;
+  return `${process.platform}-${arch}${libc}`;
 }
 
 /** What a release must carry: the prebuilt addon for the platform the reference hosts run. */
@@ -31,31 +34,49 @@ function headers() {
   return candidates.find((dir) => dir !== undefined && existsSync(join(dir, 'node_api.h')));
 }
 
-export function buildNative({ required = false } = {}) {
-  const tag = platformTag();
-  const target = new URL(`../dist/udp_batch-${tag}.node`, import.meta.url).pathname;
+/** The C compilers to try for `arch`: the machine's own, or Debian's cross-compiler (gcc-aarch64-linux-gnu). */
+function compilers(arch) {
+  if (arch !== process.arch) return [`${CROSS[arch] ?? arch}-linux-gnu-gcc`];
+  return process.env.CC ? [process.env.CC] : ['cc', 'gcc', 'clang'];
+}
+const CROSS = { arm64: 'aarch64', x64: 'x86_64' };
+
+/**
+ * Builds the addon for `arch` into `folder` (default dist/); returns its path, or undefined where it could not be
+ * built and is not `required`.
+ */
+export function buildNative({
+  required = false,
+  arch = process.arch,
+  folder = new URL('../dist/', import.meta.url).pathname,
+} = {}) {
+  const tag = platformTag(arch);
+  const target = join(folder, `udp_batch-${tag}.node`);
   const fail = (reason) => {
-    const message = `build: dist/udp_batch-${tag}.node not built (${reason})`;
+    const message = `build: ${target} not built (${reason})`;
     if (required) throw new Error(`${message}; a release needs it`);
     process.stderr.write(`${message}; rundock dns will use Node's dgram sockets\n`);
+    return undefined;
   };
-  if (required && tag !== RELEASE_TAG) return fail(`a release is built on ${RELEASE_TAG}, this is ${tag}`);
+  // The tarball carries the addon of the machine that packs it: the reference hosts' platform.
+  if (required && arch === process.arch && tag !== RELEASE_TAG)
+    return fail(`a release is built on ${RELEASE_TAG}, this is ${tag}`);
   if (process.platform !== 'linux') return fail(`recvmmsg/sendmmsg are Linux calls (this is ${process.platform})`);
   const include = headers();
   if (include === undefined) return fail("Node's headers (node_api.h) not found; set RUNDOCK_NODE_HEADERS");
   mkdirSync(dirname(target), { recursive: true });
   const failures = [];
-  for (const compiler of process.env.CC ? [process.env.CC] : ['cc', 'gcc', 'clang']) {
+  for (const compiler of compilers(arch)) {
     try {
       execFileSync(compiler, [...FLAGS, `-I${include}`, source, '-o', target], {
         stdio: ['ignore', 'inherit', 'inherit'],
       });
-      return;
+      return target;
     } catch (error) {
       failures.push(`${compiler}: ${error.code === 'ENOENT' ? 'not installed' : error.message}`);
     }
   }
-  fail(failures.join('; '));
+  return fail(failures.join('; '));
 }
 
 const FLAGS = [

@@ -4,8 +4,8 @@
 # module) with the inventory test/cluster/hosts.yml.
 #
 #   scripts/cluster.sh up        build it (idempotent): the hosts (network namespaces), their Docker engines and
-#                                images, the release tarball; then examples/site.yml, which installs rundock from the
-#                                tarball, runs etcd, the agents, DNS, nginx and the gateways under each host's runit
+#                                images, the single executable; then examples/site.yml, which installs the
+#                                executable, runs etcd, the agents, DNS, nginx and the gateways under each host's runit
 #                                and deploys influxdb and grafana; then the playbook a second time, which must report
 #                                changed=0 on every host (both recaps are printed)
 #   scripts/cluster.sh down      stop everything, remove namespaces, links and the state directory
@@ -36,10 +36,14 @@
 # The public zone example.com lives at a Knot DNS primary (namespace rdk-knot, 10.78.0.53 on the public network,
 # started before the playbook): `rundock dns` keeps www.example.com there equal to the live frontends by RFC 2136
 # updates signed with the TSIG key $STATE/public-zone/tsig.key, which Knot's ACL allows to update that name only.
+# The hosts have no Node.js on PATH (theirs is $STATE/system-bin: the machine's programs without node, npm, npx and
+# corepack), as a host with the single executable has none: rundock, the Ansible module's and the daemons', is
+# the executable (test/cluster/deployment.test.ts checks it).
 #
-# Environment: RUNDOCK_CLUSTER_TARBALL the release to install (default: `npm pack` of this checkout's build),
-# RUNDOCK_CLUSTER_LEASE_TTL (15), RUNDOCK_CLUSTER_LOG_LEVEL (debug), RUNDOCK_CLUSTER_LOGS (down keeps the logs there),
-# RUNDOCK_CLUSTER_RECHECK=0 (up runs the playbook once: no idempotence check, for repeat runs on a loaded machine).
+# Environment: RUNDOCK_CLUSTER_EXECUTABLE the rundock-<version>-linux-x64 to install (default: build/sea.mjs of this
+# checkout's build), RUNDOCK_CLUSTER_LEASE_TTL (15), RUNDOCK_CLUSTER_LOG_LEVEL (debug), RUNDOCK_CLUSTER_LOGS (down
+# keeps the logs there), RUNDOCK_CLUSTER_RECHECK=0 (up runs the playbook once: no idempotence check, for repeat runs
+# on a loaded machine).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 STATE=${RUNDOCK_CLUSTER_STATE:-/tmp/rundock-cluster}
@@ -91,9 +95,23 @@ is_host() { local h; for h in "${HOSTS[@]}"; do [ "$h" = "$1" ] && return 0; don
 is_frontend() { [ -n "${PUB[$1]:-}" ]; }
 ns_exists() { ip netns list | awk '{print $1}' | grep -qx "$1"; }
 in_ns() { local h=$1; shift; nsenter --net="/var/run/netns/$h" "$@"; }
-# The environment of the host's tools: its dockerd, its rundock (installed by the role) and its config file.
+# The environment of the host's tools: its dockerd, its rundock (installed by the role), its config file, and a
+# PATH without Node.js.
+host_path() { echo "$(rootdir "$1")/usr/local/bin:$STATE/system-bin:/usr/local/sbin:/usr/sbin"; }
 host_env() { echo "DOCKER_HOST=unix://$(dsock "$1")" "RUNDOCK_CONFIG=$(rootdir "$1")/etc/rundock/config.yml" \
-  "PATH=$(rootdir "$1")/usr/local/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"; }
+  "PATH=$(host_path "$1")"; }
+
+# $STATE/system-bin: a link to each program of /usr/local/bin and /usr/bin (the first one found, as PATH would),
+# except Node.js's: the hosts' PATH.
+system_bin() {
+  local dir=$STATE/system-bin f name
+  rm -rf "$dir" && mkdir -p "$dir"
+  for f in /usr/local/bin/* /usr/bin/*; do
+    name=${f##*/}
+    case "$name" in node | nodejs | npm | npx | corepack) continue ;; esac
+    [ -e "$dir/$name" ] || ln -s "$f" "$dir/$name"
+  done
+}
 
 alive() { # alive PIDFILE: the recorded process runs
   [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
@@ -336,25 +354,20 @@ CONF
 }
 
 # ---------------------------------------------------------------- the release and the playbook
-# $STATE/rundock.tgz (test/cluster/hosts.yml's rundock_tarball): RUNDOCK_CLUSTER_TARBALL, or `npm pack` of this
-# checkout's build (without prepack's release rebuild). The same build packs to the same bytes, so running up again
-# installs nothing new; a new build is a new release, which the role switches to.
-release_tarball() {
-  local t=$STATE/rundock.tgz
-  if [ -n "${RUNDOCK_CLUSTER_TARBALL:-}" ]; then
-    [ -f "$RUNDOCK_CLUSTER_TARBALL" ] || die "RUNDOCK_CLUSTER_TARBALL $RUNDOCK_CLUSTER_TARBALL is not a file"
-    cmp -s "$RUNDOCK_CLUSTER_TARBALL" "$t" || cp "$RUNDOCK_CLUSTER_TARBALL" "$t"
-  else
+# $STATE/rundock (test/cluster/hosts.yml's rundock_executable): RUNDOCK_CLUSTER_EXECUTABLE, or the single executable
+# of this checkout's build (build/sea.mjs, with the release Node of scripts/node-versions). An up that finds it there
+# keeps it, so running up again installs nothing new.
+release_executable() {
+  local e=$STATE/rundock
+  if [ -n "${RUNDOCK_CLUSTER_EXECUTABLE:-}" ]; then
+    [ -f "$RUNDOCK_CLUSTER_EXECUTABLE" ] || die "RUNDOCK_CLUSTER_EXECUTABLE $RUNDOCK_CLUSTER_EXECUTABLE is not a file"
+    cmp -s "$RUNDOCK_CLUSTER_EXECUTABLE" "$e" || cp "$RUNDOCK_CLUSTER_EXECUTABLE" "$e"
+  elif [ ! -f "$e" ]; then
     [ -f "$REPO/dist/rundock.cjs" ] || (cd "$REPO" && npm run build >/dev/null)
-    local dir=$STATE/release name
-    rm -rf "$dir" && mkdir -p "$dir"
-    name=$(cd "$REPO" && npm pack --ignore-scripts --json --pack-destination "$dir" 2>/dev/null |
-      node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8"))[0].filename)')
-    cmp -s "$dir/$name" "$t" || mv "$dir/$name" "$t"
-    rm -rf "$dir"
+    node "$REPO/build/sea.mjs" "$e.new" >/dev/null 2>&1 || die "the executable was not built (node build/sea.mjs)"
+    mv "$e.new" "$e"
   fi
-  log "release: $(tar -xzOf "$t" package/package.json | node -e \
-    'const p = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(`${p.name} ${p.version}`)') ($t)"
+  log "release: rundock $("$e" --version) ($e)"
 }
 
 # playbook ARG...: examples/site.yml on the cluster's inventory, with this script's settings as extra variables.
@@ -405,7 +418,8 @@ up() {
     down
   fi
   mkdir -p "$STATE/pids" "$STATE/logs"
-  release_tarball
+  release_executable
+  system_bin
   log "network: namespaces ${HOSTS[*]} on 10.77.0.0/24 (private) and 10.78.0.0/24 (public)"
   net_up
   local h

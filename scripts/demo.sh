@@ -9,6 +9,9 @@
 # (default demo) put a second demo beside the first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A supported Node.js from the npm registry into .node/ (scripts/node.sh), whatever node this machine has.
+node_bin=$(bash scripts/node.sh)
+export PATH="$node_bin:$PATH"
 EXTRA_PACKAGES="dnsutils curl" bash scripts/test-env.sh up
 if node scripts/node-modules-current.mjs; then
   echo "node_modules matches package-lock.json: npm ci skipped"

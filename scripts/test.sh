@@ -1,17 +1,51 @@
 #!/usr/bin/env bash
-# The whole test suite from a fresh clone: installs what it needs (Debian packages, npm packages), starts dockerd and
-# a local image registry, runs type checks, unit and integration tests, and stops what it started.
+# The whole test suite from a fresh clone: installs what it needs (a supported Node.js, Debian packages, npm
+# packages), starts dockerd and a local image registry, runs type checks, lint, unit and integration tests, the
+# release's tests and the reference cluster's, and stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Everything runs on the release Node (scripts/node.sh: from the npm registry into .node/), whatever node this
+# machine has; the other LTS lines of scripts/node-versions are fetched meanwhile, for their unit tests.
+node_bin=$(bash scripts/node.sh)
+export PATH="$node_bin:$PATH"
+mapfile -t other_lines < <(bash scripts/node.sh lines | tail -n +2)
+bash -c 'for line; do bash scripts/node.sh "$line" >/dev/null; done' fetch "${other_lines[@]}" &
+fetching=$!
 npm ci --no-audit --no-fund --loglevel=error
 bash scripts/test-env.sh up
 trap 'bash scripts/test-env.sh down' EXIT
 npm run build
-npm test
-# The release tarball as users install it: npm pack, npm install -g into a temporary prefix, the state-command tests
-# and a rundock dns smoke test against the installed rundock.
+npm run typecheck
+npm run lint
+npm run test:unit
+# The unit tests on the other LTS lines, at a lower priority beside the integration tests (which mostly wait on Docker,
+# etcd and nginx); each line's output in test-output/unit-node-<version>.log.
+wait "$fetching"
+mkdir -p test-output
+mapfile -t unit_files < <(find src test/unit -name '*.test.ts' | sort)
+declare -A unit_runs=()
+for line in "${other_lines[@]}"; do
+  PATH="$(bash scripts/node.sh "$line"):$PATH" nice -n 10 node --import tsx --test --test-reporter=spec \
+    "${unit_files[@]}" >"test-output/unit-node-$line.log" 2>&1 &
+  unit_runs[$line]=$!
+done
+npm run test:integration
+for line in "${!unit_runs[@]}"; do
+  if ! wait "${unit_runs[$line]}"; then
+    tail -n 60 "test-output/unit-node-$line.log" >&2
+    echo "unit tests failed on Node.js $line (test-output/unit-node-$line.log)" >&2
+    exit 1
+  fi
+  grep -E '^ℹ (tests|pass|fail) ' "test-output/unit-node-$line.log" | tr '\n' ' ' | sed "s/^/unit tests on Node.js $line: /"
+  echo
+done
+# The release as users install it (npm run release): the npm tarball installed with npm install -g --offline, and the
+# single executable on a host without Node.js (a chroot), each running the state-command tests and DNS; the arm64
+# executable under qemu.
 bash scripts/test-release.sh
-# The reference cluster end to end (docs/RELIABILITY.md): three hosts as network namespaces, faults one at a time.
+# The reference cluster end to end (docs/RELIABILITY.md): three hosts as network namespaces with no Node.js on PATH,
+# provisioned with the executable, faults one at a time.
 trap 'bash scripts/cluster.sh down; bash scripts/test-env.sh down' EXIT
-bash scripts/cluster.sh up
+version=$(node -p 'require("./package.json").version')
+RUNDOCK_CLUSTER_EXECUTABLE=release/rundock-$version-linux-x64 bash scripts/cluster.sh up
 bash scripts/cluster-test.sh   # keeps every component's log under test-output/ when a test fails

@@ -1,4 +1,4 @@
-/** Which command an argument list runs, read before anything is loaded (main.ts, launch.ts). */
+/** Which command an argument list runs, read before anything is loaded (main.ts). */
 
 /** Global options that take a value: their value is not the command word. */
 const GLOBAL_VALUE_OPTIONS = new Set(['--config', '--public-ip', '--private-ip', '--public-iface', '--private-iface']);

@@ -1,11 +1,14 @@
 /**
  * Loads the batched UDP addon (native/udp_batch.c; build/native.mjs compiles it into
- * dist/udp_batch-<platform>-<arch>-<libc>.node, a release carries linux-x64-glibc). Without one for the running
- * platform (not built, another platform, or RUNDOCK_DNS_UDP=node) the server uses Node's dgram sockets.
+ * dist/udp_batch-<platform>-<arch>-<libc>.node, a release carries linux-x64-glibc; the single executable carries the
+ * one for its platform as an asset of the same name). Without one for the running platform (not built, another
+ * platform, or RUNDOCK_DNS_UDP=node) the server uses Node's dgram sockets.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { getRawAsset, isSea } from 'node:sea';
 import { fileURLToPath } from 'node:url';
+import { loadAddonFromBytes } from '../shared/native-addon.js';
 
 /** What native/udp_batch.c exports. */
 export interface UdpBatchAddon {
@@ -65,6 +68,7 @@ export function udpBatchAddon(): { addon: UdpBatchAddon | undefined; reason: str
 function load(tag: string): { addon: UdpBatchAddon | undefined; reason: string } {
   if (process.env.RUNDOCK_DNS_UDP === 'node') return { addon: undefined, reason: 'RUNDOCK_DNS_UDP=node' };
   const name = `udp_batch-${tag}.node`;
+  if (isSea()) return loadFromExecutable(name, tag);
   const path = DIRECTORIES.map((dir) => fileURLToPath(new URL(dir + name, import.meta.url))).find((candidate) =>
     existsSync(candidate),
   );
@@ -84,6 +88,22 @@ function load(tag: string): { addon: UdpBatchAddon | undefined; reason: string }
       addon: undefined,
       reason: `${path} does not load: ${error instanceof Error ? error.message : String(error)}`,
     };
+  }
+}
+
+/** The single executable's asset `name`, loaded without a file left behind (shared/native-addon.ts). */
+function loadFromExecutable(name: string, tag: string): { addon: UdpBatchAddon | undefined; reason: string } {
+  let bytes: ArrayBuffer;
+  try {
+    bytes = getRawAsset(name);
+  } catch {
+    return { addon: undefined, reason: `no ${name} for this platform (${tag}) in this executable` };
+  }
+  try {
+    return { addon: loadAddonFromBytes(new Uint8Array(bytes)) as UdpBatchAddon, reason: `${name} (executable)` };
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return { addon: undefined, reason: `${name} of this executable does not load: ${why} (TMPDIR mounted noexec?)` };
   }
 }
 

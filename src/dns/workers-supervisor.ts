@@ -4,6 +4,7 @@
  * keeps each worker's last reported status for /status.
  */
 import cluster, { type Worker } from 'node:cluster';
+import { isSea } from 'node:sea';
 import { Counter, Gauge } from 'prom-client';
 import { backoffDelay } from '../shared/backoff.js';
 import {
@@ -86,6 +87,7 @@ export class Supervisor {
     cluster.on('message', (worker, message: unknown) => this.onMessage(worker, message));
     if (o.fork !== undefined)
       cluster.setupPrimary({ exec: o.fork.exec, execArgv: o.fork.execArgv ?? process.execArgv, args: [] });
+    else if (isSea()) cluster.setupPrimary(executableCommandLine());
   }
 
   /** Forks every worker; resolves once all serve, rejects if one dies first or `abort` fires. */
@@ -233,4 +235,14 @@ export class Supervisor {
       this.fork(slot);
     }, delay);
   }
+}
+
+/**
+ * What a worker of the single executable runs: this command line again. The executable has no script, and Node hands
+ * a forked process the "script" and its arguments as the command's words (process.argv[2] on), so the command's first
+ * word takes the script's place.
+ */
+function executableCommandLine(): { exec: string; args: string[] } {
+  const [first = '', ...rest] = process.argv.slice(2);
+  return { exec: first, args: rest };
 }

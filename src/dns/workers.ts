@@ -29,7 +29,7 @@ export interface DnsClusterOptions {
   statusListen: { host: string; port: number };
   log: Logger;
   /**
-   * What a worker runs. Default: this process's script and arguments again (`rundock dns ...`), which see
+   * What a worker runs. Default: this process's script and arguments again (`rundock dns ...`; in the single executable, its command line), which see
    * isDnsWorker() and take the worker's path. Tests give a script that calls runDnsWorker.
    */
   fork?: { exec: string; execArgv?: string[] };

@@ -1,12 +1,51 @@
 import assert from 'node:assert/strict';
+import { open, readlink } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import { cluster, DOMAIN, figure, httpGet, loadThroughFrontends, PRIVATE, PUBLIC, recap, resolveA } from './cluster.js';
+import {
+  cluster,
+  DOMAIN,
+  figure,
+  HOSTS,
+  httpGet,
+  loadThroughFrontends,
+  PRIVATE,
+  PUBLIC,
+  recap,
+  resolveA,
+  rootOf,
+  run,
+  SCRIPT,
+} from './cluster.js';
 import { BACK, clusterSuite, loadLine } from './checks.js';
 
 /** The reference cluster as scripts/cluster.sh deploys it with examples/site.yml (it must be up). */
 clusterSuite();
 
+/** The first bytes of `path`. */
+async function head(path: string, length: number): Promise<Buffer> {
+  const file = await open(path);
+  try {
+    const { buffer, bytesRead } = await file.read(Buffer.alloc(length), 0, length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
+}
+
 describe('the reference cluster as deployed', () => {
+  it('runs rundock as the single executable on hosts with no Node.js on PATH', async () => {
+    for (const h of HOSTS) {
+      const node = await run('bash', [SCRIPT, 'exec', h, 'sh', '-c', 'command -v node npm npx']);
+      assert.equal(node.stdout, '', `${h} has Node.js on PATH`);
+      const bin = `${rootOf(h)}/usr/local/bin/rundock`;
+      assert.deepEqual([...(await head(bin, 4))], [0x7f, 0x45, 0x4c, 0x46], `${bin} is no ELF executable`);
+      const status = await run('sv', ['status', `${rootOf(h)}/etc/sv/rundock-agent`]);
+      const pid = /\(pid (\d+)\)/.exec(status.stdout)?.[1];
+      assert.ok(pid !== undefined, status.stdout);
+      assert.equal(await readlink(`/proc/${pid}/exe`), bin, `${h}'s agent`);
+    }
+  });
+
   // `scripts/cluster.sh up` ran the whole playbook (role and services) twice and required changed=0 from the second
   // run on every host; this repeats the services' plays alone, as a redeploy does, and finds nothing to do.
   it('the services deployed again with the playbook (--tags influxdb,grafana) change nothing', async () => {

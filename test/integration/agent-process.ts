@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, freePort } from './harness.js';
+import { freePort, rundockArgv } from './harness.js';
 import { waitFor } from '../support/wait.js';
 
 /** A `rundock agent` child process for tests, with its status address. */
@@ -24,7 +24,7 @@ export { waitFor } from '../support/wait.js';
 export async function startAgent(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
   const status = `127.0.0.1:${await freePort()}`;
   const state = args.includes('--state-dir') ? [] : ['--state-dir', mkdtempSync(join(tmpdir(), 'rundock-agent-'))];
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'agent', '--status-listen', status, ...state, ...args], {
+  const child: ChildProcess = spawn(...rundockArgv(['agent', '--status-listen', status, ...state, ...args]), {
     env: { ...process.env, RUNDOCK_CONFIG: '/dev/null', RUNDOCK_LOG_LEVEL: 'debug', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

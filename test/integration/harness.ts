@@ -1,13 +1,23 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 
 /**
  * The CLI as users run it: the built bin/rundock.js (the test command builds first), or the one RUNDOCK_BIN names,
- * e.g. `rundock` as `npm install -g` put it from the release tarball (scripts/test-release.sh).
+ * e.g. `rundock` as `npm install -g` put it from the release tarball, or the single executable run on a host without
+ * Node.js (scripts/test-release.sh).
  */
 export const BIN = process.env.RUNDOCK_BIN || fileURLToPath(new URL('../../bin/rundock.js', import.meta.url));
+
+/**
+ * The program and arguments that run `rundock ARGS...`: a script (bin/rundock.js, or npm's link to it) with the Node
+ * that runs the tests, anything else (the executable, a wrapper) as it is.
+ */
+export function rundockArgv(args: readonly string[]): [string, string[]] {
+  return realpathSync(BIN).endsWith('.js') ? [process.execPath, [BIN, ...args]] : [BIN, [...args]];
+}
 export const IMAGE = 'rundock-test/busybox:latest';
 export const REGISTRY = '127.0.0.1:5000';
 export const docker = new Docker();
@@ -32,8 +42,7 @@ export interface RunResult {
 export function rundock(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   return new Promise((resolve) => {
     execFile(
-      process.execPath,
-      [BIN, ...args],
+      ...rundockArgv(args),
       { env: { ...process.env, RUNDOCK_CONFIG: '/dev/null', ...env }, timeout: 120_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;

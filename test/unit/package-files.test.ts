@@ -1,8 +1,11 @@
-// What `npm pack` ships (the release tarball, docs/release.md): only the bundle and what it reads at run time, and a
-// manifest that makes `npm install -g ./rundock-<version>.tgz` fetch and run nothing. Needs a build (npm run build).
+// What a release publishes (docs/release.md): the npm tarball holds only the bundle and what it reads at run time,
+// with a manifest that makes `npm install -g ./rundock-<version>.tgz` fetch and run nothing; `npm run release` adds
+// the single executables and their SHA256SUMS. Needs a build (npm run build).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { platformTag } from '../../src/dns/udp-batch.js';
 
@@ -14,26 +17,11 @@ const ALLOWED: RegExp[] = [
   /^README\.md$/,
   /^bin\/rundock\.js$/,
   /^bin\/package\.json$/, // makes bin/rundock.js CommonJS, which starts faster
-  /^dist\/launch\.cjs$/, // what bin/rundock.js runs: the CLI through its compile cache
-  /^dist\/rundock\.cjs$/, // the CLI
-  /^dist\/etcd\.cjs$/, // etcd3 and gRPC, loaded by the commands that talk to etcd
-  /^dist\/ssh2\.cjs$/, // ssh2, loaded for an ssh:// DOCKER_HOST
-  /^dist\/proto\/etcd3\/(rpc|kv|auth)\.proto$/, // etcd3's gRPC definitions
+  /^dist\/rundock\.cjs$/, // the CLI with every dependency
   /^dist\/udp_batch-linux-x64-glibc\.node$/, // the prebuilt UDP addon (a release requires it: build/native.mjs)
 ];
 /** What the tarball cannot work without. */
-const REQUIRED = [
-  'package.json',
-  'bin/rundock.js',
-  'bin/package.json',
-  'dist/launch.cjs',
-  'dist/rundock.cjs',
-  'dist/etcd.cjs',
-  'dist/ssh2.cjs',
-  'dist/proto/etcd3/rpc.proto',
-  'dist/proto/etcd3/kv.proto',
-  'dist/proto/etcd3/auth.proto',
-];
+const REQUIRED = ['package.json', 'bin/rundock.js', 'bin/package.json', 'dist/rundock.cjs'];
 
 /** The files `npm pack --dry-run --json` lists, without running prepack (no rebuild). */
 function packedFiles(): string[] {
@@ -41,6 +29,17 @@ function packedFiles(): string[] {
   const [pack] = JSON.parse(out) as [{ files: { path: string }[] }];
   return pack.files.map((f) => f.path).sort();
 }
+
+interface SeaModule {
+  seaConfig(o: { main: string; addon: string; blob: string }): Record<string, unknown>;
+  executableName(version: string, arch: string): string;
+  releaseNodeVersion(pins?: string): string;
+}
+interface ReleaseModule {
+  sha256Sums(dir: string, files: string[]): string;
+}
+const sea = (await import(`${root}build/sea.mjs`)) as SeaModule;
+const release = (await import(`${root}build/release.mjs`)) as ReleaseModule;
 
 describe('the release tarball', () => {
   it('holds only allowed paths, and every required one', () => {
@@ -67,8 +66,55 @@ describe('the release tarball', () => {
   });
 
   it('names the addon for the platform the loader looks for (build/native.mjs and src/dns/udp-batch.ts agree)', async () => {
-    const build = (await import(`${root}build/native.mjs`)) as { platformTag: () => string; RELEASE_TAG: string };
+    const build = (await import(`${root}build/native.mjs`)) as {
+      platformTag: (arch?: string) => string;
+      RELEASE_TAG: string;
+    };
     assert.equal(build.platformTag(), platformTag());
     assert.equal(build.RELEASE_TAG, 'linux-x64-glibc');
+    assert.equal(build.platformTag('arm64'), 'linux-arm64-glibc', 'the cross-built addon of the arm64 executable');
+  });
+});
+
+describe('the single executables (npm run release)', () => {
+  it('are named rundock-<version>-linux-<arch>', () => {
+    assert.equal(sea.executableName('0.1.0', 'x64'), 'rundock-0.1.0-linux-x64');
+    assert.equal(sea.executableName('0.1.0', 'arm64'), 'rundock-0.1.0-linux-arm64');
+  });
+
+  it("hold the bundle with V8's code cache and the addon as an asset named as the loader asks for it", () => {
+    const addon = `/build/udp_batch-${platformTag()}.node`;
+    assert.deepEqual(sea.seaConfig({ main: `${root}dist/rundock.cjs`, addon, blob: '/build/sea.blob' }), {
+      main: `${root}dist/rundock.cjs`,
+      output: '/build/sea.blob',
+      disableExperimentalSEAWarning: true,
+      useCodeCache: true,
+      assets: { [`udp_batch-${platformTag()}.node`]: addon },
+    });
+  });
+
+  it('embed the release Node: the first pinned release, a current LTS line that engines admits', () => {
+    const pins = readFileSync(`${root}scripts/node-versions`, 'utf8');
+    const version = sea.releaseNodeVersion(pins);
+    assert.match(version, /^(22|24|26)\.\d+\.\d+$/);
+    const lines = [...pins.matchAll(/^(\d+)\.\d+\.\d+ x64 sha512-/gm)].map((m) => m[1]);
+    assert.deepEqual(lines.sort(), ['22', '24', '26'], 'CI runs the unit tests on every LTS line');
+    const manifest = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { engines: { node: string } };
+    assert.equal(manifest.engines.node, '>=22.11.0');
+  });
+
+  it('come with SHA256SUMS in the format `sha256sum -c` checks', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rundock-sums-'));
+    try {
+      writeFileSync(join(dir, 'rundock-0.1.0-linux-x64'), 'an executable');
+      writeFileSync(join(dir, 'rundock-0.1.0.tgz'), 'a tarball');
+      writeFileSync(join(dir, 'SHA256SUMS'), release.sha256Sums(dir, ['rundock-0.1.0.tgz', 'rundock-0.1.0-linux-x64']));
+      const check = (): string => execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dir, encoding: 'utf8' });
+      assert.equal(check(), 'rundock-0.1.0.tgz: OK\nrundock-0.1.0-linux-x64: OK\n');
+      writeFileSync(join(dir, 'rundock-0.1.0-linux-x64'), 'another executable');
+      assert.throws(check, /did NOT match/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

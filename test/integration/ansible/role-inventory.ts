@@ -6,7 +6,14 @@
  */
 import type { NetnsHost } from './netns-host.js';
 
-export function inventory(o: { host: NetnsHost; tarball: string; domain: string; image: string; pki: string }): string {
+export function inventory(o: {
+  host: NetnsHost;
+  executable: string;
+  tarball: string;
+  domain: string;
+  image: string;
+  pki: string;
+}): string {
   const ip = o.host.address;
   const vars = {
     ansible_connection: 'local',
@@ -14,9 +21,10 @@ export function inventory(o: { host: NetnsHost; tarball: string; domain: string;
     ansible_become: false,
     ansible_python_interpreter: o.host.python,
     rundock_root: o.host.root,
+    rundock_executable: o.executable,
+    // For the tests that install the npm tarball instead (-e rundock_install=tarball).
     rundock_tarball: o.tarball,
     rundock_domain: o.domain,
-    rundock_nodejs_source: 'preinstalled',
     rundock_docker_host: o.host.dockerHost,
     rundock_private_ip: ip,
     rundock_public_ip: ip,

@@ -4,24 +4,29 @@
  * rundock_root under a temporary folder (the machine's filesystem is shared). One host plays every part of the
  * reference cluster: etcd member, agent, rundock dns, nginx + gateway, and the backend running influxdb and grafana
  * (busybox stand-ins). Checked: a check-mode run on the bare host (changes reported, nothing written), the real run
- * (DNS answers, nginx proxies, the frontend announced), a second run and a second check-mode run with changed=0, a
- * new release replacing the old one, and the NodeSource source in check mode (its key from a local file: no network
- * here).
+ * with the single executable (DNS answers, nginx proxies, the frontend announced), a second run and a second
+ * check-mode run with changed=0, a new executable replacing the old one, the npm tarball instead (rundock_install:
+ * tarball, on a preinstalled Node.js), and the NodeSource source in check mode (its key from a local file: no
+ * network here).
  * Not covered: systemd (PID 1 here is not systemd), Debian's service scripts for docker, etcd and nginx (under
  * rundock_root the role runs etcd and nginx under runit and the caller owns dockerd), a real NodeSource install,
  * Debian's nodejs package, and /etc itself.
- * Needs root, ip, nsenter, dockerd, containerd, ansible-playbook (scripts/test-env.sh up) and a build or RUNDOCK_TARBALL.
+ * Needs root, ip, nsenter, dockerd, containerd, ansible-playbook (scripts/test-env.sh up) and a build (the executable
+ * and the tarball are made from it; RUNDOCK_EXECUTABLE and RUNDOCK_TARBALL name others).
  */
 import assert from 'node:assert/strict';
 import {
   appendFileSync,
+  copyFileSync,
   existsSync,
-  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
+  realpathSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,12 +50,15 @@ let hosts = '';
 let tarballPath = '';
 /** The control machine's PKI folder (rundock_etcd_pki_dir). */
 const pki = join(dir, 'pki');
+let executablePath = '';
 
 before(async () => {
   tarballPath = process.env.RUNDOCK_TARBALL ?? (await pack());
+  executablePath = process.env.RUNDOCK_EXECUTABLE ?? (await executable());
   host = await createNetnsHost(NETNS, ADDRESS, dir, IMAGE);
   hosts = join(dir, 'hosts.yml');
-  writeFileSync(hosts, inventory({ host, tarball: tarballPath, domain: DOMAIN, image: IMAGE, pki }));
+  const o = { host, executable: executablePath, tarball: tarballPath, domain: DOMAIN, image: IMAGE, pki };
+  writeFileSync(hosts, inventory(o));
 });
 
 after(async () => {
@@ -65,15 +73,28 @@ async function pack(): Promise<string> {
   return join(dir, (JSON.parse(out.stdout) as [{ filename: string }])[0].filename);
 }
 
-/** Another release: the same tarball with a line added to its README (tar, no shell). */
-async function repack(tarball: string): Promise<string> {
-  const unpacked = join(dir, 'repack');
-  mkdirSync(unpacked);
-  assert.equal((await run('tar', ['-xzf', tarball, '-C', unpacked])).code, 0);
-  appendFileSync(join(unpacked, 'package/README.md'), "\nrepacked by the role's test\n");
-  const out = join(dir, 'rundock-repacked.tgz');
-  assert.equal((await run('tar', ['-czf', out, '-C', unpacked, 'package'])).code, 0);
+/** The single executable of the current build (build/sea.mjs, with the release Node). */
+async function executable(): Promise<string> {
+  const out = join(dir, 'rundock-linux-x64');
+  const built = await run(process.execPath, [join(REPO, 'build/sea.mjs'), out], { timeoutMs: 300_000 });
+  assert.equal(built.code, 0, built.stderr);
   return out;
+}
+
+/** Another build of the executable: the same bytes and one more at the end, which the loader never reads. */
+function rebuilt(path: string): string {
+  const out = join(dir, 'rundock-linux-x64-rebuilt');
+  copyFileSync(path, out);
+  appendFileSync(out, '\n');
+  return out;
+}
+
+/** The pid of a runit service of the host, from `sv status`. */
+async function servicePid(service: string): Promise<string> {
+  const status = await host!.exec(['sv', 'status', join(host!.root, 'etc/sv', service)]);
+  const pid = /\(pid (\d+)\)/.exec(status.stdout)?.[1];
+  assert.ok(pid !== undefined, status.stdout);
+  return pid;
 }
 
 interface PlaybookRun {
@@ -142,7 +163,6 @@ describe('role rundock.rundock.host and examples/site.yml on a bare host', { tim
     );
     const rendered = readFileSync(join(host!.root, 'etc/nginx/rundock/rundock-upstreams.conf'), 'utf8');
     assert.match(rendered, new RegExp(`upstream docker_grafana \\{\\n\\s+server ${ADDRESS}:8087;`));
-    assert.deepEqual(readdirSync(join(host!.root, 'opt/rundock/releases')).length, 1);
     // etcd serves TLS only (curl's plain request: 52, an empty reply), and each daemon has its own certificate.
     const plain = await host!.exec(['curl', '-s', `http://${ADDRESS}:2379/version`]);
     assert.equal(plain.code, 52, plain.stdout);
@@ -151,6 +171,9 @@ describe('role rundock.rundock.host and examples/site.yml on a bare host', { tim
       readFileSync(join(host!.root, 'etc/rundock/config.yml'), 'utf8'),
       /dns:\n(.*\n)*?\s+etcd_cert: \S+\/dns\.crt/,
     );
+    const bin = join(host!.root, 'usr/local/bin/rundock');
+    assert.equal(readFileSync(bin).subarray(0, 4).toString('latin1'), '\x7fELF', 'rundock is the executable');
+    assert.equal(readlinkSync(`/proc/${await servicePid('rundock-agent')}/exe`), bin, 'the agent runs it');
   });
 
   it('a second run changes nothing, in check mode neither', async () => {
@@ -190,26 +213,31 @@ describe('role rundock.rundock.host and examples/site.yml on a bare host', { tim
     assert.match(out, /the etcd member role-h1 already runs with data in \S+, over TLS/);
   });
 
-  it('a new release replaces the old one: unpacked beside it, switched to, the old one removed', async () => {
-    const releases = join(host!.root, 'opt/rundock/releases');
-    const [old] = readdirSync(releases);
-    const tarball = await repack(tarballPath);
-    const upgrade = await playbook('-e', `rundock_tarball=${tarball}`);
+  it('a new executable replaces the old one, and the daemons restart on it', async () => {
+    const before = await servicePid('rundock-agent');
+    const upgrade = await playbook('-e', `rundock_executable=${rebuilt(executablePath)}`);
     assert.equal(upgrade.code, 0, upgrade.out);
     assert.ok((upgrade.recap.changed ?? 0) > 0, upgrade.out);
-    const now = readdirSync(releases);
-    assert.equal(now.length, 1);
-    assert.notEqual(now[0], old);
-    assert.match(
-      readFileSync(join(host!.root, 'opt/rundock/current/README.md'), 'utf8'),
-      /repacked by the role's test/,
-    );
+    assert.notEqual(await servicePid('rundock-agent'), before, 'the agent was restarted');
     await waitFor(
       async () => (await dig(`influxdb.${DOMAIN}`)) === ADDRESS,
       60_000,
       250,
       'influxdb in DNS after the upgrade',
     );
+  });
+
+  it('the npm tarball instead (rundock_install: tarball) on a preinstalled Node.js: unpacked, linked, running', async () => {
+    // The host's preinstalled Node.js: the one running this test, on the PATH of the host's tools and daemons.
+    symlinkSync(process.execPath, join(host!.root, 'usr/local/bin/node'));
+    const tarball = ['-e', 'rundock_install=tarball', '-e', 'rundock_nodejs_source=preinstalled'];
+    const install = await playbook(...tarball);
+    assert.equal(install.code, 0, install.out);
+    assert.equal(readdirSync(join(host!.root, 'opt/rundock/releases')).length, 1);
+    const bin = join(host!.root, 'usr/local/bin/rundock');
+    assert.equal(readlinkSync(bin), join(host!.root, 'opt/rundock/current/bin/rundock.js'));
+    assert.equal(readlinkSync(`/proc/${await servicePid('rundock-agent')}/exe`), realpathSync(process.execPath));
+    await waitFor(async () => (await dig(`influxdb.${DOMAIN}`)) === ADDRESS, 60_000, 250, 'influxdb in DNS');
   });
 
   it('NodeSource as the source of Node.js, in check mode: the repository it would add, nothing written', async () => {
@@ -221,12 +249,14 @@ describe('role rundock.rundock.host and examples/site.yml on a bare host', { tim
       '--check',
       '--diff',
       '-e',
+      'rundock_install=tarball',
+      '-e',
       'rundock_nodejs_source=nodesource',
       '-e',
       `rundock_nodesource_key_url=file://${key}`,
     );
     assert.equal(check.code, 0, check.out);
-    assert.match(check.out, /URIs: https:\/\/deb\.nodesource\.com\/node_20\.x/);
+    assert.match(check.out, /URIs: https:\/\/deb\.nodesource\.com\/node_24\.x/);
     assert.match(check.out, /Signed-By: \/etc\/apt\/keyrings\/nodesource\.asc/);
     assert.match(check.out, /Pin: origin deb\.nodesource\.com/);
     assert.equal(existsSync(sources) ? readFileSync(sources, 'utf8') : undefined, before, 'check mode wrote to apt');

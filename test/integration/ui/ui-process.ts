@@ -5,7 +5,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { waitFor } from '../agent-process.js';
-import { BIN } from '../harness.js';
+import { rundockArgv } from '../harness.js';
 
 export interface UiProcess {
   logs(): string;
@@ -18,7 +18,7 @@ export async function startUiProcess(
   url: string,
   headers: Record<string, string> = {},
 ): Promise<UiProcess> {
-  const child = spawn(process.execPath, [BIN, 'ui', ...args], {
+  const child = spawn(...rundockArgv(['ui', ...args]), {
     env: { ...process.env, RUNDOCK_CONFIG: '/dev/null', RUNDOCK_LOG_LEVEL: 'debug' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
