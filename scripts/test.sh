@@ -6,8 +6,7 @@ cd "$(dirname "$0")/.."
 npm ci --no-audit --no-fund --loglevel=error
 bash scripts/test-env.sh up
 trap 'bash scripts/test-env.sh down' EXIT
-npm run build
-npm test
+npm run test:all   # build, type check, lint, unit and integration tests
 # The release tarball as users install it: npm pack, npm install -g into a temporary prefix, the state-command tests
 # and a rundock dns smoke test against the installed rundock.
 bash scripts/test-release.sh

@@ -1,10 +1,9 @@
-// What `npm pack` ships (the release tarball, docs/release.md): only the bundle and what it reads at run time, and a
-// manifest that makes `npm install -g ./rundock-<version>.tgz` fetch and run nothing. Needs a build (npm run build).
+// What `npm pack` ships (the release tarball, docs/release.md): only the bundle and what it reads at run time. Needs a
+// build (npm run build), as every integration test; test/unit/package-manifest.test.ts checks the manifest.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { platformTag } from '../../src/dns/udp-batch.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -55,20 +54,5 @@ describe('the release tarball', () => {
       REQUIRED.filter((path) => !files.includes(path)),
       [],
     );
-  });
-
-  it('has a manifest without dependencies or install-time scripts: installing fetches and runs nothing', () => {
-    const manifest = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as Record<string, unknown>;
-    for (const key of ['dependencies', 'optionalDependencies', 'peerDependencies', 'bundleDependencies'])
-      assert.equal(manifest[key], undefined, key);
-    const scripts = Object.keys(manifest.scripts as Record<string, string>);
-    for (const hook of ['preinstall', 'install', 'postinstall', 'prepare'])
-      assert.ok(!scripts.includes(hook), `scripts.${hook}`);
-  });
-
-  it('names the addon for the platform the loader looks for (build/native.mjs and src/dns/udp-batch.ts agree)', async () => {
-    const build = (await import(`${root}build/native.mjs`)) as { platformTag: () => string; RELEASE_TAG: string };
-    assert.equal(build.platformTag(), platformTag());
-    assert.equal(build.RELEASE_TAG, 'linux-x64-glibc');
   });
 });
