@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { BIN, freePort } from './harness.js';
+import type { NetnsLink } from './netns-link.js';
 import { waitFor } from '../support/wait.js';
 
 /** A `rundock agent` child process for tests, with its status address. */
@@ -14,10 +15,19 @@ export interface AgentProcess {
 
 export { waitFor } from '../support/wait.js';
 
-/** Starts `rundock agent ARGS...` and resolves once its status endpoint answers (its first resync is done). */
-export async function startAgent(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
-  const status = `127.0.0.1:${await freePort()}`;
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'agent', '--status-listen', status, ...args], {
+/**
+ * Starts `rundock agent ARGS...` and resolves once its status endpoint answers (its first resync is done). `within`:
+ * in that namespace, its status on the namespace's address.
+ */
+export async function startAgent(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  within?: NetnsLink,
+): Promise<AgentProcess> {
+  const status = `${within?.address ?? '127.0.0.1'}:${await freePort()}`;
+  const argv = [process.execPath, BIN, 'agent', '--status-listen', status, ...args];
+  const [file, fileArgs] = within?.argv(argv) ?? [process.execPath, argv.slice(1)];
+  const child: ChildProcess = spawn(file, fileArgs, {
     env: { ...process.env, RUNDOCK_CONFIG: '/dev/null', RUNDOCK_LOG_LEVEL: 'debug', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
