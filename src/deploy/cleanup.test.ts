@@ -7,15 +7,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DeployHost, failureOf, web } from '../../test/support/deploy-host.js';
 
-/** An overlap from version 1 to 2 up to the swap: the new container serves under the service's name. */
-const SWAPPED = [
-  'create web_rundock_next',
-  'start web_rundock_next',
-  'announced web_rundock_next',
-  'served 127.0.0.1:32769',
-  'rename web to web_rundock_old',
-  'rename web_rundock_next to web',
-];
+/**
+ * What an overlap from version 1 to 2 asks up to the swap of names (redeploy.test.ts checks it step by step): the new
+ * container serves under the service's name.
+ */
+async function untilSwapped(): Promise<string[]> {
+  const host = new DeployHost();
+  await host.given(web(1));
+  await host.deploy(web(2));
+  return host.journal.slice(0, host.journal.indexOf('rename web_rundock_next to web') + 1);
+}
+const SWAPPED = await untilSwapped();
 
 describe('a failure in the cleanup after the swap', () => {
   it('a gateway that keeps the old one: reported, the old one left running for it, the new one serving', async () => {

@@ -121,31 +121,6 @@ describe('a redeploy', () => {
     assert.deepEqual(await host.container('web'), before);
   });
 
-  it('with a fixed port, an unhealthy successor gives the port back: the old one is started and named back', async () => {
-    const host = new DeployHost();
-    const port = await freePort();
-    await host.given(web(1, { announce: port }));
-    const old = await host.container('web');
-    host.engine.healthCheck('web:2', 'unhealthy');
-    const error = await failureOf(host.deploy(web(2, { announce: port })));
-    assert.equal(error.details.rolled_back, true);
-    assert.deepEqual(host.journal, [
-      'create web_rundock_next',
-      'rename web to web_rundock_old',
-      `withdrawn 127.0.0.1:${port}`,
-      'stop web_rundock_old',
-      'rename web_rundock_next to web',
-      'start web',
-      'stop web',
-      'rename web to web_rundock_next',
-      'start web_rundock_old',
-      'rename web_rundock_old to web',
-      'remove web_rundock_next',
-    ]);
-    assert.deepEqual(await host.containers(), ['web running']);
-    assert.equal((await host.container('web'))?.id, old?.id);
-  });
-
   it('a gateway that never serves the successor: removed, and the old one keeps serving', async () => {
     const host = new DeployHost();
     await host.given(web(1));

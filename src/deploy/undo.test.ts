@@ -5,9 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Wait } from '../../test/support/agent-double.js';
 import { freePort } from '../../test/support/free-port.js';
 import { DeployHost, failureOf, web } from '../../test/support/deploy-host.js';
 import { waitFor } from '../../test/support/wait.js';
+import type { EngineCall } from '../runtime/memory-engine.js';
 
 interface Case {
   /** The step that fails. */
@@ -44,72 +46,54 @@ async function failAt(c: Case, announce: number | 'auto'): Promise<void> {
   assert.deepEqual(await announced(), [address]);
 }
 
-const CREATED = ['create web_rundock_next', 'start web_rundock_next'];
+/** The next `call` on container `name` is refused by Docker. */
+const refused = (call: EngineCall, name: string, journal: string[], untouched = true): Case => ({
+  step: `${call} ${name}`,
+  inject: (h) => h.engine.failNext(call, name),
+  code: 'RUNDOCK_E_DOCKER',
+  journal,
+  untouched,
+});
+/** The next `wait` on the agent or the gateways runs out of time. */
+const timesOut = (wait: Wait, journal: string[], untouched = true): Case => ({
+  step: `wait until ${wait}`,
+  inject: (h) => h.agent.failNext(wait),
+  code: wait === 'announced' ? 'RUNDOCK_E_UNHEALTHY' : 'RUNDOCK_E_GATEWAY_TIMEOUT',
+  journal,
+  untouched,
+});
+/** Docker's health check of the new version fails. */
+const unhealthy = (journal: string[], untouched = true): Case => ({
+  step: 'wait until ready (Docker health check)',
+  inject: (h) => h.engine.healthCheck('web:2', 'unhealthy'),
+  code: 'RUNDOCK_E_UNHEALTHY',
+  journal,
+  untouched,
+});
+const CREATE_REFUSED = refused('create', 'web_rundock_next', ['create web_rundock_next (failed)']);
+const REMOVE_NEW = ['stop web_rundock_next', 'remove web_rundock_next'];
 
 describe('a failed overlap (auto port) undoes what it did, newest first', () => {
-  const SERVES = [...CREATED, 'announced web_rundock_next', 'served 127.0.0.1:32769'];
+  const started = ['create web_rundock_next', 'start web_rundock_next'];
+  const serves = [...started, 'announced web_rundock_next', 'served 127.0.0.1:32769'];
   const cases: Case[] = [
-    {
-      step: 'create',
-      inject: (h) => h.engine.failNext('create', 'web_rundock_next'),
-      code: 'RUNDOCK_E_DOCKER',
-      journal: ['create web_rundock_next (failed)'],
-      untouched: true,
-    },
-    {
-      step: 'start',
-      inject: (h) => h.engine.failNext('start', 'web_rundock_next'),
-      code: 'RUNDOCK_E_DOCKER',
-      journal: ['create web_rundock_next', 'start web_rundock_next (failed)', 'remove web_rundock_next'],
-      untouched: true,
-    },
-    {
-      step: 'wait (Docker health check)',
-      inject: (h) => h.engine.healthCheck('web:2', 'unhealthy'),
-      code: 'RUNDOCK_E_UNHEALTHY',
-      journal: [...CREATED, 'stop web_rundock_next', 'remove web_rundock_next'],
-      untouched: true,
-    },
-    {
-      step: 'announced',
-      inject: (h) => h.agent.failNext('announced'),
-      code: 'RUNDOCK_E_UNHEALTHY',
-      journal: [...CREATED, 'announced web_rundock_next', 'stop web_rundock_next', 'remove web_rundock_next'],
-      untouched: true,
-    },
-    {
-      step: 'served',
-      inject: (h) => h.agent.failNext('served'),
-      code: 'RUNDOCK_E_GATEWAY_TIMEOUT',
-      journal: [...SERVES, 'stop web_rundock_next', 'remove web_rundock_next'],
-      untouched: true,
-    },
-    {
-      step: 'rename the old one',
-      inject: (h) => h.engine.failNext('rename', 'web'),
-      code: 'RUNDOCK_E_DOCKER',
-      journal: [
-        ...SERVES,
-        'rename web to web_rundock_old (failed)',
-        'stop web_rundock_next',
-        'remove web_rundock_next',
-      ],
-      untouched: true,
-    },
-    {
-      step: 'rename the new one',
-      inject: (h) => h.engine.failNext('rename', 'web_rundock_next'),
-      code: 'RUNDOCK_E_DOCKER',
-      journal: [
-        ...SERVES,
-        'rename web to web_rundock_old',
-        'rename web_rundock_next to web (failed)',
-        'rename web_rundock_old to web',
-        'stop web_rundock_next',
-        'remove web_rundock_next',
-      ],
-      untouched: true,
-    },
+    CREATE_REFUSED,
+    refused('start', 'web_rundock_next', [
+      ...started.slice(0, 1),
+      'start web_rundock_next (failed)',
+      'remove web_rundock_next',
+    ]),
+    unhealthy([...started, ...REMOVE_NEW]),
+    timesOut('announced', [...started, 'announced web_rundock_next', ...REMOVE_NEW]),
+    timesOut('served', [...serves, ...REMOVE_NEW]),
+    refused('rename', 'web', [...serves, 'rename web to web_rundock_old (failed)', ...REMOVE_NEW]),
+    refused('rename', 'web_rundock_next', [
+      ...serves,
+      'rename web to web_rundock_old',
+      'rename web_rundock_next to web (failed)',
+      'rename web_rundock_old to web',
+      ...REMOVE_NEW,
+    ]),
   ];
   for (const c of cases) it(`at ${c.step}`, () => failAt(c, 'auto'));
 });
@@ -120,84 +104,37 @@ const PORT = await freePort();
 describe('a failed withdraw-first swap (fixed port) undoes what it did, newest first', () => {
   const withdrawn = ['create web_rundock_next', 'rename web to web_rundock_old', `withdrawn 127.0.0.1:${PORT}`];
   const swapped = [...withdrawn, 'stop web_rundock_old', 'rename web_rundock_next to web'];
+  const nameBack = 'rename web to web_rundock_next';
   const putBack = ['start web_rundock_old', 'rename web_rundock_old to web', 'remove web_rundock_next'];
   const cases: Case[] = [
-    {
-      step: 'create',
-      inject: (h) => h.engine.failNext('create', 'web_rundock_next'),
-      code: 'RUNDOCK_E_DOCKER',
-      journal: ['create web_rundock_next (failed)'],
-      untouched: true,
-    },
-    {
-      step: 'rename the old one',
-      inject: (h) => h.engine.failNext('rename', 'web'),
-      code: 'RUNDOCK_E_DOCKER',
-      journal: ['create web_rundock_next', 'rename web to web_rundock_old (failed)', 'remove web_rundock_next'],
-      untouched: true,
-    },
-    {
-      step: 'withdrawn (the drain after it only waits)',
-      inject: (h) => h.agent.failNext('withdrawn'),
-      code: 'RUNDOCK_E_GATEWAY_TIMEOUT',
-      journal: [...withdrawn, 'rename web_rundock_old to web', 'remove web_rundock_next'],
-      untouched: true,
-    },
-    {
-      step: 'stop the old one',
-      inject: (h) => h.engine.failNext('stop', 'web_rundock_old'),
-      code: 'RUNDOCK_E_DOCKER',
-      journal: [
-        ...withdrawn,
-        'stop web_rundock_old (failed)',
-        'rename web_rundock_old to web',
-        'remove web_rundock_next',
-      ],
-      untouched: true,
-    },
-    {
-      step: 'rename the new one',
-      inject: (h) => h.engine.failNext('rename', 'web_rundock_next'),
-      code: 'RUNDOCK_E_DOCKER',
-      journal: [...withdrawn, 'stop web_rundock_old', 'rename web_rundock_next to web (failed)', ...putBack],
-      untouched: false,
-    },
-    {
-      step: 'start the new one',
-      inject: (h) => h.engine.failNext('start', 'web'),
-      code: 'RUNDOCK_E_DOCKER',
-      journal: [...swapped, 'start web (failed)', 'rename web to web_rundock_next', ...putBack],
-      untouched: false,
-    },
-    {
-      step: 'wait (Docker health check)',
-      inject: (h) => h.engine.healthCheck('web:2', 'unhealthy'),
-      code: 'RUNDOCK_E_UNHEALTHY',
-      journal: [...swapped, 'start web', 'stop web', 'rename web to web_rundock_next', ...putBack],
-      untouched: false,
-    },
-    {
-      step: 'announced',
-      inject: (h) => h.agent.failNext('announced'),
-      code: 'RUNDOCK_E_UNHEALTHY',
-      journal: [...swapped, 'start web', 'announced web', 'stop web', 'rename web to web_rundock_next', ...putBack],
-      untouched: false,
-    },
-    {
-      step: 'served',
-      inject: (h) => h.agent.failNext('served'),
-      code: 'RUNDOCK_E_GATEWAY_TIMEOUT',
-      journal: [
-        ...swapped,
-        'start web',
-        'announced web',
-        `served 127.0.0.1:${PORT}`,
-        'stop web',
-        'rename web to web_rundock_next',
-        ...putBack,
-      ],
-      untouched: false,
-    },
+    CREATE_REFUSED,
+    refused('rename', 'web', [
+      'create web_rundock_next',
+      'rename web to web_rundock_old (failed)',
+      'remove web_rundock_next',
+    ]),
+    // The drain after it only waits: it cannot fail.
+    timesOut('withdrawn', [...withdrawn, 'rename web_rundock_old to web', 'remove web_rundock_next']),
+    refused('stop', 'web_rundock_old', [
+      ...withdrawn,
+      'stop web_rundock_old (failed)',
+      'rename web_rundock_old to web',
+      'remove web_rundock_next',
+    ]),
+    refused(
+      'rename',
+      'web_rundock_next',
+      [...withdrawn, 'stop web_rundock_old', 'rename web_rundock_next to web (failed)', ...putBack],
+      false,
+    ),
+    refused('start', 'web', [...swapped, 'start web (failed)', nameBack, ...putBack], false),
+    unhealthy([...swapped, 'start web', 'stop web', nameBack, ...putBack], false),
+    timesOut('announced', [...swapped, 'start web', 'announced web', 'stop web', nameBack, ...putBack], false),
+    timesOut(
+      'served',
+      [...swapped, 'start web', 'announced web', `served 127.0.0.1:${PORT}`, 'stop web', nameBack, ...putBack],
+      false,
+    ),
   ];
   for (const c of cases) it(`at ${c.step}`, () => failAt(c, PORT));
 });

@@ -5,13 +5,13 @@
  * checks it, at the host port Docker bound; a container renamed away (`_rundock_old`) is withdrawn. The gateways
  * serve what is announced, unless a test holds them. Every wait is journaled as it begins.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Handover, Progress } from '../../src/deploy/handover.js';
 import { announces, nextName } from '../../src/plan/plan.js';
 import type { ContainerState } from '../../src/runtime/docker.js';
 import type { ContainerEngine } from '../../src/runtime/engine.js';
 import { RundockError } from '../../src/shared/errors.js';
 import { LABEL } from '../../src/spec/labels.js';
+import { waitFor } from './wait.js';
 
 const POLL_MS = 5;
 
@@ -54,10 +54,11 @@ export class AgentDouble implements Handover {
   async announced(containerId: string, timeoutMs: number, _progress?: Progress): Promise<string> {
     const state = await this.engine.inspectIfExists(containerId);
     this.journal.push(`announced ${state?.name ?? containerId}`);
-    const address = this.failing.delete('announced')
-      ? undefined
-      : await this.until(timeoutMs, async () => (await this.records()).find((a) => a.id === containerId)?.address);
-    if (address !== undefined) return address;
+    let address: string | undefined;
+    const found = async (): Promise<boolean> =>
+      (address = (await this.records()).find((a) => a.id === containerId)?.address) !== undefined;
+    if (!this.failing.delete('announced') && (await this.within(timeoutMs, found)) && address !== undefined)
+      return address;
     const reason = state !== undefined && this.failingProbe.has(state.imageId) ? 'probe: unhealthy' : 'not ready';
     throw new RundockError(
       'RUNDOCK_E_UNHEALTHY',
@@ -83,10 +84,7 @@ export class AgentDouble implements Handover {
     what: string,
     done: (served: Set<string>) => boolean,
   ): Promise<void> {
-    const finished =
-      !this.failing.delete(wait) &&
-      (await this.until(timeoutMs, async () => (done(await this.serving()) ? true : undefined)));
-    if (finished) return;
+    if (!this.failing.delete(wait) && (await this.within(timeoutMs, async () => done(await this.serving())))) return;
     throw new RundockError('RUNDOCK_E_GATEWAY_TIMEOUT', `gateway node-1 did not ${what} for ${service}`, {
       details: { service, gateways: ['node-1'] },
     });
@@ -116,12 +114,11 @@ export class AgentDouble implements Handover {
     return bound && `${bound.hostIp}:${bound.hostPort}`;
   }
 
-  private async until<T>(timeoutMs: number, check: () => Promise<T | undefined>): Promise<T | undefined> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await check();
-      if (value !== undefined || Date.now() >= deadline) return value;
-      await sleep(POLL_MS);
-    }
+  /** Whether `check` holds within `timeoutMs`. */
+  private within(timeoutMs: number, check: () => Promise<boolean>): Promise<boolean> {
+    return waitFor(check, timeoutMs, POLL_MS).then(
+      () => true,
+      () => false,
+    );
   }
 }
