@@ -3,6 +3,7 @@
  * contract) and the embedded registry in a temporary directory: what it announces, holds back, withdraws and re-adopts.
  */
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import pino from 'pino';
 import { instanceKey, recordKey } from '../registry/path.js';
 import { EmbeddedRegistry } from '../registry/embedded.js';
+import type { ContainerEvent } from '../runtime/events.js';
 import { MemoryEngine } from '../runtime/memory-engine.js';
 import { encodeLabels, LABEL } from '../spec/labels.js';
 import type { CreateBody } from '../spec/run-options.js';
@@ -39,10 +41,11 @@ afterEach(async () => {
 });
 
 /** A new agent, over a new instance of the registry in the same directory (as after a restart); `registry` is its. */
-async function startAgent(stableMs = 10_000): Promise<Agent> {
+async function startAgent(stableMs = 10_000, reconnectMs?: number): Promise<Agent> {
   registry = new EmbeddedRegistry({ stateDir: dir });
   const agent = new Agent({
     docker: engine,
+    reconnectMs,
     registry,
     metrics: new AgentMetrics(),
     log: pino({ level: 'silent' }),
@@ -86,6 +89,30 @@ function body(
       PortBindings: { '8080/tcp': [{ HostIp: '10.0.0.2', HostPort: announce === 'auto' ? '' : String(announce) }] },
     },
   };
+}
+
+/** An engine whose event stream drops as soon as it is open, `drops` times, then stays open. */
+class DroppingEngine extends MemoryEngine {
+  opened = 0;
+  /** The listeners on the agent's stop signal each time the stream opened. */
+  readonly listeners: number[] = [];
+
+  constructor(private readonly drops: number) {
+    super();
+  }
+
+  override async *events(
+    label: string,
+    signal: AbortSignal,
+    onOpen?: () => Promise<void>,
+  ): AsyncGenerator<ContainerEvent> {
+    this.listeners.push(getEventListeners(signal, 'abort').length);
+    if (++this.opened <= this.drops) {
+      await onOpen?.();
+      throw new Error('the event stream dropped');
+    }
+    yield* super.events(label, signal, onOpen);
+  }
 }
 
 /** The records in the registry now (the embedded registry's own view). */
@@ -189,5 +216,14 @@ describe('Agent', () => {
       5,
       'the new one at the host record alone',
     );
+  });
+
+  it('leaves no listener on its stop signal behind when it reconnects to the event stream, 200 times', async () => {
+    const dropping = new DroppingEngine(200);
+    engine = dropping;
+    await startAgent(10_000, 1);
+    await waitFor(() => dropping.opened > 200, 20_000, 5, '200 reconnects');
+    const first = dropping.listeners[0];
+    assert.deepEqual(new Set(dropping.listeners), new Set([first]), 'as many listeners at every reconnect');
   });
 });

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { ContainerState } from '../runtime/docker.js';
 import type { ContainerEngine } from '../runtime/engine.js';
@@ -23,6 +24,8 @@ export interface AgentOptions {
   log: Logger;
   /** Full resync against the engine this often, so a missed event never leaves a stale or missing record. */
   resyncMs?: number;
+  /** The first wait before reconnecting to a dropped event stream, doubling (jittered) up to 30 s; 500 ms by default. */
+  reconnectMs?: number;
 }
 
 /**
@@ -160,7 +163,7 @@ export class Agent {
       }
       if (this.abort.signal.aborted) return;
       this.o.metrics.eventStreamReconnects.inc();
-      await sleep(backoffDelay(attempt), this.abort.signal);
+      await sleep(backoffDelay(attempt, this.o.reconnectMs), this.abort.signal);
     }
   }
 
@@ -267,9 +270,7 @@ export class Agent {
   }
 }
 
+/** Waits `ms`, less when `signal` aborts; never rejects, and takes its listener off `signal` when the time is up. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-  });
+  return delay(ms, undefined, { signal }).catch(() => undefined);
 }
