@@ -15,11 +15,12 @@
  * a write that fails leaves rundock uncached, never broken. RUNDOCK_COMPILE_CACHE=off turns it off, a path moves it.
  */
 import { isAscii } from 'node:buffer';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
+import { writeFileAtomicSync } from '../shared/atomic-file.js';
 
 /** A command that runs longer than this is a daemon or a long job: its start-up is not worth a cache. */
 const WORTH_CACHING_MS = 10_000;
@@ -109,16 +110,14 @@ const STALE_MS = 30 * 24 * 3600_000;
 
 /** Writes atomically (a reader sees the old cache or the new one), and removes caches no build wrote for 30 days. */
 function writeCache(file: string, data: Buffer): void {
-  const temporary = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(temporary, data, { mode: 0o600 });
-    renameSync(temporary, file);
+    writeFileAtomicSync(file, data, 0o600);
     const folder = dirname(file);
     for (const name of readdirSync(folder)) {
       const path = join(folder, name);
       if (name.endsWith('.v8cache') && Date.now() - statSync(path).mtimeMs > STALE_MS) rmSync(path, { force: true });
     }
   } catch {
-    rmSync(temporary, { force: true });
+    // Only a speed-up: the next run that succeeds writes it again.
   }
 }

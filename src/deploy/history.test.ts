@@ -3,11 +3,12 @@
  * its image pinned by ID once the tag names another image, against the memory engine (test/support/deploy-host.ts).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { DeployHost, failureOf, web } from '../../test/support/deploy-host.js';
+import { RundockError } from '../shared/errors.js';
 import { validateService } from '../spec/validate.js';
 import { History, type Generation } from './history.js';
 
@@ -64,6 +65,36 @@ describe('the rollback target', () => {
     assert.equal(target('A'), undefined);
     assert.equal(history.previous('other', undefined), undefined);
   });
+});
+
+describe('a history file', () => {
+  const file = (): string => join(dir, 'services', 'web.json');
+
+  it('is none for a service never deployed, and is written with nothing left beside it', () => {
+    assert.deepEqual(history.read('web'), []);
+    deployed('A');
+    assert.deepEqual(readdirSync(join(dir, 'services')), ['web.json']);
+  });
+
+  const corrupt: [what: string, text: string, why: string][] = [
+    ['not JSON', '{"service":"web","generations":[', 'not JSON'],
+    ['not a history', '{"service":"web","generations":[{"generation":"one"}]}', 'not a history: generations.0.'],
+  ];
+  for (const [what, text, why] of corrupt) {
+    it(`that is ${what} is an error naming the file, not an empty history; a deploy does not overwrite it`, () => {
+      deployed('A');
+      writeFileSync(file(), text);
+      for (const call of [() => history.read('web'), () => target('B'), () => deployed('B')])
+        assert.throws(call, (error: unknown) => {
+          assert.ok(error instanceof RundockError);
+          assert.equal(error.code, 'RUNDOCK_E_HISTORY');
+          assert.equal(error.details.file, file());
+          assert.match(error.message, new RegExp(`${file()}.*${why}.*move it aside`));
+          return true;
+        });
+      assert.equal(readFileSync(file(), 'utf8'), text);
+    });
+  }
 });
 
 describe('a rollback deploy', () => {

@@ -2,10 +2,9 @@
  * The embedded registry: one machine, no etcd. This agent's records live in memory, are persisted atomically to a
  * JSON file in the state directory, and are followed in-process (the DNS server of the same agent subscribes).
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../shared/atomic-file.js';
 import { RegistryUnavailableError } from './errors.js';
 import type { Registry, RegistryStatus } from './registry.js';
 import { Serial } from './serial.js';
@@ -88,7 +87,7 @@ export class EmbeddedRegistry implements Registry {
         this.notify(next);
       }
       try {
-        await writeAtomically(this.file, serialize(next));
+        await writeFileAtomic(this.file, serialize(next));
         this.dirty = false;
         this.lastError = undefined;
       } catch (error) {
@@ -165,37 +164,5 @@ function parse(text: string): Map<string, string> | undefined {
     return entries.every(([, value]) => typeof value === 'string') ? new Map(entries as [string, string][]) : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/** Write to a temporary file in the same directory, fsync, rename over the target, fsync the directory. */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    const handle = await open(temp, 'w', 0o644);
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-  await syncDirectory(file);
-}
-
-/** Makes the rename itself durable; a directory that cannot be opened for fsync (some filesystems) is not an error. */
-async function syncDirectory(file: string): Promise<void> {
-  const dir = await open(dirname(file), 'r').catch(() => undefined);
-  if (!dir) return;
-  try {
-    await dir.sync();
-  } catch {
-    // fsync on a directory is unsupported on some filesystems; the rename is still atomic
-  } finally {
-    await dir.close();
   }
 }

@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   },
   RUNDOCK_E_AGENT: { exit: 1, summary: "the host's agent stopped answering during a redeploy" },
   RUNDOCK_E_NO_ROLLBACK: { exit: 2, summary: 'there is no earlier generation of the service to roll back to' },
+  RUNDOCK_E_HISTORY: { exit: 1, summary: "a service's history file cannot be read or holds no valid history" },
   RUNDOCK_E_REGISTRY_UNAVAILABLE: {
     exit: 1,
     summary: 'the registry (etcd, or the embedded registry state file) cannot be reached or written',
