@@ -15,9 +15,7 @@ npm ci --no-audit --no-fund --loglevel=error
 bash scripts/test-env.sh up
 trap 'bash scripts/test-env.sh down' EXIT
 npm run build
-npm run typecheck
-npm run lint
-npm run test:unit
+npm test   # the type check, the linters and the unit tests side by side (scripts/test-quick.sh)
 # The unit tests on the other LTS lines, at a lower priority beside the integration tests (which mostly wait on Docker,
 # etcd and nginx); each line's output in test-output/unit-node-<version>.log.
 wait "$fetching"

@@ -3,6 +3,7 @@
  * contract) and the embedded registry in a temporary directory: what it announces, holds back, withdraws and re-adopts.
  */
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import pino from 'pino';
 import { instanceKey, recordKey } from '../registry/path.js';
 import { EmbeddedRegistry } from '../registry/embedded.js';
+import type { ContainerEvent } from '../runtime/events.js';
 import { MemoryEngine } from '../runtime/memory-engine.js';
 import { encodeLabels, LABEL, type ProbeLabel } from '../spec/labels.js';
 import type { CreateBody } from '../spec/run-options.js';
@@ -45,12 +47,13 @@ afterEach(async () => {
  */
 async function startAgent(
   stableMs = 10_000,
-  o: { watch?: (records: ReadonlyMap<string, string>) => void; address?: string } = {},
+  o: { watch?: (records: ReadonlyMap<string, string>) => void; address?: string; reconnectMs?: number } = {},
 ): Promise<Agent> {
   registry = new EmbeddedRegistry({ stateDir: dir });
   if (o.watch !== undefined) registry.onChange(o.watch);
   const agent = new Agent({
     docker: engine,
+    reconnectMs: o.reconnectMs,
     registry,
     metrics: new AgentMetrics(),
     log: pino({ level: 'silent' }),
@@ -102,6 +105,30 @@ function body(
       PortBindings: { '8080/tcp': [{ HostIp: '10.0.0.2', HostPort: announce === 'auto' ? '' : String(announce) }] },
     },
   };
+}
+
+/** An engine whose event stream drops as soon as it is open, `drops` times, then stays open. */
+class DroppingEngine extends MemoryEngine {
+  opened = 0;
+  /** The listeners on the agent's stop signal each time the stream opened. */
+  readonly listeners: number[] = [];
+
+  constructor(private readonly drops: number) {
+    super();
+  }
+
+  override async *events(
+    label: string,
+    signal: AbortSignal,
+    onOpen?: () => Promise<void>,
+  ): AsyncGenerator<ContainerEvent> {
+    this.listeners.push(getEventListeners(signal, 'abort').length);
+    if (++this.opened <= this.drops) {
+      await onOpen?.();
+      throw new Error('the event stream dropped');
+    }
+    yield* super.events(label, signal, onOpen);
+  }
 }
 
 /** The records in the registry now (the embedded registry's own view). */
@@ -274,5 +301,14 @@ describe('Agent', () => {
       5,
       'the new one at the host record alone',
     );
+  });
+
+  it('leaves no listener on its stop signal behind when it reconnects to the event stream, 200 times', async () => {
+    const dropping = new DroppingEngine(200);
+    engine = dropping;
+    await startAgent(10_000, { reconnectMs: 1 });
+    await waitFor(() => dropping.opened > 200, 20_000, 5, '200 reconnects');
+    const first = dropping.listeners[0];
+    assert.deepEqual(new Set(dropping.listeners), new Set([first]), 'as many listeners at every reconnect');
   });
 });

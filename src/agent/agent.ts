@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { ContainerState } from '../runtime/docker.js';
 import type { ContainerEngine } from '../runtime/engine.js';
@@ -30,6 +31,8 @@ export interface AgentOptions {
    * one left under them stays until they publish anew.
    */
   keeps?: readonly string[];
+  /** The first wait before reconnecting to a dropped event stream, doubling (jittered) up to 30 s; 500 ms by default. */
+  reconnectMs?: number;
 }
 
 /**
@@ -190,7 +193,7 @@ export class Agent {
       }
       if (this.abort.signal.aborted) return;
       this.o.metrics.eventStreamReconnects.inc();
-      await sleep(backoffDelay(attempt), this.abort.signal);
+      await sleep(backoffDelay(attempt, this.o.reconnectMs), this.abort.signal);
     }
   }
 
@@ -313,9 +316,7 @@ export class Agent {
   }
 }
 
+/** Waits `ms`, less when `signal` aborts; never rejects, and takes its listener off `signal` when the time is up. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-  });
+  return delay(ms, undefined, { signal }).catch(() => undefined);
 }

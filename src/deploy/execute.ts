@@ -131,8 +131,8 @@ class StepRunner {
   private async act(step: Step): Promise<void> {
     this.opts.reporter?.step?.(describeStep(step));
     if (step.op === 'create') {
-      this.changed = true;
       this.newId = await this.docker.create(step.name, step.body);
+      this.changed = true; // a create the engine refused changed nothing
       return;
     }
     const id = this.resolve(step.container);

@@ -7,7 +7,9 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
-import { writeFileAtomicallySync } from '../shared/atomic-file.js';
+import { writeFileAtomicSync } from '../shared/atomic-file.js';
+import { RundockError } from '../shared/errors.js';
+import { toValidationError } from '../shared/zod-errors.js';
 import type { ServiceSpec } from '../spec/schema.js';
 
 /** How many generations are kept per service. */
@@ -41,14 +43,28 @@ export class History {
     this.dir = join(stateDir, 'services');
   }
 
-  /** The service's generations, oldest first; none for a service never deployed (or an unreadable file). */
+  /**
+   * The service's generations, oldest first; none for a service never deployed. A file that cannot be read or holds
+   * no history is an error naming it (RUNDOCK_E_HISTORY), never an empty history: that would drop every rollback target.
+   */
   read(service: string): Generation[] {
+    const file = this.file(service);
+    let text: string;
     try {
-      const parsed = fileSchema.safeParse(JSON.parse(readFileSync(this.file(service), 'utf8')));
-      return parsed.success ? parsed.data.generations : [];
-    } catch {
-      return [];
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw unusable(service, file, (error as Error).message, error);
     }
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (error) {
+      throw unusable(service, file, `not JSON: ${(error as Error).message}`, error);
+    }
+    const parsed = fileSchema.safeParse(data);
+    if (!parsed.success) throw unusable(service, file, `not a history: ${toValidationError(parsed.error).message}`);
+    return parsed.data.generations;
   }
 
   /** Appends a generation (numbered after the last one) and returns it. Throws when the file cannot be written. */
@@ -78,10 +94,19 @@ export class History {
   private write(service: string, generations: Generation[]): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const file = this.file(service);
-    writeFileAtomicallySync(file, `${JSON.stringify({ service, generations }, null, 2)}\n`, 0o600);
+    writeFileAtomicSync(file, `${JSON.stringify({ service, generations }, null, 2)}\n`, 0o600);
   }
 
   private file(service: string): string {
     return join(this.dir, `${service}.json`);
   }
+}
+
+function unusable(service: string, file: string, why: string, cause?: unknown): RundockError {
+  return new RundockError(
+    'RUNDOCK_E_HISTORY',
+    `the history of ${service} (${file}) cannot be used: ${why}; restore the file, or move it aside to start a new ` +
+      'history (its generations are then no rollback target)',
+    { cause, details: { service, file } },
+  );
 }

@@ -6,7 +6,7 @@
  */
 import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomically } from '../shared/atomic-file.js';
+import { writeFileAtomic } from '../shared/atomic-file.js';
 import type { ServedCertificate } from './render-routes.js';
 
 const INSTALLED = /\.(crt|key)$/;
@@ -23,8 +23,8 @@ export class CertificateFiles {
     const base = join(this.directory, `${hostname.replace('*', '_')}.${fingerprint.slice(0, 16)}`);
     const served = { certFile: `${base}.crt`, keyFile: `${base}.key` };
     if (!this.installed.has(base)) {
-      await writeFileAtomically(served.keyFile, keyPem, 0o600);
-      await writeFileAtomically(served.certFile, chainPem, 0o600);
+      await writeFileAtomic(served.keyFile, keyPem, 0o600);
+      await writeFileAtomic(served.certFile, chainPem, 0o600);
       this.installed.add(base);
     }
     return served;

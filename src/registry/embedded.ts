@@ -4,7 +4,7 @@
  */
 import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomically } from '../shared/atomic-file.js';
+import { writeFileAtomic } from '../shared/atomic-file.js';
 import { RegistryUnavailableError } from './errors.js';
 import type { Registry, RegistryStatus } from './registry.js';
 import { Serial } from './serial.js';
@@ -87,7 +87,7 @@ export class EmbeddedRegistry implements Registry {
         this.notify(next);
       }
       try {
-        await writeFileAtomically(this.file, serialize(next));
+        await writeFileAtomic(this.file, serialize(next));
         this.dirty = false;
         this.lastError = undefined;
       } catch (error) {

@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
-import { writeFileAtomicallySync } from '../shared/atomic-file.js';
+import { writeFileAtomicSync } from '../shared/atomic-file.js';
 
 /** The state file's name inside the agent's state directory. */
 export const LEASE_FILE = 'etcd-lease.json';
@@ -58,7 +58,7 @@ export class LeaseFile {
   save(lease: string, cluster: string, ttl: number): void {
     mkdirSync(join(this.path, '..'), { recursive: true });
     const saved: SavedLease = { lease, cluster, host: this.host, ttl, saved_at: new Date().toISOString() };
-    writeFileAtomicallySync(this.path, `${JSON.stringify(saved)}\n`, 0o600);
+    writeFileAtomicSync(this.path, `${JSON.stringify(saved)}\n`, 0o600);
   }
 
   /** Forgets the lease (revoked: nothing left to take over). */

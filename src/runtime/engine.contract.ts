@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { freePort } from '../../test/support/free-port.js';
 import type { CreateBody } from '../spec/run-options.js';
 import type { ContainerEngine } from './engine.js';
 import type { ContainerEvent } from './events.js';
@@ -130,6 +131,24 @@ export function engineContract(implementation: string, makeSubject: () => Promis
       await assert.rejects(engine.rename(other, name('d')), { code: 'RUNDOCK_E_DOCKER' });
       assert.equal((await engine.list(label)).filter((c) => c.name === name('d')).length, 1);
       assert.equal((await engine.inspect(id)).name, name('d'));
+    });
+
+    it('refuses to start a container on a host port a running one holds, and starts it once that one stops', async () => {
+      const { engine, name } = await s();
+      const port = await freePort();
+      const bound = { HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] } } };
+      const holder = await engine.create(name('p1'), await body({ ExposedPorts: { '8080/tcp': {} }, ...bound }));
+      const second = await engine.create(name('p2'), await body({ ExposedPorts: { '8080/tcp': {} }, ...bound }));
+      await engine.start(holder);
+      await assert.rejects(engine.start(second), { code: 'RUNDOCK_E_DOCKER', message: /port is already allocated/ });
+      assert.equal((await engine.inspect(second)).running, false);
+      await engine.stop(holder, 5);
+      await engine.start(second);
+      assert.deepEqual(
+        (await engine.inspect(second)).published.map((p) => p.hostPort),
+        [port],
+      );
+      await engine.stop(second, 5);
     });
 
     it('removes a container, running or not; it is then gone, and removing it again is no error', async () => {

@@ -1,38 +1,31 @@
 /**
  * A container engine in memory, for unit tests of the code above the runtime (the agent, the deploy): it keeps
  * containers and images in maps and emits the events Docker would, in Docker's order. It passes the same contract
- * suite as the real engine (engine.contract.ts). Tests drive what Docker does by itself through `health`, `crash` and
- * `kill`.
+ * suite as the real engine (engine.contract.ts): it refuses a name in use and a host port a running container holds,
+ * as Docker does. Tests drive what Docker does by itself through `health`, `healthCheck`, `crash` and `log`, and make
+ * it refuse a call with `failNext`.
  */
+import { createHash } from 'node:crypto';
 import { EventEmitter, on } from 'node:events';
 import type { Writable } from 'node:stream';
 import { RundockError } from '../shared/errors.js';
 import type { CreateBody } from '../spec/run-options.js';
-import type { ContainerState, ObservedContainer, PublishedPort } from './docker.js';
+import type { ContainerState, ObservedContainer } from './docker.js';
 import type { ContainerEngine } from './engine.js';
-import { WATCHED_ACTIONS, type ContainerEvent } from './events.js';
+import type { ContainerEvent } from './events.js';
 import type { LogOptions } from './logs.js';
+import {
+  bindPorts,
+  engineFailure,
+  hasLabel,
+  observed,
+  state,
+  watched,
+  type MemoryContainer,
+} from './memory-container.js';
 
-interface MemoryContainer {
-  id: string;
-  name: string;
-  body: CreateBody;
-  imageId: string;
-  status: 'created' | 'running' | 'exited';
-  exitCode: number;
-  restartCount: number;
-  startedAt: string;
-  finishedAt: string;
-  health?: string | undefined;
-  failingStreak?: number | undefined;
-  published: PublishedPort[];
-  logs: string[];
-}
-
-/** What Docker would answer, as the real adapter reports it: a RundockError with the engine's status as cause. */
-function engineFailure(what: string, statusCode: number, message: string): RundockError {
-  return new RundockError('RUNDOCK_E_DOCKER', `${what}: ${message}`, { cause: { statusCode, message } });
-}
+/** The engine calls a test can make fail (`failNext`). */
+export type EngineCall = 'create' | 'start' | 'stop' | 'remove' | 'rename';
 
 export class MemoryEngine implements ContainerEngine {
   readonly endpoint = 'memory';
@@ -41,6 +34,10 @@ export class MemoryEngine implements ContainerEngine {
   private readonly images = new Map<string, string>();
   private readonly registry = new Map<string, string>();
   private readonly bus = new EventEmitter();
+  /** Calls made to fail once, by the container's name (or ID) they act on; `*` for any container. */
+  private readonly failures = new Map<string, string>();
+  /** What the health check of an image's containers reports, by image ID (`healthCheck`). */
+  private readonly checks = new Map<string, 'healthy' | 'unhealthy'>();
   private nextId = 1;
   private nextPort = 32768;
 
@@ -81,10 +78,12 @@ export class MemoryEngine implements ContainerEngine {
   }
 
   async create(name: string, body: CreateBody): Promise<string> {
+    this.refuseIfFailing('create', `create container ${name}`, name);
     this.assertFreeName(`create container ${name}`, name);
     const imageId = this.images.get(body.Image ?? '');
     if (imageId === undefined) throw engineFailure(`create container ${name}`, 404, `No such image: ${body.Image}`);
-    const id = (this.nextId++).toString(16).padStart(64, '0');
+    // As Docker's: 64 hex digits, told apart by their first 12 (instance keys and messages use those).
+    const id = createHash('sha256').update(String(this.nextId++)).digest('hex');
     this.containers.set(id, {
       id,
       name,
@@ -105,6 +104,7 @@ export class MemoryEngine implements ContainerEngine {
   /** As Docker: a start asked for resets the restart count (it counts the policy's restarts since). */
   async start(id: string): Promise<void> {
     const c = this.get(`start ${id}`, id);
+    this.refuseIfFailing('start', `start ${id}`, c);
     if (c.status === 'running') return;
     c.restartCount = 0;
     this.run(c);
@@ -112,6 +112,7 @@ export class MemoryEngine implements ContainerEngine {
 
   async stop(id: string): Promise<void> {
     const c = this.get(`stop ${id}`, id);
+    this.refuseIfFailing('stop', `stop ${id}`, c);
     if (c.status !== 'running') return;
     this.emit(id, 'kill');
     this.exit(c, 0);
@@ -121,6 +122,7 @@ export class MemoryEngine implements ContainerEngine {
   async remove(id: string): Promise<void> {
     const c = this.containers.get(id);
     if (c === undefined) return;
+    this.refuseIfFailing('remove', `remove ${id}`, c);
     if (c.status === 'running') this.exit(c, 137);
     this.containers.delete(id);
     this.emit(id, 'destroy', c);
@@ -128,6 +130,7 @@ export class MemoryEngine implements ContainerEngine {
 
   async rename(id: string, name: string): Promise<void> {
     const c = this.get(`rename ${id} to ${name}`, id);
+    this.refuseIfFailing('rename', `rename ${id} to ${name}`, c);
     this.assertFreeName(`rename ${id} to ${name}`, name);
     c.name = name;
     this.emit(id, 'rename');
@@ -197,13 +200,53 @@ export class MemoryEngine implements ContainerEngine {
     this.run(c);
   }
 
+  /**
+   * From now on the health check of containers of image `ref` reports `status`, as Docker would: `starting` at each
+   * start, then `healthy` after the first check (one interval), or `unhealthy` after `Retries` failed checks.
+   */
+  healthCheck(ref: string, status: 'healthy' | 'unhealthy'): void {
+    this.checks.set(this.images.get(ref) ?? ref, status);
+  }
+
+  /**
+   * The next `call` on the container named `name` (or with that ID; for `create`, the name asked for; `*`: any
+   * container) fails as Docker fails it, with `message` (a 500), before it changes anything.
+   */
+  failNext(call: EngineCall, name = '*', message = 'injected failure'): void {
+    this.failures.set(`${call} ${name}`, message);
+  }
+
+  private refuseIfFailing(call: EngineCall, what: string, target: MemoryContainer | string): void {
+    const names = typeof target === 'string' ? [target] : [target.name, target.id];
+    const key = [...names, '*'].map((n) => `${call} ${n}`).find((k) => this.failures.has(k));
+    if (key === undefined) return;
+    const message = this.failures.get(key) ?? '';
+    this.failures.delete(key);
+    throw engineFailure(what, 500, message);
+  }
+
   private run(c: MemoryContainer): void {
+    const published = bindPorts(c, this.containers.values(), () => this.nextPort++);
     c.status = 'running';
     c.startedAt = new Date(this.now()).toISOString();
     c.health = c.body.Healthcheck === undefined ? undefined : 'starting';
     c.failingStreak = c.health === undefined ? undefined : 0;
-    c.published = this.bind(c.body);
+    c.published = published;
     this.emit(c.id, 'start');
+    this.scheduleHealth(c);
+  }
+
+  /** The health check's verdict for the image, one interval (or `Retries` of them, to fail) after this start. */
+  private scheduleHealth(c: MemoryContainer): void {
+    const status = this.checks.get(c.imageId);
+    if (c.health === undefined || status === undefined) return;
+    const intervalMs = (c.body.Healthcheck?.Interval || 30e9) / 1e6;
+    const checks = status === 'healthy' ? 1 : (c.body.Healthcheck?.Retries ?? 3);
+    const startedAt = c.startedAt;
+    setTimeout(() => {
+      if (this.containers.get(c.id) === c && c.status === 'running' && c.startedAt === startedAt)
+        this.health(c.id, status, status === 'healthy' ? 0 : checks);
+    }, intervalMs * checks).unref();
   }
 
   private exit(c: MemoryContainer, exitCode: number): void {
@@ -213,19 +256,6 @@ export class MemoryEngine implements ContainerEngine {
     c.published = [];
     if (c.health !== undefined) c.health = 'unhealthy';
     this.emit(c.id, 'die');
-  }
-
-  /** Port bindings as Docker makes them: an empty host port gets the next free one. */
-  private bind(body: CreateBody): PublishedPort[] {
-    const declared = (body.HostConfig.PortBindings ?? {}) as Record<string, { HostIp?: string; HostPort?: string }[]>;
-    const bindings = Object.entries(declared);
-    return bindings.flatMap(([containerPort, list]) =>
-      list.map((b) => ({
-        containerPort,
-        hostIp: b.HostIp ?? '0.0.0.0',
-        hostPort: b.HostPort ? Number(b.HostPort) : this.nextPort++,
-      })),
-    );
   }
 
   private assertFreeName(what: string, name: string): void {
@@ -242,51 +272,4 @@ export class MemoryEngine implements ContainerEngine {
   private emit(id: string, action: string, container = this.containers.get(id)): void {
     if (container) this.bus.emit('event', { id, action, timeNano: this.now() * 1e6 }, container);
   }
-}
-
-/** The actions the real engine's event filter lets through (`health_status` matches `health_status: *`). */
-function watched(action: string): boolean {
-  return WATCHED_ACTIONS.some((a) => action === a || action.startsWith(`${a}:`));
-}
-
-function labelsOf(c: MemoryContainer): Record<string, string> {
-  return { ...c.body.Labels };
-}
-
-function hasLabel(c: MemoryContainer, label: string): boolean {
-  const [key = '', value] = label.split('=', 2);
-  const labels = labelsOf(c);
-  return key in labels && (value === undefined || labels[key] === value);
-}
-
-function observed(c: MemoryContainer): ObservedContainer {
-  // As `docker ps` lists them: the bound host ports of a running container.
-  const ports = c.published.map((p) => ({
-    hostIp: p.hostIp,
-    hostPort: p.hostPort,
-    protocol: p.containerPort.split('/')[1] ?? 'tcp',
-  }));
-  return { id: c.id, name: c.name, labels: labelsOf(c), status: c.status, imageId: c.imageId, mounts: [], ports };
-}
-
-function state(c: MemoryContainer): ContainerState {
-  return {
-    id: c.id,
-    name: c.name,
-    status: c.status,
-    running: c.status === 'running',
-    restarting: false,
-    exitCode: c.exitCode,
-    health: c.health,
-    failingStreak: c.failingStreak,
-    healthIntervalMs: c.health === undefined ? undefined : Math.round((c.body.Healthcheck?.Interval || 30e9) / 1e6),
-    restartCount: c.restartCount,
-    startedAt: c.startedAt,
-    finishedAt: c.finishedAt,
-    imageId: c.imageId,
-    labels: labelsOf(c),
-    published: c.published,
-    healthcheck: c.body.Healthcheck,
-    networkMode: c.body.HostConfig.NetworkMode ?? 'default',
-  };
 }

@@ -1,73 +1,68 @@
 /**
- * Files written atomically: a temporary file in the same directory, fsynced, renamed over the target, the directory
- * fsynced. A reader sees the old content or the new one, never a part, also after a crash or a power loss.
+ * Writing a file so that a reader, or the machine after a crash, finds the old content or the new, never a part: a
+ * temporary file in the same folder (same file system, so the rename is atomic), fsynced, renamed over the target,
+ * then the folder fsynced so that the rename itself survives a power loss. A failed write removes its temporary file
+ * and leaves the target as it was.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-/** Writes `text` to `file` atomically (see the module comment). Rejects when it cannot; the old file then stays. */
-export async function writeFileAtomically(file: string, text: string, mode = 0o644): Promise<void> {
-  const temp = temporaryName(file);
+/** A name beside `file` no other write uses; created exclusively (`wx`), so never a file or link already there. */
+function temporaryOf(file: string): string {
+  return `${file}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`;
+}
+
+/** Replaces `file` with `data` atomically and durably (created with `mode` when new, less the umask). */
+export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  const temporary = temporaryOf(file);
   try {
-    const handle = await open(temp, 'w', mode);
+    const handle = await open(temporary, 'wx', mode);
     try {
-      await handle.writeFile(text);
+      await handle.writeFile(data);
       await handle.sync();
     } finally {
       await handle.close();
     }
-    await rename(temp, file);
+    await rename(temporary, file);
   } catch (error) {
-    await unlink(temp).catch(() => undefined);
+    await rm(temporary, { force: true });
     throw error;
   }
-  await syncDirectory(dirname(file));
+  const folder = await open(dirname(file), 'r').catch(() => undefined);
+  // A folder some file systems cannot open or fsync: the rename is atomic all the same.
+  await folder?.sync().catch(() => undefined);
+  await folder?.close();
 }
 
-/** Makes a rename durable; a directory that cannot be opened for fsync (some filesystems) is not an error. */
-export async function syncDirectory(directory: string): Promise<void> {
-  const dir = await open(directory, 'r').catch(() => undefined);
-  if (!dir) return;
-  // fsync on a directory is unsupported on some filesystems; the rename is still atomic.
-  await dir
-    .sync()
-    .catch(() => undefined)
-    .finally(() => dir.close());
-}
-
-/** The same, synchronously: for small files written rarely by code that has nothing else to do meanwhile. */
-export function writeFileAtomicallySync(file: string, text: string, mode = 0o644): void {
-  const temp = temporaryName(file);
+/** writeFileAtomic for callers that cannot wait (a command's last act before it exits, a synchronous store). */
+export function writeFileAtomicSync(file: string, data: string | Uint8Array, mode = 0o644): void {
+  const temporary = temporaryOf(file);
   try {
-    writeFileSync(temp, text, { mode });
-    syncPath(temp);
-    renameSync(temp, file);
-  } catch (error) {
+    const fd = openSync(temporary, 'wx', mode);
     try {
-      unlinkSync(temp);
-    } catch {
-      // never written
+      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+      for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written, bytes.length - written);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
     }
+    renameSync(temporary, file);
+  } catch (error) {
+    rmSync(temporary, { force: true });
     throw error;
   }
-  try {
-    syncPath(dirname(file));
-  } catch {
-    // as above: the rename is atomic without it
-  }
+  syncFolder(dirname(file));
 }
 
-function temporaryName(file: string): string {
-  return `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-}
-
-function syncPath(path: string): void {
-  const fd = openSync(path, 'r');
+function syncFolder(folder: string): void {
+  let fd: number | undefined;
   try {
+    fd = openSync(folder, 'r');
     fsyncSync(fd);
+  } catch {
+    // As above: the rename is atomic all the same.
   } finally {
-    closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
 }

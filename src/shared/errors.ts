@@ -50,6 +50,7 @@ export const ERROR_CODES = {
     summary: 'another deploy of the service is under way on this host (refused before anything changed)',
   },
   RUNDOCK_E_AGENT_RUNNING: { exit: 2, summary: 'another rundock agent runs on this Docker engine' },
+  RUNDOCK_E_HISTORY: { exit: 1, summary: "a service's history file cannot be read or holds no valid history" },
   RUNDOCK_E_REGISTRY_UNAVAILABLE: {
     exit: 1,
     summary: 'the registry (etcd, or the embedded registry state file) cannot be reached or written',

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, rundockArgv } from './harness.js';
+import type { NetnsLink } from './netns-link.js';
 import { waitFor } from '../support/wait.js';
 
 /** A `rundock agent` child process for tests, with its status address. */
@@ -18,13 +19,21 @@ export interface AgentProcess {
 export { waitFor } from '../support/wait.js';
 
 /**
+/**
  * Starts `rundock agent ARGS...` and resolves once its status endpoint answers (its first resync is done). Without
- * `--state-dir` in ARGS it gets a new temporary one (never the machine's /var/lib/rundock).
+ * `--state-dir` in ARGS it gets a new temporary one (never the machine's /var/lib/rundock). `within`: in that
+ * namespace, its status on the namespace's address.
  */
-export async function startAgent(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
-  const status = `127.0.0.1:${await freePort()}`;
+export async function startAgent(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  within?: NetnsLink,
+): Promise<AgentProcess> {
+  const status = `${within?.address ?? '127.0.0.1'}:${await freePort()}`;
   const state = args.includes('--state-dir') ? [] : ['--state-dir', mkdtempSync(join(tmpdir(), 'rundock-agent-'))];
-  const child: ChildProcess = spawn(...rundockArgv(['agent', '--status-listen', status, ...state, ...args]), {
+  const [command, commandArgs] = rundockArgv(['agent', '--status-listen', status, ...state, ...args]);
+  const [file, fileArgs] = within?.argv([command, ...commandArgs]) ?? [command, commandArgs];
+  const child: ChildProcess = spawn(file, fileArgs, {
     env: { ...process.env, RUNDOCK_CONFIG: '/dev/null', RUNDOCK_LOG_LEVEL: 'debug', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
+export { freePort } from '../support/free-port.js';
 
 /**
  * The CLI as users run it: the built bin/rundock.js (the test command builds first), or the one RUNDOCK_BIN names,
@@ -102,20 +103,6 @@ export async function removeContainers(...names: string[]): Promise<void> {
 export async function containersOf(name: string): Promise<Docker.ContainerInfo[]> {
   const all = await docker.listContainers({ all: true });
   return all.filter((c) => c.Names.some((n) => n === `/${name}` || n.startsWith(`/${name}_rundock_`)));
-}
-
-/** A free TCP port on loopback chosen by the kernel. */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /** GET http://127.0.0.1:PORT/PATH, retrying briefly while the server comes up. */

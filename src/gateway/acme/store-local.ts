@@ -16,7 +16,7 @@ import {
   type StoredAccount,
   type StoredCertificate,
 } from '../../registry/acme-keys.js';
-import { writeFileAtomically } from '../../shared/atomic-file.js';
+import { writeFileAtomic } from '../../shared/atomic-file.js';
 import type { AcmeLock, AcmeStore } from './store.js';
 
 /** The local store in `directory` (created 0700). */
@@ -49,7 +49,7 @@ export class LocalAcmeStore implements AcmeStore {
   }
 
   async saveAccount(account: StoredAccount): Promise<void> {
-    await writeFileAtomically(this.fileOf('accounts', accountKey(account.directory)), encodeAccount(account), 0o600);
+    await writeFileAtomic(this.fileOf('accounts', accountKey(account.directory)), encodeAccount(account), 0o600);
   }
 
   async lock(hostname: string): Promise<AcmeLock | undefined> {
@@ -67,7 +67,7 @@ export class LocalAcmeStore implements AcmeStore {
       storeCertificate: async (certificate) => {
         if (!this.locked.has(hostname)) return false;
         const file = this.fileOf('certs', certificateKey(hostname));
-        await writeFileAtomically(file, encodeCertificate(certificate), 0o600);
+        await writeFileAtomic(file, encodeCertificate(certificate), 0o600);
         this.certificates.set(hostname, certificate);
         this.notify();
         return true;

@@ -1,7 +1,8 @@
 /**
- * The web UI off loopback (agent --ui with the embedded registry, bound to one of this machine's own non-loopback
- * addresses): it refuses to start without a token, answers 401 without it, and no response (page, script, JSON, the
- * event stream) carries a secret of a service deployed with an env file.
+ * The web UI off loopback (agent --ui with the embedded registry, bound to an address off loopback: the agent runs in
+ * a network namespace the test creates, joined to this one by a veth pair, netns-link.ts): it refuses to start
+ * without a token, answers 401 without it, and no response (page, script, JSON, the event stream) carries a secret
+ * of a service deployed with an env file. Needs root (the namespace), as every integration test here.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -20,11 +21,10 @@ import {
   rundock,
   uniqueName,
 } from '../harness.js';
-import { ownNonLoopbackAddress } from './ui-process.js';
+import { createNetnsLink, type NetnsLink } from '../netns-link.js';
 
 const DOMAIN = 's.uisec.example.com';
 const HOST = 'ui-node-2';
-const ip = ownNonLoopbackAddress();
 const token = randomBytes(24).toString('hex');
 const secret = `rd-ui-secret-${randomBytes(12).toString('hex')}`;
 const name = uniqueName('ui-test');
@@ -35,9 +35,13 @@ interface State {
   model: { hosts: { host: string; services: { service: string; announced: boolean }[] }[] };
 }
 
-describe('web UI off loopback: token and secrets', { skip: ip === undefined && 'no non-loopback address here' }, () => {
-  let agent: AgentProcess;
+describe('web UI off loopback: token and secrets', () => {
+  let link: NetnsLink | undefined;
+  let agent: AgentProcess | undefined;
+  let ip = '';
   let base = '';
+  /** The CLI waits on this agent (no other agent on the machine). */
+  let cliEnv: NodeJS.ProcessEnv = {};
   const announced = async (want: boolean): Promise<boolean> => {
     const response = await fetch(new URL('/api/state', base), { headers: bearer });
     const state = (await response.json()) as State;
@@ -48,14 +52,20 @@ describe('web UI off loopback: token and secrets', { skip: ip === undefined && '
   before(async () => {
     writeFileSync(join(work, 'token'), `${token}\n`, { mode: 0o600 });
     writeFileSync(join(work, 'app.env'), `DB_PASSWORD=${secret}\nPUBLIC_SETTING=visible\n`, { mode: 0o600 });
+    link = await createNetnsLink();
+    ip = link.address;
     base = `http://${ip}:${await freePort()}/`;
-    agent = await startAgent([
-      ...['--domain', DOMAIN, '--hostname', HOST, '--state-dir', join(work, 'state'), ...ADDRESSES],
-      ...['--ui', new URL(base).host, '--ui-token-file', join(work, 'token')],
-    ]);
+    const ui = ['--ui', new URL(base).host, '--ui-token-file', join(work, 'token')];
+    agent = await startAgent(
+      ['--domain', DOMAIN, '--hostname', HOST, '--state-dir', join(work, 'state'), ...ADDRESSES, ...ui],
+      {},
+      link,
+    );
+    cliEnv = { RUNDOCK_AGENT: agent.status };
   });
   after(async () => {
     await agent?.stop('SIGTERM');
+    await link?.destroy();
     await removeContainers(name);
     rmSync(work, { recursive: true, force: true });
   });
@@ -121,12 +131,12 @@ describe('web UI off loopback: token and secrets', { skip: ip === undefined && '
     })();
     const port = await freePort();
     const enable = ['enable', name, '--image', IMAGE, '--cmd', HTTPD, '--announce', String(port), '--port', '8080'];
-    const deployed = await rundock([...enable, '--args', `--env-file ${join(work, 'app.env')}`, ...ADDRESSES]);
+    const deployed = await rundock([...enable, '--args', `--env-file ${join(work, 'app.env')}`, ...ADDRESSES], cliEnv);
     assert.equal(deployed.code, 0, deployed.stdout + deployed.stderr);
     const env = (await inspectContainer(name))?.Config.Env ?? [];
     assert.ok(env.includes(`DB_PASSWORD=${secret}`), 'the secret is in the container: the test would see a leak');
     await waitFor(() => announced(true), 20_000, 100);
-    assert.equal((await rundock(['disable', name])).code, 0);
+    assert.equal((await rundock(['disable', name], cliEnv)).code, 0);
     await waitFor(() => announced(false), 5000, 100);
     await waitFor(() => streamed.includes(`"kind":"withdrawn","host":"${HOST}","service":"${name}"`), 2000);
     await reader.cancel();

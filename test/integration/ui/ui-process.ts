@@ -1,7 +1,7 @@
-/** Helpers for the web UI's tests: a `rundock ui` child process, a headless Chromium, this machine's own addresses. */
+/** Helpers for the web UI's tests: a `rundock ui` child process, a headless Chromium. */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { waitFor } from '../agent-process.js';
@@ -76,13 +76,4 @@ export async function openBrowser(): Promise<{ context: BrowserContext; close: (
       await rm(profile, { recursive: true, force: true });
     },
   };
-}
-
-/** An IPv4 address of one of this machine's own interfaces that is not loopback, if it has one. */
-export function ownNonLoopbackAddress(): string | undefined {
-  for (const addresses of Object.values(networkInterfaces())) {
-    const found = addresses?.find((a) => a.family === 'IPv4' && !a.internal);
-    if (found !== undefined) return found.address;
-  }
-  return undefined;
 }

@@ -1,34 +1,15 @@
-// What a release publishes (docs/release.md): the npm tarball holds only the bundle and what it reads at run time,
-// with a manifest that makes `npm install -g ./rundock-<version>.tgz` fetch and run nothing; `npm run release` adds
-// the single executables and their SHA256SUMS. Needs a build (npm run build).
+// The release's manifest (docs/release.md): `npm install -g ./rundock-<version>.tgz` fetches and runs nothing, and the
+// addon is named for the platform its loader looks for. No build needed; test/integration/package-files.test.ts
+// checks what the tarball holds.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { platformTag } from '../../src/dns/udp-batch.js';
 
 const root = new URL('../../', import.meta.url).pathname;
-
-/** Every path the tarball may hold. Anything else (a test, a bench, a source map, build scripts) fails the test. */
-const ALLOWED: RegExp[] = [
-  /^package\.json$/,
-  /^README\.md$/,
-  /^bin\/rundock\.js$/,
-  /^bin\/package\.json$/, // makes bin/rundock.js CommonJS, which starts faster
-  /^dist\/rundock\.cjs$/, // the CLI with every dependency
-  /^dist\/udp_batch-linux-x64-glibc\.node$/, // the prebuilt UDP addon (a release requires it: build/native.mjs)
-];
-/** What the tarball cannot work without. */
-const REQUIRED = ['package.json', 'bin/rundock.js', 'bin/package.json', 'dist/rundock.cjs'];
-
-/** The files `npm pack --dry-run --json` lists, without running prepack (no rebuild). */
-function packedFiles(): string[] {
-  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
-  const [pack] = JSON.parse(out) as [{ files: { path: string }[] }];
-  return pack.files.map((f) => f.path).sort();
-}
 
 interface SeaModule {
   seaConfig(o: { main: string; addon: string; blob: string }): Record<string, unknown>;
@@ -41,21 +22,7 @@ interface ReleaseModule {
 const sea = (await import(`${root}build/sea.mjs`)) as SeaModule;
 const release = (await import(`${root}build/release.mjs`)) as ReleaseModule;
 
-describe('the release tarball', () => {
-  it('holds only allowed paths, and every required one', () => {
-    assert.ok(existsSync(`${root}dist/rundock.cjs`), 'dist/ is not built: run npm run build first');
-    const files = packedFiles();
-    assert.deepEqual(
-      files.filter((path) => !ALLOWED.some((pattern) => pattern.test(path))),
-      [],
-      'files in the tarball that no pattern allows',
-    );
-    assert.deepEqual(
-      REQUIRED.filter((path) => !files.includes(path)),
-      [],
-    );
-  });
-
+describe('the release manifest', () => {
   it('has a manifest without dependencies or install-time scripts: installing fetches and runs nothing', () => {
     const manifest = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as Record<string, unknown>;
     for (const key of ['dependencies', 'optionalDependencies', 'peerDependencies', 'bundleDependencies'])
