@@ -108,7 +108,7 @@ describe('status that tells the truth (with an agent)', () => {
     assert.equal(row.status, 'created');
     assert.deepEqual([row.announced, row.reason, row.published], [false, 'not running', null]);
     const human = await rundock(['ps'], env);
-    assert.match(human.stdout, new RegExp(`^${name}\\s+created\\s+-\\s+0\\s+\\S+\\s+-\\s+no: not running$`, 'm'));
+    assert.match(human.stdout, new RegExp(`^${name}\\s+created\\s+-\\s+0\\s+\\S+\\s+-\\s+-\\s+no: not running$`, 'm'));
   });
 
   it("HEALTH shows the agent probe's state", async () => {
@@ -143,7 +143,7 @@ describe('status that tells the truth (with an agent)', () => {
     const human = await rundock(['ps'], env);
     assert.match(
       human.stdout,
-      new RegExp(`^${name}\\s+running\\s+healthy \\(probe\\)\\s+0 .* 127\\.0\\.0\\.1:${bound}\\s+yes$`, 'm'),
+      new RegExp(`^${name}\\s+running\\s+healthy \\(probe\\)\\s+0 .* 127\\.0\\.0\\.1:${bound}\\s+-\\s+yes$`, 'm'),
     );
   });
 

@@ -74,8 +74,8 @@ describe('agent with --dns, --nginx-conf-dir and --ui over etcd: one feed per pr
     assert.equal(new Set(status.feeds.map((f) => f.prefix)).size, status.feeds.length, 'one feed per prefix');
     assert.deepEqual(
       status.feeds.map((f) => f.prefix).sort(),
-      [domainPrefix(DOMAIN), '/rundock/'].sort(),
-      'the UI adds /rundock/ only',
+      [domainPrefix(DOMAIN), '/rundock/', '/rundock/routes/'].sort(),
+      'the UI adds /rundock/, the gateway the route records, nothing else',
     );
     assert.equal(status.dns?.feed, 'watching');
     assert.equal(status.gateway?.records, 1);

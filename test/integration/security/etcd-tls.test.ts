@@ -125,8 +125,10 @@ after(async () => {
   if (pki) await rm(pki.dir, { recursive: true, force: true });
 });
 
-/** Starts an agent and remembers it for `after`. */
+/** Starts an agent (after stopping the one before) and remembers it for `after`. */
 async function agent(args: string[], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
+  // One agent per Docker engine: the test's agents run one at a time.
+  await Promise.all(agents.splice(0).map((a) => a.stop('SIGKILL')));
   const started = await startAgent([...AGENT_ARGS, ...args], env);
   agents.push(started);
   return started;
