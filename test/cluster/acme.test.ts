@@ -164,8 +164,8 @@ describe('automatic HTTPS across both frontends (Pebble)', () => {
       figure(
         `${holder}'s gateway killed mid-order: ${survivor} served ${hostname} ${tookMs} ms later (lease ${LEASE_TTL_MS / 1000} s)`,
       );
-      // The dead one's lock went with its lease, at least two thirds of a TTL after the kill (its gateway kept it
-      // alive every third of one until then).
+      // The dead one's lock went with its lease, two thirds of a TTL or more after the kill (its gateway renewed it
+      // every third of one until then); asserted with a margin.
       assert.ok(tookMs >= LEASE_TTL_MS / 2, `taken over after ${tookMs} ms`);
       lockEvents = watch.stop();
       const puts = (await lockEvents).filter((e) => e.type === 'PUT').length;
