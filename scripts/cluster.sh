@@ -23,6 +23,8 @@
 #   scripts/cluster.sh delay on MS|off                  etcd's traffic (peer and client) between the two frontends
 #                                delayed MS each way (test/cluster/delay-relay.ts: this kernel has no netem)
 #   scripts/cluster.sh exec HOST CMD...                 CMD in HOST's network namespace, docker/rundock aimed at it
+#   scripts/cluster.sh acme-validation hold|release     Pebble's HTTP-01 connections to the frontends dropped (an
+#                                order stays mid-validation) or let through again
 #
 # Hosts are network namespaces with their own interfaces: node-front-1 and node-front-2 (public eth0 on 10.78.0.0/24,
 # private eth1 on 10.77.0.0/24) and node-back-1 (private eth1 only). The two networks are bridges inside a namespace
@@ -36,6 +38,12 @@
 # The public zone example.com lives at a Knot DNS primary (namespace rdk-knot, 10.78.0.53 on the public network,
 # started before the playbook): `rundock dns` keeps www.example.com there equal to the live frontends by RFC 2136
 # updates signed with the TSIG key $STATE/public-zone/tsig.key, which Knot's ACL allows to update that name only.
+# The ACME CA is Pebble (Debian's, Let's Encrypt's test CA; namespace rdk-pebble, 10.78.0.60 on the public network,
+# directory https://10.78.0.60:14000/dir, its HTTPS certificate $STATE/pebble/pebble.crt, the root that issues at
+# https://10.78.0.60:15000/roots/0): the gateways order their routes' certificates there (acme_directory in
+# test/cluster/hosts.yml), and it validates HTTP-01 on port 80 of the addresses its DNS (pebble-challtestsrv,
+# management http://10.78.0.60:8055) gives a name: none until a test adds them (test/cluster/acme.test.ts), so orders
+# for other names (grafana.prod.example.com, the gateways' own route) fail and grafana stays plain HTTP.
 # The hosts have no Node.js on PATH (theirs is $STATE/system-bin: the machine's programs without node, npm, npx and
 # corepack), as a host with the single executable has none: rundock, the Ansible module's and the daemons', is
 # the executable (test/cluster/deployment.test.ts checks it).
@@ -64,11 +72,14 @@ PLAYBOOK=$REPO/examples/site.yml
 # What this script and the role need, installed machine-wide before the playbook (the role's apt task then finds every
 # package present: three hosts on one machine never install at the same time).
 PACKAGES=(iproute2 util-linux docker.io containerd etcd-server etcd-client nginx runit busybox-static ansible-core curl
-  ca-certificates tar gzip knot knot-dnsutils bind9-dnsutils iptables openssl)
+  ca-certificates tar gzip knot knot-dnsutils bind9-dnsutils iptables openssl pebble)
 # The public zone's primary: its namespace, address on the public network, and what it may update.
 KNOT_NS=rdk-knot
 KNOT_ADDR=10.78.0.53
 PUBLIC_NAMES=(www.example.com)
+# The ACME CA: its namespace and address on the public network.
+PEBBLE_NS=rdk-pebble
+PEBBLE_ADDR=10.78.0.60
 
 log() { printf '[cluster] %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -190,11 +201,14 @@ net_up() {
   ns_exists "$KNOT_NS" || ip netns add "$KNOT_NS"
   ip -n "$KNOT_NS" link set lo up
   veth knot-pub br-pub "$KNOT_NS" eth0 "$KNOT_ADDR"
+  ns_exists "$PEBBLE_NS" || ip netns add "$PEBBLE_NS"
+  ip -n "$PEBBLE_NS" link set lo up
+  veth pebble-pub br-pub "$PEBBLE_NS" eth0 "$PEBBLE_ADDR"
 }
 
 net_down() {
   local h
-  for h in "${HOSTS[@]}" "$KNOT_NS" "$NET"; do
+  for h in "${HOSTS[@]}" "$KNOT_NS" "$PEBBLE_NS" "$NET"; do
     ns_exists "$h" || continue
     # Anything still running in the namespace was started by this script or the role for it: end it by pid.
     local pids; pids=$(ip netns pids "$h" 2>/dev/null || true)
@@ -353,6 +367,39 @@ CONF
     die "knotd did not answer on $KNOT_ADDR (see $STATE/logs/knot-$KNOT_NS.log)"
 }
 
+# ---------------------------------------------------------------- the ACME CA
+# pebble_up: pebble-challtestsrv (Pebble's DNS: no address for any name until a test adds one) and Pebble in
+# rdk-pebble, validating HTTP-01 on port 80, without its random validation delay; its HTTPS certificate (for
+# --acme-ca-file) made here, the root it issues with made by Pebble at each start.
+pebble_up() {
+  local d=$STATE/pebble
+  mkdir -p "$d"
+  [ -f "$d/pebble.crt" ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$d/pebble.key" -out "$d/pebble.crt" -days 2 -subj /CN=pebble -addext "subjectAltName=IP:$PEBBLE_ADDR" \
+    2>/dev/null
+  printf '{"pebble": {"listenAddress": "%s:14000", "managementListenAddress": "%s:15000", "certificate": "%s",
+    "privateKey": "%s", "httpPort": 80, "tlsPort": 5001, "ocspResponderURL": "", "externalAccountBindingRequired": false}}\n' \
+    "$PEBBLE_ADDR" "$PEBBLE_ADDR" "$d/pebble.crt" "$d/pebble.key" >"$d/pebble.json"
+  spawn challtestsrv "$PEBBLE_NS" pebble-challtestsrv -defaultIPv4 '' -defaultIPv6 '' -dns01 "$PEBBLE_ADDR:8053" \
+    -http01 '' -https01 '' -tlsalpn01 '' -management "$PEBBLE_ADDR:8055"
+  spawn pebble "$PEBBLE_NS" env PEBBLE_VA_NOSLEEP=1 PEBBLE_AUTHZREUSE=0 PEBBLE_WFE_NONCEREJECT=0 \
+    pebble -config "$d/pebble.json" -dnsserver "$PEBBLE_ADDR:8053"
+  # Pebble makes its CA's keys at start: seconds on a busy machine.
+  wait_for 30 curl -sf --cacert "$d/pebble.crt" "https://$PEBBLE_ADDR:14000/dir" ||
+    die "Pebble did not answer on $PEBBLE_ADDR:14000 (see $STATE/logs/pebble-$PEBBLE_NS.log)"
+}
+
+# acme-validation hold|release: Pebble's connections to port 80 (HTTP-01 validation) dropped, so a challenge stays
+# pending (Pebble retries its SYNs), or let through again.
+acme_validation() {
+  case "$1" in
+    hold) in_ns "$PEBBLE_NS" iptables -C OUTPUT -p tcp --dport 80 -j DROP 2>/dev/null ||
+      in_ns "$PEBBLE_NS" iptables -A OUTPUT -p tcp --dport 80 -j DROP ;;
+    release) while in_ns "$PEBBLE_NS" iptables -D OUTPUT -p tcp --dport 80 -j DROP 2>/dev/null; do :; done ;;
+    *) die "acme-validation hold|release, not '$1'" ;;
+  esac
+}
+
 # ---------------------------------------------------------------- the release and the playbook
 # $STATE/rundock (test/cluster/hosts.yml's rundock_executable): RUNDOCK_CLUSTER_EXECUTABLE, or the single executable
 # of this checkout's build (build/sea.mjs, with the release Node of scripts/node-versions). An up that finds it there
@@ -427,6 +474,8 @@ up() {
   for h in "${HOSTS[@]}"; do start_dockerd "$h"; load_images "$h"; done
   log "the public zone example.com at Knot on $KNOT_ADDR"
   knot_up
+  log "the ACME CA: Pebble on $PEBBLE_ADDR"
+  pebble_up
   log "ansible-playbook examples/site.yml (role rundock.rundock.host on every host, then influxdb and grafana)"
   deploy_logged playbook-1
   if [ "${RUNDOCK_CLUSTER_RECHECK:-1}" = 1 ]; then
@@ -568,6 +617,8 @@ down() {
   for h in "${HOSTS[@]}"; do host_down "$h" & done
   wait
   stop_pid "$(pidfile knot "$KNOT_NS")" TERM 10
+  stop_pid "$(pidfile pebble "$PEBBLE_NS")" TERM 10
+  stop_pid "$(pidfile challtestsrv "$PEBBLE_NS")" TERM 10
   net_down
   if [ -d "$STATE" ]; then
     # Mounts a killed dockerd left behind (overlay layers, shm) would keep the directory busy.
@@ -595,6 +646,7 @@ status() {
     echo "$line"
   done
   if alive "$(pidfile knot "$KNOT_NS")"; then echo "knot: up"; else echo "knot: DOWN"; rc=1; fi
+  if alive "$(pidfile pebble "$PEBBLE_NS")"; then echo "pebble: up"; else echo "pebble: DOWN"; rc=1; fi
   if ns_exists "$NET"; then echo "network: up"; else echo "network: absent"; rc=1; fi
   return $rc
 }
@@ -617,11 +669,12 @@ case "$cmd" in
     ;;
   link) link_set "$1" "$2" ;;
   delay) delay_set "$1" "${2:-}" ;;
+  acme-validation) acme_validation "${1:-}" ;;
   exec)
     h=$1; shift
     is_host "$h" || die "unknown host $h"
     # shellcheck disable=SC2046 # host_env's words are NAME=VALUE pairs without spaces
     exec nsenter --net="/var/run/netns/$h" env $(host_env "$h") "$@"
     ;;
-  *) echo "usage: $0 up|down|status|deploy [ARG...]|keep-logs DIR|digest|start C H|stop C H [SIG]|kill C H|signal C H SIG|link H up|down|delay on MS|off|exec H CMD..." >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|deploy [ARG...]|keep-logs DIR|digest|start C H|stop C H [SIG]|kill C H|signal C H SIG|link H up|down|delay on MS|off|acme-validation hold|release|exec H CMD..." >&2; exit 2 ;;
 esac

@@ -15,20 +15,21 @@ export interface HttpsAnswer {
 }
 
 /**
- * GET https://HOSTNAME:PORT/PATH against 127.0.0.1, trusting only `ca`; with `allowExpired`, a certificate of `ca`
- * past its end still answers (which one is served matters, not the clock). Never throws.
+ * GET https://HOSTNAME:PORT/PATH against 127.0.0.1 (or `address`: curl's --resolve), trusting only `ca`; with
+ * `allowExpired`, a certificate of `ca` past its end still answers (which one is served matters, not the clock).
+ * Never throws.
  */
 export function httpsGet(
   port: number,
   hostname: string,
   ca: string,
   path = '/',
-  o: { allowExpired?: boolean } = {},
+  o: { allowExpired?: boolean; address?: string } = {},
 ): Promise<HttpsAnswer> {
   return new Promise((resolve) => {
     const req = request(
       {
-        host: '127.0.0.1',
+        host: o.address ?? '127.0.0.1',
         port,
         path,
         servername: hostname,
