@@ -1,7 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { ContainerState } from '../runtime/docker.js';
-import type { ContainerEngine } from '../runtime/engine.js';
+import type { ContainerState, ContainerEngine } from '../runtime/engine.js';
 import type { ContainerEvent } from '../runtime/events.js';
 import type { Registry } from '../registry/registry.js';
 import { backoffDelay } from '../shared/backoff.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ContainerState, ObservedContainer } from '../runtime/docker.js';
+import type { ContainerState, ObservedContainer } from '../runtime/engine.js';
 import { LABEL } from '../spec/labels.js';
 import { psTable, serviceRow } from './ps-row.js';
 

@@ -1,4 +1,4 @@
-import type { ObservedContainer } from '../runtime/docker.js';
+import type { ObservedContainer } from '../runtime/engine.js';
 import { LABEL } from '../spec/labels.js';
 import { nextName, oldName, type Observed } from '../plan/plan.js';
 

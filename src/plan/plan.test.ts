@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ObservedContainer } from '../runtime/docker.js';
+import type { ObservedContainer } from '../runtime/engine.js';
 import { LABEL } from '../spec/labels.js';
 import { describeStep } from '../deploy/execute.js';
 import type { DesiredContainer } from './container-body.js';

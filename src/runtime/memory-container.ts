@@ -4,7 +4,7 @@
  */
 import { RundockError } from '../shared/errors.js';
 import type { CreateBody } from '../spec/run-options.js';
-import type { ContainerState, ObservedContainer, PublishedPort } from './docker.js';
+import type { ContainerState, ObservedContainer, PublishedPort } from './engine.js';
 import { WATCHED_ACTIONS } from './events.js';
 
 export interface MemoryContainer {
