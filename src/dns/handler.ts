@@ -5,7 +5,7 @@
 import dnsPacket, { type DecodedPacket, type Packet } from 'dns-packet';
 import type { Logger } from 'pino';
 import { answer, bareResponse } from './answer.js';
-import { AnswerCache } from './answer-cache.js';
+import { AnswerCache, type Transport } from './answer-cache.js';
 import { responseSizeLimit } from './edns.js';
 import type { Forwarder } from './forward.js';
 import type { DnsMetrics } from './metrics.js';
@@ -14,8 +14,6 @@ import { encodeWithin } from './truncate.js';
 import { headerOnlyReply, isOpt, isQueryHeader, opcodeOf, questionHasDottedLabel, RCODE, RCODE_NAME } from './wire.js';
 import type { ZoneIndex } from './zone-index.js';
 
-/** How the message came: decides the size limit of the answer. */
-export type Transport = 'udp' | 'tcp';
 /** Bytes to send, nothing (the message is dropped), or a promise of either (a forwarded query). */
 export type Reply = Buffer | undefined | Promise<Buffer | undefined>;
 
