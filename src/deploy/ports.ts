@@ -7,7 +7,7 @@
 import { createServer } from 'node:net';
 import type { ObservedContainer } from '../runtime/engine.js';
 import { ValidationError } from '../shared/errors.js';
-import type { CreateBody } from '../spec/run-options.js';
+import type { CreateBody } from '../service-spec/run-options.js';
 
 /** One host port a create body asks Docker to bind. */
 export interface HostBinding {

@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import type Docker from 'dockerode';
-import type { CreateBody } from '../spec/run-options.js';
+import type { CreateBody } from '../service-spec/run-options.js';
 import type { Writable } from 'node:stream';
 import { engineError, statusOf } from './docker-errors.js';
 import type { ContainerEngine, ContainerState, ObservedContainer, PublishedPort } from './engine.js';

@@ -6,7 +6,7 @@
  */
 import type { Writable } from 'node:stream';
 import type Docker from 'dockerode';
-import type { CreateBody } from '../spec/run-options.js';
+import type { CreateBody } from '../service-spec/run-options.js';
 import type { ContainerEvent } from './events.js';
 import type { LogOptions } from './logs.js';
 import type { PullEvent } from './pull.js';

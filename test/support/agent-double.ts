@@ -9,7 +9,7 @@ import type { Handover, Progress } from '../../src/deploy/handover.js';
 import { announces, nextName } from '../../src/plan/plan.js';
 import type { ContainerState, ContainerEngine } from '../../src/runtime/engine.js';
 import { RundockError } from '../../src/shared/errors.js';
-import { LABEL } from '../../src/spec/labels.js';
+import { LABEL } from '../../src/service-spec/labels.js';
 import { waitFor } from './wait.js';
 
 const POLL_MS = 5;

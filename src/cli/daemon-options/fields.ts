@@ -11,7 +11,7 @@ import { parseUpstream } from '../../dns/forward.js';
 import { checkLabel, domainLabels } from '../../registry/path.js';
 import { ValidationError } from '../../shared/errors.js';
 import { MIN_LEASE_TTL_SECONDS } from '../../shared/lease-ttl.js';
-import { goDurationNanos } from '../../spec/args/values.js';
+import { goDurationNanos } from '../../service-spec/args/values.js';
 import { LISTEN_MESSAGE, listenAddress } from '../listen.js';
 import { DEFAULT_DNS_RATE_LIMIT, DEFAULT_RATE_LIMIT_EXEMPT } from '../rate-limit-flags.js';
 
