@@ -6,8 +6,8 @@
 import { BlockList } from 'node:net';
 import * as z from 'zod/mini';
 import '../../shared/zod-messages.js';
-import { addPrefix } from '../../dns/rate-limit.js';
-import { parseUpstream } from '../../dns/forward.js';
+import { addPrefix } from '../../dns/serve/rate-limit.js';
+import { parseUpstream } from '../../dns/answer/forward.js';
 import { checkLabel, domainLabels } from '../../registry/path.js';
 import { ValidationError } from '../../shared/errors.js';
 import { MIN_LEASE_TTL_SECONDS } from '../../shared/lease-ttl.js';

@@ -15,9 +15,9 @@
  * keeps their gauges apart under a `worker` label, and adds its own; /status lists every worker.
  */
 import type { AddressInfo } from 'node:net';
-import { stopSignal, stopWithin } from '../shared/shutdown.js';
-import { feedNotReady } from '../registry/feed-readiness.js';
-import { startStatusServer } from '../shared/status-server.js';
+import { stopSignal, stopWithin } from '../../shared/shutdown.js';
+import { feedNotReady } from '../../registry/feed-readiness.js';
+import { startStatusServer } from '../../shared/status-server.js';
 import { Supervisor, type DnsClusterOptions, type DnsClusterStatus } from './workers-supervisor.js';
 
 export type { DnsClusterOptions, DnsClusterStatus };

@@ -5,8 +5,8 @@
  * Queries never touch etcd: the feeds (feed-etcd.ts, feed-embedded.ts) keep this view current.
  */
 import { isIP } from 'node:net';
-import { domainLabels, domainPrefix, nameOfKey } from '../registry/path.js';
-import { decodeRecord, type SkydnsRecord } from '../registry/record.js';
+import { domainLabels, domainPrefix, nameOfKey } from '../../registry/path.js';
+import { decodeRecord, type SkydnsRecord } from '../../registry/record.js';
 import { collect, matchWildcard, prune, TrieNode, walk, WILDCARDS } from './trie.js';
 
 /** One decoded record, ready to answer from. */

@@ -7,8 +7,8 @@ import cluster, { type Worker } from 'node:cluster';
 import { isSea } from 'node:sea';
 import type { Logger } from 'pino';
 import { Counter, Gauge } from 'prom-client';
-import type { FeedState } from '../registry/feed.js';
-import { backoffDelay } from '../shared/backoff.js';
+import type { FeedState } from '../../registry/feed.js';
+import { backoffDelay } from '../../shared/backoff.js';
 import {
   ENV_SETTINGS,
   ENV_SLOT,

@@ -6,12 +6,20 @@ import dnsPacket, { type DecodedPacket, type Packet } from 'dns-packet';
 import type { Logger } from 'pino';
 import { answer, bareResponse } from './answer.js';
 import { AnswerCache, type Transport } from './answer-cache.js';
-import { responseSizeLimit } from './edns.js';
+import { responseSizeLimit } from '../wire/edns.js';
 import type { Forwarder } from './forward.js';
-import type { DnsMetrics } from './metrics.js';
-import { encodeResponse } from './encode.js';
-import { encodeWithin } from './truncate.js';
-import { headerOnlyReply, isOpt, isQueryHeader, opcodeOf, questionHasDottedLabel, RCODE, RCODE_NAME } from './wire.js';
+import type { DnsMetrics } from '../metrics.js';
+import { encodeResponse } from '../wire/encode.js';
+import { encodeWithin } from '../wire/truncate.js';
+import {
+  headerOnlyReply,
+  isOpt,
+  isQueryHeader,
+  opcodeOf,
+  questionHasDottedLabel,
+  RCODE,
+  RCODE_NAME,
+} from '../wire/wire.js';
 import type { ZoneIndex } from './zone-index.js';
 
 /** Bytes to send, nothing (the message is dropped), or a promise of either (a forwarded query). */
