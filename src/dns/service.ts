@@ -17,7 +17,7 @@ export interface DnsServiceOptions {
   feeds: FeedProvider;
   forward?: string | undefined;
   defaultTtl: number;
-  /** Per-client UDP response rate limit (rate-limit.ts). */
+  /** Per-client UDP response rate limit (serve/rate-limit.ts). */
   rateLimit?: RateLimitOptions | undefined;
   metricsRegistry?: MetricsRegistry | undefined;
   /**

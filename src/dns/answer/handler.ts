@@ -67,7 +67,7 @@ export class QueryHandler {
   }
 
   /**
-   * Batched UDP's fast path (udp.ts): when the query at `input[start, end)` has a cached answer of at most `room`
+   * Batched UDP's fast path (serve/udp.ts): when the query at `input[start, end)` has a cached answer of at most `room`
    * bytes, writes it into `output` at `at` under the query's id, counts it and returns its length; else returns 0
    * (then handle() it). No object is made: the batch observes the duration of the answers it sends at once.
    */

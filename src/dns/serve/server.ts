@@ -35,7 +35,7 @@ export interface DnsServerOptions {
   /** Concurrent TCP connections; more are refused by closing them. Default 256. */
   maxTcpConnections?: number;
   /**
-   * In a node:cluster worker (`rundock dns --workers N`, workers.ts): listen on the sockets the primary shares among
+   * In a node:cluster worker (`rundock dns --workers N`, workers/workers.ts): listen on the sockets the primary shares among
    * the workers (one kernel UDP socket read by all; TCP accepted by the primary and dealt round-robin) instead of
    * binding exclusive ones, which fails with EADDRINUSE in the second worker.
    */

@@ -3,7 +3,7 @@
  * its per-datagram work, so one process tops out near one core; N processes use N.
  *
  * The primary forks the workers and supervises them; it answers no query. Each worker runs the whole service (its own
- * etcd feed, ZoneIndex and server, see service.ts) on sockets the cluster shares (DnsServerOptions.shared): one UDP socket
+ * etcd feed, ZoneIndex and server, see dns/service.ts) on sockets the cluster shares (DnsServerOptions.shared): one UDP socket
  * the kernel hands each datagram from to one of the workers reading it, and one TCP listener whose connections the
  * primary deals round-robin. Each worker holds its own copy of the zone: memory grows with N.
  *
