@@ -1,7 +1,7 @@
-// Compiles the DNS server's batched UDP addon (src/dns/native/udp_batch.c) with the C compiler and Node's own
+// Compiles the DNS server's batched UDP addon (src/dns/serve/native/udp_batch.c) with the C compiler and Node's own
 // headers (those beside the running node: the npm registry's node-linux-<arch> packages carry them, see
 // scripts/node.sh; or Debian's /usr/include/node) into dist/udp_batch-<platform>-<arch>-<libc>.node, e.g.
-// dist/udp_batch-linux-x64-glibc.node: the name says where it loads (src/dns/udp-batch.ts picks the file that matches
+// dist/udp_batch-linux-x64-glibc.node: the name says where it loads (src/dns/serve/udp-batch.ts picks the file that matches
 // the running Node). Node-API only, so it loads into any supported Node.js on that platform.
 // Without a compiler or the headers, a development build warns and goes on (rundock dns then uses Node's dgram
 // sockets: same answers, about half the queries per second); a release build (`required`) fails instead.
@@ -22,7 +22,7 @@ export function platformTag(arch = process.arch) {
 /** What a release must carry: the prebuilt addon for the platform the reference hosts run. */
 export const RELEASE_TAG = 'linux-x64-glibc';
 
-const source = new URL('../src/dns/native/udp_batch.c', import.meta.url).pathname;
+const source = new URL('../src/dns/serve/native/udp_batch.c', import.meta.url).pathname;
 
 /** Node's headers: next to this node binary (<prefix>/include/node), or where RUNDOCK_NODE_HEADERS says. */
 function headers() {

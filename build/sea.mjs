@@ -1,7 +1,7 @@
 // The single executable, rundock-<version>-linux-<arch>: the release Node (the first line of scripts/node-versions,
 // the current LTS) with rundock inside as a Node single executable application (SEA): the bundle (dist/rundock.cjs)
 // as its main script, V8's code cache of the bundle (useCodeCache: the script is not parsed at start), and the
-// batched UDP addon for the platform as an asset (src/dns/udp-batch.ts loads it from there). Steps:
+// batched UDP addon for the platform as an asset (src/dns/serve/udp-batch.ts loads it from there). Steps:
 // 1. the SEA blob, made by the release Node of the target itself (`node --experimental-sea-config`), because V8's
 //    code cache is only good for the V8 and CPU that made it: for arm64, the arm64 Node under Debian's
 //    qemu-user-static;

@@ -11,8 +11,8 @@ import { Agent } from '../../src/agent/agent.js';
 import { AgentMetrics } from '../../src/agent/metrics.js';
 import { EtcdRegistry } from '../../src/registry/etcd.js';
 import { MemoryEngine } from '../../src/runtime/memory-engine.js';
-import { encodeLabels } from '../../src/spec/labels.js';
-import type { CreateBody } from '../../src/spec/run-options.js';
+import { encodeLabels } from '../../src/service-spec/labels.js';
+import type { CreateBody } from '../../src/service-spec/run-options.js';
 import { CONTAINER_PORT, DOMAIN, hostAddress, hostName, instancesOf, type Instance, type Layout } from './layout.js';
 import type { Reply, Request } from './protocol.js';
 

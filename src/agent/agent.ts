@@ -1,12 +1,11 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { ContainerState } from '../runtime/docker.js';
-import type { ContainerEngine } from '../runtime/engine.js';
+import type { ContainerState, ContainerEngine } from '../runtime/engine.js';
 import type { ContainerEvent } from '../runtime/events.js';
 import type { Registry } from '../registry/registry.js';
 import { backoffDelay } from '../shared/backoff.js';
 import { nextName } from '../plan/plan.js';
-import { decodeLabels, LABEL } from '../spec/labels.js';
+import { decodeLabels, LABEL } from '../service-spec/labels.js';
 import { decideAnnouncements, type AnnounceSettings, type InstanceFacts } from './announce.js';
 import { noteRun, type RunHistory } from './crash-loop.js';
 import type { AgentMetrics } from './metrics.js';

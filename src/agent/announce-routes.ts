@@ -6,7 +6,7 @@
  */
 import { encodeRouteClaim, routesKey, type ServiceRoute } from '../registry/routes.js';
 import { compareRoutes, formatRoute, parseRoute } from '../shared/route-address.js';
-import type { LabelledService } from '../spec/labels.js';
+import type { LabelledService } from '../service-spec/labels.js';
 
 /** What one announced container contributes. */
 export interface AnnouncedRoutes {

@@ -1,8 +1,8 @@
 import { hostKey, instanceKey, recordKey } from '../registry/path.js';
 import { encodeRecord } from '../registry/record.js';
 import type { HostRecord, ServiceStatus } from '../registry/host-record.js';
-import type { PublishedPort } from '../runtime/docker.js';
-import type { LabelledService } from '../spec/labels.js';
+import type { PublishedPort } from '../runtime/engine.js';
+import type { LabelledService } from '../service-spec/labels.js';
 import { routeRecords, type AnnouncedRoutes } from './announce-routes.js';
 import { clock, crashLoopHold, seconds, type RunHistory } from './crash-loop.js';
 

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
-import type { ProbeLabel } from '../spec/labels.js';
+import type { ProbeLabel } from '../service-spec/labels.js';
 
 export type ProbeHealth = 'unknown' | 'healthy' | 'unhealthy';
 

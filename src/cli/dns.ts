@@ -53,7 +53,7 @@ export function registerDns(program: Command, run: (action: () => Promise<number
 
 async function runDns(given: DnsFlags, sourceOf: OptionSource, global: GlobalOptions): Promise<number> {
   // A worker forked by `--workers N` (it re-runs this command line): it serves what the primary resolved.
-  const worker = await import('../dns/worker.js');
+  const worker = await import('../dns/workers/worker.js');
   if (worker.isDnsWorker()) return worker.runDnsWorker(logger('dns'));
   const settings = dnsSettings(given, sourceOf, loadHostConfig(global.config), configFilePath(global.config));
   const { domain, etcd, listen, forward, defaultTtl, rateLimit } = settings;
@@ -64,7 +64,7 @@ async function runDns(given: DnsFlags, sourceOf: OptionSource, global: GlobalOpt
     const { checkEtcdAccess } = await import('../registry/etcd-check.js');
     const { domainPrefix } = await import('../registry/path.js');
     await checkEtcdAccess(etcd, domainPrefix(domain));
-    const workers = await import('../dns/workers.js');
+    const workers = await import('../dns/workers/workers.js');
     return workers.runDnsCluster({
       settings: { domain, etcd, listen, forward, defaultTtl, rateLimit },
       workers: settings.workers,

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { execInContainer } from '../runtime/exec.js';
 import { RundockError } from '../shared/errors.js';
-import { LABEL } from '../spec/labels.js';
-import { validateService } from '../spec/validate.js';
+import { LABEL } from '../service-spec/labels.js';
+import { validateService } from '../service-spec/validate.js';
 import { dockerRuntime } from './context.js';
 
 interface ExecFlags {

@@ -1,7 +1,7 @@
 import type { ServiceResult } from '../deploy/converge.js';
 import { History } from '../deploy/history.js';
 import { RundockError, ValidationError } from '../shared/errors.js';
-import type { ServiceSpec } from '../spec/schema.js';
+import type { ServiceSpec } from '../service-spec/schema.js';
 import { configOf, type GlobalOptions } from './context.js';
 
 /** Where generations are kept: RUNDOCK_STATE_DIR, `state_dir` in the config file, or /var/lib/rundock. */

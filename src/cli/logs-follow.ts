@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Writable } from 'node:stream';
 import { nextName, oldName } from '../plan/plan.js';
-import type { ObservedContainer } from '../runtime/docker.js';
-import type { ContainerEngine } from '../runtime/engine.js';
+import type { ObservedContainer, ContainerEngine } from '../runtime/engine.js';
 import type { LogOptions } from '../runtime/logs.js';
-import { LABEL } from '../spec/labels.js';
+import { LABEL } from '../service-spec/labels.js';
 
 /** How long the service must show no running container, and no redeploy in progress, before following ends. */
 const STOPPED_FOR_MS = 2000;

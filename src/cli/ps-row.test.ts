@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ContainerState, ObservedContainer } from '../runtime/docker.js';
-import { LABEL } from '../spec/labels.js';
+import type { ContainerState, ObservedContainer } from '../runtime/engine.js';
+import { LABEL } from '../service-spec/labels.js';
 import { psTable, serviceRow } from './ps-row.js';
 
 const labels = { [LABEL.service]: 'web', [LABEL.image]: 'web:1', [LABEL.announce]: '8080', [LABEL.port]: '80' };

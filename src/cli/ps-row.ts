@@ -1,7 +1,7 @@
 /** The rows of `rundock ps`, from what Docker and the host's agent report. Pure. */
 import type { AgentService } from '../deploy/handover.js';
-import type { ContainerState, ObservedContainer } from '../runtime/docker.js';
-import { decodeLabels } from '../spec/labels.js';
+import type { ContainerState, ObservedContainer } from '../runtime/engine.js';
+import { decodeLabels } from '../service-spec/labels.js';
 
 /** One row of `rundock ps`, as printed with --json. */
 export interface ServiceRow {

@@ -3,7 +3,7 @@ import { decodeHostRecord, type HostRecord } from '../registry/host-record.js';
 import { localAgent } from '../deploy/handover.js';
 import { HOSTS_PREFIX } from '../registry/path.js';
 import { ValidationError } from '../shared/errors.js';
-import { LABEL } from '../spec/labels.js';
+import { LABEL } from '../service-spec/labels.js';
 import {
   DEFAULT_STATUS_LISTEN,
   agentListen,

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { converge } from '../deploy/converge.js';
 import { prepareService } from '../deploy/prepare.js';
-import { bareService } from '../spec/validate.js';
+import { bareService } from '../service-spec/validate.js';
 import { AGENT_HELP, type GlobalOptions } from './context.js';
 import { deployContext, WAIT_HELP } from './deploy-context.js';
 import { describeGap, describeResult, timeoutMs } from './describe.js';

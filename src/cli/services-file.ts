@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { prepareService, type HostContext, type PreparedService } from '../deploy/prepare.js';
 import { RundockError, ValidationError, ValidationErrors } from '../shared/errors.js';
-import { validateService } from '../spec/validate.js';
+import { validateService } from '../service-spec/validate.js';
 
 /** One entry of a services file, with the place errors name it by: `services.web.` (or `services[2].` without a name). */
 export interface ServiceEntry {

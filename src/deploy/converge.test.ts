@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { DeployHost, failureOf, web } from '../../test/support/deploy-host.js';
 import { freePort } from '../../test/support/free-port.js';
 import { ValidationError } from '../shared/errors.js';
-import { LABEL } from '../spec/labels.js';
+import { LABEL } from '../service-spec/labels.js';
 
 describe('converge', () => {
   it('a dry run reports the plan and calls nothing', async () => {

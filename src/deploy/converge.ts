@@ -1,5 +1,4 @@
-import type { ObservedContainer, PublishedPort } from '../runtime/docker.js';
-import type { ContainerEngine } from '../runtime/engine.js';
+import type { ObservedContainer, PublishedPort, ContainerEngine } from '../runtime/engine.js';
 import type { PullEvent } from '../runtime/pull.js';
 import { RundockError } from '../shared/errors.js';
 import type { DesiredContainer } from '../plan/container-body.js';

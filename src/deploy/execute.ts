@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ContainerState } from '../runtime/docker.js';
-import type { ContainerEngine } from '../runtime/engine.js';
+import type { ContainerState, ContainerEngine } from '../runtime/engine.js';
 import { waitUntilReady } from '../runtime/wait.js';
 import { RundockError } from '../shared/errors.js';
 import type { ContainerRef, Plan, Step } from '../plan/plan.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { DeployHost, failureOf, web } from '../../test/support/deploy-host.js';
 import { RundockError } from '../shared/errors.js';
-import { validateService } from '../spec/validate.js';
+import { validateService } from '../service-spec/validate.js';
 import { History, type Generation } from './history.js';
 
 let dir: string;

@@ -10,7 +10,7 @@ import * as z from 'zod/mini';
 import { writeFileAtomicSync } from '../shared/atomic-file.js';
 import { RundockError } from '../shared/errors.js';
 import { toValidationError } from '../shared/zod-errors.js';
-import type { ServiceSpec } from '../spec/schema.js';
+import type { ServiceSpec } from '../service-spec/schema.js';
 
 /** How many generations are kept per service. */
 const KEEP = 20;

@@ -1,4 +1,3 @@
-import type {} from '../runtime/docker.js';
 import type { ContainerEngine } from '../runtime/engine.js';
 import type { PullEvent } from '../runtime/pull.js';
 import { RundockError } from '../shared/errors.js';

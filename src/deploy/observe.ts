@@ -1,5 +1,5 @@
-import type { ObservedContainer } from '../runtime/docker.js';
-import { LABEL } from '../spec/labels.js';
+import type { ObservedContainer } from '../runtime/engine.js';
+import { LABEL } from '../service-spec/labels.js';
 import { nextName, oldName, type Observed } from '../plan/plan.js';
 
 /** Splits a listing of every container into what `planService` needs for service `name`. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import type { ObservedContainer } from '../runtime/docker.js';
+import type { ObservedContainer } from '../runtime/engine.js';
 import { checkHostPorts, hostBindings } from './ports.js';
 
 const container = (name: string, hostPort: number, hostIp = '127.0.0.1'): ObservedContainer => ({

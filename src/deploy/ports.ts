@@ -5,9 +5,9 @@
  * The service's own containers are left out: a redeploy with a fixed port stops the old one before the new one binds.
  */
 import { createServer } from 'node:net';
-import type { ObservedContainer } from '../runtime/docker.js';
+import type { ObservedContainer } from '../runtime/engine.js';
 import { ValidationError } from '../shared/errors.js';
-import type { CreateBody } from '../spec/run-options.js';
+import type { CreateBody } from '../service-spec/run-options.js';
 
 /** One host port a create body asks Docker to bind. */
 export interface HostBinding {

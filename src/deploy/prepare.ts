@@ -2,12 +2,12 @@ import type Docker from 'dockerode';
 import { buildDesiredContainer, secretEnv, type BodyInput, type DesiredContainer } from '../plan/container-body.js';
 import { envDigest } from '../plan/env-digest.js';
 import type { HostAddresses } from '../runtime/host.js';
-import { parseArgs, splitWords } from '../spec/args/index.js';
-import { durationNanos } from '../spec/args/values.js';
-import { LABEL, type ProbeLabel } from '../spec/labels.js';
+import { parseArgs, splitWords } from '../service-spec/args/index.js';
+import { durationNanos } from '../service-spec/args/values.js';
+import { LABEL, type ProbeLabel } from '../service-spec/labels.js';
 import { canonicalJson, hashOf } from '../plan/canonical.js';
-import type { RunOptions } from '../spec/run-options.js';
-import type { HealthSpec, ProbeSpec, ServiceSpec } from '../spec/schema.js';
+import type { RunOptions } from '../service-spec/run-options.js';
+import type { HealthSpec, ProbeSpec, ServiceSpec } from '../service-spec/schema.js';
 import { readEnvFile } from './env-file.js';
 
 /** This host, as the spec is resolved against it. */

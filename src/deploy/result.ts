@@ -1,6 +1,6 @@
 /** What a run reports for one service: the documented `--json` result (docs/cli.md, "JSON result"). */
-import type { ObservedContainer } from '../runtime/docker.js';
-import { decodeLabels, LABEL } from '../spec/labels.js';
+import type { ObservedContainer } from '../runtime/engine.js';
+import { decodeLabels, LABEL } from '../service-spec/labels.js';
 import { containerPort, type DesiredContainer } from '../plan/container-body.js';
 import { specChanges, type FieldChange } from '../plan/changes.js';
 import type { Plan } from '../plan/plan.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RouteClaim } from '../registry/routes.js';
 import { ValidationError, ValidationErrors } from '../shared/errors.js';
-import { validateService } from '../spec/validate.js';
+import { validateService } from '../service-spec/validate.js';
 import { refuseRouteConflicts } from './route-conflicts.js';
 
 const CLAIMS: RouteClaim[] = [

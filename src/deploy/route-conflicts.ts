@@ -8,8 +8,8 @@ import { decodeRouteClaim, type RouteClaim } from '../registry/routes.js';
 import { ValidationError, ValidationErrors } from '../shared/errors.js';
 import { getJson } from '../shared/http-json.js';
 import { formatRoute } from '../shared/route-address.js';
-import { routesOf } from '../spec/route-fields.js';
-import type { ServiceSpec } from '../spec/schema.js';
+import { routesOf } from '../service-spec/route-fields.js';
+import type { ServiceSpec } from '../service-spec/schema.js';
 
 /** One service of the run, and where errors name its fields (`services.web.`). */
 export interface RoutedSpec {

@@ -2,10 +2,10 @@ import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { FeedProvider, FeedState } from '../registry/feed.js';
 import { domainPrefix } from '../registry/path.js';
-import type { RateLimitOptions } from './rate-limit.js';
+import type { RateLimitOptions } from './serve/rate-limit.js';
 import { DnsMetrics, WATCH_STATE } from './metrics.js';
-import { startDnsServer, type DnsServer } from './server.js';
-import { ZoneIndex } from './zone-index.js';
+import { startDnsServer, type DnsServer } from './serve/server.js';
+import { ZoneIndex } from './answer/zone-index.js';
 
 /** The default DNS address: loopback, and a port clear of 53 (systemd-resolved), 5353 (mDNS) and 5355 (LLMNR). */
 export const DEFAULT_DNS_LISTEN = '127.0.0.1:8053';
@@ -17,7 +17,7 @@ export interface DnsServiceOptions {
   feeds: FeedProvider;
   forward?: string | undefined;
   defaultTtl: number;
-  /** Per-client UDP response rate limit (rate-limit.ts). */
+  /** Per-client UDP response rate limit (serve/rate-limit.ts). */
   rateLimit?: RateLimitOptions | undefined;
   metricsRegistry?: MetricsRegistry | undefined;
   /**

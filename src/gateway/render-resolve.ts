@@ -5,7 +5,7 @@
  */
 import { domainLabels } from '../registry/path.js';
 import { balanceLines, block, keepaliveLines, serverParams } from './directives.js';
-import type { UpstreamPlan } from './render.js';
+import type { UpstreamPlan } from './upstream-plan.js';
 
 /** Shared memory zone of every resolving upstream (nginx requires one for `resolve`). */
 export const RESOLVE_ZONE = 'rundock_upstreams';

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { recordKey } from '../registry/path.js';
 import { encodeRecord } from '../registry/record.js';
 import { gatewayRenderOptions } from './options.js';
-import { flagServers, memoizedUpstreamText, planUpstreams, renderUpstream, renderUpstreams } from './render.js';
+import { flagServers, memoizedUpstreamText, renderUpstream, renderUpstreams } from './render.js';
+import { planUpstreams } from './upstream-plan.js';
 import { snapshotFromRecords } from './snapshot.js';
 
 const DOMAIN = 's.prod.example.com';

@@ -4,46 +4,15 @@
  * "nothing changed" by comparing strings and unit tests can assert the exact text.
  */
 import { balanceLines, block, keepaliveLines, serverParams } from './directives.js';
-import { settingsFor, upstreamName, type RenderOptions, type UpstreamSettings } from './options.js';
+import type { RenderOptions } from './options.js';
 import { renderResolveUpstream, resolveZoneKib } from './render-resolve.js';
 import { renderRouteServers, type RouteServers } from './render-routes.js';
 import { buildRouteTable } from './route-table.js';
 import { hostPort, type UpstreamInstance, type UpstreamSnapshot } from './snapshot.js';
+import { planUpstreams, type UpstreamPlan } from './upstream-plan.js';
 
 /** A server nginx never sends to: an upstream needs one server to pass `nginx -t`; with only this one, nginx answers 502 at once. */
 export const PLACEHOLDER_SERVER = '127.0.0.1:1 down';
-
-/** One upstream to render: the decision, before any text. */
-export interface UpstreamPlan {
-  readonly service: string;
-  readonly name: string;
-  readonly settings: UpstreamSettings;
-  /** Empty when no instance is announced: rendered with the placeholder server. */
-  readonly instances: readonly UpstreamInstance[];
-}
-
-/**
- * The upstreams to render, sorted by service: every service with instances, every declared or routed one, and
- * `keep` (services rendered before, which hand-written config may still reference).
- */
-export function planUpstreams(
-  snapshot: UpstreamSnapshot,
-  options: RenderOptions,
-  keep: Iterable<string> = [],
-): UpstreamPlan[] {
-  const services = new Set([
-    ...snapshot.services.keys(),
-    ...options.declared,
-    ...options.routes.map((r) => r.service),
-    ...keep,
-  ]);
-  return [...services].sort().map((service) => ({
-    service,
-    name: upstreamName(options, service),
-    settings: settingsFor(options, service),
-    instances: snapshot.services.get(service) ?? [],
-  }));
-}
 
 /** The text of one upstream block (renderUpstream, or a memo of it). */
 export type UpstreamText = (plan: UpstreamPlan) => string;

@@ -7,7 +7,7 @@ import { Condition } from '../shared/condition.js';
 import { messageOf } from '../shared/errors.js';
 import type { ApplyResult } from './apply.js';
 import type { GatewayMetrics } from './metrics.js';
-import type { UpstreamPlan } from './render.js';
+import type { UpstreamPlan } from './upstream-plan.js';
 import type { SkippedRecord } from './snapshot.js';
 
 /** The status fields the report keeps. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gatewayRenderOptions } from './options.js';
-import { planUpstreams, type UpstreamPlan } from './render.js';
+import { planUpstreams, type UpstreamPlan } from './upstream-plan.js';
 import { ServingLists } from './serving.js';
 import type { UpstreamInstance } from './snapshot.js';
 

@@ -5,7 +5,7 @@
  * apart service by service, comparing only the lists whose array changed. At 20,000 servers, making every list and
  * comparing the whole report's JSON at every reload cost about 80 ms of CPU (docs/SCALE.md).
  */
-import type { UpstreamPlan } from './render.js';
+import type { UpstreamPlan } from './upstream-plan.js';
 import { hostPort, type UpstreamInstance } from './snapshot.js';
 
 /** The servers of each rendered service, by the report's rules. */

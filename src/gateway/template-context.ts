@@ -3,7 +3,8 @@
  * render, so a template and the default text always agree on upstream names and servers.
  */
 import type { RenderOptions } from './options.js';
-import { flagServers, planUpstreams, renderUpstream, renderUpstreams, type UpstreamText } from './render.js';
+import { flagServers, renderUpstream, renderUpstreams, type UpstreamText } from './render.js';
+import { planUpstreams } from './upstream-plan.js';
 import { renderRouteServers, type RouteServers } from './render-routes.js';
 import { hostPort, type UpstreamSnapshot } from './snapshot.js';
 import type { Template, TemplateValue } from './template.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LABEL } from '../spec/labels.js';
+import { LABEL } from '../service-spec/labels.js';
 import { specChanges } from './changes.js';
 import { canonicalJson } from './canonical.js';
 

@@ -4,7 +4,7 @@
  * the spec hash covers, container-body.ts), where secret env entries are names only and their values a keyed digest:
  * a change of a secret shows as `env (secret values)` with the digests, never a value. Pure.
  */
-import { LABEL } from '../spec/labels.js';
+import { LABEL } from '../service-spec/labels.js';
 import { ENV_DIGEST_FIELD } from './env-digest.js';
 import { canonicalJson } from './canonical.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeLabels } from '../spec/labels.js';
-import { validateService } from '../spec/validate.js';
+import { decodeLabels } from '../service-spec/labels.js';
+import { validateService } from '../service-spec/validate.js';
 import { buildDesiredContainer, type BodyInput } from './container-body.js';
 
 const host = { name: 'node-back-1', addresses: { public: '203.0.113.10', private: '10.0.0.2' } };

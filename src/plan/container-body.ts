@@ -1,9 +1,9 @@
 import type Docker from 'dockerode';
 import { ValidationError } from '../shared/errors.js';
-import { encodeLabels, LABEL, type ProbeLabel } from '../spec/labels.js';
-import type { CreateBody, RunOptions } from '../spec/run-options.js';
-import type { ServiceSpec } from '../spec/schema.js';
-import { routesOf } from '../spec/route-fields.js';
+import { encodeLabels, LABEL, type ProbeLabel } from '../service-spec/labels.js';
+import type { CreateBody, RunOptions } from '../service-spec/run-options.js';
+import type { ServiceSpec } from '../service-spec/schema.js';
+import { routesOf } from '../service-spec/route-fields.js';
 import { formatRoute } from '../shared/route-address.js';
 import { canonicalJson, hashOf } from './canonical.js';
 import { hashInput } from './env-digest.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { validateService } from '../spec/validate.js';
-import { parseArgs } from '../spec/args/index.js';
+import { validateService } from '../service-spec/validate.js';
+import { parseArgs } from '../service-spec/args/index.js';
 import { canonicalJson } from './canonical.js';
 import { buildDesiredContainer, secretEnv, type BodyInput } from './container-body.js';
 import { ENV_DIGEST_FIELD, envDigest, envDigestKey, hashInput } from './env-digest.js';

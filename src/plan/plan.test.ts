@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ObservedContainer } from '../runtime/docker.js';
-import { LABEL } from '../spec/labels.js';
+import type { ObservedContainer } from '../runtime/engine.js';
+import { LABEL } from '../service-spec/labels.js';
 import { describeStep } from '../deploy/execute.js';
 import type { DesiredContainer } from './container-body.js';
 import { planService, type Observed, type Plan } from './plan.js';

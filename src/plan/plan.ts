@@ -1,8 +1,8 @@
 import { RundockError, ValidationError } from '../shared/errors.js';
-import { LABEL } from '../spec/labels.js';
-import type { CreateBody } from '../spec/run-options.js';
-import type { State } from '../spec/schema.js';
-import type { ObservedContainer } from '../runtime/docker.js';
+import { LABEL } from '../service-spec/labels.js';
+import type { CreateBody } from '../service-spec/run-options.js';
+import type { State } from '../service-spec/schema.js';
+import type { ObservedContainer } from '../runtime/engine.js';
 import type { DesiredContainer } from './container-body.js';
 import { carryAnonymousVolumes } from './volumes.js';
 

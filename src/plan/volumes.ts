@@ -1,5 +1,5 @@
-import type { ObservedContainer } from '../runtime/docker.js';
-import type { CreateBody } from '../spec/run-options.js';
+import type { ObservedContainer } from '../runtime/engine.js';
+import type { CreateBody } from '../service-spec/run-options.js';
 
 const ANONYMOUS_VOLUME = /^[0-9a-f]{64}$/;
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { freePort } from '../../test/support/free-port.js';
-import type { CreateBody } from '../spec/run-options.js';
+import type { CreateBody } from '../service-spec/run-options.js';
 import type { ContainerEngine } from './engine.js';
 import type { ContainerEvent } from './events.js';
 

@@ -5,11 +5,77 @@
  * truth about the real one.
  */
 import type { Writable } from 'node:stream';
-import type { CreateBody } from '../spec/run-options.js';
+import type Docker from 'dockerode';
+import type { CreateBody } from '../service-spec/run-options.js';
 import type { ContainerEvent } from './events.js';
-import type { ContainerState, ObservedContainer } from './docker.js';
 import type { LogOptions } from './logs.js';
 import type { PullEvent } from './pull.js';
+
+/** A mount as the engine lists it. */
+export interface ObservedMount {
+  type: string;
+  name?: string | undefined;
+  source: string;
+  destination: string;
+}
+
+/** What rundock needs to know about one container, as observed on the engine. */
+export interface ObservedContainer {
+  id: string;
+  name: string;
+  labels: Readonly<Record<string, string>>;
+  /** created | running | restarting | paused | exited | dead | removing */
+  status: string;
+  imageId: string;
+  mounts: readonly ObservedMount[];
+  /** The host ports Docker publishes for it (running containers only, as `docker ps` shows them). */
+  ports: readonly ListedPort[];
+}
+
+/** A published port as the container listing shows it. */
+export interface ListedPort {
+  hostIp: string;
+  hostPort: number;
+  protocol: string;
+}
+
+/** A container port published on the host, as Docker bound it (NetworkSettings.Ports). */
+export interface PublishedPort {
+  /** `8080/tcp` */
+  containerPort: string;
+  hostIp: string;
+  hostPort: number;
+}
+
+/** Detailed state of one container, from inspect. */
+export interface ContainerState {
+  id: string;
+  name: string;
+  status: string;
+  running: boolean;
+  restarting: boolean;
+  exitCode: number;
+  health?: string | undefined;
+  /** Docker's count of health checks failed in a row (State.Health.FailingStreak); with a health check only. */
+  failingStreak?: number | undefined;
+  /** The health check's interval, ms (Docker's default 30 s when the check sets none); with a health check only. */
+  healthIntervalMs?: number | undefined;
+  lastHealthOutput?: string | undefined;
+  restartCount: number;
+  startedAt: string;
+  /** When its last run ended (while it runs again: the run before), RFC 3339; `0001-01-01T00:00:00Z` before any. */
+  finishedAt: string;
+  imageId: string;
+  labels: Readonly<Record<string, string>>;
+  /** The container's address on its first network with one (none with --network host). */
+  ip?: string | undefined;
+  /** The ports Docker published on the host for it, as bound (a requested port 0 shows the one picked). */
+  published: PublishedPort[];
+  /** Its Docker health check, from the image or the create body; undefined without one. */
+  healthcheck?: Docker.HealthConfig | undefined;
+  /** `host`, `bridge`, `container:<id>`, a network's name... */
+  networkMode: string;
+}
 
 export interface ContainerEngine {
   /** The engine's address as error messages name it. */

@@ -3,8 +3,8 @@
  * event filter of the real adapter (docker.ts, events.ts) show a Docker container.
  */
 import { RundockError } from '../shared/errors.js';
-import type { CreateBody } from '../spec/run-options.js';
-import type { ContainerState, ObservedContainer, PublishedPort } from './docker.js';
+import type { CreateBody } from '../service-spec/run-options.js';
+import type { ContainerState, ObservedContainer, PublishedPort } from './engine.js';
 import { WATCHED_ACTIONS } from './events.js';
 
 export interface MemoryContainer {

@@ -9,9 +9,8 @@ import { createHash } from 'node:crypto';
 import { EventEmitter, on } from 'node:events';
 import type { Writable } from 'node:stream';
 import { RundockError } from '../shared/errors.js';
-import type { CreateBody } from '../spec/run-options.js';
-import type { ContainerState, ObservedContainer } from './docker.js';
-import type { ContainerEngine } from './engine.js';
+import type { CreateBody } from '../service-spec/run-options.js';
+import type { ContainerState, ObservedContainer, ContainerEngine } from './engine.js';
 import type { ContainerEvent } from './events.js';
 import type { LogOptions } from './logs.js';
 import {

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RundockError } from '../shared/errors.js';
-import type { ContainerState } from './docker.js';
-import type { ContainerEngine } from './engine.js';
+import type { ContainerState, ContainerEngine } from './engine.js';
 
 export interface WaitOptions {
   /** Give up after this long. */

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { platformTag, type UdpBatchAddon } from '../dns/udp-batch.js';
+import { platformTag, type UdpBatchAddon } from '../dns/serve/udp-batch.js';
 import { loadAddonFromBytes } from './native-addon.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'rundock-addon-'));

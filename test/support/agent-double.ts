@@ -7,10 +7,9 @@
  */
 import type { Handover, Progress } from '../../src/deploy/handover.js';
 import { announces, nextName } from '../../src/plan/plan.js';
-import type { ContainerState } from '../../src/runtime/docker.js';
-import type { ContainerEngine } from '../../src/runtime/engine.js';
+import type { ContainerState, ContainerEngine } from '../../src/runtime/engine.js';
 import { RundockError } from '../../src/shared/errors.js';
-import { LABEL } from '../../src/spec/labels.js';
+import { LABEL } from '../../src/service-spec/labels.js';
 import { waitFor } from './wait.js';
 
 const POLL_MS = 5;

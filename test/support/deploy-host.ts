@@ -8,8 +8,8 @@ import { converge, type ConvergeOptions, type ServiceResult } from '../../src/de
 import { prepareService } from '../../src/deploy/prepare.js';
 import { MemoryEngine } from '../../src/runtime/memory-engine.js';
 import { RundockError } from '../../src/shared/errors.js';
-import type { CreateBody } from '../../src/spec/run-options.js';
-import { validateService } from '../../src/spec/validate.js';
+import type { CreateBody } from '../../src/service-spec/run-options.js';
+import { validateService } from '../../src/service-spec/validate.js';
 import { AgentDouble } from './agent-double.js';
 
 /** The host's private address: the one services are published and announced on. */

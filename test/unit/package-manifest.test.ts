@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { platformTag } from '../../src/dns/udp-batch.js';
+import { platformTag } from '../../src/dns/serve/udp-batch.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -32,7 +32,7 @@ describe('the release manifest', () => {
       assert.ok(!scripts.includes(hook), `scripts.${hook}`);
   });
 
-  it('names the addon for the platform the loader looks for (build/native.mjs and src/dns/udp-batch.ts agree)', async () => {
+  it('names the addon for the platform the loader looks for (build/native.mjs and src/dns/serve/udp-batch.ts agree)', async () => {
     const build = (await import(`${root}build/native.mjs`)) as {
       platformTag: (arch?: string) => string;
       RELEASE_TAG: string;

@@ -1,7 +1,7 @@
 /** `rundock agent`'s options: flags and the config file's top-level keys, checked once before anything starts. */
 import * as z from 'zod/mini';
 import type { HostContext } from '../../deploy/prepare.js';
-import type { RateLimitOptions } from '../../dns/rate-limit.js';
+import type { RateLimitOptions } from '../../dns/serve/rate-limit.js';
 import type { EtcdConnection } from '../../registry/etcd-connection.js';
 import type { HostConfig } from '../../shared/config.js';
 import { DEFAULT_LEASE_TTL_SECONDS } from '../../shared/lease-ttl.js';

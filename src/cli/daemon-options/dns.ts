@@ -1,7 +1,7 @@
 /** `rundock dns`'s options: flags, the config file's `dns:` section and its `domain` and etcd keys, checked once. */
 import * as z from 'zod/mini';
 import { DEFAULT_DNS_LISTEN } from '../../dns/service.js';
-import type { RateLimitOptions } from '../../dns/rate-limit.js';
+import type { RateLimitOptions } from '../../dns/serve/rate-limit.js';
 import type { EtcdConnection } from '../../registry/etcd-connection.js';
 import type { HostConfig } from '../../shared/config.js';
 import { ValidationError } from '../../shared/errors.js';

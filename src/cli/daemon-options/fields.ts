@@ -6,12 +6,12 @@
 import { BlockList } from 'node:net';
 import * as z from 'zod/mini';
 import '../../shared/zod-messages.js';
-import { addPrefix } from '../../dns/rate-limit.js';
-import { parseUpstream } from '../../dns/forward.js';
+import { addPrefix } from '../../dns/serve/rate-limit.js';
+import { parseUpstream } from '../../dns/answer/forward.js';
 import { checkLabel, domainLabels } from '../../registry/path.js';
 import { ValidationError } from '../../shared/errors.js';
 import { MIN_LEASE_TTL_SECONDS } from '../../shared/lease-ttl.js';
-import { goDurationNanos } from '../../spec/args/values.js';
+import { goDurationNanos } from '../../service-spec/args/values.js';
 import { LISTEN_MESSAGE, listenAddress } from '../listen.js';
 import { DEFAULT_DNS_RATE_LIMIT, DEFAULT_RATE_LIMIT_EXEMPT } from '../rate-limit-flags.js';
 

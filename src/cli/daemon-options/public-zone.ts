@@ -3,7 +3,7 @@
  * names follow which self-announced frontends, the primary to update, the TSIG key, the TTL. docs/gateway.md.
  */
 import * as z from 'zod/mini';
-import { parseUpstream } from '../../dns/forward.js';
+import { parseUpstream } from '../../dns/answer/forward.js';
 import { isDnsName } from '../../dns/public-zone/nsupdate.js';
 import { readTsigKey } from '../../dns/public-zone/tsig-key.js';
 import type { PublicName, PublicZoneOptions } from '../../dns/public-zone/updater.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
-import { platformTag } from '../../../src/dns/udp-batch.js';
+import { platformTag } from '../../../src/dns/serve/udp-batch.js';
 import { BIN, freePort } from '../harness.js';
 import { startEtcd, type EtcdProcess } from '../registry/etcd-process.js';
 import { addressesOf, udpQuery } from './client.js';

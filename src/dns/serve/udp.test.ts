@@ -3,10 +3,10 @@ import { createSocket, type Socket } from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
 import pino from 'pino';
-import { DnsMetrics } from './metrics.js';
+import { DnsMetrics } from '../metrics.js';
 import { startDnsServer, type DnsServer } from './server.js';
 import { udpBatchAddon } from './udp-batch.js';
-import { ZoneIndex } from './zone-index.js';
+import { ZoneIndex } from '../answer/zone-index.js';
 
 const log = pino({ level: 'silent' });
 const NAMES = 40;

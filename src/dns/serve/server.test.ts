@@ -6,9 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import dnsPacket, { type Packet } from 'dns-packet';
 import pino from 'pino';
-import { DnsMetrics } from './metrics.js';
+import { DnsMetrics } from '../metrics.js';
 import { startDnsServer, type DnsServer } from './server.js';
-import { ZoneIndex } from './zone-index.js';
+import { ZoneIndex } from '../answer/zone-index.js';
 
 const run = promisify(execFile);
 const HOST = '127.0.0.1';

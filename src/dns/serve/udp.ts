@@ -6,11 +6,11 @@
 import { createSocket, type RemoteInfo } from 'node:dgram';
 import { isIP, type AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { Reply } from './handler.js';
-import type { DnsMetrics } from './metrics.js';
+import type { Reply } from '../answer/handler.js';
+import type { DnsMetrics } from '../metrics.js';
 import { ipv4Text, RateLimiter, type RateDecision, type RateLimitOptions } from './rate-limit.js';
 import { BATCH_META, BATCH_SLOT, udpBatchAddon } from './udp-batch.js';
-import { FLAG_TC, headerOnlyReply, isQueryHeader, RCODE } from './wire.js';
+import { FLAG_TC, headerOnlyReply, isQueryHeader, RCODE } from '../wire/wire.js';
 
 /** A bound UDP listener. */
 export interface UdpListener {

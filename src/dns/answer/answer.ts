@@ -5,9 +5,9 @@
  */
 import type { Answer, Packet, Question } from 'dns-packet';
 import { addressAnswers, mxAnswers, srvAnswers, ttlOf, txtAnswers, type BuildContext } from './answer-records.js';
-import { readEdns, responseOpt, type EdnsRequest } from './edns.js';
+import { readEdns, responseOpt, type EdnsRequest } from '../wire/edns.js';
 import { applyGroup } from './group.js';
-import { opcodeOf, RCODE, responseFlags } from './wire.js';
+import { opcodeOf, RCODE, responseFlags } from '../wire/wire.js';
 import type { ZoneEntry, ZoneIndex } from './zone-index.js';
 
 /** What `answer` needs besides the index and the request. */

@@ -5,7 +5,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { randomInt } from 'node:crypto';
-import { questionEnd, setId } from './wire.js';
+import { questionEnd, setId } from '../wire/wire.js';
 
 /** Why a relay gave no answer: the upstream did not answer in time, or too many queries are already waiting. */
 export type ForwardFailure = 'timeout' | 'overloaded';

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import dnsPacket from 'dns-packet';
 import pino from 'pino';
 import { startDnsCluster, type DnsCluster, type DnsClusterOptions } from './workers.js';
-import { waitFor } from '../../test/support/wait.js';
+import { waitFor } from '../../../test/support/wait.js';
 
 const HOST = '127.0.0.1';
 const DOMAIN = 's.workers.example.com';

@@ -2,11 +2,11 @@
  * The in-memory view of one domain's SkyDNS records: a trie of DNS labels, walked from the zone apex down
  * (`com/example/prod/s` is the root, `influxdb` a child, `node-back-1` its child), so that a name answers with every
  * record at or below its node, as SkyDNS and CoreDNS's etcd plugin answer from a recursive etcd prefix get.
- * Queries never touch etcd: the feeds (feed-etcd.ts, feed-embedded.ts) keep this view current.
+ * Queries never touch etcd: the feeds (registry/feed-etcd.ts, registry/feed-embedded.ts) keep this view current.
  */
 import { isIP } from 'node:net';
-import { domainLabels, domainPrefix, nameOfKey } from '../registry/path.js';
-import { decodeRecord, type SkydnsRecord } from '../registry/record.js';
+import { domainLabels, domainPrefix, nameOfKey } from '../../registry/path.js';
+import { decodeRecord, type SkydnsRecord } from '../../registry/record.js';
 import { collect, matchWildcard, prune, TrieNode, walk, WILDCARDS } from './trie.js';
 
 /** One decoded record, ready to answer from. */

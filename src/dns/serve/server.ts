@@ -4,13 +4,13 @@
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { Forwarder } from './forward.js';
-import { QueryHandler } from './handler.js';
-import type { DnsMetrics } from './metrics.js';
+import { Forwarder } from '../answer/forward.js';
+import { QueryHandler } from '../answer/handler.js';
+import type { DnsMetrics } from '../metrics.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import { serveTcpConnection } from './tcp.js';
 import { bindUdp, type UdpListener } from './udp.js';
-import { ZoneIndex } from './zone-index.js';
+import { ZoneIndex } from '../answer/zone-index.js';
 
 /** How to start a DNS server. */
 export interface DnsServerOptions {
@@ -35,7 +35,7 @@ export interface DnsServerOptions {
   /** Concurrent TCP connections; more are refused by closing them. Default 256. */
   maxTcpConnections?: number;
   /**
-   * In a node:cluster worker (`rundock dns --workers N`, workers.ts): listen on the sockets the primary shares among
+   * In a node:cluster worker (`rundock dns --workers N`, workers/workers.ts): listen on the sockets the primary shares among
    * the workers (one kernel UDP socket read by all; TCP accepted by the primary and dealt round-robin) instead of
    * binding exclusive ones, which fails with EADDRINUSE in the second worker.
    */

@@ -5,17 +5,23 @@
 import dnsPacket, { type DecodedPacket, type Packet } from 'dns-packet';
 import type { Logger } from 'pino';
 import { answer, bareResponse } from './answer.js';
-import { AnswerCache } from './answer-cache.js';
-import { responseSizeLimit } from './edns.js';
+import { AnswerCache, type Transport } from './answer-cache.js';
+import { responseSizeLimit } from '../wire/edns.js';
 import type { Forwarder } from './forward.js';
-import type { DnsMetrics } from './metrics.js';
-import { encodeResponse } from './encode.js';
-import { encodeWithin } from './truncate.js';
-import { headerOnlyReply, isOpt, isQueryHeader, opcodeOf, questionHasDottedLabel, RCODE, RCODE_NAME } from './wire.js';
+import type { DnsMetrics } from '../metrics.js';
+import { encodeResponse } from '../wire/encode.js';
+import { encodeWithin } from '../wire/truncate.js';
+import {
+  headerOnlyReply,
+  isOpt,
+  isQueryHeader,
+  opcodeOf,
+  questionHasDottedLabel,
+  RCODE,
+  RCODE_NAME,
+} from '../wire/wire.js';
 import type { ZoneIndex } from './zone-index.js';
 
-/** How the message came: decides the size limit of the answer. */
-export type Transport = 'udp' | 'tcp';
 /** Bytes to send, nothing (the message is dropped), or a promise of either (a forwarded query). */
 export type Reply = Buffer | undefined | Promise<Buffer | undefined>;
 
@@ -61,7 +67,7 @@ export class QueryHandler {
   }
 
   /**
-   * Batched UDP's fast path (udp.ts): when the query at `input[start, end)` has a cached answer of at most `room`
+   * Batched UDP's fast path (serve/udp.ts): when the query at `input[start, end)` has a cached answer of at most `room`
    * bytes, writes it into `output` at `at` under the query's id, counts it and returns its length; else returns 0
    * (then handle() it). No object is made: the batch observes the duration of the answers it sends at once.
    */

@@ -4,7 +4,7 @@
  * RFC 7766 6.2.1.1 allows, since answers are matched by id).
  */
 import type { Socket } from 'node:net';
-import type { QueryHandler, Reply } from './handler.js';
+import type { QueryHandler, Reply } from '../answer/handler.js';
 
 const EMPTY: Buffer = Buffer.alloc(0);
 

@@ -6,12 +6,12 @@
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import type { EtcdConnection } from '../registry/etcd-connection.js';
-import type { FeedState } from '../registry/feed.js';
-import { ProcessFeeds } from '../registry/feeds.js';
-import type { RateLimitOptions } from './rate-limit.js';
-import { stopSignal, stopWithin } from '../shared/shutdown.js';
-import { startDnsService } from './service.js';
+import type { EtcdConnection } from '../../registry/etcd-connection.js';
+import type { FeedState } from '../../registry/feed.js';
+import { ProcessFeeds } from '../../registry/feeds.js';
+import type { RateLimitOptions } from '../serve/rate-limit.js';
+import { stopSignal, stopWithin } from '../../shared/shutdown.js';
+import { startDnsService } from '../service.js';
 
 /** What every worker serves: resolved once by the primary and handed over, so all workers serve the same thing. */
 export interface DnsWorkerSettings {

@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { getRawAsset, isSea } from 'node:sea';
 import { fileURLToPath } from 'node:url';
-import { loadAddonFromBytes } from '../shared/native-addon.js';
+import { loadAddonFromBytes } from '../../shared/native-addon.js';
 
 /** What native/udp_batch.c exports. */
 export interface UdpBatchAddon {
@@ -54,8 +54,8 @@ export function platformTag(): string {
   return `linux-${process.arch}-${header.header?.glibcVersionRuntime === undefined ? 'musl' : 'glibc'}`;
 }
 
-/** Where the addon is, relative to this module: the bundle (dist/rundock.cjs) or the sources (src/dns/). */
-const DIRECTORIES = ['./', '../../dist/'];
+/** Where the addon is, relative to this module: the bundle (dist/rundock.cjs) or the sources (src/dns/serve/). */
+const DIRECTORIES = ['./', '../../../dist/'];
 
 let loaded: { addon: UdpBatchAddon | undefined; reason: string } | undefined;
 

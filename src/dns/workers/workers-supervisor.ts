@@ -5,8 +5,10 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { isSea } from 'node:sea';
+import type { Logger } from 'pino';
 import { Counter, Gauge } from 'prom-client';
-import { backoffDelay } from '../shared/backoff.js';
+import type { FeedState } from '../../registry/feed.js';
+import { backoffDelay } from '../../shared/backoff.js';
 import {
   ENV_SETTINGS,
   ENV_SLOT,
@@ -15,8 +17,40 @@ import {
   type FromWorker,
   type SocketFailure,
 } from './worker.js';
-import type { DnsClusterOptions, DnsClusterStatus } from './workers.js';
+import type { DnsWorkerSettings } from './worker.js';
 import { ClusterRegistry, WorkerMetrics } from './workers-metrics.js';
+
+export interface DnsClusterOptions {
+  settings: DnsWorkerSettings;
+  workers: number;
+  statusListen: { host: string; port: number };
+  log: Logger;
+  /**
+   * What a worker runs. Default: this process's script and arguments again (`rundock dns ...`; in the single executable, its command line), which see
+   * isDnsWorker() and take the worker's path. Tests give a script that calls runDnsWorker.
+   */
+  fork?: { exec: string; execArgv?: string[] };
+}
+
+/** /status of the primary. */
+export interface DnsClusterStatus {
+  domain: string;
+  listen: string | null;
+  /** The first serving worker's view, as a single process reports it. */
+  records: number;
+  feed: FeedState;
+  primary: { pid: number; rss_bytes: number };
+  workers: {
+    worker: number;
+    pid: number | null;
+    state: Slot['state'];
+    records: number | null;
+    feed: FeedState | null;
+    rss_bytes: number | null;
+    reported_ms_ago: number | null;
+    restarts: number;
+  }[];
+}
 
 const RESTART_BASE_MS = 500;
 const RESTART_MAX_MS = 30_000;

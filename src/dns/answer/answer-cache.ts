@@ -18,7 +18,9 @@
  * and nothing is allocated. Measured on this project's machine, one Buffer per variant and one for the query made a
  * hit five times as slow (docs/BENCHMARKS.md, DNS CPU per query).
  */
-import type { Transport } from './handler.js';
+
+/** How the message came: decides the size limit of the answer. */
+export type Transport = 'udp' | 'tcp';
 
 /** Queries longer than this (large EDNS options, cookies) are answered without the cache. */
 const MAX_QUERY_BYTES = 300;

@@ -3,7 +3,7 @@
  * its per-datagram work, so one process tops out near one core; N processes use N.
  *
  * The primary forks the workers and supervises them; it answers no query. Each worker runs the whole service (its own
- * etcd feed, ZoneIndex and server, see service.ts) on sockets the cluster shares (DnsServerOptions.shared): one UDP socket
+ * etcd feed, ZoneIndex and server, see dns/service.ts) on sockets the cluster shares (DnsServerOptions.shared): one UDP socket
  * the kernel hands each datagram from to one of the workers reading it, and one TCP listener whose connections the
  * primary deals round-robin. Each worker holds its own copy of the zone: memory grows with N.
  *
@@ -15,45 +15,12 @@
  * keeps their gauges apart under a `worker` label, and adds its own; /status lists every worker.
  */
 import type { AddressInfo } from 'node:net';
-import type { Logger } from 'pino';
-import { stopSignal, stopWithin } from '../shared/shutdown.js';
-import { feedNotReady } from '../registry/feed-readiness.js';
-import { startStatusServer } from '../shared/status-server.js';
-import type { FeedState } from '../registry/feed.js';
-import type { DnsWorkerSettings } from './worker.js';
-import { Supervisor, type Slot } from './workers-supervisor.js';
+import { stopSignal, stopWithin } from '../../shared/shutdown.js';
+import { feedNotReady } from '../../registry/feed-readiness.js';
+import { startStatusServer } from '../../shared/status-server.js';
+import { Supervisor, type DnsClusterOptions, type DnsClusterStatus } from './workers-supervisor.js';
 
-export interface DnsClusterOptions {
-  settings: DnsWorkerSettings;
-  workers: number;
-  statusListen: { host: string; port: number };
-  log: Logger;
-  /**
-   * What a worker runs. Default: this process's script and arguments again (`rundock dns ...`; in the single executable, its command line), which see
-   * isDnsWorker() and take the worker's path. Tests give a script that calls runDnsWorker.
-   */
-  fork?: { exec: string; execArgv?: string[] };
-}
-
-/** /status of the primary. */
-export interface DnsClusterStatus {
-  domain: string;
-  listen: string | null;
-  /** The first serving worker's view, as a single process reports it. */
-  records: number;
-  feed: FeedState;
-  primary: { pid: number; rss_bytes: number };
-  workers: {
-    worker: number;
-    pid: number | null;
-    state: Slot['state'];
-    records: number | null;
-    feed: FeedState | null;
-    rss_bytes: number | null;
-    reported_ms_ago: number | null;
-    restarts: number;
-  }[];
-}
+export type { DnsClusterOptions, DnsClusterStatus };
 
 /** A started cluster, as startDnsCluster returns it. */
 export interface DnsCluster {
