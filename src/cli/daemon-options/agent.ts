@@ -10,7 +10,7 @@ import type { UiOptions } from '../../ui/options.js';
 import { DaemonInput, type OptionSource } from '../config-flags.js';
 import { DEFAULT_STATUS_LISTEN } from '../context.js';
 import { etcdConnection, type EtcdFlags } from '../etcd-flags.js';
-import { agentUiOptions } from '../ui.js';
+import { AGENT_UI_OPTIONS, agentUiOptions } from '../ui.js';
 import {
   domain,
   durationMs,
@@ -132,6 +132,7 @@ const agentSchema = z.object({
   ...shapeOf(RATE_LIMIT_OPTIONS),
   ...shapeOf(GATEWAY_RENDER_OPTIONS),
   ...shapeOf(PUBLIC_ZONE_OPTIONS),
+  ...shapeOf(AGENT_UI_OPTIONS), // checked by agentUiOptions
 });
 
 /** Everything `rundock agent` runs with, checked and frozen. */
