@@ -1,11 +1,14 @@
 /**
- * The Ansible module's parameters (library/rundock.py, ARGUMENT_SPEC) against the service spec they are passed on as
- * (src/spec/schema.ts): the same keys, nested keys, defaults and choices, so a field added to one is added to both.
+ * The service spec's fields (src/spec/schema.ts) against what else names them: the Ansible module's parameters
+ * (library/rundock.py, ARGUMENT_SPEC: keys, nested keys, defaults, choices), `rundock enable`'s flags and
+ * docs/cli.md's table of them, so a field added to one is added to all.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { Command } from 'commander';
 import type * as z from 'zod/mini';
+import { registerStateCommands } from '../../src/cli/state.js';
 import { healthSchema, probeSchema, serviceSchema } from '../../src/spec/schema.js';
 
 /** The module's own parameters: how to run rundock and this host's addresses, not spec keys. */
@@ -81,5 +84,41 @@ describe("the Ansible module's parameters", () => {
       checked++;
     }
     assert.ok(checked >= 4, 'state and announce_as defaults, state, announce_as and pull choices');
+  });
+});
+
+/** docs/cli.md's table of `enable`'s options: each row's flags and spec keys. */
+function enableTable(): { flags: string[]; keys: string[]; line: string }[] {
+  const text = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8');
+  const start = text.indexOf('| option | spec key | meaning |');
+  const rows = text.slice(start).split('\n').slice(2);
+  return rows
+    .slice(
+      0,
+      rows.findIndex((line) => !line.startsWith('|')),
+    )
+    .map((line) => {
+      const [flags = '', keys = ''] = line.split(/(?<!\\)\|/).slice(1);
+      return {
+        flags: [...flags.matchAll(/`--([a-z-]+)/g)].map((m) => m[1] ?? ''),
+        keys: [...keys.matchAll(/`([a-z_]+)/g)].map((m) => m[1] ?? ''),
+        line,
+      };
+    });
+}
+
+describe("rundock enable's options", () => {
+  const program = new Command();
+  registerStateCommands(program, async () => undefined);
+  const flags = (program.commands.find((c) => c.name() === 'enable')?.options ?? []).map((o) => o.long?.slice(2));
+  const rows = enableTable();
+
+  it("are docs/cli.md's table of them", () => {
+    assert.deepEqual([...new Set(rows.flatMap((row) => row.flags))].sort(), [...new Set(flags)].sort());
+  });
+
+  it('give every spec key but the name and the state, and only spec keys (docs/cli.md)', () => {
+    const keys = new Set(rows.flatMap((row) => row.keys));
+    assert.deepEqual([...keys].sort(), keysOf(serviceSchema, ['name', 'state']));
   });
 });
