@@ -9,13 +9,14 @@ import { gatewayKey, GATEWAYS_PREFIX, servicePrefix } from '../registry/path.js'
 import { decodeServingReport, encodeServingReport, type ServingReport } from '../registry/serving-report.js';
 import type { Registry } from '../registry/registry.js';
 import { claimsFrom, encodeRouteClaim, ROUTES_PREFIX } from '../registry/routes.js';
-import { DEFAULT_DNS_LISTEN, startDnsService } from '../dns/service.js';
+import { startDnsService } from '../dns/service.js';
 import { configFilePath } from '../shared/config-file.js';
 import { loadHostConfig } from '../shared/config.js';
 import { logger } from '../shared/log.js';
 import type { OptionSource } from './config-flags.js';
-import { DEFAULT_STATUS_LISTEN, dockerRuntime, hostContext, type GlobalOptions } from './context.js';
-import { agentSettings, type AgentSettings } from './daemon-options/agent.js';
+import { dockerRuntime, hostContext, type GlobalOptions } from './context.js';
+import { addDeclaredOptions } from './daemon-options/declare.js';
+import { AGENT_OPTIONS, agentSettings, type AgentSettings } from './daemon-options/agent.js';
 import { selfAnnouncement } from '../agent/announce.js';
 import { SelfAnnouncer, SelfAnnouncerMetrics } from '../agent/self-announcer.js';
 import { etcdSelfRecord, type SelfRecord } from '../registry/etcd-self-record.js';
@@ -61,43 +62,8 @@ export function registerAgent(program: Command, run: (action: () => Promise<numb
         "announce this host's healthy services into the registry (etcd, or embedded without --etcd); runs in the foreground",
       ),
     'etcd endpoints, comma separated (default: the embedded registry)',
-  )
-    .option('--domain <domain>', 'DNS domain of the services, e.g. s.prod.example.com')
-    .option('--hostname <name>', "this host's name in records (default: system hostname)")
-    .option('--lease-ttl <seconds>', 'etcd lease TTL; records vanish this long after the agent dies (default 30)')
-    .option('--record-ttl <seconds>', 'DNS TTL written into records (default 10)')
-    .option('--priority <n>', 'SRV priority written into records')
-    .option('--weight <n>', 'SRV weight written into records')
-    .option(
-      '--stable-after <duration>',
-      'uptime that proves a container without health check or probe, and the run a crash must follow to be a single crash (default 10s)',
-    )
-    .option('--crash-loop-restarts <n>', 'this many restarts within --crash-loop-window are a crash loop (default 3)')
-    .option('--crash-loop-window <duration>', 'the window of --crash-loop-restarts (default 60s)')
-    .option('--resync-interval <duration>', 'full resync against Docker this often (default 60s)')
-    .option('--state-dir <dir>', 'where the embedded registry keeps its records (default /var/lib/rundock)')
-    .option(
-      '--status-listen <addr:port>',
-      `loopback address for /status and /metrics (default ${DEFAULT_STATUS_LISTEN})`,
-    )
-    .option(
-      '--dns <addr:port>',
-      `also serve DNS for the domain here (e.g. ${DEFAULT_DNS_LISTEN}), from etcd or the embedded registry`,
-    )
-    .option(
-      '--forward <ip:port>',
-      'with --dns: forward names outside the domain to this resolver (default: refuse them)',
-    )
-    .option('--announce-self <name>', "announce this host's public address as <name>.<domain> (frontend failover)")
-    .option(
-      '--announce-self-check <url>',
-      "with --announce-self: this frontend's nginx (http://ADDRESS[:PORT][/PATH]); withdrawn while it does not answer",
-    )
-    .option(
-      '--withdraw-on-exit',
-      'on SIGTERM or SIGINT withdraw every record of this host (default: leave them for the next agent to take over)',
-    )
-    .option('--keep-records', 'leave the records on exit (the default; wins over withdraw_on_exit in the config file)');
+  );
+  addDeclaredOptions(command, AGENT_OPTIONS);
   // With --nginx-conf-dir the agent also runs the gateway (as `rundock gateway`), from the same registry.
   addAgentUiOptions(addGatewayOptions(addPublicZoneOptions(addRateLimitOptions(command)))).action(
     (flags: AgentFlags, self: Command) =>

@@ -1,19 +1,19 @@
 import type { Command } from 'commander';
 import { Registry } from 'prom-client';
 import { startStatusServer } from '../shared/status-server.js';
-import { DEFAULT_DNS_LISTEN, startDnsService } from '../dns/service.js';
+import { startDnsService } from '../dns/service.js';
 import { configFilePath } from '../shared/config-file.js';
 import { loadHostConfig } from '../shared/config.js';
 import { logger } from '../shared/log.js';
 import type { GlobalOptions } from './context.js';
 import type { OptionSource } from './config-flags.js';
 import { runUntilSignal } from './daemon-run.js';
-import { DEFAULT_DNS_STATUS_LISTEN, dnsSettings } from './daemon-options/dns.js';
+import { addDeclaredOptions } from './daemon-options/declare.js';
+import { DNS_OPTIONS, dnsSettings } from './daemon-options/dns.js';
 import { addEtcdOptions, warnPlainEtcd, type EtcdFlags } from './etcd-flags.js';
 import { feedNotReady } from '../registry/feed-readiness.js';
 import { ProcessFeeds } from '../registry/feeds.js';
 import { startPublicZone } from '../dns/public-zone/service.js';
-import { statusListenHelp } from './listen.js';
 import { addRateLimitOptions, type RateLimitFlags } from './rate-limit-flags.js';
 import { addPublicZoneOptions, type PublicZoneFlags } from './public-zone-flags.js';
 
@@ -35,17 +35,8 @@ export function registerDns(program: Command, run: (action: () => Promise<number
         'serve DNS (A, AAAA, SRV, TXT, SOA, NS) for the domain from etcd, SkyDNS-compatible; runs in the foreground',
       ),
     'etcd endpoints, comma separated',
-  )
-    .option('--domain <domain>', 'the zone served, e.g. s.prod.example.com')
-    .option('--listen <addr:port>', `UDP and TCP address (default ${DEFAULT_DNS_LISTEN})`)
-    .option('--forward <ip:port>', 'forward names outside the zone to this resolver (default: refuse them)')
-    .option('--default-ttl <seconds>', 'TTL of records without their own (default 30)')
-    .option('--status-listen <addr:port>', statusListenHelp(DEFAULT_DNS_STATUS_LISTEN)[0])
-    .option('--metrics-listen <addr:port>', statusListenHelp(DEFAULT_DNS_STATUS_LISTEN)[1])
-    .option(
-      '--workers <n>',
-      "processes answering queries, each with its own copy of the zone and Node's UDP sockets (default 1: one process, batched UDP)",
-    );
+  );
+  addDeclaredOptions(command, DNS_OPTIONS);
   addPublicZoneOptions(addRateLimitOptions(command)).action((flags: DnsFlags, self: Command) =>
     run(() => runDns(flags, (key) => self.getOptionValueSource(key), program.opts<GlobalOptions>())),
   );

@@ -8,9 +8,10 @@ import { logger } from '../shared/log.js';
 import type { GlobalOptions } from './context.js';
 import type { OptionSource } from './config-flags.js';
 import { runUntilSignal } from './daemon-run.js';
-import { DEFAULT_GATEWAY_STATUS_LISTEN, gatewaySettings } from './daemon-options/gateway.js';
+import { addDeclaredOptions } from './daemon-options/declare.js';
+import { GATEWAY_OPTIONS, gatewaySettings } from './daemon-options/gateway.js';
+import { GATEWAY_RENDER_OPTIONS } from './daemon-options/gateway-render.js';
 import { addEtcdOptions, warnPlainEtcd, type EtcdFlags } from './etcd-flags.js';
-import { statusListenHelp } from './listen.js';
 import type { Logger } from 'pino';
 import type { EtcdConnection } from '../registry/etcd-connection.js';
 import { gatewayKey } from '../registry/path.js';
@@ -56,8 +57,6 @@ interface GatewayFlags extends GatewayRenderFlags, EtcdFlags {
   metricsListen?: string;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
 /** Adds `rundock gateway` to the program; `run` converts errors to exit statuses (as for every command). */
 export function registerGateway(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   const command = addEtcdOptions(
@@ -67,12 +66,8 @@ export function registerGateway(program: Command, run: (action: () => Promise<nu
         'render nginx upstreams (and routes) from the registry; nginx -t, then graceful reload; runs in the foreground',
       ),
     'etcd endpoints, comma separated',
-  )
-    .option('--domain <domain>', 'the domain of the services, e.g. s.prod.example.com')
-    .option('--hostname <name>', "this gateway's name in its report of what nginx serves (default: system hostname)")
-    .option('--lease-ttl <seconds>', 'the report outlives a gateway that died this long (default 30)')
-    .option('--status-listen <addr:port>', statusListenHelp(DEFAULT_GATEWAY_STATUS_LISTEN)[0])
-    .option('--metrics-listen <addr:port>', statusListenHelp(DEFAULT_GATEWAY_STATUS_LISTEN)[1]);
+  );
+  addDeclaredOptions(command, GATEWAY_OPTIONS);
   addGatewayOptions(command).action((flags: GatewayFlags, self: Command) =>
     run(() => runGateway(flags, (key) => self.getOptionValueSource(key), program.opts<GlobalOptions>())),
   );
@@ -80,65 +75,7 @@ export function registerGateway(program: Command, run: (action: () => Promise<nu
 
 /** The rendering and nginx options, shared by `rundock gateway` and `rundock agent --nginx-conf-dir`. */
 export function addGatewayOptions(command: Command): Command {
-  return command
-    .option('--nginx-conf-dir <dir>', 'directory of the rendered file (include it from nginx http {})')
-    .option('--file <name>', 'name of the rendered file in --nginx-conf-dir', 'rundock-upstreams.conf')
-    .option(
-      '--upstream <service[=name]>',
-      'always render SERVICE (placeholder when empty); =NAME renames its upstream (repeatable)',
-      collect,
-      [],
-    )
-    .option(
-      '--route <hostname[/path]=service>',
-      "render a server for HOSTNAME (and PATH) proxying to SERVICE; wins over services' own routes (repeatable)",
-      collect,
-      [],
-    )
-    .option(
-      '--route-listen <[addr:]port>',
-      'plain HTTP listen address of route servers (repeatable; default 80)',
-      collect,
-      [],
-    )
-    .option(
-      '--https-listen <[addr:]port>',
-      'HTTPS listen address of route servers with a certificate (repeatable; default 443)',
-      collect,
-      [],
-    )
-    .option('--hsts', 'send Strict-Transport-Security from HTTPS route servers')
-    .option(
-      '--certificate <cert,key>',
-      'serve the names of this certificate (PEM chain and key files) with it, before ACME (repeatable)',
-      collect,
-      [],
-    )
-    .option('--acme-email <email>', 'obtain and renew certificates for routed hostnames by ACME (HTTP-01)')
-    .option('--acme-directory <url>', "the ACME CA's directory (default: Let's Encrypt)")
-    .option('--acme-ca-file <file>', "PEM certificates to trust for the ACME directory's HTTPS (a private CA)")
-    .option(
-      '--upstream-option <service:key=value>',
-      'keepalive, keepalive_timeout, keepalive_requests, max_fails, fail_timeout, balance, hash; service * for all (repeatable)',
-      collect,
-      [],
-    )
-    .option('--template <file>', 'render this template instead of the default text (docs/gateway.md)')
-    .option(
-      '--nginx-resolve <dns-addr>',
-      'nginx >= 1.27.3: upstreams follow SRV records from this DNS server, no reloads for instance changes',
-    )
-    .option('--nginx <bin>', 'nginx binary', '/usr/sbin/nginx')
-    .option('--nginx-conf <file>', "main nginx config tested with nginx -t (default: nginx's own)")
-    .option('--nginx-prefix <dir>', 'nginx prefix path (-p)')
-    .option('--nginx-error-log <file>', 'error log for nginx -t (-e)')
-    .option(
-      '--nginx-pid-file <file>',
-      'pid file of the nginx master (default: the one its configuration names, nginx -T)',
-    )
-    .option('--nginx-reload <how>', 'signal (SIGHUP to the master) or command (nginx -s reload)', 'signal')
-    .option('--min-wait <duration>', 'render once changes are quiet this long', '200ms')
-    .option('--max-wait <duration>', 'render at the latest this long after the first change', '2s');
+  return addDeclaredOptions(command, GATEWAY_RENDER_OPTIONS);
 }
 
 async function runGateway(given: GatewayFlags, sourceOf: OptionSource, global: GlobalOptions): Promise<number> {

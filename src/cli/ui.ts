@@ -8,7 +8,15 @@ import * as z from 'zod/mini';
 import { configFilePath } from '../shared/config-file.js';
 import { DaemonInput, type OptionSource } from './config-flags.js';
 import type { GlobalOptions } from './context.js';
-import { domain as domainField } from './daemon-options/fields.js';
+import {
+  addDeclaredOptions,
+  commanderDefault,
+  configKeysOf,
+  optional,
+  required,
+  shapeOf,
+} from './daemon-options/declare.js';
+import { domain as domainField, textValue } from './daemon-options/fields.js';
 import { parseOptions } from './daemon-options/parse.js';
 import { runUntilSignal } from './daemon-run.js';
 import { addEtcdOptions, etcdConnection, warnPlainEtcd, type EtcdFlags } from './etcd-flags.js';
@@ -19,39 +27,50 @@ interface UiFlags extends EtcdFlags {
   uiTokenFile?: string;
 }
 
-/** The domain, as every daemon takes it (the rest is ui/options.ts's). */
-const uiSchema = z.object({ domain: domainField });
-
 const TOKEN_HELP = `file holding the token (first line) that every request must carry; required off loopback (or ${TOKEN_ENV})`;
+
+/** `rundock ui`'s options, in --help's order (docs/cli.md, "ui"); the listen address and token are ui/options.ts's to check. */
+export const UI_OPTIONS = {
+  domain: required(domainField, {
+    value: '<domain>',
+    help: 'the domain of the services, e.g. s.prod.example.com',
+    config: 'domain',
+  }),
+  listen: commanderDefault(textValue, {
+    value: '<addr:port>',
+    help: 'where to serve the page (any non-loopback address needs a token)',
+    default: DEFAULT_UI_LISTEN,
+  }),
+  'ui-token-file': optional(textValue, { value: '<file>', help: TOKEN_HELP }),
+};
+
+/** The agent's `--ui [addr:port]` and `--ui-token-file`: the same UI over the agent's own registry. */
+export const AGENT_UI_OPTIONS = {
+  ui: optional(z.union([z.boolean(), textValue]), {
+    value: '[addr:port]',
+    help: `also serve the web UI (default ${DEFAULT_UI_LISTEN}), over etcd or the embedded registry`,
+  }),
+  'ui-token-file': optional(textValue, { value: '<file>', help: `with --ui: ${TOKEN_HELP}` }),
+};
+
+const uiSchema = z.object(shapeOf(UI_OPTIONS));
 
 /** Adds `rundock ui`: the read-only web dashboard of the cluster, from etcd. */
 export function registerUi(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
-  addEtcdOptions(
+  const command = addEtcdOptions(
     program
       .command('ui')
       .description('serve a read-only live web view of every host and service in the registry; runs in the foreground'),
     'etcd endpoints, comma separated',
-  )
-    .option('--domain <domain>', 'the domain of the services, e.g. s.prod.example.com')
-    .option(
-      '--listen <addr:port>',
-      'where to serve the page (any non-loopback address needs a token)',
-      DEFAULT_UI_LISTEN,
-    )
-    .option('--ui-token-file <file>', TOKEN_HELP)
-    .action((flags: UiFlags, self: Command) =>
-      run(() => runUi(flags, (key) => self.getOptionValueSource(key), program.opts<GlobalOptions>())),
-    );
+  );
+  addDeclaredOptions(command, UI_OPTIONS).action((flags: UiFlags, self: Command) =>
+    run(() => runUi(flags, (key) => self.getOptionValueSource(key), program.opts<GlobalOptions>())),
+  );
 }
 
-/** The agent's `--ui [addr:port]` and `--ui-token-file`: the same UI over the agent's own registry. */
+/** Adds the agent's UI options. */
 export function addAgentUiOptions(command: Command): Command {
-  return command
-    .option(
-      '--ui [addr:port]',
-      `also serve the web UI (default ${DEFAULT_UI_LISTEN}), over etcd or the embedded registry`,
-    )
-    .option('--ui-token-file <file>', `with --ui: ${TOKEN_HELP}`);
+  return addDeclaredOptions(command, AGENT_UI_OPTIONS);
 }
 
 /** The agent's UI options, checked before anything starts; undefined without --ui. */
@@ -71,7 +90,7 @@ async function runUi(flags: UiFlags, sourceOf: OptionSource, global: GlobalOptio
   const config = loadHostConfig(global.config);
   const input = DaemonInput.of(flags, sourceOf, {
     file: configFilePath(global.config),
-    topLevel: { domain: ['domain', config.domain] },
+    topLevel: configKeysOf(UI_OPTIONS, config),
   });
   const { domain } = parseOptions(uiSchema, input);
   const options = uiOptions({ domain, listen: flags.listen, tokenFile: flags.uiTokenFile });

@@ -5,7 +5,8 @@ import './zod-messages.js';
  * The `dns:` and `gateway:` sections of the config file: the settings of `rundock dns` and `rundock gateway` for a
  * service that runs them without flags (packaging/). Each key is the flag's name with `_` for `-`; a flag given on
  * the command line wins over its key. Repeatable flags take a list. Values are checked here for their type and then
- * by the command, as its flags are.
+ * by the command, as its flags are. cli/daemon-options/declarations.test.ts holds the keys to the commands' declared
+ * options.
  */
 const text = z.string().check(z.minLength(1));
 const count = (min: number): z.ZodMiniNumberFormat => z.int().check(z.minimum(min));

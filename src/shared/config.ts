@@ -14,7 +14,10 @@ const text = (): z.ZodMiniString => z.string().check(z.minLength(1));
 const whole = (min: number, max?: number): z.ZodMiniNumberFormat =>
   z.int().check(z.minimum(min), ...(max === undefined ? [] : [z.maximum(max)]));
 
-/** Host settings from the config file (snake_case keys); unknown keys are rejected. */
+/**
+ * Host settings from the config file (snake_case keys); unknown keys are rejected. The daemons' keys are their
+ * options' declared config keys (cli/daemon-options/declare.ts; declarations.test.ts holds them together).
+ */
 export const hostConfigSchema = z.strictObject({
   hostname: z.optional(z.string().check(z.regex(DNS_LABEL, 'must be a DNS label'))),
   public_ip: z.optional(ipv4),

@@ -1,6 +1,7 @@
 /** `rundock agent`'s options: flags and the config file's top-level keys, checked once before anything starts. */
 import * as z from 'zod/mini';
 import type { HostContext } from '../../deploy/prepare.js';
+import { DEFAULT_DNS_LISTEN } from '../../dns/service.js';
 import type { RateLimitOptions } from '../../dns/serve/rate-limit.js';
 import type { EtcdConnection } from '../../registry/etcd-connection.js';
 import type { HostConfig } from '../../shared/config.js';
@@ -9,7 +10,7 @@ import type { UiOptions } from '../../ui/options.js';
 import { DaemonInput, type OptionSource } from '../config-flags.js';
 import { DEFAULT_STATUS_LISTEN } from '../context.js';
 import { etcdConnection, type EtcdFlags } from '../etcd-flags.js';
-import { agentUiOptions } from '../ui.js';
+import { AGENT_UI_OPTIONS, agentUiOptions } from '../ui.js';
 import {
   domain,
   durationMs,
@@ -18,14 +19,15 @@ import {
   leaseTtlSeconds,
   listen,
   parsed,
-  rateLimitShape,
   textValue,
   ttlSeconds,
   whole,
 } from './fields.js';
-import { gatewayRenderSettings, gatewayRenderShape, type GatewayRenderSettings } from './gateway-render.js';
+import { configKeysOf, flagSwitch, optional, required, shapeOf, withDefault } from './declare.js';
+import { GATEWAY_RENDER_OPTIONS, gatewayRenderSettings, type GatewayRenderSettings } from './gateway-render.js';
 import { parseOptions } from './parse.js';
-import { publicZoneSettings, publicZoneShape } from './public-zone.js';
+import { PUBLIC_ZONE_OPTIONS, publicZoneSettings } from './public-zone.js';
+import { RATE_LIMIT_OPTIONS } from './rate-limit.js';
 import type { PublicZoneOptions } from '../../dns/public-zone/updater.js';
 
 const srvField = whole(0, 65535, 'must be 0..65535');
@@ -36,28 +38,101 @@ const selfCheckUrl = parsed((value) => {
   return url?.protocol === 'http:' && url.hostname !== '' && url.username === '' ? url : undefined;
 }, "must be an http:// URL (http://ADDRESS[:PORT][/PATH]) where this frontend's nginx answers");
 
+/** `rundock agent`'s own options, in --help's order (docs/cli.md, "agent"). */
+export const AGENT_OPTIONS = {
+  domain: required(domain, {
+    value: '<domain>',
+    help: 'DNS domain of the services, e.g. s.prod.example.com',
+    config: 'domain',
+  }),
+  hostname: optional(textValue, {
+    value: '<name>',
+    help: "this host's name in records (default: system hostname)",
+    config: 'hostname',
+    configReadElsewhere: true, // by hostContext, after RUNDOCK_HOSTNAME
+  }),
+  'lease-ttl': withDefault(leaseTtlSeconds, {
+    value: '<seconds>',
+    help: 'etcd lease TTL; records vanish this long after the agent dies',
+    default: String(DEFAULT_LEASE_TTL_SECONDS),
+    config: 'lease_ttl',
+  }),
+  'record-ttl': withDefault(ttlSeconds, {
+    value: '<seconds>',
+    help: 'DNS TTL written into records',
+    default: '10',
+    config: 'record_ttl',
+  }),
+  priority: optional(srvField, { value: '<n>', help: 'SRV priority written into records', config: 'priority' }),
+  weight: optional(srvField, { value: '<n>', help: 'SRV weight written into records', config: 'weight' }),
+  'stable-after': withDefault(durationMs, {
+    value: '<duration>',
+    help: 'uptime that proves a container without health check or probe, and the run a crash must follow to be a single crash',
+    default: '10s',
+    config: 'stable_after',
+  }),
+  'crash-loop-restarts': withDefault(whole(1, 1000, 'must be a whole number from 1 to 1000'), {
+    value: '<n>',
+    help: 'this many restarts within --crash-loop-window are a crash loop',
+    default: '3',
+    config: 'crash_loop_restarts',
+  }),
+  'crash-loop-window': withDefault(durationMs, {
+    value: '<duration>',
+    help: 'the window of --crash-loop-restarts',
+    default: '60s',
+    config: 'crash_loop_window',
+  }),
+  'resync-interval': withDefault(durationMs, {
+    value: '<duration>',
+    help: 'full resync against Docker this often',
+    default: '60s',
+  }),
+  'state-dir': withDefault(textValue, {
+    value: '<dir>',
+    help: 'where the embedded registry keeps its records',
+    default: '/var/lib/rundock',
+    config: 'state_dir',
+  }),
+  'status-listen': withDefault(listen, {
+    value: '<addr:port>',
+    help: 'loopback address for /status and /metrics',
+    default: DEFAULT_STATUS_LISTEN,
+    config: 'status_listen',
+  }),
+  dns: optional(listen, {
+    value: '<addr:port>',
+    help: `also serve DNS for the domain here (e.g. ${DEFAULT_DNS_LISTEN}), from etcd or the embedded registry`,
+  }),
+  forward: optional(forward, {
+    value: '<ip:port>',
+    help: 'with --dns: forward names outside the domain to this resolver (default: refuse them)',
+  }),
+  'announce-self': optional(label('announce-self'), {
+    value: '<name>',
+    help: "announce this host's public address as <name>.<domain> (frontend failover)",
+    config: 'announce_self',
+  }),
+  'announce-self-check': optional(selfCheckUrl, {
+    value: '<url>',
+    help: "with --announce-self: this frontend's nginx (http://ADDRESS[:PORT][/PATH]); withdrawn while it does not answer",
+    config: 'announce_self_check',
+  }),
+  'withdraw-on-exit': flagSwitch({
+    help: 'on SIGTERM or SIGINT withdraw every record of this host (default: leave them for the next agent to take over)',
+    config: 'withdraw_on_exit',
+  }),
+  'keep-records': flagSwitch({
+    help: 'leave the records on exit (the default; wins over withdraw_on_exit in the config file)',
+  }),
+};
+
 const agentSchema = z.object({
-  domain,
-  hostname: z.optional(textValue),
-  'lease-ttl': z.prefault(leaseTtlSeconds, String(DEFAULT_LEASE_TTL_SECONDS)),
-  'record-ttl': z.prefault(ttlSeconds, '10'),
-  priority: z.optional(srvField),
-  weight: z.optional(srvField),
-  'stable-after': z.prefault(durationMs, '10s'),
-  'crash-loop-restarts': z.prefault(whole(1, 1000, 'must be a whole number from 1 to 1000'), '3'),
-  'crash-loop-window': z.prefault(durationMs, '60s'),
-  'resync-interval': z.prefault(durationMs, '60s'),
-  'state-dir': z.prefault(textValue, '/var/lib/rundock'),
-  'status-listen': z.prefault(listen, DEFAULT_STATUS_LISTEN),
-  'withdraw-on-exit': z.optional(z.boolean()),
-  'keep-records': z.optional(z.boolean()),
-  dns: z.optional(listen),
-  forward: z.optional(forward),
-  'announce-self': z.optional(label('announce-self')),
-  'announce-self-check': z.optional(selfCheckUrl),
-  ...rateLimitShape,
-  ...gatewayRenderShape,
-  ...publicZoneShape,
+  ...shapeOf(AGENT_OPTIONS),
+  ...shapeOf(RATE_LIMIT_OPTIONS),
+  ...shapeOf(GATEWAY_RENDER_OPTIONS),
+  ...shapeOf(PUBLIC_ZONE_OPTIONS),
+  ...shapeOf(AGENT_UI_OPTIONS), // checked by agentUiOptions
 });
 
 /** Everything `rundock agent` runs with, checked and frozen. */
@@ -108,29 +183,9 @@ export async function agentSettings(
   host: HostContext,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<AgentSettings> {
-  const top = (flag: string, key: keyof HostConfig): [string, readonly [string, unknown]] => [flag, [key, config[key]]];
   const input = DaemonInput.of(flags, sourceOf, {
     file,
-    topLevel: Object.fromEntries([
-      top('domain', 'domain'),
-      top('lease-ttl', 'lease_ttl'),
-      top('record-ttl', 'record_ttl'),
-      top('priority', 'priority'),
-      top('weight', 'weight'),
-      top('stable-after', 'stable_after'),
-      top('crash-loop-restarts', 'crash_loop_restarts'),
-      top('crash-loop-window', 'crash_loop_window'),
-      top('withdraw-on-exit', 'withdraw_on_exit'),
-      top('state-dir', 'state_dir'),
-      top('status-listen', 'status_listen'),
-      top('announce-self', 'announce_self'),
-      top('announce-self-check', 'announce_self_check'),
-      // The public zone's keys live in the dns: section, shared with `rundock dns`.
-      ['public-name', ['dns.public_name', config.dns?.public_name]],
-      ['update-server', ['dns.update_server', config.dns?.update_server]],
-      ['tsig-key-file', ['dns.tsig_key_file', config.dns?.tsig_key_file]],
-      ['public-ttl', ['dns.public_ttl', config.dns?.public_ttl]],
-    ]),
+    topLevel: configKeysOf({ ...AGENT_OPTIONS, ...PUBLIC_ZONE_OPTIONS }, config),
   });
   const o = parseOptions(agentSchema, input);
   const announceSelf = o['announce-self'];

@@ -7,9 +7,12 @@ import type { HostConfig } from '../../shared/config.js';
 import { ValidationError } from '../../shared/errors.js';
 import { DaemonInput, type OptionSource } from '../config-flags.js';
 import { etcdConnection, type EtcdFlags } from '../etcd-flags.js';
-import { domain, forward, listen, rateLimitShape, ttlSeconds, whole } from './fields.js';
+import { statusListenHelp } from '../listen.js';
+import { configKeysOf, optional, required, shapeOf, withDefault } from './declare.js';
+import { domain, forward, listen, ttlSeconds, whole } from './fields.js';
 import { parseOptions } from './parse.js';
-import { publicZoneSettings, publicZoneShape } from './public-zone.js';
+import { PUBLIC_ZONE_OPTIONS, publicZoneSettings } from './public-zone.js';
+import { RATE_LIMIT_OPTIONS } from './rate-limit.js';
 import type { PublicZoneOptions } from '../../dns/public-zone/updater.js';
 
 /** Where `rundock dns` serves /metrics, /status, /healthz and /readyz unless told otherwise. */
@@ -17,16 +20,33 @@ export const DEFAULT_DNS_STATUS_LISTEN = '127.0.0.1:9477';
 /** Most worker processes --workers accepts: each holds a copy of the zone. */
 export const MAX_WORKERS = 128;
 
+/** `rundock dns`'s own options, in --help's order (docs/cli.md, "dns"); each is a key of the `dns:` section too. */
+export const DNS_OPTIONS = {
+  domain: required(domain, { value: '<domain>', help: 'the zone served, e.g. s.prod.example.com', config: 'domain' }),
+  listen: withDefault(listen, { value: '<addr:port>', help: 'UDP and TCP address', default: DEFAULT_DNS_LISTEN }),
+  forward: optional(forward, {
+    value: '<ip:port>',
+    help: 'forward names outside the zone to this resolver (default: refuse them)',
+  }),
+  'default-ttl': withDefault(ttlSeconds, {
+    value: '<seconds>',
+    help: 'TTL of records without their own',
+    default: '30',
+  }),
+  'status-listen': optional(listen, { value: '<addr:port>', help: statusListenHelp(DEFAULT_DNS_STATUS_LISTEN)[0] }),
+  'metrics-listen': optional(listen, { value: '<addr:port>', help: statusListenHelp(DEFAULT_DNS_STATUS_LISTEN)[1] }),
+  workers: withDefault(whole(1, MAX_WORKERS, `must be a whole number from 1 to ${MAX_WORKERS}`), {
+    value: '<n>',
+    help: "processes answering queries, each with its own copy of the zone and Node's UDP sockets",
+    default: '1',
+    defaultNote: '1: one process, batched UDP',
+  }),
+};
+
 const dnsSchema = z.object({
-  domain,
-  listen: z.prefault(listen, DEFAULT_DNS_LISTEN),
-  forward: z.optional(forward),
-  'default-ttl': z.prefault(ttlSeconds, '30'),
-  'status-listen': z.optional(listen),
-  'metrics-listen': z.optional(listen),
-  workers: z.prefault(whole(1, MAX_WORKERS, `must be a whole number from 1 to ${MAX_WORKERS}`), '1'),
-  ...rateLimitShape,
-  ...publicZoneShape,
+  ...shapeOf(DNS_OPTIONS),
+  ...shapeOf(RATE_LIMIT_OPTIONS),
+  ...shapeOf(PUBLIC_ZONE_OPTIONS),
 });
 
 /** Everything `rundock dns` runs with, checked and frozen. */
@@ -54,7 +74,7 @@ export function dnsSettings(
   const input = DaemonInput.of(flags, sourceOf, {
     file,
     section: { name: 'dns', values: config.dns },
-    topLevel: { domain: ['domain', config.domain] },
+    topLevel: configKeysOf(DNS_OPTIONS, config),
   });
   const o = parseOptions(dnsSchema, input);
   const etcd = etcdConnection(flags, config, env, { name: 'dns', values: config.dns });

@@ -3,17 +3,14 @@
  * value and gives the parsed value, or an issue whose message follows the option's name in the error. Numbers are
  * read strictly: `''`, `0x4`, `1e3` and ` 4` are not numbers of anything.
  */
-import { BlockList } from 'node:net';
 import * as z from 'zod/mini';
 import '../../shared/zod-messages.js';
-import { addPrefix } from '../../dns/serve/rate-limit.js';
 import { parseUpstream } from '../../dns/answer/forward.js';
 import { checkLabel, domainLabels } from '../../registry/path.js';
 import { ValidationError } from '../../shared/errors.js';
 import { MIN_LEASE_TTL_SECONDS } from '../../shared/lease-ttl.js';
 import { goDurationNanos } from '../../service-spec/args/values.js';
 import { LISTEN_MESSAGE, listenAddress } from '../listen.js';
-import { DEFAULT_DNS_RATE_LIMIT, DEFAULT_RATE_LIMIT_EXEMPT } from '../rate-limit-flags.js';
 
 /** A flag's text, or a config file's number. */
 type Given = string | number;
@@ -101,30 +98,3 @@ export const textValue = parsed(text, 'must be text');
 
 /** A repeatable flag's values (a list in the config file). */
 export const list = z.array(z.string());
-
-/** The DNS rate limit (`rundock dns`, `rundock agent --dns`). */
-export const rateLimitShape = {
-  'dns-rate-limit': z.prefault(
-    whole(0, 2 ** 31 - 1, 'must be a whole number of responses a second (0: no limit)'),
-    String(DEFAULT_DNS_RATE_LIMIT),
-  ),
-  'dns-rate-limit-exempt': z.prefault(
-    parsed((value) => {
-      const prefixes = String(value)
-        .split(',')
-        .map((entry) => entry.trim())
-        .filter((entry) => entry !== '');
-      const blocks = new BlockList();
-      for (const entry of prefixes) {
-        try {
-          addPrefix(blocks, entry);
-        } catch (error) {
-          const reason = error instanceof Error ? error.message : String(error);
-          throw new ValidationError('dns-rate-limit-exempt', entry, reason);
-        }
-      }
-      return prefixes;
-    }, 'must be comma-separated ADDR[/BITS]'),
-    DEFAULT_RATE_LIMIT_EXEMPT,
-  ),
-};

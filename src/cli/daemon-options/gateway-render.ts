@@ -7,7 +7,8 @@ import * as z from 'zod/mini';
 import type { GatewayOptions } from '../../gateway/gateway.js';
 import type { TlsSettings } from '../../gateway/tls-options.js';
 import type { DaemonInput } from '../config-flags.js';
-import { durationMs, list, parsed, textValue } from './fields.js';
+import { commanderDefault, flagSwitch, optional, repeatable, shapeOf } from './declare.js';
+import { durationMs, parsed, textValue } from './fields.js';
 
 /** The gateway's settings, but for where its records (and ACME state) come from and where its metrics go. */
 export type GatewayRenderSettings = Omit<GatewayOptions, 'log' | 'metricsRegistry' | 'feeds' | 'serving' | 'tls'> & {
@@ -16,39 +17,89 @@ export type GatewayRenderSettings = Omit<GatewayOptions, 'log' | 'metricsRegistr
 
 const FILE_NAME = /^[A-Za-z0-9_.-]+$/;
 
-/** The flags of addGatewayOptions; their defaults are commander's (they show in --help). */
-export const gatewayRenderShape = {
-  'nginx-conf-dir': z.optional(textValue),
-  file: parsed(
-    (value) => (FILE_NAME.test(String(value)) && !String(value).startsWith('.') ? String(value) : undefined),
-    'must be a plain file name',
+/** The gateway's rendering and nginx options, in --help's order; their defaults are commander's (shown in --help). */
+export const GATEWAY_RENDER_OPTIONS = {
+  'nginx-conf-dir': optional(textValue, {
+    value: '<dir>',
+    help: 'directory of the rendered file (include it from nginx http {})',
+  }),
+  file: commanderDefault(
+    parsed(
+      (value) => (FILE_NAME.test(String(value)) && !String(value).startsWith('.') ? String(value) : undefined),
+      'must be a plain file name',
+    ),
+    { value: '<name>', help: 'name of the rendered file in --nginx-conf-dir', default: 'rundock-upstreams.conf' },
   ),
-  upstream: list,
-  route: list,
-  'route-listen': list,
-  'https-listen': list,
-  hsts: z.optional(z.boolean()),
-  certificate: list,
-  'acme-email': z.optional(textValue),
-  'acme-directory': z.optional(textValue),
-  'acme-ca-file': z.optional(textValue),
-  'upstream-option': list,
-  template: z.optional(textValue),
-  'nginx-resolve': z.optional(textValue),
-  nginx: textValue,
-  'nginx-conf': z.optional(textValue),
-  'nginx-prefix': z.optional(textValue),
-  'nginx-error-log': z.optional(textValue),
-  'nginx-pid-file': z.optional(textValue),
-  'nginx-reload': parsed(
-    (value) => (value === 'signal' || value === 'command' ? value : undefined),
-    'must be signal or command',
+  upstream: repeatable({
+    value: '<service[=name]>',
+    help: 'always render SERVICE (placeholder when empty); =NAME renames its upstream (repeatable)',
+  }),
+  route: repeatable({
+    value: '<hostname[/path]=service>',
+    help: "render a server for HOSTNAME (and PATH) proxying to SERVICE; wins over services' own routes (repeatable)",
+  }),
+  'route-listen': repeatable({
+    value: '<[addr:]port>',
+    help: 'plain HTTP listen address of route servers (repeatable; default 80)',
+  }),
+  'https-listen': repeatable({
+    value: '<[addr:]port>',
+    help: 'HTTPS listen address of route servers with a certificate (repeatable; default 443)',
+  }),
+  hsts: flagSwitch({ help: 'send Strict-Transport-Security from HTTPS route servers' }),
+  certificate: repeatable({
+    value: '<cert,key>',
+    help: 'serve the names of this certificate (PEM chain and key files) with it, before ACME (repeatable)',
+  }),
+  'acme-email': optional(textValue, {
+    value: '<email>',
+    help: 'obtain and renew certificates for routed hostnames by ACME (HTTP-01)',
+  }),
+  'acme-directory': optional(textValue, { value: '<url>', help: "the ACME CA's directory (default: Let's Encrypt)" }),
+  'acme-ca-file': optional(textValue, {
+    value: '<file>',
+    help: "PEM certificates to trust for the ACME directory's HTTPS (a private CA)",
+  }),
+  'upstream-option': repeatable({
+    value: '<service:key=value>',
+    help: 'keepalive, keepalive_timeout, keepalive_requests, max_fails, fail_timeout, balance, hash; service * for all (repeatable)',
+  }),
+  template: optional(textValue, {
+    value: '<file>',
+    help: 'render this template instead of the default text (docs/gateway.md)',
+  }),
+  'nginx-resolve': optional(textValue, {
+    value: '<dns-addr>',
+    help: 'nginx >= 1.27.3: upstreams follow SRV records from this DNS server, no reloads for instance changes',
+  }),
+  nginx: commanderDefault(textValue, { value: '<bin>', help: 'nginx binary', default: '/usr/sbin/nginx' }),
+  'nginx-conf': optional(textValue, {
+    value: '<file>',
+    help: "main nginx config tested with nginx -t (default: nginx's own)",
+  }),
+  'nginx-prefix': optional(textValue, { value: '<dir>', help: 'nginx prefix path (-p)' }),
+  'nginx-error-log': optional(textValue, { value: '<file>', help: 'error log for nginx -t (-e)' }),
+  'nginx-pid-file': optional(textValue, {
+    value: '<file>',
+    help: 'pid file of the nginx master (default: the one its configuration names, nginx -T)',
+  }),
+  'nginx-reload': commanderDefault(
+    parsed((value) => (value === 'signal' || value === 'command' ? value : undefined), 'must be signal or command'),
+    { value: '<how>', help: 'signal (SIGHUP to the master) or command (nginx -s reload)', default: 'signal' },
   ),
-  'min-wait': durationMs,
-  'max-wait': durationMs,
+  'min-wait': commanderDefault(durationMs, {
+    value: '<duration>',
+    help: 'render once changes are quiet this long',
+    default: '200ms',
+  }),
+  'max-wait': commanderDefault(durationMs, {
+    value: '<duration>',
+    help: 'render at the latest this long after the first change',
+    default: '2s',
+  }),
 };
 
-type GatewayRenderValues = z.output<z.ZodMiniObject<typeof gatewayRenderShape>>;
+type GatewayRenderValues = z.output<z.ZodMiniObject<ReturnType<typeof shapeOf<typeof GATEWAY_RENDER_OPTIONS>>>>;
 
 /**
  * The gateway's settings from the checked options; undefined without --nginx-conf-dir (only the agent allows

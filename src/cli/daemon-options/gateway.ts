@@ -10,9 +10,11 @@ import type { HostConfig } from '../../shared/config.js';
 import { ValidationError } from '../../shared/errors.js';
 import { DEFAULT_LEASE_TTL_SECONDS } from '../../shared/lease-ttl.js';
 import { DaemonInput, type OptionSource } from '../config-flags.js';
+import { statusListenHelp } from '../listen.js';
 import { etcdConnection, type EtcdFlags } from '../etcd-flags.js';
 import { domain, leaseTtlSeconds, listen, parsed } from './fields.js';
-import { gatewayRenderSettings, gatewayRenderShape, type GatewayRenderSettings } from './gateway-render.js';
+import { configKeysOf, optional, required, shapeOf, withDefault } from './declare.js';
+import { GATEWAY_RENDER_OPTIONS, gatewayRenderSettings, type GatewayRenderSettings } from './gateway-render.js';
 import { parseOptions } from './parse.js';
 
 /** Where the gateway serves /metrics and /status unless told otherwise. */
@@ -21,13 +23,38 @@ export const DEFAULT_GATEWAY_STATUS_LISTEN = '127.0.0.1:9478';
 /** The name in the gateway's report: the flag's or config's (lowercased, as the system's), a DNS label. */
 const reportHost = parsed((value) => checkLabel('hostname', hostName(String(value))), 'must be a DNS label');
 
+/** `rundock gateway`'s own options, in --help's order (docs/gateway.md); the rest are GATEWAY_RENDER_OPTIONS. */
+export const GATEWAY_OPTIONS = {
+  domain: required(domain, {
+    value: '<domain>',
+    help: 'the domain of the services, e.g. s.prod.example.com',
+    config: 'domain',
+  }),
+  hostname: optional(reportHost, {
+    value: '<name>',
+    help: "this gateway's name in its report of what nginx serves (default: system hostname)",
+    config: 'hostname',
+  }),
+  'lease-ttl': withDefault(leaseTtlSeconds, {
+    value: '<seconds>',
+    help: 'the report outlives a gateway that died this long',
+    default: String(DEFAULT_LEASE_TTL_SECONDS),
+    config: 'lease_ttl',
+  }),
+  'status-listen': optional(listen, {
+    value: '<addr:port>',
+    help: statusListenHelp(DEFAULT_GATEWAY_STATUS_LISTEN)[0],
+  }),
+  'metrics-listen': optional(listen, {
+    value: '<addr:port>',
+    help: statusListenHelp(DEFAULT_GATEWAY_STATUS_LISTEN)[1],
+  }),
+};
+
 const gatewaySchema = z.object({
-  domain,
-  hostname: z.optional(reportHost),
-  'lease-ttl': z.prefault(leaseTtlSeconds, String(DEFAULT_LEASE_TTL_SECONDS)),
-  'status-listen': z.optional(listen),
-  'metrics-listen': z.optional(listen),
-  ...gatewayRenderShape,
+  ...shapeOf(GATEWAY_OPTIONS),
+  ...shapeOf(GATEWAY_RENDER_OPTIONS),
+  // Required here: the gateway is nothing else (the agent runs one only with it).
   'nginx-conf-dir': parsed(
     (value) => (typeof value === 'string' ? value : undefined),
     'must be a directory',
@@ -57,11 +84,7 @@ export async function gatewaySettings(
   const input = DaemonInput.of(flags, sourceOf, {
     file,
     section: { name: 'gateway', values: config.gateway },
-    topLevel: {
-      domain: ['domain', config.domain],
-      hostname: ['hostname', config.hostname],
-      'lease-ttl': ['lease_ttl', config.lease_ttl],
-    },
+    topLevel: configKeysOf(GATEWAY_OPTIONS, config),
   });
   const o = parseOptions(gatewaySchema, input);
   const etcd = etcdConnection(flags, config, env, { name: 'gateway', values: config.gateway });

@@ -10,6 +10,7 @@ import type { PublicName, PublicZoneOptions } from '../../dns/public-zone/update
 import { DNS_LABEL } from '../../shared/dns-label.js';
 import { ValidationError } from '../../shared/errors.js';
 import type { DaemonInput } from '../config-flags.js';
+import { optional, repeatable, withDefault } from './declare.js';
 import { list, parsed, textValue, ttlSeconds } from './fields.js';
 
 /** The default TTL of the public records, seconds: resolvers ask again soon after a frontend leaves. */
@@ -30,13 +31,30 @@ const updateServer = parsed((value) => {
   }
 }, 'must be an IP address with an optional port (ADDR[:PORT], [IPv6]:PORT; default port 53)');
 
-/** The flags of addPublicZoneOptions. */
-export const publicZoneShape = {
+/** The public zone's options; their config keys are the `dns:` section's, read by `rundock agent --dns` too. */
+export const PUBLIC_ZONE_OPTIONS = {
   // A list (the repeated flag, the config file's list), or one comma-separated text.
-  'public-name': z.optional(z.union([z.string(), list])),
-  'update-server': z.optional(updateServer),
-  'tsig-key-file': z.optional(textValue),
-  'public-ttl': z.prefault(ttlSeconds, String(DEFAULT_PUBLIC_TTL)),
+  'public-name': repeatable(z.optional(z.union([z.string(), list])), {
+    value: '<name=self>',
+    help: "keep NAME's A/AAAA records at the public zone's primary equal to the frontends announced as SELF (repeatable)",
+    config: 'dns.public_name',
+  }),
+  'update-server': optional(updateServer, {
+    value: '<addr[:port]>',
+    help: "the public zone's primary, updated by RFC 2136 (port 53 by default)",
+    config: 'dns.update_server',
+  }),
+  'tsig-key-file': optional(textValue, {
+    value: '<file>',
+    help: 'the TSIG key (hmac-sha256) as tsig-keygen writes it; never logged',
+    config: 'dns.tsig_key_file',
+  }),
+  'public-ttl': withDefault(ttlSeconds, {
+    value: '<seconds>',
+    help: 'TTL of the public records',
+    default: String(DEFAULT_PUBLIC_TTL),
+    config: 'dns.public_ttl',
+  }),
 };
 
 type Parsed = {
