@@ -54,7 +54,8 @@ export async function startNginx(workers = 2): Promise<NginxProcess> {
       clearTimeout(timer);
     }
     process.off('exit', killOnExit);
-    await rm(prefix, { recursive: true, force: true });
+    // A worker of a graceful stop may still write its log after the master exits: ENOTEMPTY, retried.
+    await rm(prefix, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   };
   try {
     await waitForWorkers(pidFile, child, () => stderr);
