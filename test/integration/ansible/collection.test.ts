@@ -8,7 +8,6 @@
  * module). Needs ansible-test and ansible-lint (scripts/test-env.sh installs ansible-core and ansible-lint); no root.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import {
   appendFileSync,
   cpSync,
@@ -24,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { run } from './netns-host.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const COLLECTION = join(REPO, 'ansible_collections/rundock/rundock');
@@ -74,18 +74,10 @@ interface Run {
 let work = '';
 
 /** Runs PROGRAM with ARGS (no shell) in CWD; exit status and stdout + stderr together. */
-function run(program: string, args: string[], cwd: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const env = {
-      ...process.env,
-      ANSIBLE_NOCOLOR: '1',
-      NO_COLOR: '1',
-      ANSIBLE_COLLECTIONS_PATH: join(cwd, '../../..'),
-    };
-    execFile(program, args, { cwd, env, timeout: 300_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out: `${stdout}\n${stderr}` });
-    });
-  });
+async function runIn(cwd: string, program: string, args: string[]): Promise<Run> {
+  const env = { ...process.env, ANSIBLE_NOCOLOR: '1', NO_COLOR: '1', ANSIBLE_COLLECTIONS_PATH: join(cwd, '../../..') };
+  const r = await run(program, args, { cwd, env, timeoutMs: 300_000 });
+  return { code: r.code, out: `${r.stdout}\n${r.stderr}` };
 }
 
 /** A copy of the collection at WORK/NAME/ansible_collections/rundock/rundock, links kept as they are. */
@@ -97,14 +89,14 @@ function copyCollection(name: string): string {
 
 /** The version (`3.11`) of the Python that runs ansible-test (Debian's), which its tests are told to use. */
 async function pythonVersion(): Promise<string> {
-  const r = await run('/usr/bin/python3', ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], REPO);
+  const r = await runIn(REPO, '/usr/bin/python3', ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])']);
   assert.equal(r.code, 0, r.out);
   return r.out.trim();
 }
 
 async function sanity(collection: string, tests: string[]): Promise<Run> {
   const python = await pythonVersion();
-  return run('ansible-test', ['sanity', '--python', python, ...tests.flatMap((t) => ['--test', t])], collection);
+  return runIn(collection, 'ansible-test', ['sanity', '--python', python, ...tests.flatMap((t) => ['--test', t])]);
 }
 
 before(() => {
@@ -120,7 +112,7 @@ describe('the Ansible collection rundock.rundock', () => {
     const collection = copyCollection('good');
     const [tested, linted] = await Promise.all([
       sanity(collection, OFFLINE_SANITY),
-      run('ansible-lint', [], collection),
+      runIn(collection, 'ansible-lint', []),
     ]);
     assert.equal(tested.code, 0, tested.out);
     for (const test of OFFLINE_SANITY) assert.match(tested.out, new RegExp(`Running sanity test "${test}"`));
@@ -136,7 +128,10 @@ describe('the Ansible collection rundock.rundock', () => {
       join(collection, 'roles/host/tasks/docker.yml'),
       '\n- name: restart {{ rundock_hostname }} later\n  ansible.builtin.meta: noop\n',
     );
-    const [tested, linted] = await Promise.all([sanity(collection, ['symlinks']), run('ansible-lint', [], collection)]);
+    const [tested, linted] = await Promise.all([
+      sanity(collection, ['symlinks']),
+      runIn(collection, 'ansible-lint', []),
+    ]);
     assert.notEqual(tested.code, 0, tested.out);
     assert.match(tested.out, /roles\/host\/files\/x:0:0: symlinks outside content tree are not allowed/);
     assert.notEqual(linted.code, 0, linted.out);
