@@ -2,11 +2,12 @@
 # Installs (Debian packages), starts and stops the real services rundock's tests need:
 # dockerd, a local image registry on 127.0.0.1:5000, and the test images built from busybox-static;
 # chromium is for the web UI's browser test (test/integration/ui).
+# ansible-core and ansible-lint run the Ansible tests and the collection's checks (test/integration/ansible).
 # Idempotent: `up` starts only what is not running and records what it started; `down` stops only that.
 set -euo pipefail
 STATE_DIR=${RUNDOCK_TEST_STATE:-/tmp/rundock-test-env}
 REGISTRY_ADDR=127.0.0.1:5000
-PACKAGES=(docker.io docker-registry apache2-utils busybox-static etcd-server etcd-client ansible-core nginx wrk dnsutils dnsperf dnsmasq-base iproute2 chromium runit systemd curl)
+PACKAGES=(docker.io docker-registry apache2-utils busybox-static etcd-server etcd-client ansible-core ansible-lint nginx wrk dnsutils dnsperf dnsmasq-base iproute2 chromium runit systemd curl)
 mkdir -p "$STATE_DIR"
 
 log() { printf '[test-env] %s\n' "$*" >&2; }

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: etcd_auth
 short_description: etcd v3 roles, users and authentication, as declared
-version_added: "0.1.0"
+version_added: "1.0.0"
 description:
   - Makes etcd's roles and users what the task declares, through C(etcdctl) as etcd's root user (an argument list,
     never a shell). Each declared role gets exactly the declared permissions (missing ones granted, others revoked).

@@ -12,7 +12,7 @@ DOCUMENTATION = r'''
 ---
 module: etcd_certs
 short_description: An etcd CA and a host's certificates, made on the control machine and installed on the host
-version_added: "0.1.0"
+version_added: "1.0.0"
 description:
   - On the control machine, in I(pki_dir) (made 0700, with a C(.gitignore) of C(*)), with C(openssl) (argument lists,
     no shell) - the CA (once, EC P-256, C(ca.key) and C(ca.crt)), etcd's root user's client certificate (C(root.crt),

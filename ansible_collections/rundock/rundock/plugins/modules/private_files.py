@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: private_files
 short_description: Write files that hold secrets, many in one request, their contents never shown
-version_added: "0.1.0"
+version_added: "1.0.0"
 description:
   - Makes each of I(directories) and I(files) exist with its mode (and owner); a file whose content, mode or owner
     differs is replaced atomically (a temporary file in the same folder, made with its final mode, then renamed), so

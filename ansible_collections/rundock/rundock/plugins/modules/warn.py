@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: warn
 short_description: Show an Ansible warning
-version_added: "0.1.0"
+version_added: "1.0.0"
 description:
   - Shows I(msg) as an Ansible warning (C([WARNING] ...) in the output, counted with the play's warnings) and changes
     nothing. Runs on the control machine. The role C(rundock.rundock.host) warns this way when etcd runs over plain HTTP.
