@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { writeFileAtomicSync } from '../shared/atomic-file.js';
 import { RundockError } from '../shared/errors.js';
-import { toValidationError } from '../shared/zod-errors.js';
 import type { ServiceSpec } from '../service-spec/schema.js';
+import { readJson } from '../shared/json.js';
 
 /** How many generations are kept per service. */
 const KEEP = 20;
@@ -56,15 +56,10 @@ export class History {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw unusable(service, file, (error as Error).message, error);
     }
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch (error) {
-      throw unusable(service, file, `not JSON: ${(error as Error).message}`, error);
-    }
-    const parsed = fileSchema.safeParse(data);
-    if (!parsed.success) throw unusable(service, file, `not a history: ${toValidationError(parsed.error).message}`);
-    return parsed.data.generations;
+    const read = readJson(fileSchema, text);
+    if (!read.ok)
+      throw unusable(service, file, read.reason.startsWith('not JSON') ? read.reason : `not a history: ${read.reason}`);
+    return read.value.generations;
   }
 
   /** Appends a generation (numbered after the last one) and returns it. Throws when the file cannot be written. */

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { ValidationError } from '../shared/errors.js';
 import { ROUTE_HOSTNAME } from '../shared/route-address.js';
+import { decodeJson } from '../shared/json.js';
 
 export const ACME_CHALLENGES_PREFIX = '/rundock/acme/challenges/';
 export const ACME_LOCKS_PREFIX = '/rundock/locks/acme/';
@@ -70,7 +71,7 @@ export function encodeCertificate(certificate: StoredCertificate): string {
 
 /** A certificate read back; undefined for text that is not one. */
 export function decodeCertificate(text: string): StoredCertificate | undefined {
-  return decode(certificateSchema, text);
+  return decodeJson(certificateSchema, text);
 }
 
 export function encodeAccount(account: StoredAccount): string {
@@ -78,7 +79,7 @@ export function encodeAccount(account: StoredAccount): string {
 }
 
 export function decodeAccount(text: string): StoredAccount | undefined {
-  return decode(accountSchema, text);
+  return decodeJson(accountSchema, text);
 }
 
 /** An exact hostname (no wildcard: HTTP-01 cannot prove one, so nothing is ever ordered or kept for it). */
@@ -86,13 +87,4 @@ function orderable(hostname: string): string {
   if (!ROUTE_HOSTNAME.test(hostname) || hostname.startsWith('*.'))
     throw new ValidationError('hostname', hostname, 'must be a DNS name without a wildcard');
   return hostname;
-}
-
-function decode<T>(schema: z.ZodMiniType<T>, text: string): T | undefined {
-  try {
-    const parsed = schema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
 }

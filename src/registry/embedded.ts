@@ -8,6 +8,8 @@ import { writeFileAtomic } from '../shared/atomic-file.js';
 import { RegistryUnavailableError } from './errors.js';
 import type { Registry, RegistryStatus } from './registry.js';
 import { Serial } from './serial.js';
+import * as z from 'zod/mini';
+import { decodeJson } from '../shared/json.js';
 
 /** Where the embedded registry keeps its file. */
 export interface EmbeddedRegistryOptions {
@@ -148,21 +150,10 @@ function load(file: string): { records: Map<string, string>; problem?: string } 
   return { records: new Map(), problem: `${file} was not a valid registry file; moved to ${aside}` };
 }
 
+/** The state file's format: every record by key. */
+const fileSchema = z.object({ version: z.literal(FORMAT_VERSION), records: z.record(z.string(), z.string()) });
+
 function parse(text: string): Map<string, string> | undefined {
-  try {
-    const data: unknown = JSON.parse(text);
-    if (typeof data !== 'object' || data === null || !('version' in data) || data.version !== FORMAT_VERSION)
-      return undefined;
-    if (
-      !('records' in data) ||
-      typeof data.records !== 'object' ||
-      data.records === null ||
-      Array.isArray(data.records)
-    )
-      return undefined;
-    const entries = Object.entries(data.records);
-    return entries.every(([, value]) => typeof value === 'string') ? new Map(entries as [string, string][]) : undefined;
-  } catch {
-    return undefined;
-  }
+  const data = decodeJson(fileSchema, text);
+  return data === undefined ? undefined : new Map(Object.entries(data.records));
 }

@@ -4,6 +4,7 @@
  * fields are dropped, so nothing an agent adds later reaches a reader unseen.
  */
 import * as z from 'zod/mini';
+import { decodeJson } from '../shared/json.js';
 
 /** Why a service is or is not announced; shown by `rundock ps`, the status endpoint and the host record. */
 export const serviceStatusSchema = z.object({
@@ -43,12 +44,5 @@ export type HostRecord = z.infer<typeof hostRecordSchema>;
 
 /** A host record from its JSON text, checked; undefined for text that is not one (never throws). */
 export function decodeHostRecord(text: string): HostRecord | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  const parsed = hostRecordSchema.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
+  return decodeJson(hostRecordSchema, text);
 }

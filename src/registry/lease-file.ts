@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { writeFileAtomicSync } from '../shared/atomic-file.js';
+import { decodeJson } from '../shared/json.js';
 
 /** The state file's name inside the agent's state directory. */
 export const LEASE_FILE = 'etcd-lease.json';
@@ -46,12 +47,8 @@ export class LeaseFile {
     } catch {
       return undefined;
     }
-    try {
-      const saved = savedSchema.safeParse(JSON.parse(text));
-      return saved.success && saved.data.host === this.host ? saved.data : undefined;
-    } catch {
-      return undefined;
-    }
+    const saved = decodeJson(savedSchema, text);
+    return saved?.host === this.host ? saved : undefined;
   }
 
   /** Saves the lease this agent's records are on now. Throws when the file cannot be written. */

@@ -12,6 +12,7 @@ import * as z from 'zod/mini';
 import { DNS_LABEL } from '../shared/dns-label.js';
 import { formatRoute, parseRoute, type RouteAddress } from '../shared/route-address.js';
 import { checkLabel } from './path.js';
+import { decodeJson } from '../shared/json.js';
 
 /** Root of every route record; outside /skydns, so DNS servers never answer for it. */
 export const ROUTES_PREFIX = '/rundock/routes/';
@@ -65,17 +66,11 @@ export function encodeRouteClaim(claim: RouteClaim): string {
 
 /** A route record read from the registry, checked; undefined for text that is not one (never throws). */
 export function decodeRouteClaim(text: string): RouteClaim | undefined {
-  let value: unknown;
+  const record = decodeJson(recordSchema, text);
+  if (record === undefined) return undefined;
   try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  const parsed = recordSchema.safeParse(value);
-  if (!parsed.success) return undefined;
-  try {
-    const routes = parsed.data.routes.map((r) => ({ ...parseRoute(r.route), stripPrefix: r.strip_prefix === true }));
-    return { service: parsed.data.service, host: parsed.data.host, domain: parsed.data.domain, routes };
+    const routes = record.routes.map((r) => ({ ...parseRoute(r.route), stripPrefix: r.strip_prefix === true }));
+    return { service: record.service, host: record.host, domain: record.domain, routes };
   } catch {
     return undefined; // a route no parser of this version accepts: the whole record is left out
   }

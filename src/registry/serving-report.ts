@@ -4,6 +4,7 @@
  * container is withdrawn only once every gateway serves the new one.
  */
 import * as z from 'zod';
+import { decodeJson } from '../shared/json.js';
 
 const reportSchema = z.object({
   host: z.string(),
@@ -37,10 +38,5 @@ export function encodeServingReport(report: ServingReport): string {
 
 /** A report read from the registry, or undefined when the value is not one. */
 export function decodeServingReport(text: string): ServingReport | undefined {
-  try {
-    const parsed = reportSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return decodeJson(reportSchema, text);
 }
