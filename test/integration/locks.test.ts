@@ -166,7 +166,15 @@ describe('one deploy of a service at a time', () => {
     created.push(name);
     const port = await freePort();
     const slow = running(enableArgs(name, port, '1', true));
-    await gatedContainer(name);
+    const id = await gatedContainer(name);
+    // Killed while it waits for health: its container started (a kill between Docker's create and start would leave
+    // the next deploy racing Docker's own start for the port, a different matter).
+    await waitFor(
+      async () => (await inspectContainer(id))?.State.Running === true,
+      30_000,
+      20,
+      'the first one started',
+    );
     slow.kill();
     await slow.done;
     const next = await rundock(enableArgs(name, port, '2'));
