@@ -201,11 +201,11 @@ describe('etcd over TLS with client certificates', () => {
       env: { RUNDOCK_CONFIG: config },
     });
     try {
-      await waitFor(
-        async () => addressesOf(await udpQuery(dns.port, `${service.name}.${DOMAIN}`, 'A')).includes('127.0.0.1'),
-        5000,
-        100,
-      );
+      const answered = async (): Promise<boolean> => {
+        const reply = await udpQuery(dns.port, `${service.name}.${DOMAIN}`, 'A').catch(() => undefined);
+        return reply !== undefined && addressesOf(reply).includes('127.0.0.1');
+      };
+      await waitFor(answered, 10_000, 100);
     } finally {
       await dns.stop();
     }
