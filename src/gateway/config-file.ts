@@ -7,6 +7,7 @@
  */
 import { link, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { syncFolder } from '../shared/atomic-file.js';
 
 /** What a check says about the file in place. */
 export type CheckResult = { readonly ok: true } | { readonly ok: false; readonly output: string };
@@ -35,7 +36,7 @@ export class ConfigFile {
       ignoreMissing(error);
       return false;
     }
-    await syncDirectory(this.directory);
+    await syncFolder(this.directory);
     return true;
   }
 
@@ -57,7 +58,7 @@ export class ConfigFile {
       (error: unknown) => (ignoreMissing(error), false),
     );
     await rename(this.staging, this.path);
-    await syncDirectory(this.directory);
+    await syncFolder(this.directory);
     let result: CheckResult;
     try {
       result = await check();
@@ -67,14 +68,14 @@ export class ConfigFile {
     }
     if (result.ok) await unlink(this.previous).catch(ignoreMissing);
     else await this.restore(hadPrevious);
-    await syncDirectory(this.directory);
+    await syncFolder(this.directory);
     return result;
   }
 
   private async restore(hadPrevious: boolean): Promise<void> {
     if (hadPrevious) await rename(this.previous, this.path);
     else await unlink(this.path).catch(ignoreMissing);
-    await syncDirectory(this.directory);
+    await syncFolder(this.directory);
   }
 }
 
@@ -83,15 +84,6 @@ async function writeDurably(path: string, text: string): Promise<void> {
   const handle = await open(path, 'w', 0o644);
   try {
     await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function syncDirectory(directory: string): Promise<void> {
-  const handle = await open(directory, 'r');
-  try {
     await handle.sync();
   } finally {
     await handle.close();

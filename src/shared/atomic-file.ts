@@ -29,10 +29,15 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
     await rm(temporary, { force: true });
     throw error;
   }
-  const folder = await open(dirname(file), 'r').catch(() => undefined);
-  // A folder some file systems cannot open or fsync: the rename is atomic all the same.
-  await folder?.sync().catch(() => undefined);
-  await folder?.close();
+  await syncFolder(dirname(file));
+}
+
+/** Makes the renames in `folder` durable; a folder some file systems cannot open or fsync is not an error. */
+export async function syncFolder(folder: string): Promise<void> {
+  const handle = await open(folder, 'r').catch(() => undefined);
+  // The rename is atomic all the same.
+  await handle?.sync().catch(() => undefined);
+  await handle?.close();
 }
 
 /** writeFileAtomic for callers that cannot wait (a command's last act before it exits, a synchronous store). */
@@ -52,10 +57,10 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array, mod
     rmSync(temporary, { force: true });
     throw error;
   }
-  syncFolder(dirname(file));
+  syncFolderSync(dirname(file));
 }
 
-function syncFolder(folder: string): void {
+function syncFolderSync(folder: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(folder, 'r');
