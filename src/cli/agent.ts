@@ -5,7 +5,7 @@ import { startStatusServer } from '../shared/status-server.js';
 import { feedNotReady } from '../registry/feed-readiness.js';
 import { EmbeddedRegistry } from '../registry/embedded.js';
 import { ProcessFeeds } from '../registry/feeds.js';
-import { gatewayKey, GATEWAYS_PREFIX, servicePrefix } from '../registry/path.js';
+import { gatewayKey, GATEWAYS_PREFIX } from '../registry/path.js';
 import { decodeServingReport, encodeServingReport, type ServingReport } from '../registry/serving-report.js';
 import type { Registry } from '../registry/registry.js';
 import { claimsFrom, encodeRouteClaim, ROUTES_PREFIX } from '../registry/routes.js';
@@ -17,9 +17,7 @@ import type { OptionSource } from './config-flags.js';
 import { dockerRuntime, hostContext, type GlobalOptions } from './context.js';
 import { addDeclaredOptions } from './daemon-options/declare.js';
 import { AGENT_OPTIONS, agentSettings, type AgentSettings } from './daemon-options/agent.js';
-import { selfAnnouncement } from '../agent/announce.js';
-import { SelfAnnouncer, SelfAnnouncerMetrics } from '../agent/self-announcer.js';
-import { etcdSelfRecord, type SelfRecord } from '../registry/etcd-self-record.js';
+import { makeRegistry, selfAnnouncer } from './agent-registry.js';
 import { runUntilSignal } from './daemon-run.js';
 import { addGatewayOptions, type GatewayRenderFlags } from './gateway.js';
 import { addEtcdOptions, warnPlainEtcd, type EtcdFlags } from './etcd-flags.js';
@@ -220,81 +218,6 @@ function lockDetails(settings: AgentSettings): Record<string, string> {
     ...(settings.dns && { dns: address(settings.dns.listen) }),
     host: settings.host,
   };
-}
-
-/**
- * The frontend's self-announcement (--announce-self): on a short lease of its own with etcd; without etcd, among
- * the agent's records in the embedded registry.
- */
-function selfAnnouncer(
-  settings: AgentSettings,
-  publicAddress: string | undefined,
-  agent: Agent,
-  metrics: AgentMetrics,
-): SelfAnnouncer | undefined {
-  const { announceSelf: name, etcd } = settings;
-  if (name === undefined || publicAddress === undefined) return undefined;
-  const { key, value } = selfAnnouncement({ ...settings, ttl: settings.recordTtl }, name, publicAddress);
-  const prefix = servicePrefix(settings.domain, name);
-  const published: SelfRecord = {
-    announce: () => agent.publish(key, value),
-    withdraw: () => agent.unpublish(key),
-    status: () => ({ announced: agent.isPublished(key) }),
-    close: async () => undefined, // withdrawn, or not, with the agent's records
-  };
-  return new SelfAnnouncer({
-    key,
-    value,
-    record: (listener) => (etcd === undefined ? published : etcdSelfRecord(etcd, prefix, key, listener)),
-    checkUrl: settings.announceSelfCheck,
-    metrics: new SelfAnnouncerMetrics(metrics.registry),
-    log: logger('self'),
-  });
-}
-
-/**
- * The etcd registry with --etcd (imported on demand, so other commands never load etcd3), else the embedded one. Both
- * keep what the agent before this one left: the embedded one its file, the etcd one its lease (`etcd-lease.json`).
- */
-async function makeRegistry(
-  { etcd, leaseTtl, stateDir, host }: AgentSettings,
-  metrics: AgentMetrics,
-  onReconnected: () => void,
-): Promise<Registry> {
-  if (etcd === undefined) return new EmbeddedRegistry({ stateDir });
-  const { EtcdRegistry } = await import('../registry/etcd.js');
-  const { LeaseFile } = await import('../registry/lease-file.js');
-  const log = logger('registry');
-  return new EtcdRegistry({
-    ...etcd,
-    ttlSeconds: leaseTtl,
-    leaseFile: new LeaseFile(stateDir, host),
-    listener: {
-      leaseTakenOver: (lease, records) =>
-        log.info({ lease, records }, 'etcd lease of the agent before this one taken over, with its records'),
-      leaseFileFailed: (file, error) =>
-        log.warn({ file, err: error }, 'the lease could not be saved: the next agent puts every record again'),
-      leaseReplaced: (old, lease) => (
-        metrics.leaseReplaced.inc(),
-        log.warn({ old, lease }, 'etcd lease lost; new lease, records re-put')
-      ),
-      leaseMoved: (old, lease) => (
-        metrics.leaseMoved.inc(),
-        log.warn({ old, lease }, 'etcd lease renewals late; records moved to a new lease before it could expire')
-      ),
-      stateChanged: (state, error) => {
-        metrics.registryConnected.set(state === 'connected' ? 1 : 0);
-        // Once per change of state, with the reason (a TLS or auth failure names the setting to check); retries stay quiet.
-        if (state === 'connected') log.info({ state }, 'etcd connection');
-        else
-          log.warn(
-            { state, code: (error as { code?: string } | undefined)?.code, reason: error?.message },
-            `etcd connection lost: ${error?.message ?? 'unknown'}`,
-          );
-        if (state === 'connected') onReconnected();
-      },
-    },
-  });
 }
 
 /** Every gateway's report of what its nginx serves (GET /gateways): what a redeploy waits on. */
