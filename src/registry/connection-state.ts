@@ -1,11 +1,14 @@
-/** Connection state bookkeeping shared by registry implementations: state, last error, listener calls. */
-import { messageOf } from '../shared/errors.js';
+/** Connection state bookkeeping shared by registry implementations: state, the outage, listener calls. */
+import { Outage } from '../shared/outage.js';
 import type { RegistryListener, RegistryState } from './registry.js';
 
-/** Tracks connected/disconnected and the last error, telling the listener about each change of state. */
+/**
+ * Tracks connected/disconnected and the outage behind it (shared/outage.ts: since, latest error, failures), telling
+ * the listener about each change of state; the listener logs it (cli/agent-registry.ts).
+ */
 export class ConnectionState {
   state: RegistryState;
-  lastError: string | undefined;
+  readonly outage = new Outage();
 
   constructor(
     private readonly listener: RegistryListener,
@@ -14,16 +17,21 @@ export class ConnectionState {
     this.state = initial;
   }
 
-  /** A request succeeded: the registry is reachable and the last error is cleared. */
+  /** The latest error talking to the registry, until a request succeeds. */
+  get lastError(): string | undefined {
+    return this.outage.reason;
+  }
+
+  /** A request succeeded: the registry is reachable and the outage, if any, is over. */
   connected(): void {
-    this.lastError = undefined;
+    this.outage.end();
     this.set('connected');
   }
 
-  /** A request or keep-alive failed: records its message and reports the change. */
+  /** A request or keep-alive failed: counts it in the outage and reports the change. */
   disconnected(error: unknown): void {
-    this.lastError = messageOf(error);
-    this.set('disconnected', error instanceof Error ? error : new Error(this.lastError));
+    this.outage.fail(error);
+    this.set('disconnected', error instanceof Error ? error : new Error(this.outage.reason));
   }
 
   /** Calls the listener; its exception must not break the caller's bookkeeping (it may run inside etcd3's handlers). */

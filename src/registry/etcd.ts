@@ -257,7 +257,7 @@ export class EtcdRegistry implements Registry {
   /** Lease `id` is gone: every record it held is now unknown, so the next reconcile puts all of them again. */
   private markLost(id: string, error: unknown): void {
     this.lostLeaseId ??= id;
-    this.connection.lastError = messageOf(error);
+    this.connection.outage.fail(error);
     for (const key of this.written.keys()) this.written.set(key, null);
   }
 
