@@ -8,6 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAgent, type AgentProcess } from '../test/integration/agent-process.js';
+import { get } from '../test/integration/gateway/backends.js';
 import { startNginx, type NginxProcess } from '../test/integration/gateway/nginx-process.js';
 import { ADDRESSES, freePort, IMAGE, rundock } from '../test/integration/harness.js';
 
@@ -64,14 +65,5 @@ export async function enableWeb(name: string, cmd: string, check: readonly strin
 
 /** One request through nginx: its status, 0 for a connection error or a timeout. */
 export async function through(port: number, timeoutMs = 5000): Promise<number> {
-  try {
-    const response = await fetch(`http://127.0.0.1:${port}/`, {
-      headers: { host: HOST_HEADER },
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    await response.arrayBuffer();
-    return response.status;
-  } catch {
-    return 0;
-  }
+  return (await get(port, HOST_HEADER, '/', timeoutMs)).status;
 }

@@ -58,16 +58,17 @@ export async function withdraw(client: Etcd3, domain: string, service: string, h
 
 /**
  * GET http://127.0.0.1:PORT/PATH with `Host: hostname` (node:http: fetch leaves a Host header out), redirects not
- * followed, a new connection each time; a refused connection is status 0.
+ * followed, a new connection each time; a refused connection or a timeout is status 0.
  */
 export function get(
   port: number,
   hostname: string,
   path = '/',
+  timeoutMs = 5000,
 ): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve) => {
     const req = http.request(
-      { host: '127.0.0.1', port, path, headers: { host: hostname }, timeout: 5000, agent: false },
+      { host: '127.0.0.1', port, path, headers: { host: hostname }, timeout: timeoutMs, agent: false },
       (response) => {
         let body = '';
         response.setEncoding('utf8');
