@@ -25,11 +25,12 @@ describe('watchCheck', () => {
 
   it('asks a watch silent for a period for progress, once', () => {
     assert.equal(watchCheck(11_000, 10_000, undefined, 1000), 'ask');
-    assert.equal(watchCheck(11_500, 10_000, 11_000, 1000), 'none');
+    assert.equal(watchCheck(11_250, 10_000, 11_000, 1000), 'none');
   });
 
-  it('verifies a watch that left the question unanswered for a period, at every check after', () => {
-    assert.equal(watchCheck(12_000, 10_000, 11_000, 1000), 'verify');
+  it('verifies a watch that left the question unanswered for half a period, at every check after', () => {
+    assert.equal(watchCheck(11_499, 10_000, 11_000, 1000), 'none');
+    assert.equal(watchCheck(11_500, 10_000, 11_000, 1000), 'verify');
     assert.equal(watchCheck(15_000, 10_000, 11_000, 1000), 'verify');
   });
 });

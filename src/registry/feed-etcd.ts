@@ -44,14 +44,17 @@ export type WatchCheck = 'none' | 'ask' | 'verify';
 /**
  * The check at `now` of a watch last heard from (an event, a progress answer, a reconnection) at `heardAt`, whose
  * member was asked for progress at `askedAt` and has not answered since (undefined: not asked): a watch heard from
- * within the period is alive; a silent one is asked; one that leaves the question unanswered for a period is
- * suspect, and compared with etcd at every check until it answers. Times in ms.
+ * within the period is alive; a silent one is asked; one that leaves the question unanswered for half a period (a
+ * member answers at once) is suspect, and compared with etcd at every check until it answers. Times in ms.
  */
 export function watchCheck(now: number, heardAt: number, askedAt: number | undefined, everyMs: number): WatchCheck {
   if (now - heardAt < everyMs) return 'none';
   if (askedAt === undefined) return 'ask';
-  return now - askedAt >= everyMs ? 'verify' : 'none';
+  return now - askedAt >= everyMs / 2 ? 'verify' : 'none';
 }
+
+/** How many checks a feed makes per period: a silent watch is asked, and a suspect one verified, within a quarter. */
+const CHECKS_PER_PERIOD = 4;
 
 /**
  * Whether a view of `view.count` keys that has followed the watch up to `view.revision` misses something etcd holds
@@ -71,11 +74,12 @@ export function viewBehind(view: { count: number; revision: number }, etcd: Pref
  * A watch on a member that stops answering (cut off from this host) stays silent, without an error, until gRPC's
  * keep-alive ping gives up on the connection (about 7 s). So a watch that has delivered nothing for a second is asked
  * for progress (etcd-progress.ts: answered by the member at once, reading no key); when the question stays unanswered
- * for a second, the feed asks etcd (any member with a leader) for a summary of the prefix, and a view behind it then
- * reloads through another connection: the view is never more than about two seconds behind etcd while some member
- * answers. At rest a feed thus sends one small message a second on its watch stream and reads no key; the summary,
- * which etcd answers by reading every key of the prefix, is read only while a watch does not answer (and at every
- * check against an etcd older than 3.4, which ignores progress requests).
+ * for half a second, the feed asks etcd (any member with a leader) for a summary of the prefix every quarter of a
+ * second, and a view behind it then reloads through another connection: a change reaches the view within about half
+ * a second plus a reload while some member answers (a frontend's withdrawal stays within its 3 s, issue 21). At rest
+ * a feed thus sends one small message a second on its watch stream and reads no key; the summary, which etcd answers
+ * by reading every key of the prefix, is read only while a watch does not answer (and at every check against an etcd
+ * older than 3.4, which ignores progress requests).
  */
 export class EtcdZoneFeed implements FeedDriver {
   private readonly client: Etcd3;
@@ -131,7 +135,7 @@ export class EtcdZoneFeed implements FeedDriver {
       throw access;
     }
     const every = this.o.checkEveryMs ?? 1000;
-    if (every > 0) this.checkTimer = setInterval(() => this.check(every), every).unref();
+    if (every > 0) this.checkTimer = setInterval(() => this.check(every), every / CHECKS_PER_PERIOD).unref();
   }
 
   /**
