@@ -12,9 +12,9 @@ import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import dnsPacket from 'dns-packet';
 import Docker from 'dockerode';
-import { waitFor } from '../support/wait.js';
+import { orFalse, waitFor } from '../support/wait.js';
 
-export { waitFor };
+export { orFalse, waitFor };
 
 export const SCRIPT = fileURLToPath(new URL('../../scripts/cluster.sh', import.meta.url));
 export const STATE = process.env.RUNDOCK_CLUSTER_STATE ?? '/tmp/rundock-cluster';
