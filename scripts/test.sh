@@ -4,6 +4,15 @@
 # release's tests and the reference cluster's, and stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each stage's time, printed when the run ends (however it ends): the suite's budget is 25 minutes.
+timings=()
+stage() {
+  local name=$1 started=$SECONDS
+  shift
+  "$@"
+  timings+=("$name: $((SECONDS - started)) s")
+}
+timings_line() { [ ${#timings[@]} -eq 0 ] || echo "[test] stages: $(IFS=';'; echo "${timings[*]}"); whole run: $SECONDS s"; }
 # Everything runs on the release Node (scripts/node.sh: from the npm registry into .node/), whatever node this
 # machine has; the other LTS lines of scripts/node-versions are fetched meanwhile, for their unit tests.
 node_bin=$(bash scripts/node.sh)
@@ -11,11 +20,11 @@ export PATH="$node_bin:$PATH"
 mapfile -t other_lines < <(bash scripts/node.sh lines | tail -n +2)
 bash -c 'for line; do bash scripts/node.sh "$line" >/dev/null; done' fetch "${other_lines[@]}" &
 fetching=$!
-npm ci --no-audit --no-fund --loglevel=error
-bash scripts/test-env.sh up
-trap 'bash scripts/test-env.sh down' EXIT
-npm run build
-npm test   # the type check, the linters and the unit tests side by side (scripts/test-quick.sh)
+stage "npm ci" npm ci --no-audit --no-fund --loglevel=error
+stage "test env up" bash scripts/test-env.sh up
+trap 'timings_line; bash scripts/test-env.sh down' EXIT
+stage build npm run build
+stage "npm test" npm test   # the type check, the linters and the unit tests side by side (scripts/test-quick.sh)
 # The unit tests on the other LTS lines, at a lower priority beside the integration tests (which mostly wait on Docker,
 # etcd and nginx); each line's output in test-output/unit-node-<version>.log.
 wait "$fetching"
@@ -27,7 +36,7 @@ for line in "${other_lines[@]}"; do
     "${unit_files[@]}" >"test-output/unit-node-$line.log" 2>&1 &
   unit_runs[$line]=$!
 done
-npm run test:integration
+stage integration npm run test:integration
 for line in "${!unit_runs[@]}"; do
   if ! wait "${unit_runs[$line]}"; then
     tail -n 60 "test-output/unit-node-$line.log" >&2
@@ -40,10 +49,10 @@ done
 # The release as users install it (npm run release): the npm tarball installed with npm install -g --offline, and the
 # single executable on a host without Node.js (a chroot), each running the state-command tests and DNS; the arm64
 # executable under qemu.
-bash scripts/test-release.sh
+stage release bash scripts/test-release.sh
 # The reference cluster end to end (docs/RELIABILITY.md): three hosts as network namespaces with no Node.js on PATH,
 # provisioned with the executable, faults one at a time.
-trap 'bash scripts/cluster.sh down; bash scripts/test-env.sh down' EXIT
+trap 'timings_line; bash scripts/cluster.sh down; bash scripts/test-env.sh down' EXIT
 version=$(node -p 'require("./package.json").version')
-RUNDOCK_CLUSTER_EXECUTABLE=release/rundock-$version-linux-x64 bash scripts/cluster.sh up
-bash scripts/cluster-test.sh   # keeps every component's log under test-output/ when a test fails
+stage "cluster up" env RUNDOCK_CLUSTER_EXECUTABLE="release/rundock-$version-linux-x64" bash scripts/cluster.sh up
+stage "cluster tests" bash scripts/cluster-test.sh   # keeps every component's log under test-output/ when a test fails
