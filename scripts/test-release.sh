@@ -10,7 +10,8 @@
 #    state tests and test/release/executable.test.ts (--version, dns with the batched UDP engine and no file left in
 #    TMPDIR, dns --workers, agent, gateway, ui) run against it; the linux-arm64 executable answers DNS under
 #    qemu-user-static.
-# Needs the test environment (dockerd: scripts/test-env.sh up) and npm ci.
+# Needs the test environment (dockerd: scripts/test-env.sh up) and npm ci. `test-release.sh build` makes the release
+# and tests nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -20,6 +21,9 @@ tests() { node --import tsx --test --test-concurrency=1 --test-reporter=spec "$@
 
 # The cross-build tools of the arm64 executable and what runs it here (build/release.mjs says why when one is missing).
 bash scripts/test-env.sh packages gcc-aarch64-linux-gnu libstdc++6-arm64-cross qemu-user-static
+# `test-release.sh build`: only the release into release/ (scripts/test.sh then runs the tests on it with
+# RUNDOCK_RELEASE_DIR=release, while other work uses it).
+if [ "${1:-}" = build ]; then exec npm run --silent release; fi
 release=${RUNDOCK_RELEASE_DIR:-release}
 [ -n "${RUNDOCK_RELEASE_DIR:-}" ] || npm run --silent release
 release=$(realpath "$release") # a relative path would be a GitHub repository to npm, and the tests run elsewhere
