@@ -15,7 +15,8 @@ export interface DockerView {
   close(): Promise<void>;
 }
 
-const ENGINE = '/var/run/docker.sock';
+/** The engine the harness uses: DOCKER_HOST's unix socket (an integration lane's), else Docker's default. */
+const ENGINE = /^unix:\/\/(.+)$/.exec(process.env.DOCKER_HOST ?? '')?.[1] ?? '/var/run/docker.sock';
 
 export async function dockerView(prefixes: readonly string[]): Promise<DockerView> {
   const dir = mkdtempSync(join(tmpdir(), 'rundock-docker-view-'));

@@ -60,8 +60,13 @@ const sq = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /** Creates the namespace NAME with ADDRESS/24, starts its engine and loads `image` into it. */
 export async function createNetnsHost(name: string, address: string, dir: string, image: string): Promise<NetnsHost> {
-  if ((await run('ip', ['netns', 'pids', name])).code === 0)
-    throw new Error(`network namespace ${name} exists already: delete it (ip netns del ${name}) or pick another name`);
+  const pids = await run('ip', ['netns', 'pids', name]);
+  // One with nothing running in it was left by an interrupted run: taken back. One with processes is another run's.
+  if (pids.code === 0 && pids.stdout.trim() !== '')
+    throw new Error(
+      `network namespace ${name} is in use (pids ${pids.stdout.trim().split('\n').join(', ')}): pick another name`,
+    );
+  if (pids.code === 0) await must('ip', ['netns', 'del', name]);
   await must('ip', ['netns', 'add', name]);
   const children: ChildProcess[] = [];
   try {
