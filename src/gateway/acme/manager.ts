@@ -45,6 +45,11 @@ export class AcmeManager {
   private wanted: readonly string[] = [];
   /** Usable stored certificates by hostname (checked: parses, key matches, not expired). */
   private usable = new Map<string, StoredCertificate>();
+  /**
+   * What this gateway's own orders stored that the store's watch has not brought back yet: held all the same, or the
+   * schedule that follows an order, seeing no certificate, orders the hostname again (a CI run saw two certificates).
+   */
+  private readonly issued = new Map<string, StoredCertificate>();
   private readonly states = new Map<string, OrderState & { waiting?: boolean }>();
   private ordering: string | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -62,6 +67,7 @@ export class AcmeManager {
     if (sorted.join() === this.wanted.join()) return;
     this.wanted = sorted;
     for (const hostname of this.states.keys()) if (!sorted.includes(hostname)) this.states.delete(hostname);
+    for (const hostname of this.issued.keys()) if (!sorted.includes(hostname)) this.issued.delete(hostname);
     this.schedule();
   }
 
@@ -136,10 +142,19 @@ export class AcmeManager {
       (h) => usable.get(h)?.serial !== this.usable.get(h)?.serial,
     );
     this.usable = usable;
+    for (const [hostname, own] of this.issued) {
+      const seen = usable.get(hostname);
+      if (seen !== undefined && Date.parse(seen.not_after) >= Date.parse(own.not_after)) this.issued.delete(hostname);
+    }
     if (!changed) return;
     for (const [hostname, state] of this.states) if (state.waiting === true) this.states.delete(hostname);
     this.o.onChange();
     this.schedule();
+  }
+
+  /** The certificate `hostname` has for scheduling: one this gateway just stored (newer), or the usable one. */
+  private held(hostname: string): StoredCertificate | undefined {
+    return this.issued.get(hostname) ?? this.usable.get(hostname);
   }
 
   /** Arms one timer for the earliest due hostname (while no order runs). */
@@ -147,7 +162,7 @@ export class AcmeManager {
     clearTimeout(this.timer);
     if (this.stopped || this.running !== undefined || this.wanted.length === 0) return;
     const now = Date.now();
-    const next = Math.min(...this.wanted.map((h) => dueAt(this.usable.get(h), this.states.get(h), now)));
+    const next = Math.min(...this.wanted.map((h) => dueAt(this.held(h), this.states.get(h), now)));
     // setTimeout holds at most 2^31-1 ms (24.8 days); a later renewal is looked at again then.
     this.timer = setTimeout(() => this.run(), Math.min(Math.max(0, next - now), 2 ** 31 - 1));
     this.timer.unref();
@@ -165,7 +180,7 @@ export class AcmeManager {
     for (const hostname of this.wanted) {
       if (this.stopped) return;
       const now = Date.now();
-      if (dueAt(this.usable.get(hostname), this.states.get(hostname), now) <= now) await this.attempt(hostname);
+      if (dueAt(this.held(hostname), this.states.get(hostname), now) <= now) await this.attempt(hostname);
     }
   }
 
@@ -183,10 +198,11 @@ export class AcmeManager {
     this.ordering = hostname;
     try {
       // Another gateway may have stored one while this one waited for the lock.
-      if (dueAt(this.usable.get(hostname), undefined, Date.now()) > Date.now()) return;
+      if (dueAt(this.held(hostname), undefined, Date.now()) > Date.now()) return;
       const started = Date.now();
       const certificate = await orderCertificate(this.o.store, lock, this.o.settings, (t) => this.published(t));
       this.states.delete(hostname);
+      this.issued.set(hostname, certificate);
       this.o.metrics.acmeOrders.inc({ outcome: 'ok' });
       this.o.metrics.acmeFailing.set({ hostname }, 0);
       const { serial, not_after } = certificate;
