@@ -48,32 +48,13 @@ stage "npm ci" npm ci --no-audit --no-fund --loglevel=error
 stage "test env up" bash scripts/test-env.sh up
 trap 'timings_line; bash scripts/test-env.sh down' EXIT
 stage build npm run build
-stage "npm test" npm test   # the type check, the linters and the unit tests side by side (scripts/test-quick.sh)
-# The unit tests on the other LTS lines, at a lower priority beside the integration tests (which mostly wait on Docker,
-# etcd and nginx); each line's output in test-output/unit-node-<version>.log.
-wait "$fetching"
 mkdir -p test-output
-mapfile -t unit_files < <(find src test/unit -name '*.test.ts' | sort)
-declare -A unit_runs=()
-for line in "${other_lines[@]}"; do
-  PATH="$(bash scripts/node.sh "$line"):$PATH" nice -n 10 node --import tsx --test --test-reporter=spec \
-    "${unit_files[@]}" >"test-output/unit-node-$line.log" 2>&1 &
-  unit_runs[$line]=$!
-done
+stage "npm test" npm test   # the type check, the linters and the unit tests side by side (scripts/test-quick.sh)
 # Every integration test, one file at a time, but the ones that provision: they run below, in the background.
 provisioning=(test/integration/ansible/role.test.ts test/integration/ansible/ansible.test.ts
   test/integration/ansible/collection.test.ts)
 mapfile -t integration_files < <(find test/integration -name '*.test.ts' | sort | grep -v -x -F "${provisioning[@]/#/-e}")
 stage integration node --import tsx --test --test-concurrency=1 --test-reporter=spec "${integration_files[@]}"
-for line in "${!unit_runs[@]}"; do
-  if ! wait "${unit_runs[$line]}"; then
-    tail -n 60 "test-output/unit-node-$line.log" >&2
-    echo "unit tests failed on Node.js $line (test-output/unit-node-$line.log)" >&2
-    exit 1
-  fi
-  grep -E '^ℹ (tests|pass|fail) ' "test-output/unit-node-$line.log" | tr '\n' ' ' | sed "s/^/unit tests on Node.js $line: /"
-  echo
-done
 # The release (npm run release), then its tests as users install it: the npm tarball installed with npm install -g
 # --offline, and the single executable on a host without Node.js (a chroot), each running the state-command tests and
 # DNS; the arm64 executable under qemu.
@@ -89,10 +70,30 @@ stage release env RUNDOCK_RELEASE_DIR=release bash scripts/test-release.sh
 # The Ansible module's and the collection's tests (the module against this host's dockerd, containers of their own
 # names; no agent) beside the cluster's provisioning, once the release's tests have left this host's dockerd.
 background "ansible tests" test/integration/ansible/ansible.test.ts test/integration/ansible/collection.test.ts
+# The unit tests on the other LTS lines, at a lower priority, in the background too (each line's output in
+# test-output/unit-node-<version>.log): beside the cluster's provisioning, not beside tests with timing in their
+# assertions.
+wait "$fetching"
+mapfile -t unit_files < <(find src test/unit -name '*.test.ts' | sort)
+declare -A unit_runs=()
+for line in "${other_lines[@]}"; do
+  PATH="$(bash scripts/node.sh "$line"):$PATH" nice -n 10 node --import tsx --test --test-reporter=spec \
+    "${unit_files[@]}" >"test-output/unit-node-$line.log" 2>&1 &
+  unit_runs[$line]=$!
+done
 # The reference cluster end to end (docs/RELIABILITY.md): three hosts as network namespaces with no Node.js on PATH,
 # provisioned with the executable, faults one at a time.
 trap 'timings_line; finish_all; bash scripts/cluster.sh down; bash scripts/test-env.sh down' EXIT
 stage "cluster up" env RUNDOCK_CLUSTER_EXECUTABLE="release/rundock-$version-linux-x64" bash scripts/cluster.sh up
 finish "ansible tests"
 finish "role test"
+for line in "${!unit_runs[@]}"; do
+  if ! wait "${unit_runs[$line]}"; then
+    tail -n 60 "test-output/unit-node-$line.log" >&2
+    echo "unit tests failed on Node.js $line (test-output/unit-node-$line.log)" >&2
+    exit 1
+  fi
+  grep -E '^ℹ (tests|pass|fail) ' "test-output/unit-node-$line.log" | tr '\n' ' ' | sed "s/^/unit tests on Node.js $line: /"
+  echo
+done
 stage "cluster tests" bash scripts/cluster-test.sh   # keeps every component's log under test-output/ when a test fails

@@ -167,13 +167,16 @@ describe('automatic HTTPS (Pebble + nginx + etcd)', () => {
   });
 
   it('renews at two thirds of the lifetime; a failed renewal keeps the certificate, says so, and is retried', async () => {
-    const { g, name, first } = await servedHostname();
+    const { g, name } = await servedHostname();
     // The CA reaches nothing for the name now: the renewal, due 13 s after issue, fails.
     await pebble.resolveTo(name, '127.0.0.2');
     await untilFailing(g, name, 30_000, 'the renewal fails');
-    // On a busy machine the short-lived certificate may have ended by now: which one is served is the point.
+    // The certificate current when the renewal failed (on a busy machine, one renewal may have passed before the
+    // name stopped resolving) is the one stored and served, though it may have ended by now.
+    const first = await storedSerial(name);
     const answer = await httpsGet(g.httpsPort, name, root, '/', { allowExpired: true });
-    assert.deepEqual([answer.status, answer.serial], [200, first], 'the current certificate stays');
+    assert.ok(first !== undefined, 'the certificate stays stored');
+    assert.deepEqual([answer.status, answer.serial], [200, first], 'the current certificate stays served');
     assert.match(g.gateway.notReady().join('\n'), new RegExp(`^acme: ${name.replaceAll('.', '\\.')}: `, 'm'));
     assert.equal(g.gateway.status().certificates.find((c) => c.hostname === name)?.state, 'failed');
     await pebble.resolveTo(name, '127.0.0.1');
