@@ -47,7 +47,8 @@ export class AcmeManager {
   private usable = new Map<string, StoredCertificate>();
   /**
    * What this gateway's own orders stored that the store's watch has not brought back yet: held all the same, or the
-   * schedule that follows an order, seeing no certificate, orders the hostname again (a CI run saw two certificates).
+   * schedule that follows an order, seeing no certificate while the watch is slower than the lock's release, orders
+   * the hostname again.
    */
   private readonly issued = new Map<string, StoredCertificate>();
   private readonly states = new Map<string, OrderState & { waiting?: boolean }>();
