@@ -3,6 +3,7 @@
  * a render, an `nginx -t` and a graceful reload, one after the other. No request may fail.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
 import { startEtcd, type EtcdProcess } from '../registry/etcd-process.js';
@@ -41,10 +42,23 @@ function port(i: number): number {
 }
 
 /** Change i: h3 and h4 come and go in turn; h1 and h2 stay, so every render has live instances. */
-async function change(domain: string, i: number): Promise<void> {
+async function change(domain: string, i: number): Promise<{ host: string; announced: boolean }> {
   const host = i % 4 < 2 ? 'h3' : 'h4';
-  if (i % 2 === 0) await announce(client, domain, 'grafana', host, port(host === 'h3' ? 2 : 3));
+  const announced = i % 2 === 0;
+  if (announced) await announce(client, domain, 'grafana', host, port(host === 'h3' ? 2 : 3));
   else await withdraw(client, domain, 'grafana', host);
+  return { host, announced };
+}
+
+/** Waits until the rendered upstreams have these backends' ports and not those, and that render has reloaded nginx. */
+async function settled(gateway: GatewayUnderTest, has: number[], hasNot: number[], what: string): Promise<void> {
+  const rendered = async (): Promise<boolean> => {
+    const conf = await readFile(gateway.file, 'utf8');
+    const serves = (p: number): boolean => new RegExp(`server \\S+:${p}[; ]`).test(conf);
+    return has.every(serves) && !hasNot.some(serves);
+  };
+  await waitFor(orFalse(rendered), 5000, 20, what);
+  await gateway.gateway.idle();
 }
 
 describe('rundock gateway under load', () => {
@@ -53,12 +67,8 @@ describe('rundock gateway under load', () => {
     const gateway = g;
     await announce(client, gateway.domain, 'grafana', 'h1', port(0));
     await announce(client, gateway.domain, 'grafana', 'h2', port(1));
-    await waitFor(
-      orFalse(async () => (await get(gateway.port, HOST)).status === 200),
-      3000,
-      20,
-      'h1 and h2 serve',
-    );
+    await settled(gateway, [port(0), port(1)], [], 'h1 and h2 rendered');
+    assert.equal((await get(gateway.port, HOST)).status, 200, 'h1 and h2 serve');
     const url = `http://127.0.0.1:${gateway.port}/`;
     // New connections (every request its own) and keep-alive connections, side by side.
     const fresh = runWrk({ url, seconds: SECONDS, connections: 8, headers: [`Host: ${HOST}`, 'Connection: close'] });
@@ -70,9 +80,12 @@ describe('rundock gateway under load', () => {
     // One change at a time, each waited for until nginx has reloaded with it, for as long as wrk runs.
     while (running && changes < MAX_CHANGES) {
       const before = await gateway.reloads();
-      await change(gateway.domain, changes++);
+      const { host, announced } = await change(gateway.domain, changes++);
       // Bounded generously: wrk holds both cores, and how fast nginx reloads then is not what this test checks.
       await gateway.reloadedAfter(before, 20_000);
+      // The next change only once this one is rendered: two in one render could cancel out (no reload to count).
+      const instance = port(host === 'h3' ? 2 : 3);
+      await settled(gateway, announced ? [instance] : [], announced ? [] : [instance], `${host} rendered`);
       reloads += (await gateway.reloads()) - before;
     }
     const [closeResult, keepAliveResult] = await results;
@@ -96,13 +109,9 @@ describe('rundock gateway under load', () => {
       (g = await setupGateway({ routes: [`${HOST}=grafana`], source: () => ({ etcd: { hosts: [etcd.endpoint] } }) }));
     await announce(client, gateway.domain, 'grafana', 'h1', port(0));
     await announce(client, gateway.domain, 'shop', 'h1', port(1));
-    await waitFor(
-      orFalse(async () => (await get(gateway.port, HOST)).status === 200),
-      3000,
-      20,
-      'grafana serves',
-    );
-    await gateway.gateway.idle();
+    // Both rendered and reloaded before the first route change counts its reloads.
+    await settled(gateway, [port(0), port(1)], [], 'grafana and shop rendered');
+    assert.equal((await get(gateway.port, HOST)).status, 200, 'grafana serves');
     const url = `http://127.0.0.1:${gateway.port}/`;
     let changing = true;
     const runs: WrkResult[] = [];
