@@ -1,14 +1,17 @@
 /**
  * etcd requests a second sent for one frontend's self-announcement (registry/etcd-self-lease.ts: a 2 s lease renewed
  * every 500 ms, hedged over the members), beside the agent's own lease (TTL 30 s, renewed every 10 s by the etcd3
- * client), counted by etcd itself: gRPC messages received by every member (`grpc_server_msg_received_total`, by
- * method) over a window in which nothing else talks to etcd. A three-member etcd on loopback, as in a cluster.
+ * client), and with the check of silent peers (registry/etcd-peer-silence.ts: the name's records read every 2 s; its
+ * probes of the peers' nginx, all answered here, go to nginx, not etcd), counted by etcd itself: gRPC messages
+ * received by every member (`grpc_server_msg_received_total`, by method) over a window in which nothing else talks to
+ * etcd. A three-member etcd on loopback, as in a cluster.
  *
  * Usage: node --import tsx bench/self-lease-etcd-requests.ts [--window SECONDS]   (default 60)
  * Needs /usr/bin/etcd. Prints a Markdown table on stdout; progress on stderr.
  */
 import { Etcd3 } from 'etcd3';
 import { EtcdMembers } from '../src/registry/etcd-members.js';
+import { PeerSilence } from '../src/registry/etcd-peer-silence.js';
 import { SelfLease } from '../src/registry/etcd-self-lease.js';
 import { startEtcdCluster, type EtcdCluster } from '../test/integration/registry/etcd-process.js';
 import { progress, runBench, sleep, table } from './common.js';
@@ -55,23 +58,35 @@ async function main(): Promise<void> {
     failed: () => undefined,
     termChanged: () => undefined,
   });
-  self.announce('/skydns/com/example/bench/www/bench-1', '{"host":"192.0.2.1","ttl":5}');
+  const prefix = '/skydns/com/example/bench/www/';
+  self.announce(`${prefix}bench-1`, '{"host":"192.0.2.1","ttl":5}');
   await sleep(3000);
   const both = await perSecond(hosts, () => sleep(windowS * 1000));
+  // The check as another frontend (bench-2) runs it: bench-1 is its peer, and its nginx answers.
+  const peers = new PeerSilence(
+    new EtcdMembers({ hosts }, { requestTimeoutMs: 500 }),
+    prefix,
+    `${prefix}bench-2`,
+    async () => undefined,
+    {
+      withdrew: () => undefined,
+      failed: () => undefined,
+    },
+  );
+  await sleep(3000);
+  const all = await perSecond(hosts, () => sleep(windowS * 1000));
+  await peers.close();
   await self.close(true);
   await agentLease.revoke();
-  const methods = [...new Set([...agent.keys(), ...both.keys()])].sort();
-  const row = (m: string): string[] => {
-    const [a, b] = [agent.get(m) ?? 0, both.get(m) ?? 0];
-    return [m, a.toFixed(2), b.toFixed(2), (b - a).toFixed(2)];
-  };
-  const sum = (r: Map<string, number>): number => [...r.values()].reduce((x, y) => x + y, 0);
+  const methods = [...new Set([...agent.keys(), ...both.keys(), ...all.keys()])].sort();
+  const rate = (r: Map<string, number>, m: string): string => (r.get(m) ?? 0).toFixed(2);
+  const sum = (r: Map<string, number>): string => [...r.values()].reduce((x, y) => x + y, 0).toFixed(2);
   process.stdout.write(
     table(
-      ['etcd gRPC messages received / s', "agent's lease alone", 'with the self-announcement', 'self-announcement'],
+      ['etcd gRPC messages received / s', "agent's lease alone", 'with the self-announcement', 'and the peer check'],
       [
-        ...methods.map(row),
-        ['**total**', sum(agent).toFixed(2), sum(both).toFixed(2), (sum(both) - sum(agent)).toFixed(2)],
+        ...methods.map((m) => [m, rate(agent, m), rate(both, m), rate(all, m)]),
+        ['**total**', sum(agent), sum(both), sum(all)],
       ],
     ) + '\n',
   );

@@ -6,9 +6,10 @@
  */
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { PeerProbe } from '../registry/etcd-peer-silence.js';
 import type { SelfRecord, SelfRecordListener, SelfRecordStatus } from '../registry/etcd-self-record.js';
 import { Condition } from '../shared/condition.js';
-import { SelfCheck, type SelfCheckStatus } from './self-check.js';
+import { checkOnce, PEER_CHECK_TIMEOUT_MS, peerUrl, SelfCheck, type SelfCheckStatus } from './self-check.js';
 
 /** The self-announcement's metrics, on the agent's registry (docs/records.md). */
 export class SelfAnnouncerMetrics {
@@ -43,7 +44,10 @@ export class SelfAnnouncerMetrics {
     });
     this.peersWithdrawn = new Counter({
       name: 'rundock_agent_peer_withdrawals_total',
-      help: "Other frontends' self-announcements this agent withdrew after a new etcd leader (not put again in time)",
+      help:
+        "Other frontends' self-announcements this agent withdrew, by why: term (not put again in time after a new etcd " +
+        'leader), silent (nginx not answering and no renewal for over a second)',
+      labelNames: ['by'],
       registers: r,
     });
   }
@@ -53,8 +57,8 @@ export interface SelfAnnouncerOptions {
   /** The record's key and value (registry/path.ts, record.ts). */
   key: string;
   value: string;
-  /** Makes the record's keeper, given the listener it reports to. */
-  record: (listener: SelfRecordListener) => SelfRecord;
+  /** Makes the record's keeper, given the listener it reports to and, with a check, how to ask a peer's nginx. */
+  record: (listener: SelfRecordListener, probe: PeerProbe | undefined) => SelfRecord;
   /** nginx's address to check; undefined: announced while the agent lives. */
   checkUrl?: URL | undefined;
   metrics: SelfAnnouncerMetrics;
@@ -76,20 +80,29 @@ export class SelfAnnouncer {
   private readonly registry: Condition;
 
   constructor(private readonly o: SelfAnnouncerOptions) {
-    const { log, metrics } = o;
+    const { log, metrics, checkUrl } = o;
     this.registry = new Condition(log, 'self-announcement registry', 'the record expires with its short lease');
-    this.record = o.record({
-      announced: (lease) => (this.registry.recovered(), log.debug({ lease }, 'self announced')),
-      lost: (lease) => (
-        metrics.leaseLost.inc(),
-        log.warn({ lease }, 'self-announcement lease expired; announced again')
-      ),
-      failed: (error) => this.registry.failed(error),
-      peerWithdrawn: (key) => (
-        metrics.peersWithdrawn.inc(),
-        log.warn({ key }, 'withdrew a frontend not seen alive after etcd elected a new leader')
-      ),
-    });
+    const probe: PeerProbe | undefined =
+      checkUrl && ((host) => checkOnce(peerUrl(checkUrl, host), PEER_CHECK_TIMEOUT_MS));
+    this.record = o.record(
+      {
+        announced: (lease) => (this.registry.recovered(), log.debug({ lease }, 'self announced')),
+        lost: (lease) => (
+          metrics.leaseLost.inc(),
+          log.warn({ lease }, 'self-announcement lease expired; announced again')
+        ),
+        failed: (error) => this.registry.failed(error),
+        peerProbeFailed: (error) => log.debug({ err: error }, "peers' leases not asked; they expire by themselves"),
+        peerWithdrawn: (key, why) => {
+          metrics.peersWithdrawn.inc({ by: why.by });
+          if (why.by === 'term')
+            log.warn({ key }, 'withdrew a frontend not seen alive after etcd elected a new leader');
+          else
+            log.warn({ key, probe: why.probe }, `withdrew a frontend whose nginx and lease fell silent (${why.probe})`);
+        },
+      },
+      probe,
+    );
     metrics.announcedNow = () => this.record.status().announced;
     this.check =
       o.checkUrl === undefined ? undefined : new SelfCheck(o.checkUrl, (up, reason) => this.nginxChanged(up, reason));

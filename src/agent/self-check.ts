@@ -11,6 +11,16 @@ export const SELF_CHECK_INTERVAL_MS = 500;
 export const SELF_CHECK_FAILURES = 2;
 const TIMEOUT_MS = 450;
 
+/** A peer frontend's nginx is asked the same way (registry/etcd-peer-silence.ts), with a shorter bound. */
+export const PEER_CHECK_TIMEOUT_MS = 300;
+
+/** A peer's nginx: this frontend's check URL (port and path) at the address the peer announces. */
+export function peerUrl(checkUrl: URL, host: string): URL {
+  const url = new URL(checkUrl);
+  url.hostname = host.includes(':') ? `[${host}]` : host;
+  return url;
+}
+
 /** Where the check stands, as the agent's /status shows it. */
 export interface SelfCheckStatus {
   url: string;

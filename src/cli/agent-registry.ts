@@ -33,7 +33,7 @@ export function selfAnnouncer(
   return new SelfAnnouncer({
     key,
     value,
-    record: (listener) => (etcd === undefined ? published : etcdSelfRecord(etcd, prefix, key, listener)),
+    record: (listener, probe) => (etcd === undefined ? published : etcdSelfRecord(etcd, prefix, key, listener, probe)),
     checkUrl: settings.announceSelfCheck,
     metrics: new SelfAnnouncerMetrics(metrics.registry),
     log: logger('self'),

@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { unprovenPeers } from './etcd-peer-check.js';
+import { unprovenPeers, type SeenRecord } from './etcd-peer-check.js';
 
 const prefix = '/skydns/com/example/www/';
-const record = (
-  host: string,
-  modRevision: number,
-  lease = '7',
-): { key: string; modRevision: number; lease: string } => ({
+const value = '{"host":"192.0.2.1"}';
+const record = (host: string, modRevision: number, lease = '7'): SeenRecord => ({
   key: `${prefix}${host}`,
   modRevision,
   lease,
+  value,
 });
 
 describe('unprovenPeers (who did not put its record again in the new term)', () => {
@@ -27,8 +25,8 @@ describe('unprovenPeers (who did not put its record again in the new term)', () 
     const seen = [
       record('node-front-1', 10),
       record('legacy', 10, '0'),
-      { key: `${prefix}node-front-2/3f2a7b9c0d1e`, modRevision: 10, lease: '7' },
-      { key: '/skydns/com/example/other/node-front-2', modRevision: 10, lease: '7' },
+      { key: `${prefix}node-front-2/3f2a7b9c0d1e`, modRevision: 10, lease: '7', value },
+      { key: '/skydns/com/example/other/node-front-2', modRevision: 10, lease: '7', value },
     ];
     assert.deepEqual(unprovenPeers(seen, prefix, `${prefix}node-front-1`, 50), []);
   });

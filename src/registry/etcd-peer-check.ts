@@ -27,33 +27,35 @@ export const GRACE_MS = 600;
 /** A lease granted for at most this long is a self-lease; records on longer ones are never judged. */
 export const MAX_SELF_TTL_SECONDS = 5;
 
-/** A record as the check sees it: key, the revision of its last put, its lease (0: none). */
+/** A record as the checks see it: key, the revision of its last put, its lease (0: none), its value. */
 export interface SeenRecord {
   key: string;
   modRevision: number;
   lease: string;
+  value: string;
 }
 
-/**
- * The records under `prefix` (one level: `<prefix><host>`) of other hosts than `own`, on a lease, not put since
- * `revisionBefore` (the newest revision of the term before). Pure.
- */
+/** The records under `prefix` (one level: `<prefix><host>`) of other hosts than `own`, on a lease. Pure. */
+export function peerRecords(records: readonly SeenRecord[], prefix: string, own: string): SeenRecord[] {
+  return records.filter(
+    (r) => r.key.startsWith(prefix) && r.key !== own && DNS_LABEL.test(r.key.slice(prefix.length)) && r.lease !== '0',
+  );
+}
+
+/** The peers' records (peerRecords) not put since `revisionBefore` (the newest revision of the term before). Pure. */
 export function unprovenPeers(
   records: readonly SeenRecord[],
   prefix: string,
   own: string,
   revisionBefore: number,
 ): SeenRecord[] {
-  return records.filter((r) => {
-    const host = r.key.slice(prefix.length);
-    return (
-      r.key.startsWith(prefix) &&
-      r.key !== own &&
-      DNS_LABEL.test(host) &&
-      r.lease !== '0' &&
-      r.modRevision <= revisionBefore
-    );
-  });
+  return peerRecords(records, prefix, own).filter((r) => r.modRevision <= revisionBefore);
+}
+
+/** Whether a lease etcd describes so is a self-lease (granted for at most MAX_SELF_TTL_SECONDS). */
+export function isSelfLease(lease: { grantedTTL: string }): boolean {
+  const granted = Number(lease.grantedTTL);
+  return granted > 0 && granted <= MAX_SELF_TTL_SECONDS;
 }
 
 export interface PeerCheckEvents {
@@ -96,8 +98,7 @@ export class PeerCheck {
     const seen = range.kvs.map(seenRecord);
     for (const peer of unprovenPeers(seen, this.prefix, this.own, revisionBefore)) {
       const lease = await this.members.hedged((c) => c.leaseClient.leaseTimeToLive({ ID: peer.lease }), HEDGE_MS);
-      const granted = Number(lease.grantedTTL);
-      if (!(granted > 0 && granted <= MAX_SELF_TTL_SECONDS)) continue;
+      if (!isSelfLease(lease)) continue;
       const key = Buffer.from(peer.key);
       const txn = await this.members.hedged(
         (c) =>
@@ -112,6 +113,11 @@ export class PeerCheck {
   }
 }
 
-function seenRecord(kv: IKeyValue): SeenRecord {
-  return { key: kv.key.toString(), modRevision: Number(kv.mod_revision), lease: String(kv.lease ?? '0') };
+export function seenRecord(kv: IKeyValue): SeenRecord {
+  return {
+    key: kv.key.toString(),
+    modRevision: Number(kv.mod_revision),
+    lease: String(kv.lease ?? '0'),
+    value: kv.value.toString(),
+  };
 }

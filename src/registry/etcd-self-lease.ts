@@ -6,7 +6,8 @@
  * - The lease lives 2 s (etcd's shortest with its default 1 s election timeout); it is renewed every 500 ms, each
  *   renewal hedged over the members (etcd-members.ts), so a member slow to reach the leader never lets it expire and
  *   a stall of the agent of up to about 1.4 s is absorbed. A killed or cut-off frontend leaves etcd 2-2.5 s later
- *   (the TTL, then etcd's expiry check every 500 ms). No other host judges it: its own silence withdraws it.
+ *   (the TTL, then etcd's expiry check every 500 ms), or about 1 s after its death when a peer finds its nginx and
+ *   its lease silent (etcd-peer-silence.ts).
  * - etcd extends every lease by its TTL and an election timeout when a new leader takes over, so a frontend that
  *   dies with etcd's leader (its host cut off, its member leading) would stay 4-5 s. Every response carries the raft
  *   term: on a new term the holder puts its record again (proving it is alive in that term) and `termChanged`

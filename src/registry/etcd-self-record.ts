@@ -1,11 +1,13 @@
 /**
- * A frontend's self-announcement in etcd: the record on its own short lease (etcd-self-lease.ts), and the check of
- * the peers announced under the same name after each new etcd leader (etcd-peer-check.ts). docs/records.md, "The
- * self-announcement".
+ * A frontend's self-announcement in etcd: the record on its own short lease (etcd-self-lease.ts), the check of the
+ * peers announced under the same name after each new etcd leader (etcd-peer-check.ts) and, with a probe of their
+ * nginx, the withdrawal of peers whose nginx and lease both fell silent (etcd-peer-silence.ts). docs/records.md,
+ * "The self-announcement".
  */
 import { EtcdMembers } from './etcd-members.js';
 import type { EtcdConnection } from './etcd-connection.js';
 import { PeerCheck } from './etcd-peer-check.js';
+import { PeerSilence, type PeerProbe } from './etcd-peer-silence.js';
 import { SelfLease } from './etcd-self-lease.js';
 
 /** Where a self-announcement stands, as the agent's /status shows it. */
@@ -32,25 +34,36 @@ export interface SelfRecordListener {
   announced(lease: string): void;
   lost(lease: string): void;
   failed(error: unknown): void;
-  /** The peer check withdrew another frontend's record (its key). */
-  peerWithdrawn(key: string): void;
+  /** etcd could not be asked about a silent peer (the peer's lease then expires by itself). */
+  peerProbeFailed(error: unknown): void;
+  /** Another frontend's record was withdrawn (its key): `term` after a new etcd leader, `silent` by its probe. */
+  peerWithdrawn(key: string, why: PeerWithdrawal): void;
 }
+
+export type PeerWithdrawal = { by: 'term' } | { by: 'silent'; probe: string };
 
 /** Per request to one member: a lease of 2 s leaves no time to wait on a member that does not answer. */
 const REQUEST_TIMEOUT_MS = 500;
 
-/** The self-announcement `key` under the name's `prefix`, on etcd. */
+/** The self-announcement `key` under the name's `prefix`, on etcd; `probe` asks a peer's nginx (none: not asked). */
 export function etcdSelfRecord(
   connection: EtcdConnection,
   prefix: string,
   key: string,
   listener: SelfRecordListener,
+  probe?: PeerProbe,
 ): SelfRecord {
   const members = (): EtcdMembers => new EtcdMembers(connection, { requestTimeoutMs: REQUEST_TIMEOUT_MS });
   const check = new PeerCheck(members(), prefix, key, {
-    withdrew: (peer) => listener.peerWithdrawn(peer),
+    withdrew: (peer) => listener.peerWithdrawn(peer, { by: 'term' }),
     failed: (error) => listener.failed(error),
   });
+  const silence =
+    probe &&
+    new PeerSilence(members(), prefix, key, probe, {
+      withdrew: (peer, failure) => listener.peerWithdrawn(peer, { by: 'silent', probe: failure }),
+      failed: (error) => listener.peerProbeFailed(error),
+    });
   const lease = new SelfLease(members(), {
     announced: (id) => listener.announced(id),
     withdrawn: () => undefined,
@@ -66,7 +79,7 @@ export function etcdSelfRecord(
       return { announced: s.lease !== undefined, lease: s.lease, term: s.term };
     },
     close: async (withdraw, signal) => {
-      await check.close();
+      await Promise.all([check.close(), silence?.close()]);
       await lease.close(withdraw, signal);
     },
   };

@@ -1,8 +1,9 @@
 /**
- * A frontend's self-announcement against a real three-member etcd and a real HTTP server standing in for its nginx:
- * gone within the short lease when its keeper dies, withdrawn and back with nginx, withdrawn by a peer when it died
- * with etcd's leader, and kept through a 1 s stall of its process and a frozen leader (docs/records.md, "The
- * self-announcement"). The cluster suite measures the same on the reference cluster (docs/RELIABILITY.md).
+ * A frontend's self-announcement against a real three-member etcd and real HTTP servers standing in for nginx:
+ * gone within the short lease when its keeper dies, sooner when a peer finds its nginx and its lease silent,
+ * withdrawn and back with nginx, withdrawn by a peer when it died with etcd's leader, and kept through a 1 s stall of
+ * its process, a frozen leader, and one silent witness of two (docs/records.md, "The self-announcement"). The cluster
+ * suite measures the same on the reference cluster (docs/RELIABILITY.md).
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -10,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
 import pino from 'pino';
 import { SelfAnnouncer, SelfAnnouncerMetrics } from '../../../src/agent/self-announcer.js';
+import { PEERS_EVERY_MS } from '../../../src/registry/etcd-peer-silence.js';
 import { etcdSelfRecord, type SelfRecordListener } from '../../../src/registry/etcd-self-record.js';
 import { recordKey, servicePrefix } from '../../../src/registry/path.js';
 import { Registry } from 'prom-client';
@@ -37,19 +39,33 @@ const noListener: SelfRecordListener = {
   announced: () => undefined,
   lost: () => undefined,
   failed: () => undefined,
+  peerProbeFailed: () => undefined,
   peerWithdrawn: () => undefined,
 };
 
-/** A frontend's announcer for `host` through `hosts`, checking `checkUrl` if given. */
-function frontend(host: string, hosts: string[], checkUrl?: URL, listener = noListener): SelfAnnouncer {
+/** A frontend's announcer for `host` at `address` through `hosts`, checking `checkUrl` (and its peers) if given. */
+function frontend(
+  host: string,
+  hosts: string[],
+  checkUrl?: URL,
+  listener = noListener,
+  address = `192.0.2.${host.length}`,
+): SelfAnnouncer {
   const key = recordKey(DOMAIN, 'www', host);
   return new SelfAnnouncer({
     key,
-    value: `{"host":"192.0.2.${host.length}","ttl":5}`,
-    record: () => etcdSelfRecord({ hosts }, PREFIX, key, listener),
+    value: `{"host":"${address}","ttl":5}`,
+    record: (_l, probe) => etcdSelfRecord({ hosts }, PREFIX, key, listener, probe),
     checkUrl,
     metrics: new SelfAnnouncerMetrics(new Registry()),
     log: silent,
+  });
+}
+
+/** An HTTP server standing in for a frontend's nginx on `address`:`port`. */
+function nginxOn(address: string, port: number): Promise<Server> {
+  return new Promise((resolve) => {
+    const s = createServer((_q, r) => r.writeHead(404).end()).listen(port, address, () => resolve(s));
   });
 }
 
@@ -97,10 +113,7 @@ describe('self-announcement on a short lease', () => {
 
   it("follows its nginx: withdrawn within about 1 s of nginx's death, back within 1 s of its first answer", async () => {
     const port = await freePort();
-    const serve = (): Promise<Server> =>
-      new Promise((resolve) => {
-        const s = createServer((_q, r) => r.writeHead(404).end()).listen(port, '127.0.0.1', () => resolve(s));
-      });
+    const serve = (): Promise<Server> => nginxOn('127.0.0.1', port);
     let nginx = await serve();
     const f = frontend('node-b', cluster.endpoints, new URL(`http://127.0.0.1:${port}/`));
     f.start();
@@ -118,6 +131,44 @@ describe('self-announcement on a short lease', () => {
       nginx.close();
     }
     assert.equal(await present('node-b')(), false, 'withdrawn at the stop');
+  });
+
+  it("a peer whose nginx and renewals stopped: withdrawn by a live one within about 1.5 s; one witness isn't enough", async (t) => {
+    const port = await freePort(); // the same port on three loopback addresses, as nginx on three hosts
+    const servers = await Promise.all(['127.0.0.2', '127.0.0.3', '127.0.0.4'].map((a) => nginxOn(a, port)));
+    const [judgeNginx, deadNginx, renewingNginx] = servers as [Server, Server, Server];
+    const withdrawn: string[] = [];
+    const judging = { ...noListener, peerWithdrawn: (key: string) => void withdrawn.push(key) };
+    const dead = frontend('node-g', cluster.endpoints, undefined, noListener, '127.0.0.3');
+    const renewing = frontend('node-h', cluster.endpoints, undefined, noListener, '127.0.0.4');
+    // Its renewals stop, its nginx answers (127.0.0.2, the judge's own, stands in for it).
+    const stalled = frontend('node-i', cluster.endpoints, undefined, noListener, '127.0.0.2');
+    const judge = frontend('node-j', cluster.endpoints, new URL(`http://127.0.0.2:${port}/`), judging);
+    try {
+      for (const f of [dead, renewing, stalled]) f.start();
+      await waitFor(
+        async () => (await Promise.all(['node-g', 'node-h', 'node-i'].map((h) => present(h)()))).every(Boolean),
+        3000,
+      );
+      judge.start();
+      await waitFor(present('node-j'), 3000);
+      // It has read the peers since (it reads them every 2 s), and its probes of all three answered.
+      await new Promise((r) => setTimeout(r, PEERS_EVERY_MS + 500));
+      const died = Date.now();
+      await Promise.all([dead.stop(false), stalled.stop(false), new Promise((r) => deadNginx.close(r))]);
+      await new Promise((r) => renewingNginx.close(r));
+      await waitFor(absent('node-g'), 3000, 20);
+      const goneMs = Date.now() - died;
+      t.diagnostic(`dead peer withdrawn after ${goneMs} ms`);
+      assert.ok(goneMs <= 1700, `withdrawn ${goneMs} ms after its nginx and renewals stopped (its lease: 2-2.5 s)`);
+      await waitFor(absent('node-i'), 3000, 20); // by its lease
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.deepEqual(withdrawn, [recordKey(DOMAIN, 'www', 'node-g')], 'the judge withdrew the dead one only');
+      assert.equal(await present('node-h')(), true, 'a frontend that renews stays, its nginx silent or not');
+    } finally {
+      await Promise.all([judge.stop(true), renewing.stop(true), dead.stop(false), stalled.stop(false)]);
+      for (const s of [judgeNginx, renewingNginx]) s.close();
+    }
   });
 
   it('a 1 s stall of the keeper withdraws nothing', async () => {
