@@ -10,10 +10,12 @@ import { DEAD, deathRun, DEATHS, settled, VIEWS, type DeathRun } from './failove
  * the public zone's primary (Knot); it is back within 3 s of its nginx answering again; node-front-1, the last live
  * frontend, is never withdrawn meanwhile.
  *
- * The 3 s is the design's bound, not this machine's speed: the self-lease lives 2 s after its last renewal (500 ms
- * before the fault at worst, so out within 1.5-2 s), two failed nginx checks 500 ms apart revoke it at once, and
- * `rundock dns` updates Knot within ~100 ms of the registry; what is left of the 3 s is the margin for this loaded
- * machine (the views are sampled every 50-100 ms, and each sample counts when it came back).
+ * The 3 s is the design's bound, not this machine's speed: the live frontend revokes the lease of a peer whose nginx
+ * failed two probes 250 ms apart once etcd says less than a second of it is left (out about 0.6-1.3 s after the
+ * fault); failing that, the self-lease lives 2 s after its last renewal (500 ms before the fault at worst) and etcd
+ * checks for expired leases every 500 ms; two failed nginx checks 500 ms apart revoke it at once; and `rundock dns`
+ * updates Knot within ~100 ms of the registry. What is left of the 3 s is the margin for this loaded machine (the
+ * views are sampled every 50-100 ms, and each sample counts when it came back).
  */
 clusterSuite();
 

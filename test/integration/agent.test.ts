@@ -67,7 +67,7 @@ describe('agent with a real etcd', () => {
       ...ADDRESSES,
     ]);
     assert.equal(result.code, 0, result.stdout);
-    await waitFor(async () => (await record(name)) !== null, 2000);
+    await waitFor(async () => (await record(name)) !== null, 5000); // the first test measures this
     return { name, port };
   }
 
@@ -148,7 +148,8 @@ describe('agent with a real etcd', () => {
       ).code,
       0,
     );
-    await waitFor(async () => (await record(name)) !== null, 2000);
+    // Announced after Docker's first passing check (1 s after the start); bounded loosely: it is not what this measures.
+    await waitFor(async () => (await record(name)) !== null, 10_000);
     await execIn(name, ['rm', '/tmp/ok']);
     await waitFor(async () => (await inspectContainer(name))?.State.Health?.Status === 'unhealthy', 10_000, 20);
     const waited = await waitFor(gone(name), 1000);
