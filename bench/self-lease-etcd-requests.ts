@@ -69,6 +69,7 @@ async function main(): Promise<void> {
     `${prefix}bench-2`,
     async () => undefined,
     {
+      answered: () => undefined,
       withdrew: () => undefined,
       failed: () => undefined,
     },

@@ -10,10 +10,11 @@
  * quorum revokes nothing (a revoke is a raft proposal). A live frontend judged wrongly anyway (its nginx and its
  * renewals late together) finds its lease gone at its next renewal and is back on a new one within about 0.5 s
  * (etcd-self-lease.ts). After a new etcd leader every lease is extended, so this never fires then: the term check
- * (etcd-peer-check.ts) covers that case.
+ * (etcd-peer-check.ts) covers that case, and the lease lookups this check makes of a silent peer (every 250 ms) are
+ * often the first answers to carry the new term: they start that check's grace sooner.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Etcd3 } from 'etcd3';
+import type { Etcd3, IResponseHeader } from 'etcd3';
 import { messageOf } from '../shared/errors.js';
 import type { EtcdMembers } from './etcd-members.js';
 import { isSelfLease, peerRecords, seenRecord } from './etcd-peer-check.js';
@@ -31,6 +32,8 @@ export const PEERS_EVERY_MS = 2000;
 export type PeerProbe = (host: string) => Promise<string | undefined>;
 
 export interface PeerSilenceEvents {
+  /** Every etcd answer's header: its raft term may be the first sign of a new leader (etcd-self-lease.ts). */
+  answered(header: IResponseHeader): void;
   /** A peer's lease was revoked, its record with it (its key, and what its probe said). */
   withdrew(key: string, reason: string): void;
   /** etcd could not be asked; the peers' leases expire by themselves. */
@@ -92,6 +95,7 @@ export class PeerSilence {
   /** Reads the peers' records; a peer seen before keeps its count of failures. */
   private async list(): Promise<void> {
     const range = await this.members.hedged((c) => c.getAll().prefix(this.prefix).exec(), HEDGE_MS);
+    this.events.answered(range.header);
     const peers = new Map<string, Peer>();
     for (const record of peerRecords(range.kvs.map(seenRecord), this.prefix, this.own)) {
       const decoded = decodeRecord(record.value);
@@ -111,6 +115,7 @@ export class PeerSilence {
     peer.lastFailure = failure;
     if (peer.failures < PROBE_FAILURES || this.closing.signal.aborted) return;
     const lease = await this.members.hedged((c) => c.leaseClient.leaseTimeToLive({ ID: peer.lease }), HEDGE_MS);
+    this.events.answered(lease.header);
     if (!leaseSilent(lease)) return;
     const revoked = await this.members.hedged((c) => revoke(c, peer.lease), HEDGE_MS);
     this.peers.delete(peer.key);

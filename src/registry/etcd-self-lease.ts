@@ -191,8 +191,11 @@ export class SelfLease {
     await Promise.race([revoked, abandoned]);
   }
 
-  /** Follows the raft term; on a new one, the record is put again and the peer check told. */
-  private observe(header: IResponseHeader): void {
+  /**
+   * Follows the raft term, from its own answers and from those of the peer checks (the first to see a new leader
+   * tells): on a new one, the record is put again at once and the peer check told.
+   */
+  observe(header: IResponseHeader): void {
     const term = Number(header.raft_term);
     const revision = Number(header.revision);
     if (term > this.term) {
@@ -201,6 +204,7 @@ export class SelfLease {
       this.term = term;
       if (!first) {
         if (this.held) this.held.written = false;
+        this.wake.abort();
         this.events.termChanged(term, before);
       }
     }

@@ -58,12 +58,6 @@ export function etcdSelfRecord(
     withdrew: (peer) => listener.peerWithdrawn(peer, { by: 'term' }),
     failed: (error) => listener.failed(error),
   });
-  const silence =
-    probe &&
-    new PeerSilence(members(), prefix, key, probe, {
-      withdrew: (peer, failure) => listener.peerWithdrawn(peer, { by: 'silent', probe: failure }),
-      failed: (error) => listener.peerProbeFailed(error),
-    });
   const lease = new SelfLease(members(), {
     announced: (id) => listener.announced(id),
     withdrawn: () => undefined,
@@ -71,6 +65,13 @@ export function etcdSelfRecord(
     failed: (error) => listener.failed(error),
     termChanged: (_term, before) => check.termChanged(before),
   });
+  const silence =
+    probe &&
+    new PeerSilence(members(), prefix, key, probe, {
+      answered: (header) => lease.observe(header),
+      withdrew: (peer, failure) => listener.peerWithdrawn(peer, { by: 'silent', probe: failure }),
+      failed: (error) => listener.peerProbeFailed(error),
+    });
   return {
     announce: (k, value) => lease.announce(k, value),
     withdraw: () => lease.withdraw(),
