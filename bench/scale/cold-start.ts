@@ -5,7 +5,7 @@
  */
 import { domainPrefix } from '../../src/registry/path.js';
 import { orFalse, waitFor } from '../../test/support/wait.js';
-import { dnsRecords, instanceTotal, type Context } from './context.js';
+import { dnsRecords, instanceTotal, renderedTotal, type Context } from './context.js';
 import { DOMAIN, instanceName, instancesOf } from './layout.js';
 import { now, reportedServers, serverCount } from './observers.js';
 import { sampleEtcd, sampleProcess } from './samples.js';
@@ -38,8 +38,9 @@ export async function coldStart(ctx: Context): Promise<ColdStart> {
     'every record in etcd',
   );
   const dns = pollUntil(async () => (await dnsRecords(ctx)) === total, timeoutMs, 'every record in DNS');
-  const file = ctx.file.until((text) => serverCount(text) === total, timeoutMs, 'every server in the file');
-  const served = ctx.serving.until((r) => reportedServers(r) === total, timeoutMs, 'every server served');
+  const rendered = renderedTotal(ctx);
+  const file = ctx.file.until((text) => serverCount(text) === rendered, timeoutMs, 'every server in the file');
+  const served = ctx.serving.until((r) => reportedServers(r) === rendered, timeoutMs, 'every server served');
   const at = await Promise.all([agents, etcd, dns, file, served]);
   const last = instancesOf(ctx.layout, ctx.layout.hosts - 1).at(-1);
   if (last !== undefined) {

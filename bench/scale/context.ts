@@ -2,7 +2,7 @@
 import type { Etcd3 } from 'etcd3';
 import type { UdpClient } from '../../test/integration/dns/client.js';
 import type { Fleet } from './fleet.js';
-import type { Layout } from './layout.js';
+import { renderedOn, type Layout } from './layout.js';
 import type { FileWatch, ServingWatch } from './observers.js';
 import type { System } from './system.js';
 
@@ -21,6 +21,14 @@ export interface Context {
 /** Instances in the domain: N x S. */
 export function instanceTotal(ctx: Context): number {
   return ctx.layout.hosts * ctx.layout.servicesPerHost;
+}
+
+/** Instances whose servers are in the gateway's file: all of them, or those of the routed services. */
+export function renderedTotal(ctx: Context): number {
+  return renderedOn(
+    ctx.layout,
+    Array.from({ length: ctx.layout.hosts }, (_, h) => h),
+  );
 }
 
 /** Records in `rundock dns`'s zone, from its /status. */

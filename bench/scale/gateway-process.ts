@@ -36,8 +36,10 @@ export interface GatewayProcessOptions {
   etcd: readonly string[];
   domain: string;
   nginx: NginxProcess;
-  /** A route to one service, so nginx listens (on loopback) and serves something. */
-  route: { hostname: string; service: string };
+  /** Routes to services (at least one, so nginx listens on loopback and serves something). */
+  routes: readonly { hostname: string; service: string }[];
+  /** `--only-routed`: the routed services' upstreams alone. */
+  onlyRouted: boolean;
   logFile: string;
   /** Options for node itself, e.g. `--cpu-prof` to profile the gateway. */
   nodeArgs?: readonly string[];
@@ -53,7 +55,8 @@ export async function startGatewayProcess(o: GatewayProcessOptions): Promise<Gat
     ...['--nginx-conf-dir', o.nginx.confDir, '--status-listen', status],
     ...['--nginx-conf', options.conf ?? '', '--nginx-prefix', options.prefix ?? '', '--nginx-pid-file'],
     ...[options.pidFile ?? '', '--nginx-error-log', options.errorLog ?? ''],
-    ...['--route', `${o.route.hostname}=${o.route.service}`, '--route-listen', `127.0.0.1:${await freePort()}`],
+    ...o.routes.flatMap((r) => ['--route', `${r.hostname}=${r.service}`]),
+    ...['--route-listen', `127.0.0.1:${await freePort()}`, ...(o.onlyRouted ? ['--only-routed'] : [])],
   ];
   const child = spawn(process.execPath, [...(o.nodeArgs ?? []), BIN, ...args], {
     env: { ...process.env, RUNDOCK_CONFIG: '/dev/null' },

@@ -20,6 +20,11 @@ export const REPLICAS = 10;
 export interface Layout {
   readonly hosts: number;
   readonly servicesPerHost: number;
+  /**
+   * With `--routed K`: every K-th service (svc-0000, svc-000K, ...) has a route on the gateway, which runs with
+   * `--only-routed` and renders those alone. Undefined: the gateway renders every service.
+   */
+  readonly routedEvery?: number | undefined;
 }
 
 /** One service instance: the service it belongs to, the host port it announces and its record's key. */
@@ -47,6 +52,25 @@ export function hostAddress(h: number): string {
 
 export function serviceName(index: number): string {
   return `svc-${String(index).padStart(4, '0')}`;
+}
+
+/** Whether the gateway renders the instance's service (every one, unless only the routed ones). */
+export function isRendered(l: Layout, i: Instance): boolean {
+  return l.routedEvery === undefined || Number(i.service.slice('svc-'.length)) % l.routedEvery === 0;
+}
+
+/** The services that have a route on the gateway (none unless `routedEvery`). */
+export function routedServices(l: Layout): string[] {
+  if (l.routedEvery === undefined) return [];
+  const every = l.routedEvery;
+  return Array.from({ length: Math.ceil(serviceCount(l) / every) }, (_, k) => serviceName(k * every));
+}
+
+/** Instances of `hosts` whose servers are in the gateway's file. */
+export function renderedOn(l: Layout, hosts: Iterable<number>): number {
+  let n = 0;
+  for (const h of hosts) n += instancesOf(l, h).filter((i) => isRendered(l, i)).length;
+  return n;
 }
 
 /** The S instances host `h` runs. */

@@ -8,8 +8,10 @@
  * Everything is stopped at the end, and a watchdog ends a run that overruns its budget.
  *
  * Usage: node --import tsx bench/scale/main.ts [--hosts 10,100,1000] [--services 20] [--steady SECONDS]
- *                                              [--kills N] [--lease-ttl SECONDS] [--quick] [--keep-logs]
+ *                                              [--kills N] [--lease-ttl SECONDS] [--routed K] [--quick] [--keep-logs]
  *   --steady     steady-state window per size (default 300); --quick: 30 s window and 20 kills
+ *   --routed K   every K-th service has a route and the gateway runs with --only-routed (renders those alone);
+ *                kills then hit routed services only
  *   --keep-logs  keep each size's logs (gateway, DNS, hosts) even when it succeeds
  * Needs /usr/bin/etcd, /usr/sbin/nginx and a build (npm run build). Markdown on stdout, progress on stderr;
  * logs of the gateway and the hosts in a temporary directory, kept (and named) when a size fails.
@@ -45,11 +47,15 @@ interface Args {
   steadyS: number;
   kills: number;
   leaseTtl: number;
+  routedEvery: number | undefined;
   keepLogs: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { hosts: [10, 100, 1000], services: 20, steadyS: 300, kills: 200, leaseTtl: 30, keepLogs: false };
+  const args: Args = {
+    ...{ hosts: [10, 100, 1000], services: 20, steadyS: 300, kills: 200, leaseTtl: 30 },
+    ...{ routedEvery: undefined, keepLogs: false },
+  };
   const number = (flag: string, value: string | undefined, min: number, max: number): number => {
     const n = Number(value);
     if (value === undefined || !Number.isInteger(n) || n < min || n > max)
@@ -65,6 +71,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (flag === '--steady') args.steadyS = number(flag, value, 10, 1800);
     else if (flag === '--kills') args.kills = number(flag, value, 1, 1000);
     else if (flag === '--lease-ttl') args.leaseTtl = number(flag, value, 5, 300);
+    else if (flag === '--routed') args.routedEvery = number(flag, value, 1, 1000);
     else throw new Error(`unknown argument ${flag} (see the usage in bench/scale/main.ts)`);
     if (flag !== '--quick' && flag !== '--keep-logs') i++;
   }
@@ -82,7 +89,7 @@ let cleanup: (() => Promise<void>) | undefined;
 async function runSize(args: Args, layout: Layout): Promise<SizeResult> {
   const dir = await mkdtemp(join(tmpdir(), 'rundock-scale-'));
   progress(`${layout.hosts} hosts x ${layout.servicesPerHost}: servers starting (logs in ${dir})`);
-  const system = await startSystem(dir);
+  const system = await startSystem(dir, layout);
   const etcd = new Etcd3({ hosts: system.etcd.endpoints });
   const file = new FileWatch(system.gateway.file);
   const serving = new ServingWatch(etcd, system.gateway.hostname);
@@ -131,7 +138,7 @@ async function main(): Promise<void> {
   const load = loadavg()[0]?.toFixed(2);
   const results: SizeResult[] = [];
   for (const hosts of args.hosts) {
-    const layout: Layout = { hosts, servicesPerHost: args.services };
+    const layout: Layout = { hosts, servicesPerHost: args.services, routedEvery: args.routedEvery };
     const watchdog = setTimeout(
       () => {
         progress(`${hosts} hosts: over the time budget; stopping`);

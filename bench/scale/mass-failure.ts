@@ -9,8 +9,8 @@ import type { Watcher } from 'etcd3';
 import { domainPrefix, hostKey, HOSTS_PREFIX } from '../../src/registry/path.js';
 import { orFalse, waitFor } from '../../test/support/wait.js';
 import { sleep } from '../common.js';
-import { dnsRecords, instanceTotal, type Context } from './context.js';
-import { DOMAIN, hostName, instanceKeyOf, instanceName, instancesOf, middleGroup } from './layout.js';
+import { dnsRecords, instanceTotal, renderedTotal, type Context } from './context.js';
+import { DOMAIN, hostName, instanceKeyOf, instanceName, instancesOf, middleGroup, renderedOn } from './layout.js';
 import { now, reportedServers, serverCount } from './observers.js';
 
 export interface MassFailure {
@@ -51,6 +51,7 @@ export async function massFailure(ctx: Context): Promise<MassFailure> {
   let querying = true;
   const loop = queryLoop(ctx, healthy, queries, () => querying);
   const remaining = instanceTotal(ctx) - records;
+  const renderedLeft = renderedTotal(ctx) - renderedOn(ctx.layout, cut);
   const timeoutMs = ctx.leaseTtl * 1000 + 30_000;
   let times: number[];
   let cutAt = 0;
@@ -64,8 +65,8 @@ export async function massFailure(ctx: Context): Promise<MassFailure> {
         20,
         'DNS',
       ).then(now),
-      ctx.file.until((text) => serverCount(text) === remaining, timeoutMs, `${remaining} servers in the file`),
-      ctx.serving.until((r) => reportedServers(r) === remaining, timeoutMs, `${remaining} servers served`),
+      ctx.file.until((text) => serverCount(text) === renderedLeft, timeoutMs, `${renderedLeft} servers in the file`),
+      ctx.serving.until((r) => reportedServers(r) === renderedLeft, timeoutMs, `${renderedLeft} servers served`),
     ]);
     await sleep(2000); // DNS keeps being asked, and late changes to other keys are seen
   } catch (error) {

@@ -8,7 +8,16 @@
 import { sleep } from '../common.js';
 import type { Context } from './context.js';
 import { domainPrefix } from '../../src/registry/path.js';
-import { DOMAIN, hostAddress, instanceKeyOf, instanceName, instancesOf, serverLine, type Instance } from './layout.js';
+import {
+  DOMAIN,
+  hostAddress,
+  instanceKeyOf,
+  instanceName,
+  instancesOf,
+  isRendered,
+  serverLine,
+  type Instance,
+} from './layout.js';
 import { DeleteWatch, dnsUntil, reports } from './observers.js';
 import { sampleEtcd, sampleProcess } from './samples.js';
 import type { Reload } from './gateway-process.js';
@@ -54,7 +63,8 @@ export async function propagation(
   await deletes.start();
   for (let i = 0; i < kills; i++) {
     const host = Math.floor(random() * ctx.layout.hosts);
-    const victim = instancesOf(ctx.layout, host)[Math.floor(random() * ctx.layout.servicesPerHost)];
+    const candidates = instancesOf(ctx.layout, host).filter((c) => isRendered(ctx.layout, c));
+    const victim = candidates[Math.floor(random() * candidates.length)];
     if (victim === undefined) throw new Error('no victim');
     const [e, d, f, s] = await killOnce(ctx, deletes, victim);
     result.deleted.push(e ?? Number.NaN);

@@ -25,7 +25,8 @@ const mib = (kib: number): string => `${(kib / 1024).toFixed(0)} MiB`;
 const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
 
 function header(results: readonly SizeResult[], first: string): string[] {
-  return [first, ...results.map((r) => `${r.layout.hosts} x ${r.layout.servicesPerHost}`)];
+  const routed = (l: Layout): string => (l.routedEvery === undefined ? '' : `, 1 in ${l.routedEvery} routed`);
+  return [first, ...results.map((r) => `${r.layout.hosts} x ${r.layout.servicesPerHost}${routed(r.layout)}`)];
 }
 
 /** "p50 / p99 / worst (misses)" of a list of ms where NaN is a miss. */

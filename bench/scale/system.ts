@@ -8,7 +8,7 @@ import { startDnsProcess, type DnsProcess } from '../../test/integration/dns/dns
 import { startNginx, type NginxProcess } from '../../test/integration/gateway/nginx-process.js';
 import { startEtcdCluster, type EtcdCluster } from '../../test/integration/registry/etcd-process.js';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process.js';
-import { DOMAIN, serviceName } from './layout.js';
+import { DOMAIN, routedServices, serviceName, type Layout } from './layout.js';
 
 export interface System {
   etcd: EtcdCluster;
@@ -19,7 +19,7 @@ export interface System {
 }
 
 /** Starts every server in turn; on a failure stops what started. `dir`: where the logs go. */
-export async function startSystem(dir: string): Promise<System> {
+export async function startSystem(dir: string, layout: Layout): Promise<System> {
   const started: { stop(): Promise<unknown> }[] = [];
   const stop = async (): Promise<void> => {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
@@ -39,7 +39,11 @@ export async function startSystem(dir: string): Promise<System> {
       etcd: etcd.endpoints,
       domain: DOMAIN,
       nginx,
-      route: { hostname: 'app.scale.example.com', service: serviceName(0) },
+      routes: [
+        { hostname: 'app.scale.example.com', service: serviceName(0) },
+        ...routedServices(layout).map((service) => ({ hostname: `${service}.scale.example.com`, service })),
+      ],
+      onlyRouted: layout.routedEvery !== undefined,
       logFile: join(dir, 'gateway.log'),
     });
     started.push(gateway);

@@ -38,6 +38,8 @@ export interface RenderOptions {
   readonly domain: string;
   /** Services rendered even with no instance (a placeholder server keeps `nginx -t` passing). */
   readonly declared: readonly string[];
+  /** Only the declared and routed services' upstreams, not every service of the domain (`--only-routed`). */
+  readonly onlyRouted: boolean;
   /** Upstream name by service, where renamed (`--upstream grafana=docker_grafana`). */
   readonly names: ReadonlyMap<string, string>;
   readonly defaults: UpstreamSettings;
@@ -67,6 +69,7 @@ export interface RenderOptionsInput {
   /** `PORT` or `ADDRESS:PORT` for HTTPS; default `443`. */
   httpsListen?: readonly string[];
   hsts?: boolean;
+  onlyRouted?: boolean;
   /** `ADDRESS[:PORT]` of a DNS server answering SRV for the domain (rundock dns). */
   resolve?: string | undefined;
 }
@@ -103,6 +106,7 @@ export function gatewayRenderOptions(input: RenderOptionsInput): RenderOptions {
   const options: RenderOptions = {
     domain: input.domain,
     declared: [...declared].sort(),
+    onlyRouted: input.onlyRouted === true,
     names,
     defaults,
     perService,

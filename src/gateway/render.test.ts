@@ -122,6 +122,21 @@ upstream rundock_old {
     );
   });
 
+  it('with --only-routed, renders the routed and declared services only: a change of another one changes nothing', () => {
+    const only = (upstreams: string[], routes: string[]): string[] =>
+      planUpstreams(reference(), gatewayRenderOptions({ domain: DOMAIN, upstreams, routes, onlyRouted: true })).map(
+        (p) => `${p.service}:${p.instances.length}`,
+      );
+    assert.deepEqual(only([], ['grafana.example.com=grafana']), ['grafana:1']);
+    assert.deepEqual(only(['influxdb', 'api'], []), ['api:0', 'influxdb:2']);
+    const all = planUpstreams(reference(), gatewayRenderOptions({ domain: DOMAIN }));
+    assert.deepEqual(
+      all.map((p) => p.service),
+      ['grafana', 'influxdb'],
+      'without it, every service of the domain',
+    );
+  });
+
   it('writes IPv6 addresses in brackets and keepalive_timeout/keepalive_requests when set', () => {
     const { snapshot } = snapshotFromRecords(DOMAIN, [
       [recordKey(DOMAIN, 'web-ui', 'h1'), encodeRecord({ host: '2001:db8::5', port: 8080 })],

@@ -15,8 +15,8 @@ export interface UpstreamPlan {
 }
 
 /**
- * The upstreams to render, sorted by service: every service with instances, every declared or routed one, and
- * `keep` (services rendered before, which hand-written config may still reference).
+ * The upstreams to render, sorted by service: every service with instances (unless `onlyRouted`), every declared or
+ * routed one, and `keep` (services rendered before, which hand-written config may still reference).
  */
 export function planUpstreams(
   snapshot: UpstreamSnapshot,
@@ -24,7 +24,7 @@ export function planUpstreams(
   keep: Iterable<string> = [],
 ): UpstreamPlan[] {
   const services = new Set([
-    ...snapshot.services.keys(),
+    ...(options.onlyRouted ? [] : snapshot.services.keys()),
     ...options.declared,
     ...options.routes.map((r) => r.service),
     ...keep,

@@ -50,6 +50,7 @@ export const gatewayConfigSchema = z.strictObject({
   file: z.optional(text),
   upstream: z.optional(list),
   route: z.optional(list),
+  only_routed: z.optional(z.boolean()),
   route_listen: z.optional(list),
   https_listen: z.optional(list),
   hsts: z.optional(z.boolean()),

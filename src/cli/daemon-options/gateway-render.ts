@@ -38,6 +38,9 @@ export const GATEWAY_RENDER_OPTIONS = {
     value: '<hostname[/path]=service>',
     help: "render a server for HOSTNAME (and PATH) proxying to SERVICE; wins over services' own routes (repeatable)",
   }),
+  'only-routed': flagSwitch({
+    help: 'render only the upstreams of routed services and of --upstream ones (changes of the others reload nothing)',
+  }),
   'route-listen': repeatable({
     value: '<[addr:]port>',
     help: 'plain HTTP listen address of route servers (repeatable; default 80)',
@@ -124,6 +127,7 @@ export async function gatewayRenderSettings(
     listen: o['route-listen'].length > 0 ? o['route-listen'] : undefined,
     httpsListen: o['https-listen'].length > 0 ? o['https-listen'] : undefined,
     hsts: o.hsts,
+    onlyRouted: o['only-routed'],
     resolve: o['nginx-resolve'],
   });
   const tls = gatewayTlsSettings({

@@ -87,6 +87,28 @@ describe('rundock gateway (etcd + nginx)', () => {
     assert.doesNotMatch(await readFile(g.file, 'utf8'), new RegExp(`:${backend(0).port};`));
   });
 
+  it('with --only-routed, a routed service serves and another one announced or withdrawn reloads nothing', async () => {
+    const g = await gatewayFor({ routes: ['grafana.example.com=grafana'], onlyRouted: true });
+    await announce(client, g.domain, 'grafana', 'h1', backend(0).port);
+    await waitFor(
+      orFalse(async () => (await get(g.port, 'grafana.example.com')).body === 'backend b1\n'),
+      3000,
+      20,
+      'grafana answers through nginx',
+    );
+    await g.gateway.idle();
+    const reloads = await g.reloads();
+    await announce(client, g.domain, 'influxdb', 'h1', backend(1).port);
+    await announce(client, g.domain, 'influxdb', 'h2', backend(2).port);
+    await withdraw(client, g.domain, 'influxdb', 'h2');
+    await new Promise((r) => setTimeout(r, 1000)); // the debounce (50 ms) and a render, many times over
+    await g.gateway.idle();
+    assert.equal(await g.reloads(), reloads, 'no reload for a service no route names');
+    const text = await readFile(g.file, 'utf8');
+    assert.doesNotMatch(text, /rundock_influxdb/);
+    assert.match(text, new RegExp(`server 127\\.0\\.0\\.1:${backend(0).port};`));
+  });
+
   it('an empty upstream passes nginx -t and answers 502 at once', async () => {
     const g = await gatewayFor({ upstreams: ['api'], routes: ['api.example.com=api'] });
     assert.match(await readFile(g.file, 'utf8'), /upstream rundock_api \{\n {4}server 127\.0\.0\.1:1 down;/);
