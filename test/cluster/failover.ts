@@ -20,6 +20,7 @@ import {
   PRIVATE,
   PUBLIC,
   resolveA,
+  run,
   SKYDNS,
   sleep,
   waitFor,
@@ -31,6 +32,8 @@ export const LIVE: Frontend = 'node-front-1';
 export const PUBLIC_NAME = 'www.example.com';
 const BOTH = [PUBLIC['node-front-1'], PUBLIC['node-front-2']].sort();
 const ONLY_LIVE = [PUBLIC[LIVE]];
+/** `rundock dns`'s readiness on LIVE: 503 while it answers from its last view, its feed not following etcd. */
+const DNS_READY = 'http://127.0.0.1:9477/readyz';
 /** The registry read through the members that stay reachable whatever happens to node-front-2. */
 const REGISTRY_ETCD = [LIVE, 'node-back-1' as const].map((h) => `https://${PRIVATE[h]}:2379`);
 
@@ -96,6 +99,13 @@ export class Sampler {
 /** Waits until every view gives both frontends and etcd's members follow one leader. */
 export async function settled(timeoutMs = 60_000): Promise<void> {
   await waitFor(async () => (await etcdTerm()) !== undefined, timeoutMs, 200, 'every etcd member under one leader');
+  // Following etcd again, not answering from its last view (which may hold the same records) after an earlier fault.
+  await waitFor(
+    async () => (await run('nsenter', [`--net=/var/run/netns/${LIVE}`, 'curl', '-sf', DNS_READY], 3000)).code === 0,
+    timeoutMs,
+    200,
+    `rundock dns on ${LIVE} ready (its /readyz)`,
+  );
   for (const view of VIEWS)
     await waitFor(
       async () => (await read[view]().catch(() => undefined))?.join() === BOTH.join(),
