@@ -105,7 +105,7 @@ export class SelfAnnouncer {
     );
     metrics.announcedNow = () => this.record.status().announced;
     this.check =
-      o.checkUrl === undefined ? undefined : new SelfCheck(o.checkUrl, (up, reason) => this.nginxChanged(up, reason));
+      checkUrl === undefined ? undefined : new SelfCheck(checkUrl, (up, reason) => this.nginxChanged(up, reason));
   }
 
   /** Announces at once without a check; with one, after nginx's first answer. */

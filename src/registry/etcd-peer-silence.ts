@@ -14,11 +14,10 @@
  * often the first answers to carry the new term: they start that check's grace sooner.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Etcd3, IResponseHeader } from 'etcd3';
-import { messageOf } from '../shared/errors.js';
+import type { IResponseHeader } from 'etcd3';
 import type { EtcdMembers } from './etcd-members.js';
 import { isSelfLease, peerRecords, seenRecord } from './etcd-peer-check.js';
-import { HEDGE_MS } from './etcd-self-lease.js';
+import { HEDGE_MS, revokeLease } from './etcd-self-lease.js';
 import { decodeRecord } from './record.js';
 
 /** The peers' nginx are asked this often. */
@@ -102,7 +101,8 @@ export class PeerSilence {
       if (!decoded.ok || decoded.record.host === undefined) continue;
       const known = this.peers.get(record.key);
       const same = known?.lease === record.lease && known.host === decoded.record.host;
-      peers.set(record.key, same ? known : { ...record, host: decoded.record.host, failures: 0, lastFailure: '' });
+      const { key, lease } = record;
+      peers.set(key, same ? known : { key, lease, host: decoded.record.host, failures: 0, lastFailure: '' });
     }
     this.peers = peers;
     this.listedAt = Date.now();
@@ -117,19 +117,8 @@ export class PeerSilence {
     const lease = await this.members.hedged((c) => c.leaseClient.leaseTimeToLive({ ID: peer.lease }), HEDGE_MS);
     this.events.answered(lease.header);
     if (!leaseSilent(lease)) return;
-    const revoked = await this.members.hedged((c) => revoke(c, peer.lease), HEDGE_MS);
+    const revoked = await this.members.hedged((c) => revokeLease(c, peer.lease), HEDGE_MS);
     this.peers.delete(peer.key);
     if (revoked) this.events.withdrew(peer.key, peer.lastFailure);
   }
-}
-
-/** Revokes `lease`: false when etcd no longer knew it (revoked by another frontend, or expired: gone either way). */
-function revoke(client: Etcd3, lease: string): Promise<boolean> {
-  return client.leaseClient.leaseRevoke({ ID: lease }).then(
-    () => true,
-    (error: unknown) => {
-      if (/lease not found/i.test(messageOf(error))) return false;
-      throw error;
-    },
-  );
 }

@@ -174,13 +174,7 @@ export class SelfLease {
   }
 
   private async revoke(lease: string, signal?: AbortSignal): Promise<void> {
-    const revoke = (c: Etcd3): Promise<unknown> =>
-      c.leaseClient.leaseRevoke({ ID: lease }).catch((error: unknown) => {
-        // Revoked already (through another member), or expired: gone either way.
-        if (/lease not found/i.test(messageOf(error))) return undefined;
-        throw error;
-      });
-    const revoked = this.members.hedged(revoke, HEDGE_MS);
+    const revoked = this.members.hedged((c) => revokeLease(c, lease), HEDGE_MS);
     if (signal === undefined) return void (await revoked);
     revoked.catch(() => undefined); // a stop that stopped waiting leaves the lease to expire
     const abandoned = new Promise<never>((_, reject) => {
@@ -210,6 +204,17 @@ export class SelfLease {
     }
     if (term === this.term) this.revision = Math.max(this.revision, revision);
   }
+}
+
+/** Revokes `lease`: false when etcd no longer knew it (revoked already through another member, or expired). */
+export function revokeLease(client: Etcd3, lease: string): Promise<boolean> {
+  return client.leaseClient.leaseRevoke({ ID: lease }).then(
+    () => true,
+    (error: unknown) => {
+      if (/lease not found/i.test(messageOf(error))) return false;
+      throw error;
+    },
+  );
 }
 
 /** One keep-alive on its own stream through `client`, given up after `timeoutMs`. */

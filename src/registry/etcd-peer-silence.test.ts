@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { peerUrl } from './self-check.js';
-import { leaseSilent } from '../registry/etcd-peer-silence.js';
+import { leaseSilent } from './etcd-peer-silence.js';
 
 describe("leaseSilent (etcd's side of a peer's death)", () => {
   it('a self-lease with less than a second left (TTL 0) is silent; one renewed within the second is not', () => {
@@ -12,13 +11,5 @@ describe("leaseSilent (etcd's side of a peer's death)", () => {
   it("never a lease etcd no longer knows (TTL -1, granted 0) nor an agent's long lease", () => {
     assert.equal(leaseSilent({ TTL: '-1', grantedTTL: '0' }), false);
     assert.equal(leaseSilent({ TTL: '0', grantedTTL: '30' }), false);
-  });
-});
-
-describe('peerUrl', () => {
-  it("is this frontend's check URL at the peer's address, IPv6 in brackets", () => {
-    const own = new URL('http://10.0.0.11:8080/healthz');
-    assert.equal(peerUrl(own, '10.0.0.12').href, 'http://10.0.0.12:8080/healthz');
-    assert.equal(peerUrl(own, '2001:db8::12').href, 'http://[2001:db8::12]:8080/healthz');
   });
 });
